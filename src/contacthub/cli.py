@@ -1,0 +1,208 @@
+"""The `contacthub` command: serve, init, keys, export, migrate. It calls the same core
+services as the HTTP doors; events it causes are recorded with door "cli"."""
+
+import csv
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from contacthub.core import contacts, workspaces
+from contacthub.core.actor import Actor
+from contacthub.core.errors import DomainError
+from contacthub.db.engine import Database
+from contacthub.db.migrate import upgrade
+from contacthub.dialects.native.schemas import render_contact
+from contacthub.repositories import simple as simple_repo
+from contacthub.repositories.contacts import ContactFilter
+from contacthub.settings import get_settings
+
+app = typer.Typer(help="contacthub: a self-hosted contacts service.", no_args_is_help=True, add_completion=False)
+keys_app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+console = Console(stderr=True)
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object for scripts.")]
+
+
+def _database() -> Database:
+    settings = get_settings()
+    upgrade(settings.database_url)
+    return Database(settings.database_url)
+
+
+def _workspace_actor(db: Database, workspace: str | None) -> Actor:
+    import uuid
+
+    with db.read() as session:
+        if workspace:
+            try:
+                workspace_id = uuid.UUID(workspace)
+            except ValueError:
+                raise typer.BadParameter("not a workspace id", param_hint="--workspace") from None
+        else:
+            first = simple_repo.first_workspace(session)
+            if first is None:
+                console.print("[red]No workspace yet.[/] Run [bold]contacthub init[/] first.")
+                raise typer.Exit(1)
+            workspace_id = first.id
+    return Actor(workspace_id, None, "cli")
+
+
+@app.command()
+def migrate():
+    """Bring the database schema up to date."""
+    upgrade(get_settings().database_url)
+    console.print("[green]Database is up to date.[/]")
+
+
+@app.command()
+def init(name: Annotated[str, typer.Option(help="Workspace name.")] = "default", json_out: JsonFlag = False):
+    """Create a workspace and its first API key (the key is shown once)."""
+    db = _database()
+    with db.write() as session:
+        new = workspaces.create_workspace(session, name)
+    _print_key(new, json_out, "Workspace created.")
+
+
+@keys_app.command("create")
+def keys_create(
+    workspace: Annotated[str | None, typer.Option(help="Workspace id (default: the first).")] = None,
+    name: Annotated[str, typer.Option(help="A label for the key.")] = "",
+    json_out: JsonFlag = False,
+):
+    """Create an API key (shown once)."""
+    db = _database()
+    actor = _workspace_actor(db, workspace)
+    with db.write() as session:
+        new = workspaces.create_key(session, actor.workspace_id, name)
+    _print_key(new, json_out, "Key created.")
+
+
+@keys_app.command("list")
+def keys_list(workspace: Annotated[str | None, typer.Option(help="Workspace id (default: the first).")] = None):
+    """List the keys of a workspace (their prefixes; keys themselves are never stored)."""
+    db = _database()
+    actor = _workspace_actor(db, workspace)
+    with db.read() as session:
+        rows = workspaces.list_keys(session, actor.workspace_id)
+    table = Table("id", "prefix", "name", "created", "revoked")
+    for k in rows:
+        table.add_row(str(k.id), k.prefix + "…", k.name, k.created_at.strftime("%Y-%m-%d %H:%M"),
+                      k.revoked_at.strftime("%Y-%m-%d %H:%M") if k.revoked_at else "")
+    Console().print(table)
+
+
+@keys_app.command("revoke")
+def keys_revoke(key: Annotated[str, typer.Argument(help="The key's id or prefix, as `keys list` shows it.")]):
+    """Revoke a key: it stops working at once."""
+    db = _database()
+    try:
+        with db.write() as session:
+            row = workspaces.revoke_key(session, key.rstrip("…"))
+    except DomainError as exc:
+        console.print(f"[red]{exc.message}[/]")
+        raise typer.Exit(1) from None
+    console.print(f"Revoked key {row.id} ({row.prefix}…).")
+
+
+EXPORT_COLUMNS = ("id", "kind", "display_name", "first_name", "last_name", "organization_name", "title",
+                  "employer", "email", "phone", "line1", "city", "postal_code", "country", "created_at")
+
+
+@app.command()
+def export(
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write (default: stdout).")] = None,
+    format: Annotated[str, typer.Option("--format", "-f", help="csv or jsonl.")] = "jsonl",
+    workspace: Annotated[str | None, typer.Option(help="Workspace id (default: the first).")] = None,
+):
+    """Export every contact, streamed page by page (memory stays flat)."""
+    if format not in ("csv", "jsonl"):
+        raise typer.BadParameter("use csv or jsonl", param_hint="--format")
+    db = _database()
+    actor = _workspace_actor(db, workspace)
+    with db.read() as session:
+        total = contacts.count(session, actor)
+    out = output.open("w", newline="", encoding="utf-8") if output else sys.stdout
+    writer = csv.DictWriter(out, EXPORT_COLUMNS, extrasaction="ignore") if format == "csv" else None
+    if writer:
+        writer.writeheader()
+    cursor = None
+    with _progress(disabled=output is None) as progress:
+        task = progress.add_task("Exporting", total=total)
+        while True:
+            with db.read() as session:
+                page = contacts.list_page(session, actor, ContactFilter(), cursor, 500)
+            for view in page.items:
+                record = render_contact(view)
+                if writer:
+                    writer.writerow(_flat(record))
+                else:
+                    out.write(json.dumps(record, ensure_ascii=False) + "\n")
+            progress.advance(task, len(page.items))
+            if not page.has_more:
+                break
+            cursor = page.next_cursor
+    if output:
+        out.close()
+        console.print(f"Exported {total} contacts to {output}.")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(help="Server processes (PostgreSQL only).")] = 1,
+):
+    """Serve every API. On an empty database, creates the first workspace and prints its key."""
+    import uvicorn
+
+    settings = get_settings()
+    db = _database()
+    with db.write() as session:
+        first = simple_repo.first_workspace(session)
+        new = workspaces.create_workspace(session) if first is None else None
+    base = f"http://{host}:{port}"
+    if new:
+        console.print(f"[green]Created the first workspace[/] {new.workspace_id}")
+        console.print(f"API key (shown once, keep it): [bold]{new.api_key}[/]")
+        console.print("Try:")
+        console.print(
+            f"  curl -s -X POST {base}/v1/contacts -H 'Authorization: Bearer {new.api_key}' "
+            "-H 'Content-Type: application/json' "
+            "-d '{\"first_name\": \"Ada\", \"last_name\": \"Lovelace\", \"emails\": [\"ada@example.com\"]}'",
+            soft_wrap=True,
+        )
+    else:
+        console.print(f"Workspace {first.id} exists; make a key with [bold]contacthub keys create[/].")
+    console.print(f"Docs: {base}/v1/docs   Database: {settings.database_url}")
+    db.dispose()
+    if workers > 1 and settings.database_url.startswith("sqlite"):
+        console.print("[yellow]SQLite serves from one process; ignoring --workers.[/]")
+        workers = 1
+    uvicorn.run("contacthub.app:create_app", factory=True, host=host, port=port, workers=workers,
+                log_level="warning")
+
+
+def _print_key(new: workspaces.NewKey, json_out: bool, headline: str) -> None:
+    if json_out:
+        print(json.dumps({"workspace_id": str(new.workspace_id), "api_key": new.api_key, "key_id": str(new.key_id)}))
+        return
+    console.print(f"[green]{headline}[/] workspace {new.workspace_id}")
+    console.print(f"API key (shown once): [bold]{new.api_key}[/]")
+
+
+def _progress(disabled: bool) -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                    console=console, disable=disabled)
+
+
+def _flat(record: dict) -> dict:
+    email = record["emails"][0]["address"] if record["emails"] else None
+    phone = record["phones"][0]["number"] if record["phones"] else None
+    address = record["addresses"][0] if record["addresses"] else {}
+    return {**record, "email": email, "phone": phone, **{k: address.get(k) for k in ("line1", "city", "postal_code", "country")}}

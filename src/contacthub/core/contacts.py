@@ -1,0 +1,368 @@
+"""The contact service: every rule about writing and reading contacts, for every door.
+
+A write is checked in full before anything is stored (all faults reported together), then
+stored in the caller's transaction, then recorded as an event with what changed.
+"""
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from contacthub.core import attributes as attribute_rules
+from contacthub.core import events
+from contacthub.core.actor import Actor
+from contacthub.core.errors import Conflict, FieldError, InvalidInput, NotFound
+from contacthub.core.inputs import SCALAR_FIELDS, ContactInput, WriteOptions
+from contacthub.core.normalize import normalize_email, normalize_phone
+from contacthub.core.pagination import decode_cursor, encode_cursor
+from contacthub.core.views import ContactView, Page
+from contacthub.db.models import Address, Contact, ContactPoint
+from contacthub.db.types import new_id, utcnow
+from contacthub.repositories import contacts as repo
+from contacthub.repositories import simple as simple_repo
+from contacthub.repositories.contacts import ContactFilter
+from contacthub.settings import get_settings
+
+MAX_MERGE_HOPS = 20
+
+
+@dataclass
+class _Point:
+    kind: str
+    key: str
+    value: str
+    normalized: str
+    type: str | None
+    primary: bool
+    properties: dict[str, Any]
+    path: str  # where it came from in the input, for error messages
+
+
+@dataclass
+class _Prepared:
+    """A write's input once checked and normalized, field by field (only the fields given)."""
+
+    points: dict[str, list[_Point]] = field(default_factory=dict)  # kind -> points
+    attributes: dict[str, Any] | None = None
+    lists: list[uuid.UUID] | None = None
+    accounts: list[tuple[uuid.UUID, int]] | None = None
+
+
+# ---------------------------------------------------------------- reading
+
+def get(session: Session, actor: Actor, contact_id: uuid.UUID) -> ContactView:
+    """The contact; the id of a merged-away contact resolves to its survivor."""
+    return _views(session, actor, [resolve_id(session, actor, contact_id)])[0]
+
+
+def resolve_id(session: Session, actor: Actor, contact_id: uuid.UUID) -> uuid.UUID:
+    row = repo.get(session, actor.workspace_id, contact_id)
+    for _ in range(MAX_MERGE_HOPS):
+        if row is None:
+            break
+        if row.merged_into is None:
+            return row.id
+        row = repo.get(session, actor.workspace_id, row.merged_into)
+    raise NotFound("contact", contact_id)
+
+
+def get_many(session: Session, actor: Actor, ids: list[uuid.UUID]) -> list[ContactView]:
+    return _views(session, actor, ids)
+
+
+def list_page(
+    session: Session, actor: Actor, flt: ContactFilter, cursor: str | None, limit: int, descending: bool = False
+) -> Page:
+    after = decode_cursor(cursor)
+    flt = _normalized_filter(flt)
+    ids = repo.page_ids(session, actor.workspace_id, flt, after, limit + 1, descending)
+    more = len(ids) > limit
+    ids = ids[:limit]
+    return Page(_views(session, actor, ids), encode_cursor(ids[-1]) if more and ids else None)
+
+
+def count(session: Session, actor: Actor) -> int:
+    return repo.count(session, actor.workspace_id)
+
+
+def _normalized_filter(flt: ContactFilter) -> ContactFilter:
+    """Filters compare in the stored form, so `email=Ada@Example.com` finds ada@example.com."""
+    errors = []
+    email, phone = flt.email, flt.phone
+    if email is not None:
+        try:
+            email = normalize_email(email)
+        except ValueError:
+            email = email.strip().lower()
+    if phone is not None:
+        try:
+            phone = normalize_phone(phone, get_settings().default_region)
+        except ValueError as exc:
+            errors.append(FieldError("phone", str(exc)))
+    if errors:
+        raise InvalidInput(errors)
+    attrs = {k: attribute_rules.filter_text(v) for k, v in flt.attributes.items()}
+    return ContactFilter(
+        kind=flt.kind, name=flt.name, email=email, phone=phone, identifier=flt.identifier,
+        list_id=flt.list_id, account_id=flt.account_id, attributes=attrs, q=flt.q,
+    )
+
+
+def _views(session: Session, actor: Actor, ids: list[uuid.UUID]) -> list[ContactView]:
+    return repo.load_views(session, actor.workspace_id, ids)
+
+
+# ---------------------------------------------------------------- writing
+
+def create(session: Session, actor: Actor, data: ContactInput, options: WriteOptions | None = None) -> ContactView:
+    options = options or WriteOptions()
+    given = data.model_fields_set
+    prepared = _prepare(session, actor, data, given, options)
+    _check_taken(session, actor, prepared, options, exclude=None)
+    row = Contact(workspace_id=actor.workspace_id, id=new_id(), kind=data.kind or "person")
+    for name in SCALAR_FIELDS:
+        if name != "kind" and name in given:
+            setattr(row, name, getattr(data, name))
+    row.social = _drop_nulls(data.social or {})
+    row.attributes = _drop_nulls(prepared.attributes or {})
+    row.extra = _drop_nulls(data.extra or {})
+    row.created_at = row.updated_at = utcnow()
+    repo.add(session, row)
+    repo.flush(session)  # the contact row must exist before rows that refer to it
+    _store_children(session, actor, row.id, data, prepared, given)
+    view = _views(session, actor, [row.id])[0]
+    row.search_text = _search_text(view)
+    events.record(session, actor, "contact", row.id, "created", changes=view.snapshot())
+    return view
+
+
+def update(
+    session: Session, actor: Actor, contact_id: uuid.UUID, data: ContactInput, options: WriteOptions | None = None
+) -> ContactView:
+    options = options or WriteOptions()
+    row = _live_row(session, actor, contact_id)
+    given = data.model_fields_set
+    before = _views(session, actor, [row.id])[0].snapshot()
+    prepared = _prepare(session, actor, data, given, options, contact_id=row.id)
+    _check_taken(session, actor, prepared, options, exclude=row.id)
+    for name in SCALAR_FIELDS:
+        if name in given:
+            value = getattr(data, name)
+            if name == "kind" and value is None:
+                raise InvalidInput(FieldError("kind", "cannot be null"))
+            setattr(row, name, value)
+    if "social" in given:
+        row.social = _merge_patch(row.social, data.social)
+    if "attributes" in given:
+        row.attributes = _merge_patch(row.attributes, prepared.attributes)
+    if "extra" in given:
+        row.extra = _merge_patch(row.extra, data.extra)
+    _store_children(session, actor, row.id, data, prepared, given)
+    view = _views(session, actor, [row.id])[0]
+    after = view.snapshot()
+    changes = events.diff(before, after)
+    if changes:
+        row.updated_at = view.updated_at = utcnow()
+        row.search_text = _search_text(view)
+        events.record(session, actor, "contact", row.id, "updated", changes=changes)
+    return view
+
+
+def delete(session: Session, actor: Actor, contact_id: uuid.UUID) -> None:
+    row = _live_row(session, actor, contact_id)
+    before = _views(session, actor, [row.id])[0].snapshot()
+    events.record(session, actor, "contact", row.id, "deleted", before=before)
+    repo.delete_row(session, row)
+
+
+def _live_row(session: Session, actor: Actor, contact_id: uuid.UUID) -> Contact:
+    row = repo.get(session, actor.workspace_id, resolve_id(session, actor, contact_id))
+    if row is None:
+        raise NotFound("contact", contact_id)
+    return row
+
+
+# ---------------------------------------------------------------- checks
+
+def _prepare(
+    session: Session, actor: Actor, data: ContactInput, given: set[str], options: WriteOptions,
+    contact_id: uuid.UUID | None = None,
+) -> _Prepared:
+    """Normalize and check every given field; all faults are raised together."""
+    errors: list[FieldError] = []
+    prepared = _Prepared()
+    region = get_settings().default_region
+
+    if "emails" in given:
+        prepared.points["email"] = points = []
+        for i, email in enumerate(data.emails or []):
+            try:
+                normalized = normalize_email(email.address)
+            except ValueError as exc:
+                errors.append(FieldError(f"emails[{i}].address", str(exc)))
+                continue
+            points.append(_Point("email", "email", email.address.strip(), normalized, email.type,
+                                 email.primary, email.properties, f"emails[{i}].address"))
+    if "phones" in given:
+        prepared.points["phone"] = points = []
+        for i, phone in enumerate(data.phones or []):
+            try:
+                normalized = normalize_phone(phone.number, region)
+            except ValueError as exc:
+                if options.strict_phones:
+                    errors.append(FieldError(f"phones[{i}].number", str(exc)))
+                    continue
+                normalized = _digits_only(phone.number)
+            points.append(_Point("phone", "phone", phone.number.strip(), normalized, phone.type,
+                                 phone.primary, phone.properties, f"phones[{i}].number"))
+    if "identifiers" in given:
+        prepared.points["identifier"] = [
+            _Point("identifier", ident.key, ident.value, ident.value, None, False, ident.properties,
+                   f"identifiers[{i}].value")
+            for i, ident in enumerate(data.identifiers or [])
+        ]
+    if "attributes" in given and data.attributes is not None:
+        definitions = simple_repo.definitions(session, actor.workspace_id) if data.attributes else {}
+        try:
+            prepared.attributes = attribute_rules.coerce_all(
+                definitions, data.attributes, options.allow_undefined_attributes
+            )
+        except InvalidInput as exc:
+            errors.extend(exc.errors)
+    if "lists" in given:
+        wanted = list(dict.fromkeys(data.lists or []))
+        known = simple_repo.existing_list_ids(session, actor.workspace_id, wanted)
+        errors.extend(FieldError(f"lists[{i}]", f"no list {lid}") for i, lid in enumerate(wanted) if lid not in known)
+        prepared.lists = wanted
+    if "accounts" in given:
+        links = data.accounts or []
+        known = simple_repo.existing_account_ids(session, actor.workspace_id, [a.id for a in links])
+        errors.extend(
+            FieldError(f"accounts[{i}].id", f"no account {a.id}") for i, a in enumerate(links) if a.id not in known
+        )
+        prepared.accounts = [(a.id, a.position if a.position is not None else 1) for a in links]
+    if "addresses" in given:
+        existing = repo.addresses_of(session, actor.workspace_id, contact_id) if contact_id else {}
+        errors.extend(
+            FieldError(f"addresses[{i}].id", f"no address {a.id} on this contact")
+            for i, a in enumerate(data.addresses or []) if a.id is not None and a.id not in existing
+        )
+    if errors:
+        raise InvalidInput(errors)
+    for kind, points in prepared.points.items():
+        prepared.points[kind] = _deduplicated(points)
+    return prepared
+
+
+def _check_taken(session: Session, actor: Actor, prepared: _Prepared, options: WriteOptions, exclude) -> None:
+    """An email, phone or identifier already on another contact is a conflict, unless the
+    caller asked to create anyway. Identifiers are compared within their key."""
+    if options.on_duplicate == "create":
+        return
+    for kind, points in prepared.points.items():
+        keys = {p.key for p in points} if kind == "identifier" else {None}
+        for key in keys:
+            mine = [p for p in points if key is None or p.key == key]
+            taken = repo.contacts_with_points(session, actor.workspace_id, kind, [p.normalized for p in mine], key)
+            for point in mine:
+                others = [c for c in taken.get(point.normalized, []) if c != exclude]
+                if others:
+                    label = {"email": "email", "phone": "phone"}.get(kind, f"identifier {point.key}")
+                    raise Conflict(
+                        f"{label} {point.normalized} already belongs to contact {others[0]}",
+                        field=point.path, existing_id=others[0],
+                    )
+
+
+def _deduplicated(points: list[_Point]) -> list[_Point]:
+    """One point per value (per key for identifiers), and exactly one primary where there are any."""
+    seen, kept = set(), []
+    for p in points:
+        if (p.key, p.normalized) not in seen:
+            seen.add((p.key, p.normalized))
+            kept.append(p)
+    if kept and kept[0].kind != "identifier":
+        first_primary = next((i for i, p in enumerate(kept) if p.primary), 0)
+        for i, p in enumerate(kept):
+            p.primary = i == first_primary
+    return kept
+
+
+# ---------------------------------------------------------------- storing
+
+def _store_children(session: Session, actor: Actor, contact_id, data: ContactInput, prepared: _Prepared, given) -> None:
+    ws = actor.workspace_id
+    for kind, points in prepared.points.items():
+        repo.delete_points(session, ws, contact_id, kind)
+        session.add_all(
+            ContactPoint(
+                workspace_id=ws, id=new_id(), contact_id=contact_id, kind=p.kind, key=p.key, value=p.value,
+                normalized=p.normalized, type=p.type, is_primary=p.primary, position=i, properties=p.properties,
+            )
+            for i, p in enumerate(points)
+        )
+    if "addresses" in given:
+        _store_addresses(session, ws, contact_id, data)
+    if prepared.lists is not None:
+        repo.replace_list_memberships(session, ws, contact_id, prepared.lists)
+    if prepared.accounts is not None:
+        repo.replace_account_memberships(session, ws, contact_id, prepared.accounts)
+    if "attributes" in given:
+        current = repo.get(session, ws, contact_id).attributes
+        repo.replace_attribute_index(session, ws, contact_id, attribute_rules.index_pairs(current))
+
+
+def _store_addresses(session: Session, ws: uuid.UUID, contact_id: uuid.UUID, data: ContactInput) -> None:
+    """Replace the contact's addresses; one given with the id of an existing one keeps that id."""
+    existing = repo.addresses_of(session, ws, contact_id)
+    wanted = data.addresses or []
+    keep = {a.id for a in wanted if a.id is not None}
+    for address_id, row in existing.items():
+        if address_id not in keep:
+            repo.delete_row(session, row)
+    first_primary = next((i for i, a in enumerate(wanted) if a.primary), 0)
+    for i, a in enumerate(wanted):
+        values = a.model_dump(exclude={"id", "primary"})
+        row = existing.get(a.id) if a.id else None
+        if row is None:
+            row = Address(workspace_id=ws, id=new_id(), contact_id=contact_id)
+            repo.add(session, row)
+        for name, value in values.items():
+            setattr(row, name, value)
+        row.is_primary = i == first_primary
+        row.position = i
+
+
+# ---------------------------------------------------------------- helpers
+
+def _search_text(view: ContactView) -> str:
+    parts = [
+        view.display_name, view.first_name, view.middle_name, view.last_name, view.nickname,
+        view.organization_name, view.official_name, view.employer,
+        *(p.normalized for p in view.emails), *(p.normalized for p in view.phones),
+    ]
+    return " ".join(p.lower() for p in parts if p)
+
+
+def _drop_nulls(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def _merge_patch(current: dict[str, Any] | None, patch: dict[str, Any] | None) -> dict[str, Any]:
+    """RFC 7396 at one level: null clears all, a key set to null is removed, others replace."""
+    if patch is None:
+        return {}
+    merged = dict(current or {})
+    for key, value in patch.items():
+        if value is None:
+            merged.pop(key, None)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _digits_only(raw: str) -> str:
+    digits = "".join(ch for ch in raw if ch.isdigit())
+    return f"+{digits}" if raw.strip().startswith("+") else digits

@@ -1,0 +1,67 @@
+"""Domain errors: they say what went wrong, never which HTTP status it is. Each door maps them
+to its own status codes and error envelope."""
+
+import uuid
+from dataclasses import dataclass, field
+
+
+class DomainError(Exception):
+    message: str = "error"
+
+    def __init__(self, message: str | None = None):
+        if message is not None:
+            self.message = message
+        super().__init__(self.message)
+
+
+@dataclass
+class FieldError:
+    field: str  # dotted path with zero-based indexes, e.g. "emails[1].address"
+    message: str
+
+
+class InvalidInput(DomainError):
+    """The request is well formed but its content breaks a rule."""
+
+    def __init__(self, errors: list[FieldError] | FieldError, message: str | None = None):
+        self.errors = errors if isinstance(errors, list) else [errors]
+        super().__init__(message or "; ".join(f"{e.field}: {e.message}" for e in self.errors))
+
+
+class NotFound(DomainError):
+    def __init__(self, entity: str, id: object | None = None):
+        self.entity = entity
+        self.id = id
+        super().__init__(f"{entity} not found" if id is None else f"{entity} {id} not found")
+
+
+class Conflict(DomainError):
+    """The write would break a uniqueness rule (a taken email, a used idempotency key...)."""
+
+    def __init__(self, message: str, field: str | None = None, existing_id: uuid.UUID | None = None):
+        self.field = field
+        self.existing_id = existing_id
+        super().__init__(message)
+
+
+class Unauthenticated(DomainError):
+    message = "a valid API key is required"
+
+
+class Forbidden(DomainError):
+    message = "this key may not reach that workspace"
+
+
+@dataclass
+class Limits:
+    """Named limits a door can quote in its docs and errors."""
+
+    max_points_per_kind: int = 50
+    max_addresses: int = 20
+    max_lists_per_write: int = 100
+    max_string: int = 300
+    max_notes: int = 10_000
+    extra: dict = field(default_factory=dict)
+
+
+LIMITS = Limits()

@@ -1,0 +1,104 @@
+"""What a door hands to the core services. Every field is optional: on update, a field that is
+absent (not in model_fields_set) stays as it is and an explicit null clears it."""
+
+import uuid
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+Text = Annotated[str, StringConstraints(max_length=300)]
+ShortText = Annotated[str, StringConstraints(max_length=50)]
+LongText = Annotated[str, StringConstraints(max_length=10_000)]
+AttributeKey = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+IdentifierKey = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{1,64}$")]
+
+ContactKind = Literal["person", "organization", "group"]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class EmailInput(Strict):
+    address: Annotated[str, StringConstraints(min_length=1, max_length=320)]
+    type: ShortText | None = None
+    primary: bool = False
+    properties: dict[str, Any] = Field(default_factory=dict)  # doNotEmail and such
+
+
+class PhoneInput(Strict):
+    number: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    type: ShortText | None = None
+    primary: bool = False
+    properties: dict[str, Any] = Field(default_factory=dict)
+
+
+class IdentifierInput(Strict):
+    key: IdentifierKey
+    value: Annotated[str, StringConstraints(min_length=1, max_length=500)]
+    properties: dict[str, Any] = Field(default_factory=dict)
+
+
+class AddressInput(Strict):
+    id: uuid.UUID | None = None  # an existing address of the contact, updated in place
+    type: ShortText | None = None
+    line1: Text | None = None
+    line2: Text | None = None
+    city: Text | None = None
+    region: Text | None = None
+    postal_code: ShortText | None = None
+    country: Text | None = None
+    primary: bool = False
+    properties: dict[str, Any] = Field(default_factory=dict)
+
+
+class AccountLink(Strict):
+    id: uuid.UUID
+    position: int | None = None
+
+
+class ContactInput(Strict):
+    kind: ContactKind | None = None
+    display_name: Text | None = None
+    prefix: ShortText | None = None
+    first_name: Text | None = None
+    middle_name: Text | None = None
+    last_name: Text | None = None
+    suffix: ShortText | None = None
+    nickname: Text | None = None
+    salutation: Text | None = None
+    organization_name: Text | None = None
+    official_name: Text | None = None
+    title: Text | None = None
+    employer: Text | None = None
+    occupation: Text | None = None
+    birth_date: date | None = None
+    notes: LongText | None = None
+    social: dict[str, Annotated[str, StringConstraints(max_length=500)] | None] | None = None
+    attributes: dict[AttributeKey, Any] | None = None
+    extra: dict[str, Any] | None = None
+    emails: Annotated[list[EmailInput], Field(max_length=50)] | None = None
+    phones: Annotated[list[PhoneInput], Field(max_length=50)] | None = None
+    identifiers: Annotated[list[IdentifierInput], Field(max_length=50)] | None = None
+    addresses: Annotated[list[AddressInput], Field(max_length=20)] | None = None
+    lists: Annotated[list[uuid.UUID], Field(max_length=100)] | None = None
+    accounts: Annotated[list[AccountLink], Field(max_length=100)] | None = None
+
+
+SCALAR_FIELDS = (
+    "kind", "display_name", "prefix", "first_name", "middle_name", "last_name", "suffix",
+    "nickname", "salutation", "organization_name", "official_name", "title", "employer",
+    "occupation", "birth_date", "notes",
+)
+
+
+class WriteOptions(BaseModel):
+    """How a door wants the rules applied; the rules themselves stay in the services."""
+
+    # When an email or phone is already on another contact: refuse, or write anyway.
+    on_duplicate: Literal["reject", "create"] = "reject"
+    # Refuse a phone that phonenumbers cannot read (else it is kept with its digits only).
+    strict_phones: bool = True
+    # Accept attribute keys that have no definition (stored as given).
+    allow_undefined_attributes: bool = True

@@ -1,0 +1,72 @@
+"""Workspaces and their API keys. A key is random, shown once, and stored as a SHA-256 hash:
+a leaked database does not leak working keys."""
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from contacthub.core.errors import NotFound, Unauthenticated
+from contacthub.db.models import ApiKey, Workspace
+from contacthub.db.types import utcnow
+from contacthub.repositories import simple as repo
+
+KEY_PREFIX = "chk_"
+
+
+@dataclass(frozen=True)
+class NewKey:
+    workspace_id: uuid.UUID
+    key_id: uuid.UUID
+    api_key: str  # the only time the plain key exists
+
+
+def _hash(api_key: str) -> str:
+    return hashlib.sha256(api_key.encode()).hexdigest()
+
+
+def create_workspace(session: Session, name: str = "default") -> NewKey:
+    workspace = Workspace(name=name)
+    session.add(workspace)
+    session.flush()
+    return create_key(session, workspace.id, name="first key")
+
+
+def create_key(session: Session, workspace_id: uuid.UUID, name: str = "") -> NewKey:
+    if session.get(Workspace, workspace_id) is None:
+        raise NotFound("workspace", workspace_id)
+    api_key = KEY_PREFIX + secrets.token_urlsafe(32)
+    row = ApiKey(workspace_id=workspace_id, name=name, prefix=api_key[:12], key_hash=_hash(api_key))
+    session.add(row)
+    session.flush()
+    return NewKey(workspace_id, row.id, api_key)
+
+
+def authenticate(session: Session, api_key: str | None) -> ApiKey:
+    """The key's record, or Unauthenticated for a missing, unknown or revoked key."""
+    if not api_key:
+        raise Unauthenticated()
+    row = repo.key_by_hash(session, _hash(api_key.strip()))
+    if row is None or row.revoked_at is not None:
+        raise Unauthenticated("the API key is unknown or revoked")
+    return row
+
+
+def revoke_key(session: Session, ident: str) -> ApiKey:
+    """Revoke by key id or by the prefix shown in `keys list`."""
+    rows = repo.keys_by_prefix_or_id(session, ident)
+    if len(rows) != 1:
+        raise NotFound("api key", ident)
+    rows[0].revoked_at = rows[0].revoked_at or utcnow()
+    return rows[0]
+
+
+def list_keys(session: Session, workspace_id: uuid.UUID | None = None) -> list[ApiKey]:
+    if workspace_id is None:
+        first = repo.first_workspace(session)
+        if first is None:
+            return []
+        workspace_id = first.id
+    return repo.keys_of(session, workspace_id)

@@ -1,0 +1,297 @@
+"""The tables. Every key starts with workspace_id so the data can be distributed by tenant
+(Citus) and no query can cross from one workspace into another by accident."""
+
+import uuid
+from datetime import date, datetime
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from contacthub.db.types import JsonDocument, UTCDateTime, new_id, utcnow
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+def _contact_fk(column: str = "contact_id") -> ForeignKeyConstraint:
+    return ForeignKeyConstraint(
+        ["workspace_id", column], ["contacts.workspace_id", "contacts.id"], ondelete="CASCADE"
+    )
+
+
+class Workspace(Base):
+    __tablename__ = "workspaces"
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ApiKey(Base):
+    """Only the SHA-256 of a key is kept; the key itself is shown once, when made."""
+
+    __tablename__ = "api_keys"
+    workspace_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    prefix: Mapped[str] = mapped_column(String(16))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    __table_args__ = (
+        ForeignKeyConstraint(["workspace_id"], ["workspaces.id"], ondelete="CASCADE"),
+    )
+
+
+class Contact(Base):
+    __tablename__ = "contacts"
+    workspace_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    kind: Mapped[str] = mapped_column(String(16), default="person")
+    display_name: Mapped[str | None] = mapped_column(String(300))
+    prefix: Mapped[str | None] = mapped_column(String(50))
+    first_name: Mapped[str | None] = mapped_column(String(200))
+    middle_name: Mapped[str | None] = mapped_column(String(200))
+    last_name: Mapped[str | None] = mapped_column(String(200))
+    suffix: Mapped[str | None] = mapped_column(String(50))
+    nickname: Mapped[str | None] = mapped_column(String(200))
+    salutation: Mapped[str | None] = mapped_column(String(200))
+    organization_name: Mapped[str | None] = mapped_column(String(300))
+    official_name: Mapped[str | None] = mapped_column(String(300))
+    title: Mapped[str | None] = mapped_column(String(200))
+    employer: Mapped[str | None] = mapped_column(String(300))
+    occupation: Mapped[str | None] = mapped_column(String(200))
+    birth_date: Mapped[date | None] = mapped_column(Date)
+    notes: Mapped[str | None] = mapped_column(Text)
+    social: Mapped[dict] = mapped_column(JsonDocument, default=dict)
+    attributes: Mapped[dict] = mapped_column(JsonDocument, default=dict)
+    # Door-specific fields with no core meaning (NGP VAN disclosure fields, ...), kept verbatim.
+    extra: Mapped[dict] = mapped_column(JsonDocument, default=dict)
+    # Lower-cased names, emails and phones, for `q` search.
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    # Set on the losing side of a merge: the row stays as a tombstone pointing at the survivor.
+    merged_into: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    __table_args__ = (
+        ForeignKeyConstraint(["workspace_id"], ["workspaces.id"], ondelete="CASCADE"),
+        Index("ix_contacts_ws_kind", "workspace_id", "kind", "id"),
+    )
+
+
+class ContactPoint(Base):
+    """An email, a phone or another identifier (visitor id, external id, ...) of a contact."""
+
+    __tablename__ = "contact_points"
+    workspace_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    contact_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    kind: Mapped[str] = mapped_column(String(16))  # email | phone | identifier
+    key: Mapped[str] = mapped_column(String(64))  # "email", "phone", or the identifier's key
+    value: Mapped[str] = mapped_column(String(500))  # as given
+    normalized: Mapped[str] = mapped_column(String(500))  # lower-cased email, E.164 phone
+    type: Mapped[str | None] = mapped_column(String(50))
+    is_primary: Mapped[bool] = mapped_column(Boolean, default=False)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    properties: Mapped[dict] = mapped_column(JsonDocument, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    __table_args__ = (
+        _contact_fk(),
+        Index("ix_points_lookup", "workspace_id", "kind", "normalized"),
+        Index("ix_points_contact", "workspace_id", "contact_id"),
+    )
+
+
+class Address(Base):
+    __tablename__ = "addresses"
+    workspace_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    contact_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    type: Mapped[str | None] = mapped_column(String(50))
+    line1: Mapped[str | None] = mapped_column(String(300))
+    line2: Mapped[str | None] = mapped_column(String(300))
+    city: Mapped[str | None] = mapped_column(String(200))
+    region: Mapped[str | None] = mapped_column(String(200))
+    postal_code: Mapped[str | None] = mapped_column(String(50))
+    country: Mapped[str | None] = mapped_column(String(100))
+    is_primary: Mapped[bool] = mapped_column(Boolean, default=False)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    properties: Mapped[dict] = mapped_column(JsonDocument, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    __table_args__ = (_contact_fk(), Index("ix_addresses_contact", "workspace_id", "contact_id"))
+
+
+class AttributeDefinition(Base):
+    __tablename__ = "attribute_definitions"
+    workspace_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    key: Mapped[str] = mapped_column(String(64))
+    type: Mapped[str] = mapped_column(String(16))  # string | integer | decimal | datetime | boolean
+    cardinality: Mapped[str] = mapped_column(String(8), default="one")  # one | many
+    display_name: Mapped[str | None] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(String(1000))
+    pii: Mapped[bool] = mapped_column(Boolean, default=False)
+    read_only: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    __table_args__ = (
+        ForeignKeyConstraint(["workspace_id"], ["workspaces.id"], ondelete="CASCADE"),
+        UniqueConstraint("workspace_id", "key", name="uq_attribute_definitions_key"),
+    )
+
+
+class AttributeValue(Base):
+    """One row per (contact, key, value): an index over contact.attributes for filtering."""
+
+    __tablename__ = "attribute_values"
+    workspace_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    contact_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(500), primary_key=True)
+    __table_args__ = (_contact_fk(), Index("ix_attribute_values_lookup", "workspace_id", "key", "value"))
+
+
+class ContactList(Base):
+    __tablename__ = "lists"
+    workspace_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(256))
+    description: Mapped[str | None] = mapped_column(String(2000))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    __table_args__ = (
+        ForeignKeyConstraint(["workspace_id"], ["workspaces.id"], ondelete="CASCADE"),
+    )
+
+
+class ListMember(Base):
+    __tablename__ = "list_members"
+    workspace_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    list_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    contact_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    __table_args__ = (
+        ForeignKeyConstraint(["workspace_id", "list_id"], ["lists.workspace_id", "lists.id"], ondelete="CASCADE"),
+        _contact_fk(),
+        Index("ix_list_members_contact", "workspace_id", "contact_id"),
+    )
+
+
+class DataSource(Base):
+    __tablename__ = "data_sources"
+    workspace_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(200))
+    system: Mapped[str] = mapped_column(String(100), default="Import API")
+    status: Mapped[str] = mapped_column(String(32), default="idle")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    __table_args__ = (
+        ForeignKeyConstraint(["workspace_id"], ["workspaces.id"], ondelete="CASCADE"),
+    )
+
+
+class Account(Base):
+    """A company or customer that contacts belong to (ChartMogul customer, Bird account)."""
+
+    __tablename__ = "accounts"
+    workspace_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    data_source_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    external_id: Mapped[str | None] = mapped_column(String(300))
+    name: Mapped[str | None] = mapped_column(String(300))
+    email: Mapped[str | None] = mapped_column(String(320))
+    company: Mapped[str | None] = mapped_column(String(300))
+    country: Mapped[str | None] = mapped_column(String(100))
+    state: Mapped[str | None] = mapped_column(String(100))
+    city: Mapped[str | None] = mapped_column(String(200))
+    zip: Mapped[str | None] = mapped_column(String(50))
+    website_url: Mapped[str | None] = mapped_column(String(500))
+    attributes: Mapped[dict] = mapped_column(JsonDocument, default=dict)
+    extra: Mapped[dict] = mapped_column(JsonDocument, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    __table_args__ = (
+        ForeignKeyConstraint(["workspace_id"], ["workspaces.id"], ondelete="CASCADE"),
+        ForeignKeyConstraint(
+            ["workspace_id", "data_source_id"], ["data_sources.workspace_id", "data_sources.id"],
+            ondelete="CASCADE",
+        ),
+        Index("ix_accounts_external", "workspace_id", "data_source_id", "external_id"),
+    )
+
+
+class AccountMember(Base):
+    __tablename__ = "account_members"
+    workspace_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    account_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    contact_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["workspace_id", "account_id"], ["accounts.workspace_id", "accounts.id"], ondelete="CASCADE"
+        ),
+        _contact_fk(),
+        Index("ix_account_members_contact", "workspace_id", "contact_id"),
+    )
+
+
+class Relation(Base):
+    """A directed edge between two contacts: group_child, group_primary, member_of."""
+
+    __tablename__ = "relations"
+    workspace_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    from_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    to_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    __table_args__ = (
+        _contact_fk("from_id"),
+        _contact_fk("to_id"),
+        Index("ix_relations_to", "workspace_id", "to_id"),
+    )
+
+
+class Event(Base):
+    """Append-only history of every change. No foreign key: it outlives the contact."""
+
+    __tablename__ = "events"
+    workspace_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    subject_type: Mapped[str] = mapped_column(String(32))  # contact | list | attribute_definition ...
+    subject_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    action: Mapped[str] = mapped_column(String(32))  # created | updated | deleted | merged ...
+    door: Mapped[str] = mapped_column(String(32))  # native | cli | chartmogul | bird | ngpvan | packagex
+    api_key_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    changes: Mapped[dict] = mapped_column(JsonDocument, default=dict)
+    before: Mapped[dict | None] = mapped_column(JsonDocument)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    __table_args__ = (Index("ix_events_subject", "workspace_id", "subject_id", "id"),)
+
+
+class IdempotencyRecord(Base):
+    __tablename__ = "idempotency_keys"
+    workspace_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int] = mapped_column(Integer)
+    body: Mapped[dict | list | None] = mapped_column(JsonDocument)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

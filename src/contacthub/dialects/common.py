@@ -1,0 +1,86 @@
+"""Plumbing every door shares: the body size limit, key lookup, path ids, error paths.
+Nothing here knows a wire format; each door passes its own renderer."""
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from contacthub.core import workspaces
+from contacthub.core.actor import Actor
+from contacthub.core.errors import NotFound
+from contacthub.db.engine import Database
+
+
+class BodyTooLarge(Exception):
+    def __init__(self, limit: int):
+        self.limit = limit
+        super().__init__(f"the request body is larger than {limit} bytes")
+
+
+class BodyLimit:
+    """Refuses bodies over `max_bytes`: at once when Content-Length says so, otherwise as soon
+    as the streamed body passes the limit (the door's handler for BodyTooLarge answers)."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int, reject: Callable[[int], Response]):
+        self.app = app
+        self.max_bytes = max_bytes
+        self.reject = reject
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await self.reject(self.max_bytes)(scope, receive, send)
+            return
+        seen = 0
+
+        async def counting_receive() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:
+                    raise BodyTooLarge(self.max_bytes)
+            return message
+
+        await self.app(scope, counting_receive, send)
+
+
+def authenticate(db: Database, api_key: str | None, door: str) -> Actor:
+    with db.read() as session:
+        key = workspaces.authenticate(session, api_key)
+        return Actor(key.workspace_id, key.id, door)
+
+
+def parse_id(raw: str, entity: str, prefix: str = "") -> uuid.UUID:
+    """A path id, with the door's prefix if it has one ("con_…"); malformed ids are simply not found."""
+    text = raw[len(prefix):] if prefix and raw.startswith(prefix) else raw
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        raise NotFound(entity, raw) from None
+
+
+def dotted_path(loc: tuple[Any, ...] | list[Any], skip: tuple[str, ...] = ("body",)) -> str:
+    """("body", "emails", 1, "address") -> "emails[1].address"."""
+    path = ""
+    for part in loc:
+        if part in skip and not path:
+            continue
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += f".{part}" if path else str(part)
+    return path
+
+
+def bearer_token(header: str | None, schemes: tuple[str, ...] = ("bearer",)) -> str | None:
+    if not header:
+        return None
+    scheme, _, token = header.strip().partition(" ")
+    return token.strip() if scheme.lower() in schemes and token.strip() else None

@@ -1,0 +1,237 @@
+"""The native API (/v1): routes only. Each route authenticates, opens one transaction, calls a
+core service and renders what it returns."""
+
+import uuid
+from collections.abc import Callable
+from typing import Annotated, Any, Literal
+
+from fastapi import Depends, FastAPI, Header, Query, Request
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from contacthub import __version__
+from contacthub.core import attributes, contacts, events, idempotency, lists
+from contacthub.core.actor import Actor
+from contacthub.core.attributes import DefinitionInput, DefinitionPatch
+from contacthub.core.errors import Conflict
+from contacthub.core.inputs import WriteOptions
+from contacthub.core.lists import ListInput, ListPatch
+from contacthub.core.pagination import clamp_limit, decode_cursor, encode_cursor
+from contacthub.db.engine import Database
+from contacthub.dialects.common import BodyLimit, authenticate, bearer_token, parse_id
+from contacthub.dialects.native import errors
+from contacthub.dialects.native.schemas import (
+    ContactBody,
+    ContactOut,
+    ContactPageOut,
+    ErrorOut,
+    MembersBody,
+    render_contact,
+    render_definition,
+    render_event,
+    render_list,
+)
+from contacthub.repositories.contacts import ContactFilter
+from contacthub.settings import Settings
+
+ERRORS = {status: {"model": ErrorOut} for status in (400, 401, 404, 409, 413, 422)}
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=255)]
+
+
+def build(db: Database, settings: Settings) -> FastAPI:
+    app = FastAPI(
+        title="contacthub native API",
+        version=__version__,
+        description="Contacts, lists, attribute definitions and history. Auth: `Authorization: Bearer <key>`. "
+        f"Limits: request body {settings.max_body_bytes} bytes (413), page size {settings.max_page_size}.",
+        responses=ERRORS,
+    )
+    errors.install(app)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, reject=errors.too_large)
+
+    def actor(authorization: Annotated[str | None, Header()] = None) -> Actor:
+        return authenticate(db, bearer_token(authorization), door="native")
+
+    Caller = Annotated[Actor, Depends(actor)]
+
+    def page_size(limit: int | None) -> int:
+        return clamp_limit(limit, settings.default_page_size, settings.max_page_size)
+
+    def idempotent(actor: Actor, key: str | None, request: Request, body: Any, status: int,
+                   write: Callable[[Session], Any]) -> JSONResponse:
+        """Runs `write` once per Idempotency-Key; a repeat answers what the first call answered."""
+        if key is None:
+            with db.write() as session:
+                return JSONResponse(write(session), status_code=status)
+        payload = body.model_dump_json(exclude_unset=True).encode() if body is not None else b""
+        print_ = idempotency.fingerprint(request.method, str(request.url), payload)
+        for _ in range(2):
+            try:
+                with db.write() as session:
+                    stored = idempotency.replay(session, actor, key, print_)
+                    if stored is not None:
+                        return JSONResponse(stored[1], status_code=stored[0], headers={"Idempotent-Replayed": "true"})
+                    result = write(session)
+                    idempotency.remember(session, actor, key, print_, status, result)
+                    return JSONResponse(result, status_code=status)
+            except IntegrityError:
+                continue  # a concurrent request with the same key won: replay its answer
+        raise Conflict("a request with this Idempotency-Key is in progress; retry", field="Idempotency-Key")
+
+    # ------------------------------------------------------------ contacts
+
+    @app.post("/contacts", status_code=201, response_model=ContactOut, tags=["contacts"])
+    def create_contact(
+        body: ContactBody, request: Request, caller: Caller, idempotency_key: IdempotencyKey = None,
+        on_duplicate: Literal["reject", "create"] | None = None,
+    ):
+        """Create a contact. An email, phone or identifier already on another contact answers 409
+        with `existing_id`, unless `on_duplicate=create`."""
+        options = WriteOptions(on_duplicate=on_duplicate or settings.on_duplicate)
+        return idempotent(caller, idempotency_key, request, body, 201,
+                          lambda s: render_contact(contacts.create(s, caller, body, options)))
+
+    @app.get("/contacts", response_model=ContactPageOut, tags=["contacts"])
+    def list_contacts(
+        request: Request, caller: Caller,
+        kind: Literal["person", "organization", "group"] | None = None,
+        name: str | None = None, email: str | None = None, phone: str | None = None,
+        list_id: Annotated[str | None, Query(alias="list")] = None,
+        q: Annotated[str | None, Query(max_length=200)] = None,
+        cursor: str | None = None, limit: int | None = None,
+    ):
+        """List contacts, oldest first. Filter by attribute with `attributes.<key>=<value>`."""
+        flt = ContactFilter(
+            kind=kind, name=name, email=email, phone=phone, q=q,
+            list_id=parse_id(list_id, "list") if list_id else None,
+            attributes={k.removeprefix("attributes."): v for k, v in request.query_params.items()
+                        if k.startswith("attributes.")},
+        )
+        with db.read() as session:
+            page = contacts.list_page(session, caller, flt, cursor, page_size(limit))
+            return {"data": [render_contact(v) for v in page.items], "next_cursor": page.next_cursor,
+                    "has_more": page.has_more}
+
+    @app.get("/contacts/{contact_id}", response_model=ContactOut, tags=["contacts"])
+    def get_contact(contact_id: str, caller: Caller):
+        """A contact. The id of a contact merged into another answers the survivor."""
+        with db.read() as session:
+            return JSONResponse(render_contact(contacts.get(session, caller, parse_id(contact_id, "contact"))))
+
+    @app.patch("/contacts/{contact_id}", response_model=ContactOut, tags=["contacts"])
+    def update_contact(
+        contact_id: str, body: ContactBody, caller: Caller, on_duplicate: Literal["reject", "create"] | None = None
+    ):
+        """Absent fields stay as they are; null clears. Lists of emails, phones, addresses,
+        identifiers, lists and accounts are replaced whole; `attributes` and `social` are merged
+        key by key (a key set to null is removed)."""
+        options = WriteOptions(on_duplicate=on_duplicate or settings.on_duplicate)
+        with db.write() as session:
+            view = contacts.update(session, caller, parse_id(contact_id, "contact"), body, options)
+            return JSONResponse(render_contact(view))
+
+    @app.delete("/contacts/{contact_id}", status_code=204, tags=["contacts"])
+    def delete_contact(contact_id: str, caller: Caller):
+        with db.write() as session:
+            contacts.delete(session, caller, parse_id(contact_id, "contact"))
+        return Response(status_code=204)
+
+    @app.get("/contacts/{contact_id}/events", tags=["events"])
+    def contact_events(contact_id: str, caller: Caller, cursor: str | None = None, limit: int | None = None):
+        """Every recorded change of the contact, oldest first (kept after a delete)."""
+        return _events_page(caller, parse_id(contact_id, "contact"), cursor, limit)
+
+    @app.get("/events", tags=["events"])
+    def workspace_events(caller: Caller, cursor: str | None = None, limit: int | None = None):
+        return _events_page(caller, None, cursor, limit)
+
+    def _events_page(caller: Actor, subject: uuid.UUID | None, cursor: str | None, limit: int | None):
+        size = page_size(limit)
+        with db.read() as session:
+            rows = events.page(session, caller, subject, decode_cursor(cursor), size + 1)
+            more = len(rows) > size
+            rows = rows[:size]
+            return {"data": [render_event(e) for e in rows],
+                    "next_cursor": encode_cursor(rows[-1].id) if more and rows else None, "has_more": more}
+
+    # ------------------------------------------------------------ attribute definitions
+
+    @app.post("/attribute-definitions", status_code=201, tags=["attribute definitions"])
+    def create_definition(body: DefinitionInput, request: Request, caller: Caller, idempotency_key: IdempotencyKey = None):
+        return idempotent(caller, idempotency_key, request, body, 201,
+                          lambda s: render_definition(attributes.create_definition(s, caller, body)))
+
+    @app.get("/attribute-definitions", tags=["attribute definitions"])
+    def list_definitions(caller: Caller):
+        with db.read() as session:
+            return {"data": [render_definition(d) for d in attributes.list_definitions(session, caller)]}
+
+    @app.get("/attribute-definitions/{key}", tags=["attribute definitions"])
+    def get_definition(key: str, caller: Caller):
+        with db.read() as session:
+            return render_definition(attributes.get_definition(session, caller, key))
+
+    @app.patch("/attribute-definitions/{key}", tags=["attribute definitions"])
+    def update_definition(key: str, body: DefinitionPatch, caller: Caller):
+        with db.write() as session:
+            return render_definition(attributes.update_definition(session, caller, key, body))
+
+    @app.delete("/attribute-definitions/{key}", status_code=204, tags=["attribute definitions"])
+    def delete_definition(key: str, caller: Caller):
+        with db.write() as session:
+            attributes.delete_definition(session, caller, key)
+        return Response(status_code=204)
+
+    # ------------------------------------------------------------ lists
+
+    @app.post("/lists", status_code=201, tags=["lists"])
+    def create_list(body: ListInput, request: Request, caller: Caller, idempotency_key: IdempotencyKey = None):
+        return idempotent(caller, idempotency_key, request, body, 201,
+                          lambda s: render_list(lists.create(s, caller, body), 0))
+
+    @app.get("/lists", tags=["lists"])
+    def list_lists(caller: Caller, cursor: str | None = None, limit: int | None = None):
+        with db.read() as session:
+            page = lists.page(session, caller, cursor, page_size(limit))
+            return {"data": [render_list(r) for r in page.items], "next_cursor": page.next_cursor,
+                    "has_more": page.has_more}
+
+    @app.get("/lists/{list_id}", tags=["lists"])
+    def get_list(list_id: str, caller: Caller):
+        with db.read() as session:
+            row = lists.get(session, caller, parse_id(list_id, "list"))
+            return render_list(row, lists.member_count(session, caller, row.id))
+
+    @app.patch("/lists/{list_id}", tags=["lists"])
+    def update_list(list_id: str, body: ListPatch, caller: Caller):
+        with db.write() as session:
+            return render_list(lists.update(session, caller, parse_id(list_id, "list"), body))
+
+    @app.delete("/lists/{list_id}", status_code=204, tags=["lists"])
+    def delete_list(list_id: str, caller: Caller):
+        with db.write() as session:
+            lists.delete(session, caller, parse_id(list_id, "list"))
+        return Response(status_code=204)
+
+    @app.get("/lists/{list_id}/contacts", response_model=ContactPageOut, tags=["lists"])
+    def list_members(list_id: str, caller: Caller, cursor: str | None = None, limit: int | None = None):
+        with db.read() as session:
+            page = lists.members(session, caller, parse_id(list_id, "list"), cursor, page_size(limit))
+            return {"data": [render_contact(v) for v in page.items], "next_cursor": page.next_cursor,
+                    "has_more": page.has_more}
+
+    @app.post("/lists/{list_id}/contacts", tags=["lists"])
+    def add_members(list_id: str, body: MembersBody, caller: Caller):
+        ids = [parse_id(i, "contact") for i in body.contact_ids]
+        with db.write() as session:
+            return {"processed": lists.add_members(session, caller, parse_id(list_id, "list"), ids)}
+
+    @app.delete("/lists/{list_id}/contacts/{contact_id}", status_code=204, tags=["lists"])
+    def remove_member(list_id: str, contact_id: str, caller: Caller):
+        with db.write() as session:
+            lists.remove_members(session, caller, parse_id(list_id, "list"), [parse_id(contact_id, "contact")])
+        return Response(status_code=204)
+
+    return app
+

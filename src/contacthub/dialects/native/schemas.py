@@ -1,0 +1,171 @@
+"""The native wire: request models (the core's input, plus string shorthands) and the
+rendering of core views into the documented JSON shapes."""
+
+import uuid
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from contacthub.core.inputs import ContactInput
+from contacthub.core.views import AddressView, ContactView, PointView
+
+
+class ContactBody(ContactInput):
+    """Create and PATCH body. `emails` and `phones` also take plain strings."""
+
+    @field_validator("emails", mode="before")
+    @classmethod
+    def _email_strings(cls, value):
+        return [{"address": v} if isinstance(v, str) else v for v in value] if isinstance(value, list) else value
+
+    @field_validator("phones", mode="before")
+    @classmethod
+    def _phone_strings(cls, value):
+        return [{"number": v} if isinstance(v, str) else v for v in value] if isinstance(value, list) else value
+
+
+class MembersBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    contact_ids: list[str] = Field(min_length=1, max_length=1000)
+
+
+# ---- response models: documentation of the shapes the render functions produce
+
+class EmailOut(BaseModel):
+    address: str
+    type: str | None
+    primary: bool
+
+
+class PhoneOut(BaseModel):
+    number: str
+    type: str | None
+    primary: bool
+
+
+class AddressOut(BaseModel):
+    id: uuid.UUID
+    type: str | None
+    line1: str | None
+    line2: str | None
+    city: str | None
+    region: str | None
+    postal_code: str | None
+    country: str | None
+    primary: bool
+
+
+class ContactOut(BaseModel):
+    id: uuid.UUID
+    kind: Literal["person", "organization", "group"]
+    display_name: str | None
+    prefix: str | None
+    first_name: str | None
+    middle_name: str | None
+    last_name: str | None
+    suffix: str | None
+    nickname: str | None
+    salutation: str | None
+    organization_name: str | None
+    official_name: str | None
+    title: str | None
+    employer: str | None
+    occupation: str | None
+    birth_date: date | None
+    notes: str | None
+    emails: list[EmailOut]
+    phones: list[PhoneOut]
+    addresses: list[AddressOut]
+    identifiers: list[dict[str, Any]]
+    social: dict[str, Any]
+    attributes: dict[str, Any]
+    lists: list[uuid.UUID]
+    accounts: list[dict[str, Any]]
+    created_at: datetime
+    updated_at: datetime
+
+
+class ContactPageOut(BaseModel):
+    data: list[ContactOut]
+    next_cursor: str | None
+    has_more: bool
+
+
+class ErrorOut(BaseModel):
+    error: dict[str, Any]
+
+
+def iso(moment: datetime | None) -> str | None:
+    return moment.isoformat().replace("+00:00", "Z") if moment else None
+
+
+def _email(p: PointView) -> dict:
+    return {"address": p.value, "type": p.type, "primary": p.primary, **({"properties": p.properties} if p.properties else {})}
+
+
+def _phone(p: PointView) -> dict:
+    return {"number": p.normalized, "type": p.type, "primary": p.primary, **({"properties": p.properties} if p.properties else {})}
+
+
+def _address(a: AddressView) -> dict:
+    return {
+        "id": str(a.id), "type": a.type, "line1": a.line1, "line2": a.line2, "city": a.city, "region": a.region,
+        "postal_code": a.postal_code, "country": a.country, "primary": a.primary,
+    }
+
+
+def render_contact(v: ContactView) -> dict[str, Any]:
+    return {
+        "id": str(v.id),
+        "kind": v.kind,
+        "display_name": v.computed_display_name,
+        "prefix": v.prefix,
+        "first_name": v.first_name,
+        "middle_name": v.middle_name,
+        "last_name": v.last_name,
+        "suffix": v.suffix,
+        "nickname": v.nickname,
+        "salutation": v.salutation,
+        "organization_name": v.organization_name,
+        "official_name": v.official_name,
+        "title": v.title,
+        "employer": v.employer,
+        "occupation": v.occupation,
+        "birth_date": v.birth_date.isoformat() if v.birth_date else None,
+        "notes": v.notes,
+        "emails": [_email(p) for p in v.emails],
+        "phones": [_phone(p) for p in v.phones],
+        "addresses": [_address(a) for a in v.addresses],
+        "identifiers": [{"key": p.key, "value": p.value} for p in v.identifiers],
+        "social": v.social,
+        "attributes": v.attributes,
+        "lists": [str(i) for i in v.list_ids],
+        "accounts": [{"id": str(a.id), "position": a.position} for a in v.accounts],
+        "created_at": iso(v.created_at),
+        "updated_at": iso(v.updated_at),
+    }
+
+
+def render_definition(d) -> dict[str, Any]:
+    return {
+        "id": str(d.id), "key": d.key, "type": d.type, "cardinality": d.cardinality, "display_name": d.display_name,
+        "description": d.description, "pii": d.pii, "read_only": d.read_only,
+        "created_at": iso(d.created_at), "updated_at": iso(d.updated_at),
+    }
+
+
+def render_list(row, member_count: int | None = None) -> dict[str, Any]:
+    out = {"id": str(row.id), "name": row.name, "description": row.description,
+           "created_at": iso(row.created_at), "updated_at": iso(row.updated_at)}
+    if member_count is not None:
+        out["member_count"] = member_count
+    return out
+
+
+def render_event(e) -> dict[str, Any]:
+    return {
+        "id": str(e.id), "subject_type": e.subject_type, "subject_id": str(e.subject_id), "action": e.action,
+        "door": e.door, "api_key_id": str(e.api_key_id) if e.api_key_id else None, "changes": e.changes,
+        "before": e.before, "created_at": iso(e.created_at),
+    }

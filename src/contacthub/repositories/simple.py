@@ -1,0 +1,115 @@
+"""Queries for the small tables: workspaces, keys, attribute definitions, lists, events,
+idempotency records. Each function is one query; rules live in the services."""
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from contacthub.db.models import (
+    ApiKey,
+    AttributeDefinition,
+    ContactList,
+    Event,
+    IdempotencyRecord,
+    ListMember,
+    Workspace,
+)
+
+
+def first_workspace(session: Session) -> Workspace | None:
+    return session.scalars(select(Workspace).order_by(Workspace.id).limit(1)).first()
+
+
+def workspaces(session: Session) -> list[Workspace]:
+    return list(session.scalars(select(Workspace).order_by(Workspace.id)))
+
+
+def key_by_hash(session: Session, key_hash: str) -> ApiKey | None:
+    return session.scalars(select(ApiKey).where(ApiKey.key_hash == key_hash)).first()
+
+
+def keys_of(session: Session, workspace_id: uuid.UUID) -> list[ApiKey]:
+    return list(session.scalars(select(ApiKey).where(ApiKey.workspace_id == workspace_id).order_by(ApiKey.id)))
+
+
+def keys_by_prefix_or_id(session: Session, ident: str) -> list[ApiKey]:
+    query = select(ApiKey)
+    try:
+        return list(session.scalars(query.where(ApiKey.id == uuid.UUID(ident))))
+    except ValueError:
+        return list(session.scalars(query.where(ApiKey.prefix == ident)))
+
+
+def definitions(session: Session, workspace_id: uuid.UUID) -> dict[str, AttributeDefinition]:
+    rows = session.scalars(
+        select(AttributeDefinition).where(AttributeDefinition.workspace_id == workspace_id).order_by(AttributeDefinition.key)
+    )
+    return {d.key: d for d in rows}
+
+
+def definition(session: Session, workspace_id: uuid.UUID, key: str) -> AttributeDefinition | None:
+    return session.scalars(
+        select(AttributeDefinition).where(AttributeDefinition.workspace_id == workspace_id, AttributeDefinition.key == key)
+    ).first()
+
+
+def get_list(session: Session, workspace_id: uuid.UUID, list_id: uuid.UUID) -> ContactList | None:
+    return session.get(ContactList, (workspace_id, list_id))
+
+
+def existing_list_ids(session: Session, workspace_id: uuid.UUID, ids: list[uuid.UUID]) -> set[uuid.UUID]:
+    if not ids:
+        return set()
+    return set(session.scalars(
+        select(ContactList.id).where(ContactList.workspace_id == workspace_id, ContactList.id.in_(ids))
+    ))
+
+
+def page_lists(session: Session, workspace_id: uuid.UUID, after: uuid.UUID | None, limit: int) -> list[ContactList]:
+    query = select(ContactList).where(ContactList.workspace_id == workspace_id)
+    if after:
+        query = query.where(ContactList.id > after)
+    return list(session.scalars(query.order_by(ContactList.id).limit(limit)))
+
+
+def list_member(session: Session, workspace_id, list_id, contact_id) -> ListMember | None:
+    return session.get(ListMember, (workspace_id, list_id, contact_id))
+
+
+def member_count(session: Session, workspace_id: uuid.UUID, list_id: uuid.UUID) -> int:
+    return session.scalar(
+        select(func.count()).select_from(ListMember).where(
+            ListMember.workspace_id == workspace_id, ListMember.list_id == list_id)
+    )
+
+
+def page_events(
+    session: Session, workspace_id: uuid.UUID, subject_id: uuid.UUID | None, after: uuid.UUID | None, limit: int
+) -> list[Event]:
+    query = select(Event).where(Event.workspace_id == workspace_id)
+    if subject_id is not None:
+        query = query.where(Event.subject_id == subject_id)
+    if after:
+        query = query.where(Event.id > after)
+    return list(session.scalars(query.order_by(Event.id).limit(limit)))
+
+
+def idempotency_record(session: Session, workspace_id: uuid.UUID, key: str) -> IdempotencyRecord | None:
+    return session.get(IdempotencyRecord, (workspace_id, key))
+
+
+def forget_idempotency_before(session: Session, workspace_id: uuid.UUID, cutoff: datetime) -> None:
+    session.execute(
+        delete(IdempotencyRecord).where(
+            IdempotencyRecord.workspace_id == workspace_id, IdempotencyRecord.created_at < cutoff)
+    )
+
+
+def existing_account_ids(session: Session, workspace_id: uuid.UUID, ids: list[uuid.UUID]) -> set[uuid.UUID]:
+    from contacthub.db.models import Account
+
+    if not ids:
+        return set()
+    return set(session.scalars(select(Account.id).where(Account.workspace_id == workspace_id, Account.id.in_(ids))))

@@ -1,0 +1,146 @@
+"""Create -> get -> list -> patch -> delete through the native API, and what is stored after."""
+
+ADA = {
+    "first_name": "Ada",
+    "last_name": "Lovelace",
+    "title": "Analyst",
+    "employer": "Analytical Engines Ltd",
+    "birth_date": "1815-12-10",
+    "emails": [{"address": "Ada@Example.com", "type": "work"}],
+    "phones": ["+44 20 7946 0958"],
+    "addresses": [{"line1": "12 St James's Sq", "city": "London", "postal_code": "SW1Y 4JH", "country": "GB"}],
+    "identifiers": [{"key": "visitorid", "value": "v-123"}],
+    "social": {"linkedin": "https://linkedin.com/in/ada"},
+    "attributes": {"tier": "gold"},
+}
+
+
+def test_create_returns_the_whole_contact(api):
+    response = api.post("/v1/contacts", json=ADA)
+    assert response.status_code == 201
+    body = response.json()
+    assert body["display_name"] == "Ada Lovelace"
+    assert body["kind"] == "person"
+    assert body["birth_date"] == "1815-12-10"
+    assert body["emails"] == [{"address": "Ada@Example.com", "type": "work", "primary": True}]
+    assert body["phones"] == [{"number": "+442079460958", "type": None, "primary": True}]
+    assert body["addresses"][0]["city"] == "London" and body["addresses"][0]["id"]
+    assert body["identifiers"] == [{"key": "visitorid", "value": "v-123"}]
+    assert body["attributes"] == {"tier": "gold"}
+    assert body["created_at"].endswith("Z")
+
+
+def test_round_trip_create_get_list_patch_delete(api):
+    created = api.post("/v1/contacts", json=ADA).json()
+    cid = created["id"]
+
+    assert api.get(f"/v1/contacts/{cid}").json() == created
+
+    listed = api.get("/v1/contacts").json()
+    assert [c["id"] for c in listed["data"]] == [cid]
+    assert listed["has_more"] is False and listed["next_cursor"] is None
+
+    patched = api.patch(f"/v1/contacts/{cid}", json={"title": None, "nickname": "Countess"}).json()
+    assert patched["title"] is None
+    assert patched["nickname"] == "Countess"
+    assert patched["employer"] == "Analytical Engines Ltd"  # absent: unchanged
+    assert patched["emails"] == created["emails"]
+    assert api.get(f"/v1/contacts/{cid}").json()["nickname"] == "Countess"
+
+    assert api.delete(f"/v1/contacts/{cid}").status_code == 204
+    assert api.get(f"/v1/contacts/{cid}").status_code == 404
+    assert api.get("/v1/contacts").json()["data"] == []
+
+
+def test_patch_replaces_collections_and_merges_attributes(api):
+    cid = api.post("/v1/contacts", json=ADA).json()["id"]
+    body = api.patch(
+        f"/v1/contacts/{cid}",
+        json={"emails": ["ada@engines.example", "lovelace@example.com"], "attributes": {"tier": None, "score": 5}},
+    ).json()
+    assert [e["address"] for e in body["emails"]] == ["ada@engines.example", "lovelace@example.com"]
+    assert [e["primary"] for e in body["emails"]] == [True, False]
+    assert body["attributes"] == {"score": 5}
+    assert api.get("/v1/contacts", params={"email": "ada@example.com"}).json()["data"] == []
+    assert len(api.get("/v1/contacts", params={"email": "LOVELACE@example.com"}).json()["data"]) == 1
+
+
+def test_patch_keeps_an_address_given_with_its_id(api):
+    created = api.post("/v1/contacts", json=ADA).json()
+    address = created["addresses"][0]
+    body = api.patch(
+        f"/v1/contacts/{created['id']}",
+        json={"addresses": [{"id": address["id"], "line1": "1 New Road", "city": "London"}, {"city": "Paris"}]},
+    ).json()
+    assert body["addresses"][0]["id"] == address["id"]
+    assert body["addresses"][0]["line1"] == "1 New Road"
+    assert body["addresses"][1]["city"] == "Paris" and body["addresses"][1]["id"] != address["id"]
+
+
+def test_null_clears_a_whole_collection(api):
+    cid = api.post("/v1/contacts", json=ADA).json()["id"]
+    body = api.patch(f"/v1/contacts/{cid}", json={"phones": None, "attributes": None}).json()
+    assert body["phones"] == [] and body["attributes"] == {}
+
+
+def test_filters(api):
+    ada = api.post("/v1/contacts", json=ADA).json()
+    acme = api.post("/v1/contacts", json={"kind": "organization", "organization_name": "Acme Corp",
+                                          "phones": ["(415) 555-2671"], "attributes": {"tier": "silver"}}).json()
+
+    def ids(**params):
+        return [c["id"] for c in api.get("/v1/contacts", params=params).json()["data"]]
+
+    assert ids(kind="organization") == [acme["id"]]
+    assert ids(name="lovel") == [ada["id"]]
+    assert ids(name="ada lovelace") == [ada["id"]]
+    assert ids(email="ADA@example.com") == [ada["id"]]
+    assert ids(phone="+1 415-555-2671") == [acme["id"]]
+    assert ids(**{"attributes.tier": "silver"}) == [acme["id"]]
+    assert ids(q="acme") == [acme["id"]]
+    assert ids(q="7946") == [ada["id"]]
+    assert ids(q="nobody") == []
+
+
+def test_cursor_pagination_walks_every_contact_once(api):
+    made = [api.post("/v1/contacts", json={"first_name": f"P{i}"}).json()["id"] for i in range(7)]
+    seen, cursor = [], None
+    while True:
+        params = {"limit": 3, **({"cursor": cursor} if cursor else {})}
+        page = api.get("/v1/contacts", params=params).json()
+        seen += [c["id"] for c in page["data"]]
+        if not page["has_more"]:
+            break
+        cursor = page["next_cursor"]
+    assert seen == made
+
+
+def test_emails_and_phones_already_taken_are_reported_with_the_owner(api):
+    first = api.post("/v1/contacts", json=ADA).json()
+    response = api.post("/v1/contacts", json={"first_name": "Other", "emails": ["ADA@example.com"]})
+    assert response.status_code == 409
+    error = response.json()["error"]
+    assert error["existing_id"] == first["id"]
+    assert error["details"][0]["field"] == "emails[0].address"
+    assert len(api.get("/v1/contacts").json()["data"]) == 1
+
+    allowed = api.post("/v1/contacts", params={"on_duplicate": "create"},
+                       json={"first_name": "Other", "emails": ["ada@example.com"]})
+    assert allowed.status_code == 201
+
+
+def test_patching_a_contact_with_its_own_email_is_not_a_conflict(api):
+    cid = api.post("/v1/contacts", json=ADA).json()["id"]
+    response = api.patch(f"/v1/contacts/{cid}", json={"emails": ["ada@example.com"]})
+    assert response.status_code == 200
+
+
+def test_every_change_is_recorded_as_an_event(api, workspace):
+    cid = api.post("/v1/contacts", json=ADA).json()["id"]
+    api.patch(f"/v1/contacts/{cid}", json={"title": "Countess"})
+    api.delete(f"/v1/contacts/{cid}")
+    history = api.get(f"/v1/contacts/{cid}/events").json()["data"]
+    assert [e["action"] for e in history] == ["created", "updated", "deleted"]
+    assert all(e["door"] == "native" and e["api_key_id"] == str(workspace.key_id) for e in history)
+    assert history[1]["changes"] == {"title": ["Analyst", "Countess"]}
+    assert history[2]["before"]["first_name"] == "Ada"

@@ -1,0 +1,79 @@
+"""The CLI against a real SQLite file: init, keys, export, and serve's first-run key."""
+
+import csv
+import io
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from contacthub.cli import app
+from contacthub.settings import get_settings
+
+
+@pytest.fixture
+def cli(tmp_path, monkeypatch):
+    monkeypatch.setenv("CONTACTHUB_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    get_settings.cache_clear()
+    runner = CliRunner()
+    yield lambda *args: runner.invoke(app, list(args), catch_exceptions=False)
+    get_settings.cache_clear()
+
+
+def test_init_json_prints_a_working_key(cli):
+    from fastapi.testclient import TestClient
+
+    from contacthub.app import create_app
+
+    result = cli("init", "--json")
+    assert result.exit_code == 0
+    created = json.loads(result.stdout)
+    assert set(created) >= {"workspace_id", "api_key"}
+    client = TestClient(create_app(get_settings()))
+    response = client.get("/v1/contacts", headers={"Authorization": f"Bearer {created['api_key']}"})
+    assert response.status_code == 200
+
+
+def test_keys_create_list_revoke(cli):
+    from fastapi.testclient import TestClient
+
+    from contacthub.app import create_app
+
+    workspace = json.loads(cli("init", "--json").stdout)
+    second = json.loads(cli("keys", "create", "--name", "ci", "--json").stdout)
+    assert second["workspace_id"] == workspace["workspace_id"]
+    listing = cli("keys", "list").stdout
+    assert second["api_key"][:12] in listing and "ci" in listing
+    assert second["api_key"] not in listing  # keys are never shown again
+
+    assert cli("keys", "revoke", second["key_id"]).exit_code == 0
+    client = TestClient(create_app(get_settings()))
+    assert client.get("/v1/contacts", headers={"Authorization": f"Bearer {second['api_key']}"}).status_code == 401
+    assert client.get("/v1/contacts", headers={"Authorization": f"Bearer {workspace['api_key']}"}).status_code == 200
+    assert cli("keys", "revoke", "chk_nothing").exit_code == 1
+
+
+def test_export_jsonl_and_csv(cli, tmp_path):
+    from fastapi.testclient import TestClient
+
+    from contacthub.app import create_app
+
+    key = json.loads(cli("init", "--json").stdout)["api_key"]
+    client = TestClient(create_app(get_settings()))
+    client.headers["Authorization"] = f"Bearer {key}"
+    for i in range(3):
+        client.post("/v1/contacts", json={"first_name": f"P{i}", "emails": [f"p{i}@example.com"]})
+
+    lines = cli("export", "--format", "jsonl").stdout.strip().splitlines()
+    assert [json.loads(line)["first_name"] for line in lines] == ["P0", "P1", "P2"]
+
+    target = tmp_path / "out.csv"
+    assert cli("export", "--format", "csv", "--output", str(target)).exit_code == 0
+    rows = list(csv.DictReader(io.StringIO(target.read_text())))
+    assert [r["email"] for r in rows] == ["p0@example.com", "p1@example.com", "p2@example.com"]
+
+
+def test_commands_without_a_workspace_say_what_to_do(cli):
+    result = cli("keys", "list")
+    assert result.exit_code == 1
+    assert "contacthub init" in result.output
