@@ -133,7 +133,7 @@ def create(session: Session, actor: Actor, data: ContactInput, options: WriteOpt
     repo.flush(session)  # the contact row must exist before rows that refer to it
     _store_children(session, actor, row.id, data, prepared, given)
     view = _views(session, actor, [row.id])[0]
-    row.search_text = _search_text(view)
+    row.search_text = search_text(view)
     events.record(session, actor, "contact", row.id, "created", changes=view.snapshot())
     return view
 
@@ -165,7 +165,7 @@ def update(
     changes = events.diff(before, after)
     if changes:
         row.updated_at = view.updated_at = utcnow()
-        row.search_text = _search_text(view)
+        row.search_text = search_text(view)
         events.record(session, actor, "contact", row.id, "updated", changes=changes)
     return view
 
@@ -337,7 +337,8 @@ def _store_addresses(session: Session, ws: uuid.UUID, contact_id: uuid.UUID, dat
 
 # ---------------------------------------------------------------- helpers
 
-def _search_text(view: ContactView) -> str:
+def search_text(view: ContactView) -> str:
+    """Lower-cased names, emails and phones: what `q` searches."""
     parts = [
         view.display_name, view.first_name, view.middle_name, view.last_name, view.nickname,
         view.organization_name, view.official_name, view.employer,

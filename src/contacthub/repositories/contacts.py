@@ -220,3 +220,65 @@ def count(session: Session, workspace_id: uuid.UUID) -> int:
     return session.scalar(
         select(func.count()).select_from(Contact).where(Contact.workspace_id == workspace_id, Contact.merged_into.is_(None))
     )
+
+
+def points_of(session: Session, workspace_id: uuid.UUID, contact_id: uuid.UUID) -> list[ContactPoint]:
+    return list(session.scalars(
+        select(ContactPoint).where(ContactPoint.workspace_id == workspace_id, ContactPoint.contact_id == contact_id)
+        .order_by(ContactPoint.position)
+    ))
+
+
+def points_by_id(session: Session, workspace_id: uuid.UUID, ids: list[uuid.UUID]) -> list[ContactPoint]:
+    if not ids:
+        return []
+    return list(session.scalars(
+        select(ContactPoint).where(ContactPoint.workspace_id == workspace_id, ContactPoint.id.in_(ids))
+    ))
+
+
+def addresses_by_id(session: Session, workspace_id: uuid.UUID, ids: list[uuid.UUID]) -> list[Address]:
+    if not ids:
+        return []
+    return list(session.scalars(select(Address).where(Address.workspace_id == workspace_id, Address.id.in_(ids))))
+
+
+def list_memberships(session: Session, workspace_id, contact_id) -> list[ListMember]:
+    return list(session.scalars(
+        select(ListMember).where(ListMember.workspace_id == workspace_id, ListMember.contact_id == contact_id)
+    ))
+
+
+def account_memberships(session: Session, workspace_id, contact_id) -> list[AccountMember]:
+    return list(session.scalars(
+        select(AccountMember).where(AccountMember.workspace_id == workspace_id, AccountMember.contact_id == contact_id)
+    ))
+
+
+def relations_touching(session: Session, workspace_id, contact_id) -> list:
+    from contacthub.db.models import Relation
+
+    return list(session.scalars(
+        select(Relation).where(
+            Relation.workspace_id == workspace_id, or_(Relation.from_id == contact_id, Relation.to_id == contact_id)
+        )
+    ))
+
+
+def tombstones_pointing_at(session: Session, workspace_id, contact_id) -> list[Contact]:
+    return list(session.scalars(
+        select(Contact).where(Contact.workspace_id == workspace_id, Contact.merged_into == contact_id)
+    ))
+
+
+def last_event(session: Session, workspace_id, subject_id, action: str, changes_key: str | None = None, value=None):
+    from contacthub.db.models import Event
+
+    rows = session.scalars(
+        select(Event).where(Event.workspace_id == workspace_id, Event.subject_id == subject_id, Event.action == action)
+        .order_by(Event.id.desc())
+    )
+    for event in rows:
+        if changes_key is None or (event.changes or {}).get(changes_key) == value:
+            return event
+    return None

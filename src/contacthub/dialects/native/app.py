@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from contacthub import __version__
-from contacthub.core import attributes, contacts, events, idempotency, lists
+from contacthub.core import attributes, contacts, events, idempotency, lists, merge
 from contacthub.core.actor import Actor
 from contacthub.core.attributes import DefinitionInput, DefinitionPatch
 from contacthub.core.errors import Conflict
@@ -27,6 +27,7 @@ from contacthub.dialects.native.schemas import (
     ContactPageOut,
     ErrorOut,
     MembersBody,
+    MergeBody,
     render_contact,
     render_definition,
     render_event,
@@ -136,6 +137,21 @@ def build(db: Database, settings: Settings) -> FastAPI:
         with db.write() as session:
             contacts.delete(session, caller, parse_id(contact_id, "contact"))
         return Response(status_code=204)
+
+    @app.post("/contacts/{contact_id}/merge", response_model=ContactOut, tags=["contacts"])
+    def merge_contact(contact_id: str, body: MergeBody, caller: Caller):
+        """Merge the contact `from` into this one. This id survives; `from` then resolves to it."""
+        with db.write() as session:
+            view = merge.merge(session, caller, parse_id(contact_id, "contact"), parse_id(body.from_, "contact"))
+            return JSONResponse(render_contact(view))
+
+    @app.post("/contacts/{contact_id}/unmerge", tags=["contacts"])
+    def unmerge_contact(contact_id: str, body: MergeBody, caller: Caller):
+        """Undo the merge of `from` into this contact: both come back as they were before it."""
+        with db.write() as session:
+            survivor, restored = merge.unmerge(
+                session, caller, parse_id(contact_id, "contact"), parse_id(body.from_, "contact"))
+            return {"contact": render_contact(survivor), "restored": render_contact(restored)}
 
     @app.get("/contacts/{contact_id}/events", tags=["events"])
     def contact_events(contact_id: str, caller: Caller, cursor: str | None = None, limit: int | None = None):

@@ -30,6 +30,11 @@ class MembersBody(BaseModel):
     contact_ids: list[str] = Field(min_length=1, max_length=1000)
 
 
+class MergeBody(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    from_: str = Field(alias="from", description="The id of the contact to merge in (or to restore).")
+
+
 # ---- response models: documentation of the shapes the render functions produce
 
 class EmailOut(BaseModel):

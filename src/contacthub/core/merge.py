@@ -1,0 +1,225 @@
+"""Merging two contacts into one, and undoing it.
+
+A merge keeps the survivor's id. The loser's emails, phones, identifiers and addresses move
+over (as the same rows, so their ids survive), its lists, accounts and relations are added,
+the survivor's empty fields are filled from it, and the loser stays behind as a tombstone
+(`merged_into`) so its id still resolves. The event records the before-state of both and
+exactly what moved, which is what unmerge plays back.
+"""
+
+import uuid
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from contacthub.core import attributes as attribute_rules
+from contacthub.core import contacts, events
+from contacthub.core.actor import Actor
+from contacthub.core.errors import Conflict, FieldError, InvalidInput, NotFound
+from contacthub.core.inputs import SCALAR_FIELDS
+from contacthub.core.views import ContactView
+from contacthub.db.models import AccountMember, ContactPoint, ListMember, Relation
+from contacthub.db.types import utcnow
+from contacthub.repositories import contacts as repo
+
+MERGED = "merged"
+MERGED_INTO = "merged_into"
+UNMERGED = "unmerged"
+
+
+def merge(session: Session, actor: Actor, survivor_id: uuid.UUID, loser_id: uuid.UUID) -> ContactView:
+    ws = actor.workspace_id
+    survivor = repo.get(session, ws, contacts.resolve_id(session, actor, survivor_id))
+    loser = repo.get(session, ws, contacts.resolve_id(session, actor, loser_id))
+    if survivor.id == loser.id:
+        raise InvalidInput(FieldError("from", "a contact cannot be merged into itself"))
+    survivor_before, loser_before = (v.snapshot() for v in contacts.get_many(session, actor, [survivor.id, loser.id]))
+    moved: dict[str, Any] = {"from": str(loser.id), "filled": [], "moved_points": [], "dropped_points": [],
+                             "moved_addresses": [], "added_lists": [], "added_accounts": [], "moved_relations": []}
+
+    for name in SCALAR_FIELDS:
+        if name != "kind" and getattr(survivor, name) in (None, "") and getattr(loser, name) not in (None, ""):
+            setattr(survivor, name, getattr(loser, name))
+            moved["filled"].append(name)
+    for name in ("social", "attributes", "extra"):
+        mine, theirs = dict(getattr(survivor, name) or {}), getattr(loser, name) or {}
+        added = [k for k in theirs if k not in mine]
+        if added:
+            setattr(survivor, name, {**mine, **{k: theirs[k] for k in added}})
+            moved["filled"] += [f"{name}.{k}" for k in added]
+
+    have = {(p.kind, p.key, p.normalized) for p in repo.points_of(session, ws, survivor.id)}
+    offset = len(have)
+    for p in repo.points_of(session, ws, loser.id):
+        if (p.kind, p.key, p.normalized) in have:
+            moved["dropped_points"].append(_point_record(p))
+            repo.delete_row(session, p)
+        else:
+            p.contact_id, p.is_primary, p.position = survivor.id, False, p.position + offset
+            moved["moved_points"].append(str(p.id))
+    for a in repo.addresses_of(session, ws, loser.id).values():
+        a.contact_id, a.is_primary, a.position = survivor.id, False, a.position + 100
+        moved["moved_addresses"].append(str(a.id))
+
+    survivor_lists = {m.list_id for m in repo.list_memberships(session, ws, survivor.id)}
+    for m in repo.list_memberships(session, ws, loser.id):
+        if m.list_id not in survivor_lists:
+            session.add(ListMember(workspace_id=ws, list_id=m.list_id, contact_id=survivor.id))
+            moved["added_lists"].append(str(m.list_id))
+        repo.delete_row(session, m)
+    survivor_accounts = {m.account_id for m in repo.account_memberships(session, ws, survivor.id)}
+    for m in repo.account_memberships(session, ws, loser.id):
+        if m.account_id not in survivor_accounts:
+            session.add(AccountMember(workspace_id=ws, account_id=m.account_id, contact_id=survivor.id,
+                                      position=m.position))
+            moved["added_accounts"].append(str(m.account_id))
+        repo.delete_row(session, m)
+    moved["moved_relations"] = _repoint_relations(session, ws, loser.id, survivor.id)
+
+    for older in repo.tombstones_pointing_at(session, ws, loser.id):
+        older.merged_into = survivor.id
+    loser.merged_into = survivor.id
+    loser.search_text = ""
+    repo.replace_attribute_index(session, ws, loser.id, [])
+    repo.replace_attribute_index(session, ws, survivor.id, attribute_rules.index_pairs(survivor.attributes))
+    session.flush()
+
+    view = contacts.get_many(session, actor, [survivor.id])[0]
+    survivor.updated_at = view.updated_at = utcnow()
+    survivor.search_text = contacts.search_text(view)
+    events.record(session, actor, "contact", survivor.id, MERGED, changes=moved,
+                  before={"survivor": survivor_before, "loser": loser_before})
+    events.record(session, actor, "contact", loser.id, MERGED_INTO, changes={"into": str(survivor.id)})
+    return view
+
+
+def unmerge(session: Session, actor: Actor, survivor_id: uuid.UUID, loser_id: uuid.UUID) -> tuple[ContactView, ContactView]:
+    """Plays the merge event back: the loser comes back with its own id and data, and what it
+    brought is taken off the survivor. Changes made to the survivor since then are kept."""
+    ws = actor.workspace_id
+    survivor = repo.get(session, ws, survivor_id)
+    loser = repo.get(session, ws, loser_id)
+    if survivor is None or loser is None:
+        raise NotFound("contact", survivor_id if survivor is None else loser_id)
+    event = repo.last_event(session, ws, survivor.id, MERGED, "from", str(loser.id))
+    if event is None or loser.merged_into != survivor.id:
+        raise Conflict(f"contact {loser.id} is not merged into {survivor.id}", field="from")
+    moved, before = event.changes, event.before["loser"]
+
+    for name in moved["filled"]:
+        if "." in name:
+            group, key = name.split(".", 1)
+            current = dict(getattr(survivor, group) or {})
+            if current.get(key) == (before.get(group) or {}).get(key):
+                current.pop(key, None)
+                setattr(survivor, group, current)
+        elif getattr(survivor, name) == _scalar(before, name):
+            setattr(survivor, name, None)
+    for p in repo.points_by_id(session, ws, [uuid.UUID(i) for i in moved["moved_points"]]):
+        if p.contact_id == survivor.id:
+            p.contact_id = loser.id
+    for record in moved["dropped_points"]:
+        session.add(ContactPoint(workspace_id=ws, contact_id=loser.id, **_point_from_record(record)))
+    for a in repo.addresses_by_id(session, ws, [uuid.UUID(i) for i in moved["moved_addresses"]]):
+        if a.contact_id == survivor.id:
+            a.contact_id = loser.id
+    _restore_primary_flags(session, ws, loser.id, before)
+    _restore_memberships(session, ws, survivor.id, loser.id, moved, before)
+    for r in moved["moved_relations"]:
+        _move_relation_back(session, ws, r, survivor.id, loser.id)
+
+    loser.merged_into = None
+    session.flush()
+    survivor_view, loser_view = contacts.get_many(session, actor, [survivor.id, loser.id])
+    now = utcnow()
+    for row, view in ((survivor, survivor_view), (loser, loser_view)):
+        row.updated_at = view.updated_at = now
+        row.search_text = contacts.search_text(view)
+        repo.replace_attribute_index(session, ws, row.id, attribute_rules.index_pairs(row.attributes))
+    events.record(session, actor, "contact", survivor.id, UNMERGED, changes={"restored": str(loser.id)})
+    events.record(session, actor, "contact", loser.id, UNMERGED, changes={"from": str(survivor.id)})
+    return survivor_view, loser_view
+
+
+# ---------------------------------------------------------------- helpers
+
+def _repoint_relations(session: Session, ws, loser_id, survivor_id) -> list[dict]:
+    """Relations of the loser now point at the survivor (the old rows are replaced: they are keyed by the ends)."""
+    moved = []
+    existing = {(r.from_id, r.kind, r.to_id) for r in repo.relations_touching(session, ws, survivor_id)}
+    for r in repo.relations_touching(session, ws, loser_id):
+        record = {"from_id": str(r.from_id), "kind": r.kind, "to_id": str(r.to_id)}
+        new_from = survivor_id if r.from_id == loser_id else r.from_id
+        new_to = survivor_id if r.to_id == loser_id else r.to_id
+        repo.delete_row(session, r)
+        if new_from != new_to and (new_from, r.kind, new_to) not in existing:
+            session.add(Relation(workspace_id=ws, from_id=new_from, kind=r.kind, to_id=new_to))
+            existing.add((new_from, r.kind, new_to))
+            record["added"] = True
+        moved.append(record)
+    session.flush()
+    return moved
+
+
+def _move_relation_back(session: Session, ws, record: dict, survivor_id, loser_id) -> None:
+    original = (uuid.UUID(record["from_id"]), record["kind"], uuid.UUID(record["to_id"]))
+    if record.get("added"):
+        now_from = survivor_id if original[0] == loser_id else original[0]
+        now_to = survivor_id if original[2] == loser_id else original[2]
+        current = session.get(Relation, (ws, now_from, original[1], now_to))
+        if current is not None:
+            repo.delete_row(session, current)
+            session.flush()
+    if session.get(Relation, (ws, *original)) is None:
+        session.add(Relation(workspace_id=ws, from_id=original[0], kind=original[1], to_id=original[2]))
+
+
+def _restore_memberships(session: Session, ws, survivor_id, loser_id, moved: dict, before: dict) -> None:
+    for list_id in moved["added_lists"]:
+        member = session.get(ListMember, (ws, uuid.UUID(list_id), survivor_id))
+        if member is not None:
+            repo.delete_row(session, member)
+    for account_id in moved["added_accounts"]:
+        member = session.get(AccountMember, (ws, uuid.UUID(account_id), survivor_id))
+        if member is not None:
+            repo.delete_row(session, member)
+    session.flush()
+    from contacthub.repositories import simple as simple_repo
+
+    lists = [uuid.UUID(i) for i in before.get("list_ids", [])]
+    for list_id in simple_repo.existing_list_ids(session, ws, lists):
+        session.add(ListMember(workspace_id=ws, list_id=list_id, contact_id=loser_id))
+    links = {uuid.UUID(a["id"]): a["position"] for a in before.get("accounts", [])}
+    for account_id in simple_repo.existing_account_ids(session, ws, list(links)):
+        session.add(AccountMember(workspace_id=ws, account_id=account_id, contact_id=loser_id,
+                                  position=links[account_id]))
+
+
+def _restore_primary_flags(session: Session, ws, loser_id, before: dict) -> None:
+    session.flush()
+    was_primary = {p["id"] for group in ("emails", "phones") for p in before.get(group, []) if p.get("primary")}
+    positions = {p["id"]: i for group in ("emails", "phones", "identifiers") for i, p in enumerate(before.get(group, []))}
+    for p in repo.points_of(session, ws, loser_id):
+        p.is_primary = str(p.id) in was_primary
+        p.position = positions.get(str(p.id), p.position)
+    primary_address = {a["id"] for a in before.get("addresses", []) if a.get("primary")}
+    for i, a in enumerate(repo.addresses_of(session, ws, loser_id).values()):
+        a.is_primary = str(a.id) in primary_address
+
+
+def _point_record(p: ContactPoint) -> dict:
+    return {"id": str(p.id), "kind": p.kind, "key": p.key, "value": p.value, "normalized": p.normalized,
+            "type": p.type, "is_primary": p.is_primary, "position": p.position, "properties": p.properties or {}}
+
+
+def _point_from_record(record: dict) -> dict:
+    return {**record, "id": uuid.UUID(record["id"])}
+
+
+def _scalar(snapshot: dict, name: str):
+    value = snapshot.get(name)
+    if name == "birth_date" and value:
+        from datetime import date
+
+        return date.fromisoformat(value)
+    return value
