@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from contacthub.core import attributes as attribute_rules
 from contacthub.core import events
+from contacthub.core import identity_index
 from contacthub.core.actor import Actor
 from contacthub.core.errors import Conflict, FieldError, InvalidInput, NotFound
 from contacthub.core.inputs import SCALAR_FIELDS, ContactInput, WriteOptions
@@ -135,6 +136,7 @@ def create(session: Session, actor: Actor, data: ContactInput, options: WriteOpt
     view = _views(session, actor, [row.id])[0]
     row.search_text = search_text(view)
     events.record(session, actor, "contact", row.id, "created", changes=view.snapshot())
+    identity_index.index_contact(session, actor.workspace_id, view)
     return view
 
 
@@ -167,6 +169,7 @@ def update(
         row.updated_at = view.updated_at = utcnow()
         row.search_text = search_text(view)
         events.record(session, actor, "contact", row.id, "updated", changes=changes)
+        identity_index.index_contact(session, actor.workspace_id, view)
     return view
 
 
@@ -259,7 +262,7 @@ def _prepare(
 def _check_taken(session: Session, actor: Actor, prepared: _Prepared, options: WriteOptions, exclude) -> None:
     """An email, phone or identifier already on another contact is a conflict, unless the
     caller asked to create anyway. Identifiers are compared within their key."""
-    if options.on_duplicate == "create":
+    if options.on_duplicate in ("create", "review"):
         return
     for kind, points in prepared.points.items():
         keys = {p.key for p in points} if kind == "identifier" else {None}
