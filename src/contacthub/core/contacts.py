@@ -108,6 +108,7 @@ def _normalized_filter(flt: ContactFilter) -> ContactFilter:
     return ContactFilter(
         kind=flt.kind, name=flt.name, email=email, phone=phone, identifier=flt.identifier,
         list_id=flt.list_id, account_id=flt.account_id, attributes=attrs, q=flt.q,
+        first_name=flt.first_name, last_name=flt.last_name,
     )
 
 

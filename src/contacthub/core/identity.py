@@ -159,6 +159,19 @@ def write(session: Session, actor: Actor, data: ContactInput, policy: Policy,
     return Outcome(view, created=True, reviews=reviews)
 
 
+def find_or_create(session: Session, actor: Actor, data: ContactInput, options: WriteOptions | None = None) -> Outcome:
+    """The best match as it is (nothing written), or a new contact when there is none."""
+    options = options or WriteOptions()
+    ws = actor.workspace_id
+    matches = [m for m in rank(session, ws, profile_of_input(data), 5) if m.decision != "distinct"]
+    if matches and matches[0].decision == "merge":
+        found = contacts.get(session, actor, matches[0].contact_id)
+        return Outcome(found, created=False, match=matches[0])
+    view = contacts.create(session, actor, data, options.model_copy(update={"on_duplicate": "create"}))
+    _check_claims(session, ws, view, {m.contact_id for m in matches})
+    return Outcome(view, created=True)
+
+
 def _check_claims(session: Session, ws: uuid.UUID, view: ContactView, known: set[uuid.UUID]) -> None:
     """An exact key of the new contact held by a contact we did not see when we resolved means
     a concurrent write of the same person committed first."""
