@@ -245,20 +245,21 @@ def duplicates_of(session: Session, actor: Actor, contact_id: uuid.UUID) -> list
 
 
 def dedupe_contact(session: Session, actor: Actor, contact_id: uuid.UUID, do_merge: bool,
-                   queue_reviews: bool) -> tuple[list[Match], bool]:
+                   queue_reviews: bool) -> tuple[list[Match], bool, int]:
     """Finds the duplicates of one stored contact; merges it into the best when asked (the older
-    contact survives). Answers the matches and whether it was merged."""
+    contact survives). Answers the matches, whether it was merged, and how many pairs were queued."""
     if not repo.live_ids(session, actor.workspace_id, [contact_id]):
-        return [], False
+        return [], False, 0
     found = duplicates_of(session, actor, contact_id)
     merged = False
     if do_merge and found and found[0].decision == "merge":
         merge.merge(session, actor, found[0].contact_id, contact_id)
         merged = True
+    queued = 0
     if queue_reviews:
         for m in found[1:] if merged else found:
-            repo.add_review(session, actor.workspace_id, contact_id, m.contact_id, m.score, m.reasons)
-    return found, merged
+            queued += repo.add_review(session, actor.workspace_id, contact_id, m.contact_id, m.score, m.reasons)
+    return found, merged, queued
 
 
 def iter_all(session_factory: Callable[[], AbstractContextManager[Session]], actor: Actor,

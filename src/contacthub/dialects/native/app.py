@@ -33,6 +33,7 @@ from contacthub.dialects.native.schemas import (
     render_event,
     render_list,
     render_outcome,
+    render_review,
 )
 from contacthub.repositories.contacts import ContactFilter
 from contacthub.settings import Settings
@@ -206,6 +207,36 @@ def build(db: Database, settings: Settings) -> FastAPI:
             rows = rows[:size]
             return {"data": [render_event(e) for e in rows],
                     "next_cursor": encode_cursor(rows[-1].id) if more and rows else None, "has_more": more}
+
+    # ------------------------------------------------------------ duplicates review queue
+
+    @app.get("/duplicates", tags=["duplicates"])
+    def list_duplicates(caller: Caller, status: Literal["open", "accepted", "rejected"] | None = "open",
+                        cursor: str | None = None, limit: int | None = None):
+        """Pairs the engine flagged for a human (`on_duplicate=review`, weaker matches of `merge`,
+        `contacthub dedupe --review`), oldest first, with both contacts and the reasons."""
+        size = page_size(limit)
+        with db.read() as session:
+            rows = identity.reviews_page(session, caller, status, decode_cursor(cursor), size + 1)
+            more = len(rows) > size
+            rows = rows[:size]
+            views = {v.id: v for v in contacts.get_many(
+                session, caller, [i for r in rows for i in (r.contact_id, r.candidate_id)])}
+            return {"data": [render_review(r, views.get(r.contact_id), views.get(r.candidate_id)) for r in rows],
+                    "next_cursor": encode_cursor(rows[-1].id) if more and rows else None, "has_more": more}
+
+    @app.post("/duplicates/{review_id}/accept", tags=["duplicates"])
+    def accept_duplicate(review_id: str, caller: Caller):
+        """Merge the pair: the older contact (`candidate_id`) survives, the other resolves to it."""
+        with db.write() as session:
+            row, view = identity.accept_review(session, caller, parse_id(review_id, "duplicate"))
+            return {"duplicate": render_review(row), "contact": render_contact(view)}
+
+    @app.post("/duplicates/{review_id}/reject", tags=["duplicates"])
+    def reject_duplicate(review_id: str, caller: Caller):
+        """Dismiss the pair: they are different people."""
+        with db.write() as session:
+            return {"duplicate": render_review(identity.reject_review(session, caller, parse_id(review_id, "duplicate")))}
 
     # ------------------------------------------------------------ attribute definitions
 
