@@ -140,7 +140,10 @@ def write(session: Session, actor: Actor, data: ContactInput, policy: Policy,
         view = contacts.create(session, actor, data, options.model_copy(update={"on_duplicate": policy}))
         return Outcome(view, created=True)
     ws = actor.workspace_id
-    matches = [m for m in rank(session, ws, profile_of_input(data), 5) if m.decision != "distinct"]
+    profile = profile_of_input(data)
+    # a contact sharing an exact key stays in view even when everything else disagrees (review it)
+    matches = [m for m in rank(session, ws, profile, 5) if m.decision != "distinct" or m.exact]
+    seen = repo.contacts_with_keys(session, ws, exact_keys(profile))
     as_new = options.model_copy(update={"on_duplicate": "create"})
     best = matches[0] if matches else None
     if policy == "merge" and best is not None and best.decision == "merge":
@@ -152,7 +155,7 @@ def write(session: Session, actor: Actor, data: ContactInput, policy: Policy,
                 survivor = merge.merge(session, actor, survivor.id, other.contact_id)
         return Outcome(survivor, created=False, merged_from=incoming.id, match=best)
     view = contacts.create(session, actor, data, as_new)
-    _check_claims(session, ws, view, {m.contact_id for m in matches})
+    _check_claims(session, ws, view, seen)
     reviews = matches if policy == "review" else [m for m in matches if m.decision == "review" or m.exact]
     for m in reviews:
         repo.add_review(session, ws, view.id, m.contact_id, m.score, m.reasons)
@@ -163,12 +166,14 @@ def find_or_create(session: Session, actor: Actor, data: ContactInput, options: 
     """The best match as it is (nothing written), or a new contact when there is none."""
     options = options or WriteOptions()
     ws = actor.workspace_id
-    matches = [m for m in rank(session, ws, profile_of_input(data), 5) if m.decision != "distinct"]
+    profile = profile_of_input(data)
+    matches = [m for m in rank(session, ws, profile, 5) if m.decision != "distinct"]
+    seen = repo.contacts_with_keys(session, ws, exact_keys(profile))
     if matches and matches[0].decision == "merge":
         found = contacts.get(session, actor, matches[0].contact_id)
         return Outcome(found, created=False, match=matches[0])
     view = contacts.create(session, actor, data, options.model_copy(update={"on_duplicate": "create"}))
-    _check_claims(session, ws, view, {m.contact_id for m in matches})
+    _check_claims(session, ws, view, seen)
     return Outcome(view, created=True)
 
 

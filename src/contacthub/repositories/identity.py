@@ -4,7 +4,7 @@ import uuid
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -19,9 +19,11 @@ def replace_own(session: Session, ws: uuid.UUID, contact_id: uuid.UUID, keys: It
     session.execute(delete(IdentityProfile).where(
         IdentityProfile.workspace_id == ws, IdentityProfile.contact_id == contact_id,
         IdentityProfile.origin_id == contact_id))
-    session.add_all(IdentityKey(workspace_id=ws, key=k, contact_id=contact_id, origin_id=contact_id) for k in set(keys))
-    session.add(IdentityProfile(workspace_id=ws, contact_id=contact_id, origin_id=contact_id, profile=profile))
-    session.flush()
+    rows = [{"workspace_id": ws, "key": k, "contact_id": contact_id, "origin_id": contact_id} for k in set(keys)]
+    if rows:
+        session.execute(insert(IdentityKey), rows)
+    session.execute(insert(IdentityProfile).values(workspace_id=ws, contact_id=contact_id, origin_id=contact_id,
+                                                   profile=profile))
 
 
 def move_all(session: Session, ws: uuid.UUID, from_id: uuid.UUID, to_id: uuid.UUID,
@@ -31,7 +33,6 @@ def move_all(session: Session, ws: uuid.UUID, from_id: uuid.UUID, to_id: uuid.UU
         query = update(model).where(model.workspace_id == ws, model.contact_id == from_id)
         if origins is not None:
             query = query.where(model.origin_id.in_(list(origins)))
-        # a key the target already has from the same origin would collide: drop ours first
         session.execute(query.values(contact_id=to_id).execution_options(synchronize_session=False))
     session.flush()
 

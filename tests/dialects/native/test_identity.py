@@ -109,3 +109,14 @@ def test_concurrent_creates_of_the_same_person_end_as_one_contact(live_server, w
         assert sorted(statuses) == [200, 200, 200, 201], statuses
         found = httpx.get(f"{live_server}/v1/contacts", params={"email": f"grace{round_}@navy.mil"}, headers=headers).json()
         assert len(found["data"]) == 1
+
+
+def test_a_shared_email_with_nothing_else_in_common_is_created_and_queued(api):
+    alice = api.post("/v1/contacts", json={"first_name": "Alice", "last_name": "Smith", "birth_date": "1950-01-01",
+                                           "emails": ["family@example.com"]}).json()
+    bob = api.post("/v1/contacts", params={"on_duplicate": "merge"},
+                   json={"first_name": "Bob", "last_name": "Jones", "birth_date": "1990-06-30",
+                         "emails": ["family@example.com"]})
+    assert bob.status_code == 201, bob.text
+    assert [d["id"] for d in bob.json()["possible_duplicates"]] == [alice["id"]]
+    assert len(api.get("/v1/contacts").json()["data"]) == 2
