@@ -41,6 +41,7 @@ ADDRESS_WEIGHTS: dict[str, dict[str, float]] = {
     "postcode": {"exact": 4.0, "near": 1.0, "differs": -2.0},
     "number": {"exact": 3.0, "differs": -2.5},
     "street": {"exact": 4.0, "similar": 3.0, "differs": -2.0},
+    "line2": {"similar": 2.0, "differs": -1.0},
     "city": {"exact": 3.0, "similar": 2.0, "differs": -1.5},
     "region": {"exact": 0.5, "differs": -1.0},
 }
@@ -195,6 +196,12 @@ def blocking_keys(profile: dict[str, Any]) -> list[str]:
             keys.add(f"a:{a['postcode']}:{a['number']}")
         if a["postcode"] and last_code:
             keys.add(f"al:{a['postcode']}:{last_code}")
+        for line in (a["street"], a["line2"]):
+            words = [w for w in line.split() if len(w) > 2]
+            if a["postcode"] and words:
+                keys.add(f"as:{a['postcode']}:{soundex(words[0])}")
+        if a["postcode"] and first:
+            keys.add(f"af:{a['postcode']}:{soundex(first)}")
     if profile["org"]:
         keys.add(f"o:{profile['org'][:150]}")
     return sorted(k[:200] for k in keys)
@@ -288,13 +295,16 @@ def _address_pair(a: dict, b: dict) -> tuple[float, list[dict]]:
             part("postcode", "differs")
     if a["number"] and b["number"]:
         part("number", "exact" if a["number"] == b["number"] else "differs")
-    if a["street"] and b["street"]:
-        if a["street"] == b["street"]:
-            part("street", "exact")
-        else:
-            sim = max(JaroWinkler.similarity(a["street"], b["street"]),
-                      JaroWinkler.similarity(a["street"].replace(" ", ""), b["street"].replace(" ", "")))
-            part("street", "similar" if sim >= 0.88 else "differs")
+    # the street and the second line are compared either way round (forms swap them)
+    lines_a = [x for x in (a["street"], a.get("line2", "")) if x]
+    lines_b = [x for x in (b["street"], b.get("line2", "")) if x]
+    if lines_a and lines_b:
+        sims = sorted((_line_similarity(x, y) for x in lines_a for y in lines_b), reverse=True)
+        part("street", "exact" if sims[0] == 1.0 else "similar" if sims[0] >= 0.88 else "differs")
+        if len(lines_a) == 2 and len(lines_b) == 2:
+            straight = min(_line_similarity(lines_a[0], lines_b[0]), _line_similarity(lines_a[1], lines_b[1]))
+            crossed = min(_line_similarity(lines_a[0], lines_b[1]), _line_similarity(lines_a[1], lines_b[0]))
+            part("line2", "similar" if max(straight, crossed) >= 0.88 else "differs")
     if a["city"] and b["city"]:
         if a["city"] == b["city"]:
             part("city", "exact")
@@ -303,6 +313,12 @@ def _address_pair(a: dict, b: dict) -> tuple[float, list[dict]]:
     if a["region"] and b["region"]:
         part("region", "exact" if a["region"] == b["region"] else "differs")
     return total, parts
+
+
+def _line_similarity(x: str, y: str) -> float:
+    if x == y:
+        return 1.0
+    return max(JaroWinkler.similarity(x, y), JaroWinkler.similarity(x.replace(" ", ""), y.replace(" ", "")))
 
 
 def _addresses(a: list[dict], b: list[dict], score: Score) -> None:

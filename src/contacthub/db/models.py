@@ -95,6 +95,8 @@ class Contact(Base):
     __table_args__ = (
         ForeignKeyConstraint(["workspace_id"], ["workspaces.id"], ondelete="CASCADE"),
         Index("ix_contacts_ws_kind", "workspace_id", "kind", "id"),
+        # tombstones of a survivor (merge re-points them); added with the identity engine
+        Index("ix_contacts_merged_into", "workspace_id", "merged_into"),
     )
 
 
