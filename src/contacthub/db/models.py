@@ -313,7 +313,8 @@ class IdentityKey(Base):
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     contact_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     origin_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
-    __table_args__ = (_contact_fk(), Index("ix_identity_keys_contact", "workspace_id", "contact_id"))
+    # covering, so SQLite prefers it to the primary key for lookups by contact
+    __table_args__ = (_contact_fk(), Index("ix_identity_keys_contact", "workspace_id", "contact_id", "origin_id", "key"))
 
 
 class IdentityProfile(Base):

@@ -252,3 +252,35 @@ def test_another_workspaces_contact_is_not_found(van, client, db):
         other = workspaces.create_workspace(session, "other")
     response = client.get(f"/ngpvan/v2/contacts/{contact_id}", headers={"apiKey": other.api_key, "Authorization": ""})
     assert response.status_code == 404
+
+
+def test_the_seed_text_as_published_names_the_bad_email(van):
+    published = SEED_BODY.replace("lefty@example.com", "[email protected]")
+    response = post(van, published)
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["properties"] == ["emails[0].address"]
+
+
+def test_concurrent_posts_of_one_new_person_end_as_one_contact(live_server, workspace):
+    import threading
+
+    import httpx
+
+    body = {"type": "INDIVIDUAL", "firstName": "Rosa", "lastName": "Parks", "emails": [{"address": "rosa@example.org"}]}
+    barrier = threading.Barrier(3)
+    answers = []
+
+    def create():
+        with httpx.Client(base_url=live_server, headers={"apiKey": workspace.api_key}, timeout=30) as c:
+            barrier.wait()
+            answers.append(c.post("/ngpvan/v2/contacts", json=body))
+
+    threads = [threading.Thread(target=create) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(a.status_code for a in answers) == [200, 200, 201]
+    assert len({a.json()["contactId"] for a in answers}) == 1
+    listed = httpx.get(f"{live_server}/ngpvan/v2/contacts", headers={"apiKey": workspace.api_key}).json()
+    assert len(listed["items"]) == 1

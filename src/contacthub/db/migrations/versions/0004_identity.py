@@ -53,7 +53,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('workspace_id', 'key', 'contact_id', 'origin_id', name=op.f('pk_identity_keys'))
     )
     with op.batch_alter_table('identity_keys', schema=None) as batch_op:
-        batch_op.create_index('ix_identity_keys_contact', ['workspace_id', 'contact_id'], unique=False)
+        batch_op.create_index('ix_identity_keys_contact', ['workspace_id', 'contact_id', 'origin_id', 'key'], unique=False)
 
     op.create_table('identity_profiles',
     sa.Column('workspace_id', sa.Uuid(), nullable=False),
