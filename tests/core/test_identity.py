@@ -122,3 +122,23 @@ def test_index_follows_updates_deletes_merges_and_unmerges(db, actor):
     with db.read() as s:
         assert b.id not in {m.contact_id for m in identity.rank(
             s, actor.workspace_id, identity.profile_of_input(ContactInput(emails=[{"address": "hopper@cobol.org"}])))}
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_names = st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=1, max_size=10)
+_profiles = st.builds(
+    lambda f, l, d, pc: person(first=f, last=l, birth=d, addresses=[(f"{len(f)} {l} street", None, "town", pc, "nsw")]),
+    _names, _names, st.dates(min_value=date(1900, 1, 1), max_value=date(2020, 12, 31)),
+    st.from_regex(r"[0-9]{4}", fullmatch=True),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_profiles, _profiles)
+def test_scores_are_symmetric_and_a_record_matches_itself(a, b):
+    assert compare(a, b).total == compare(b, a).total
+    itself = compare(a, a)
+    assert identity.Match(None, itself.total, itself.reasons, exact=False).decision == "merge"
+    assert set(blocking_keys(a)) & set(blocking_keys(a))

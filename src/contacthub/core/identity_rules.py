@@ -27,7 +27,7 @@ CORROBORATING = frozenset({"birth_date", "address", "email", "phone", "identifie
 
 WEIGHTS: dict[str, dict[str, float]] = {
     "first_name": {"exact": 6.0, "nickname": 5.0, "similar": 4.5, "close": 1.5, "initial": 1.0, "differs": -5.0},
-    "last_name": {"exact": 7.0, "similar": 5.0, "close": 1.5, "differs": -6.0},
+    "last_name": {"exact": 7.0, "similar": 5.0, "close": 1.5, "initial": 0.5, "differs": -6.0},
     "organization_name": {"exact": 10.0, "similar": 7.0, "close": 1.0, "differs": -6.0},
     "birth_date": {"exact": 10.0, "near": 3.5, "differs": -7.0},
     "email": {"exact": 15.0, "local_part": 3.0, "differs": -1.0},
@@ -251,8 +251,10 @@ def _names(a: dict, b: dict, score: Score) -> None:
         straight.append(("last_name", level, weights_l[level], sim))
     # the same two names given the other way round
     if a_first and a["last"] and b_first and b["last"]:
-        l1, s1 = _name_level(a_first, b["last"], True)
-        l2, s2 = _name_level(a["last"], b_first, True)
+        pair = [_name_level(a_first, b["last"], True), _name_level(a["last"], b_first, True)]
+        # the better of the two agreements takes the last name's weight, whichever side it came from
+        order = ("exact", "nickname", "similar", "close", "initial", "differs")
+        (l2, s2), (l1, s1) = sorted(pair, key=lambda r: (order.index(r[0]), -r[1]))
         crossed = [("first_name", l1, weights_f.get(l1, weights_f["similar"]) - 1.0, s1),
                    ("last_name", l2, weights_l.get(l2, weights_l["similar"]) - 1.0, s2)]
         if sum(c[2] for c in crossed) > sum(s[2] for s in straight):

@@ -130,12 +130,10 @@ def move_claims(session: Session, ws: uuid.UUID, from_id: uuid.UUID, to_id: uuid
 
 def add_review(session: Session, ws: uuid.UUID, contact_id, candidate_id, score: float, reasons: list) -> bool:
     """Queues the pair unless it is queued already (in either order)."""
-    exists = session.scalar(select(func.count()).select_from(DuplicateReview).where(
-        DuplicateReview.workspace_id == ws,
-        ((DuplicateReview.contact_id == contact_id) & (DuplicateReview.candidate_id == candidate_id))
-        | ((DuplicateReview.contact_id == candidate_id) & (DuplicateReview.candidate_id == contact_id))))
-    if exists:
-        return False
+    for a, b in ((contact_id, candidate_id), (candidate_id, contact_id)):  # two lookups on the unique key
+        if session.scalar(select(func.count()).select_from(DuplicateReview).where(
+                DuplicateReview.workspace_id == ws, DuplicateReview.contact_id == a, DuplicateReview.candidate_id == b)):
+            return False
     session.add(DuplicateReview(workspace_id=ws, contact_id=contact_id, candidate_id=candidate_id,
                                 score=score, reasons=reasons))
     return True
