@@ -5,6 +5,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -52,9 +53,22 @@ class BodyLimit:
 
 
 def authenticate(db: Database, api_key: str | None, door: str) -> Actor:
+    workspace_id, key_id = workspaces.KEY_CACHE.lookup(api_key, lambda: _load_key(db, api_key))
+    return Actor(workspace_id, key_id, door)
+
+
+async def authenticate_async(db: Database, api_key: str | None, door: str) -> Actor:
+    """For async dependencies: a cached key costs no thread hop; a lookup runs in the thread pool."""
+    cached = workspaces.KEY_CACHE.peek(api_key)
+    if cached is not None:
+        return Actor(cached[0], cached[1], door)
+    return await run_in_threadpool(authenticate, db, api_key, door)
+
+
+def _load_key(db: Database, api_key: str | None):
     with db.read() as session:
         key = workspaces.authenticate(session, api_key)
-        return Actor(key.workspace_id, key.id, door)
+        return key.workspace_id, key.id
 
 
 def parse_id(raw: str, entity: str, prefix: str = "") -> uuid.UUID:

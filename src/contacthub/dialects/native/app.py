@@ -19,7 +19,7 @@ from contacthub.core.inputs import WriteOptions
 from contacthub.core.lists import ListInput, ListPatch
 from contacthub.core.pagination import clamp_limit, decode_cursor, encode_cursor
 from contacthub.db.engine import Database
-from contacthub.dialects.common import BodyLimit, authenticate, bearer_token, parse_id
+from contacthub.dialects.common import BodyLimit, authenticate_async, bearer_token, parse_id
 from contacthub.dialects.native import errors
 from contacthub.dialects.native.schemas import (
     ContactBody,
@@ -51,8 +51,8 @@ def build(db: Database, settings: Settings) -> FastAPI:
     errors.install(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, reject=errors.too_large)
 
-    def actor(authorization: Annotated[str | None, Header()] = None) -> Actor:
-        return authenticate(db, bearer_token(authorization), door="native")
+    async def actor(authorization: Annotated[str | None, Header()] = None) -> Actor:
+        return await authenticate_async(db, bearer_token(authorization), door="native")
 
     Caller = Annotated[Actor, Depends(actor)]
 
