@@ -4,6 +4,7 @@ services as the HTTP doors; events it causes are recorded with door "cli"."""
 import csv
 import json
 import sys
+import uuid
 from pathlib import Path
 from typing import Annotated
 
@@ -36,8 +37,6 @@ def _database() -> Database:
 
 
 def _workspace_actor(db: Database, workspace: str | None) -> Actor:
-    import uuid
-
     with db.read() as session:
         if workspace:
             try:

@@ -15,7 +15,9 @@ from contacthub.db.models import (
     AttributeValue,
     Contact,
     ContactPoint,
+    Event,
     ListMember,
+    Relation,
 )
 
 _CONTACT_COLUMNS = (
@@ -280,8 +282,6 @@ def account_memberships(session: Session, workspace_id, contact_id) -> list[Acco
 
 
 def relations_touching(session: Session, workspace_id, contact_id) -> list:
-    from contacthub.db.models import Relation
-
     return list(session.scalars(
         select(Relation).where(
             Relation.workspace_id == workspace_id, or_(Relation.from_id == contact_id, Relation.to_id == contact_id)
@@ -296,8 +296,6 @@ def tombstones_pointing_at(session: Session, workspace_id, contact_id) -> list[C
 
 
 def last_event(session: Session, workspace_id, subject_id, action: str, changes_key: str | None = None, value=None):
-    from contacthub.db.models import Event
-
     rows = session.scalars(
         select(Event).where(Event.workspace_id == workspace_id, Event.subject_id == subject_id, Event.action == action)
         .order_by(Event.id.desc())

@@ -8,6 +8,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from contacthub.db.models import (
+    Account,
     ApiKey,
     AttributeDefinition,
     ContactList,
@@ -108,8 +109,6 @@ def forget_idempotency_before(session: Session, workspace_id: uuid.UUID, cutoff:
 
 
 def existing_account_ids(session: Session, workspace_id: uuid.UUID, ids: list[uuid.UUID]) -> set[uuid.UUID]:
-    from contacthub.db.models import Account
-
     if not ids:
         return set()
     return set(session.scalars(select(Account.id).where(Account.workspace_id == workspace_id, Account.id.in_(ids))))
