@@ -115,7 +115,7 @@ class ContactPoint(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     __table_args__ = (
         _contact_fk(),
-        Index("ix_points_lookup", "workspace_id", "kind", "normalized"),
+        Index("ix_points_lookup", "workspace_id", "normalized"),
         Index("ix_points_contact", "workspace_id", "contact_id"),
     )
 
