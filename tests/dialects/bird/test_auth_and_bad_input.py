@@ -139,3 +139,19 @@ def test_unknown_route_and_method(bird):
     assert bird.get(bird.ws + "/nothing-here").status_code == 404
     response = bird.put(bird.ws + "/contacts", json={})
     _envelope(response, 405, "MethodNotAllowed")
+
+
+def test_error_message_names_the_faults(bird):
+    response = bird.post(bird.ws + "/contacts", json={"displayName": "", "attributes": {"x": {}}})
+    assert ".displayName" in response.json()["message"]
+    response = bird.post(bird.ws + "/contacts", json={"displayName": "A", "attributes": {"x": {}}})
+    assert ".attributes.x" in response.json()["message"]
+
+
+def test_openapi_document_and_docs_page(client):
+    document = client.get("/bird/openapi.json")
+    assert document.status_code == 200
+    paths = document.json()["paths"]
+    assert "/workspaces/{workspaceId}/contacts" in paths
+    assert "/workspaces/{workspaceId}/contacts/identifiers/{identifierKey}/{identifierValue}" in paths
+    assert client.get("/bird/docs").status_code == 200

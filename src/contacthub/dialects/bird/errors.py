@@ -51,6 +51,12 @@ def field_details(errors: list[FieldError]) -> dict[str, list[str]]:
     return dict(details)
 
 
+def _summary(details: dict[str, list[str]]) -> str:
+    """One line naming every fault, for people reading logs; `details` has the same, by path."""
+    faults = "; ".join(f"{path}: {message}" for path, messages in details.items() for message in messages)
+    return f"the payload is invalid: {faults}" if faults else "the payload is invalid"
+
+
 def too_large(limit: int) -> JSONResponse:
     return error_response(413, f"the request body is larger than the limit of {limit} bytes")
 
@@ -58,7 +64,8 @@ def too_large(limit: int) -> JSONResponse:
 def install(app: FastAPI) -> None:
     @app.exception_handler(InvalidInput)
     def _invalid(_: Request, exc: InvalidInput):
-        return error_response(422, "the payload is invalid", field_details(exc.errors))
+        details = field_details(exc.errors)
+        return error_response(422, _summary(details), details)
 
     @app.exception_handler(NotFound)
     def _not_found(_: Request, exc: NotFound):
@@ -91,7 +98,7 @@ def install(app: FastAPI) -> None:
             loc = e.get("loc", ())
             path = dotted_path(loc, skip=("body", "query", "path", "header")) if len(loc) > 1 else ""
             details["." + path if path else "."].append(e.get("msg", "invalid"))
-        return error_response(422, "the payload is invalid", dict(details))
+        return error_response(422, _summary(details), dict(details))
 
     @app.exception_handler(HTTPException)
     def _http(_: Request, exc: HTTPException):
