@@ -136,13 +136,15 @@ def create(session: Session, actor: Actor, change: ContactChange, options: Write
     """A new contact from a change: the points to add become its points, the lists and
     accounts to add its memberships."""
     options = options or WriteOptions()
+    fields = change.data.model_dump(exclude_unset=True)
+    _apply_membership_deltas(fields, change, [], [])
     # Faults and conflicts are reported under the caller's own paths before the contact service
     # (which names them by its own fields) sees them.
+    _check_all(session, actor, _rebuild(fields), change.add_points, options)
     by_kind: dict[str, list] = defaultdict(list)
     for point in normalized(change.add_points):
         by_kind[point.kind].append(point)
     contacts._check_taken(session, actor, contacts._Prepared(points=dict(by_kind)), options, exclude=None)
-    fields = change.data.model_dump(exclude_unset=True)
     for kind, name, item in (
         ("email", "emails", lambda r: {"address": r.value, "properties": r.properties}),
         ("phone", "phones", lambda r: {"number": r.value, "properties": r.properties}),
@@ -151,7 +153,6 @@ def create(session: Session, actor: Actor, change: ContactChange, options: Write
         chosen = [item(r) for r in change.add_points if r.kind == kind]
         if chosen:
             fields[name] = [*(fields.get(name) or []), *chosen]
-    _apply_membership_deltas(fields, change, [], [])
     return contacts.create(session, actor, _rebuild(fields), options)
 
 
@@ -165,7 +166,7 @@ def apply(
     fields = change.data.model_dump(exclude_unset=True)
     _apply_membership_deltas(fields, change, view.list_ids, [(a.id, a.position) for a in view.accounts])
     data = _rebuild(fields)
-    normalized([*change.add_points, *change.remove_points])  # all point faults before any write
+    _check_all(session, actor, data, [*change.add_points, *change.remove_points], options, contact_id)
     if data.model_fields_set:
         view = contacts.update(session, actor, contact_id, data, options)
     if change.add_points or change.remove_points:
@@ -281,6 +282,23 @@ def upsert(
 
 
 # ---------------------------------------------------------------- helpers
+
+def _check_all(
+    session: Session, actor: Actor, data: ContactInput, refs: list[PointRef], options: WriteOptions,
+    contact_id: uuid.UUID | None = None,
+) -> None:
+    """Raise every fault of a write at once: the points' and, when there are any, those the
+    contact service finds in the other fields (it checks them without writing)."""
+    try:
+        normalized(refs)
+    except InvalidInput as exc:
+        errors = list(exc.errors)
+        try:
+            contacts._prepare(session, actor, data, data.model_fields_set, options, contact_id=contact_id)
+        except InvalidInput as other:
+            errors.extend(other.errors)
+        raise InvalidInput(errors) from None
+
 
 def _apply_membership_deltas(
     fields: dict[str, Any], change: ContactChange, current_lists: list[uuid.UUID],

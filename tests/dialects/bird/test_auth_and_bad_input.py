@@ -155,3 +155,18 @@ def test_openapi_document_and_docs_page(client):
     assert "/workspaces/{workspaceId}/contacts" in paths
     assert "/workspaces/{workspaceId}/contacts/identifiers/{identifierKey}/{identifierValue}" in paths
     assert client.get("/bird/docs").status_code == 200
+
+
+def test_all_faults_are_reported_together(bird, make_account):
+    bird.post(bird.ws + "/attribute-definitions", json={"key": "age", "type": "number"})
+    response = bird.post(bird.ws + "/contacts", json={
+        "displayName": "A", "identifiers": [{"key": "emailaddress", "value": "nope"}],
+        "attributes": {"age": "old"}, "listIds": [str(uuid.uuid4())]})
+    details = _envelope(response, 422, "InvalidPayload")["details"]
+    assert {".identifiers[0].value", ".attributes.age", ".listIds[0]"} <= set(details)
+    made = bird.post(bird.ws + "/contacts", json={"displayName": "B"}).json()
+    response = bird.patch(f"{bird.ws}/contacts/{made['id']}", json={
+        "addIdentifiers": [{"key": "phonenumber", "value": "xyz"}], "attributes": {"age": "old"}})
+    details = _envelope(response, 422, "InvalidPayload")["details"]
+    assert {".addIdentifiers[0].value", ".attributes.age"} <= set(details)
+    assert [c["id"] for c in bird.get(bird.ws + "/contacts").json()["results"]] == [made["id"]]

@@ -308,3 +308,29 @@ def test_search_by_identifier(bird):
     assert nothing.json() == {"results": []}
     bad = bird.post(bird.ws + "/contacts/search", json={"identifier": {"key": "emailaddress", "value": "nope"}})
     assert bad.status_code == 422 and bad.json()["code"] == "InvalidPayload"
+
+
+def test_history_records_bird_writes(bird, workspace):
+    made = bird.post(bird.ws + "/contacts", json={"displayName": "A", "identifiers": [
+        {"key": "emailaddress", "value": "h@x.com"}]}).json()
+    bird.patch(f"{bird.ws}/contacts/{made['id']}", json={
+        "attributes": {"tier": "gold"}, "addIdentifiers": [{"key": "visitorid", "value": "v"}],
+        "removeIdentifiers": [{"key": "emailaddress", "value": "h@x.com"}]})
+    events = bird.get(f"/v1/contacts/{made['id']}/events",
+                      headers={"Authorization": f"Bearer {workspace.api_key}"}).json()["data"]
+    assert [e["action"] for e in events][0] == "created"
+    assert {e["door"] for e in events} == {"bird"}
+    changed = {key for e in events[1:] for key in e["changes"]}
+    assert {"attributes", "emails", "identifiers"} <= changed
+
+
+def test_removing_the_primary_email_promotes_the_next(bird, workspace):
+    made = bird.post(bird.ws + "/contacts", json={"displayName": "A", "identifiers": [
+        {"key": "emailaddress", "value": "first@x.com"}, {"key": "emailaddress", "value": "second@x.com"}]}).json()
+    bird.request("DELETE", f"{bird.ws}/contacts/{made['id']}/identifiers",
+                 json={"key": "emailaddress", "value": "first@x.com"})
+    native = bird.get(f"/v1/contacts/{made['id']}", headers={"Authorization": f"Bearer {workspace.api_key}"}).json()
+    assert native["emails"] == [{"address": "second@x.com", "type": None, "primary": True}]
+    bird.post(f"{bird.ws}/contacts/{made['id']}/identifiers", json={"key": "emailaddress", "value": "third@x.com"})
+    native = bird.get(f"/v1/contacts/{made['id']}", headers={"Authorization": f"Bearer {workspace.api_key}"}).json()
+    assert [(e["address"], e["primary"]) for e in native["emails"]] == [("second@x.com", True), ("third@x.com", False)]
