@@ -112,3 +112,14 @@ def existing_account_ids(session: Session, workspace_id: uuid.UUID, ids: list[uu
     if not ids:
         return set()
     return set(session.scalars(select(Account.id).where(Account.workspace_id == workspace_id, Account.id.in_(ids))))
+
+
+def page_lists_of_contact(
+    session: Session, workspace_id: uuid.UUID, contact_id: uuid.UUID, after: uuid.UUID | None, limit: int
+) -> list[ContactList]:
+    query = select(ContactList).join(
+        ListMember, (ListMember.workspace_id == ContactList.workspace_id) & (ListMember.list_id == ContactList.id)
+    ).where(ContactList.workspace_id == workspace_id, ListMember.contact_id == contact_id)
+    if after:
+        query = query.where(ContactList.id > after)
+    return list(session.scalars(query.order_by(ContactList.id).limit(limit)))
