@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 
 from contacthub.core import contacts, events
 from contacthub.core.actor import Actor
-from contacthub.core.errors import LIMITS, Conflict, FieldError, InvalidInput, NotFound
-from contacthub.core.inputs import ContactInput, WriteOptions
+from contacthub.core.errors import Conflict, FieldError, InvalidInput, NotFound
+from contacthub.core.inputs import MAX_POINTS_PER_KIND, ContactInput, WriteOptions
 from contacthub.core.normalize import normalize_email, normalize_phone
 from contacthub.core.pagination import decode_cursor, encode_cursor
 from contacthub.core.views import ContactView, Page, PointView
@@ -91,13 +91,10 @@ def normalized(refs: list[PointRef]) -> list["contacts._Point"]:
 
 def owners(session: Session, actor: Actor, refs: list[PointRef]) -> list[uuid.UUID | None]:
     """For each ref, the live contact carrying it (the oldest, should several), or None."""
-    found = []
-    for point in normalized(refs):
-        key = point.key if point.kind == "identifier" else None
-        ids = contact_repo.contacts_with_points(session, actor.workspace_id, point.kind, [point.normalized], key)
-        matches = ids.get(point.normalized, [])
-        found.append(matches[0] if matches else None)
-    return found
+    points = normalized(refs)
+    wanted = [(p.kind, p.key, p.normalized) for p in points]
+    ids = contact_repo.owners_of_points(session, actor.workspace_id, wanted)
+    return [ids[w][0] if ids.get(w) else None for w in wanted]
 
 
 def find(session: Session, actor: Actor, ref: PointRef) -> ContactView | None:
@@ -204,9 +201,9 @@ def change_points(
         by_kind[point.kind].append(point)
     contacts._check_taken(session, actor, contacts._Prepared(points=dict(by_kind)), options, exclude=row.id)
     errors = [
-        FieldError(points[0].path or kind, f"a contact has at most {LIMITS.max_points_per_kind} points of kind {kind}")
+        FieldError(points[0].path or kind, f"a contact has at most {MAX_POINTS_PER_KIND} points of kind {kind}")
         for kind, points in by_kind.items()
-        if sum(1 for p in kept if p.kind == kind) + len(points) > LIMITS.max_points_per_kind
+        if sum(1 for p in kept if p.kind == kind) + len(points) > MAX_POINTS_PER_KIND
     ]
     if errors:
         raise InvalidInput(errors)
@@ -224,7 +221,7 @@ def change_points(
     changes = events.diff(before, view.snapshot())
     if changes:
         row.updated_at = view.updated_at = utcnow()
-        row.search_text = contacts._search_text(view)
+        row.search_text = contacts.search_text(view)
         events.record(session, actor, "contact", row.id, "updated", changes=changes)
     return view
 

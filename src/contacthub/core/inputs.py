@@ -16,6 +16,9 @@ IdentifierKey = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{1,64
 
 ContactKind = Literal["person", "organization", "group"]
 
+# How many emails, phones or identifiers one contact may carry (each kind counted alone).
+MAX_POINTS_PER_KIND = 50
+
 
 def storable_text(value: Any) -> Any:
     """Refuses values no database here can hold: NUL characters (PostgreSQL), unpaired
@@ -107,9 +110,9 @@ class ContactInput(Strict):
     social: dict[str, Annotated[str, StringConstraints(max_length=500)] | None] | None = None
     attributes: dict[AttributeKey, Any] | None = None
     extra: dict[str, Any] | None = None
-    emails: Annotated[list[EmailInput], Field(max_length=50)] | None = None
-    phones: Annotated[list[PhoneInput], Field(max_length=50)] | None = None
-    identifiers: Annotated[list[IdentifierInput], Field(max_length=50)] | None = None
+    emails: Annotated[list[EmailInput], Field(max_length=MAX_POINTS_PER_KIND)] | None = None
+    phones: Annotated[list[PhoneInput], Field(max_length=MAX_POINTS_PER_KIND)] | None = None
+    identifiers: Annotated[list[IdentifierInput], Field(max_length=MAX_POINTS_PER_KIND)] | None = None
     addresses: Annotated[list[AddressInput], Field(max_length=20)] | None = None
     lists: Annotated[list[uuid.UUID], Field(max_length=100)] | None = None
     accounts: Annotated[list[AccountLink], Field(max_length=100)] | None = None
