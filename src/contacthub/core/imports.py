@@ -843,6 +843,10 @@ def get_job(session: Session, actor: Actor, job_id: uuid.UUID) -> ImportJob:
     return job
 
 
+def jobs_page(session: Session, actor: Actor, before: uuid.UUID | None, limit: int) -> list[ImportJob]:
+    return repo.jobs_page(session, actor.workspace_id, before, limit)
+
+
 def row_outcomes(session: Session, actor: Actor, job_id: uuid.UUID, statuses: list[str] | None,
                  after: int, limit: int) -> list[ImportRow]:
     get_job(session, actor, job_id)
