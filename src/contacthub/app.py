@@ -7,6 +7,7 @@ from contacthub import __version__
 from contacthub.db.engine import Database
 from contacthub.dialects.bird.app import build as build_bird
 from contacthub.dialects.native.app import build as build_native
+from contacthub.dialects.packagex.app import build as build_packagex
 from contacthub.settings import Settings, get_settings
 
 
@@ -17,6 +18,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.state.db = db
     app.mount("/v1", build_native(db, settings))
     app.mount("/bird", build_bird(db, settings))
+    app.mount("/packagex", build_packagex(db, settings))
 
     @app.get("/health", include_in_schema=False)
     def health():

@@ -146,6 +146,25 @@ def owners_of_points(
     return found
 
 
+def contacts_with_points(
+    session: Session, workspace_id: uuid.UUID, kind: str, normalized: Iterable[str], key: str | None = None
+) -> dict[str, list[uuid.UUID]]:
+    """normalized value -> ids of live contacts carrying a point of that kind (and key, if given)."""
+    values = sorted(set(normalized))
+    if not values:
+        return {}
+    session.flush()
+    found: dict[str, list[uuid.UUID]] = defaultdict(list)
+    for point_kind, point_key, value, contact_id in session.connection().execute(
+        _TAKEN, {"ws": workspace_id, "values": values}
+    ):
+        if point_kind == kind and (key is None or point_key == key):
+            found[value].append(contact_id)
+    for ids in found.values():
+        ids.sort()
+    return found
+
+
 def delete_points(session: Session, workspace_id: uuid.UUID, contact_id: uuid.UUID, kind: str) -> None:
     session.execute(
         delete(ContactPoint).where(

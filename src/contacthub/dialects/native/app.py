@@ -21,6 +21,7 @@ from contacthub.core.pagination import clamp_limit, decode_cursor, encode_cursor
 from contacthub.db.engine import Database
 from contacthub.dialects.common import BodyLimit, authenticate_async, bearer_token, parse_id
 from contacthub.dialects.native import errors
+from contacthub.dialects.native.imports import install as install_imports
 from contacthub.dialects.native.schemas import (
     ContactBody,
     ContactOut,
@@ -49,7 +50,8 @@ def build(db: Database, settings: Settings) -> FastAPI:
         responses=ERRORS,
     )
     errors.install(app)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, reject=errors.too_large)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, reject=errors.too_large,
+                       overrides={"/imports": settings.import_max_bytes + 1024 * 1024})
 
     async def actor(authorization: Annotated[str | None, Header()] = None) -> Actor:
         return await authenticate_async(db, bearer_token(authorization), door="native")
@@ -249,5 +251,6 @@ def build(db: Database, settings: Settings) -> FastAPI:
             lists.remove_members(session, caller, parse_id(list_id, "list"), [parse_id(contact_id, "contact")])
         return Response(status_code=204)
 
+    install_imports(app, db, settings, actor)
     return app
 
