@@ -5,6 +5,7 @@ from fastapi import FastAPI
 
 from contacthub import __version__
 from contacthub.db.engine import Database
+from contacthub.dialects.chartmogul.app import build as build_chartmogul
 from contacthub.dialects.native.app import build as build_native
 from contacthub.settings import Settings, get_settings
 
@@ -15,6 +16,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app = FastAPI(title="contacthub", version=__version__, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.db = db
     app.mount("/v1", build_native(db, settings))
+    app.mount("/chartmogul", build_chartmogul(db, settings))
 
     @app.get("/health", include_in_schema=False)
     def health():
