@@ -93,6 +93,11 @@ def build(db: Database, settings: Settings) -> FastAPI:
                 "cursor": page.next_cursor or (encode_cursor(last) if last else cursor or None),
                 "has_more": page.has_more}
 
+    @app.get("/v1/ping", tags=["authentication"])
+    def ping(caller: Caller):
+        """Answers when the key is good, as ChartMogul's ping does."""
+        return {"data": "pong!"}
+
     # ------------------------------------------------------------ data sources
 
     @app.post("/v1/data_sources", status_code=201, tags=["data sources"])
