@@ -4,9 +4,11 @@ import pytest
 
 
 @pytest.fixture
-def cm(client, workspace):
+def cm(app, workspace):
+    from fastapi.testclient import TestClient
+
+    client = TestClient(app, base_url="http://testserver/chartmogul")
     client.auth = (workspace.api_key, "")
-    client.base_url = client.base_url.join("/chartmogul")
     return client
 
 
