@@ -25,6 +25,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     @app.get("/", include_in_schema=False)
     def index():
         return {"name": "contacthub", "version": __version__,
-                "apis": {"native": {"base": "/v1", "docs": "/v1/docs", "openapi": "/v1/openapi.json"}}}
+                "apis": {"native": {"base": "/v1", "docs": "/v1/docs", "openapi": "/v1/openapi.json"},
+                         "chartmogul": {"base": "/chartmogul/v1", "docs": "/chartmogul/docs",
+                                        "openapi": "/chartmogul/openapi.json"}}}
 
     return app

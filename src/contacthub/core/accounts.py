@@ -38,6 +38,7 @@ from contacthub.repositories.accounts import MemberFilter
 
 DATA_SOURCE_KEY = "data_source"
 EXTERNAL_ID_KEY = "external_id"
+MAX_EXTERNAL_ID = 500  # an identifier's value
 UNSET: Any = object()  # "not given" for arguments where None means "clear"
 
 Text = Annotated[str, StringConstraints(max_length=300)]
@@ -115,8 +116,10 @@ def create_account(session: Session, actor: Actor, data: AccountInput) -> Accoun
     return row
 
 
-def get_account(session: Session, actor: Actor, account_id: uuid.UUID) -> Account:
-    row = repo.account(session, actor.workspace_id, account_id)
+def get_account(session: Session, actor: Actor, account_id: uuid.UUID, lock: bool = False) -> Account:
+    """The account; `lock` holds it until the transaction ends, so two writes checking the
+    per-account email rule or shifting positions take turns."""
+    row = repo.account(session, actor.workspace_id, account_id, lock)
     if row is None:
         raise NotFound("account", account_id)
     return row
@@ -194,8 +197,8 @@ def create_member(
     """A new contact, in the account when one is named (else only in the data source)."""
     options = options or WriteOptions()
     ws = actor.workspace_id
-    account = get_account(session, actor, account_id) if account_id is not None else None
-    errors = _position_errors(position)
+    account = get_account(session, actor, account_id, lock=True) if account_id is not None else None
+    errors = _position_errors(position) + _external_id_errors(external_id)
     if account is not None:
         if data_source_id is not None and data_source_id != account.data_source_id:
             errors.append(FieldError("data_source_id", "is not the data source of the account"))
@@ -227,7 +230,10 @@ def update_member(
     ws = actor.workspace_id
     current = member_views(session, actor, [get_live(session, actor, contact_id)])[0]
     view, account = current.contact, current.account
+    if account is not None:
+        account = get_account(session, actor, account.id, lock=True)
     errors = _position_errors(None if position is UNSET else position)
+    errors += _external_id_errors(None if external_id is UNSET else external_id)
     if account is not None:
         errors += _email_errors(session, ws, account.id, data, exclude=view.id)
     if errors:
@@ -289,6 +295,12 @@ def _normalized_email(raw: str) -> str:
 def _position_errors(position: int | None) -> list[FieldError]:
     if position is not None and position < 1:
         return [FieldError("position", "must be 1 or more")]
+    return []
+
+
+def _external_id_errors(external_id: str | None) -> list[FieldError]:
+    if external_id is not None and len(external_id) > MAX_EXTERNAL_ID:
+        return [FieldError("external_id", f"must be at most {MAX_EXTERNAL_ID} characters")]
     return []
 
 

@@ -56,8 +56,10 @@ def delete_data_source(session: Session, workspace_id: uuid.UUID, source_id: uui
 
 # ---------------------------------------------------------------- accounts
 
-def account(session: Session, workspace_id: uuid.UUID, account_id: uuid.UUID) -> Account | None:
-    return session.get(Account, (workspace_id, account_id))
+def account(session: Session, workspace_id: uuid.UUID, account_id: uuid.UUID, lock: bool = False) -> Account | None:
+    """With `lock`, the row stays locked until the transaction ends (PostgreSQL; SQLite writers
+    are serialized already)."""
+    return session.get(Account, (workspace_id, account_id), with_for_update=lock or None)
 
 
 def accounts_by_id(session: Session, workspace_id: uuid.UUID, ids: list[uuid.UUID]) -> dict[uuid.UUID, Account]:

@@ -71,7 +71,7 @@ def test_a_body_that_is_not_an_object_is_400(cm, customer, body):
 
 @pytest.mark.parametrize("field, value", [
     ("first_name", 5), ("email", ["a@b.c"]), ("position", "first"), ("custom", "x"),
-    ("notes", {"a": 1}), ("first_name", "x" * 301),
+    ("notes", {"a": 1}), ("first_name", "x" * 301), ("external_id", "x" * 501), ("notes", "x" * 10_001),
 ])
 def test_wrong_types_and_sizes_are_422_naming_the_field(cm, customer, field, value):
     response = cm.post(f"/v1/customers/{customer['uuid']}/contacts",

@@ -90,3 +90,14 @@ def test_customer_with_primary_contact(cm, source):
     }).json()
     contacts = cm.get(f"/v1/customers/{body['uuid']}/contacts").json()["entries"]
     assert [(c["first_name"], c["email"], c["position"]) for c in contacts] == [("Ada", "ada@example.com", 1)]
+
+
+def test_the_door_documents_itself(client):
+    spec = client.get("/chartmogul/openapi.json")
+    assert spec.status_code == 200
+    paths = spec.json()["paths"]
+    for path in ("/v1/contacts", "/v1/contacts/{uuid}", "/v1/contacts/{into}/merge/{from_}",
+                 "/v1/customers/{uuid}/contacts", "/v1/data_sources", "/v1/customers"):
+        assert path in paths, path
+    assert client.get("/chartmogul/docs").status_code == 200
+    assert client.get("/").json()["apis"]["chartmogul"]["base"] == "/chartmogul/v1"
