@@ -109,7 +109,7 @@ def install(app: FastAPI) -> None:
             loc = tuple(e.get("loc", ()))
             param = _param_of(loc)
             if not param:
-                return error_response(400, "The request body must be a JSON object")
+                return error_response(400, "The request body must be a JSON object (Content-Type: application/json)")
             if e.get("type") == "missing":
                 return error_response(400, f'Parameter "{param}" is missing', param, {param: "is missing"})
             errors.setdefault(param, e.get("msg", "is invalid"))
