@@ -96,7 +96,7 @@ def test_the_door_documents_itself(client):
     spec = client.get("/chartmogul/openapi.json")
     assert spec.status_code == 200
     paths = spec.json()["paths"]
-    for path in ("/v1/contacts", "/v1/contacts/{uuid}", "/v1/contacts/{into}/merge/{from_}",
+    for path in ("/v1/contacts", "/v1/contacts/{uuid}", "/v1/contacts/{into}/merge/{from}",
                  "/v1/customers/{uuid}/contacts", "/v1/data_sources", "/v1/customers"):
         assert path in paths, path
     assert client.get("/chartmogul/docs").status_code == 200

@@ -9,7 +9,7 @@ import base64
 import binascii
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Header, Query
+from fastapi import Depends, FastAPI, Header, Path, Query
 from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 
@@ -33,7 +33,17 @@ from contacthub.dialects.chartmogul.mapping import (
     render_customer,
     render_data_source,
 )
-from contacthub.dialects.chartmogul.schemas import ContactBody, ContactPatch, CustomerBody, DataSourceBody
+from contacthub.dialects.chartmogul.schemas import (
+    ContactBody,
+    ContactListOut,
+    ContactOut,
+    ContactPatch,
+    CustomerBody,
+    DataSourceBody,
+    DataSourceListOut,
+    DataSourceOut,
+    ErrorOut,
+)
 from contacthub.dialects.common import BodyLimit, authenticate, dotted_path, parse_id
 from contacthub.repositories.accounts import MemberFilter
 from contacthub.settings import Settings
@@ -73,6 +83,7 @@ def build(db: Database, settings: Settings) -> FastAPI:
         "Auth: HTTP Basic, the API key as username. Errors: "
         '`{"code", "message", "param", "errors"}` with 400/401/404/413/422. '
         f"Request body limit {settings.max_body_bytes} bytes; `per_page` at most {MAX_PER_PAGE}.",
+        responses={status: {"model": ErrorOut} for status in (400, 401, 404, 413, 422)},
     )
     errors.install(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, reject=errors.too_large)
@@ -100,18 +111,18 @@ def build(db: Database, settings: Settings) -> FastAPI:
 
     # ------------------------------------------------------------ data sources
 
-    @app.post("/v1/data_sources", status_code=201, tags=["data sources"])
+    @app.post("/v1/data_sources", status_code=201, responses={201: {"model": DataSourceOut}}, tags=["data sources"])
     def create_data_source(body: DataSourceBody, caller: Caller):
         data = _validated(accounts.DataSourceInput, name=required(body.name, "name"))
         with db.write() as session:
             return JSONResponse(render_data_source(accounts.create_data_source(session, caller, data)), 201)
 
-    @app.get("/v1/data_sources", tags=["data sources"])
+    @app.get("/v1/data_sources", responses={200: {"model": DataSourceListOut}}, tags=["data sources"])
     def list_data_sources(caller: Caller, name: str | None = None):
         with db.read() as session:
             return {"data_sources": [render_data_source(r) for r in accounts.list_data_sources(session, caller, name)]}
 
-    @app.get("/v1/data_sources/{uuid}", tags=["data sources"])
+    @app.get("/v1/data_sources/{uuid}", responses={200: {"model": DataSourceOut}}, tags=["data sources"])
     def get_data_source(uuid: str, caller: Caller):
         with db.read() as session:
             return render_data_source(accounts.get_data_source(session, caller, parse_id(uuid, "data source", DATA_SOURCE)))
@@ -156,13 +167,13 @@ def build(db: Database, settings: Settings) -> FastAPI:
             source = accounts.get_data_source(session, caller, row.data_source_id) if row.data_source_id else None
             return render_customer(row, source)
 
-    @app.post("/v1/customers/{uuid}/contacts", status_code=201, tags=["contacts"])
+    @app.post("/v1/customers/{uuid}/contacts", status_code=201, responses={201: {"model": ContactOut}}, tags=["contacts"])
     def add_contact_to_customer(uuid: str, body: ContactBody, caller: Caller):
         account_id = parse_id(uuid, "account", CUSTOMER)
         source_id = parse_ref(required(body.data_source_uuid, "data_source_uuid"), DATA_SOURCE, "data_source_uuid")
         return _create_contact(caller, body, account_id, source_id)
 
-    @app.get("/v1/customers/{uuid}/contacts", tags=["contacts"])
+    @app.get("/v1/customers/{uuid}/contacts", responses={200: {"model": ContactListOut}}, tags=["contacts"])
     def customer_contacts(uuid: str, caller: Caller, cursor: str | None = None, per_page: PerPage = None):
         flt = MemberFilter(account_id=parse_id(uuid, "account", CUSTOMER))
         with db.read() as session:
@@ -170,7 +181,7 @@ def build(db: Database, settings: Settings) -> FastAPI:
 
     # ------------------------------------------------------------ contacts
 
-    @app.post("/v1/contacts", status_code=201, tags=["contacts"])
+    @app.post("/v1/contacts", status_code=201, responses={201: {"model": ContactOut}}, tags=["contacts"])
     def create_contact(body: ContactBody, caller: Caller):
         account_id = parse_ref(body.customer_uuid, CUSTOMER, "customer_uuid") if body.customer_uuid else None
         source_id = parse_ref(required(body.data_source_uuid, "data_source_uuid"), DATA_SOURCE, "data_source_uuid")
@@ -185,7 +196,7 @@ def build(db: Database, settings: Settings) -> FastAPI:
             )
             return JSONResponse(render_contact(member), 201)
 
-    @app.get("/v1/contacts", tags=["contacts"])
+    @app.get("/v1/contacts", responses={200: {"model": ContactListOut}}, tags=["contacts"])
     def list_contacts(
         caller: Caller, cursor: str | None = None, per_page: PerPage = None, email: str | None = None,
         customer_external_id: str | None = None, data_source_uuid: str | None = None,
@@ -201,12 +212,12 @@ def build(db: Database, settings: Settings) -> FastAPI:
         with db.read() as session:
             return contact_page(session, caller, flt, cursor, per_page)
 
-    @app.get("/v1/contacts/{uuid}", tags=["contacts"])
+    @app.get("/v1/contacts/{uuid}", responses={200: {"model": ContactOut}}, tags=["contacts"])
     def get_contact(uuid: str, caller: Caller):
         with db.read() as session:
             return render_contact(accounts.get_member(session, caller, parse_id(uuid, "contact", CONTACT)))
 
-    @app.patch("/v1/contacts/{uuid}", tags=["contacts"])
+    @app.patch("/v1/contacts/{uuid}", responses={200: {"model": ContactOut}}, tags=["contacts"])
     def update_contact(uuid: str, body: ContactPatch, caller: Caller):
         contact_id = parse_id(uuid, "contact", CONTACT)
         given = body.model_fields_set
@@ -226,8 +237,8 @@ def build(db: Database, settings: Settings) -> FastAPI:
             accounts.delete_member(session, caller, parse_id(uuid, "contact", CONTACT))
         return {}
 
-    @app.post("/v1/contacts/{into}/merge/{from_}", tags=["contacts"])
-    def merge_contacts(into: str, from_: str, caller: Caller):
+    @app.post("/v1/contacts/{into}/merge/{from}", responses={200: {"model": ContactOut}}, tags=["contacts"])
+    def merge_contacts(into: str, from_: Annotated[str, Path(alias="from")], caller: Caller):
         """Merge contact `from` into `into`; `into` survives and `from` is gone (404) afterwards."""
         with db.write() as session:
             member = accounts.merge_members(session, caller, parse_id(into, "contact", CONTACT),

@@ -74,3 +74,48 @@ class CustomerBody(Wire):
     free_trial_started_at: datetime | None = None
     attributes: CustomerAttributesBody | None = None
     primary_contact: ContactFields | None = None
+
+
+# ---------------------------------------------------------------- responses (for the docs)
+
+class ContactOut(BaseModel):
+    uuid: str
+    customer_uuid: str | None
+    customer_external_id: str | None
+    data_source_uuid: str | None
+    position: int | None
+    first_name: str | None
+    last_name: str | None
+    title: str | None
+    email: str | None
+    phone: str | None
+    linked_in: str | None
+    twitter: str | None
+    notes: str | None
+    custom: dict[str, Any]
+    external_id: str | None
+
+
+class ContactListOut(BaseModel):
+    entries: list[ContactOut]
+    cursor: str | None
+    has_more: bool
+
+
+class DataSourceOut(BaseModel):
+    uuid: str
+    name: str
+    system: str
+    created_at: str
+    status: str
+
+
+class DataSourceListOut(BaseModel):
+    data_sources: list[DataSourceOut]
+
+
+class ErrorOut(BaseModel):
+    code: int
+    message: str
+    param: str | None
+    errors: dict[str, str]
