@@ -292,3 +292,16 @@ def test_contacts_written_here_are_core_contacts(cm, native, customer):
     seen = cm.get(f"/v1/contacts/con_{native_made['id']}").json()
     assert seen["customer_uuid"] == customer["uuid"] and seen["position"] == 4
     assert seen["data_source_uuid"] == customer["data_source_uuid"]
+
+
+def test_a_refused_patch_changes_nothing(cm, native, customer):
+    made = _add(cm, customer, first_name="Ada", email="ada@example.com")
+    other = _add(cm, customer, email="taken@example.com")
+    for body in ({"first_name": "X", "custom": {"undefined": 1}}, {"first_name": "X", "email": "taken@example.com"},
+                 {"first_name": "X", "position": -3}, {"first_name": 7}):
+        response = cm.patch(f"/v1/contacts/{made['uuid']}", json=body)
+        assert response.status_code == 422, (body, response.text)
+    assert cm.get(f"/v1/contacts/{made['uuid']}").json() == made
+    assert cm.get(f"/v1/contacts/{other['uuid']}").json() == other
+    events = native.get(f"/v1/contacts/{made['uuid'].removeprefix('con_')}/events").json()["data"]
+    assert [e["action"] for e in events] == ["created"]

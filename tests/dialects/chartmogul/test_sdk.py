@@ -63,6 +63,8 @@ def test_customer_create_and_retrieve(config, source, customer):
     got = chartmogul.Customer.retrieve(config, uuid=customer.uuid).get()
     assert (got.uuid, got.name, got.email, got.company, got.mrr) == (customer.uuid, "Adam Smith", "adam@example.com", "Acme", 0)
     assert got.address.city == "New York"
+    listed = chartmogul.Customer.all(config, data_source_uuid=source.uuid, external_id="cus_0001").get()
+    assert [c.uuid for c in listed.entries] == [customer.uuid] and listed.has_more is False
 
 
 def test_contact_lifecycle(config, source, customer, native):
