@@ -225,8 +225,10 @@ def _prepare(
             try:
                 normalized = normalize_email(email.address)
             except ValueError as exc:
-                errors.append(FieldError(f"emails[{i}].address", str(exc)))
-                continue
+                if options.strict_emails:
+                    errors.append(FieldError(f"emails[{i}].address", str(exc)))
+                    continue
+                normalized = email.address.strip().lower()
             points.append(_Point("email", "email", email.address.strip(), normalized, email.type,
                                  email.primary, email.properties, f"emails[{i}].address"))
     if "phones" in given:

@@ -134,3 +134,6 @@ class WriteOptions(BaseModel):
     strict_phones: bool = True
     # Accept attribute keys that have no definition (stored as given).
     allow_undefined_attributes: bool = True
+    # Refuse an email that email-validator cannot read (else it is kept as given, matched
+    # lower-cased): ChartMogul stores contact emails without checking them.
+    strict_emails: bool = True
