@@ -67,7 +67,8 @@ def normalized(refs: list[PointRef]) -> list["contacts._Point"]:
     errors: list[FieldError] = []
     points = []
     for ref in refs:
-        value = ref.value.strip()
+        # Identifier values are kept exactly as given, as the contact service keeps them.
+        value = ref.value if ref.kind == "identifier" else ref.value.strip()
         try:
             if ref.kind == "email":
                 norm = normalize_email(value)

@@ -188,3 +188,15 @@ def test_too_many_identifiers_of_one_kind(bird):
     too_many = bird.post(bird.ws + "/contacts", json={"displayName": "B", "identifiers": [
         {"key": "emailaddress", "value": f"e{i}@x.com"} for i in range(51)]})
     assert too_many.status_code == 422 and ".identifiers" in too_many.json()["details"]
+
+
+def test_identifier_values_match_exactly_as_stored(bird):
+    made = _contact(bird, ("externalid", " padded "))
+    same = bird.post(bird.ws + "/contacts/search", json={"identifier": {"key": "externalid", "value": " padded "}})
+    assert [c["id"] for c in same.json()["results"]] == [made["id"]]
+    clash = bird.post(bird.ws + "/contacts", json={"displayName": "B", "identifiers": [
+        {"key": "externalid", "value": " padded "}]})
+    assert clash.status_code == 409
+    other_key_case = bird.post(bird.ws + "/contacts", json={"displayName": "C", "identifiers": [
+        {"key": "ExternalId", "value": " padded "}]})
+    assert other_key_case.status_code == 201
