@@ -67,7 +67,8 @@ def normalized(refs: list[PointRef]) -> list["contacts._Point"]:
     errors: list[FieldError] = []
     points = []
     for ref in refs:
-        value = ref.value.strip()
+        # Identifier values are kept exactly as given, as the contact service keeps them.
+        value = ref.value if ref.kind == "identifier" else ref.value.strip()
         try:
             if ref.kind == "email":
                 norm = normalize_email(value)
@@ -139,7 +140,7 @@ def create(session: Session, actor: Actor, change: ContactChange, options: Write
     # (which names them by its own fields) sees them.
     _check_all(session, actor, _rebuild(fields), change.add_points, options)
     by_kind: dict[str, list] = defaultdict(list)
-    for point in normalized(change.add_points):
+    for point in _locked(session, actor, normalized(change.add_points)):
         by_kind[point.kind].append(point)
     contacts._check_taken(session, actor, contacts._Prepared(points=dict(by_kind)), options, exclude=None)
     for kind, name, item in (
@@ -181,7 +182,7 @@ def change_points(
     ws = actor.workspace_id
     row = contacts._live_row(session, actor, contact_id)
     before = contacts._views(session, actor, [row.id])[0].snapshot()
-    adding, removing = normalized(add), normalized(remove)
+    adding, removing = _locked(session, actor, normalized(add)), normalized(remove)
     gone = {(p.kind, p.key, p.normalized) for p in removing}
     existing = repo.points_of(session, ws, row.id)
     kept = []
@@ -260,6 +261,7 @@ def upsert(
     wins and nothing is added. With no match a contact is created with all the refs (with only
     the first under `first`).
     """
+    _locked(session, actor, normalized(refs))  # two upserts of one new identifier make one contact
     found = owners(session, actor, refs)
     matched = [owner for owner in found if owner is not None]
     if not matched:
@@ -279,6 +281,11 @@ def upsert(
 
 
 # ---------------------------------------------------------------- helpers
+
+def _locked(session: Session, actor: Actor, points: list) -> list:
+    repo.lock_points(session, actor.workspace_id, [(p.kind, p.key, p.normalized) for p in points])
+    return points
+
 
 def _check_all(
     session: Session, actor: Actor, data: ContactInput, refs: list[PointRef], options: WriteOptions,

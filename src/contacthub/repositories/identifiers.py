@@ -1,8 +1,9 @@
 """Queries over single contact points (emails, phones, identifiers). No rules here."""
 
+import hashlib
 import uuid
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from contacthub.db.models import ContactPoint
@@ -38,3 +39,20 @@ def next_position(session: Session, workspace_id: uuid.UUID, contact_id: uuid.UU
         )
     )
     return 0 if current is None else current + 1
+
+
+def lock_points(session: Session, workspace_id: uuid.UUID, points: list[tuple[str, str, str]]) -> None:
+    """Serialize writers of the same (kind, key, normalized) points until the transaction ends.
+
+    Checking that a point is free and then storing it is otherwise a race between two
+    transactions on PostgreSQL (READ COMMITTED). SQLite needs nothing: its writing transactions
+    already run one at a time (BEGIN IMMEDIATE). Locks are taken in a fixed order, so two
+    writers of overlapping sets cannot deadlock."""
+    if session.get_bind().dialect.name != "postgresql" or not points:
+        return
+    keys = sorted({
+        int.from_bytes(hashlib.sha256("|".join((str(workspace_id), *p)).encode()).digest()[:8], "big", signed=True)
+        for p in points
+    })
+    for key in keys:
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})

@@ -165,3 +165,38 @@ def test_upsert_bad_input(bird):
     bad_attr = bird.patch(base + "/emailaddress/a@x.com", json={"attributes": {"x": {"nested": 1}}})
     assert bad_attr.status_code == 422 and ".attributes.x" in bad_attr.json()["details"]
     assert bird.get(bird.ws + "/contacts").json()["results"] == []
+
+
+def test_patching_identifiers_keeps_the_others_creation_times(bird):
+    made = _contact(bird, ("emailaddress", "keep@x.com"), ("visitorid", "v-keep"))
+    url = f"{bird.ws}/contacts/{made['id']}/identifiers"
+    before = {i["value"]: i["createdAt"] for i in bird.get(url).json()["results"]}
+    bird.patch(f"{bird.ws}/contacts/{made['id']}", json={
+        "addIdentifiers": [{"key": "phonenumber", "value": "+31612345678"}],
+        "removeIdentifiers": [{"key": "visitorid", "value": "v-keep"}], "attributes": {"x": 1}})
+    after = {i["value"]: i["createdAt"] for i in bird.get(url).json()["results"]}
+    assert set(after) == {"keep@x.com", "+31612345678"}
+    assert after["keep@x.com"] == before["keep@x.com"]
+
+
+def test_too_many_identifiers_of_one_kind(bird):
+    made = _contact(bird)
+    many = [{"key": "visitorid", "value": f"v{i}"} for i in range(50)]
+    assert bird.patch(f"{bird.ws}/contacts/{made['id']}", json={"addIdentifiers": many}).status_code == 200
+    more = bird.post(f"{bird.ws}/contacts/{made['id']}/identifiers", json={"key": "visitorid", "value": "v50"})
+    assert more.status_code == 422 and more.json()["code"] == "InvalidPayload"
+    too_many = bird.post(bird.ws + "/contacts", json={"displayName": "B", "identifiers": [
+        {"key": "emailaddress", "value": f"e{i}@x.com"} for i in range(51)]})
+    assert too_many.status_code == 422 and ".identifiers" in too_many.json()["details"]
+
+
+def test_identifier_values_match_exactly_as_stored(bird):
+    made = _contact(bird, ("externalid", " padded "))
+    same = bird.post(bird.ws + "/contacts/search", json={"identifier": {"key": "externalid", "value": " padded "}})
+    assert [c["id"] for c in same.json()["results"]] == [made["id"]]
+    clash = bird.post(bird.ws + "/contacts", json={"displayName": "B", "identifiers": [
+        {"key": "externalid", "value": " padded "}]})
+    assert clash.status_code == 409
+    other_key_case = bird.post(bird.ws + "/contacts", json={"displayName": "C", "identifiers": [
+        {"key": "ExternalId", "value": " padded "}]})
+    assert other_key_case.status_code == 201

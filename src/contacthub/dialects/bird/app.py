@@ -5,7 +5,7 @@ calls core services and renders Bird's shapes."""
 import uuid
 from typing import Annotated
 
-from fastapi import Depends, FastAPI, Header, Query
+from fastapi import Depends, FastAPI, Header, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from contacthub import __version__
@@ -66,7 +66,15 @@ def build(db: Database, settings: Settings) -> FastAPI:
             raise Forbidden("this key belongs to another workspace")
         return actor
 
-    Caller = Annotated[Actor, Depends(caller)]
+    async def checked_caller(request: Request, actor: Annotated[Actor, Depends(caller)]) -> Actor:
+        """The caller, once the body is known to hold nothing a store cannot keep."""
+        if request.method in ("POST", "PATCH", "PUT", "DELETE"):
+            faults = mapping.unstorable(await request.body())
+            if faults:
+                raise InvalidInput(faults)
+        return actor
+
+    Caller = Annotated[Actor, Depends(checked_caller)]
     Limit = Annotated[int | None, Query(description=f"1-{MAX_PAGE}, default {DEFAULT_PAGE}")]
     Token = Annotated[str | None, Query()]
 

@@ -29,6 +29,7 @@ _CORE_PATHS = (
     (re.compile(r"^first_name"), "attributes.firstName"),
     (re.compile(r"^last_name"), "attributes.lastName"),
     (re.compile(r"^contact_ids"), "contacts"),
+    (re.compile(r"^(emails|phones)(\[\d+\])?(\.address|\.number)?$"), "identifiers"),
     (re.compile(r"^cursor$"), "pageToken"),
 )
 

@@ -10,6 +10,8 @@
   "bird.<name>".
 """
 
+import json
+import math
 import uuid
 from datetime import datetime, timezone
 from typing import Any
@@ -152,6 +154,35 @@ def _contact_input(fields: dict[str, Any]) -> ContactInput:
         return ContactInput.model_validate(fields)
     except ValidationError as exc:
         raise InvalidInput([FieldError(".".join(str(p) for p in e["loc"]), e["msg"]) for e in exc.errors()]) from None
+
+
+def unstorable(raw: bytes) -> list[FieldError]:
+    """Faults for values no store may hold: NUL characters (PostgreSQL text refuses them) and
+    numbers that are not finite (JSON has no Infinity or NaN; Python's parser lets them in)."""
+    try:
+        document = json.loads(raw)
+    except ValueError:
+        return []  # malformed JSON is answered by the body parser
+    faults: list[FieldError] = []
+
+    def walk(value: Any, path: str) -> None:
+        if isinstance(value, str):
+            if "\x00" in value:
+                faults.append(FieldError(path or ".", "must not contain NUL characters"))
+        elif isinstance(value, float):
+            if not math.isfinite(value):
+                faults.append(FieldError(path or ".", "must be a finite number"))
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if "\x00" in key:
+                    faults.append(FieldError(path or ".", "keys must not contain NUL characters"))
+                walk(item, f"{path}.{key}" if path else key)
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                walk(item, f"{path}[{i}]")
+
+    walk(document, "")
+    return faults
 
 
 # ---------------------------------------------------------------- core -> wire
