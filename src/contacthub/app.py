@@ -9,6 +9,7 @@ from contacthub.dialects.bird.app import build as build_bird
 from contacthub.dialects.chartmogul.app import build as build_chartmogul
 from contacthub.dialects.native.app import build as build_native
 from contacthub.dialects.packagex.app import build as build_packagex
+from contacthub.dialects.ngpvan.app import build as build_ngpvan
 from contacthub.settings import Settings, get_settings
 
 
@@ -18,6 +19,7 @@ DOORS = (
     ("chartmogul", "/chartmogul", "/chartmogul/v1"),
     ("bird", "/bird", "/bird"),
     ("packagex", "/packagex", "/packagex/v1"),
+    ("ngpvan", "/ngpvan", "/ngpvan/v2"),
 )
 
 
@@ -30,6 +32,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.mount("/bird", build_bird(db, settings))
     app.mount("/packagex", build_packagex(db, settings))
     app.mount("/chartmogul", build_chartmogul(db, settings))
+    app.mount("/ngpvan", build_ngpvan(db, settings))
 
     @app.get("/health", include_in_schema=False)
     def health():

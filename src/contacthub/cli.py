@@ -152,6 +152,49 @@ def export(
 
 
 @app.command()
+def dedupe(
+    workspace: Annotated[str | None, typer.Option(help="Workspace id (default: the first).")] = None,
+    do_merge: Annotated[bool, typer.Option("--merge", help="Merge each duplicate into the older contact.")] = False,
+    review: Annotated[bool, typer.Option("--review", help="Queue the pairs found in /v1/duplicates.")] = False,
+    json_out: JsonFlag = False,
+):
+    """Find duplicates already stored in a workspace (and merge them with --merge)."""
+    from contacthub.core import identity
+
+    db = _database()
+    actor = _workspace_actor(db, workspace)
+    with db.read() as session:
+        total = contacts.count(session, actor)
+    stats = {"scanned": 0, "duplicates": 0, "merged": 0, "review": 0}
+    pairs = []
+    with _progress(disabled=json_out) as progress:
+        task = progress.add_task("Deduplicating", total=total)
+        for contact_id in identity.iter_all(db.read, actor):
+            with db.write() as session:
+                found, merged, queued = identity.dedupe_contact(session, actor, contact_id, do_merge, review)
+            stats["scanned"] += 1
+            stats["duplicates"] += bool(found)
+            stats["merged"] += merged
+            stats["review"] += queued
+            pairs += [{"contact_id": str(contact_id), "duplicate_of": str(m.contact_id), "score": m.score,
+                       "decision": m.decision} for m in found]
+            progress.advance(task)
+    if json_out:
+        print(json.dumps({**stats, "pairs": pairs}))
+        return
+    table = Table("contact", "duplicate of (older)", "score", "decision", title="Duplicates found")
+    for p in pairs[:50]:
+        table.add_row(p["contact_id"], p["duplicate_of"], f"{p['score']:.1f}", p["decision"])
+    if pairs:
+        Console().print(table)
+    summary = Table("contacts scanned", "with duplicates", "merged", "queued for review", title="Summary")
+    summary.add_row(str(stats["scanned"]), str(stats["duplicates"]), str(stats["merged"]), str(stats["review"]))
+    Console().print(summary)
+    if pairs and not do_merge:
+        console.print("Run again with [bold]--merge[/] to merge them, or [bold]--review[/] to queue them.")
+
+
+@app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,

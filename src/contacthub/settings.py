@@ -14,7 +14,7 @@ class Settings(BaseSettings):
     # Phones written without a country code are read as numbers of this region.
     default_region: str = "US"
     # What a write does when an email or phone is already on another contact.
-    on_duplicate: Literal["reject", "create"] = "reject"
+    on_duplicate: Literal["reject", "create", "merge", "review"] = "reject"
     # Request bodies above this many bytes are refused with 413 (imports have their own limit).
     max_body_bytes: int = 1_048_576
     # Page sizes of list endpoints.

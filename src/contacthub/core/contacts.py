@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from contacthub.core import attributes as attribute_rules
 from contacthub.core import events
+from contacthub.core import identity_index
 from contacthub.core.actor import Actor
 from contacthub.core.errors import Conflict, FieldError, InvalidInput, NotFound
 from contacthub.core.inputs import SCALAR_FIELDS, ContactInput, WriteOptions
@@ -115,6 +116,7 @@ def _normalized_filter(flt: ContactFilter) -> ContactFilter:
     return ContactFilter(
         kind=flt.kind, name=flt.name, email=email, phone=phone, identifier=flt.identifier,
         list_id=flt.list_id, account_id=flt.account_id, attributes=attrs, q=flt.q,
+        first_name=flt.first_name, last_name=flt.last_name,
     )
 
 
@@ -159,6 +161,7 @@ def create(session: Session, actor: Actor, data: ContactInput, options: WriteOpt
     if row.attributes:
         repo.replace_attribute_index(session, actor.workspace_id, row.id, attribute_rules.index_pairs(row.attributes))
     events.record(session, actor, "contact", row.id, "created", changes=view.snapshot())
+    identity_index.index_contact(session, actor.workspace_id, view)
     return view
 
 
@@ -191,6 +194,7 @@ def update(
         row.updated_at = view.updated_at = utcnow()
         row.search_text = search_text(view)
         events.record(session, actor, "contact", row.id, "updated", changes=changes)
+        identity_index.index_contact(session, actor.workspace_id, view)
     return view
 
 
@@ -285,7 +289,7 @@ def _prepare(
 def _check_taken(session: Session, actor: Actor, prepared: _Prepared, options: WriteOptions, exclude) -> None:
     """An email, phone or identifier already on another contact is a conflict, unless the
     caller asked to create anyway. Identifiers are compared within their key."""
-    if options.on_duplicate == "create":
+    if options.on_duplicate in ("create", "review"):
         return
     mine = [p for points in prepared.points.values() for p in points]
     owners = repo.owners_of_points(session, actor.workspace_id, ((p.kind, p.key, p.normalized) for p in mine))

@@ -129,7 +129,8 @@ class WriteOptions(BaseModel):
     """How a door wants the rules applied; the rules themselves stay in the services."""
 
     # When an email or phone is already on another contact: refuse, or write anyway.
-    on_duplicate: Literal["reject", "create"] = "reject"
+    # merge and review are resolved by core/identity.py (which then writes with "create").
+    on_duplicate: Literal["reject", "create", "merge", "review"] = "reject"
     # Refuse a phone that phonenumbers cannot read (else it is kept with its digits only).
     strict_phones: bool = True
     # Accept attribute keys that have no definition (stored as given).

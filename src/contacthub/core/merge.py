@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from contacthub.core import attributes as attribute_rules
-from contacthub.core import contacts, events
+from contacthub.core import contacts, events, identity_index
 from contacthub.core.actor import Actor
 from contacthub.core.errors import Conflict, FieldError, InvalidInput, NotFound
 from contacthub.core.inputs import SCALAR_FIELDS
@@ -92,6 +92,7 @@ def merge(session: Session, actor: Actor, survivor_id: uuid.UUID, loser_id: uuid
     events.record(session, actor, "contact", survivor.id, MERGED, changes=moved,
                   before={"survivor": survivor_before, "loser": loser_before})
     events.record(session, actor, "contact", loser.id, MERGED_INTO, changes={"into": str(survivor.id)})
+    identity_index.on_merge(session, ws, view, loser.id)
     return view
 
 
@@ -140,6 +141,7 @@ def unmerge(session: Session, actor: Actor, survivor_id: uuid.UUID, loser_id: uu
         repo.replace_attribute_index(session, ws, row.id, attribute_rules.index_pairs(row.attributes))
     events.record(session, actor, "contact", survivor.id, UNMERGED, changes={"restored": str(loser.id)})
     events.record(session, actor, "contact", loser.id, UNMERGED, changes={"from": str(survivor.id)})
+    identity_index.on_unmerge(session, ws, survivor_view, loser_view)
     return survivor_view, loser_view
 
 

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import (
     Boolean,
     Date,
+    Float,
     ForeignKeyConstraint,
     Index,
     Integer,
@@ -361,4 +362,63 @@ class ImportRow(Base):
             ["workspace_id", "job_id"], ["import_jobs.workspace_id", "import_jobs.id"], ondelete="CASCADE"
         ),
         Index("ix_import_rows_status", "workspace_id", "job_id", "status", "row_index"),
+    )
+
+
+# ---------------------------------------------------------------- identity (issue 5)
+
+class IdentityKey(Base):
+    """A blocking key of a contact: exact (email, phone, identifier) or fuzzy (phonetic name
+    codes, birth date, postcode + house number...). `origin_id` is the contact whose data made
+    the key: after a merge the loser's keys point at the survivor but keep their origin, so
+    unmerge can hand them back and later records still match the loser's spelling."""
+
+    __tablename__ = "identity_keys"
+    workspace_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    contact_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    origin_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    __table_args__ = (_contact_fk(), Index("ix_identity_keys_contact", "workspace_id", "contact_id"))
+
+
+class IdentityProfile(Base):
+    """What the matcher compares, per contact and origin: normalized names, birth dates,
+    addresses, points. One query loads every candidate's profiles."""
+
+    __tablename__ = "identity_profiles"
+    workspace_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    contact_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    origin_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    profile: Mapped[dict] = mapped_column(JsonDocument, default=dict)
+    __table_args__ = (_contact_fk(),)
+
+
+class IdentityClaim(Base):
+    """One owner per exact key: the unique key that makes two concurrent writes of the same new
+    person collide, so the loser retries and merges into the winner instead of duplicating it."""
+
+    __tablename__ = "identity_claims"
+    workspace_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    contact_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    __table_args__ = (_contact_fk(), Index("ix_identity_claims_contact", "workspace_id", "contact_id"))
+
+
+class DuplicateReview(Base):
+    """A pair the engine thinks may be one person, waiting for a human: accept merges, reject dismisses."""
+
+    __tablename__ = "duplicate_reviews"
+    workspace_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    contact_id: Mapped[uuid.UUID] = mapped_column(Uuid)  # the newer contact
+    candidate_id: Mapped[uuid.UUID] = mapped_column(Uuid)  # the one it may duplicate (survivor on accept)
+    score: Mapped[float] = mapped_column(Float)
+    reasons: Mapped[list] = mapped_column(JsonDocument, default=list)
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open | accepted | rejected
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    __table_args__ = (
+        ForeignKeyConstraint(["workspace_id"], ["workspaces.id"], ondelete="CASCADE"),
+        UniqueConstraint("workspace_id", "contact_id", "candidate_id", name="uq_duplicate_reviews_pair"),
+        Index("ix_duplicate_reviews_status", "workspace_id", "status", "id"),
     )

@@ -39,6 +39,8 @@ class ContactFilter:
     account_id: uuid.UUID | None = None
     attributes: dict[str, str] = field(default_factory=dict)
     q: str | None = None
+    first_name: str | None = None  # whole name, any case
+    last_name: str | None = None
 
 
 def get(session: Session, workspace_id: uuid.UUID, contact_id: uuid.UUID) -> Contact | None:
@@ -231,6 +233,10 @@ def page_ids(
         )
     if flt.q:
         query = query.where(Contact.search_text.like(f"%{flt.q.lower()}%"))
+    if flt.first_name:
+        query = query.where(func.lower(Contact.first_name) == flt.first_name.lower())
+    if flt.last_name:
+        query = query.where(func.lower(Contact.last_name) == flt.last_name.lower())
     for kind, value, key in (
         ("email", flt.email, None),
         ("phone", flt.phone, None),

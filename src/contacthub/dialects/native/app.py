@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from contacthub import __version__
-from contacthub.core import attributes, contacts, events, idempotency, lists, merge
+from contacthub.core import attributes, contacts, events, idempotency, identity, lists, merge
 from contacthub.core.actor import Actor
 from contacthub.core.attributes import DefinitionInput, DefinitionPatch
 from contacthub.core.errors import Conflict
@@ -33,9 +33,16 @@ from contacthub.dialects.native.schemas import (
     render_definition,
     render_event,
     render_list,
+    render_outcome,
+    render_review,
 )
 from contacthub.repositories.contacts import ContactFilter
 from contacthub.settings import Settings
+
+def _answer(result: Any, status: int) -> tuple[int, Any]:
+    """A write may answer its own status with the body: (200, {...})."""
+    return result if isinstance(result, tuple) else (status, result)
+
 
 ERRORS = {status: {"model": ErrorOut} for status in (400, 401, 404, 409, 413, 422)}
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=255)]
@@ -66,7 +73,8 @@ def build(db: Database, settings: Settings) -> FastAPI:
         """Runs `write` once per Idempotency-Key; a repeat answers what the first call answered."""
         if key is None:
             with db.write() as session:
-                return JSONResponse(write(session), status_code=status)
+                status, result = _answer(write(session), status)
+                return JSONResponse(result, status_code=status)
         payload = body.model_dump_json(exclude_unset=True).encode() if body is not None else b""
         print_ = idempotency.fingerprint(request.method, str(request.url), payload)
         for _ in range(2):
@@ -75,7 +83,7 @@ def build(db: Database, settings: Settings) -> FastAPI:
                     stored = idempotency.replay(session, actor, key, print_)
                     if stored is not None:
                         return JSONResponse(stored[1], status_code=stored[0], headers={"Idempotent-Replayed": "true"})
-                    result = write(session)
+                    status, result = _answer(write(session), status)
                     idempotency.remember(session, actor, key, print_, status, result)
                     return JSONResponse(result, status_code=status)
             except IntegrityError:
@@ -84,16 +92,45 @@ def build(db: Database, settings: Settings) -> FastAPI:
 
     # ------------------------------------------------------------ contacts
 
-    @app.post("/contacts", status_code=201, response_model=ContactOut, tags=["contacts"])
+    @app.post("/contacts", status_code=201, response_model=ContactOut, tags=["contacts"],
+              responses={200: {"description": "Merged into an existing contact (`on_duplicate=merge`); "
+                                              "the body is that contact plus `merged_into`."}})
     def create_contact(
         body: ContactBody, request: Request, caller: Caller, idempotency_key: IdempotencyKey = None,
-        on_duplicate: Literal["reject", "create"] | None = None,
+        on_duplicate: Literal["reject", "create", "merge", "review"] | None = None,
     ):
-        """Create a contact. An email, phone or identifier already on another contact answers 409
-        with `existing_id`, unless `on_duplicate=create`."""
-        options = WriteOptions(on_duplicate=on_duplicate or settings.on_duplicate)
-        return idempotent(caller, idempotency_key, request, body, 201,
-                          lambda s: render_contact(contacts.create(s, caller, body, options)))
+        """Create a contact. What happens when it matches one already stored is `on_duplicate`
+        (default: the CONTACTHUB_ON_DUPLICATE setting): `reject` answers 409 with `existing_id`
+        when an email, phone or identifier is taken; `create` writes anyway; `merge` folds it into
+        the best match (200, with `merged_into`); `review` creates it (201) and queues each likely
+        duplicate in `/v1/duplicates` (listed in `possible_duplicates`)."""
+        policy = on_duplicate or settings.on_duplicate
+        if policy in ("reject", "create"):
+            options = WriteOptions(on_duplicate=policy)
+            return idempotent(caller, idempotency_key, request, body, 201,
+                              lambda s: render_contact(contacts.create(s, caller, body, options)))
+        return _resolving_create(caller, idempotency_key, request, body, policy)
+
+    def _resolving_create(caller: Actor, key: str | None, request: Request, body: ContactBody, policy: str):
+        def work(session: Session):
+            outcome = identity.write(session, caller, body, policy, WriteOptions())
+            return (201 if outcome.created else 200), render_outcome(outcome)
+
+        for attempt in range(5):
+            try:
+                return idempotent(caller, key, request, body, 201, work)
+            except (identity.ResolutionRace, IntegrityError):
+                if attempt == 4:
+                    raise Conflict("the same contact is being written concurrently; retry") from None
+
+    @app.post("/contacts/match", tags=["contacts"])
+    def match_contacts(body: ContactBody, caller: Caller, limit: Annotated[int, Query(ge=1, le=50)] = 10):
+        """Who in the store may this be? Ranked candidates with a score (log2 likelihood ratio:
+        >= 15 merges, >= 8 is worth a review) and the reasons for it. Writes nothing."""
+        with db.read() as session:
+            found = identity.match(session, caller, body, limit)
+            return {"data": [{"contact": render_contact(v), "score": m.score, "decision": m.decision,
+                              "reasons": m.reasons} for v, m in found]}
 
     @app.get("/contacts", response_model=ContactPageOut, tags=["contacts"])
     def list_contacts(
@@ -172,6 +209,36 @@ def build(db: Database, settings: Settings) -> FastAPI:
             rows = rows[:size]
             return {"data": [render_event(e) for e in rows],
                     "next_cursor": encode_cursor(rows[-1].id) if more and rows else None, "has_more": more}
+
+    # ------------------------------------------------------------ duplicates review queue
+
+    @app.get("/duplicates", tags=["duplicates"])
+    def list_duplicates(caller: Caller, status: Literal["open", "accepted", "rejected"] | None = "open",
+                        cursor: str | None = None, limit: int | None = None):
+        """Pairs the engine flagged for a human (`on_duplicate=review`, weaker matches of `merge`,
+        `contacthub dedupe --review`), oldest first, with both contacts and the reasons."""
+        size = page_size(limit)
+        with db.read() as session:
+            rows = identity.reviews_page(session, caller, status, decode_cursor(cursor), size + 1)
+            more = len(rows) > size
+            rows = rows[:size]
+            views = {v.id: v for v in contacts.get_many(
+                session, caller, [i for r in rows for i in (r.contact_id, r.candidate_id)])}
+            return {"data": [render_review(r, views.get(r.contact_id), views.get(r.candidate_id)) for r in rows],
+                    "next_cursor": encode_cursor(rows[-1].id) if more and rows else None, "has_more": more}
+
+    @app.post("/duplicates/{review_id}/accept", tags=["duplicates"])
+    def accept_duplicate(review_id: str, caller: Caller):
+        """Merge the pair: the older contact (`candidate_id`) survives, the other resolves to it."""
+        with db.write() as session:
+            row, view = identity.accept_review(session, caller, parse_id(review_id, "duplicate"))
+            return {"duplicate": render_review(row), "contact": render_contact(view)}
+
+    @app.post("/duplicates/{review_id}/reject", tags=["duplicates"])
+    def reject_duplicate(review_id: str, caller: Caller):
+        """Dismiss the pair: they are different people."""
+        with db.write() as session:
+            return {"duplicate": render_review(identity.reject_review(session, caller, parse_id(review_id, "duplicate")))}
 
     # ------------------------------------------------------------ attribute definitions
 

@@ -174,3 +174,25 @@ def render_event(e) -> dict[str, Any]:
         "door": e.door, "api_key_id": str(e.api_key_id) if e.api_key_id else None, "changes": e.changes,
         "before": e.before, "created_at": iso(e.created_at),
     }
+
+
+def render_outcome(outcome) -> dict[str, Any]:
+    """A create that went through the identity engine: the contact, and what became of it."""
+    body = render_contact(outcome.contact)
+    if not outcome.created:
+        body["merged_into"] = str(outcome.contact.id)
+        body["merged_from"] = str(outcome.merged_from)
+        body["match"] = {"score": outcome.match.score, "reasons": outcome.match.reasons}
+    elif outcome.reviews:
+        body["possible_duplicates"] = [{"id": str(m.contact_id), "score": m.score} for m in outcome.reviews]
+    return body
+
+
+def render_review(row, contact=None, candidate=None) -> dict[str, Any]:
+    return {
+        "id": str(row.id), "contact_id": str(row.contact_id), "candidate_id": str(row.candidate_id),
+        "score": row.score, "reasons": row.reasons, "status": row.status,
+        "created_at": iso(row.created_at), "decided_at": iso(row.decided_at),
+        "contact": render_contact(contact) if contact else None,
+        "candidate": render_contact(candidate) if candidate else None,
+    }

@@ -1,7 +1,7 @@
 """imports
 
 Revision ID: 0005_imports
-Revises: 0001
+Revises: 0004_identity
 Create Date: 2026-11-24 02:45:54.671935
 """
 from alembic import op
@@ -10,7 +10,7 @@ import contacthub.db.types
 from sqlalchemy.dialects import postgresql
 
 revision = '0005_imports'
-down_revision = '0001'
+down_revision = '0004_identity'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,281 @@
+"""The identity engine: "who is this?" for every door, and what to do about the answer.
+
+1. Candidates come from the identity index (exact keys and fuzzy blocking keys), never a scan.
+2. Each candidate is scored (core/identity_rules.py) through every record it is made of.
+3. The caller's policy decides: merge into the best match, reject, create anyway, or create and
+   queue the pair for review.
+
+Concurrency: a new contact claims its exact keys (identity_claims, unique per key) in the same
+transaction. When another transaction claimed one of them first, `ResolutionRace` is raised; the
+caller rolls back and runs the whole resolution again (`run_resolving`), and the second run
+finds the winner and merges into it.
+"""
+
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from typing import Any, Literal, TypeVar
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from contacthub.core import contacts, merge
+from contacthub.core.actor import Actor
+from contacthub.core.errors import Conflict, NotFound
+from contacthub.core.identity_rules import (
+    MERGE_AT,
+    REVIEW_AT,
+    blocking_keys,
+    build_profile,
+    compare_cluster,
+    corroborated,
+    exact_keys,
+    profile_of,
+)
+from contacthub.core.inputs import ContactInput, WriteOptions
+from contacthub.core.normalize import normalize_email, normalize_phone
+from contacthub.core.views import ContactView
+from contacthub.db.types import utcnow
+from contacthub.repositories import identity as repo
+from contacthub.settings import get_settings
+
+Policy = Literal["merge", "reject", "create", "review"]
+CANDIDATE_LIMIT = 40
+T = TypeVar("T")
+
+
+class ResolutionRace(Exception):
+    """Another transaction claimed one of our exact keys first: roll back and resolve again."""
+
+
+@dataclass
+class Match:
+    contact_id: uuid.UUID
+    score: float
+    reasons: list[dict[str, Any]]
+    exact: bool  # shares an email, phone or identifier
+
+    @property
+    def decision(self) -> str:
+        if (self.score >= MERGE_AT and corroborated(self.reasons, self.score)) or (self.exact and self.score >= REVIEW_AT):
+            return "merge"
+        return "review" if self.score >= REVIEW_AT else "distinct"
+
+
+@dataclass
+class Outcome:
+    contact: ContactView
+    created: bool
+    merged_from: uuid.UUID | None = None  # the id the incoming record got, now a tombstone
+    match: Match | None = None
+    reviews: list[Match] = field(default_factory=list)
+
+    @property
+    def merged_into(self) -> uuid.UUID | None:
+        return None if self.created else self.contact.id
+
+
+# ---------------------------------------------------------------- matching
+
+def profile_of_input(data: ContactInput) -> dict[str, Any]:
+    """The matcher's view of an input that is not stored yet (unreadable emails/phones are left out:
+    the write itself reports them)."""
+    region = get_settings().default_region
+    emails, phones = [], []
+    for e in data.emails or []:
+        try:
+            emails.append(normalize_email(e.address))
+        except ValueError:
+            pass
+    for p in data.phones or []:
+        try:
+            phones.append(normalize_phone(p.number, region))
+        except ValueError:
+            pass
+    kind = data.kind or "person"
+    return build_profile(
+        kind=kind, first=data.first_name, middle=data.middle_name, last=data.last_name, nick=data.nickname,
+        org=data.organization_name or (data.display_name if kind != "person" else None), birth=data.birth_date,
+        emails=emails, phones=phones, ids=[(i.key, i.value) for i in data.identifiers or []],
+        addresses=[(a.line1, a.line2, a.city, a.postal_code, a.region) for a in data.addresses or []],
+        employer=data.employer,
+    )
+
+
+def rank(session: Session, workspace_id: uuid.UUID, profile: dict[str, Any], limit: int = 10,
+         exclude: uuid.UUID | None = None, minimum: float | None = None) -> list[Match]:
+    """Stored contacts that may be this profile, best first."""
+    exact = exact_keys(profile)
+    found = dict(repo.candidates(session, workspace_id, blocking_keys(profile), CANDIDATE_LIMIT, exclude))
+    exact_ids = repo.contacts_with_keys(session, workspace_id, exact) - {exclude}
+    ids = list(set(found) | exact_ids)
+    clusters = repo.profiles(session, workspace_id, ids)
+    matches = []
+    for contact_id in ids:
+        if contact_id not in clusters:
+            continue
+        score = compare_cluster(profile, clusters[contact_id])
+        if minimum is None or score.total >= minimum:
+            matches.append(Match(contact_id, round(score.total, 2), score.reasons, contact_id in exact_ids))
+    matches.sort(key=lambda m: (-m.score, str(m.contact_id)))
+    return matches[:limit]
+
+
+def match(session: Session, actor: Actor, data: ContactInput, limit: int = 10) -> list[tuple[ContactView, Match]]:
+    """Ranked candidates for an input, without writing anything."""
+    matches = rank(session, actor.workspace_id, profile_of_input(data), limit, minimum=0.0)
+    views = {v.id: v for v in contacts.get_many(session, actor, [m.contact_id for m in matches])}
+    return [(views[m.contact_id], m) for m in matches if m.contact_id in views]
+
+
+# ---------------------------------------------------------------- writing with a policy
+
+def write(session: Session, actor: Actor, data: ContactInput, policy: Policy,
+          options: WriteOptions | None = None) -> Outcome:
+    """Create a contact the way the caller's policy says. `merge` folds it into the best
+    match (the incoming record is kept as a tombstone, so unmerge can restore it)."""
+    options = options or WriteOptions()
+    if policy in ("reject", "create"):
+        view = contacts.create(session, actor, data, options.model_copy(update={"on_duplicate": policy}))
+        return Outcome(view, created=True)
+    ws = actor.workspace_id
+    profile = profile_of_input(data)
+    # Read before ranking: under READ COMMITTED each statement sees a newer snapshot, and a
+    # contact committed between the two reads must count as unseen so its claim raises the race.
+    seen = repo.contacts_with_keys(session, ws, exact_keys(profile))
+    # a contact sharing an exact key stays in view even when everything else disagrees (review it)
+    matches = [m for m in rank(session, ws, profile, 5) if m.decision != "distinct" or m.exact]
+    as_new = options.model_copy(update={"on_duplicate": "create"})
+    best = matches[0] if matches else None
+    if policy == "merge" and best is not None and best.decision == "merge":
+        incoming = contacts.create(session, actor, data, as_new)
+        survivor = merge.merge(session, actor, best.contact_id, incoming.id)
+        # The record is the same person as every strong match: those are one person too.
+        for other in matches[1:]:
+            if other.decision == "merge" and contacts.resolve_id(session, actor, other.contact_id) != survivor.id:
+                survivor = merge.merge(session, actor, survivor.id, other.contact_id)
+        return Outcome(survivor, created=False, merged_from=incoming.id, match=best)
+    view = contacts.create(session, actor, data, as_new)
+    _check_claims(session, ws, view, seen)
+    reviews = matches if policy == "review" else [m for m in matches if m.decision == "review" or m.exact]
+    for m in reviews:
+        repo.add_review(session, ws, view.id, m.contact_id, m.score, m.reasons)
+    return Outcome(view, created=True, reviews=reviews)
+
+
+def find_or_create(session: Session, actor: Actor, data: ContactInput, options: WriteOptions | None = None) -> Outcome:
+    """The best match as it is (nothing written), or a new contact when there is none."""
+    options = options or WriteOptions()
+    ws = actor.workspace_id
+    profile = profile_of_input(data)
+    seen = repo.contacts_with_keys(session, ws, exact_keys(profile))  # before ranking: see write()
+    matches = [m for m in rank(session, ws, profile, 5) if m.decision != "distinct"]
+    if matches and matches[0].decision == "merge":
+        found = contacts.get(session, actor, matches[0].contact_id)
+        return Outcome(found, created=False, match=matches[0])
+    view = contacts.create(session, actor, data, options.model_copy(update={"on_duplicate": "create"}))
+    _check_claims(session, ws, view, seen)
+    return Outcome(view, created=True)
+
+
+def _check_claims(session: Session, ws: uuid.UUID, view: ContactView, known: set[uuid.UUID]) -> None:
+    """An exact key of the new contact held by a contact we did not see when we resolved means
+    a concurrent write of the same person committed first."""
+    owners = repo.claim(session, ws, view.id, exact_keys(profile_of(view)))
+    strangers = {owner for owner in owners.values() if owner != view.id and owner not in known}
+    if strangers and repo.live_ids(session, ws, list(strangers)):
+        raise ResolutionRace()
+
+
+def run_resolving(transaction: Callable[[], AbstractContextManager[Session]], work: Callable[[Session], T],
+                  attempts: int = 5) -> T:
+    """Runs `work` in a fresh transaction, again when a concurrent write of the same person won
+    (ResolutionRace, or a unique key of the index or the review queue that collided)."""
+    for attempt in range(attempts):
+        try:
+            with transaction() as session:
+                return work(session)
+        except (ResolutionRace, IntegrityError):
+            if attempt == attempts - 1:
+                raise Conflict("the same contact is being written concurrently; retry") from None
+    raise AssertionError("unreachable")
+
+
+# ---------------------------------------------------------------- review queue
+
+def accept_review(session: Session, actor: Actor, review_id: uuid.UUID) -> tuple[Any, ContactView]:
+    """Merges the pair: the candidate (the older contact) survives."""
+    row = _open_review(session, actor, review_id)
+    survivor = contacts.resolve_id(session, actor, row.candidate_id)
+    loser = contacts.resolve_id(session, actor, row.contact_id)
+    view = contacts.get(session, actor, survivor) if survivor == loser else merge.merge(session, actor, survivor, loser)
+    row.status, row.decided_at = "accepted", utcnow()
+    return row, view
+
+
+def reject_review(session: Session, actor: Actor, review_id: uuid.UUID):
+    row = _open_review(session, actor, review_id)
+    row.status, row.decided_at = "rejected", utcnow()
+    return row
+
+
+def _open_review(session: Session, actor: Actor, review_id: uuid.UUID):
+    row = repo.review(session, actor.workspace_id, review_id)
+    if row is None:
+        raise NotFound("duplicate", review_id)
+    if row.status != "open":
+        raise Conflict(f"duplicate {review_id} is already {row.status}", field="status")
+    return row
+
+
+def reviews_page(session: Session, actor: Actor, status: str | None, after: uuid.UUID | None, limit: int):
+    return repo.reviews_page(session, actor.workspace_id, status, after, limit)
+
+
+# ---------------------------------------------------------------- dedupe of a stored workspace
+
+def contact_ids(session: Session, actor: Actor, after: uuid.UUID | None, limit: int) -> list[uuid.UUID]:
+    return repo.live_contact_ids_page(session, actor.workspace_id, after, limit)
+
+
+def duplicates_of(session: Session, actor: Actor, contact_id: uuid.UUID) -> list[Match]:
+    """Older live contacts this one duplicates (merge or review strength), best first."""
+    ws = actor.workspace_id
+    own = repo.profiles(session, ws, [contact_id]).get(contact_id, [])
+    best: dict[uuid.UUID, Match] = {}
+    for profile in own:
+        for m in rank(session, ws, profile, 5, exclude=contact_id, minimum=REVIEW_AT):
+            if m.contact_id < contact_id and (m.contact_id not in best or m.score > best[m.contact_id].score):
+                best[m.contact_id] = m
+    return sorted(best.values(), key=lambda m: -m.score)
+
+
+def dedupe_contact(session: Session, actor: Actor, contact_id: uuid.UUID, do_merge: bool,
+                   queue_reviews: bool) -> tuple[list[Match], bool, int]:
+    """Finds the duplicates of one stored contact; merges it into the best when asked (the older
+    contact survives). Answers the matches, whether it was merged, and how many pairs were queued."""
+    if not repo.live_ids(session, actor.workspace_id, [contact_id]):
+        return [], False, 0
+    found = duplicates_of(session, actor, contact_id)
+    merged = False
+    if do_merge and found and found[0].decision == "merge":
+        merge.merge(session, actor, found[0].contact_id, contact_id)
+        merged = True
+    queued = 0
+    if queue_reviews:
+        for m in found[1:] if merged else found:
+            queued += repo.add_review(session, actor.workspace_id, contact_id, m.contact_id, m.score, m.reasons)
+    return found, merged, queued
+
+
+def iter_all(session_factory: Callable[[], AbstractContextManager[Session]], actor: Actor,
+             batch: int = 500) -> Iterator[uuid.UUID]:
+    after = None
+    while True:
+        with session_factory() as session:
+            ids = contact_ids(session, actor, after, batch)
+        yield from ids
+        if len(ids) < batch:
+            return
+        after = ids[-1]

@@ -1,0 +1,33 @@
+"""Keeps the identity index in step with the contacts: called by the contact service on every
+write and by merge/unmerge. Deletes need no call: the index rows go with the contact (cascade)."""
+
+import uuid
+
+from sqlalchemy.orm import Session
+
+from contacthub.core.identity_rules import blocking_keys, exact_keys, profile_of
+from contacthub.core.views import ContactView
+from contacthub.repositories import identity as repo
+
+
+def index_contact(session: Session, workspace_id: uuid.UUID, view: ContactView) -> dict[str, uuid.UUID]:
+    """Files the contact under its keys and claims its exact keys that nobody holds. Answers
+    who holds each of its exact keys now (another contact may hold one it shares)."""
+    profile = profile_of(view)
+    repo.replace_own(session, workspace_id, view.id, blocking_keys(profile), profile)
+    exact = exact_keys(profile)
+    repo.release(session, workspace_id, view.id, keep=exact)
+    return repo.claim(session, workspace_id, view.id, exact)
+
+
+def on_merge(session: Session, workspace_id: uuid.UUID, survivor: ContactView, loser_id: uuid.UUID) -> None:
+    """The loser's records (and those merged into it before) now speak for the survivor."""
+    repo.move_all(session, workspace_id, loser_id, survivor.id)
+    repo.move_claims(session, workspace_id, loser_id, survivor.id)
+    index_contact(session, workspace_id, survivor)
+
+
+def on_unmerge(session: Session, workspace_id: uuid.UUID, survivor: ContactView, restored: ContactView) -> None:
+    repo.move_all(session, workspace_id, survivor.id, restored.id, origins=[restored.id])
+    index_contact(session, workspace_id, survivor)
+    index_contact(session, workspace_id, restored)

@@ -1,0 +1,101 @@
+"""The NGP VAN common contact model on the wire (requests), with its enums and per-type rules."""
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+EmailType = Literal["HOME", "OTHER", "OTHER_2", "PERSONAL", "WORK", "ALTERNATIVE", "BILLING", "MAIN", "ASSISTANT"]
+PhoneType = Literal["HOME", "HOME_FAX", "OTHER_2", "VACATION", "WORK", "WORK_FAX", "BILLING", "MAIN", "MAIN_FAX",
+                    "OTHER_FAX", "ASSISTANT", "MOBILE", "OTHER", "TTY_TDD"]
+AddressType = Literal["ABROAD", "HOME", "MILITARY", "SCHOOL", "TEMPORARY", "VACATION", "WORK", "ALTERNATIVE", "BILLING",
+                      "MAIN", "ASSISTANT", "OTHER", "OTHER_2", "VOTING"]
+ContactType = Literal["INDIVIDUAL", "ORGANIZATION"]
+
+Name = Annotated[str, StringConstraints(max_length=300)]
+Short = Annotated[str, StringConstraints(max_length=50)]
+
+INDIVIDUAL_ONLY = ("prefix", "firstName", "middleName", "lastName", "suffix", "nickName", "salutation", "mailName",
+                   "spouseName")
+ORGANIZATION_ONLY = ("commonName", "officialName", "primaryContactFirstName", "primaryContactLastName")
+
+
+class Wire(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class EmailListRef(Wire):
+    emailListId: int
+
+
+class Email(Wire):
+    address: Annotated[str, StringConstraints(min_length=1, max_length=320)]
+    type: EmailType | None = None
+    doNotEmail: bool | None = None
+    isPrimary: bool | None = None
+    appliedEmailLists: Annotated[list[EmailListRef], Field(max_length=100)] | None = None
+
+
+class Phone(Wire):
+    number: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    type: PhoneType | None = None
+    isPrimary: bool | None = None
+    isDisclosure: bool | None = None
+    extension: Annotated[str, StringConstraints(max_length=20)] | None = None
+
+
+class Address(Wire):
+    line1: Name | None = None
+    line2: Name | None = None
+    line3: Name | None = None
+    city: Name | None = None
+    stateProvince: Name | None = None
+    postalCode: Short | None = None
+    countryCode: Short | None = None
+    type: AddressType | None = None
+    isPrimary: bool | None = None
+    isDisclosure: bool | None = None
+
+
+class ExternalLink(Wire):
+    externalSourceTypeId: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{1,40}$")] | int
+    externalId: Annotated[str, StringConstraints(min_length=1, max_length=500)] | int
+
+
+class ContactCode(Wire):
+    contactCodeId: int
+
+
+class DisclosureField(Wire):
+    disclosureFieldId: int
+    designationId: int | None = None
+    value: Any = None
+
+
+class ContactBody(Wire):
+    """The common model. On create `type` and one identification criterion are required."""
+
+    type: ContactType | None = None
+    contactId: Any = None  # never stored: a body naming it is redirected to the contact's own URL
+    prefix: Short | None = None
+    firstName: Name | None = None
+    middleName: Name | None = None
+    lastName: Name | None = None
+    suffix: Short | None = None
+    nickName: Name | None = None
+    salutation: Name | None = None
+    mailName: Name | None = None
+    spouseName: Name | None = None
+    commonName: Name | None = None
+    officialName: Name | None = None
+    primaryContactFirstName: Name | None = None
+    primaryContactLastName: Name | None = None
+    emails: Annotated[list[Email], Field(max_length=50)] | None = None
+    phones: Annotated[list[Phone], Field(max_length=50)] | None = None
+    addresses: Annotated[list[Address], Field(max_length=20)] | None = None
+    communicationPreferences: dict[str, Any] | None = None
+    externalLinks: Annotated[list[ExternalLink], Field(max_length=50)] | None = None
+    contactCodes: Annotated[list[ContactCode], Field(max_length=200)] | None = None
+    employer: Name | None = None
+    occupation: Name | None = None
+    facebookProfileUrl: Annotated[str, StringConstraints(max_length=500)] | None = None
+    disclosureFields: Annotated[list[DisclosureField], Field(max_length=200)] | None = None

@@ -1,0 +1,168 @@
+"""Queries of the identity engine: blocking keys, profiles, claims, the review queue."""
+
+import uuid
+from collections import Counter
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from contacthub.db.models import Contact, DuplicateReview, IdentityClaim, IdentityKey, IdentityProfile
+
+
+def replace_own(session: Session, ws: uuid.UUID, contact_id: uuid.UUID, keys: Iterable[str], profile: dict) -> None:
+    """The keys and profile a contact's own data makes (those of contacts merged into it stay)."""
+    session.execute(delete(IdentityKey).where(
+        IdentityKey.workspace_id == ws, IdentityKey.contact_id == contact_id, IdentityKey.origin_id == contact_id))
+    session.execute(delete(IdentityProfile).where(
+        IdentityProfile.workspace_id == ws, IdentityProfile.contact_id == contact_id,
+        IdentityProfile.origin_id == contact_id))
+    rows = [{"workspace_id": ws, "key": k, "contact_id": contact_id, "origin_id": contact_id} for k in set(keys)]
+    if rows:
+        session.execute(insert(IdentityKey), rows)
+    session.execute(insert(IdentityProfile).values(workspace_id=ws, contact_id=contact_id, origin_id=contact_id,
+                                                   profile=profile))
+
+
+def move_all(session: Session, ws: uuid.UUID, from_id: uuid.UUID, to_id: uuid.UUID,
+             origins: Sequence[uuid.UUID] | None = None) -> None:
+    """Hand keys and profiles (all, or only those of the given origins) from one contact to another."""
+    for model in (IdentityKey, IdentityProfile):
+        query = update(model).where(model.workspace_id == ws, model.contact_id == from_id)
+        if origins is not None:
+            query = query.where(model.origin_id.in_(list(origins)))
+        session.execute(query.values(contact_id=to_id).execution_options(synchronize_session=False))
+    session.flush()
+
+
+def origins_of(session: Session, ws: uuid.UUID, contact_id: uuid.UUID) -> list[uuid.UUID]:
+    return list(session.scalars(select(IdentityProfile.origin_id).where(
+        IdentityProfile.workspace_id == ws, IdentityProfile.contact_id == contact_id)))
+
+
+def delete_own(session: Session, ws: uuid.UUID, contact_id: uuid.UUID) -> None:
+    for model in (IdentityKey, IdentityProfile):
+        session.execute(delete(model).where(model.workspace_id == ws, model.contact_id == contact_id))
+
+
+def candidates(session: Session, ws: uuid.UUID, keys: Sequence[str], limit: int,
+               exclude: uuid.UUID | None = None) -> list[tuple[uuid.UUID, int]]:
+    """Contacts filed under any of the keys, most shared keys first (index lookups only)."""
+    if not keys:
+        return []
+    rows = session.execute(
+        select(IdentityKey.contact_id, IdentityKey.key)
+        .where(IdentityKey.workspace_id == ws, IdentityKey.key.in_(list(keys)))
+    )
+    shared: dict[uuid.UUID, set[str]] = {}
+    for contact_id, key in rows:
+        if contact_id != exclude:
+            shared.setdefault(contact_id, set()).add(key)
+    counts = Counter({c: len(k) for c, k in shared.items()})
+    return counts.most_common(limit)
+
+
+def contacts_with_keys(session: Session, ws: uuid.UUID, keys: Sequence[str]) -> set[uuid.UUID]:
+    if not keys:
+        return set()
+    return set(session.scalars(select(IdentityKey.contact_id).where(
+        IdentityKey.workspace_id == ws, IdentityKey.key.in_(list(keys)))))
+
+
+def profiles(session: Session, ws: uuid.UUID, contact_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[dict]]:
+    found: dict[uuid.UUID, list[dict]] = {}
+    if not contact_ids:
+        return found
+    rows = session.execute(
+        select(IdentityProfile.contact_id, IdentityProfile.origin_id, IdentityProfile.profile)
+        .where(IdentityProfile.workspace_id == ws, IdentityProfile.contact_id.in_(list(contact_ids)))
+    )
+    for contact_id, origin_id, profile in rows:
+        # the contact's own profile first: it is the one that says what it is now
+        bucket = found.setdefault(contact_id, [])
+        bucket.insert(0, profile) if origin_id == contact_id else bucket.append(profile)
+    return found
+
+
+def live_ids(session: Session, ws: uuid.UUID, ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
+    if not ids:
+        return set()
+    return set(session.scalars(select(Contact.id).where(
+        Contact.workspace_id == ws, Contact.id.in_(list(ids)), Contact.merged_into.is_(None))))
+
+
+# ---------------------------------------------------------------- claims
+
+def _insert(session: Session):
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
+def claim(session: Session, ws: uuid.UUID, contact_id: uuid.UUID, keys: Sequence[str]) -> dict[str, uuid.UUID]:
+    """Claims the keys nobody holds for the contact, and answers who holds each key now. On
+    PostgreSQL a concurrent claim of the same key waits for the other transaction, then sees it."""
+    if not keys:
+        return {}
+    insert = _insert(session)
+    session.execute(
+        insert(IdentityClaim).values([{"workspace_id": ws, "key": k, "contact_id": contact_id} for k in set(keys)])
+        .on_conflict_do_nothing(index_elements=["workspace_id", "key"])
+    )
+    return dict(session.execute(select(IdentityClaim.key, IdentityClaim.contact_id).where(
+        IdentityClaim.workspace_id == ws, IdentityClaim.key.in_(list(keys)))).all())
+
+
+def release(session: Session, ws: uuid.UUID, contact_id: uuid.UUID, keep: Sequence[str]) -> None:
+    """Drops the contact's claims on keys it no longer carries."""
+    query = delete(IdentityClaim).where(IdentityClaim.workspace_id == ws, IdentityClaim.contact_id == contact_id)
+    if keep:
+        query = query.where(IdentityClaim.key.not_in(list(keep)))
+    session.execute(query)
+
+
+def move_claims(session: Session, ws: uuid.UUID, from_id: uuid.UUID, to_id: uuid.UUID) -> None:
+    session.execute(update(IdentityClaim).where(IdentityClaim.workspace_id == ws, IdentityClaim.contact_id == from_id)
+                    .values(contact_id=to_id).execution_options(synchronize_session=False))
+
+
+# ---------------------------------------------------------------- review queue
+
+def add_review(session: Session, ws: uuid.UUID, contact_id, candidate_id, score: float, reasons: list) -> bool:
+    """Queues the pair unless it is queued already (in either order)."""
+    exists = session.scalar(select(func.count()).select_from(DuplicateReview).where(
+        DuplicateReview.workspace_id == ws,
+        ((DuplicateReview.contact_id == contact_id) & (DuplicateReview.candidate_id == candidate_id))
+        | ((DuplicateReview.contact_id == candidate_id) & (DuplicateReview.candidate_id == contact_id))))
+    if exists:
+        return False
+    session.add(DuplicateReview(workspace_id=ws, contact_id=contact_id, candidate_id=candidate_id,
+                                score=score, reasons=reasons))
+    return True
+
+
+def review(session: Session, ws: uuid.UUID, review_id: uuid.UUID) -> DuplicateReview | None:
+    return session.get(DuplicateReview, (ws, review_id))
+
+
+def reviews_page(session: Session, ws: uuid.UUID, status: str | None, after: uuid.UUID | None,
+                 limit: int) -> list[DuplicateReview]:
+    query = select(DuplicateReview).where(DuplicateReview.workspace_id == ws)
+    if status:
+        query = query.where(DuplicateReview.status == status)
+    if after is not None:
+        query = query.where(DuplicateReview.id > after)
+    return list(session.scalars(query.order_by(DuplicateReview.id).limit(limit)))
+
+
+def open_reviews_touching(session: Session, ws: uuid.UUID, contact_id: uuid.UUID) -> list[DuplicateReview]:
+    return list(session.scalars(select(DuplicateReview).where(
+        DuplicateReview.workspace_id == ws, DuplicateReview.status == "open",
+        (DuplicateReview.contact_id == contact_id) | (DuplicateReview.candidate_id == contact_id))))
+
+
+def live_contact_ids_page(session: Session, ws: uuid.UUID, after: uuid.UUID | None, limit: int) -> list[uuid.UUID]:
+    query = select(Contact.id).where(Contact.workspace_id == ws, Contact.merged_into.is_(None))
+    if after is not None:
+        query = query.where(Contact.id > after)
+    return list(session.scalars(query.order_by(Contact.id).limit(limit)))

@@ -1,0 +1,124 @@
+"""The identity engine: profiles, blocking keys, scores and reasons, and resolution against a real store."""
+
+from datetime import date
+
+import pytest
+
+from contacthub.core import contacts, identity, merge
+from contacthub.core.actor import Actor
+from contacthub.core.identity_rules import (
+    blocking_keys,
+    build_profile,
+    compare,
+    exact_keys,
+    same_by_nickname,
+    soundex,
+)
+from contacthub.core.inputs import ContactInput
+
+
+def person(**kw):
+    return build_profile(kind="person", **kw)
+
+
+def test_soundex_and_nicknames():
+    assert soundex("robert") == soundex("rupert") == "r163"
+    assert soundex("ashcraft") == "a261"
+    assert soundex("tymczak") == "t522"
+    assert same_by_nickname("bob", "robert") and same_by_nickname("bill", "william")
+    assert not same_by_nickname("bob", "william")
+
+
+def test_blocking_keys_cover_exact_and_fuzzy_evidence():
+    p = person(first="Robert", last="Smith", birth=date(1970, 1, 2), emails=["bob.smith@example.com"],
+               phones=["+12025550100"], ids=[("crm", "42")],
+               addresses=[("12 High Street", None, "Springfield", "62701", "IL")])
+    keys = blocking_keys(p)
+    assert {"e:bob.smith@example.com", "p:+12025550100", "i:crm=42"} <= set(keys)
+    assert set(exact_keys(p)) == {"e:bob.smith@example.com", "p:+12025550100", "i:crm=42"}
+    assert "b:1970-01-02" in keys and "a:62701:12" in keys and "el:bobsmith" in keys
+    assert f"fl:r{soundex('smith')}" in keys
+    # Bob files under Robert's codes too, so the two meet
+    assert set(blocking_keys(person(first="Bob", last="Smith"))) & set(blocking_keys(person(first="Robert", last="Smyth")))
+
+
+def test_score_rewards_agreement_and_explains_it():
+    a = person(first="Bob", last="Smith", birth=date(1970, 1, 2), addresses=[("12 High St", None, "Springfield", "62701", "IL")])
+    b = person(first="Robert", last="Smyth", birth=date(1970, 1, 2), addresses=[("12 High St", None, "Springfield", "62701", "IL")])
+    score = compare(a, b)
+    outcomes = {r["field"]: r["outcome"] for r in score.reasons}
+    assert outcomes == {"first_name": "nickname", "last_name": "similar", "birth_date": "exact", "address": "agrees"}
+    assert score.total > 20
+    other = person(first="Alice", last="Jones", birth=date(1981, 5, 6), addresses=[("9 Low Rd", None, "Shelbyville", "11111", "KY")])
+    assert compare(a, other).total < 0
+
+
+def test_swapped_names_and_near_birth_dates_still_agree():
+    a = person(first="Lydia", last="Mccarthy", birth=date(1975, 12, 20))
+    b = person(first="Mccarthy", last="Lydia", birth=date(1975, 12, 2))
+    score = compare(a, b)
+    assert "swapped" in score.reasons[0]["outcome"]
+    assert {r["field"]: r["outcome"] for r in score.reasons}["birth_date"] == "near"
+    assert score.total > 6
+
+
+def test_household_members_are_not_one_person():
+    home = [("12 High St", None, "Springfield", "62701", "IL")]
+    a = person(first="Homer", last="Simpson", birth=date(1956, 5, 12), addresses=home)
+    b = person(first="Marge", last="Simpson", birth=date(1958, 3, 19), addresses=home)
+    score = compare(a, b)
+    assert identity.Match(None, score.total, score.reasons, exact=False).decision != "merge"
+
+
+@pytest.fixture
+def actor(workspace):
+    return Actor(workspace.workspace_id, workspace.key_id, "native")
+
+
+def test_resolution_merges_creates_and_reviews(db, actor):
+    ada = ContactInput(first_name="Ada", last_name="Lovelace", birth_date=date(1815, 12, 10), emails=[{"address": "ada@example.com"}])
+    with db.write() as s:
+        first = identity.write(s, actor, ada, "merge")
+    assert first.created
+    again = ContactInput(first_name="Ada", last_name="Lovelace", birth_date=date(1815, 12, 10), phones=[{"number": "+442079460958"}])
+    with db.write() as s:
+        second = identity.write(s, actor, again, "merge")
+    assert not second.created and second.merged_into == first.contact.id
+    assert [p.normalized for p in second.contact.phones] == ["+442079460958"]
+    assert {r["field"] for r in second.match.reasons} >= {"first_name", "last_name", "birth_date"}
+    # a name alone is not enough to merge: review queues it instead
+    namesake = ContactInput(first_name="Ada", last_name="Lovelace")
+    with db.write() as s:
+        third = identity.write(s, actor, namesake, "merge")
+    assert third.created and [m.contact_id for m in third.reviews] == [first.contact.id]
+    with db.read() as s:
+        assert contacts.count(s, actor) == 2
+        ranked = identity.match(s, actor, ContactInput(first_name="Ada", last_name="Lovelace", birth_date=date(1815, 12, 10)))
+    assert ranked[0][0].id == first.contact.id and ranked[0][1].decision == "merge"
+
+
+def test_index_follows_updates_deletes_merges_and_unmerges(db, actor):
+    with db.write() as s:
+        a = contacts.create(s, actor, ContactInput(first_name="Grace", last_name="Hopper", emails=[{"address": "grace@navy.mil"}]))
+        b = contacts.create(s, actor, ContactInput(first_name="Grace", last_name="Hopper", emails=[{"address": "gh@yale.edu"}]),
+                            )
+    probe = ContactInput(emails=[{"address": "gh@yale.edu"}])
+    with db.read() as s:
+        assert [m.contact_id for m in identity.rank(s, actor.workspace_id, identity.profile_of_input(probe))][:1] == [b.id]
+    with db.write() as s:
+        merge.merge(s, actor, a.id, b.id)
+    with db.read() as s:
+        assert identity.rank(s, actor.workspace_id, identity.profile_of_input(probe))[0].contact_id == a.id
+    with db.write() as s:
+        merge.unmerge(s, actor, a.id, b.id)
+    with db.read() as s:
+        assert identity.rank(s, actor.workspace_id, identity.profile_of_input(probe))[0].contact_id == b.id
+    with db.write() as s:
+        contacts.update(s, actor, b.id, ContactInput(emails=[{"address": "hopper@cobol.org"}]))
+    with db.read() as s:
+        assert all(m.contact_id != b.id or not m.exact for m in identity.rank(s, actor.workspace_id, identity.profile_of_input(probe)))
+    with db.write() as s:
+        contacts.delete(s, actor, b.id)
+    with db.read() as s:
+        assert b.id not in {m.contact_id for m in identity.rank(
+            s, actor.workspace_id, identity.profile_of_input(ContactInput(emails=[{"address": "hopper@cobol.org"}])))}

@@ -1,0 +1,39 @@
+"""The duplicates review queue: listing, accepting (merges) and rejecting (dismisses)."""
+
+
+def _pair(api, last="Lovelace"):
+    a = api.post("/v1/contacts", json={"first_name": "Ada", "last_name": last, "emails": [f"{last}@a.org"]}).json()
+    b = api.post("/v1/contacts", params={"on_duplicate": "review"},
+                 json={"first_name": "Ada", "last_name": last, "phones": ["+442079460958"]}).json()
+    return a, b
+
+
+def test_review_queue_lists_and_accept_merges(api):
+    a, b = _pair(api)
+    assert [d["id"] for d in b["possible_duplicates"]] == [a["id"]]
+    queue = api.get("/v1/duplicates").json()
+    assert len(queue["data"]) == 1
+    item = queue["data"][0]
+    assert item["contact_id"] == b["id"] and item["candidate_id"] == a["id"] and item["status"] == "open"
+    assert item["contact"]["id"] == b["id"] and item["candidate"]["id"] == a["id"] and item["reasons"]
+
+    accepted = api.post(f"/v1/duplicates/{item['id']}/accept")
+    assert accepted.status_code == 200
+    assert accepted.json()["contact"]["id"] == a["id"] and accepted.json()["duplicate"]["status"] == "accepted"
+    assert [c["id"] for c in api.get("/v1/contacts").json()["data"]] == [a["id"]]
+    assert api.get(f"/v1/contacts/{b['id']}").json()["phones"][0]["number"] == "+442079460958"
+    assert api.get("/v1/duplicates").json()["data"] == []
+    assert [d["status"] for d in api.get("/v1/duplicates", params={"status": "accepted"}).json()["data"]] == ["accepted"]
+    assert api.post(f"/v1/duplicates/{item['id']}/accept").status_code == 409
+
+
+def test_reject_dismisses_and_errors(api):
+    a, b = _pair(api, "Byron")
+    item = api.get("/v1/duplicates").json()["data"][0]
+    rejected = api.post(f"/v1/duplicates/{item['id']}/reject")
+    assert rejected.status_code == 200 and rejected.json()["duplicate"]["status"] == "rejected"
+    assert len(api.get("/v1/contacts").json()["data"]) == 2
+    assert api.post(f"/v1/duplicates/{item['id']}/reject").status_code == 409
+    assert api.post("/v1/duplicates/nope/accept").status_code == 404
+    assert api.post("/v1/duplicates/00000000-0000-0000-0000-000000000000/reject").status_code == 404
+    assert api.get("/v1/duplicates", params={"status": "bogus"}).status_code == 422

@@ -1,0 +1,122 @@
+"""on_duplicate policies, /v1/contacts/match, and two clients creating the same person at once."""
+
+import threading
+
+import httpx
+
+ADA = {"first_name": "Ada", "last_name": "Lovelace", "birth_date": "1815-12-10", "emails": ["ada@example.com"]}
+
+
+def test_merge_policy_answers_200_with_merged_into_and_keeps_one_contact(api):
+    first = api.post("/v1/contacts", params={"on_duplicate": "merge"}, json=ADA)
+    assert first.status_code == 201
+    again = api.post("/v1/contacts", params={"on_duplicate": "merge"},
+                     json={"first_name": "Ada", "last_name": "Lovelace", "birth_date": "1815-12-10",
+                           "phones": ["+44 20 7946 0958"], "title": "Countess"})
+    assert again.status_code == 200, again.text
+    body = again.json()
+    assert body["id"] == body["merged_into"] == first.json()["id"]
+    assert body["title"] == "Countess" and body["phones"][0]["number"] == "+442079460958"
+    assert {r["field"] for r in body["match"]["reasons"]} >= {"first_name", "last_name", "birth_date"}
+    # the merged-in record's own id resolves to the survivor
+    assert api.get(f"/v1/contacts/{body['merged_from']}").json()["id"] == body["id"]
+    assert [c["id"] for c in api.get("/v1/contacts").json()["data"]] == [body["id"]]
+    # and the merge can be undone
+    undone = api.post(f"/v1/contacts/{body['id']}/unmerge", json={"from": body["merged_from"]})
+    assert undone.status_code == 200
+    assert len(api.get("/v1/contacts").json()["data"]) == 2
+
+
+def test_merge_policy_matches_nicknames_and_email_alone(api):
+    bob = api.post("/v1/contacts", params={"on_duplicate": "merge"},
+                   json={"first_name": "Robert", "last_name": "Smith", "birth_date": "1970-01-02",
+                         "addresses": [{"line1": "12 High St", "city": "Springfield", "postal_code": "62701"}]})
+    assert bob.status_code == 201
+    same = api.post("/v1/contacts", params={"on_duplicate": "merge"},
+                    json={"first_name": "Bob", "last_name": "Smith", "birth_date": "1970-01-02"})
+    assert same.status_code == 200 and same.json()["id"] == bob.json()["id"]
+    api.post("/v1/contacts", params={"on_duplicate": "merge"}, json={"emails": ["ada@example.com"]})
+    by_email = api.post("/v1/contacts", params={"on_duplicate": "merge"}, json={"first_name": "Ada", "emails": ["ADA@example.com"]})
+    assert by_email.status_code == 200
+
+
+def test_different_people_are_created(api):
+    api.post("/v1/contacts", params={"on_duplicate": "merge"}, json=ADA)
+    other = api.post("/v1/contacts", params={"on_duplicate": "merge"},
+                     json={"first_name": "Charles", "last_name": "Babbage", "birth_date": "1791-12-26"})
+    assert other.status_code == 201
+    assert len(api.get("/v1/contacts").json()["data"]) == 2
+
+
+def test_review_policy_creates_and_queues(api):
+    ada = api.post("/v1/contacts", json=ADA).json()
+    response = api.post("/v1/contacts", params={"on_duplicate": "review"},
+                        json={"first_name": "Ada", "last_name": "Lovelace", "emails": ["ada@example.com"]})
+    assert response.status_code == 201
+    body = response.json()
+    assert body["id"] != ada["id"]
+    assert [d["id"] for d in body["possible_duplicates"]] == [ada["id"]]
+
+
+def test_reject_and_create_policies_are_unchanged(api):
+    api.post("/v1/contacts", json=ADA)
+    assert api.post("/v1/contacts", json=ADA).status_code == 409
+    assert api.post("/v1/contacts", params={"on_duplicate": "create"}, json=ADA).status_code == 201
+    assert api.post("/v1/contacts", params={"on_duplicate": "bogus"}, json=ADA).status_code == 422
+
+
+def test_match_ranks_candidates_without_writing(api):
+    ada = api.post("/v1/contacts", json=ADA).json()
+    api.post("/v1/contacts", json={"first_name": "Ada", "last_name": "Byron"})
+    response = api.post("/v1/contacts/match", json={"first_name": "Ada", "last_name": "Lovelace", "birth_date": "1815-12-10"})
+    assert response.status_code == 200
+    data = response.json()["data"]
+    assert data[0]["contact"]["id"] == ada["id"] and data[0]["decision"] == "merge"
+    assert data[0]["score"] > 10 and {r["field"] for r in data[0]["reasons"]} == {"first_name", "last_name", "birth_date"}
+    assert all(d["score"] <= data[0]["score"] for d in data)
+    assert len(api.get("/v1/contacts").json()["data"]) == 2
+    assert api.post("/v1/contacts/match", json={"first_name": 3}).status_code == 422
+    assert api.post("/v1/contacts/match", content=b"{nope", headers={"Content-Type": "application/json"}).status_code == 400
+
+
+def test_the_merge_policy_with_idempotency_key_replays(api):
+    api.post("/v1/contacts", json=ADA)
+    headers = {"Idempotency-Key": "k-merge-1"}
+    body = {"first_name": "Ada", "last_name": "Lovelace", "emails": ["ada@example.com"], "title": "Countess"}
+    first = api.post("/v1/contacts", params={"on_duplicate": "merge"}, json=body, headers=headers)
+    second = api.post("/v1/contacts", params={"on_duplicate": "merge"}, json=body, headers=headers)
+    assert first.status_code == second.status_code == 200
+    assert second.json() == first.json()
+
+
+def test_concurrent_creates_of_the_same_person_end_as_one_contact(live_server, workspace):
+    headers = {"Authorization": f"Bearer {workspace.api_key}"}
+    for round_ in range(3):
+        body = {"first_name": "Grace", "last_name": f"Hopper{round_}", "emails": [f"grace{round_}@navy.mil"]}
+        barrier = threading.Barrier(4)
+        statuses = []
+
+        def post():
+            with httpx.Client(base_url=live_server, headers=headers, timeout=30) as c:
+                barrier.wait()
+                statuses.append(c.post("/v1/contacts", params={"on_duplicate": "merge"}, json=body).status_code)
+
+        threads = [threading.Thread(target=post) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert sorted(statuses) == [200, 200, 200, 201], statuses
+        found = httpx.get(f"{live_server}/v1/contacts", params={"email": f"grace{round_}@navy.mil"}, headers=headers).json()
+        assert len(found["data"]) == 1
+
+
+def test_a_shared_email_with_nothing_else_in_common_is_created_and_queued(api):
+    alice = api.post("/v1/contacts", json={"first_name": "Alice", "last_name": "Smith", "birth_date": "1950-01-01",
+                                           "emails": ["family@example.com"]}).json()
+    bob = api.post("/v1/contacts", params={"on_duplicate": "merge"},
+                   json={"first_name": "Bob", "last_name": "Jones", "birth_date": "1990-06-30",
+                         "emails": ["family@example.com"]})
+    assert bob.status_code == 201, bob.text
+    assert [d["id"] for d in bob.json()["possible_duplicates"]] == [alice["id"]]
+    assert len(api.get("/v1/contacts").json()["data"]) == 2

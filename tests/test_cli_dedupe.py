@@ -1,0 +1,51 @@
+"""`contacthub dedupe` against a real SQLite file: finds, queues and merges stored duplicates."""
+
+import json
+
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from contacthub.app import create_app
+from contacthub.cli import app
+from contacthub.settings import get_settings
+
+
+@pytest.fixture
+def cli(tmp_path, monkeypatch):
+    monkeypatch.setenv("CONTACTHUB_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    get_settings.cache_clear()
+    runner = CliRunner()
+    yield lambda *args: runner.invoke(app, list(args), catch_exceptions=False)
+    get_settings.cache_clear()
+
+
+def test_dedupe_reports_then_merges(cli):
+    key = json.loads(cli("init", "--json").stdout)["api_key"]
+    client = TestClient(create_app(get_settings()))
+    client.headers["Authorization"] = f"Bearer {key}"
+    people = [
+        {"first_name": "Robert", "last_name": "Smith", "birth_date": "1970-01-02", "emails": ["bob@example.com"]},
+        {"first_name": "Bob", "last_name": "Smith", "birth_date": "1970-01-02"},
+        {"first_name": "Alice", "last_name": "Jones", "birth_date": "1981-05-06"},
+        {"first_name": "Alice", "last_name": "Jones"},  # a name alone: review, not merge
+    ]
+    ids = [client.post("/v1/contacts", params={"on_duplicate": "create"}, json=p).json()["id"] for p in people]
+
+    report = cli("dedupe", "--json")
+    assert report.exit_code == 0
+    found = json.loads(report.stdout)
+    assert found["scanned"] == 4 and found["merged"] == 0 and found["duplicates"] == 2
+    pairs = {(p["contact_id"], p["duplicate_of"]): p["decision"] for p in found["pairs"]}
+    assert pairs == {(ids[1], ids[0]): "merge", (ids[3], ids[2]): "review"}
+    assert len(client.get("/v1/contacts").json()["data"]) == 4
+
+    merged = cli("dedupe", "--merge", "--review")
+    assert merged.exit_code == 0
+    assert "Summary" in merged.stdout
+    live = [c["id"] for c in client.get("/v1/contacts").json()["data"]]
+    assert live == [ids[0], ids[2], ids[3]]
+    queue = client.get("/v1/duplicates").json()["data"]
+    assert [(q["contact_id"], q["candidate_id"]) for q in queue] == [(ids[3], ids[2])]
+    again = json.loads(cli("dedupe", "--json").stdout)
+    assert again["merged"] == 0 and again["scanned"] == 3
