@@ -161,7 +161,7 @@ def create(session: Session, actor: Actor, data: ContactInput, options: WriteOpt
     if row.attributes:
         repo.replace_attribute_index(session, actor.workspace_id, row.id, attribute_rules.index_pairs(row.attributes))
     events.record(session, actor, "contact", row.id, "created", changes=view.snapshot())
-    identity_index.index_contact(session, actor.workspace_id, view)
+    identity_index.index_contact(session, actor.workspace_id, view, new=True)
     return view
 
 
