@@ -77,3 +77,49 @@ def test_commands_without_a_workspace_say_what_to_do(cli):
     result = cli("keys", "list")
     assert result.exit_code == 1
     assert "contacthub init" in result.output
+
+
+def test_import_a_file_with_a_summary_and_json(cli, tmp_path):
+    from tests.importfiles import SEED_CSV
+
+    cli("init", "--json")
+    source = tmp_path / "seed.csv"
+    source.write_text(SEED_CSV)
+    result = cli("import", str(source))
+    assert result.exit_code == 0
+    assert "created" in result.stdout and "row 2: Email" in result.output
+
+    again = cli("import", str(source), "--json", "--on-duplicate", "skip")
+    summary = json.loads(again.stdout)
+    assert summary["status"] == "succeeded"
+    assert (summary["created"], summary["skipped"], summary["invalid"]) == (0, 3, 1)
+
+    mapped = tmp_path / "mapped.csv"
+    mapped.write_text("Who,Mail\nAda,ada@example.com\n")
+    out = json.loads(cli("import", str(mapped), "--json", "--map", "Who=name", "--map", "Mail=email").stdout)
+    assert out["created"] == 1
+    assert cli("import", str(mapped), "--map", "Who=nonsense").exit_code != 0
+    assert cli("import", str(tmp_path / "missing.csv")).exit_code == 1
+
+    lines = cli("export", "--format", "jsonl").stdout.strip().splitlines()
+    assert {json.loads(line)["display_name"] for line in lines} == {"Avengers", "Tony Stark", "Steve Rogers", "Ada"}
+
+
+def test_worker_once_runs_queued_jobs(cli):
+    from contacthub.core import imports
+    from contacthub.core.actor import Actor
+    from contacthub.db.engine import Database
+    from tests.importfiles import SEED_CSV, data_url
+
+    created = json.loads(cli("init", "--json").stdout)
+    db = Database(get_settings().database_url)
+    import uuid
+
+    actor = Actor(uuid.UUID(created["workspace_id"]), None, "native")
+    with db.write() as session:
+        job = imports.create_job(session, actor, imports.SourceSpec(data_url=data_url(SEED_CSV)), imports.ImportOptions())
+    result = cli("worker", "--once")
+    assert "Ran 1 import job" in result.output
+    with db.read() as session:
+        assert imports.get_job(session, actor, job.id).created == 3
+    db.dispose()

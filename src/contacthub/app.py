@@ -5,9 +5,22 @@ from fastapi import FastAPI
 
 from contacthub import __version__
 from contacthub.db.engine import Database
+from contacthub.dialects.bird.app import build as build_bird
+from contacthub.dialects.chartmogul.app import build as build_chartmogul
 from contacthub.dialects.native.app import build as build_native
+from contacthub.dialects.packagex.app import build as build_packagex
 from contacthub.dialects.ngpvan.app import build as build_ngpvan
 from contacthub.settings import Settings, get_settings
+
+
+# name, mount point, the base URL a vendor client is given
+DOORS = (
+    ("native", "/v1", "/v1"),
+    ("chartmogul", "/chartmogul", "/chartmogul/v1"),
+    ("bird", "/bird", "/bird"),
+    ("packagex", "/packagex", "/packagex/v1"),
+    ("ngpvan", "/ngpvan", "/ngpvan/v2"),
+)
 
 
 def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
@@ -16,6 +29,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app = FastAPI(title="contacthub", version=__version__, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.db = db
     app.mount("/v1", build_native(db, settings))
+    app.mount("/bird", build_bird(db, settings))
+    app.mount("/packagex", build_packagex(db, settings))
+    app.mount("/chartmogul", build_chartmogul(db, settings))
     app.mount("/ngpvan", build_ngpvan(db, settings))
 
     @app.get("/health", include_in_schema=False)
@@ -24,7 +40,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
 
     @app.get("/", include_in_schema=False)
     def index():
-        return {"name": "contacthub", "version": __version__,
-                "apis": {"native": {"base": "/v1", "docs": "/v1/docs", "openapi": "/v1/openapi.json"}}}
+        return {"name": "contacthub", "version": __version__, "apis": {
+            name: {"base": base, "docs": f"{mount}/docs", "openapi": f"{mount}/openapi.json"}
+            for name, mount, base in DOORS
+        }}
 
     return app

@@ -4,6 +4,7 @@ services as the HTTP doors; events it causes are recorded with door "cli"."""
 import csv
 import json
 import sys
+import uuid
 from pathlib import Path
 from typing import Annotated
 
@@ -36,8 +37,6 @@ def _database() -> Database:
 
 
 def _workspace_actor(db: Database, workspace: str | None) -> Actor:
-    import uuid
-
     with db.read() as session:
         if workspace:
             try:
@@ -224,6 +223,7 @@ def serve(
         console.print(f"Workspace {first.id} exists; make a key with [bold]contacthub keys create[/].")
     console.print(f"Docs: {base}/v1/docs   Database: {settings.database_url}")
     db.dispose()
+    _start_import_worker(settings)
     if workers > 1 and settings.database_url.startswith("sqlite"):
         console.print("[yellow]SQLite serves from one process; ignoring --workers.[/]")
         workers = 1
@@ -249,3 +249,127 @@ def _flat(record: dict) -> dict:
     phone = record["phones"][0]["number"] if record["phones"] else None
     address = record["addresses"][0] if record["addresses"] else {}
     return {**record, "email": email, "phone": phone, **{k: address.get(k) for k in ("line1", "city", "postal_code", "country")}}
+
+
+# ---------------------------------------------------------------- imports
+
+def _import_options(mapping: str | None, maps: list[str] | None, on_duplicate: str, overwrite: bool):
+    from pydantic import ValidationError
+
+    from contacthub.core.imports import ImportOptions
+
+    table: dict[str, str] = {}
+    if mapping:
+        text = Path(mapping).read_text(encoding="utf-8") if Path(mapping).is_file() else mapping
+        try:
+            table.update(json.loads(text))
+        except (json.JSONDecodeError, TypeError):
+            raise typer.BadParameter("a JSON object {\"header\": \"target\"} or a file holding one",
+                                     param_hint="--mapping") from None
+    for item in maps or []:
+        header, sep, target = item.partition("=")
+        if not sep:
+            raise typer.BadParameter("use HEADER=TARGET", param_hint="--map")
+        table[header] = target.strip()
+    try:
+        return ImportOptions(mapping=table or None, on_duplicate=on_duplicate, overwrite=overwrite)
+    except ValidationError as exc:
+        raise typer.BadParameter("; ".join(e["msg"] for e in exc.errors()), param_hint="--mapping") from None
+
+
+@app.command("import")
+def import_file(
+    file: Annotated[str, typer.Argument(help="A CSV, XLSX or XLS file (or an http(s) URL).")],
+    mapping: Annotated[str | None, typer.Option(help="JSON {\"header\": \"target\"} or a JSON file.")] = None,
+    map_: Annotated[list[str] | None, typer.Option("--map", help="HEADER=TARGET, repeatable (e.g. 'E-mail=email').")] = None,
+    on_duplicate: Annotated[str, typer.Option(help="merge, skip, create or review.")] = "merge",
+    overwrite: Annotated[bool, typer.Option(help="Replace every contact of the workspace, all or nothing.")] = False,
+    workspace: Annotated[str | None, typer.Option(help="Workspace id (default: the first).")] = None,
+    json_out: JsonFlag = False,
+):
+    """Import contacts from a file, with a progress bar and a summary; every row's outcome is
+    kept on the import job (see GET /v1/imports/{id})."""
+    from contacthub.core import imports
+
+    options = _import_options(mapping, map_, on_duplicate, overwrite)
+    db = _database()
+    actor = _workspace_actor(db, workspace)
+    is_url = file.startswith(("http://", "https://"))
+    spec = imports.SourceSpec(url=file) if is_url else imports.SourceSpec(path=str(Path(file).resolve()))
+    with _progress(disabled=json_out) as progress:
+        task = progress.add_task("Importing", total=1000)
+
+        def advance(done: int, position: float, counts) -> None:
+            progress.update(task, completed=int(position * 1000),
+                            description=f"Importing ({done:,} rows)")
+
+        try:
+            job = imports.import_now(db, actor, spec, options, progress=advance)
+        except DomainError as exc:
+            console.print(f"[red]{exc.message}[/]")
+            raise typer.Exit(1) from None
+        progress.update(task, completed=1000)
+    counts = {k: getattr(job, k) for k in ("created", "merged", "skipped", "review", "invalid")}
+    if json_out:
+        print(json.dumps({"import_id": str(job.id), "status": job.status, "rows": job.processed, **counts,
+                          "error": job.error}))
+    else:
+        table = Table("outcome", "rows", title=f"Import {job.id}")
+        for name, n in counts.items():
+            table.add_row(name, f"{n:,}")
+        table.add_row("[bold]total[/]", f"[bold]{job.processed:,}[/]")
+        Console().print(table)
+        if job.invalid:
+            with db.read() as session:
+                first = imports.row_outcomes(session, actor, job.id, ["invalid"], -1, 10)
+            for row in first:
+                reasons = "; ".join(f"{e.get('column') or e.get('field')}: {e['reason']}" for e in row.errors or [])
+                console.print(f"  row {row.row_index}: {reasons}")
+            if job.invalid > len(first):
+                console.print(f"  … and {job.invalid - len(first):,} more (GET /v1/imports/{job.id}/rejected.csv)")
+        if job.status == "failed":
+            console.print(f"[red]Import failed:[/] {job.error}")
+    if job.status == "failed":
+        raise typer.Exit(1)
+
+
+@app.command()
+def worker(
+    name: Annotated[str | None, typer.Option(help="A name for this worker in the jobs it claims.")] = None,
+    once: Annotated[bool, typer.Option(help="Run the queued jobs, then stop.")] = False,
+    poll: Annotated[float, typer.Option(help="Seconds between looks at the queue.")] = 1.0,
+):
+    """Run queued import jobs (start as many as you like on PostgreSQL: each job goes to one)."""
+    import os
+    import socket
+    import threading
+
+    from contacthub.core import imports
+
+    db = _database()
+    label = name or f"{socket.gethostname()}:{os.getpid()}"
+    if once:
+        done = 0
+        while imports.work_once(db, label) is not None:
+            done += 1
+        console.print(f"Ran {done} import job(s).")
+        return
+    stop = threading.Event()
+    console.print(f"Worker {label} waiting for import jobs (Ctrl-C stops).")
+    try:
+        imports.work_forever(db, stop, label, poll)
+    except KeyboardInterrupt:
+        stop.set()
+
+
+def _start_import_worker(settings) -> None:
+    """The embedded import worker: one daemon thread in the serving process."""
+    if not settings.import_embedded_worker:
+        return
+    import threading
+
+    from contacthub.core import imports
+
+    db = Database(settings.database_url)
+    stop = threading.Event()
+    threading.Thread(target=imports.work_forever, args=(db, stop, "serve"), daemon=True, name="import-worker").start()

@@ -22,6 +22,18 @@ class Settings(BaseSettings):
     max_page_size: int = 200
     # How long an Idempotency-Key is remembered.
     idempotency_ttl_hours: int = 24
+    # Imports: fetching a file from a web URL (private/loopback/link-local hosts are refused unless allowed).
+    import_allow_private_urls: bool = False
+    import_fetch_timeout_seconds: float = 30.0
+    import_max_redirects: int = 5
+    # Largest file an import accepts (web URL, upload, data URL), in bytes.
+    import_max_bytes: int = 200 * 1024 * 1024
+    # Rows written per transaction.
+    import_batch_size: int = 1000
+    # `serve` runs import jobs in a background thread of its own process.
+    import_embedded_worker: bool = True
+    # PackageX: largest request body (a base64 data URL of about 7.5 MB fits).
+    packagex_max_body_bytes: int = 11 * 1024 * 1024
 
 
 @lru_cache

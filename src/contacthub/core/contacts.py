@@ -18,7 +18,7 @@ from contacthub.core.errors import Conflict, FieldError, InvalidInput, NotFound
 from contacthub.core.inputs import SCALAR_FIELDS, ContactInput, WriteOptions
 from contacthub.core.normalize import normalize_email, normalize_phone
 from contacthub.core.pagination import decode_cursor, encode_cursor
-from contacthub.core.views import ContactView, Page
+from contacthub.core.views import AccountLinkView, ContactView, Page
 from contacthub.db.models import Address, Contact, ContactPoint
 from contacthub.db.types import new_id, utcnow
 from contacthub.repositories import contacts as repo
@@ -55,7 +55,15 @@ class _Prepared:
 
 def get(session: Session, actor: Actor, contact_id: uuid.UUID) -> ContactView:
     """The contact; the id of a merged-away contact resolves to its survivor."""
-    return _views(session, actor, [resolve_id(session, actor, contact_id)])[0]
+    wanted = contact_id
+    for _ in range(MAX_MERGE_HOPS):
+        found = _views(session, actor, [wanted])
+        if not found:
+            break
+        if found[0].merged_into is None:
+            return found[0]
+        wanted = found[0].merged_into
+    raise NotFound("contact", contact_id)
 
 
 def resolve_id(session: Session, actor: Actor, contact_id: uuid.UUID) -> uuid.UUID:
@@ -123,21 +131,37 @@ def create(session: Session, actor: Actor, data: ContactInput, options: WriteOpt
     given = data.model_fields_set
     prepared = _prepare(session, actor, data, given, options)
     _check_taken(session, actor, prepared, options, exclude=None)
-    row = Contact(workspace_id=actor.workspace_id, id=new_id(), kind=data.kind or "person")
+    now = utcnow()
+    row = Contact(workspace_id=actor.workspace_id, id=new_id(), kind=data.kind or "person", merged_into=None,
+                  created_at=now, updated_at=now)
     for name in SCALAR_FIELDS:
-        if name != "kind" and name in given:
-            setattr(row, name, getattr(data, name))
+        if name != "kind":
+            setattr(row, name, getattr(data, name) if name in given else None)
     row.social = _drop_nulls(data.social or {})
     row.attributes = _drop_nulls(prepared.attributes or {})
     row.extra = _drop_nulls(data.extra or {})
-    row.created_at = row.updated_at = utcnow()
+    # The new contact's view is built from what is written rather than read back.
+    view = repo.contact_view(row)
+    points = _point_rows(actor.workspace_id, row.id, prepared, now)
+    for p in points:
+        repo.add_point_view(view, repo.point_view(p))
+    addresses = _address_rows(actor.workspace_id, row.id, data.addresses or [], {}, now)
+    view.addresses = [repo.address_view(a) for a in addresses]
+    view.list_ids = list(prepared.lists or [])
+    view.accounts = [AccountLinkView(a, pos) for a, pos in prepared.accounts or []]
+    row.search_text = search_text(view)
     repo.add(session, row)
     repo.flush(session)  # the contact row must exist before rows that refer to it
-    _store_children(session, actor, row.id, data, prepared, given)
-    view = _views(session, actor, [row.id])[0]
-    row.search_text = search_text(view)
+    session.add_all(points)
+    session.add_all(addresses)
+    if prepared.lists:
+        repo.replace_list_memberships(session, actor.workspace_id, row.id, prepared.lists)
+    if prepared.accounts:
+        repo.replace_account_memberships(session, actor.workspace_id, row.id, prepared.accounts)
+    if row.attributes:
+        repo.replace_attribute_index(session, actor.workspace_id, row.id, attribute_rules.index_pairs(row.attributes))
     events.record(session, actor, "contact", row.id, "created", changes=view.snapshot())
-    identity_index.index_contact(session, actor.workspace_id, view)
+    identity_index.index_contact(session, actor.workspace_id, view, new=True)
     return view
 
 
@@ -205,8 +229,10 @@ def _prepare(
             try:
                 normalized = normalize_email(email.address)
             except ValueError as exc:
-                errors.append(FieldError(f"emails[{i}].address", str(exc)))
-                continue
+                if options.strict_emails:
+                    errors.append(FieldError(f"emails[{i}].address", str(exc)))
+                    continue
+                normalized = email.address.strip().lower()
             points.append(_Point("email", "email", email.address.strip(), normalized, email.type,
                                  email.primary, email.properties, f"emails[{i}].address"))
     if "phones" in given:
@@ -265,19 +291,16 @@ def _check_taken(session: Session, actor: Actor, prepared: _Prepared, options: W
     caller asked to create anyway. Identifiers are compared within their key."""
     if options.on_duplicate in ("create", "review"):
         return
-    for kind, points in prepared.points.items():
-        keys = {p.key for p in points} if kind == "identifier" else {None}
-        for key in keys:
-            mine = [p for p in points if key is None or p.key == key]
-            taken = repo.contacts_with_points(session, actor.workspace_id, kind, [p.normalized for p in mine], key)
-            for point in mine:
-                others = [c for c in taken.get(point.normalized, []) if c != exclude]
-                if others:
-                    label = {"email": "email", "phone": "phone"}.get(kind, f"identifier {point.key}")
-                    raise Conflict(
-                        f"{label} {point.normalized} already belongs to contact {others[0]}",
-                        field=point.path, existing_id=others[0],
-                    )
+    mine = [p for points in prepared.points.values() for p in points]
+    owners = repo.owners_of_points(session, actor.workspace_id, ((p.kind, p.key, p.normalized) for p in mine))
+    for point in mine:
+        others = [c for c in owners.get((point.kind, point.key, point.normalized), []) if c != exclude]
+        if others:
+            label = {"email": "email", "phone": "phone"}.get(point.kind, f"identifier {point.key}")
+            raise Conflict(
+                f"{label} {point.normalized} already belongs to contact {others[0]}",
+                field=point.path, existing_id=others[0],
+            )
 
 
 def _deduplicated(points: list[_Point]) -> list[_Point]:
@@ -297,18 +320,20 @@ def _deduplicated(points: list[_Point]) -> list[_Point]:
 # ---------------------------------------------------------------- storing
 
 def _store_children(session: Session, actor: Actor, contact_id, data: ContactInput, prepared: _Prepared, given) -> None:
+    """Replaces the collections the update names; the others stay as they are."""
     ws = actor.workspace_id
-    for kind, points in prepared.points.items():
+    now = utcnow()
+    for kind in prepared.points:
         repo.delete_points(session, ws, contact_id, kind)
-        session.add_all(
-            ContactPoint(
-                workspace_id=ws, id=new_id(), contact_id=contact_id, kind=p.kind, key=p.key, value=p.value,
-                normalized=p.normalized, type=p.type, is_primary=p.primary, position=i, properties=p.properties,
-            )
-            for i, p in enumerate(points)
-        )
+    session.add_all(_point_rows(ws, contact_id, prepared, now))
     if "addresses" in given:
-        _store_addresses(session, ws, contact_id, data)
+        existing = repo.addresses_of(session, ws, contact_id)
+        keep = {a.id for a in data.addresses or [] if a.id is not None}
+        for address_id, row in existing.items():
+            if address_id not in keep:
+                repo.delete_row(session, row)
+        session.add_all(a for a in _address_rows(ws, contact_id, data.addresses or [], existing, now)
+                        if a.id not in existing)
     if prepared.lists is not None:
         repo.replace_list_memberships(session, ws, contact_id, prepared.lists)
     if prepared.accounts is not None:
@@ -318,25 +343,32 @@ def _store_children(session: Session, actor: Actor, contact_id, data: ContactInp
         repo.replace_attribute_index(session, ws, contact_id, attribute_rules.index_pairs(current))
 
 
-def _store_addresses(session: Session, ws: uuid.UUID, contact_id: uuid.UUID, data: ContactInput) -> None:
-    """Replace the contact's addresses; one given with the id of an existing one keeps that id."""
-    existing = repo.addresses_of(session, ws, contact_id)
-    wanted = data.addresses or []
-    keep = {a.id for a in wanted if a.id is not None}
-    for address_id, row in existing.items():
-        if address_id not in keep:
-            repo.delete_row(session, row)
+def _point_rows(ws: uuid.UUID, contact_id: uuid.UUID, prepared: _Prepared, now) -> list[ContactPoint]:
+    return [
+        ContactPoint(
+            workspace_id=ws, id=new_id(), contact_id=contact_id, kind=p.kind, key=p.key, value=p.value,
+            normalized=p.normalized, type=p.type, is_primary=p.primary, position=i, properties=p.properties,
+            created_at=now,
+        )
+        for points in prepared.points.values()
+        for i, p in enumerate(points)
+    ]
+
+
+def _address_rows(ws, contact_id, wanted: list, existing: dict, now) -> list[Address]:
+    """Address rows in the given order; one given with the id of an existing one updates it in place."""
+    rows = []
     first_primary = next((i for i, a in enumerate(wanted) if a.primary), 0)
     for i, a in enumerate(wanted):
-        values = a.model_dump(exclude={"id", "primary"})
         row = existing.get(a.id) if a.id else None
         if row is None:
-            row = Address(workspace_id=ws, id=new_id(), contact_id=contact_id)
-            repo.add(session, row)
-        for name, value in values.items():
+            row = Address(workspace_id=ws, id=new_id(), contact_id=contact_id, created_at=now)
+        for name, value in a.model_dump(exclude={"id", "primary"}).items():
             setattr(row, name, value)
         row.is_primary = i == first_primary
         row.position = i
+        rows.append(row)
+    return rows
 
 
 # ---------------------------------------------------------------- helpers

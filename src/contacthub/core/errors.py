@@ -2,7 +2,7 @@
 to its own status codes and error envelope."""
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 class DomainError(Exception):
@@ -50,18 +50,3 @@ class Unauthenticated(DomainError):
 
 class Forbidden(DomainError):
     message = "this key may not reach that workspace"
-
-
-@dataclass
-class Limits:
-    """Named limits a door can quote in its docs and errors."""
-
-    max_points_per_kind: int = 50
-    max_addresses: int = 20
-    max_lists_per_write: int = 100
-    max_string: int = 300
-    max_notes: int = 10_000
-    extra: dict = field(default_factory=dict)
-
-
-LIMITS = Limits()

@@ -141,9 +141,11 @@ def write(session: Session, actor: Actor, data: ContactInput, policy: Policy,
         return Outcome(view, created=True)
     ws = actor.workspace_id
     profile = profile_of_input(data)
+    # Read before ranking: under READ COMMITTED each statement sees a newer snapshot, and a
+    # contact committed between the two reads must count as unseen so its claim raises the race.
+    seen = repo.contacts_with_keys(session, ws, exact_keys(profile))
     # a contact sharing an exact key stays in view even when everything else disagrees (review it)
     matches = [m for m in rank(session, ws, profile, 5) if m.decision != "distinct" or m.exact]
-    seen = repo.contacts_with_keys(session, ws, exact_keys(profile))
     as_new = options.model_copy(update={"on_duplicate": "create"})
     best = matches[0] if matches else None
     if policy == "merge" and best is not None and best.decision == "merge":
@@ -167,8 +169,8 @@ def find_or_create(session: Session, actor: Actor, data: ContactInput, options: 
     options = options or WriteOptions()
     ws = actor.workspace_id
     profile = profile_of_input(data)
+    seen = repo.contacts_with_keys(session, ws, exact_keys(profile))  # before ranking: see write()
     matches = [m for m in rank(session, ws, profile, 5) if m.decision != "distinct"]
-    seen = repo.contacts_with_keys(session, ws, exact_keys(profile))
     if matches and matches[0].decision == "merge":
         found = contacts.get(session, actor, matches[0].contact_id)
         return Outcome(found, created=False, match=matches[0])

@@ -10,13 +10,19 @@ from contacthub.core.views import ContactView
 from contacthub.repositories import identity as repo
 
 
-def index_contact(session: Session, workspace_id: uuid.UUID, view: ContactView) -> dict[str, uuid.UUID]:
+def index_contact(
+    session: Session, workspace_id: uuid.UUID, view: ContactView, new: bool = False
+) -> dict[str, uuid.UUID]:
     """Files the contact under its keys and claims its exact keys that nobody holds. Answers
-    who holds each of its exact keys now (another contact may hold one it shares)."""
+    who holds each of its exact keys now (another contact may hold one it shares). A `new`
+    contact has nothing filed yet, so nothing is cleared first (the hot path of a create)."""
     profile = profile_of(view)
-    repo.replace_own(session, workspace_id, view.id, blocking_keys(profile), profile)
+    if not new:
+        repo.delete_own_keys(session, workspace_id, view.id)
+    repo.file_keys(session, workspace_id, view.id, blocking_keys(profile), profile)
     exact = exact_keys(profile)
-    repo.release(session, workspace_id, view.id, keep=exact)
+    if not new:
+        repo.release(session, workspace_id, view.id, keep=exact)
     return repo.claim(session, workspace_id, view.id, exact)
 
 

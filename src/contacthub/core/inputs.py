@@ -1,11 +1,12 @@
 """What a door hands to the core services. Every field is optional: on update, a field that is
 absent (not in model_fields_set) stays as it is and an explicit null clears it."""
 
+import math
 import uuid
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 Text = Annotated[str, StringConstraints(max_length=300)]
 ShortText = Annotated[str, StringConstraints(max_length=50)]
@@ -15,9 +16,40 @@ IdentifierKey = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{1,64
 
 ContactKind = Literal["person", "organization", "group"]
 
+# How many emails, phones or identifiers one contact may carry (each kind counted alone).
+MAX_POINTS_PER_KIND = 50
+
+
+def storable_text(value: Any) -> Any:
+    """Refuses values no database here can hold: NUL characters (PostgreSQL), unpaired
+    surrogates (not encodable as UTF-8), NaN and Infinity (not JSON, though Python's parser
+    accepts them). Walks into lists and objects, keys included."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError("must be a finite number")
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ValueError("must not contain NUL characters")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError("must be valid Unicode (no unpaired surrogates)") from None
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            storable_text(key)
+            storable_text(item)
+    elif isinstance(value, list):
+        for item in value:
+            storable_text(item)
+    return value
+
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _storable(cls, value):
+        return storable_text(value)
 
 
 class EmailInput(Strict):
@@ -78,9 +110,9 @@ class ContactInput(Strict):
     social: dict[str, Annotated[str, StringConstraints(max_length=500)] | None] | None = None
     attributes: dict[AttributeKey, Any] | None = None
     extra: dict[str, Any] | None = None
-    emails: Annotated[list[EmailInput], Field(max_length=50)] | None = None
-    phones: Annotated[list[PhoneInput], Field(max_length=50)] | None = None
-    identifiers: Annotated[list[IdentifierInput], Field(max_length=50)] | None = None
+    emails: Annotated[list[EmailInput], Field(max_length=MAX_POINTS_PER_KIND)] | None = None
+    phones: Annotated[list[PhoneInput], Field(max_length=MAX_POINTS_PER_KIND)] | None = None
+    identifiers: Annotated[list[IdentifierInput], Field(max_length=MAX_POINTS_PER_KIND)] | None = None
     addresses: Annotated[list[AddressInput], Field(max_length=20)] | None = None
     lists: Annotated[list[uuid.UUID], Field(max_length=100)] | None = None
     accounts: Annotated[list[AccountLink], Field(max_length=100)] | None = None
@@ -103,3 +135,6 @@ class WriteOptions(BaseModel):
     strict_phones: bool = True
     # Accept attribute keys that have no definition (stored as given).
     allow_undefined_attributes: bool = True
+    # Refuse an email that email-validator cannot read (else it is kept as given, matched
+    # lower-cased): ChartMogul stores contact emails without checking them.
+    strict_emails: bool = True

@@ -117,3 +117,12 @@ def _resolve_all(session: Session, actor: Actor, contact_ids: list[uuid.UUID]) -
     if errors:
         raise InvalidInput(errors)
     return resolved
+
+
+def of_contact(session: Session, actor: Actor, contact_id: uuid.UUID, cursor: str | None, limit: int) -> Page:
+    """The lists a contact is a member of, in list id order."""
+    contact_id = contacts.resolve_id(session, actor, contact_id)
+    rows = repo.page_lists_of_contact(session, actor.workspace_id, contact_id, decode_cursor(cursor), limit + 1)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return Page(rows, encode_cursor(rows[-1].id) if more and rows else None)

@@ -8,6 +8,7 @@ exactly what moved, which is what unmerge plays back.
 """
 
 import uuid
+from datetime import date
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -21,6 +22,7 @@ from contacthub.core.views import ContactView
 from contacthub.db.models import AccountMember, ContactPoint, ListMember, Relation
 from contacthub.db.types import utcnow
 from contacthub.repositories import contacts as repo
+from contacthub.repositories import simple as simple_repo
 
 MERGED = "merged"
 MERGED_INTO = "merged_into"
@@ -186,8 +188,6 @@ def _restore_memberships(session: Session, ws, survivor_id, loser_id, moved: dic
         if member is not None:
             repo.delete_row(session, member)
     session.flush()
-    from contacthub.repositories import simple as simple_repo
-
     lists = [uuid.UUID(i) for i in before.get("list_ids", [])]
     for list_id in simple_repo.existing_list_ids(session, ws, lists):
         session.add(ListMember(workspace_id=ws, list_id=list_id, contact_id=loser_id))
@@ -205,7 +205,7 @@ def _restore_primary_flags(session: Session, ws, loser_id, before: dict) -> None
         p.is_primary = str(p.id) in was_primary
         p.position = positions.get(str(p.id), p.position)
     primary_address = {a["id"] for a in before.get("addresses", []) if a.get("primary")}
-    for i, a in enumerate(repo.addresses_of(session, ws, loser_id).values()):
+    for a in repo.addresses_of(session, ws, loser_id).values():
         a.is_primary = str(a.id) in primary_address
 
 
@@ -221,7 +221,5 @@ def _point_from_record(record: dict) -> dict:
 def _scalar(snapshot: dict, name: str):
     value = snapshot.get(name)
     if name == "birth_date" and value:
-        from datetime import date
-
         return date.fromisoformat(value)
     return value

@@ -1,7 +1,7 @@
 """What the core services hand back: plain read models, loaded in full, that a door renders."""
 
 import uuid
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -90,7 +90,7 @@ class ContactView:
 
     def snapshot(self) -> dict[str, Any]:
         """A JSON-ready copy for the event record (the base for history and unmerge)."""
-        return _jsonable(asdict(self))
+        return _jsonable(self)
 
 
 @dataclass
@@ -104,6 +104,9 @@ class Page:
 
 
 def _jsonable(value):
+    """A JSON-ready copy; cheaper than dataclasses.asdict, which deep-copies every value."""
+    if hasattr(value, "__dataclass_fields__"):
+        return {k: _jsonable(v) for k, v in vars(value).items()}
     if isinstance(value, dict):
         return {k: _jsonable(v) for k, v in value.items()}
     if isinstance(value, list):

@@ -3,6 +3,8 @@ a leaked database does not leak working keys."""
 
 import hashlib
 import secrets
+import threading
+import time
 import uuid
 from dataclasses import dataclass
 
@@ -14,6 +16,54 @@ from contacthub.db.types import utcnow
 from contacthub.repositories import simple as repo
 
 KEY_PREFIX = "chk_"
+
+
+class KeyCache:
+    """Remembers valid keys for a few seconds so a request does not pay a key lookup.
+
+    A key revoked in this process stops working at once (revoke_key forgets it); in another
+    process (a second server, the CLI) within `ttl` seconds. Unknown keys are never cached.
+    """
+
+    def __init__(self, ttl: float = 5.0, size: int = 10_000):
+        self.ttl, self.size = ttl, size
+        self._entries: dict[str, tuple[float, tuple[uuid.UUID, uuid.UUID]]] = {}
+        self._lock = threading.Lock()
+
+    def lookup(self, api_key: str | None, load):
+        if not api_key:
+            raise Unauthenticated()
+        digest = _hash(api_key.strip())
+        now = time.monotonic()
+        entry = self._entries.get(digest)
+        if entry is not None and now - entry[0] < self.ttl:
+            return entry[1]
+        value = load()
+        with self._lock:
+            if len(self._entries) >= self.size:
+                self._entries.clear()
+            self._entries[digest] = (now, value)
+        return value
+
+    def peek(self, api_key: str | None) -> tuple[uuid.UUID, uuid.UUID] | None:
+        """The cached (workspace_id, key_id) if fresh, without loading."""
+        if not api_key:
+            return None
+        entry = self._entries.get(_hash(api_key.strip()))
+        if entry is not None and time.monotonic() - entry[0] < self.ttl:
+            return entry[1]
+        return None
+
+    def forget(self, key_hash: str) -> None:
+        with self._lock:
+            self._entries.pop(key_hash, None)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+KEY_CACHE = KeyCache()
 
 
 @dataclass(frozen=True)
@@ -60,6 +110,7 @@ def revoke_key(session: Session, ident: str) -> ApiKey:
     if len(rows) != 1:
         raise NotFound("api key", ident)
     rows[0].revoked_at = rows[0].revoked_at or utcnow()
+    KEY_CACHE.forget(rows[0].key_hash)
     return rows[0]
 
 

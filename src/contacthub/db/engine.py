@@ -7,14 +7,18 @@ so they never wait for a writer (WAL).
 """
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+import threading
+from contextlib import contextmanager, nullcontext
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 
 def _sqlite_engine(url: str, begin: str) -> Engine:
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+    # A pool as large as the thread pool, so busy servers reuse connections instead of reopening them.
+    engine = create_engine(
+        url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=40, max_overflow=10
+    )
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
@@ -46,12 +50,17 @@ class Database:
             self.write_engine = create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
             self.read_engine = self.write_engine
         self._writer = sessionmaker(self.write_engine, expire_on_commit=False)
+        self._write_lock = threading.Lock() if self.is_sqlite else nullcontext()
         self._reader = sessionmaker(self.read_engine, expire_on_commit=False)
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        """One transaction: committed when the block ends, rolled back if it raises."""
-        with self._writer() as session, session.begin():
+        """One transaction: committed when the block ends, rolled back if it raises.
+
+        SQLite has one writer at a time. Threads of this process queue on a lock instead of
+        polling the file lock with growing sleeps (busy_timeout), which under load wastes most
+        of the time in sleeps; other processes still wait through busy_timeout."""
+        with self._write_lock, self._writer() as session, session.begin():
             yield session
 
     @contextmanager

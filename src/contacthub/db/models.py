@@ -11,6 +11,7 @@ from sqlalchemy import (
     ForeignKeyConstraint,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -118,7 +119,7 @@ class ContactPoint(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     __table_args__ = (
         _contact_fk(),
-        Index("ix_points_lookup", "workspace_id", "kind", "normalized"),
+        Index("ix_points_lookup", "workspace_id", "normalized"),
         Index("ix_points_contact", "workspace_id", "contact_id"),
     )
 
@@ -298,6 +299,72 @@ class IdempotencyRecord(Base):
     status_code: Mapped[int] = mapped_column(Integer)
     body: Mapped[dict | list | None] = mapped_column(JsonDocument)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ImportJob(Base):
+    """One import of a file: where it came from, how to apply it, and how far it got."""
+
+    __tablename__ = "import_jobs"
+    workspace_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    api_key_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    door: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), default="queued")  # queued | running | succeeded | failed
+    source_kind: Mapped[str] = mapped_column(String(16))  # data_url | url | upload | path
+    source: Mapped[str] = mapped_column(String(2000), default="")  # the URL or file name (never the data)
+    format: Mapped[str | None] = mapped_column(String(16))  # csv | xlsx | xls | ods
+    options: Mapped[dict] = mapped_column(JsonDocument, default=dict)
+    total_rows: Mapped[int | None] = mapped_column(Integer)
+    processed: Mapped[int] = mapped_column(Integer, default=0)
+    created: Mapped[int] = mapped_column(Integer, default=0)
+    merged: Mapped[int] = mapped_column(Integer, default=0)
+    skipped: Mapped[int] = mapped_column(Integer, default=0)
+    invalid: Mapped[int] = mapped_column(Integer, default=0)
+    review: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    claimed_by: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    __table_args__ = (
+        ForeignKeyConstraint(["workspace_id"], ["workspaces.id"], ondelete="CASCADE"),
+        Index("ix_import_jobs_status", "status", "created_at"),
+    )
+
+
+class ImportBlob(Base):
+    """The bytes of an uploaded file (or data URL) until its job has run, in chunks."""
+
+    __tablename__ = "import_blobs"
+    workspace_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    job_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["workspace_id", "job_id"], ["import_jobs.workspace_id", "import_jobs.id"], ondelete="CASCADE"
+        ),
+    )
+
+
+class ImportRow(Base):
+    """The outcome of one data row of an import (index 0 = the first row after the headers)."""
+
+    __tablename__ = "import_rows"
+    workspace_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    job_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    row_index: Mapped[int] = mapped_column(Integer, primary_key=True)
+    status: Mapped[str] = mapped_column(String(16))  # created | merged | skipped | invalid | review
+    contact_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    errors: Mapped[list | None] = mapped_column(JsonDocument)  # [{"column", "field", "reason"}]
+    note: Mapped[str | None] = mapped_column(Text)
+    raw: Mapped[dict | None] = mapped_column(JsonDocument)  # the row as read, kept for rejected rows
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["workspace_id", "job_id"], ["import_jobs.workspace_id", "import_jobs.id"], ondelete="CASCADE"
+        ),
+        Index("ix_import_rows_status", "workspace_id", "job_id", "status", "row_index"),
+    )
 
 
 # ---------------------------------------------------------------- identity (issue 5)

@@ -5,6 +5,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -24,18 +25,22 @@ class BodyLimit:
     """Refuses bodies over `max_bytes`: at once when Content-Length says so, otherwise as soon
     as the streamed body passes the limit (the door's handler for BodyTooLarge answers)."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int, reject: Callable[[int], Response]):
+    def __init__(self, app: ASGIApp, max_bytes: int, reject: Callable[[int], Response],
+                 overrides: dict[str, int] | None = None):
         self.app = app
         self.max_bytes = max_bytes
         self.reject = reject
+        # path prefix (inside the door, e.g. "/imports") -> its own limit (uploads)
+        self.overrides = overrides or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self._limit_for(scope)
         declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self.reject(self.max_bytes)(scope, receive, send)
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await self.reject(limit)(scope, receive, send)
             return
         seen = 0
 
@@ -44,17 +49,39 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
-                    raise BodyTooLarge(self.max_bytes)
+                if seen > limit:
+                    raise BodyTooLarge(limit)
             return message
 
         await self.app(scope, counting_receive, send)
 
+    def _limit_for(self, scope: Scope) -> int:
+        if self.overrides:
+            path, root = scope.get("path", ""), scope.get("root_path", "")
+            inner = path[len(root):] if root and path.startswith(root) else path
+            for prefix, limit in self.overrides.items():
+                if inner == prefix or inner.startswith(prefix + "/"):
+                    return limit
+        return self.max_bytes
+
 
 def authenticate(db: Database, api_key: str | None, door: str) -> Actor:
+    workspace_id, key_id = workspaces.KEY_CACHE.lookup(api_key, lambda: _load_key(db, api_key))
+    return Actor(workspace_id, key_id, door)
+
+
+async def authenticate_async(db: Database, api_key: str | None, door: str) -> Actor:
+    """For async dependencies: a cached key costs no thread hop; a lookup runs in the thread pool."""
+    cached = workspaces.KEY_CACHE.peek(api_key)
+    if cached is not None:
+        return Actor(cached[0], cached[1], door)
+    return await run_in_threadpool(authenticate, db, api_key, door)
+
+
+def _load_key(db: Database, api_key: str | None):
     with db.read() as session:
         key = workspaces.authenticate(session, api_key)
-        return Actor(key.workspace_id, key.id, door)
+        return key.workspace_id, key.id
 
 
 def parse_id(raw: str, entity: str, prefix: str = "") -> uuid.UUID:

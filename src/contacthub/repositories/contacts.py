@@ -5,7 +5,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import bindparam, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from contacthub.core.views import AccountLinkView, AddressView, ContactView, PointView
@@ -15,7 +15,9 @@ from contacthub.db.models import (
     AttributeValue,
     Contact,
     ContactPoint,
+    Event,
     ListMember,
+    Relation,
 )
 
 _CONTACT_COLUMNS = (
@@ -53,69 +55,115 @@ def flush(session: Session) -> None:
     session.flush()
 
 
+# Prebuilt statements for the hot read path: building a statement costs more than running it
+# on SQLite, so the five queries that load whole contacts are made once, with bound parameters.
+def _by_contacts(table, *order):
+    return (
+        select(table)
+        .where(table.c.workspace_id == bindparam("ws"), table.c.contact_id.in_(bindparam("ids", expanding=True)))
+        .order_by(*order)
+    )
+
+
+_C, _P, _A = Contact.__table__, ContactPoint.__table__, Address.__table__
+_LM, _AM = ListMember.__table__, AccountMember.__table__
+_LOAD_CONTACTS = select(*(_C.c[c] for c in _CONTACT_COLUMNS)).where(
+    _C.c.workspace_id == bindparam("ws"), _C.c.id.in_(bindparam("ids", expanding=True))
+)
+_LOAD_POINTS = _by_contacts(_P, _P.c.contact_id, _P.c.position)
+_LOAD_ADDRESSES = _by_contacts(_A, _A.c.contact_id, _A.c.position)
+_LOAD_LISTS = _by_contacts(_LM, _LM.c.created_at, _LM.c.list_id)
+_LOAD_ACCOUNTS = _by_contacts(_AM, _AM.c.created_at, _AM.c.account_id)
+_POINT_GROUPS = {"email": "emails", "phone": "phones"}
+
+
+def point_view(p) -> PointView:
+    """From an ORM object or a result row: both have the columns as attributes."""
+    return PointView(p.id, p.kind, p.key, p.value, p.normalized, p.type, p.is_primary, p.properties or {}, p.created_at)
+
+
+def address_view(a) -> AddressView:
+    return AddressView(a.id, a.type, a.line1, a.line2, a.city, a.region, a.postal_code, a.country,
+                       a.is_primary, a.properties or {})
+
+
+def contact_view(row) -> ContactView:
+    return ContactView(**{c: getattr(row, c) for c in _CONTACT_COLUMNS})
+
+
+def add_point_view(view: ContactView, point: PointView) -> None:
+    getattr(view, _POINT_GROUPS.get(point.kind, "identifiers")).append(point)
+
+
 def load_views(session: Session, workspace_id: uuid.UUID, ids: Sequence[uuid.UUID]) -> list[ContactView]:
     """Whole contacts in the order asked, in five queries whatever the count."""
     if not ids:
         return []
-    rows = session.scalars(
-        select(Contact).where(Contact.workspace_id == workspace_id, Contact.id.in_(ids))
-    ).all()
-    views = {r.id: ContactView(**{c: getattr(r, c) for c in _CONTACT_COLUMNS}) for r in rows}
-    for p in session.scalars(
-        select(ContactPoint)
-        .where(ContactPoint.workspace_id == workspace_id, ContactPoint.contact_id.in_(views))
-        .order_by(ContactPoint.contact_id, ContactPoint.position)
-    ):
-        target = {"email": "emails", "phone": "phones"}.get(p.kind, "identifiers")
-        getattr(views[p.contact_id], target).append(
-            PointView(p.id, p.kind, p.key, p.value, p.normalized, p.type, p.is_primary, p.properties or {}, p.created_at)
-        )
-    for a in session.scalars(
-        select(Address)
-        .where(Address.workspace_id == workspace_id, Address.contact_id.in_(views))
-        .order_by(Address.contact_id, Address.position)
-    ):
-        views[a.contact_id].addresses.append(
-            AddressView(a.id, a.type, a.line1, a.line2, a.city, a.region, a.postal_code, a.country,
-                        a.is_primary, a.properties or {})
-        )
-    for contact_id, list_id in session.execute(
-        select(ListMember.contact_id, ListMember.list_id)
-        .where(ListMember.workspace_id == workspace_id, ListMember.contact_id.in_(views))
-        .order_by(ListMember.created_at, ListMember.list_id)
-    ):
-        views[contact_id].list_ids.append(list_id)
-    for contact_id, account_id, position in session.execute(
-        select(AccountMember.contact_id, AccountMember.account_id, AccountMember.position)
-        .where(AccountMember.workspace_id == workspace_id, AccountMember.contact_id.in_(views))
-        .order_by(AccountMember.created_at, AccountMember.account_id)
-    ):
-        views[contact_id].accounts.append(AccountLinkView(account_id, position))
+    session.flush()  # Core reads below do not autoflush pending ORM changes
+    conn = session.connection()
+    params = {"ws": workspace_id, "ids": list(ids)}
+    views = {r.id: contact_view(r) for r in conn.execute(_LOAD_CONTACTS, params)}
+    if not views:
+        return []
+    params["ids"] = list(views)
+    for p in conn.execute(_LOAD_POINTS, params):
+        add_point_view(views[p.contact_id], point_view(p))
+    for a in conn.execute(_LOAD_ADDRESSES, params):
+        views[a.contact_id].addresses.append(address_view(a))
+    for m in conn.execute(_LOAD_LISTS, params):
+        views[m.contact_id].list_ids.append(m.list_id)
+    for m in conn.execute(_LOAD_ACCOUNTS, params):
+        views[m.contact_id].accounts.append(AccountLinkView(m.account_id, m.position))
     return [views[i] for i in ids if i in views]
+
+
+_TAKEN = (
+    select(_P.c.kind, _P.c.key, _P.c.normalized, _P.c.contact_id)
+    .join(_C, (_C.c.workspace_id == _P.c.workspace_id) & (_C.c.id == _P.c.contact_id))
+    .where(
+        _P.c.workspace_id == bindparam("ws"),
+        _P.c.normalized.in_(bindparam("values", expanding=True)),
+        _C.c.merged_into.is_(None),
+    )
+    # No ORDER BY: with one, SQLite prefers the index that sorts (a scan of the workspace)
+    # over the one that finds the values.
+)
+
+
+def owners_of_points(
+    session: Session, workspace_id: uuid.UUID, wanted: Iterable[tuple[str, str, str]]
+) -> dict[tuple[str, str, str], list[uuid.UUID]]:
+    """(kind, key, normalized) -> ids of live contacts carrying that point, in one query."""
+    wanted = set(wanted)
+    if not wanted:
+        return {}
+    session.flush()
+    found: dict[tuple[str, str, str], list[uuid.UUID]] = defaultdict(list)
+    rows = session.connection().execute(_TAKEN, {"ws": workspace_id, "values": sorted({w[2] for w in wanted})})
+    for kind, key, normalized, contact_id in rows:
+        if (kind, key, normalized) in wanted:
+            found[(kind, key, normalized)].append(contact_id)
+    for ids in found.values():
+        ids.sort()
+    return found
 
 
 def contacts_with_points(
     session: Session, workspace_id: uuid.UUID, kind: str, normalized: Iterable[str], key: str | None = None
 ) -> dict[str, list[uuid.UUID]]:
-    """normalized value -> ids of live contacts carrying it."""
-    values = list(set(normalized))
+    """normalized value -> ids of live contacts carrying a point of that kind (and key, if given)."""
+    values = sorted(set(normalized))
     if not values:
         return {}
-    query = (
-        select(ContactPoint.normalized, ContactPoint.contact_id)
-        .join(Contact, (Contact.workspace_id == ContactPoint.workspace_id) & (Contact.id == ContactPoint.contact_id))
-        .where(
-            ContactPoint.workspace_id == workspace_id,
-            ContactPoint.kind == kind,
-            ContactPoint.normalized.in_(values),
-            Contact.merged_into.is_(None),
-        )
-    )
-    if key is not None:
-        query = query.where(ContactPoint.key == key)
+    session.flush()
     found: dict[str, list[uuid.UUID]] = defaultdict(list)
-    for value, contact_id in session.execute(query.order_by(ContactPoint.contact_id)):
-        found[value].append(contact_id)
+    for point_kind, point_key, value, contact_id in session.connection().execute(
+        _TAKEN, {"ws": workspace_id, "values": values}
+    ):
+        if point_kind == kind and (key is None or point_key == key):
+            found[value].append(contact_id)
+    for ids in found.values():
+        ids.sort()
     return found
 
 
@@ -262,8 +310,6 @@ def account_memberships(session: Session, workspace_id, contact_id) -> list[Acco
 
 
 def relations_touching(session: Session, workspace_id, contact_id) -> list:
-    from contacthub.db.models import Relation
-
     return list(session.scalars(
         select(Relation).where(
             Relation.workspace_id == workspace_id, or_(Relation.from_id == contact_id, Relation.to_id == contact_id)
@@ -278,8 +324,6 @@ def tombstones_pointing_at(session: Session, workspace_id, contact_id) -> list[C
 
 
 def last_event(session: Session, workspace_id, subject_id, action: str, changes_key: str | None = None, value=None):
-    from contacthub.db.models import Event
-
     rows = session.scalars(
         select(Event).where(Event.workspace_id == workspace_id, Event.subject_id == subject_id, Event.action == action)
         .order_by(Event.id.desc())

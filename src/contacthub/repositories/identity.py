@@ -12,18 +12,23 @@ from sqlalchemy.orm import Session
 from contacthub.db.models import Contact, DuplicateReview, IdentityClaim, IdentityKey, IdentityProfile
 
 
-def replace_own(session: Session, ws: uuid.UUID, contact_id: uuid.UUID, keys: Iterable[str], profile: dict) -> None:
-    """The keys and profile a contact's own data makes (those of contacts merged into it stay)."""
-    session.execute(delete(IdentityKey).where(
-        IdentityKey.workspace_id == ws, IdentityKey.contact_id == contact_id, IdentityKey.origin_id == contact_id))
-    session.execute(delete(IdentityProfile).where(
-        IdentityProfile.workspace_id == ws, IdentityProfile.contact_id == contact_id,
-        IdentityProfile.origin_id == contact_id))
+_KEYS, _PROFILES, _CLAIMS = IdentityKey.__table__, IdentityProfile.__table__, IdentityClaim.__table__
+
+
+def delete_own_keys(session: Session, ws: uuid.UUID, contact_id: uuid.UUID) -> None:
+    """Drops the keys and profile a contact's own data made (those of contacts merged into it stay)."""
+    for table in (_KEYS, _PROFILES):
+        session.execute(delete(table).where(
+            table.c.workspace_id == ws, table.c.contact_id == contact_id, table.c.origin_id == contact_id))
+
+
+def file_keys(session: Session, ws: uuid.UUID, contact_id: uuid.UUID, keys: Iterable[str], profile: dict) -> None:
+    """Files the contact's own data under its keys, with its profile (Core inserts: this runs on every write)."""
     rows = [{"workspace_id": ws, "key": k, "contact_id": contact_id, "origin_id": contact_id} for k in set(keys)]
     if rows:
-        session.execute(insert(IdentityKey), rows)
-    session.execute(insert(IdentityProfile).values(workspace_id=ws, contact_id=contact_id, origin_id=contact_id,
-                                                   profile=profile))
+        session.execute(insert(_KEYS), rows)
+    session.execute(insert(_PROFILES).values(workspace_id=ws, contact_id=contact_id, origin_id=contact_id,
+                                             profile=profile))
 
 
 def move_all(session: Session, ws: uuid.UUID, from_id: uuid.UUID, to_id: uuid.UUID,
@@ -104,20 +109,20 @@ def claim(session: Session, ws: uuid.UUID, contact_id: uuid.UUID, keys: Sequence
     PostgreSQL a concurrent claim of the same key waits for the other transaction, then sees it."""
     if not keys:
         return {}
-    insert = _insert(session)
+    insert_ = _insert(session)
     session.execute(
-        insert(IdentityClaim).values([{"workspace_id": ws, "key": k, "contact_id": contact_id} for k in set(keys)])
+        insert_(_CLAIMS).values([{"workspace_id": ws, "key": k, "contact_id": contact_id} for k in set(keys)])
         .on_conflict_do_nothing(index_elements=["workspace_id", "key"])
     )
-    return dict(session.execute(select(IdentityClaim.key, IdentityClaim.contact_id).where(
-        IdentityClaim.workspace_id == ws, IdentityClaim.key.in_(list(keys)))).all())
+    return dict(session.execute(select(_CLAIMS.c.key, _CLAIMS.c.contact_id).where(
+        _CLAIMS.c.workspace_id == ws, _CLAIMS.c.key.in_(list(keys)))).all())
 
 
 def release(session: Session, ws: uuid.UUID, contact_id: uuid.UUID, keep: Sequence[str]) -> None:
     """Drops the contact's claims on keys it no longer carries."""
-    query = delete(IdentityClaim).where(IdentityClaim.workspace_id == ws, IdentityClaim.contact_id == contact_id)
+    query = delete(_CLAIMS).where(_CLAIMS.c.workspace_id == ws, _CLAIMS.c.contact_id == contact_id)
     if keep:
-        query = query.where(IdentityClaim.key.not_in(list(keep)))
+        query = query.where(_CLAIMS.c.key.not_in(list(keep)))
     session.execute(query)
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from contacthub.db.models import (
+    Account,
     ApiKey,
     AttributeDefinition,
     ContactList,
@@ -108,8 +109,17 @@ def forget_idempotency_before(session: Session, workspace_id: uuid.UUID, cutoff:
 
 
 def existing_account_ids(session: Session, workspace_id: uuid.UUID, ids: list[uuid.UUID]) -> set[uuid.UUID]:
-    from contacthub.db.models import Account
-
     if not ids:
         return set()
     return set(session.scalars(select(Account.id).where(Account.workspace_id == workspace_id, Account.id.in_(ids))))
+
+
+def page_lists_of_contact(
+    session: Session, workspace_id: uuid.UUID, contact_id: uuid.UUID, after: uuid.UUID | None, limit: int
+) -> list[ContactList]:
+    query = select(ContactList).join(
+        ListMember, (ListMember.workspace_id == ContactList.workspace_id) & (ListMember.list_id == ContactList.id)
+    ).where(ContactList.workspace_id == workspace_id, ListMember.contact_id == contact_id)
+    if after:
+        query = query.where(ContactList.id > after)
+    return list(session.scalars(query.order_by(ContactList.id).limit(limit)))

@@ -113,3 +113,29 @@ def test_undefined_typed_attribute_values_are_checked(api):
     assert error["details"] == [{"field": "attributes.score", "message": "must be an integer"}]
     created = api.post("/v1/contacts", json={"attributes": {"score": "42"}}).json()
     assert created["attributes"] == {"score": 42}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"first_name": "a\u0000b"},
+        {"attributes": {"k": "nul\u0000"}},
+        {"emails": ["a\u0000@example.com"]},
+        {"notes": "\ud800"},
+        {"birth_date": "0000-01-01"},
+        {"attributes": {"x" * 65: 1}},
+    ],
+)
+def test_strings_databases_cannot_store_are_refused_cleanly(api, body):
+    import json
+
+    response = api.post("/v1/contacts", content=json.dumps(body), headers={"Content-Type": "application/json"})
+    assert response.status_code in (400, 422), response.text
+    _nothing_stored(api)
+
+
+@pytest.mark.parametrize("raw", [b'{"attributes": {"x": NaN}}', b'{"attributes": {"x": Infinity}}'])
+def test_non_json_numbers_are_refused(api, raw):
+    response = api.post("/v1/contacts", content=raw, headers={"Content-Type": "application/json"})
+    assert response.status_code in (400, 422), response.text
+    _nothing_stored(api)

@@ -19,8 +19,9 @@ from contacthub.core.inputs import WriteOptions
 from contacthub.core.lists import ListInput, ListPatch
 from contacthub.core.pagination import clamp_limit, decode_cursor, encode_cursor
 from contacthub.db.engine import Database
-from contacthub.dialects.common import BodyLimit, authenticate, bearer_token, parse_id
+from contacthub.dialects.common import BodyLimit, authenticate_async, bearer_token, parse_id
 from contacthub.dialects.native import errors
+from contacthub.dialects.native.imports import install as install_imports
 from contacthub.dialects.native.schemas import (
     ContactBody,
     ContactOut,
@@ -56,10 +57,11 @@ def build(db: Database, settings: Settings) -> FastAPI:
         responses=ERRORS,
     )
     errors.install(app)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, reject=errors.too_large)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, reject=errors.too_large,
+                       overrides={"/imports": settings.import_max_bytes + 1024 * 1024})
 
-    def actor(authorization: Annotated[str | None, Header()] = None) -> Actor:
-        return authenticate(db, bearer_token(authorization), door="native")
+    async def actor(authorization: Annotated[str | None, Header()] = None) -> Actor:
+        return await authenticate_async(db, bearer_token(authorization), door="native")
 
     Caller = Annotated[Actor, Depends(actor)]
 
@@ -316,5 +318,6 @@ def build(db: Database, settings: Settings) -> FastAPI:
             lists.remove_members(session, caller, parse_id(list_id, "list"), [parse_id(contact_id, "contact")])
         return Response(status_code=204)
 
+    install_imports(app, db, settings, actor)
     return app
 

@@ -201,7 +201,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('contact_points', schema=None) as batch_op:
         batch_op.create_index('ix_points_contact', ['workspace_id', 'contact_id'], unique=False)
-        batch_op.create_index('ix_points_lookup', ['workspace_id', 'kind', 'normalized'], unique=False)
+        batch_op.create_index('ix_points_lookup', ['workspace_id', 'normalized'], unique=False)
 
     op.create_table('list_members',
     sa.Column('workspace_id', sa.Uuid(), nullable=False),

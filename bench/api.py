@@ -1,0 +1,226 @@
+"""Throughput and latency of the native API next to a bare FastAPI endpoint, in the same run.
+
+    python bench/api.py                       # SQLite
+    scripts/with-postgres.sh python bench/api.py --backend postgresql
+
+Both servers are one uvicorn process each; the load comes from `wrk` (Debian package `wrk`)
+on the same machine. Prints requests/s and p50/p99 for POST /v1/contacts (person with email +
+phone) and GET /v1/contacts/{id}, each beside the bare endpoint's figures, and create latency
+on an empty store vs. with --fill contacts already stored.
+"""
+
+import argparse
+import json
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+
+POST_LUA = r"""
+local counter = 0
+local seed = 0
+function setup(thread) thread:set("seed", math.random(1, 900000)) end
+function init(args) seed = tonumber(wrk.thread:get("seed")) or math.random(1, 900000) end
+request = function()
+  counter = counter + 1
+  local n = seed * 10000 + counter
+  local body = string.format('{"first_name":"Ada","last_name":"Lovelace","emails":["ada%d@example.com"],"phones":["+1415%07d"]}', n, n %% 10000000)
+  return wrk.format("POST", PATH, HEADERS, body)
+end
+"""
+
+GET_LUA = r"""
+local ids = {IDS}
+local counter = 0
+request = function()
+  counter = counter + 1
+  return wrk.format("GET", PATH .. ids[(counter %% #ids) + 1], HEADERS)
+end
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start(app: str, port: int, env: dict, factory: bool = False) -> subprocess.Popen:
+    cmd = [sys.executable, "-m", "uvicorn", app, "--port", str(port), "--log-level", "warning", "--no-access-log"]
+    if factory:
+        cmd.append("--factory")
+    proc = subprocess.Popen(cmd, env={**os.environ, **env}, cwd=ROOT)
+    for _ in range(200):
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/", timeout=0.5)
+            return proc
+        except httpx.HTTPError:
+            time.sleep(0.05)
+    proc.kill()
+    raise RuntimeError(f"{app} did not start")
+
+
+def wrk(url: str, script: str, seconds: int, connections: int) -> dict:
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
+        f.write(script)
+    out = subprocess.run(
+        ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", f.name, url],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    os.unlink(f.name)
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    lat = {p: _ms(re.search(rf"\s{p}%\s+([\d.]+\w+)", out).group(1)) for p in ("50", "99")}
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {"rps": rps, "p50": lat["50"], "p99": lat["99"], "non2xx": int(errors.group(1)) if errors else 0}
+
+
+def _ms(text: str) -> float:
+    value, unit = re.match(r"([\d.]+)(\w+)", text).groups()
+    return float(value) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[unit]
+
+
+def lua(template: str, path: str, headers: dict, ids: list[str] | None = None) -> str:
+    header_lua = "{" + ", ".join(f'["{k}"]="{v}"' for k, v in headers.items()) + "}"
+    script = template.replace("%%", "%")
+    script = f'PATH = "{path}"\nHEADERS = {header_lua}\n' + script
+    if ids is not None:
+        script = script.replace("{IDS}", "{" + ", ".join(f'"{i}"' for i in ids) + "}")
+    return script
+
+
+def fill(database_url: str, workspace_id: str, count: int) -> None:
+    """Stores `count` contacts through the core service, a thousand per transaction."""
+    import uuid
+
+    from contacthub.core import contacts
+    from contacthub.core.actor import Actor
+    from contacthub.core.inputs import ContactInput, WriteOptions
+    from contacthub.db.engine import Database
+
+    db = Database(database_url)
+    actor = Actor(uuid.UUID(workspace_id), None, "bench")
+    done = 0
+    while done < count:
+        with db.write() as session:
+            for i in range(done, min(done + 1000, count)):
+                contacts.create(session, actor, ContactInput(
+                    first_name=f"F{i}", last_name=f"L{i}", emails=[{"address": f"fill{i}@example.org"}],
+                    phones=[{"number": f"+1212{i:07d}"}]), WriteOptions())
+        done = min(done + 1000, count)
+        print(f"\r  filled {done}/{count}", end="", file=sys.stderr)
+    print(file=sys.stderr)
+    db.dispose()
+
+
+def create_latency(base: str, headers: dict, n: int, tag: str) -> list[float]:
+    times = []
+    with httpx.Client(base_url=base, headers=headers) as client:
+        for i in range(n):
+            body = {"first_name": "Lat", "last_name": tag, "emails": [f"lat-{tag}-{i}@example.net"],
+                    "phones": [f"+1646{(hash(tag) % 1000):03d}{i:04d}"]}
+            start_t = time.perf_counter()
+            response = client.post("/v1/contacts", json=body)
+            times.append((time.perf_counter() - start_t) * 1000)
+            assert response.status_code == 201, response.text
+    return times
+
+
+def pct(values: list[float], p: float) -> float:
+    return statistics.quantiles(values, n=100)[int(p) - 1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--fill", type=int, default=100_000, help="contacts stored before the second latency run")
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        sys.exit("bench/api.py needs wrk: apt-get install wrk")
+
+    tmp = Path(tempfile.mkdtemp(prefix="contacthub-bench-"))
+    if args.backend == "postgresql":
+        admin = os.environ.get("CONTACTHUB_TEST_POSTGRES_URL")
+        if not admin:
+            sys.exit("run under scripts/with-postgres.sh (or set CONTACTHUB_TEST_POSTGRES_URL)")
+        from sqlalchemy import create_engine, text
+
+        engine = create_engine(admin, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.execute(text("DROP DATABASE IF EXISTS contacthub_bench WITH (FORCE)"))
+            conn.execute(text("CREATE DATABASE contacthub_bench"))
+        engine.dispose()
+        url = admin.rsplit("/", 1)[0] + "/contacthub_bench"
+    else:
+        url = f"sqlite:///{tmp / 'bench.db'}"
+
+    from contacthub.core import workspaces
+    from contacthub.db.engine import Database
+    from contacthub.db.migrate import upgrade
+
+    upgrade(url)
+    db = Database(url)
+    with db.write() as session:
+        key = workspaces.create_workspace(session, "bench")
+    db.dispose()
+    headers = {"Authorization": f"Bearer {key.api_key}", "Content-Type": "application/json"}
+
+    ours_port, bare_port = free_port(), free_port()
+    ours = start("contacthub.app:create_app", ours_port, {"CONTACTHUB_DATABASE_URL": url}, factory=True)
+    bare = start("bench.bare_app:app", bare_port, {"PYTHONPATH": str(ROOT)})
+    results = {}
+    try:
+        ours_base, bare_base = f"http://127.0.0.1:{ours_port}", f"http://127.0.0.1:{bare_port}"
+        sample = create_latency(ours_base, headers, 200, "warm")
+        ids = [r["id"] for r in httpx.get(f"{ours_base}/v1/contacts?limit=200", headers=headers).json()["data"]]
+        del sample
+        json_headers = {"Content-Type": "application/json"}
+        results["POST bare"] = wrk(bare_base + "/echo", lua(POST_LUA, "/echo", json_headers), args.seconds, args.connections)
+        results["POST /v1/contacts"] = wrk(ours_base, lua(POST_LUA, "/v1/contacts", headers), args.seconds, args.connections)
+        results["GET bare"] = wrk(bare_base, lua(GET_LUA, "/echo/", json_headers, ids), args.seconds, args.connections)
+        results["GET /v1/contacts/{id}"] = wrk(ours_base, lua(GET_LUA, "/v1/contacts/", headers, ids), args.seconds, args.connections)
+
+        empty_store = tmp / "empty.db"
+        # Create latency: one client, one request at a time, on a store with few contacts and then with --fill more.
+        if args.backend == "sqlite":
+            small_url = f"sqlite:///{empty_store}"
+            upgrade(small_url)
+        else:
+            small_url = url
+        lat_empty = create_latency(ours_base, headers, 500, "empty")
+        fill(url, str(key.workspace_id), args.fill)
+        lat_full = create_latency(ours_base, headers, 500, "full")
+    finally:
+        ours.terminate()
+        bare.terminate()
+        ours.wait()
+        bare.wait()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    print(f"\nbackend: {args.backend}   wrk -t1 -c{args.connections} -d{args.seconds}s   cores: {os.cpu_count()}")
+    print(f"{'scenario':<24}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'non-2xx':>10}")
+    for name, r in results.items():
+        print(f"{name:<24}{r['rps']:>10.0f}{r['p50']:>10.2f}{r['p99']:>10.2f}{r['non2xx']:>10}")
+    post_ratio = results["POST /v1/contacts"]["rps"] / results["POST bare"]["rps"]
+    get_ratio = results["GET /v1/contacts/{id}"]["rps"] / results["GET bare"]["rps"]
+    print(f"POST ratio to bare: {post_ratio:.0%}   GET ratio to bare: {get_ratio:.0%}")
+    e50, f50 = pct(lat_empty, 50), pct(lat_full, 50)
+    print(f"create latency p50/p99 ms: nearly empty {e50:.2f}/{pct(lat_empty, 99):.2f}   "
+          f"with {args.fill:,} more stored {f50:.2f}/{pct(lat_full, 99):.2f}   growth {f50 / e50:.2f}x")
+    print(json.dumps({"backend": args.backend, "results": results, "post_ratio": post_ratio, "get_ratio": get_ratio,
+                      "create_p50_empty": e50, "create_p50_full": f50}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,329 @@
+"""Data sources, accounts (a billing system's customers) and the contacts that belong to them.
+
+A contact may belong to accounts, each membership with a `position` (1 is the first contact).
+A contact written for an account is an ordinary core contact: its data source and its
+external id in that source are identifier points (keys `data_source` and `external_id`), so
+every door sees them and the identity engine can match on them.
+
+Rules kept here, whichever door asks:
+- a data source's name is unique in the workspace;
+- an account's external id is unique within its data source;
+- a contact written for an account must name the account's data source (when it names one);
+- an email is unique among one account's contacts (another account may have the same email
+  on a separate contact);
+- position: absent puts the contact after the last one (the first is 1); a taken position
+  moves the contacts at and after it down by one; a position past the count is kept as given.
+"""
+
+import uuid
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from sqlalchemy.orm import Session
+
+from contacthub.core import contacts, events
+from contacthub.core import merge as merge_service
+from contacthub.core.actor import Actor
+from contacthub.core.errors import FieldError, InvalidInput, NotFound
+from contacthub.core.inputs import AccountLink, ContactInput, IdentifierInput, WriteOptions
+from contacthub.core.normalize import normalize_email
+from contacthub.core.pagination import decode_cursor, encode_cursor
+from contacthub.core.views import ContactView, Page
+from contacthub.db.models import Account, DataSource
+from contacthub.db.types import new_id, utcnow
+from contacthub.repositories import accounts as repo
+from contacthub.repositories import contacts as contact_repo
+from contacthub.repositories.accounts import MemberFilter
+
+DATA_SOURCE_KEY = "data_source"
+EXTERNAL_ID_KEY = "external_id"
+MAX_EXTERNAL_ID = 500  # an identifier's value
+UNSET: Any = object()  # "not given" for arguments where None means "clear"
+
+Text = Annotated[str, StringConstraints(max_length=300)]
+
+
+# ---------------------------------------------------------------- data sources
+
+class DataSourceInput(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    system: Annotated[str, StringConstraints(min_length=1, max_length=100)] = "Import API"
+
+
+def create_data_source(session: Session, actor: Actor, data: DataSourceInput) -> DataSource:
+    if repo.data_sources(session, actor.workspace_id, name=data.name):
+        raise InvalidInput(FieldError("name", "has already been taken"))
+    row = DataSource(workspace_id=actor.workspace_id, id=new_id(), name=data.name, system=data.system,
+                     status="idle", created_at=utcnow())
+    repo.add(session, row)
+    repo.flush(session)
+    events.record(session, actor, "data_source", row.id, "created", changes={"name": data.name})
+    return row
+
+
+def list_data_sources(session: Session, actor: Actor, name: str | None = None) -> list[DataSource]:
+    return repo.data_sources(session, actor.workspace_id, name)
+
+
+def get_data_source(session: Session, actor: Actor, source_id: uuid.UUID) -> DataSource:
+    row = repo.data_source(session, actor.workspace_id, source_id)
+    if row is None:
+        raise NotFound("data source", source_id)
+    return row
+
+
+def delete_data_source(session: Session, actor: Actor, source_id: uuid.UUID) -> None:
+    """Its accounts go with it; their contacts stay, no longer members of them."""
+    row = get_data_source(session, actor, source_id)
+    events.record(session, actor, "data_source", row.id, "deleted", before={"name": row.name})
+    repo.delete_data_source(session, actor.workspace_id, row.id)
+
+
+# ---------------------------------------------------------------- accounts
+
+class AccountInput(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    data_source_id: uuid.UUID
+    external_id: Annotated[str, StringConstraints(min_length=1, max_length=300)]
+    name: Text | None = None
+    email: Annotated[str, StringConstraints(max_length=320)] | None = None
+    company: Text | None = None
+    country: Annotated[str, StringConstraints(max_length=100)] | None = None
+    state: Annotated[str, StringConstraints(max_length=100)] | None = None
+    city: Annotated[str, StringConstraints(max_length=200)] | None = None
+    zip: Annotated[str, StringConstraints(max_length=50)] | None = None
+    website_url: Annotated[str, StringConstraints(max_length=500)] | None = None
+    attributes: dict[str, Any] = Field(default_factory=dict)  # tags, custom: kept as given
+    extra: dict[str, Any] = Field(default_factory=dict)  # lead dates and such, kept as given
+
+
+def create_account(session: Session, actor: Actor, data: AccountInput) -> Account:
+    ws = actor.workspace_id
+    errors = []
+    if repo.data_source(session, ws, data.data_source_id) is None:
+        errors.append(FieldError("data_source_id", f"no data source {data.data_source_id}"))
+    elif repo.account_by_external_id(session, ws, data.data_source_id, data.external_id) is not None:
+        errors.append(FieldError("external_id", "an account with this external id already exists in the data source"))
+    if errors:
+        raise InvalidInput(errors)
+    now = utcnow()
+    row = Account(workspace_id=ws, id=new_id(), created_at=now, updated_at=now, **data.model_dump())
+    repo.add(session, row)
+    repo.flush(session)
+    events.record(session, actor, "account", row.id, "created", changes=data.model_dump(mode="json"))
+    return row
+
+
+def get_account(session: Session, actor: Actor, account_id: uuid.UUID, lock: bool = False) -> Account:
+    """The account; `lock` holds it until the transaction ends, so two writes checking the
+    per-account email rule or shifting positions take turns."""
+    row = repo.account(session, actor.workspace_id, account_id, lock)
+    if row is None:
+        raise NotFound("account", account_id)
+    return row
+
+
+def find_account(session: Session, actor: Actor, data_source_id: uuid.UUID, external_id: str) -> Account | None:
+    return repo.account_by_external_id(session, actor.workspace_id, data_source_id, external_id)
+
+
+def list_accounts(
+    session: Session, actor: Actor, data_source_id: uuid.UUID | None, external_id: str | None,
+    cursor: str | None, limit: int,
+) -> Page:
+    rows = repo.page_accounts(session, actor.workspace_id, data_source_id, external_id, decode_cursor(cursor), limit + 1)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return Page(rows, encode_cursor(rows[-1].id) if more and rows else None)
+
+
+# ---------------------------------------------------------------- contacts of accounts
+
+@dataclass
+class MemberView:
+    """A contact seen from one of its accounts (the first one, unless asked otherwise)."""
+
+    contact: ContactView
+    account: Account | None
+    position: int | None
+    data_source_id: uuid.UUID | None
+    external_id: str | None
+
+
+def get_live(session: Session, actor: Actor, contact_id: uuid.UUID) -> ContactView:
+    """The contact itself: an id merged away (a tombstone) or deleted is not found."""
+    row = contact_repo.get(session, actor.workspace_id, contact_id)
+    if row is None or row.merged_into is not None:
+        raise NotFound("contact", contact_id)
+    return contacts.get_many(session, actor, [row.id])[0]
+
+
+def get_member(session: Session, actor: Actor, contact_id: uuid.UUID) -> MemberView:
+    return member_views(session, actor, [get_live(session, actor, contact_id)])[0]
+
+
+def member_views(session: Session, actor: Actor, views: list[ContactView], within: uuid.UUID | None = None) -> list[MemberView]:
+    wanted = [_link(v, within) for v in views]
+    found = repo.accounts_by_id(session, actor.workspace_id, [link.id for link in wanted if link is not None])
+    result = []
+    for view, link in zip(views, wanted):
+        account = found.get(link.id) if link is not None else None
+        source = account.data_source_id if account is not None else _source_of(view)
+        result.append(MemberView(view, account, link.position if account is not None else None, source,
+                                 _identifier(view, EXTERNAL_ID_KEY)))
+    return result
+
+
+def list_members(session: Session, actor: Actor, flt: MemberFilter, cursor: str | None, limit: int) -> Page:
+    flt.source_key = DATA_SOURCE_KEY
+    if flt.email is not None:
+        flt.email = _normalized_email(flt.email)
+    if flt.account_id is not None:
+        get_account(session, actor, flt.account_id)
+    ids = repo.page_member_ids(session, actor.workspace_id, flt, decode_cursor(cursor), limit + 1)
+    more = len(ids) > limit
+    ids = ids[:limit]
+    views = contacts.get_many(session, actor, ids)
+    return Page(member_views(session, actor, views, within=flt.account_id), encode_cursor(ids[-1]) if more and ids else None)
+
+
+def create_member(
+    session: Session, actor: Actor, data: ContactInput, *, account_id: uuid.UUID | None,
+    data_source_id: uuid.UUID | None, external_id: str | None = None, position: int | None = None,
+    options: WriteOptions | None = None,
+) -> MemberView:
+    """A new contact, in the account when one is named (else only in the data source)."""
+    options = options or WriteOptions()
+    ws = actor.workspace_id
+    account = get_account(session, actor, account_id, lock=True) if account_id is not None else None
+    errors = _position_errors(position) + _external_id_errors(external_id)
+    if account is not None:
+        if data_source_id is not None and data_source_id != account.data_source_id:
+            errors.append(FieldError("data_source_id", "is not the data source of the account"))
+        data_source_id = account.data_source_id
+        errors += _email_errors(session, ws, account.id, data, exclude=None)
+    elif data_source_id is not None and repo.data_source(session, ws, data_source_id) is None:
+        errors.append(FieldError("data_source_id", f"no data source {data_source_id}"))
+    if errors:
+        raise InvalidInput(errors)
+
+    identifiers = []
+    if data_source_id is not None:
+        identifiers.append(IdentifierInput(key=DATA_SOURCE_KEY, value=str(data_source_id)))
+    if external_id:
+        identifiers.append(IdentifierInput(key=EXTERNAL_ID_KEY, value=external_id))
+    update: dict[str, Any] = {"identifiers": (data.identifiers or []) + identifiers}
+    if account is not None:
+        update["accounts"] = [AccountLink(id=account.id, position=_make_room(session, ws, account.id, None, position))]
+    view = contacts.create(session, actor, data.model_copy(update=update), options)
+    return member_views(session, actor, [view], within=account.id if account else None)[0]
+
+
+def update_member(
+    session: Session, actor: Actor, contact_id: uuid.UUID, data: ContactInput, *,
+    external_id: str | None = UNSET, position: int | None = UNSET, options: WriteOptions | None = None,
+) -> MemberView:
+    """Absent fields stay, None clears (a None position keeps the current one)."""
+    options = options or WriteOptions()
+    ws = actor.workspace_id
+    current = member_views(session, actor, [get_live(session, actor, contact_id)])[0]
+    view, account = current.contact, current.account
+    if account is not None:
+        account = get_account(session, actor, account.id, lock=True)
+    errors = _position_errors(None if position is UNSET else position)
+    errors += _external_id_errors(None if external_id is UNSET else external_id)
+    if account is not None:
+        errors += _email_errors(session, ws, account.id, data, exclude=view.id)
+    if errors:
+        raise InvalidInput(errors)
+
+    update: dict[str, Any] = {}
+    if external_id is not UNSET:
+        kept = [IdentifierInput(key=p.key, value=p.value, properties=p.properties)
+                for p in view.identifiers if p.key != EXTERNAL_ID_KEY]
+        update["identifiers"] = kept + ([IdentifierInput(key=EXTERNAL_ID_KEY, value=external_id)] if external_id else [])
+    if account is not None and position not in (UNSET, None) and position != current.position:
+        new_position = _make_room(session, ws, account.id, view.id, position)
+        update["accounts"] = [
+            AccountLink(id=link.id, position=new_position if link.id == account.id else link.position)
+            for link in view.accounts
+        ]
+    view = contacts.update(session, actor, view.id, data.model_copy(update=update), options)
+    return member_views(session, actor, [view], within=account.id if account else None)[0]
+
+
+def delete_member(session: Session, actor: Actor, contact_id: uuid.UUID) -> None:
+    contacts.delete(session, actor, get_live(session, actor, contact_id).id)
+
+
+def merge_members(session: Session, actor: Actor, into_id: uuid.UUID, from_id: uuid.UUID) -> MemberView:
+    """`from` is merged into `into`; only live ids are taken (a tombstone is not found here)."""
+    into, loser = get_live(session, actor, into_id), get_live(session, actor, from_id)
+    view = merge_service.merge(session, actor, into.id, loser.id)
+    return member_views(session, actor, [view])[0]
+
+
+# ---------------------------------------------------------------- helpers
+
+def _link(view: ContactView, within: uuid.UUID | None):
+    if within is not None:
+        return next((a for a in view.accounts if a.id == within), None)
+    return view.accounts[0] if view.accounts else None
+
+
+def _identifier(view: ContactView, key: str) -> str | None:
+    return next((p.value for p in view.identifiers if p.key == key), None)
+
+
+def _source_of(view: ContactView) -> uuid.UUID | None:
+    value = _identifier(view, DATA_SOURCE_KEY)
+    try:
+        return uuid.UUID(value) if value else None
+    except ValueError:
+        return None
+
+
+def _normalized_email(raw: str) -> str:
+    try:
+        return normalize_email(raw)
+    except ValueError:
+        return raw.strip().lower()
+
+
+def _position_errors(position: int | None) -> list[FieldError]:
+    if position is not None and position < 1:
+        return [FieldError("position", "must be 1 or more")]
+    return []
+
+
+def _external_id_errors(external_id: str | None) -> list[FieldError]:
+    if external_id is not None and len(external_id) > MAX_EXTERNAL_ID:
+        return [FieldError("external_id", f"must be at most {MAX_EXTERNAL_ID} characters")]
+    return []
+
+
+def _email_errors(session: Session, ws: uuid.UUID, account_id: uuid.UUID, data: ContactInput, exclude) -> list[FieldError]:
+    if "emails" not in data.model_fields_set or not data.emails:
+        return []
+    wanted = {i: _normalized_email(e.address) for i, e in enumerate(data.emails)}
+    taken = repo.members_with_email(session, ws, account_id, list(wanted.values()))
+    return [
+        FieldError(f"emails[{i}].address", "is already the email of another contact of this account")
+        for i, email in wanted.items() if any(c != exclude for c in taken.get(email, []))
+    ]
+
+
+def _make_room(session: Session, ws: uuid.UUID, account_id: uuid.UUID, contact_id, position: int | None) -> int:
+    """The position the contact gets; when another contact holds it, that one and the ones
+    after it move down by one."""
+    others = [m for m in repo.members(session, ws, account_id) if m.contact_id != contact_id]
+    if position is None:
+        return max((m.position for m in others), default=0) + 1
+    if any(m.position == position for m in others):
+        for m in others:
+            if m.position >= position:
+                m.position += 1
+    return position
+

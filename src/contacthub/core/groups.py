@@ -1,0 +1,108 @@
+"""Groups: a contact of kind "group" holds other contacts (relation group_child, from the group
+to the member); some of them may be called out as primary (group_primary, always also a
+child). Plus a page-numbered directory listing for doors that page by number and sort by name.
+"""
+
+import uuid
+from dataclasses import dataclass, field
+
+from sqlalchemy.orm import Session
+
+from contacthub.core import contacts, events
+from contacthub.core.actor import Actor
+from contacthub.core.errors import FieldError, InvalidInput, NotFound
+from contacthub.core.views import AddressView, ContactView
+from contacthub.db.types import utcnow
+from contacthub.repositories import groups as repo
+
+MAX_MEMBERS_PER_WRITE = 1000
+
+
+@dataclass
+class GroupMembers:
+    children: list[uuid.UUID] = field(default_factory=list)
+    primary: list[uuid.UUID] = field(default_factory=list)
+
+
+def members(session: Session, actor: Actor, group_ids: list[uuid.UUID]) -> dict[uuid.UUID, GroupMembers]:
+    found = repo.members(session, actor.workspace_id, group_ids)
+    return {g: GroupMembers(m["group_child"], m["group_primary"]) for g, m in found.items()}
+
+
+def referenced_by(session: Session, actor: Actor, contact_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[ContactView]]:
+    """contact id -> the contacts (groups) that point at it."""
+    links = repo.referencing(session, actor.workspace_id, contact_ids)
+    others = {i for ids in links.values() for i in ids}
+    views = {v.id: v for v in contacts.get_many(session, actor, list(others))}
+    return {cid: [views[i] for i in links.get(cid, []) if i in views] for cid in contact_ids}
+
+
+def set_members(
+    session: Session, actor: Actor, group_id: uuid.UUID, children: list[uuid.UUID] | None,
+    primary: list[uuid.UUID] | None, path: str = "group_contacts",
+) -> GroupMembers:
+    """Replaces the group's children and/or primary contacts (None leaves that side as it is).
+    A primary contact is always a child too."""
+    group = contacts.get(session, actor, group_id)
+    if group.kind != "group":
+        raise InvalidInput(FieldError(path, "only a contact of type group can hold other contacts"))
+    before = members(session, actor, [group.id])[group.id]
+    errors: list[FieldError] = []
+
+    def resolve(ids: list[uuid.UUID], side: str) -> list[uuid.UUID]:
+        if len(ids) > MAX_MEMBERS_PER_WRITE:
+            errors.append(FieldError(f"{path}.{side}", f"at most {MAX_MEMBERS_PER_WRITE} contacts per call"))
+            return []
+        out = []
+        for i, cid in enumerate(ids):
+            try:
+                resolved = contacts.resolve_id(session, actor, cid)
+            except NotFound:
+                errors.append(FieldError(f"{path}.{side}[{i}]", f"no contact {cid}"))
+                continue
+            if resolved == group.id:
+                errors.append(FieldError(f"{path}.{side}[{i}]", "a group cannot contain itself"))
+            elif resolved not in out:
+                out.append(resolved)
+        return out
+
+    new_children = resolve(children, "children") if children is not None else list(before.children)
+    new_primary = resolve(primary, "primary") if primary is not None else list(before.primary)
+    if errors:
+        raise InvalidInput(errors)
+    if children is not None and primary is None:
+        new_primary = [p for p in new_primary if p in new_children]
+    new_children += [p for p in new_primary if p not in new_children]
+    now = utcnow()
+    repo.replace_members(session, actor.workspace_id, group.id, "group_child", new_children, now)
+    repo.replace_members(session, actor.workspace_id, group.id, "group_primary", new_primary, now)
+    after = GroupMembers(new_children, new_primary)
+    if (before.children, before.primary) != (after.children, after.primary):
+        events.record(session, actor, "contact", group.id, "updated", changes={"group_contacts": [
+            {"children": [str(i) for i in before.children], "primary": [str(i) for i in before.primary]},
+            {"children": [str(i) for i in after.children], "primary": [str(i) for i in after.primary]},
+        ]})
+    return after
+
+
+def address_for_reuse(session: Session, actor: Actor, address_id: uuid.UUID, path: str = "address") -> AddressView:
+    """An existing address of the workspace, given by id, to copy onto a contact."""
+    row = repo.address(session, actor.workspace_id, address_id)
+    if row is None:
+        raise InvalidInput(FieldError(path, f"no address {address_id}"))
+    return AddressView(row.id, row.type, row.line1, row.line2, row.city, row.region, row.postal_code, row.country,
+                       row.is_primary, row.properties or {})
+
+
+def directory(
+    session: Session, actor: Actor, kind: str | None = None, child_of: uuid.UUID | None = None,
+    search: str | None = None, order_by: str = "created", descending: bool = False, page: int = 1, limit: int = 25,
+) -> tuple[list[ContactView], int]:
+    """One numbered page (from 1) of live contacts and the total count."""
+    if page < 1:
+        raise InvalidInput(FieldError("page", "must be 1 or more"))
+    if order_by not in ("created", "name"):
+        raise InvalidInput(FieldError("order_by", "use name or created_at"))
+    ids, total = repo.directory_page(session, actor.workspace_id, kind, child_of, search, order_by, descending,
+                                     (page - 1) * limit, limit)
+    return contacts.get_many(session, actor, ids), total

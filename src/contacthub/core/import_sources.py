@@ -1,0 +1,350 @@
+"""Where an import's file comes from and how its rows are read.
+
+Every source (a base64 data URL, a web URL, an upload, a local path) ends up as a local file,
+read row by row: CSV with its encoding and delimiter detected, XLSX/XLS/ODS through calamine.
+Faults of the source itself (an unreadable data URL, a URL that is refused or answers 404, a
+file too large) are InvalidInput on the field "source"; faults of single rows are not raised
+here, they belong to the row.
+"""
+
+import base64
+import binascii
+import codecs
+import csv
+import io
+import ipaddress
+import os
+import socket
+import tempfile
+import urllib.parse
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import Path
+
+import httpx
+
+from contacthub.core.errors import FieldError, InvalidInput
+
+EXCEL_TYPES = {
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
+    "application/vnd.ms-excel": "xls",
+    "application/vnd.ms-excel.sheet.macroenabled.12": "xlsx",
+    "application/vnd.oasis.opendocument.spreadsheet": "ods",
+}
+CSV_TYPES = {"text/csv", "text/plain", "application/csv", "text/comma-separated-values", "application/octet-stream", ""}
+SNIFF_BYTES = 64 * 1024
+CHUNK = 1024 * 1024
+
+
+@dataclass
+class SourceFile:
+    """A local copy of the file to import."""
+
+    path: Path
+    format: str  # csv | xlsx | xls | ods
+    name: str
+    temporary: bool = False
+
+    def discard(self) -> None:
+        if self.temporary:
+            try:
+                os.unlink(self.path)
+            except FileNotFoundError:
+                pass
+
+
+def source_error(message: str, field: str = "source") -> InvalidInput:
+    return InvalidInput(FieldError(field, message), message)
+
+
+# ---------------------------------------------------------------- data URLs
+
+def decode_data_url(text: str, max_bytes: int, field: str = "source") -> tuple[bytes, str]:
+    """(the bytes, the media type) of a `data:` URL; base64 or percent-encoded."""
+    if not isinstance(text, str) or not text[:5].lower() == "data:" or "," not in text:
+        raise source_error("not a data URL (expected data:<type>;base64,<data>)", field)
+    header, _, payload = text[5:].partition(",")
+    parts = [p.strip() for p in header.split(";")]
+    mime = parts[0].lower() if parts and "=" not in parts[0] else ""
+    is_base64 = any(p.lower() == "base64" for p in parts[1:]) or (parts and parts[0].lower() == "base64")
+    if len(payload) * 3 // 4 > max_bytes + 3:
+        raise source_error(f"the file is larger than the limit of {max_bytes} bytes", field)
+    try:
+        if is_base64:
+            cleaned = "".join(payload.split())
+            data = base64.b64decode(cleaned + "=" * (-len(cleaned) % 4), validate=False)
+        else:
+            data = urllib.parse.unquote_to_bytes(payload)
+    except (binascii.Error, ValueError):
+        raise source_error("the data URL's base64 content cannot be decoded", field) from None
+    if len(data) > max_bytes:
+        raise source_error(f"the file is larger than the limit of {max_bytes} bytes", field)
+    return data, mime
+
+
+def sniff_format(head: bytes, mime: str = "", name: str = "") -> str:
+    """The file's format from its first bytes, else its media type, else its name."""
+    if head.startswith(b"PK\x03\x04"):
+        return "ods" if mime.endswith("opendocument.spreadsheet") or name.lower().endswith(".ods") else "xlsx"
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return "xls"
+    mime = (mime or "").split(";")[0].strip().lower()
+    if mime in EXCEL_TYPES and not _looks_like_text(head):
+        return EXCEL_TYPES[mime]
+    if mime and mime not in CSV_TYPES and mime not in EXCEL_TYPES and not mime.startswith("text/"):
+        raise source_error(f"unsupported file type {mime}; send CSV, XLSX or XLS")
+    return "csv"
+
+
+def _looks_like_text(head: bytes) -> bool:
+    return b"\0" not in head[:4096]
+
+
+def save_bytes(data: bytes, mime: str = "", name: str = "upload") -> SourceFile:
+    fd, path = tempfile.mkstemp(prefix="contacthub-import-")
+    with os.fdopen(fd, "wb") as out:
+        out.write(data)
+    return SourceFile(Path(path), sniff_format(data[:8], mime, name), name, temporary=True)
+
+
+def save_stream(chunks: Iterator[bytes], max_bytes: int, mime: str = "", name: str = "upload") -> SourceFile:
+    """Copies a stream to a temporary file, refusing it once it passes max_bytes."""
+    fd, path = tempfile.mkstemp(prefix="contacthub-import-")
+    size, head = 0, b""
+    try:
+        with os.fdopen(fd, "wb") as out:
+            for chunk in chunks:
+                size += len(chunk)
+                if size > max_bytes:
+                    raise source_error(f"the file is larger than the limit of {max_bytes} bytes")
+                if len(head) < 8:
+                    head += chunk[:8]
+                out.write(chunk)
+        return SourceFile(Path(path), sniff_format(head, mime, name), name, temporary=True)
+    except BaseException:
+        os.unlink(path)
+        raise
+
+
+def local_file(path: str | Path) -> SourceFile:
+    p = Path(path)
+    if not p.is_file():
+        raise source_error(f"no file at {p}")
+    with p.open("rb") as f:
+        head = f.read(8)
+    return SourceFile(p, sniff_format(head, "", p.name), p.name)
+
+
+# ---------------------------------------------------------------- web URLs
+
+def check_url(url: str, allow_private: bool, field: str = "source") -> None:
+    """http(s) only; a host that resolves to a private, loopback, link-local or otherwise
+    non-public address is refused unless allowed (the server must not become a proxy into
+    its own network)."""
+    try:
+        parsed = httpx.URL(url)
+    except Exception:
+        raise source_error("not a valid URL", field) from None
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        raise source_error("only http and https URLs can be imported", field)
+    if allow_private:
+        return
+    try:
+        infos = socket.getaddrinfo(parsed.host, parsed.port or (443 if parsed.scheme == "https" else 80))
+    except (socket.gaierror, UnicodeError):
+        raise source_error(f"the host {parsed.host} cannot be resolved", field) from None
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0].split("%")[0])
+        if not address.is_global or address.is_multicast:
+            raise source_error(f"the host {parsed.host} is a private or local address; it cannot be imported from", field)
+
+
+def fetch_url(
+    url: str, max_bytes: int, timeout: float, max_redirects: int, allow_private: bool, field: str = "source"
+) -> SourceFile:
+    """Downloads to a temporary file: every hop checked, size and time bounded."""
+    current = url
+    with httpx.Client(timeout=timeout, follow_redirects=False) as client:
+        for _ in range(max_redirects + 1):
+            check_url(current, allow_private, field)
+            try:
+                with client.stream("GET", current, headers={"User-Agent": "contacthub-import"}) as response:
+                    if response.is_redirect:
+                        location = response.headers.get("location")
+                        if not location:
+                            raise source_error("the URL redirected without a location", field)
+                        current = str(httpx.URL(current).join(location))
+                        continue
+                    if response.status_code >= 400:
+                        raise source_error(f"the URL answered HTTP {response.status_code}", field)
+                    declared = response.headers.get("content-length")
+                    if declared and declared.isdigit() and int(declared) > max_bytes:
+                        raise source_error(f"the file is larger than the limit of {max_bytes} bytes", field)
+                    name = urllib.parse.unquote(httpx.URL(current).path.rsplit("/", 1)[-1]) or "download"
+                    return save_stream(response.iter_bytes(CHUNK), max_bytes,
+                                       response.headers.get("content-type", ""), name)
+            except httpx.TimeoutException:
+                raise source_error(f"the URL did not answer within {timeout:g} seconds", field) from None
+            except httpx.HTTPError as exc:
+                raise source_error(f"the URL could not be fetched: {exc.__class__.__name__}", field) from None
+    raise source_error(f"the URL redirected more than {max_redirects} times", field)
+
+
+# ---------------------------------------------------------------- reading rows
+
+class _CountingReader(io.RawIOBase):
+    """A binary file that remembers how many bytes were read (progress of a CSV)."""
+
+    def __init__(self, raw):
+        self.raw = raw
+        self.count = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        n = self.raw.readinto(buffer)
+        self.count += n or 0
+        return n
+
+
+def detect_encoding(path: Path) -> str:
+    """utf-8-sig when there is a BOM; utf-8 when the whole file decodes as such; else cp1252,
+    else latin-1 (which reads anything). The check streams the file: memory stays flat."""
+    with path.open("rb") as f:
+        head = f.read(4)
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith(codecs.BOM_UTF16_LE) or head.startswith(codecs.BOM_UTF16_BE):
+        return "utf-16"
+    for encoding in ("utf-8", "cp1252"):
+        decoder = codecs.getincrementaldecoder(encoding)()
+        try:
+            with path.open("rb") as f:
+                while chunk := f.read(CHUNK):
+                    decoder.decode(chunk)
+                decoder.decode(b"", final=True)
+            return encoding
+        except UnicodeDecodeError:
+            continue
+    return "latin-1"
+
+
+def detect_dialect(sample: str) -> type[csv.Dialect] | csv.Dialect:
+    lines = sample.splitlines()
+    if len(lines) > 1 and not sample.endswith(("\n", "\r")):
+        sample = "\n".join(lines[:-1])  # a cut last line would mislead the sniffer
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",;\t|")
+    except csv.Error:
+        return csv.excel
+
+
+@dataclass
+class RowReader:
+    """Headers, then data rows as lists of strings; `position()` is progress in [0, 1]."""
+
+    headers: list[str]
+    rows: Iterator[list[str]]
+    estimated_rows: int | None
+    _position: callable = None
+
+    def position(self) -> float:
+        return self._position() if self._position else 0.0
+
+
+def count_lines(path: Path) -> int:
+    total = 0
+    last = b"\n"
+    with path.open("rb") as f:
+        while chunk := f.read(CHUNK):
+            total += chunk.count(b"\n")
+            last = chunk[-1:]
+    return total + (0 if last == b"\n" else 1)
+
+
+def open_rows(source: SourceFile) -> RowReader:
+    if source.format == "csv":
+        return _csv_rows(source.path)
+    return _sheet_rows(source.path)
+
+
+def _csv_rows(path: Path) -> RowReader:
+    encoding = detect_encoding(path)
+    size = max(path.stat().st_size, 1)
+    with path.open("rb") as f:
+        sample = f.read(SNIFF_BYTES).decode(encoding, errors="ignore")
+    dialect = detect_dialect(sample)
+    raw = path.open("rb")
+    counter = _CountingReader(raw)
+    text = io.TextIOWrapper(io.BufferedReader(counter, CHUNK), encoding=encoding, newline="")
+    reader = csv.reader(text, dialect)
+    csv.field_size_limit(10 * 1024 * 1024)
+    try:
+        headers = next(reader)
+    except StopIteration:
+        headers = []
+    except csv.Error as exc:
+        raw.close()
+        raise source_error(f"the CSV cannot be read: {exc}") from None
+
+    def rows() -> Iterator[list[str]]:
+        try:
+            while True:
+                try:
+                    row = next(reader)
+                except StopIteration:
+                    return
+                except csv.Error as exc:
+                    yield _BrokenRow(str(exc))
+                    continue
+                yield row
+        finally:
+            raw.close()
+
+    return RowReader(headers, rows(), max(count_lines(path) - 1, 0), lambda: min(counter.count / size, 1.0))
+
+
+class _BrokenRow(list):
+    """A line the CSV reader could not parse; it becomes an invalid row, not a failed import."""
+
+    def __init__(self, reason: str):
+        super().__init__()
+        self.reason = reason
+
+
+def _sheet_rows(path: Path) -> RowReader:
+    from python_calamine import CalamineWorkbook
+
+    try:
+        workbook = CalamineWorkbook.from_path(str(path))
+        sheet = workbook.get_sheet_by_index(0)
+        iterator = iter(sheet.iter_rows())
+    except Exception as exc:  # calamine raises its own error types for broken files
+        raise source_error(f"the spreadsheet cannot be read: {exc}") from None
+    try:
+        headers = [_cell_text(c) for c in next(iterator)]
+    except StopIteration:
+        headers = []
+    total = max(sheet.height - 1, 0)
+    done = [0]
+
+    def rows() -> Iterator[list[str]]:
+        for row in iterator:
+            done[0] += 1
+            yield [_cell_text(c) for c in row]
+
+    return RowReader(headers, rows(), total, lambda: done[0] / total if total else 1.0)
+
+
+def _cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, (datetime, date, time)):
+        return value.isoformat()
+    return str(value)

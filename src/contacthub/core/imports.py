@@ -1,0 +1,880 @@
+"""Bulk import of contacts from a CSV or spreadsheet, for every door.
+
+A file is read row by row (memory does not grow with it), each row is mapped from its columns,
+validated with the same normalization as every other write (email-validator, phonenumbers), then
+resolved against the workspace by exact identifiers (normalized email, phone; a group's name)
+under the caller's duplicate policy, in batches of many rows per statement and per transaction.
+A bad row never stops the import: it is kept as an `invalid` outcome with its index (0 = the first
+data row), the columns at fault and why. Every row's outcome is stored (created, merged, skipped,
+invalid, review) on the import job.
+
+Groups: rows of type group are imported first (a first pass over the file), so that rows naming
+groups in their Groups column can join them (relation kind "group_child").
+
+Transactions: unlike the other services, the import runner owns its transactions because it
+writes in batches: one transaction per batch, or, with `overwrite`, one transaction for the
+whole file (the workspace's old contacts are deleted in it, so a failed import loses nothing).
+"""
+
+import logging
+import re
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from sqlalchemy.orm import Session
+
+from contacthub.core import attributes as attribute_rules
+from contacthub.core import contacts as contact_service
+from contacthub.core.actor import Actor
+from contacthub.core.errors import DomainError, FieldError, InvalidInput, NotFound
+from contacthub.core.import_sources import (
+    SourceFile,
+    _BrokenRow,
+    decode_data_url,
+    fetch_url,
+    local_file,
+    open_rows,
+    save_bytes,
+    save_stream,
+    source_error,
+)
+from contacthub.core.inputs import AddressInput, ContactInput, EmailInput, PhoneInput, WriteOptions
+from contacthub.core.normalize import normalize_email, normalize_phone
+from contacthub.db.engine import Database
+from contacthub.db.models import Event, ImportJob, ImportRow, Relation
+from contacthub.db.types import new_id, utcnow
+from contacthub.repositories import imports as repo
+from contacthub.repositories import simple as simple_repo
+from contacthub.settings import Settings, get_settings
+
+log = logging.getLogger("contacthub.imports")
+
+DuplicatePolicy = Literal["merge", "skip", "create", "review"]
+ROW_STATUSES = ("created", "merged", "skipped", "invalid", "review")
+FIELD_TARGETS = (
+    "name", "first_name", "last_name", "email", "phone", "address", "address_line2", "city", "region",
+    "postal_code", "country", "type", "groups", "notes", "title", "employer", "organization", "ignore",
+)
+# Headers understood without a mapping, compared lower-cased without spaces, "_" or "-".
+HEADER_ALIASES = {
+    "name": "name", "fullname": "name", "contactname": "name",
+    "firstname": "first_name", "givenname": "first_name", "lastname": "last_name", "surname": "last_name",
+    "familyname": "last_name",
+    "email": "email", "emailaddress": "email", "mail": "email",
+    "phone": "phone", "phonenumber": "phone", "mobile": "phone", "telephone": "phone",
+    "address": "address", "addressline1": "address", "street": "address",
+    "addressline2": "address_line2", "unit": "address_line2",
+    "city": "city", "state": "region", "region": "region", "province": "region",
+    "zip": "postal_code", "zipcode": "postal_code", "postalcode": "postal_code", "postcode": "postal_code",
+    "country": "country", "type": "type", "group": "groups", "groups": "groups", "notes": "notes", "note": "notes",
+    "title": "title", "jobtitle": "title", "employer": "employer", "company": "employer",
+    "organization": "organization", "organisation": "organization",
+}
+KIND_WORDS = {
+    "": "person", "person": "person", "contact": "person", "individual": "person",
+    "group": "group", "organization": "organization", "organisation": "organization", "company": "organization",
+}
+MAX_TEXT = {"notes": 10_000, "email": 320, "phone": 64, "postal_code": 50}
+SCALAR_TARGETS = {
+    "name": "display_name", "first_name": "first_name", "last_name": "last_name", "notes": "notes",
+    "title": "title", "employer": "employer", "organization": "organization_name",
+}
+ADDRESS_TARGETS = {"address": "line1", "address_line2": "line2", "city": "city", "region": "region",
+                   "postal_code": "postal_code", "country": "country"}
+
+
+class ImportOptions(BaseModel):
+    """How to apply a file: which column is what, and what to do with a row that matches an
+    existing contact (or an earlier row of the same file)."""
+
+    model_config = ConfigDict(extra="forbid")
+    # {"file header": "target"}; targets: FIELD_TARGETS or "metadata.<key>[.<key>...]"; "ignore" drops a column.
+    mapping: dict[str, str] | None = None
+    # merge: fill the match's empty fields and add new emails/phones; skip: leave the row out;
+    # create: write it as a new contact anyway; review: create it and flag the outcome for review.
+    on_duplicate: DuplicatePolicy = "merge"
+    # Replace every contact of the workspace by the file's, all or nothing.
+    overwrite: bool = False
+
+    @field_validator("mapping")
+    @classmethod
+    def _targets(cls, mapping):
+        if mapping is None:
+            return mapping
+        if len(mapping) > 500:
+            raise ValueError("at most 500 mapped columns")
+        for header, target in mapping.items():
+            if target not in FIELD_TARGETS and not _is_metadata_target(target):
+                raise ValueError(
+                    f"column {header!r}: unknown target {target!r} (use one of {', '.join(FIELD_TARGETS)} "
+                    "or metadata.<key>)"
+                )
+        return mapping
+
+
+@dataclass
+class SourceSpec:
+    """What a door hands over: exactly one of these."""
+
+    data_url: str | None = None
+    url: str | None = None
+    path: str | None = None
+    upload: Iterator[bytes] | None = None  # chunks of an uploaded file
+    upload_name: str = "upload"
+    upload_type: str = ""
+    field: str = "source"  # the door's name for it, used in error messages
+
+    @property
+    def kind(self) -> str:
+        return "data_url" if self.data_url is not None else "url" if self.url else "path" if self.path else "upload"
+
+    @property
+    def label(self) -> str:
+        return self.url or self.path or (self.upload_name if self.kind == "upload" else "data URL")
+
+
+def _is_metadata_target(target: str) -> bool:
+    return target.startswith("metadata.") and all(part for part in target[9:].split("."))
+
+
+def _norm_header(header: str) -> str:
+    return re.sub(r"[\s_\-]+", "", header.strip().lower())
+
+
+# ---------------------------------------------------------------- columns
+
+@dataclass
+class Column:
+    index: int
+    header: str
+    target: str  # a FIELD_TARGETS entry or metadata.<path>
+
+
+def plan_columns(headers: list[str], mapping: dict[str, str] | None) -> list[Column]:
+    """Which column feeds which field. The caller's mapping wins over the known headers;
+    other columns are ignored."""
+    given = {_norm_header(k): v for k, v in (mapping or {}).items()}
+    present = {_norm_header(h) for h in headers}
+    missing = [k for k in (mapping or {}) if _norm_header(k) not in present]
+    if missing:
+        raise InvalidInput([FieldError(f"mapping.{k}", "no such column in the file") for k in missing])
+    columns = []
+    for i, header in enumerate(headers):
+        key = _norm_header(header)
+        if key in given:
+            target = given[key]
+        elif header.strip().lower().startswith("metadata.") and _is_metadata_target("metadata." + header.strip()[9:].strip()):
+            target = "metadata." + header.strip()[9:].strip()
+        else:
+            target = HEADER_ALIASES.get(key, "ignore")
+        if target != "ignore":
+            columns.append(Column(i, header.strip(), target))
+    if not any(c.target in ("name", "first_name", "last_name", "email", "phone") for c in columns):
+        raise InvalidInput(FieldError(
+            "columns", "no column names a contact: expected Name (or First Name and Last Name), Email or Phone"
+        ))
+    return columns
+
+
+# ---------------------------------------------------------------- one row
+
+@dataclass
+class ParsedRow:
+    index: int
+    cells: list[str]
+    kind: str = "person"
+    scalars: dict[str, str] = field(default_factory=dict)  # core field -> value
+    emails: list[tuple[str, str]] = field(default_factory=list)  # (as given, normalized)
+    phones: list[tuple[str, str]] = field(default_factory=list)
+    address: dict[str, str] = field(default_factory=dict)
+    groups: list[str] = field(default_factory=list)
+    metadata: dict[str, Any] = field(default_factory=dict)
+    errors: list[dict[str, str]] = field(default_factory=list)  # {"column", "field", "reason"}
+
+    @property
+    def name(self) -> str | None:
+        full = " ".join(p for p in (self.scalars.get("first_name"), self.scalars.get("last_name")) if p)
+        return self.scalars.get("display_name") or full or None
+
+    def keys(self) -> list[tuple[str, str]]:
+        """The exact identifiers this row is matched by."""
+        if self.kind == "group":
+            return [("group", self.name.lower())] if self.name else []
+        return [("email", e[1]) for e in self.emails] + [("phone", p[1]) for p in self.phones]
+
+    def raw(self, headers: list[str]) -> dict[str, str]:
+        return {h: (self.cells[i] if i < len(self.cells) else "") for i, h in enumerate(headers)}
+
+
+class RowParser:
+    def __init__(self, columns: list[Column], region: str, definitions: dict):
+        self.columns = columns
+        self.region = region
+        self.definitions = definitions
+        self.type_column = next((c for c in columns if c.target == "type"), None)
+
+    def kind_of(self, cells: list[str]) -> str | None:
+        """Only the Type cell (the first pass reads nothing else)."""
+        if self.type_column is None:
+            return "person"
+        value = cells[self.type_column.index].strip().lower() if self.type_column.index < len(cells) else ""
+        return KIND_WORDS.get(value)
+
+    def parse(self, index: int, cells: list[str]) -> ParsedRow:
+        row = ParsedRow(index, cells)
+        if isinstance(cells, _BrokenRow):
+            row.errors.append({"column": "", "field": "row", "reason": f"the line cannot be read: {cells.reason}"})
+            return row
+        for col in self.columns:
+            value = cells[col.index].strip() if col.index < len(cells) else ""
+            if not value:
+                continue
+            target = col.target
+            limit = MAX_TEXT.get(target, 300)
+            if len(value) > limit and not target.startswith("metadata."):
+                self._fault(row, col, f"longer than {limit} characters")
+                continue
+            if target in SCALAR_TARGETS:
+                row.scalars[SCALAR_TARGETS[target]] = value
+            elif target == "email":
+                try:
+                    normalized = normalize_email(value)
+                except ValueError as exc:
+                    self._fault(row, col, str(exc))
+                    continue
+                if all(e[1] != normalized for e in row.emails):
+                    row.emails.append((value, normalized))
+            elif target == "phone":
+                try:
+                    normalized = normalize_phone(value, self.region)
+                except ValueError as exc:
+                    self._fault(row, col, str(exc))
+                    continue
+                if all(p[1] != normalized for p in row.phones):
+                    row.phones.append((value, normalized))
+            elif target in ADDRESS_TARGETS:
+                row.address[ADDRESS_TARGETS[target]] = value
+            elif target == "type":
+                kind = KIND_WORDS.get(value.lower())
+                if kind is None:
+                    self._fault(row, col, "must be person, group or organization")
+                else:
+                    row.kind = kind
+            elif target == "groups":
+                for name in re.split(r"[,;|]", value):
+                    name = name.strip()
+                    if name and name.lower() not in (g.lower() for g in row.groups):
+                        row.groups.append(name[:300])
+            elif target.startswith("metadata."):
+                self._metadata(row, col, target[9:].split("."), value)
+        if not row.errors and not row.name and not row.emails and not row.phones:
+            row.errors.append({"column": "", "field": "name", "reason": "a contact needs a name, an email or a phone"})
+        if row.kind == "group" and not row.name and not row.errors:
+            row.errors.append({"column": "", "field": "name", "reason": "a group needs a name"})
+        return row
+
+    def _metadata(self, row: ParsedRow, col: Column, path: list[str], value: str) -> None:
+        if len(value) > attribute_rules.MAX_STRING_VALUE:
+            self._fault(row, col, f"longer than {attribute_rules.MAX_STRING_VALUE} characters")
+            return
+        if len(path) == 1 and path[0] in self.definitions:
+            try:
+                value = attribute_rules.coerce_all(self.definitions, {path[0]: value}, True)[path[0]]
+            except InvalidInput as exc:
+                self._fault(row, col, exc.errors[0].message)
+                return
+        target = row.metadata
+        for part in path[:-1]:
+            nxt = target.get(part)
+            if not isinstance(nxt, dict):
+                nxt = target[part] = {}
+            target = nxt
+        target[path[-1]] = value
+
+    @staticmethod
+    def _fault(row: ParsedRow, col: Column, reason: str) -> None:
+        row.errors.append({"column": col.header, "field": col.target, "reason": reason})
+
+
+# ---------------------------------------------------------------- resolution
+
+@dataclass
+class Pending:
+    """A contact this batch will create."""
+
+    id: uuid.UUID
+    row: ParsedRow
+    kind: str
+    scalars: dict[str, str]
+    emails: list[tuple[str, str]]
+    phones: list[tuple[str, str]]
+    address: dict[str, str]
+    metadata: dict[str, Any]
+
+    @classmethod
+    def from_row(cls, row: ParsedRow) -> "Pending":
+        return cls(new_id(), row, row.kind, dict(row.scalars), list(row.emails), list(row.phones),
+                   dict(row.address), dict(row.metadata))
+
+    def absorb(self, row: ParsedRow) -> None:
+        """Merge a later duplicate row in: its values fill what is still empty."""
+        for name, value in row.scalars.items():
+            self.scalars.setdefault(name, value)
+        self.emails += [e for e in row.emails if e[1] not in {x[1] for x in self.emails}]
+        self.phones += [p for p in row.phones if p[1] not in {x[1] for x in self.phones}]
+        if not self.address and row.address:
+            self.address = dict(row.address)
+        for key, value in row.metadata.items():
+            self.metadata.setdefault(key, value)
+
+
+@dataclass
+class Decision:
+    action: Literal["create", "merge", "skip", "review"]
+    target: "Pending | uuid.UUID | None" = None
+    via: tuple[str, str] | None = None
+
+    @property
+    def target_id(self) -> uuid.UUID | None:
+        return self.target.id if isinstance(self.target, Pending) else self.target
+
+
+def resolve_row(
+    row: ParsedRow, policy: DuplicatePolicy, in_batch: dict[tuple[str, str], "Pending | uuid.UUID"],
+    in_store: dict[tuple[str, str], uuid.UUID],
+) -> Decision:
+    """What to do with one valid row: the single place where a row meets the existing contacts.
+
+    `in_batch` holds the identifiers of the rows already resolved in this batch (to a contact
+    about to be created, or to an existing one); `in_store` those found in the workspace,
+    including the rows of earlier batches of the same file. Matching is by exact identifier for
+    now; the identity engine plugs in here.
+    """
+    for key in row.keys():
+        target = in_batch.get(key) or in_store.get(key)
+        if target is None:
+            continue
+        if policy == "merge":
+            return Decision("merge", target, key)
+        if policy == "skip":
+            return Decision("skip", target, key)
+        if policy == "review":
+            return Decision("review", target, key)
+        return Decision("create", target, key)  # policy create: written anyway, the match noted
+    return Decision("create")
+
+
+# ---------------------------------------------------------------- the batch engine
+
+@dataclass
+class Counters:
+    created: int = 0
+    merged: int = 0
+    skipped: int = 0
+    invalid: int = 0
+    review: int = 0
+
+    @property
+    def processed(self) -> int:
+        return self.created + self.merged + self.skipped + self.invalid + self.review
+
+    def as_dict(self) -> dict[str, int]:
+        return {"created": self.created, "merged": self.merged, "skipped": self.skipped,
+                "invalid": self.invalid, "review": self.review}
+
+
+class _Importer:
+    def __init__(self, actor: Actor, job_id: uuid.UUID, options: ImportOptions, headers: list[str],
+                 parser: RowParser):
+        self.actor = actor
+        self.ws = actor.workspace_id
+        self.job_id = job_id
+        self.options = options
+        self.headers = headers
+        self.parser = parser
+        self.group_ids: dict[str, uuid.UUID | None] = {}  # lower-cased group name -> id (None: not found)
+        self.totals = Counters()
+
+    # one batch, in the caller's transaction
+    def run_batch(self, session: Session, batch: list[ParsedRow]) -> Counters:
+        counts = Counters()
+        outcomes: list[dict] = []
+        valid = []
+        for row in batch:
+            if row.errors:
+                outcomes.append(self._outcome(row, "invalid", None, errors=row.errors, raw=row.raw(self.headers)))
+                counts.invalid += 1
+            else:
+                valid.append(row)
+        in_store = self._lookup(session, valid)
+        in_batch: dict[tuple[str, str], Pending | uuid.UUID] = {}
+        pending: list[Pending] = []
+        merges: dict[uuid.UUID, list[ParsedRow]] = {}
+        members: list[tuple[ParsedRow, uuid.UUID]] = []
+        for row in valid:
+            decision = resolve_row(row, self.options.on_duplicate, in_batch, in_store)
+            note = f"matches contact {decision.target_id} by {decision.via[0]} {decision.via[1]}" if decision.via else None
+            if decision.action in ("create", "review"):
+                new = Pending.from_row(row)
+                pending.append(new)
+                for key in row.keys():
+                    in_batch.setdefault(key, new)
+                status = "review" if decision.action == "review" else "created"
+                if decision.action == "review":
+                    note = f"created; possible duplicate: {note}"
+                elif note:
+                    note = f"created anyway; {note}"
+                outcomes.append(self._outcome(row, status, new.id, note=note))
+                members.append((row, new.id))
+                setattr(counts, status, getattr(counts, status) + 1)
+            elif decision.action == "merge":
+                if isinstance(decision.target, Pending):
+                    decision.target.absorb(row)
+                else:
+                    merges.setdefault(decision.target, []).append(row)
+                for key in row.keys():
+                    in_batch.setdefault(key, decision.target)
+                outcomes.append(self._outcome(row, "merged", decision.target_id, note=f"merged: {note}"))
+                members.append((row, decision.target_id))
+                counts.merged += 1
+            else:
+                outcomes.append(self._outcome(row, "skipped", decision.target_id, note=f"skipped: {note}"))
+                counts.skipped += 1
+            if row.kind == "group":
+                self.group_ids.setdefault(row.name.lower(), outcomes[-1]["contact_id"])
+        self._merge_into_store(session, merges)
+        self._create(session, pending)
+        notes = self._join_groups(session, members)
+        for outcome in outcomes:
+            extra = notes.get(outcome["row_index"])
+            if extra:
+                outcome["note"] = f"{outcome['note']}; {extra}" if outcome["note"] else extra
+        repo.insert_many(session, ImportRow, outcomes)
+        repo.add_counts(session, self.ws, self.job_id, {**counts.as_dict(), "processed": counts.processed})
+        for name, n in counts.as_dict().items():
+            setattr(self.totals, name, getattr(self.totals, name) + n)
+        return counts
+
+    def _lookup(self, session: Session, rows: list[ParsedRow]) -> dict[tuple[str, str], uuid.UUID]:
+        found: dict[tuple[str, str], uuid.UUID] = {}
+        for kind in ("email", "phone"):
+            values = [v for r in rows for k, v in r.keys() if k == kind]
+            for value, ids in contact_service_points(session, self.ws, kind, values).items():
+                found[(kind, value)] = ids[0]
+        names = [v for r in rows for k, v in r.keys() if k == "group"]
+        for name, contact_id in repo.groups_by_name(session, self.ws, names).items():
+            found[("group", name)] = contact_id
+        return found
+
+    def _merge_into_store(self, session: Session, merges: dict[uuid.UUID, list[ParsedRow]]) -> None:
+        """Fills the existing contacts' empty fields and adds new emails and phones, through the
+        contact service (so the change is checked and recorded like any other update)."""
+        if not merges:
+            return
+        views = {v.id: v for v in contact_service.get_many(session, self.actor, list(merges))}
+        for contact_id, rows in merges.items():
+            view = views.get(contact_id)
+            if view is None:
+                continue
+            patch = merge_patch(view, rows)
+            if patch is not None:
+                contact_service.update(session, self.actor, contact_id, patch,
+                                       WriteOptions(on_duplicate="create", strict_phones=False))
+
+    def _create(self, session: Session, pending: list[Pending]) -> None:
+        contacts, points, addresses, attribute_values, events = [], [], [], [], []
+        now = utcnow()
+        for p in pending:
+            contacts.append(_contact_row(self.ws, p, now))
+            for kind, values in (("email", p.emails), ("phone", p.phones)):
+                for i, (value, normalized) in enumerate(values):
+                    points.append({
+                        "workspace_id": self.ws, "id": new_id(), "contact_id": p.id, "kind": kind, "key": kind,
+                        "value": value if kind == "email" else value, "normalized": normalized, "type": None,
+                        "is_primary": i == 0, "position": i, "properties": {}, "created_at": now,
+                    })
+            if p.address:
+                addresses.append({
+                    "workspace_id": self.ws, "id": new_id(), "contact_id": p.id, "type": None,
+                    **{k: p.address.get(k) for k in ("line1", "line2", "city", "region", "postal_code", "country")},
+                    "is_primary": True, "position": 0, "properties": {}, "created_at": now,
+                })
+            for key, value in set(attribute_rules.index_pairs(p.metadata)):
+                attribute_values.append({"workspace_id": self.ws, "contact_id": p.id, "key": key, "value": value})
+            events.append({
+                "workspace_id": self.ws, "id": new_id(), "subject_type": "contact", "subject_id": p.id,
+                "action": "created", "door": self.actor.door, "api_key_id": self.actor.api_key_id,
+                "changes": {
+                    "import_id": str(self.job_id), "row": p.row.index, "kind": p.kind, **p.scalars,
+                    "emails": [e[1] for e in p.emails], "phones": [x[1] for x in p.phones],
+                    **({"address": p.address} if p.address else {}), **({"attributes": p.metadata} if p.metadata else {}),
+                },
+                "before": None, "created_at": now,
+            })
+        repo.insert_contacts(session, contacts, points, addresses, attribute_values, events)
+
+    def _join_groups(self, session: Session, members: list[tuple[ParsedRow, uuid.UUID]]) -> dict[int, str]:
+        """Rows naming groups join them; an unknown group name is noted on the row."""
+        notes: dict[int, str] = {}
+        wanted = {g.lower() for row, _ in members for g in row.groups} - set(self.group_ids)
+        if wanted:
+            found = repo.groups_by_name(session, self.ws, wanted)
+            for name in wanted:
+                self.group_ids[name] = found.get(name)
+        pairs = []
+        for row, contact_id in members:
+            unknown = []
+            for name in row.groups:
+                group_id = self.group_ids.get(name.lower())
+                if group_id is None:
+                    unknown.append(name)
+                elif group_id != contact_id:
+                    pairs.append((group_id, contact_id))
+            if unknown:
+                notes[row.index] = "no group named " + ", ".join(repr(n) for n in unknown)
+        pairs = list(dict.fromkeys(pairs))
+        if pairs:
+            existing = repo.existing_relations(session, self.ws, "group_child", pairs)
+            repo.insert_relations(session, [
+                {"workspace_id": self.ws, "from_id": g, "kind": "group_child", "to_id": c, "created_at": utcnow()}
+                for g, c in pairs if (g, c) not in existing
+            ])
+        return notes
+
+    def _outcome(self, row: ParsedRow, status: str, contact_id, errors=None, note=None, raw=None) -> dict:
+        return {"workspace_id": self.ws, "job_id": self.job_id, "row_index": row.index, "status": status,
+                "contact_id": contact_id, "errors": errors, "note": note, "raw": raw}
+
+
+def contact_service_points(session: Session, workspace_id: uuid.UUID, kind: str, values: list[str]):
+    from contacthub.repositories import contacts as contact_repo
+
+    return contact_repo.contacts_with_points(session, workspace_id, kind, values)
+
+
+def merge_patch(view, rows: list[ParsedRow]) -> ContactInput | None:
+    """The update that fills `view`'s empty fields from the rows and adds their new emails and
+    phones; None when the rows add nothing."""
+    data: dict[str, Any] = {}
+    for row in rows:
+        for name, value in row.scalars.items():
+            if getattr(view, name) in (None, "") and name not in data:
+                data[name] = value
+    emails = [EmailInput(address=p.value, type=p.type, primary=p.primary, properties=p.properties) for p in view.emails]
+    known = {p.normalized for p in view.emails}
+    for row in rows:
+        for value, normalized in row.emails:
+            if normalized not in known:
+                known.add(normalized)
+                emails.append(EmailInput(address=value))
+    if len(emails) > len(view.emails):
+        data["emails"] = emails[:50]
+    phones = [PhoneInput(number=p.value, type=p.type, primary=p.primary, properties=p.properties) for p in view.phones]
+    known = {p.normalized for p in view.phones}
+    for row in rows:
+        for value, normalized in row.phones:
+            if normalized not in known:
+                known.add(normalized)
+                phones.append(PhoneInput(number=value))
+    if len(phones) > len(view.phones):
+        data["phones"] = phones[:50]
+    if not view.addresses:
+        address = next((r.address for r in rows if r.address), None)
+        if address:
+            data["addresses"] = [AddressInput(**address)]
+    attributes = {}
+    for row in rows:
+        for key, value in row.metadata.items():
+            if key not in view.attributes and key not in attributes:
+                attributes[key] = value
+    if attributes:
+        data["attributes"] = attributes
+    return ContactInput(**data) if data else None
+
+
+def _contact_row(ws: uuid.UUID, p: Pending, now) -> dict:
+    s = p.scalars
+    search = " ".join(x.lower() for x in (
+        s.get("display_name"), s.get("first_name"), s.get("last_name"), s.get("organization_name"), s.get("employer"),
+        *(e[1] for e in p.emails), *(x[1] for x in p.phones),
+    ) if x)
+    return {
+        "workspace_id": ws, "id": p.id, "kind": p.kind, "display_name": s.get("display_name"), "prefix": None,
+        "first_name": s.get("first_name"), "middle_name": None, "last_name": s.get("last_name"), "suffix": None,
+        "nickname": None, "salutation": None, "organization_name": s.get("organization_name"), "official_name": None,
+        "title": s.get("title"), "employer": s.get("employer"), "occupation": None, "birth_date": None,
+        "notes": s.get("notes"), "social": {}, "attributes": p.metadata, "extra": {}, "search_text": search,
+        "merged_into": None, "created_at": now, "updated_at": now,
+    }
+
+
+# ---------------------------------------------------------------- jobs
+
+def create_job(session: Session, actor: Actor, spec: SourceSpec, options: ImportOptions,
+               settings: Settings | None = None, status: str = "queued", claimed_by: str | None = None) -> ImportJob:
+    """Records a job; an upload or data URL is stored with it (the worker may be elsewhere)."""
+    settings = settings or get_settings()
+    if spec.url is not None:
+        from contacthub.core.import_sources import check_url
+
+        check_url(spec.url, settings.import_allow_private_urls, spec.field)
+    job = ImportJob(
+        workspace_id=actor.workspace_id, id=new_id(), api_key_id=actor.api_key_id, door=actor.door, status=status,
+        source_kind=spec.kind, source=spec.label[:2000], options=options.model_dump(), claimed_by=claimed_by,
+        started_at=utcnow() if status == "running" else None,
+    )
+    session.add(job)
+    session.flush()
+    if status == "queued" and spec.kind in ("data_url", "upload"):
+        chunks = _spec_chunks(spec, settings)
+        size = 0
+        for seq, chunk in enumerate(chunks):
+            size += len(chunk)
+            if size > settings.import_max_bytes:
+                raise source_error(f"the file is larger than the limit of {settings.import_max_bytes} bytes", spec.field)
+            repo.add_blob(session, actor.workspace_id, job.id, seq, chunk)
+        if size == 0:
+            raise source_error("the file is empty", spec.field)
+    return job
+
+
+def _spec_chunks(spec: SourceSpec, settings: Settings) -> Iterator[bytes]:
+    if spec.data_url is not None:
+        data, mime = decode_data_url(spec.data_url, settings.import_max_bytes, spec.field)
+        spec.upload_type = mime
+        for i in range(0, len(data), 1024 * 1024):
+            yield data[i:i + 1024 * 1024]
+    else:
+        yield from spec.upload
+
+
+def open_source(spec: SourceSpec, settings: Settings | None = None) -> SourceFile:
+    """The file of a source, copied locally (raises InvalidInput when it cannot be had)."""
+    settings = settings or get_settings()
+    if spec.data_url is not None:
+        data, mime = decode_data_url(spec.data_url, settings.import_max_bytes, spec.field)
+        if not data:
+            raise source_error("the file is empty", spec.field)
+        return save_bytes(data, mime, "data-url")
+    if spec.url:
+        return fetch_url(spec.url, settings.import_max_bytes, settings.import_fetch_timeout_seconds,
+                         settings.import_max_redirects, settings.import_allow_private_urls, spec.field)
+    if spec.path:
+        return local_file(spec.path)
+    return save_stream(spec.upload, settings.import_max_bytes, spec.upload_type, spec.upload_name)
+
+
+def _stored_source(db: Database, job: ImportJob, settings: Settings) -> SourceFile:
+    if job.source_kind == "url":
+        return open_source(SourceSpec(url=job.source), settings)
+    if job.source_kind == "path":
+        return local_file(job.source)
+    with db.read() as session:
+        return save_stream(repo.blob_chunks(session, job.workspace_id, job.id), settings.import_max_bytes * 2,
+                           "", job.source)
+
+
+ProgressCallback = Callable[[int, float, Counters], None]
+
+
+def run_job(db: Database, workspace_id: uuid.UUID, job_id: uuid.UUID, source: SourceFile | None = None,
+            settings: Settings | None = None, progress: ProgressCallback | None = None) -> ImportJob:
+    """Runs a job to its end (succeeded or failed) and answers it as stored."""
+    settings = settings or get_settings()
+    with db.read() as session:
+        job = repo.get_job(session, workspace_id, job_id)
+        if job is None:
+            raise NotFound("import", job_id)
+    actor = Actor(workspace_id, job.api_key_id, job.door)
+    options = ImportOptions(**job.options)
+    try:
+        if source is None:
+            source = _stored_source(db, job, settings)
+        _run(db, actor, job, options, source, settings, progress)
+        with db.write() as session:
+            repo.set_job(session, workspace_id, job_id, status="succeeded", finished_at=utcnow(), format=source.format)
+            repo.delete_blobs(session, workspace_id, job_id)
+    except Exception as exc:  # the job records why; the caller reads it from the job
+        message = exc.message if isinstance(exc, DomainError) else "the import failed unexpectedly; nothing was lost"
+        if not isinstance(exc, DomainError):
+            log.exception("import %s failed", job_id)
+        with db.write() as session:
+            if options.overwrite:
+                repo.delete_row_outcomes(session, workspace_id, job_id)
+                repo.set_job(session, workspace_id, job_id, processed=0, created=0, merged=0, skipped=0,
+                             invalid=0, review=0)
+            repo.set_job(session, workspace_id, job_id, status="failed", error=message[:2000], finished_at=utcnow())
+    finally:
+        if source is not None:
+            source.discard()
+    with db.read() as session:
+        return repo.get_job(session, workspace_id, job_id)
+
+
+def _run(db: Database, actor: Actor, job: ImportJob, options: ImportOptions, source: SourceFile,
+         settings: Settings, progress: ProgressCallback | None) -> None:
+    reader = open_rows(source)
+    headers = [h.strip() for h in reader.headers]
+    columns = plan_columns(headers, options.mapping)
+    with db.read() as session:
+        definitions = simple_repo.definitions(session, actor.workspace_id)
+    parser = RowParser(columns, settings.default_region, definitions)
+    importer = _Importer(actor, job.id, options, headers, parser)
+    with db.write() as session:
+        repo.set_job(session, actor.workspace_id, job.id, total_rows=reader.estimated_rows, format=source.format)
+    batch_size = max(settings.import_batch_size, 1)
+
+    whole = db.write() if options.overwrite else nullcontext(None)
+    with whole as big:
+        @contextmanager
+        def transaction():
+            if big is not None:
+                yield big
+            else:
+                with db.write() as session:
+                    yield session
+
+        if big is not None:
+            _delete_workspace_contacts(big, actor, job.id)
+        passes = ("group", "other") if parser.type_column is not None else ("all",)
+        for which in passes:
+            # the group pass reads the file on its own; the main reader (and its progress) is the last pass
+            pass_reader = open_rows(source) if which == "group" else reader
+            batch: list[ParsedRow] = []
+            for index, cells in enumerate(pass_reader.rows):
+                if not isinstance(cells, _BrokenRow) and not any(c.strip() for c in cells):
+                    continue  # a blank line: no contact, no outcome
+                if which != "all":
+                    is_group = not isinstance(cells, _BrokenRow) and parser.kind_of(cells) == "group"
+                    if (which == "group") != is_group:
+                        continue
+                batch.append(parser.parse(index, cells))
+                if len(batch) >= batch_size:
+                    _flush(importer, transaction, batch, progress, reader)
+                    batch = []
+            if batch:
+                _flush(importer, transaction, batch, progress, reader)
+        with transaction() as session:
+            repo.set_job(session, actor.workspace_id, job.id, total_rows=importer.totals.processed)
+
+
+def _flush(importer: _Importer, transaction, batch: list[ParsedRow], progress, reader) -> None:
+    with transaction() as session:
+        importer.run_batch(session, batch)
+    if progress:
+        progress(importer.totals.processed, reader.position(), importer.totals)
+
+
+def _delete_workspace_contacts(session: Session, actor: Actor, job_id: uuid.UUID) -> None:
+    """overwrite: every contact goes (each deletion recorded), inside the import's transaction."""
+    after = None
+    while True:
+        ids = repo.contact_ids_page(session, actor.workspace_id, after, 1000)
+        if not ids:
+            break
+        now = utcnow()
+        repo.insert_many(session, Event, [
+            {"workspace_id": actor.workspace_id, "id": new_id(), "subject_type": "contact", "subject_id": i,
+             "action": "deleted", "door": actor.door, "api_key_id": actor.api_key_id,
+             "changes": {"reason": "import overwrite", "import_id": str(job_id)}, "before": None, "created_at": now}
+            for i in ids
+        ])
+        after = ids[-1]
+    repo.delete_all_contacts(session, actor.workspace_id)
+
+
+# ---------------------------------------------------------------- one-call imports and workers
+
+def import_now(db: Database, actor: Actor, spec: SourceSpec, options: ImportOptions,
+               settings: Settings | None = None, progress: ProgressCallback | None = None) -> ImportJob:
+    """Fetches the source (InvalidInput if it cannot be had, nothing recorded), then runs the
+    import in this thread and answers the finished job."""
+    settings = settings or get_settings()
+    source = open_source(spec, settings)
+    try:
+        with db.write() as session:
+            job = create_job(session, actor, spec, options, settings, status="running", claimed_by=actor.door)
+    except BaseException:
+        source.discard()
+        raise
+    return run_job(db, actor.workspace_id, job.id, source, settings, progress)
+
+
+def claim_next(db: Database, worker: str) -> tuple[uuid.UUID, uuid.UUID] | None:
+    """The oldest queued job, marked running for this worker (FOR UPDATE SKIP LOCKED on
+    PostgreSQL, so many workers never take the same job)."""
+    with db.write() as session:
+        job = repo.next_queued(session, lock=not db.is_sqlite)
+        if job is None or not repo.take_job(session, job, worker, utcnow()):
+            return None
+        return job.workspace_id, job.id
+
+
+def work_once(db: Database, worker: str = "worker", settings: Settings | None = None) -> ImportJob | None:
+    claimed = claim_next(db, worker)
+    if claimed is None:
+        return None
+    return run_job(db, claimed[0], claimed[1], settings=settings)
+
+
+def work_forever(db: Database, stop, worker: str = "worker", poll_seconds: float = 1.0,
+                 settings: Settings | None = None) -> None:
+    """Runs jobs until `stop` (a threading.Event) is set; an error never ends the loop."""
+    while not stop.is_set():
+        try:
+            job = work_once(db, worker, settings)
+        except Exception:
+            log.exception("import worker error")
+            job = None
+        if job is None:
+            stop.wait(poll_seconds)
+
+
+# ---------------------------------------------------------------- reading jobs
+
+def get_job(session: Session, actor: Actor, job_id: uuid.UUID) -> ImportJob:
+    job = repo.get_job(session, actor.workspace_id, job_id)
+    if job is None:
+        raise NotFound("import", job_id)
+    return job
+
+
+def jobs_page(session: Session, actor: Actor, before: uuid.UUID | None, limit: int) -> list[ImportJob]:
+    return repo.jobs_page(session, actor.workspace_id, before, limit)
+
+
+def row_outcomes(session: Session, actor: Actor, job_id: uuid.UUID, statuses: list[str] | None,
+                 after: int, limit: int) -> list[ImportRow]:
+    get_job(session, actor, job_id)
+    bad = [s for s in statuses or [] if s not in ROW_STATUSES]
+    if bad:
+        raise InvalidInput(FieldError("status", f"unknown status {bad[0]!r}; use {', '.join(ROW_STATUSES)}"))
+    return repo.row_outcomes(session, actor.workspace_id, job_id, statuses, after, limit)
+
+
+def rejected_rows(db: Database, actor: Actor, job_id: uuid.UUID, page: int = 1000) -> Iterator[ImportRow]:
+    """Every invalid row of a job, read page by page (for a download of any size)."""
+    after = -1
+    while True:
+        with db.read() as session:
+            rows = row_outcomes(session, actor, job_id, ["invalid"], after, page)
+            session.expunge_all()
+        if not rows:
+            return
+        yield from rows
+        after = rows[-1].row_index
+
+
+def created_ids(session: Session, actor: Actor, job_id: uuid.UUID) -> list[uuid.UUID]:
+    get_job(session, actor, job_id)
+    return repo.created_contact_ids(session, actor.workspace_id, job_id)
+
+
+__all__ = [
+    "ImportOptions", "SourceSpec", "Relation", "create_job", "run_job", "import_now", "work_once", "work_forever",
+    "get_job", "row_outcomes", "rejected_rows", "created_ids", "resolve_row", "Field",
+]

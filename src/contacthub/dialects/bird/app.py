@@ -1,0 +1,291 @@
+"""The Bird dialect (/bird): Bird's Contacts API paths under /bird/workspaces/{workspaceId}/.
+Each route authenticates, checks the key's workspace against the path, opens one transaction,
+calls core services and renders Bird's shapes."""
+
+import uuid
+from typing import Annotated
+
+from fastapi import Depends, FastAPI, Header, Query, Request
+from fastapi.responses import JSONResponse, Response
+
+from contacthub import __version__
+from contacthub.core import attributes, contacts, identifiers, lists
+from contacthub.core.actor import Actor
+from contacthub.core.attributes import DefinitionInput
+from contacthub.core.errors import FieldError, Forbidden, InvalidInput, NotFound
+from contacthub.core.inputs import WriteOptions
+from contacthub.core.lists import ListInput
+from contacthub.core.lists import ListPatch as CoreListPatch
+from contacthub.core.pagination import clamp_limit
+from contacthub.db.engine import Database
+from contacthub.dialects.bird import errors, mapping
+from contacthub.dialects.bird.schemas import (
+    ContactCreate,
+    ContactOut,
+    ContactPageOut,
+    ContactPatch,
+    DefinitionCreate,
+    ErrorOut,
+    IdentifierIn,
+    IdentifierOut,
+    IdentifierRef,
+    ListCreate,
+    ListMembers,
+    ListPatch,
+    SearchBody,
+    UpsertBody,
+)
+from contacthub.dialects.common import BodyLimit, authenticate, bearer_token, parse_id
+from contacthub.repositories.contacts import ContactFilter
+from contacthub.settings import Settings
+
+ERRORS = {status: {"model": ErrorOut} for status in (400, 401, 403, 404, 409, 413, 422)}
+DEFAULT_PAGE, MAX_PAGE = 10, 100
+MAX_MEMBERS_PER_CALL = 100
+# Bird refuses a second contact with a taken identifier, whatever the server's default.
+REJECT = WriteOptions(on_duplicate="reject")
+
+WS = "/workspaces/{workspaceId}"
+
+
+def build(db: Database, settings: Settings) -> FastAPI:
+    app = FastAPI(
+        title="contacthub Bird-compatible API",
+        version=__version__,
+        description="Bird's Contacts API (contacts, identifiers, lists, attribute definitions) over the "
+        "contacthub store. Auth: `Authorization: AccessKey <key>` (or `Bearer <key>`); the path's "
+        f"workspaceId must be the key's workspace. Request bodies up to {settings.max_body_bytes} bytes.",
+        responses=ERRORS,
+    )
+    errors.install(app)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, reject=errors.too_large)
+
+    def caller(workspaceId: str, authorization: Annotated[str | None, Header()] = None) -> Actor:
+        actor = authenticate(db, bearer_token(authorization, schemes=("accesskey", "bearer")), door="bird")
+        if parse_id(workspaceId, "workspace") != actor.workspace_id:
+            raise Forbidden("this key belongs to another workspace")
+        return actor
+
+    async def checked_caller(request: Request, actor: Annotated[Actor, Depends(caller)]) -> Actor:
+        """The caller, once the body is known to hold nothing a store cannot keep."""
+        if request.method in ("POST", "PATCH", "PUT", "DELETE"):
+            faults = mapping.unstorable(await request.body())
+            if faults:
+                raise InvalidInput(faults)
+        return actor
+
+    Caller = Annotated[Actor, Depends(checked_caller)]
+    Limit = Annotated[int | None, Query(description=f"1-{MAX_PAGE}, default {DEFAULT_PAGE}")]
+    Token = Annotated[str | None, Query()]
+
+    def paging(limit: int | None, page_token: str | None, next_token: str | None) -> tuple[int, str | None]:
+        return clamp_limit(limit, DEFAULT_PAGE, MAX_PAGE), page_token or next_token
+
+    # ------------------------------------------------------------ contacts
+
+    @app.post(WS + "/contacts", status_code=201, response_model=ContactOut, tags=["contacts"])
+    def create_contact(body: ContactCreate, caller: Caller):
+        """Create a contact. An identifier already on another contact answers 409."""
+        change = mapping.create_change(body)
+        with db.write() as session:
+            view = identifiers.create(session, caller, change, REJECT)
+            return JSONResponse(mapping.render_contact(view), status_code=201)
+
+    @app.get(WS + "/contacts", response_model=ContactPageOut, tags=["contacts"])
+    def list_contacts(
+        caller: Caller, limit: Limit = None, pageToken: Token = None, nextPageToken: Token = None,
+        reverse: bool = False,
+    ):
+        """Contacts, oldest first (`reverse=true`: newest first)."""
+        size, token = paging(limit, pageToken, nextPageToken)
+        with db.read() as session:
+            result = contacts.list_page(session, caller, ContactFilter(), token, size, descending=reverse)
+            return JSONResponse(mapping.page([mapping.render_contact(v) for v in result.items], result.next_cursor))
+
+    @app.post(WS + "/contacts/search", tags=["contacts"])
+    def search_contacts(body: SearchBody, caller: Caller):
+        """The contact holding an identifier: {"results": [contact]} or {"results": []}."""
+        ref = mapping.point_ref(body.identifier, "identifier.value")
+        with db.read() as session:
+            view = identifiers.find(session, caller, ref)
+            return {"results": [mapping.render_contact(view)] if view else []}
+
+    @app.patch(WS + "/contacts/identifiers/{identifierKey}/{identifierValue:path}", response_model=ContactOut,
+               tags=["contacts"])
+    def upsert_contact(identifierKey: str, identifierValue: str, body: UpsertBody, caller: Caller,
+                       strategy: str | None = None):
+        """Create or update the contact by identifier: 200 updated, 201 created. `strategy` (in the
+        body or the query): strict_alias (default), first_alias, first."""
+        chosen = body.strategy or strategy or "strict_alias"
+        if chosen not in ("strict_alias", "first_alias", "first"):
+            raise InvalidInput(FieldError("strategy", "must be strict_alias, first_alias or first"))
+        try:
+            path_ident = IdentifierRef(key=identifierKey, value=identifierValue)
+        except ValueError:
+            raise InvalidInput(FieldError("identifierKey", "an identifier key has 1-64 letters, digits or _.:- "
+                                          "and a value 1-500 characters")) from None
+        change = mapping.patch_change(body)
+        refs = [mapping.point_ref(path_ident, "identifierValue"), *change.add_points]
+        with db.write() as session:
+            view, created = identifiers.upsert(session, caller, refs, chosen, change, REJECT)
+            return JSONResponse(mapping.render_contact(view), status_code=201 if created else 200)
+
+    @app.get(WS + "/contacts/{contactId}", response_model=ContactOut, tags=["contacts"])
+    def get_contact(contactId: str, caller: Caller, attribute: Annotated[list[str] | None, Query()] = None):
+        """A contact. Every attribute is included, so `attribute=` (extra keys) changes nothing."""
+        with db.read() as session:
+            return JSONResponse(mapping.render_contact(contacts.get(session, caller, parse_id(contactId, "contact"))))
+
+    @app.patch(WS + "/contacts/{contactId}", response_model=ContactOut, tags=["contacts"])
+    def update_contact(contactId: str, body: ContactPatch, caller: Caller):
+        """Attributes merge key by key (null removes one); identifiers, lists and accounts are added
+        or removed one by one, or replaced whole with listIds / accountIds."""
+        change = mapping.patch_change(body)
+        with db.write() as session:
+            view = identifiers.apply(session, caller, parse_id(contactId, "contact"), change, REJECT)
+            return JSONResponse(mapping.render_contact(view))
+
+    @app.delete(WS + "/contacts/{contactId}", status_code=204, tags=["contacts"])
+    def delete_contact(contactId: str, caller: Caller):
+        with db.write() as session:
+            contacts.delete(session, caller, parse_id(contactId, "contact"))
+        return Response(status_code=204)
+
+    # ------------------------------------------------------------ contact identifiers
+
+    @app.post(WS + "/contacts/{contactId}/identifiers", status_code=201, response_model=IdentifierOut,
+              tags=["identifiers"])
+    def add_identifier(contactId: str, body: IdentifierIn, caller: Caller):
+        ref = mapping.point_ref(body, "value")
+        with db.write() as session:
+            contact_id = contacts.resolve_id(session, caller, parse_id(contactId, "contact"))
+            point = identifiers.add_point(session, caller, contact_id, ref)
+            return JSONResponse(mapping.render_identifier(contact_id, point), status_code=201)
+
+    @app.get(WS + "/contacts/{contactId}/identifiers", tags=["identifiers"])
+    def list_identifiers(
+        contactId: str, caller: Caller, limit: Limit = None, pageToken: Token = None, nextPageToken: Token = None,
+        reverse: bool = False,
+    ):
+        size, token = paging(limit, pageToken, nextPageToken)
+        with db.read() as session:
+            contact_id = contacts.resolve_id(session, caller, parse_id(contactId, "contact"))
+            result = identifiers.page_points(session, caller, contact_id, token, size, reverse)
+            return mapping.page([mapping.render_identifier(contact_id, p) for p in result.items], result.next_cursor)
+
+    @app.delete(WS + "/contacts/{contactId}/identifiers", status_code=204, tags=["identifiers"])
+    def delete_identifier(contactId: str, body: IdentifierRef, caller: Caller):
+        with db.write() as session:
+            identifiers.remove_point(session, caller, parse_id(contactId, "contact"), mapping.point_ref(body, "value"))
+        return Response(status_code=204)
+
+    @app.get(WS + "/contacts/{contactId}/lists", tags=["lists"])
+    def contact_lists(
+        contactId: str, caller: Caller, limit: Limit = None, pageToken: Token = None, nextPageToken: Token = None,
+    ):
+        size, token = paging(limit, pageToken, nextPageToken)
+        with db.read() as session:
+            result = lists.of_contact(session, caller, parse_id(contactId, "contact"), token, size)
+            return mapping.page([mapping.render_list(r) for r in result.items], result.next_cursor)
+
+    # ------------------------------------------------------------ lists
+
+    @app.post(WS + "/lists", status_code=201, tags=["lists"])
+    def create_list(body: ListCreate, caller: Caller):
+        with db.write() as session:
+            row = lists.create(session, caller, ListInput(name=body.name, description=body.description))
+            return JSONResponse(mapping.render_list(row, 0), status_code=201)
+
+    @app.get(WS + "/lists", tags=["lists"])
+    def list_lists(caller: Caller, limit: Limit = None, pageToken: Token = None, nextPageToken: Token = None):
+        size, token = paging(limit, pageToken, nextPageToken)
+        with db.read() as session:
+            result = lists.page(session, caller, token, size)
+            return mapping.page(
+                [mapping.render_list(r, lists.member_count(session, caller, r.id)) for r in result.items],
+                result.next_cursor,
+            )
+
+    @app.get(WS + "/lists/{listId}", tags=["lists"])
+    def get_list(listId: str, caller: Caller):
+        with db.read() as session:
+            row = lists.get(session, caller, parse_id(listId, "list"))
+            return mapping.render_list(row, lists.member_count(session, caller, row.id))
+
+    @app.patch(WS + "/lists/{listId}", tags=["lists"])
+    def update_list(listId: str, body: ListPatch, caller: Caller):
+        patch = CoreListPatch(**{name: getattr(body, name) for name in body.model_fields_set
+                                 if name in ("name", "description")})
+        with db.write() as session:
+            row = lists.update(session, caller, parse_id(listId, "list"), patch)
+            return mapping.render_list(row, lists.member_count(session, caller, row.id))
+
+    @app.delete(WS + "/lists/{listId}", status_code=204, tags=["lists"])
+    def delete_list(listId: str, caller: Caller):
+        with db.write() as session:
+            lists.delete(session, caller, parse_id(listId, "list"))
+        return Response(status_code=204)
+
+    @app.get(WS + "/lists/{listId}/contacts", response_model=ContactPageOut, tags=["lists"])
+    def list_members(
+        listId: str, caller: Caller, limit: Limit = None, pageToken: Token = None, nextPageToken: Token = None,
+    ):
+        size, token = paging(limit, pageToken, nextPageToken)
+        with db.read() as session:
+            result = lists.members(session, caller, parse_id(listId, "list"), token, size)
+            return JSONResponse(mapping.page([mapping.render_contact(v) for v in result.items], result.next_cursor))
+
+    def _members(session, caller: Actor, list_id: uuid.UUID, body: ListMembers) -> list[uuid.UUID]:
+        ids, idents = body.contacts or [], body.identifiers or []
+        if len(ids) + len(idents) > MAX_MEMBERS_PER_CALL:
+            raise InvalidInput(FieldError("contacts", f"at most {MAX_MEMBERS_PER_CALL} contacts and identifiers "
+                                                      "together per call"))
+        lists.get(session, caller, list_id)
+        refs = mapping.point_refs(idents, "identifiers")
+        return identifiers.known_contacts(session, caller, ids, refs)
+
+    @app.post(WS + "/lists/{listId}/contacts", tags=["lists"])
+    def add_members(listId: str, body: ListMembers, caller: Caller):
+        """Adds the contacts named by id or identifier; unknown ones are skipped, so
+        `itemsProcessed` below the count sent means some were not found."""
+        list_id = parse_id(listId, "list")
+        with db.write() as session:
+            known = _members(session, caller, list_id, body)
+            lists.add_members(session, caller, list_id, known)
+            return {"itemsProcessed": len(known)}
+
+    @app.delete(WS + "/lists/{listId}/contacts", tags=["lists"])
+    def remove_members(listId: str, body: ListMembers, caller: Caller):
+        list_id = parse_id(listId, "list")
+        with db.write() as session:
+            known = _members(session, caller, list_id, body)
+            lists.remove_members(session, caller, list_id, known)
+            return {"itemsProcessed": len(known)}
+
+    # ------------------------------------------------------------ attribute definitions
+
+    @app.post(WS + "/attribute-definitions", status_code=201, tags=["attribute definitions"])
+    def create_definition(body: DefinitionCreate, caller: Caller):
+        data = DefinitionInput(
+            key=body.key, type=mapping.CORE_TYPES[body.type], cardinality=body.cardinality,
+            display_name=body.displayName, description=body.description, pii=body.pii, read_only=body.readOnly,
+        )
+        with db.write() as session:
+            row = attributes.create_definition(session, caller, data)
+            return JSONResponse(mapping.render_definition(row), status_code=201)
+
+    @app.get(WS + "/attribute-definitions", tags=["attribute definitions"])
+    def list_definitions(caller: Caller):
+        with db.read() as session:
+            return {"results": [mapping.render_definition(d) for d in attributes.list_definitions(session, caller)]}
+
+    @app.get(WS + "/attribute-definitions/{keyOrId}", tags=["attribute definitions"])
+    def get_definition(keyOrId: str, caller: Caller):
+        """One definition, by key or by id."""
+        with db.read() as session:
+            for row in attributes.list_definitions(session, caller):
+                if keyOrId in (row.key, str(row.id)):
+                    return mapping.render_definition(row)
+        raise NotFound("attribute definition", keyOrId)
+
+    return app

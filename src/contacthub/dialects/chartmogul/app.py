@@ -1,0 +1,256 @@
+"""The ChartMogul door, mounted at /chartmogul: a client whose base URL is
+`http://HOST:PORT/chartmogul/v1` reaches data sources, customers and contacts.
+
+Auth is HTTP Basic with the API key as the username (password empty or the key again).
+Routes only: each authenticates, opens one transaction, calls core/accounts and renders.
+"""
+
+import base64
+import binascii
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Header, Path, Query
+from fastapi.responses import JSONResponse, Response
+from pydantic import ValidationError
+
+from contacthub import __version__
+from contacthub.core import accounts
+from contacthub.core.actor import Actor
+from contacthub.core.inputs import WriteOptions
+from contacthub.core.errors import FieldError, InvalidInput
+from contacthub.core.pagination import clamp_limit, encode_cursor
+from contacthub.db.engine import Database
+from contacthub.dialects.chartmogul import errors
+from contacthub.dialects.chartmogul.errors import MissingParameter
+from contacthub.dialects.chartmogul.mapping import (
+    CONTACT,
+    CUSTOMER,
+    DATA_SOURCE,
+    contact_input,
+    customer_fields,
+    parse_ref,
+    render_contact,
+    render_customer,
+    render_data_source,
+)
+from contacthub.dialects.chartmogul.schemas import (
+    ContactBody,
+    ContactListOut,
+    ContactOut,
+    ContactPatch,
+    CustomerBody,
+    DataSourceBody,
+    DataSourceListOut,
+    DataSourceOut,
+    ErrorOut,
+)
+from contacthub.dialects.common import BodyLimit, authenticate, dotted_path, parse_id
+from contacthub.repositories.accounts import MemberFilter
+from contacthub.settings import Settings
+
+MAX_PER_PAGE = 200
+# ChartMogul does not check the syntax of contact emails and phones; duplicates across
+# customers are separate contacts (the per-customer email rule is core/accounts').
+OPTIONS = WriteOptions(on_duplicate="create", strict_phones=False, strict_emails=False,
+                       allow_undefined_attributes=False)
+
+
+def basic_key(header: str | None) -> str | None:
+    """The API key from `Authorization: Basic base64(key:)` (the password may repeat the key)."""
+    if not header:
+        return None
+    scheme, _, token = header.strip().partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        user, _, password = base64.b64decode(token.strip(), validate=True).decode().partition(":")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    return user if user and password in ("", user) else None
+
+
+def required(value: Any, param: str) -> Any:
+    if value is None or value == "":
+        raise MissingParameter(param)
+    return value
+
+
+def build(db: Database, settings: Settings) -> FastAPI:
+    app = FastAPI(
+        title="contacthub — ChartMogul dialect",
+        version=__version__,
+        description="ChartMogul-compatible data sources, customers and contacts under `/chartmogul/v1`. "
+        "Auth: HTTP Basic, the API key as username. Errors: "
+        '`{"code", "message", "param", "errors"}` with 400/401/404/413/422. '
+        f"Request body limit {settings.max_body_bytes} bytes; `per_page` at most {MAX_PER_PAGE}.",
+        responses={status: {"model": ErrorOut} for status in (400, 401, 404, 413, 422)},
+    )
+    errors.install(app)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, reject=errors.too_large)
+
+    def actor(authorization: Annotated[str | None, Header()] = None) -> Actor:
+        return authenticate(db, basic_key(authorization), door="chartmogul")
+
+    Caller = Annotated[Actor, Depends(actor)]
+    PerPage = Annotated[int | None, Query()]
+
+    def per_page_of(value: int | None) -> int:
+        return clamp_limit(value, MAX_PER_PAGE, MAX_PER_PAGE, field="per_page")
+
+    def contact_page(session, caller: Actor, flt: MemberFilter, cursor: str | None, per_page: int | None):
+        page = accounts.list_members(session, caller, flt, cursor or None, per_page_of(per_page))
+        last = page.items[-1].contact.id if page.items else None
+        return {"entries": [render_contact(m) for m in page.items],
+                "cursor": page.next_cursor or (encode_cursor(last) if last else cursor or None),
+                "has_more": page.has_more}
+
+    @app.get("/v1/ping", tags=["authentication"])
+    def ping(caller: Caller):
+        """Answers when the key is good, as ChartMogul's ping does."""
+        return {"data": "pong!"}
+
+    # ------------------------------------------------------------ data sources
+
+    @app.post("/v1/data_sources", status_code=201, responses={201: {"model": DataSourceOut}}, tags=["data sources"])
+    def create_data_source(body: DataSourceBody, caller: Caller):
+        data = _validated(accounts.DataSourceInput, name=required(body.name, "name"))
+        with db.write() as session:
+            return JSONResponse(render_data_source(accounts.create_data_source(session, caller, data)), 201)
+
+    @app.get("/v1/data_sources", responses={200: {"model": DataSourceListOut}}, tags=["data sources"])
+    def list_data_sources(caller: Caller, name: str | None = None):
+        with db.read() as session:
+            return {"data_sources": [render_data_source(r) for r in accounts.list_data_sources(session, caller, name)]}
+
+    @app.get("/v1/data_sources/{uuid}", responses={200: {"model": DataSourceOut}}, tags=["data sources"])
+    def get_data_source(uuid: str, caller: Caller):
+        with db.read() as session:
+            return render_data_source(accounts.get_data_source(session, caller, parse_id(uuid, "data source", DATA_SOURCE)))
+
+    @app.delete("/v1/data_sources/{uuid}", status_code=204, tags=["data sources"])
+    def delete_data_source(uuid: str, caller: Caller):
+        with db.write() as session:
+            accounts.delete_data_source(session, caller, parse_id(uuid, "data source", DATA_SOURCE))
+        return Response(status_code=204)
+
+    # ------------------------------------------------------------ customers
+
+    @app.post("/v1/customers", status_code=201, tags=["customers"])
+    def create_customer(body: CustomerBody, caller: Caller):
+        source_id = parse_ref(required(body.data_source_uuid, "data_source_uuid"), DATA_SOURCE, "data_source_uuid")
+        fields = {name: getattr(body, name) for name in
+                  ("name", "email", "company", "country", "state", "city", "zip", "website_url")}
+        data = _validated(accounts.AccountInput, data_source_id=source_id,
+                          external_id=required(body.external_id, "external_id"), **fields, **customer_fields(body))
+        with db.write() as session:
+            row = accounts.create_account(session, caller, data)
+            if body.primary_contact is not None:
+                accounts.create_member(session, caller, contact_input(body.primary_contact), account_id=row.id,
+                                       data_source_id=source_id, options=OPTIONS)
+            source = accounts.get_data_source(session, caller, source_id)
+            return JSONResponse(render_customer(row, source), 201)
+
+    @app.get("/v1/customers", tags=["customers"])
+    def list_customers(caller: Caller, data_source_uuid: str | None = None, external_id: str | None = None,
+                       cursor: str | None = None, per_page: PerPage = None):
+        source_id = parse_ref(data_source_uuid, DATA_SOURCE, "data_source_uuid") if data_source_uuid else None
+        with db.read() as session:
+            page = accounts.list_accounts(session, caller, source_id, external_id, cursor or None, per_page_of(per_page))
+            sources = {s.id: s for s in accounts.list_data_sources(session, caller)}
+            return {"entries": [render_customer(r, sources.get(r.data_source_id)) for r in page.items],
+                    "cursor": page.next_cursor, "has_more": page.has_more}
+
+    @app.get("/v1/customers/{uuid}", tags=["customers"])
+    def get_customer(uuid: str, caller: Caller):
+        with db.read() as session:
+            row = accounts.get_account(session, caller, parse_id(uuid, "account", CUSTOMER))
+            source = accounts.get_data_source(session, caller, row.data_source_id) if row.data_source_id else None
+            return render_customer(row, source)
+
+    @app.post("/v1/customers/{uuid}/contacts", status_code=201, responses={201: {"model": ContactOut}}, tags=["contacts"])
+    def add_contact_to_customer(uuid: str, body: ContactBody, caller: Caller):
+        account_id = parse_id(uuid, "account", CUSTOMER)
+        source_id = parse_ref(required(body.data_source_uuid, "data_source_uuid"), DATA_SOURCE, "data_source_uuid")
+        return _create_contact(caller, body, account_id, source_id)
+
+    @app.get("/v1/customers/{uuid}/contacts", responses={200: {"model": ContactListOut}}, tags=["contacts"])
+    def customer_contacts(uuid: str, caller: Caller, cursor: str | None = None, per_page: PerPage = None):
+        flt = MemberFilter(account_id=parse_id(uuid, "account", CUSTOMER))
+        with db.read() as session:
+            return contact_page(session, caller, flt, cursor, per_page)
+
+    # ------------------------------------------------------------ contacts
+
+    @app.post("/v1/contacts", status_code=201, responses={201: {"model": ContactOut}}, tags=["contacts"])
+    def create_contact(body: ContactBody, caller: Caller):
+        account_id = parse_ref(body.customer_uuid, CUSTOMER, "customer_uuid") if body.customer_uuid else None
+        source_id = parse_ref(required(body.data_source_uuid, "data_source_uuid"), DATA_SOURCE, "data_source_uuid")
+        return _create_contact(caller, body, account_id, source_id)
+
+    def _create_contact(caller: Actor, body: ContactBody, account_id, source_id) -> JSONResponse:
+        data = contact_input(body)
+        with db.write() as session:
+            member = accounts.create_member(
+                session, caller, data, account_id=account_id, data_source_id=source_id,
+                external_id=body.external_id, position=body.position, options=OPTIONS,
+            )
+            return JSONResponse(render_contact(member), 201)
+
+    @app.get("/v1/contacts", responses={200: {"model": ContactListOut}}, tags=["contacts"])
+    def list_contacts(
+        caller: Caller, cursor: str | None = None, per_page: PerPage = None, email: str | None = None,
+        customer_external_id: str | None = None, data_source_uuid: str | None = None,
+        customer_uuid: str | None = None, external_id: str | None = None,
+    ):
+        flt = MemberFilter(
+            email=email or None,
+            identifiers={accounts.EXTERNAL_ID_KEY: external_id} if external_id else {},
+            account_id=parse_ref(customer_uuid, CUSTOMER, "customer_uuid") if customer_uuid else None,
+            account_external_id=customer_external_id or None,
+            data_source_id=parse_ref(data_source_uuid, DATA_SOURCE, "data_source_uuid") if data_source_uuid else None,
+        )
+        with db.read() as session:
+            return contact_page(session, caller, flt, cursor, per_page)
+
+    @app.get("/v1/contacts/{uuid}", responses={200: {"model": ContactOut}}, tags=["contacts"])
+    def get_contact(uuid: str, caller: Caller):
+        with db.read() as session:
+            return render_contact(accounts.get_member(session, caller, parse_id(uuid, "contact", CONTACT)))
+
+    @app.patch("/v1/contacts/{uuid}", responses={200: {"model": ContactOut}}, tags=["contacts"])
+    def update_contact(uuid: str, body: ContactPatch, caller: Caller):
+        contact_id = parse_id(uuid, "contact", CONTACT)
+        given = body.model_fields_set
+        with db.write() as session:
+            current = accounts.get_live(session, caller, contact_id)
+            member = accounts.update_member(
+                session, caller, contact_id, contact_input(body, current),
+                external_id=body.external_id if "external_id" in given else accounts.UNSET,
+                position=body.position if "position" in given else accounts.UNSET,
+                options=OPTIONS,
+            )
+            return render_contact(member)
+
+    @app.delete("/v1/contacts/{uuid}", tags=["contacts"])
+    def delete_contact(uuid: str, caller: Caller):
+        with db.write() as session:
+            accounts.delete_member(session, caller, parse_id(uuid, "contact", CONTACT))
+        return {}
+
+    @app.post("/v1/contacts/{into}/merge/{from}", responses={200: {"model": ContactOut}}, tags=["contacts"])
+    def merge_contacts(into: str, from_: Annotated[str, Path(alias="from")], caller: Caller):
+        """Merge contact `from` into `into`; `into` survives and `from` is gone (404) afterwards."""
+        with db.write() as session:
+            member = accounts.merge_members(session, caller, parse_id(into, "contact", CONTACT),
+                                            parse_id(from_, "contact", CONTACT))
+            return render_contact(member)
+
+    return app
+
+
+def _validated(model, **values):
+    """A core input built from wire values; its faults become a 422 naming the parameter."""
+    try:
+        return model.model_validate(values)
+    except ValidationError as exc:
+        raise InvalidInput([FieldError(dotted_path(e["loc"], skip=()), e["msg"]) for e in exc.errors()]) from None

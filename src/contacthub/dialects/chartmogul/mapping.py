@@ -1,0 +1,170 @@
+"""ChartMogul wire <-> core: contact fields to ContactInput, views and rows to wire objects.
+
+Where a ChartMogul contact field lives in the core:
+  first_name, last_name, title, notes  -> the contact's own fields
+  email, phone                         -> the first email / phone point (others are kept)
+  linked_in, twitter                   -> social["linked_in"], social["twitter"]
+  custom                               -> attributes (keys must be defined)
+  external_id, data_source_uuid        -> identifier points `external_id` and `data_source`
+  customer_uuid, position              -> account membership and its position
+"""
+
+import re
+import uuid
+from datetime import datetime
+from typing import Any
+
+from pydantic import ValidationError
+
+from contacthub.core.accounts import MemberView
+from contacthub.core.errors import FieldError, InvalidInput
+from contacthub.core.inputs import ContactInput
+from contacthub.core.views import ContactView
+from contacthub.db.models import Account, DataSource
+from contacthub.dialects.common import dotted_path
+from contacthub.dialects.chartmogul.schemas import ContactFields, CustomerBody, CustomEntry
+
+CUSTOM_KEY = re.compile(r"^[A-Za-z0-9_]{1,64}$")
+SCALARS = ("first_name", "last_name", "title", "notes")
+SOCIAL = ("linked_in", "twitter")
+
+CONTACT = "con_"
+CUSTOMER = "cus_"
+DATA_SOURCE = "ds_"
+
+
+# ---------------------------------------------------------------- ids
+
+def wire_id(prefix: str, value: uuid.UUID | None) -> str | None:
+    return f"{prefix}{value}" if value is not None else None
+
+
+def parse_ref(raw: str, prefix: str, param: str) -> uuid.UUID:
+    """An id given in a body or query ("ds_…", or the bare uuid); a malformed one is a 422."""
+    text = raw.strip()
+    text = text[len(prefix):] if text.startswith(prefix) else text
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        raise InvalidInput(FieldError(param, f"is not a valid {prefix}… identifier")) from None
+
+
+# ---------------------------------------------------------------- contacts in
+
+def custom_values(custom: list[CustomEntry] | dict[str, Any]) -> dict[str, Any]:
+    """Both written forms as one dict; keys are letters, digits and underscores."""
+    pairs = [(e.key, e.value) for e in custom] if isinstance(custom, list) else list(custom.items())
+    bad = [FieldError(f"custom.{key}", f"key {key!r} may only hold letters, digits and underscores")
+           for key, _ in pairs if not CUSTOM_KEY.match(key)]
+    if bad:
+        raise InvalidInput(bad)
+    return dict(pairs)
+
+
+def contact_input(body: ContactFields, current: ContactView | None = None) -> ContactInput:
+    """The given fields as a core input. With `current` (an update), a new email or phone
+    replaces the first one and the contact's other emails and phones (written through other
+    doors) stay; null clears them all, so the contact then reads back with no email."""
+    given = body.model_fields_set
+    data: dict[str, Any] = {} if current is not None else {"kind": "person"}
+    for name in SCALARS:
+        if name in given:
+            data[name] = getattr(body, name)
+    if "email" in given:
+        rest = [{"address": p.value, "type": p.type} for p in current.emails[1:]] if current and body.email else []
+        data["emails"] = ([{"address": body.email, "primary": True}] if body.email else []) + rest
+    if "phone" in given:
+        rest = [{"number": p.value, "type": p.type} for p in current.phones[1:]] if current and body.phone else []
+        data["phones"] = ([{"number": body.phone, "primary": True}] if body.phone else []) + rest
+    social = {name: getattr(body, name) for name in SOCIAL if name in given}
+    if social:
+        data["social"] = social
+    if "custom" in given:
+        data["attributes"] = custom_values(body.custom) if body.custom is not None else None
+    try:
+        return ContactInput.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidInput([FieldError(dotted_path(e["loc"], skip=()), e["msg"]) for e in exc.errors()]) from None
+
+
+# ---------------------------------------------------------------- out
+
+def render_contact(member: MemberView) -> dict[str, Any]:
+    c, account = member.contact, member.account
+    return {
+        "uuid": wire_id(CONTACT, c.id),
+        "customer_uuid": wire_id(CUSTOMER, account.id if account else None),
+        "customer_external_id": account.external_id if account else None,
+        "data_source_uuid": wire_id(DATA_SOURCE, member.data_source_id),
+        "position": member.position,
+        "first_name": c.first_name,
+        "last_name": c.last_name,
+        "title": c.title,
+        "email": c.emails[0].value if c.emails else None,
+        "phone": c.phones[0].value if c.phones else None,
+        "linked_in": c.social.get("linked_in"),
+        "twitter": c.social.get("twitter"),
+        "notes": c.notes,
+        "custom": dict(c.attributes or {}),
+        "external_id": member.external_id,
+    }
+
+
+def timestamp(value: datetime | None) -> str | None:
+    """ISO-8601 UTC with milliseconds and Z."""
+    if value is None:
+        return None
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+def render_data_source(row: DataSource) -> dict[str, Any]:
+    return {"uuid": wire_id(DATA_SOURCE, row.id), "name": row.name, "system": row.system,
+            "created_at": timestamp(row.created_at), "status": row.status}
+
+
+def customer_fields(body: CustomerBody) -> dict[str, Any]:
+    """The customer's stored attributes (tags, custom) and extra fields (lead dates)."""
+    attributes: dict[str, Any] = {"tags": [], "custom": {}}
+    if body.attributes is not None:
+        attributes["tags"] = list(body.attributes.tags or [])
+        custom = body.attributes.custom or {}
+        if isinstance(custom, list):
+            custom = {str(item.get("key")): item.get("value") for item in custom if item.get("key") is not None}
+        attributes["custom"] = custom
+    extra = {name: timestamp(getattr(body, name)) for name in ("lead_created_at", "free_trial_started_at")
+             if getattr(body, name) is not None}
+    return {"attributes": attributes, "extra": extra}
+
+
+def render_customer(row: Account, source: DataSource | None) -> dict[str, Any]:
+    attributes = row.attributes or {}
+    extra = row.extra or {}
+    ds = wire_id(DATA_SOURCE, row.data_source_id) or ""
+    return {
+        # ChartMogul's numeric id; ours is derived from the uuid (the SDK refuses null).
+        "id": int.from_bytes(row.id.bytes[-6:], "big"),
+        "uuid": wire_id(CUSTOMER, row.id),
+        "external_id": row.external_id or "",
+        "external_ids": [row.external_id] if row.external_id else [],
+        "data_source_uuid": ds,
+        "data_source_uuids": [ds] if ds else [],
+        "name": row.name or "",
+        "email": row.email or "",
+        "company": row.company or "",
+        "status": "New Lead",
+        "customer-since": None,
+        "lead_created_at": extra.get("lead_created_at"),
+        "free_trial_started_at": extra.get("free_trial_started_at"),
+        "attributes": {"tags": list(attributes.get("tags") or []), "stripe": {}, "clearbit": {},
+                       "custom": dict(attributes.get("custom") or {})},
+        "address": {"address_zip": row.zip, "city": row.city, "state": row.state, "country": row.country},
+        "city": row.city, "state": row.state, "country": row.country, "zip": row.zip,
+        "website_url": row.website_url,
+        "mrr": 0,
+        "arr": 0,
+        "billing-system-url": None,
+        "chartmogul-url": "",
+        "billing-system-type": source.system if source is not None else "Import API",
+        "currency": "USD",
+        "currency-sign": "$",
+    }

@@ -1,0 +1,121 @@
+"""The ChartMogul wire models (requests). Unknown fields are ignored, as ChartMogul does;
+required parameters are checked by the routes so a missing or null one answers 400."""
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Wire(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class CustomEntry(Wire):
+    key: str
+    value: Any = None
+
+
+# `custom` is written as a list of {key, value} (the HTTP docs) or as an object (the Ruby and
+# Go clients); it is always read back as an object.
+Custom = list[CustomEntry] | dict[str, Any]
+
+
+class ContactFields(Wire):
+    first_name: str | None = None
+    last_name: str | None = None
+    title: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    linked_in: str | None = None
+    twitter: str | None = None
+    notes: str | None = None
+    custom: Custom | None = None
+
+
+class ContactBody(ContactFields):
+    """POST /customers/{uuid}/contacts and POST /contacts."""
+
+    customer_uuid: str | None = None
+    data_source_uuid: str | None = None
+    external_id: str | None = None
+    position: int | None = None
+
+
+class ContactPatch(ContactFields):
+    """PATCH /contacts/{uuid}: absent fields stay, null clears."""
+
+    external_id: str | None = None
+    position: int | None = None
+
+
+class DataSourceBody(Wire):
+    name: str | None = None
+
+
+class CustomerAttributesBody(Wire):
+    tags: list[str] | None = None
+    # Customer custom attributes come as [{type, key, value, source}] or as an object.
+    custom: list[dict[str, Any]] | dict[str, Any] | None = None
+
+
+class CustomerBody(Wire):
+    data_source_uuid: str | None = None
+    external_id: str | None = None
+    name: str | None = None
+    email: str | None = None
+    company: str | None = None
+    country: str | None = None
+    state: str | None = None
+    city: str | None = None
+    zip: str | None = None
+    website_url: str | None = None
+    lead_created_at: datetime | None = None
+    free_trial_started_at: datetime | None = None
+    attributes: CustomerAttributesBody | None = None
+    primary_contact: ContactFields | None = None
+
+
+# ---------------------------------------------------------------- responses (for the docs)
+
+class ContactOut(BaseModel):
+    uuid: str
+    customer_uuid: str | None
+    customer_external_id: str | None
+    data_source_uuid: str | None
+    position: int | None
+    first_name: str | None
+    last_name: str | None
+    title: str | None
+    email: str | None
+    phone: str | None
+    linked_in: str | None
+    twitter: str | None
+    notes: str | None
+    custom: dict[str, Any]
+    external_id: str | None
+
+
+class ContactListOut(BaseModel):
+    entries: list[ContactOut]
+    cursor: str | None
+    has_more: bool
+
+
+class DataSourceOut(BaseModel):
+    uuid: str
+    name: str
+    system: str
+    created_at: str
+    status: str
+
+
+class DataSourceListOut(BaseModel):
+    data_sources: list[DataSourceOut]
+
+
+class ErrorOut(BaseModel):
+    code: int
+    message: str
+    param: str | None
+    errors: dict[str, str]

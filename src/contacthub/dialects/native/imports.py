@@ -1,0 +1,215 @@
+"""Native import jobs (/v1/imports): start one from an upload, a web URL or a data URL, follow
+its progress and row outcomes, download the rejected rows. Routes only: the work is done by
+core.imports in a worker (the thread `serve` starts, or `contacthub worker` processes)."""
+
+import csv
+import hashlib
+import io
+import json
+from collections.abc import Iterator
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Header, Query, Request
+from fastapi.responses import JSONResponse, StreamingResponse
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+
+from contacthub.core import idempotency, imports
+from contacthub.core.actor import Actor
+from contacthub.core.errors import FieldError, InvalidInput
+from contacthub.core.imports import DuplicatePolicy, ImportOptions
+from contacthub.core.pagination import clamp_limit, decode_cursor, encode_cursor
+from contacthub.db.engine import Database
+from contacthub.dialects.common import dotted_path, parse_id
+from contacthub.dialects.native.errors import error_response
+from contacthub.dialects.native.schemas import iso
+from contacthub.settings import Settings
+
+UPLOAD_CHUNK = 1024 * 1024
+
+
+class ImportRequest(BaseModel):
+    """JSON body of POST /v1/imports: exactly one of `url` and `data_url`."""
+
+    model_config = ConfigDict(extra="forbid")
+    url: str | None = None
+    data_url: str | None = None
+    mapping: dict[str, str] | None = None
+    on_duplicate: DuplicatePolicy = "merge"
+    overwrite: bool = False
+
+    @model_validator(mode="after")
+    def _one_source(self):
+        if (self.url is None) == (self.data_url is None):
+            raise ValueError("give exactly one of url and data_url (or upload a file as multipart/form-data)")
+        return self
+
+
+def render_job(job) -> dict[str, Any]:
+    total = job.total_rows
+    return {
+        "id": str(job.id),
+        "status": job.status,
+        "source": {"kind": job.source_kind, "name": job.source if job.source_kind != "data_url" else None},
+        "format": job.format,
+        "options": job.options,
+        "total_rows": total,
+        "processed": job.processed,
+        "progress": round(min(job.processed / total, 1.0), 4) if total else (1.0 if job.status == "succeeded" else 0.0),
+        "counts": {"created": job.created, "merged": job.merged, "skipped": job.skipped, "review": job.review,
+                   "invalid": job.invalid},
+        "error": job.error,
+        "door": job.door,
+        "created_at": iso(job.created_at),
+        "started_at": iso(job.started_at),
+        "finished_at": iso(job.finished_at),
+        "links": {"self": f"/v1/imports/{job.id}", "rejected_csv": f"/v1/imports/{job.id}/rejected.csv"},
+    }
+
+
+def render_row(row) -> dict[str, Any]:
+    return {"index": row.row_index, "status": row.status, "contact_id": str(row.contact_id) if row.contact_id else None,
+            "errors": row.errors or [], "note": row.note}
+
+
+def install(app: FastAPI, db: Database, settings: Settings, actor_dependency) -> None:
+    Caller = Annotated[Actor, Depends(actor_dependency)]
+    IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=255)]
+
+    @app.post("/imports", status_code=202, tags=["imports"])
+    async def start_import(request: Request, caller: Caller, idempotency_key: IdempotencyKey = None):
+        """Start an import job. Either `multipart/form-data` with a `file` (CSV, XLSX, XLS) and
+        optional fields `mapping` (JSON object header -> target), `on_duplicate`
+        (merge|skip|create|review, default merge) and `overwrite` (true|false); or a JSON body
+        `{"url" | "data_url", "mapping", "on_duplicate", "overwrite"}`. Answers 202 with the
+        job; follow it at `GET /v1/imports/{id}`."""
+        content_type = request.headers.get("content-type", "")
+        if content_type.startswith("multipart/form-data"):
+            form = await request.form(max_files=1, max_fields=10)
+            upload = form.get("file")
+            if not isinstance(upload, UploadFile):
+                raise InvalidInput(FieldError("file", "send the file in a form field named file"))
+            options = _options({
+                "mapping": _json_field(form.get("mapping"), "mapping"),
+                "on_duplicate": form.get("on_duplicate") or "merge",
+                "overwrite": (form.get("overwrite") or "false").strip().lower() in ("true", "1", "yes", "on"),
+            })
+            return await run_in_threadpool(_start_upload, caller, upload, options, idempotency_key, request)
+        raw = await request.body()
+        try:
+            payload = json.loads(raw or b"null")
+        except ValueError:
+            return error_response(400, "the request body is not valid JSON")
+        try:
+            body = ImportRequest.model_validate(payload)
+        except ValidationError as exc:
+            raise InvalidInput([FieldError(dotted_path(e["loc"]) or "body", e["msg"]) for e in exc.errors()]) from None
+        options = _options({"mapping": body.mapping, "on_duplicate": body.on_duplicate, "overwrite": body.overwrite})
+        spec = imports.SourceSpec(url=body.url, field="url") if body.url else imports.SourceSpec(data_url=body.data_url, field="data_url")
+        print_ = idempotency.fingerprint("POST", "/v1/imports", raw)
+        return await run_in_threadpool(_start, caller, spec, options, idempotency_key, print_)
+
+    def _start_upload(caller: Actor, upload: UploadFile, options: ImportOptions, key: str | None, request: Request):
+        digest = hashlib.sha256(options.model_dump_json().encode())
+        upload.file.seek(0)
+        while chunk := upload.file.read(UPLOAD_CHUNK):
+            digest.update(chunk)
+        upload.file.seek(0)
+
+        def chunks() -> Iterator[bytes]:
+            while chunk := upload.file.read(UPLOAD_CHUNK):
+                yield chunk
+
+        spec = imports.SourceSpec(upload=chunks(), upload_name=(upload.filename or "upload")[:200],
+                                  upload_type=upload.content_type or "", field="file")
+        return _start(caller, spec, options, key, idempotency.fingerprint("POST", "/v1/imports", digest.digest()))
+
+    def _start(caller: Actor, spec, options: ImportOptions, key: str | None, print_: str):
+        with db.write() as session:
+            if key is not None:
+                stored = idempotency.replay(session, caller, key, print_)
+                if stored is not None:
+                    return JSONResponse(stored[1], status_code=stored[0], headers={"Idempotent-Replayed": "true"})
+            job = imports.create_job(session, caller, spec, options, settings)
+            body = render_job(job)
+            if key is not None:
+                idempotency.remember(session, caller, key, print_, 202, body)
+        return JSONResponse(body, status_code=202, headers={"Location": f"/v1/imports/{job.id}"})
+
+    @app.get("/imports", tags=["imports"])
+    def list_imports(caller: Caller, cursor: str | None = None, limit: int | None = None):
+        """The workspace's import jobs, newest first."""
+        size = clamp_limit(limit, settings.default_page_size, settings.max_page_size)
+        with db.read() as session:
+            jobs = imports.jobs_page(session, caller, decode_cursor(cursor), size + 1)
+            more = len(jobs) > size
+            jobs = jobs[:size]
+            return {"data": [render_job(j) for j in jobs],
+                    "next_cursor": encode_cursor(jobs[-1].id) if more and jobs else None, "has_more": more}
+
+    @app.get("/imports/{import_id}", tags=["imports"])
+    def get_import(
+        import_id: str, caller: Caller,
+        status: Annotated[str | None, Query(description="Only rows with these outcomes, comma-separated.")] = None,
+        after: Annotated[int, Query(ge=-1, description="Rows after this index (the `next_after` of a page).")] = -1,
+        limit: int | None = None,
+    ):
+        """The job: status, progress, counters, and one page of row outcomes (index order)."""
+        size = clamp_limit(limit, settings.default_page_size, settings.max_page_size)
+        statuses = [s.strip() for s in status.split(",") if s.strip()] if status else None
+        job_id = parse_id(import_id, "import")
+        with db.read() as session:
+            job = imports.get_job(session, caller, job_id)
+            rows = imports.row_outcomes(session, caller, job_id, statuses, after, size + 1)
+            more = len(rows) > size
+            rows = rows[:size]
+            out = render_job(job)
+            out["rows"] = {"data": [render_row(r) for r in rows], "has_more": more,
+                           "next_after": rows[-1].row_index if more and rows else None}
+            return out
+
+    @app.get("/imports/{import_id}/rejected.csv", tags=["imports"])
+    def rejected_csv(import_id: str, caller: Caller):
+        """The rejected (invalid) rows as they were read, with their index and reasons."""
+        job_id = parse_id(import_id, "import")
+        with db.read() as session:
+            imports.get_job(session, caller, job_id)
+        rows = imports.rejected_rows(db, caller, job_id)
+
+        def lines() -> Iterator[str]:
+            buffer = io.StringIO()
+            writer = None
+            for row in rows:
+                raw = row.raw or {}
+                if writer is None:
+                    writer = csv.writer(buffer)
+                    writer.writerow(["row_index", *raw.keys(), "errors"])
+                reasons = "; ".join(f"{e.get('column') or e.get('field')}: {e.get('reason')}" for e in row.errors or [])
+                writer.writerow([row.row_index, *raw.values(), reasons])
+                yield buffer.getvalue()
+                buffer.seek(0)
+                buffer.truncate()
+            if writer is None:
+                yield "row_index,errors\n"
+
+        return StreamingResponse(lines(), media_type="text/csv; charset=utf-8", headers={
+            "Content-Disposition": f'attachment; filename="import-{job_id}-rejected.csv"'})
+
+
+def _json_field(value, field: str):
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise InvalidInput(FieldError(field, "must be a JSON object"))
+    try:
+        return json.loads(value)
+    except ValueError:
+        raise InvalidInput(FieldError(field, "must be a JSON object")) from None
+
+
+def _options(values: dict) -> ImportOptions:
+    try:
+        return ImportOptions(**values)
+    except ValidationError as exc:
+        raise InvalidInput([FieldError(dotted_path(e["loc"]) or "options", e["msg"]) for e in exc.errors()]) from None

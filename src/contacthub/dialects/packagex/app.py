@@ -1,0 +1,183 @@
+"""The PackageX door (/packagex/v1): routes only. Auth `PX-API-KEY` (or `X-API-KEY`); every
+answer, error or not, is the PackageX envelope."""
+
+import uuid
+from typing import Annotated, Literal
+
+from fastapi import Depends, FastAPI, Header, Query, Request
+from sqlalchemy.orm import Session
+
+from contacthub import __version__
+from contacthub.core import contacts, groups, imports
+from contacthub.core.actor import Actor
+from contacthub.core.errors import FieldError, InvalidInput
+from contacthub.core.inputs import WriteOptions
+from contacthub.core.views import ContactView
+from contacthub.db.engine import Database
+from contacthub.dialects.common import BodyLimit, authenticate
+from contacthub.dialects.packagex import errors, mapping
+from contacthub.dialects.packagex.errors import endpoint, envelope
+from contacthub.dialects.packagex.schemas import ContactCreateBody, ContactUpdateBody
+from contacthub.repositories.contacts import ContactFilter
+from contacthub.settings import Settings
+
+MAX_LIMIT = 100
+
+
+def build(db: Database, settings: Settings) -> FastAPI:
+    app = FastAPI(
+        title="contacthub — PackageX-compatible contacts API",
+        version=__version__,
+        description="Contacts and groups, and CSV/Excel imports through `csv_url`. Auth: `PX-API-KEY` header. "
+        f"Request body limit {settings.packagex_max_body_bytes} bytes (a base64 data URL of about 7.5 MB).",
+    )
+    errors.install(app)
+    app.add_middleware(BodyLimit, max_bytes=settings.packagex_max_body_bytes,
+                       reject=errors.too_large_for("/v1/contacts"))
+
+    def actor(
+        px_api_key: Annotated[str | None, Header(alias="PX-API-KEY")] = None,
+        x_api_key: Annotated[str | None, Header(alias="X-API-KEY")] = None,
+    ) -> Actor:
+        return authenticate(db, (px_api_key or x_api_key or "").strip() or None, door="packagex")
+
+    Caller = Annotated[Actor, Depends(actor)]
+
+    def render(session: Session, caller: Actor, views: list[ContactView]) -> list[dict]:
+        ids = [v.id for v in views]
+        group_ids = [v.id for v in views if v.kind == "group"]
+        members = groups.members(session, caller, group_ids)
+        referenced = groups.referenced_by(session, caller, ids)
+        return [mapping.render_contact(v, members.get(v.id), referenced.get(v.id, [])) for v in views]
+
+    def one(session: Session, caller: Actor, contact_id: uuid.UUID) -> dict:
+        return render(session, caller, [contacts.get(session, caller, contact_id)])[0]
+
+    @app.post("/v1/contacts", tags=["contacts"])
+    def create_contact(body: ContactCreateBody, request: Request, caller: Caller):
+        """One contact (`name` required), or many from `csv_url` (a base64 data URL of a CSV or
+        Excel file, or an http(s) URL), with `overwrite` to replace every existing contact."""
+        if body.csv_url is not None:
+            return _import_csv(body, request, caller)
+        given = body.model_fields_set - {"options", "csv_url", "overwrite"}
+        if not body.name:
+            raise InvalidInput(FieldError("name", "is required"))
+        match = body.options.match_contacts if body.options else False
+        with db.write() as session:
+            if match:
+                existing = _match(session, caller, body)
+                if existing is not None:
+                    return envelope(endpoint(request), 200, "Matched an existing contact.",
+                                    one(session, caller, existing))
+            reuse = _reuse(session, caller, body, given)
+            view = contacts.create(session, caller, mapping.to_input(body, given, None, reuse),
+                                   WriteOptions(on_duplicate="create"))
+            return envelope(endpoint(request), 200, "Contact created.", one(session, caller, view.id))
+
+    def _match(session: Session, caller: Actor, body: ContactCreateBody) -> uuid.UUID | None:
+        for flt in (ContactFilter(email=body.email) if body.email else None,
+                    ContactFilter(phone=body.phone) if body.phone else None):
+            if flt is None:
+                continue
+            try:
+                page = contacts.list_page(session, caller, flt, None, 1)
+            except InvalidInput:
+                continue
+            if page.items:
+                return page.items[0].id
+        return None
+
+    def _reuse(session: Session, caller: Actor, body, given: set[str]):
+        if "address" in given and isinstance(body.address, str):
+            address_id = mapping.address_id(body.address)
+            if address_id is not None:
+                return groups.address_for_reuse(session, caller, address_id)
+        if "address" in given and body.address is not None and not isinstance(body.address, str) and body.address.id:
+            address_id = mapping.address_id(body.address.id)
+            if address_id is None:
+                raise InvalidInput(FieldError("address.id", "not an address id"))
+            return groups.address_for_reuse(session, caller, address_id, "address.id")
+        return None
+
+    def _import_csv(body: ContactCreateBody, request: Request, caller: Actor):
+        url = body.csv_url.strip()
+        spec = (imports.SourceSpec(data_url=url, field="csv_url") if url[:5].lower() == "data:"
+                else imports.SourceSpec(url=url, field="csv_url"))
+        match = body.options.match_contacts if body.options else False
+        options = imports.ImportOptions(on_duplicate="merge" if match else "create", overwrite=body.overwrite)
+        job = imports.import_now(db, caller, spec, options, settings)
+        if job.status != "succeeded":
+            return envelope(endpoint(request), 400, job.error or "The file could not be imported.",
+                            errors=[f"csv_url: {job.error}"])
+        with db.read() as session:
+            ids = imports.created_ids(session, caller, job.id)
+        issues = [{"index": r.row_index, "errors": mapping.issue_errors(r.errors)}
+                  for r in imports.rejected_rows(db, caller, job.id)]
+        message = f"Created {len(ids)} contact{'s' if len(ids) != 1 else ''}."
+        if issues:
+            message += f" {len(issues)} row{'s' if len(issues) != 1 else ''} had issues."
+        data = {"ids": [mapping.CONTACT_PREFIX + str(i) for i in ids], "issues": issues,
+                "import_id": str(job.id), "merged": job.merged, "skipped": job.skipped}
+        return envelope(endpoint(request), 200, message, data)
+
+    @app.get("/v1/contacts", tags=["contacts"])
+    def list_contacts(
+        request: Request, caller: Caller,
+        page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 25,
+        type: Literal["person", "group"] | None = None,
+        child: str | None = None,
+        search: Annotated[str | None, Query(max_length=200)] = None,
+        order_by: Literal["name", "created_at"] = "created_at",
+        direction: Literal["asc", "desc"] = "asc",
+    ):
+        """Contacts, `limit` per page (default 25): `type`, `child` (the groups holding that
+        contact), `search` (name, email, phone), `order_by=name`, `direction`."""
+        child_id = mapping.contact_ids([child], "child")[0] if child else None
+        with db.read() as session:
+            views, total = groups.directory(
+                session, caller, kind=type, child_of=child_id, search=search,
+                order_by="name" if order_by == "name" else "created", descending=direction == "desc",
+                page=page, limit=limit,
+            )
+            data = render(session, caller, views)
+        pagination = {"limit": limit, "page": page, "has_more": page * limit < total, "total_count": total}
+        return envelope(endpoint(request), 200, "Contacts retrieved.", data, pagination=pagination)
+
+    @app.get("/v1/contacts/{contact_id}", tags=["contacts"])
+    def get_contact(contact_id: str, request: Request, caller: Caller):
+        with db.read() as session:
+            return envelope(endpoint(request), 200, "Contact retrieved.",
+                            one(session, caller, mapping.contact_id(contact_id)))
+
+    @app.post("/v1/contacts/{contact_id}", tags=["contacts"])
+    def update_contact(contact_id: str, body: ContactUpdateBody, request: Request, caller: Caller):
+        """Any field; a group takes `group_contacts{children, primary}`; `address` may be the id
+        of an existing address."""
+        target = mapping.contact_id(contact_id)
+        given = body.model_fields_set - {"group_contacts"}
+        with db.write() as session:
+            current = contacts.get(session, caller, target)
+            if "name" in given and not body.name:
+                raise InvalidInput(FieldError("name", "cannot be empty"))
+            reuse = _reuse(session, caller, body, given)
+            if given:
+                contacts.update(session, caller, current.id, mapping.to_input(body, given, current, reuse),
+                                WriteOptions(on_duplicate="create"))
+            if body.group_contacts is not None:
+                gc = body.group_contacts
+                children = mapping.contact_ids(gc.children, "group_contacts.children") if gc.children is not None else None
+                primary = mapping.contact_ids(gc.primary, "group_contacts.primary") if gc.primary is not None else None
+                groups.set_members(session, caller, current.id, children, primary)
+            return envelope(endpoint(request), 200, "Contact updated.", one(session, caller, current.id))
+
+    @app.delete("/v1/contacts/{contact_id}", tags=["contacts"])
+    def delete_contact(contact_id: str, request: Request, caller: Caller):
+        target = mapping.contact_id(contact_id)
+        with db.write() as session:
+            view = contacts.get(session, caller, target)
+            contacts.delete(session, caller, view.id)
+        return envelope(endpoint(request), 200, "Contact deleted.",
+                        {"id": mapping.CONTACT_PREFIX + str(view.id), "object": "contact", "deleted": True})
+
+    return app

@@ -1,0 +1,153 @@
+"""PackageX wire <-> core: ids "contact_<uuid>", one name/email/phone/address per contact,
+metadata = the core attributes, epoch-second timestamps."""
+
+import uuid
+from typing import Any
+
+from contacthub.core.errors import FieldError, InvalidInput
+from contacthub.core.groups import GroupMembers
+from contacthub.core.inputs import AddressInput, ContactInput, EmailInput, PhoneInput
+from contacthub.core.views import AddressView, ContactView
+from contacthub.dialects.common import parse_id
+from contacthub.dialects.packagex.schemas import AddressBody, ContactFields
+
+CONTACT_PREFIX = "contact_"
+ADDRESS_PREFIX = "address_"
+ORG_PREFIX = "organization_"
+
+
+def contact_id(raw: str) -> uuid.UUID:
+    return parse_id(raw, "contact", CONTACT_PREFIX)
+
+
+def contact_ids(raws: list[str], path: str) -> list[uuid.UUID]:
+    out, errors = [], []
+    for i, raw in enumerate(raws):
+        text = raw[len(CONTACT_PREFIX):] if raw.startswith(CONTACT_PREFIX) else raw
+        try:
+            out.append(uuid.UUID(text))
+        except ValueError:
+            errors.append(FieldError(f"{path}[{i}]", f"not a contact id: {raw!r}"))
+    if errors:
+        raise InvalidInput(errors)
+    return out
+
+
+def address_id(raw: str) -> uuid.UUID | None:
+    """An address given as its id ("address_<uuid>", "location_<uuid>" or a bare uuid)."""
+    text = raw.strip()
+    for prefix in (ADDRESS_PREFIX, "location_"):
+        if text.startswith(prefix):
+            text = text[len(prefix):]
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        return None
+
+
+def to_input(body: ContactFields, given: set[str], current: ContactView | None,
+             reuse: AddressView | None = None) -> ContactInput:
+    """The core input for a create (current None) or an update (only the given fields)."""
+    data: dict[str, Any] = {}
+    if "name" in given:
+        data["display_name"] = body.name
+    if "email" in given:
+        data["emails"] = [EmailInput(address=body.email)] if body.email else []
+        if current is not None and body.email:
+            data["emails"] += [EmailInput(address=p.value, type=p.type, properties=p.properties)
+                               for p in current.emails[1:]]
+    if "phone" in given:
+        data["phones"] = [PhoneInput(number=body.phone)] if body.phone else []
+        if current is not None and body.phone:
+            data["phones"] += [PhoneInput(number=p.value, type=p.type, properties=p.properties)
+                               for p in current.phones[1:]]
+    if "notes" in given:
+        data["notes"] = body.notes
+    if "type" in given and body.type is not None:
+        data["kind"] = body.type
+    if "metadata" in given:
+        data["attributes"] = body.metadata
+    if "address" in given or "address_line2" in given:
+        address = _address(body, given, current, reuse)
+        if address is not ...:
+            data["addresses"] = address
+    return ContactInput(**data)
+
+
+def _address(body: ContactFields, given: set[str], current: ContactView | None, reuse: AddressView | None):
+    existing = current.addresses[0] if current is not None and current.addresses else None
+    line2 = body.address_line2 if "address_line2" in given else None
+    if "address" not in given:  # only address_line2: change the unit of the current address
+        if existing is None:
+            return [AddressInput(line2=line2, primary=True)] if line2 else ...
+        return [AddressInput(id=existing.id, type=existing.type, line1=existing.line1, line2=line2, city=existing.city,
+                             region=existing.region, postal_code=existing.postal_code, country=existing.country,
+                             primary=True)] + _others(current)
+    if body.address is None:
+        return []
+    if reuse is not None:
+        own = current is not None and any(a.id == reuse.id for a in current.addresses)
+        return [AddressInput(id=reuse.id if own else None, type=reuse.type, line1=reuse.line1,
+                             line2=line2 if line2 is not None else reuse.line2, city=reuse.city, region=reuse.region,
+                             postal_code=reuse.postal_code, country=reuse.country, primary=True)] + [
+            o for o in _others(current) if o.id != reuse.id]
+    if isinstance(body.address, str):
+        return [AddressInput(line1=body.address, line2=line2, primary=True)] + _others(current)
+    a: AddressBody = body.address
+    return [AddressInput(line1=a.line1 or a.address, line2=a.line2 if a.line2 is not None else line2, city=a.city,
+                         region=a.state, postal_code=a.postal_code or a.zip, country=a.country, primary=True)] + _others(current)
+
+
+def _others(current: ContactView | None) -> list[AddressInput]:
+    if current is None:
+        return []
+    return [AddressInput(id=a.id, type=a.type, line1=a.line1, line2=a.line2, city=a.city, region=a.region,
+                         postal_code=a.postal_code, country=a.country) for a in current.addresses[1:]]
+
+
+def render_address(a: AddressView | None) -> dict | None:
+    if a is None:
+        return None
+    parts = [a.line1, a.line2, a.city, " ".join(p for p in (a.region, a.postal_code) if p), a.country]
+    return {
+        "id": ADDRESS_PREFIX + str(a.id), "object": "address", "line1": a.line1, "line2": a.line2, "city": a.city,
+        "state": a.region, "postal_code": a.postal_code, "country": a.country,
+        "formatted_address": ", ".join(p for p in parts if p),
+    }
+
+
+def render_contact(v: ContactView, members: GroupMembers | None, referenced: list[ContactView]) -> dict[str, Any]:
+    members = members or GroupMembers()
+    return {
+        "object": "contact",
+        "id": CONTACT_PREFIX + str(v.id),
+        "organization_id": ORG_PREFIX + str(v.workspace_id),
+        "name": v.computed_display_name,
+        "email": v.emails[0].value if v.emails else None,
+        "phone": v.phones[0].normalized if v.phones else None,
+        "notes": v.notes,
+        "address": render_address(v.addresses[0] if v.addresses else None),
+        "type": "group" if v.kind == "group" else "person",
+        "metadata": v.attributes,
+        "created_at": int(v.created_at.timestamp()),
+        "updated_at": int(v.updated_at.timestamp()),
+        "group_contacts": {
+            "children": [CONTACT_PREFIX + str(i) for i in members.children],
+            "primary": [CONTACT_PREFIX + str(i) for i in members.primary],
+        },
+        "referenced_contacts": [
+            {"id": CONTACT_PREFIX + str(r.id), "name": r.computed_display_name,
+             "email": r.emails[0].value if r.emails else None}
+            for r in referenced
+        ],
+    }
+
+
+def issue_errors(errors: list[dict] | None) -> list[str]:
+    """A row's faults as PackageX names them: the field (header) at fault, e.g. ["email"]."""
+    names = []
+    for e in errors or []:
+        name = e.get("field") or "row"
+        if name not in names:
+            names.append(name)
+    return names

@@ -1,0 +1,54 @@
+"""The PackageX wire: request bodies. Unknown fields are ignored, as the vendor does; known
+fields are type-checked (a wrong type is a 400 in the envelope)."""
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+Text = Annotated[str, StringConstraints(max_length=300)]
+
+
+class Lenient(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class AddressBody(Lenient):
+    id: str | None = None
+    line1: Text | None = None
+    line2: Text | None = None
+    address: Text | None = None  # some clients send the street as "address"
+    city: Text | None = None
+    state: Text | None = None
+    postal_code: Annotated[str, StringConstraints(max_length=50)] | None = None
+    zip: Annotated[str, StringConstraints(max_length=50)] | None = None
+    country: Text | None = None
+
+
+class MatchOptions(Lenient):
+    match_contacts: bool = False
+
+
+class GroupContactsBody(Lenient):
+    children: Annotated[list[str], Field(max_length=1000)] | None = None
+    primary: Annotated[list[str], Field(max_length=1000)] | None = None
+
+
+class ContactFields(Lenient):
+    name: Text | None = None
+    email: Annotated[str, StringConstraints(max_length=320)] | None = None
+    phone: Annotated[str, StringConstraints(max_length=64)] | None = None
+    address: Text | AddressBody | None = None
+    address_line2: Text | None = None
+    type: Literal["person", "group"] | None = None
+    metadata: dict[str, Any] | None = None
+    notes: Annotated[str, StringConstraints(max_length=10_000)] | None = None
+
+
+class ContactCreateBody(ContactFields):
+    options: MatchOptions | None = None
+    csv_url: str | None = None
+    overwrite: bool = False
+
+
+class ContactUpdateBody(ContactFields):
+    group_contacts: GroupContactsBody | None = None

@@ -1,0 +1,176 @@
+"""Queries for imports: jobs, their stored files, row outcomes, and the bulk writes of the
+import pipeline (many rows per statement). No rules here."""
+
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from contacthub.db.models import (
+    Address,
+    AttributeValue,
+    Contact,
+    ContactPoint,
+    Event,
+    ImportBlob,
+    ImportJob,
+    ImportRow,
+    Relation,
+)
+
+
+def insert_many(session: Session, model, rows: Sequence[dict]) -> None:
+    """One executemany for all the rows (they must all carry the same keys)."""
+    if rows:
+        session.execute(model.__table__.insert(), list(rows))
+
+
+def insert_contacts(session: Session, contacts: Sequence[dict], points: Sequence[dict], addresses: Sequence[dict],
+                    attribute_values: Sequence[dict], events: Sequence[dict]) -> None:
+    insert_many(session, Contact, contacts)
+    insert_many(session, ContactPoint, points)
+    insert_many(session, Address, addresses)
+    insert_many(session, AttributeValue, attribute_values)
+    insert_many(session, Event, events)
+
+
+def insert_relations(session: Session, rows: Sequence[dict]) -> None:
+    insert_many(session, Relation, rows)
+
+
+def existing_relations(session: Session, workspace_id: uuid.UUID, kind: str, pairs: Iterable[tuple]) -> set[tuple]:
+    pairs = list(pairs)
+    if not pairs:
+        return set()
+    froms = {p[0] for p in pairs}
+    rows = session.execute(
+        select(Relation.from_id, Relation.to_id).where(
+            Relation.workspace_id == workspace_id, Relation.kind == kind, Relation.from_id.in_(froms),
+            Relation.to_id.in_({p[1] for p in pairs}),
+        )
+    )
+    return {(a, b) for a, b in rows}
+
+
+def groups_by_name(session: Session, workspace_id: uuid.UUID, names: Iterable[str]) -> dict[str, uuid.UUID]:
+    """lower-cased name -> id of the oldest live group with that display name."""
+    names = list({n.lower() for n in names})
+    if not names:
+        return {}
+    rows = session.execute(
+        select(func.lower(Contact.display_name), Contact.id)
+        .where(Contact.workspace_id == workspace_id, Contact.kind == "group", Contact.merged_into.is_(None),
+               func.lower(Contact.display_name).in_(names))
+        .order_by(Contact.id.desc())
+    )
+    return {name: contact_id for name, contact_id in rows}
+
+
+def contact_ids_page(session: Session, workspace_id: uuid.UUID, after: uuid.UUID | None, limit: int) -> list[uuid.UUID]:
+    query = select(Contact.id).where(Contact.workspace_id == workspace_id)
+    if after is not None:
+        query = query.where(Contact.id > after)
+    return list(session.scalars(query.order_by(Contact.id).limit(limit)))
+
+
+def delete_all_contacts(session: Session, workspace_id: uuid.UUID) -> int:
+    """Every contact of the workspace, with what hangs off them (cascades)."""
+    for model in (Relation, AttributeValue, Address, ContactPoint):
+        session.execute(delete(model).where(model.workspace_id == workspace_id))
+    from contacthub.db.models import AccountMember, ListMember
+
+    for model in (ListMember, AccountMember):
+        session.execute(delete(model).where(model.workspace_id == workspace_id))
+    result = session.execute(delete(Contact).where(Contact.workspace_id == workspace_id))
+    return result.rowcount or 0
+
+
+# ---------------------------------------------------------------- jobs
+
+def get_job(session: Session, workspace_id: uuid.UUID, job_id: uuid.UUID) -> ImportJob | None:
+    return session.get(ImportJob, (workspace_id, job_id))
+
+
+def jobs_page(session: Session, workspace_id: uuid.UUID, before: uuid.UUID | None, limit: int) -> list[ImportJob]:
+    query = select(ImportJob).where(ImportJob.workspace_id == workspace_id)
+    if before is not None:
+        query = query.where(ImportJob.id < before)
+    return list(session.scalars(query.order_by(ImportJob.id.desc()).limit(limit)))
+
+
+def next_queued(session: Session, lock: bool) -> ImportJob | None:
+    query = select(ImportJob).where(ImportJob.status == "queued").order_by(ImportJob.created_at).limit(1)
+    if lock:
+        query = query.with_for_update(skip_locked=True)
+    return session.scalars(query).first()
+
+
+def take_job(session: Session, job: ImportJob, worker: str, now) -> bool:
+    """Marks a queued job as running; False when another worker took it first."""
+    result = session.execute(
+        update(ImportJob)
+        .where(ImportJob.workspace_id == job.workspace_id, ImportJob.id == job.id, ImportJob.status == "queued")
+        .values(status="running", claimed_by=worker, started_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def add_counts(session: Session, workspace_id: uuid.UUID, job_id: uuid.UUID, counts: dict[str, int]) -> None:
+    values = {name: getattr(ImportJob, name) + n for name, n in counts.items()}
+    session.execute(
+        update(ImportJob).where(ImportJob.workspace_id == workspace_id, ImportJob.id == job_id).values(**values)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def set_job(session: Session, workspace_id: uuid.UUID, job_id: uuid.UUID, **values) -> None:
+    session.execute(
+        update(ImportJob).where(ImportJob.workspace_id == workspace_id, ImportJob.id == job_id).values(**values)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def add_blob(session: Session, workspace_id: uuid.UUID, job_id: uuid.UUID, seq: int, data: bytes) -> None:
+    session.add(ImportBlob(workspace_id=workspace_id, job_id=job_id, seq=seq, data=data))
+    session.flush()
+
+
+def blob_chunks(session: Session, workspace_id: uuid.UUID, job_id: uuid.UUID) -> Iterator[bytes]:
+    seqs = list(session.scalars(
+        select(ImportBlob.seq).where(ImportBlob.workspace_id == workspace_id, ImportBlob.job_id == job_id)
+        .order_by(ImportBlob.seq)
+    ))
+    for seq in seqs:
+        yield session.get(ImportBlob, (workspace_id, job_id, seq)).data
+        session.expunge_all()
+
+
+def delete_blobs(session: Session, workspace_id: uuid.UUID, job_id: uuid.UUID) -> None:
+    session.execute(delete(ImportBlob).where(ImportBlob.workspace_id == workspace_id, ImportBlob.job_id == job_id))
+
+
+def delete_row_outcomes(session: Session, workspace_id: uuid.UUID, job_id: uuid.UUID) -> None:
+    session.execute(delete(ImportRow).where(ImportRow.workspace_id == workspace_id, ImportRow.job_id == job_id))
+
+
+def row_outcomes(
+    session: Session, workspace_id: uuid.UUID, job_id: uuid.UUID, statuses: Sequence[str] | None,
+    after: int, limit: int,
+) -> list[ImportRow]:
+    query = select(ImportRow).where(
+        ImportRow.workspace_id == workspace_id, ImportRow.job_id == job_id, ImportRow.row_index > after
+    )
+    if statuses:
+        query = query.where(or_(*(ImportRow.status == s for s in statuses)))
+    return list(session.scalars(query.order_by(ImportRow.row_index).limit(limit)))
+
+
+def created_contact_ids(session: Session, workspace_id: uuid.UUID, job_id: uuid.UUID) -> list[uuid.UUID]:
+    return list(session.scalars(
+        select(ImportRow.contact_id).where(
+            ImportRow.workspace_id == workspace_id, ImportRow.job_id == job_id,
+            or_(ImportRow.status == "created", ImportRow.status == "review"),
+        ).order_by(ImportRow.row_index)
+    ))

@@ -1,0 +1,249 @@
+"""The import pipeline on both engines: sources, formats, mapping, validation, duplicate
+policies, groups, overwrite, and the row outcomes kept on the job."""
+
+import functools
+import http.server
+import threading
+import uuid
+
+import pytest
+
+from contacthub.core import contacts, imports
+from contacthub.core.actor import Actor
+from contacthub.core.errors import InvalidInput
+from contacthub.core.imports import ImportOptions, SourceSpec
+from contacthub.core.inputs import ContactInput
+from contacthub.repositories.contacts import ContactFilter
+from contacthub.settings import Settings
+from tests.importfiles import SEED_CSV, data_url, xlsx_bytes
+
+
+@pytest.fixture
+def actor(workspace) -> Actor:
+    return Actor(workspace.workspace_id, workspace.key_id, "cli")
+
+
+@pytest.fixture
+def run(db, actor, tmp_path, database_url):
+    """Imports `content` (written to a file) and answers (job, outcomes by row index)."""
+    def go(content, name="contacts.csv", settings=None, **options):
+        path = tmp_path / f"{uuid.uuid4().hex}-{name}"
+        path.write_bytes(content.encode() if isinstance(content, str) else content)
+        job = imports.import_now(db, actor, SourceSpec(path=str(path)), ImportOptions(**options),
+                                 settings or Settings(database_url=database_url))
+        return job, outcomes(db, actor, job.id)
+    return go
+
+
+def outcomes(db, actor, job_id):
+    with db.read() as session:
+        return {r.row_index: r for r in imports.row_outcomes(session, actor, job_id, None, -1, 10_000)}
+
+
+def everyone(db, actor):
+    with db.read() as session:
+        return contacts.list_page(session, actor, ContactFilter(), None, 200).items
+
+
+def members_of(db, actor, group_id):
+    from sqlalchemy import select
+
+    from contacthub.db.models import Relation
+
+    with db.read() as session:
+        return set(session.scalars(select(Relation.to_id).where(
+            Relation.workspace_id == actor.workspace_id, Relation.from_id == group_id, Relation.kind == "group_child")))
+
+
+def test_the_seed_csv_creates_groups_members_and_reports_thor(run, db, actor):
+    job, rows = run(SEED_CSV)
+    assert job.status == "succeeded"
+    assert (job.created, job.invalid, job.processed) == (3, 1, 4)
+    assert rows[2].status == "invalid"
+    assert rows[2].errors[0]["column"] == "Email" and rows[2].errors[0]["field"] == "email"
+    assert rows[2].raw["Name"] == "Thor"
+    people = {v.computed_display_name: v for v in everyone(db, actor)}
+    assert set(people) == {"Avengers", "Tony Stark", "Steve Rogers"}
+    assert people["Avengers"].kind == "group"
+    tony = people["Tony Stark"]
+    assert tony.attributes == {"csv_import": "yes"}
+    assert [e.normalized for e in tony.emails] == ["tony@starkindustries.com"]
+    assert [p.normalized for p in tony.phones] == ["+12125550100"]
+    assert tony.addresses[0].line1 == "10880 Malibu Point" and tony.addresses[0].line2 == "Suite 1"
+    assert members_of(db, actor, people["Avengers"].id) == {tony.id, people["Steve Rogers"].id}
+
+
+def test_groups_listed_after_their_members_still_get_them(run, db, actor):
+    job, rows = run("Name,Type,Groups,Email\nAda,,Team,ada@example.com\nTeam,group,,\nBob,,Team;Nobody,bob@example.com\n")
+    assert job.created == 3
+    team = next(v for v in everyone(db, actor) if v.kind == "group")
+    assert members_of(db, actor, team.id) == {rows[0].contact_id, rows[2].contact_id}
+    assert "no group named 'Nobody'" in rows[2].note
+
+
+def test_duplicates_inside_the_file_merge_across_batches(run, db, actor, database_url):
+    lines = ["Name,Email,Phone"] + [f"P{i},p{i}@example.com," for i in range(7)]
+    lines += ["Again,P3@Example.com,+1 415 555 0103", "Same phone,,415-555-0103"]
+    settings = Settings(database_url=database_url, import_batch_size=3)
+    job, rows = run("\n".join(lines) + "\n", settings=settings)
+    assert (job.created, job.merged) == (7, 2)
+    assert rows[7].status == "merged" and rows[7].contact_id == rows[3].contact_id
+    assert rows[8].contact_id == rows[3].contact_id
+    p3 = next(v for v in everyone(db, actor) if v.id == rows[3].contact_id)
+    assert [p.normalized for p in p3.phones] == ["+14155550103"]
+    assert p3.display_name == "P3"  # filled fields are never overwritten
+
+
+def test_merge_fills_the_empty_fields_of_an_existing_contact(run, db, actor):
+    with db.write() as session:
+        existing = contacts.create(session, actor, ContactInput(first_name="Ada", emails=[{"address": "ada@example.com"}]))
+    job, rows = run("First Name,Last Name,Email,Phone,City\nAdam,Lovelace,ADA@example.com,+44 20 7946 0958,London\n")
+    assert rows[0].status == "merged" and rows[0].contact_id == existing.id
+    with db.read() as session:
+        ada = contacts.get(session, actor, existing.id)
+    assert (ada.first_name, ada.last_name) == ("Ada", "Lovelace")
+    assert [p.normalized for p in ada.phones] == ["+442079460958"]
+    assert ada.addresses[0].city == "London"
+    assert len(everyone(db, actor)) == 1
+
+
+@pytest.mark.parametrize("policy,status,count", [("skip", "skipped", 1), ("create", "created", 2), ("review", "review", 2)])
+def test_duplicate_policies(run, db, actor, policy, status, count):
+    with db.write() as session:
+        existing = contacts.create(session, actor, ContactInput(first_name="Ada", emails=[{"address": "ada@example.com"}]))
+    job, rows = run("Name,Email\nAda L,ada@example.com\n", on_duplicate=policy)
+    assert rows[0].status == status
+    assert str(existing.id) in rows[0].note
+    assert len(everyone(db, actor)) == count
+    if policy == "skip":
+        assert rows[0].contact_id == existing.id
+
+
+def test_every_bad_row_is_reported_and_the_rest_imported(run, db, actor):
+    csv_text = (
+        "Name,Email,Phone,Type\n"
+        "Good,good@example.com,,\n"
+        "Bad email,nope,,\n"
+        "Bad phone,,12,\n"
+        ",,,\n"
+        ",,,person\n"
+        "Bad type,,,robot\n"
+        + "Long," + "x" * 400 + "@example.com,,\n"
+    )
+    job, rows = run(csv_text)
+    assert job.created == 1 and job.invalid == 5
+    assert rows[1].errors[0]["column"] == "Email"
+    assert rows[2].errors[0]["column"] == "Phone"
+    assert 3 not in rows  # a blank line is no contact
+    assert rows[4].errors[0]["field"] == "name"
+    assert rows[5].errors[0]["column"] == "Type"
+    assert rows[6].errors[0]["column"] == "Email"
+
+
+def test_encodings_delimiters_and_bom(run, db, actor):
+    job, _ = run("Name;Email\nJosé Müller;jose@example.com\n".encode("cp1252"), name="latin.csv")
+    assert job.created == 1
+    job, _ = run("\ufeffName\tEmail\nZoë\tzoe@example.com\n".encode("utf-8"), name="bom.tsv")
+    assert job.created == 1
+    names = {v.computed_display_name for v in everyone(db, actor)}
+    assert names == {"José Müller", "Zoë"}
+
+
+def test_a_caller_mapping_and_metadata_dot_notation(run, db, actor):
+    job, rows = run(
+        "Full Name,E-Mail Address,Team,metadata.source.system\nAda,ada@example.com,Blue,crm\n",
+        mapping={"e-mail address": "email", "TEAM": "metadata.team"},
+    )
+    assert job.created == 1
+    ada = everyone(db, actor)[0]
+    assert [e.normalized for e in ada.emails] == ["ada@example.com"]
+    assert ada.attributes == {"team": "Blue", "source": {"system": "crm"}}
+
+
+def test_a_mapping_naming_a_missing_column_fails_the_job(run):
+    job, rows = run("Name\nAda\n", mapping={"Nope": "email"})
+    assert job.status == "failed" and "Nope" in job.error
+    assert rows == {}
+
+
+def test_xlsx_files(run, db, actor):
+    content = xlsx_bytes([["Name", "Email", "Phone"], ["Ada", "ada@example.com", 2125550100], ["Bob", None, "x"]])
+    job, rows = run(content, name="people.xlsx")
+    assert (job.created, job.invalid, job.format) == (1, 1, "xlsx")
+    ada = everyone(db, actor)[0]
+    assert [p.normalized for p in ada.phones] == ["+12125550100"]
+
+
+def test_overwrite_replaces_the_workspace_contacts(run, db, actor):
+    with db.write() as session:
+        contacts.create(session, actor, ContactInput(first_name="Old", emails=[{"address": "old@example.com"}]))
+    job, _ = run("Name,Email\nNew,new@example.com\nOld again,old@example.com\n", overwrite=True)
+    assert job.status == "succeeded" and job.created == 2
+    assert {v.computed_display_name for v in everyone(db, actor)} == {"New", "Old again"}
+
+
+def test_a_failed_overwrite_keeps_the_old_contacts(run, db, actor, monkeypatch, database_url):
+    with db.write() as session:
+        contacts.create(session, actor, ContactInput(first_name="Old"))
+    calls = []
+    original = imports._Importer.run_batch
+
+    def failing(self, session, batch):
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("disk full")
+        return original(self, session, batch)
+
+    monkeypatch.setattr(imports._Importer, "run_batch", failing)
+    settings = Settings(database_url=database_url, import_batch_size=1)
+    job, rows = run("Name\nA\nB\nC\n", settings=settings, overwrite=True)
+    assert job.status == "failed" and job.created == 0
+    assert rows == {}
+    assert [v.computed_display_name for v in everyone(db, actor)] == ["Old"]
+
+
+def test_data_url_and_web_url_sources(db, actor, tmp_path, database_url):
+    allowed = Settings(database_url=database_url, import_allow_private_urls=True)
+    job = imports.import_now(db, actor, SourceSpec(data_url=data_url(SEED_CSV)), ImportOptions(), allowed)
+    assert job.created == 3 and job.source_kind == "data_url"
+
+    (tmp_path / "people.csv").write_text("Name,Email\nWeb,web@example.com\n")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        job = imports.import_now(db, actor, SourceSpec(url=url + "/people.csv"), ImportOptions(), allowed)
+        assert job.created == 1
+        with pytest.raises(InvalidInput, match="404"):
+            imports.import_now(db, actor, SourceSpec(url=url + "/missing.csv"), ImportOptions(), allowed)
+        refused = Settings(database_url=database_url)
+        with pytest.raises(InvalidInput, match="private or local"):
+            imports.import_now(db, actor, SourceSpec(url=url + "/people.csv"), ImportOptions(), refused)
+        tiny = Settings(database_url=database_url, import_allow_private_urls=True, import_max_bytes=10)
+        with pytest.raises(InvalidInput, match="larger than"):
+            imports.import_now(db, actor, SourceSpec(url=url + "/people.csv"), ImportOptions(), tiny)
+    finally:
+        server.shutdown()
+
+
+@pytest.mark.parametrize("bad", ["data:text/csv;base64,!!!", "not a data url", "data:image/png;base64,iVBORw0KGgo="])
+def test_bad_data_urls_are_refused(db, actor, database_url, bad):
+    with pytest.raises(InvalidInput):
+        imports.import_now(db, actor, SourceSpec(data_url=bad), ImportOptions(), Settings(database_url=database_url))
+
+
+def test_queued_jobs_are_run_by_a_worker(db, actor, database_url):
+    settings = Settings(database_url=database_url)
+    with db.write() as session:
+        job = imports.create_job(session, actor, SourceSpec(data_url=data_url(SEED_CSV)), ImportOptions(), settings)
+    assert job.status == "queued"
+    done = None
+    while True:  # other tests' jobs may be queued too; run until ours is done
+        ran = imports.work_once(db, "test", settings)
+        if ran is None:
+            break
+        if ran.id == job.id:
+            done = ran
+    assert done is not None and done.status == "succeeded" and done.created == 3
+    assert outcomes(db, actor, job.id)[2].status == "invalid"

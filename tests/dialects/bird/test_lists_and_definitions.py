@@ -1,0 +1,118 @@
+"""Bird lists (CRUD, members by id or identifier, a contact's lists) and attribute definitions
+(typed values enforced on contacts)."""
+
+import uuid
+
+
+def _contact(bird, email=None, name="A"):
+    body = {"displayName": name}
+    if email:
+        body["identifiers"] = [{"key": "emailaddress", "value": email}]
+    response = bird.post(bird.ws + "/contacts", json=body)
+    assert response.status_code == 201, response.text
+    return response.json()["id"]
+
+
+def test_list_crud(bird, workspace):
+    created = bird.post(bird.ws + "/lists", json={"name": "VIP", "description": "the best"})
+    assert created.status_code == 201, created.text
+    body = created.json()
+    assert body["name"] == "VIP" and body["description"] == "the best" and body["contactCount"] == 0
+    assert body["workspaceId"] == str(workspace.workspace_id)
+    url = f"{bird.ws}/lists/{body['id']}"
+    assert bird.get(url).json()["name"] == "VIP"
+    patched = bird.patch(url, json={"name": "VIPs"})
+    assert patched.status_code == 200 and patched.json()["name"] == "VIPs"
+    assert patched.json()["description"] == "the best"
+    second = bird.post(bird.ws + "/lists", json={"name": "Other"}).json()
+    page = bird.get(bird.ws + "/lists?limit=1").json()
+    assert [r["id"] for r in page["results"]] == [body["id"]]
+    rest = bird.get(bird.ws + "/lists", params={"nextPageToken": page["nextPageToken"]}).json()
+    assert [r["id"] for r in rest["results"]] == [second["id"]]
+    assert bird.delete(url).status_code == 204
+    assert bird.get(url).status_code == 404
+    assert bird.delete(url).status_code == 404
+
+
+def test_list_validation(bird):
+    for body in ({"name": "x"}, {"name": "x" * 257}, {}, {"name": 5}):
+        response = bird.post(bird.ws + "/lists", json=body)
+        assert response.status_code == 422, body
+        assert ".name" in response.json()["details"]
+    assert bird.get(bird.ws + "/lists").json()["results"] == []
+    assert bird.get(f"{bird.ws}/lists/{uuid.uuid4()}").status_code == 404
+
+
+def test_members_by_id_and_identifier(bird):
+    list_id = bird.post(bird.ws + "/lists", json={"name": "News"}).json()["id"]
+    a = _contact(bird, "a@x.com")
+    b = _contact(bird, "b@x.com")
+    c = _contact(bird)
+    url = f"{bird.ws}/lists/{list_id}/contacts"
+    added = bird.post(url, json={"contacts": [c, str(uuid.uuid4())],
+                                 "identifiers": [{"key": "emailaddress", "value": "A@x.com"},
+                                                 {"key": "emailaddress", "value": "nobody@x.com"}]})
+    assert added.status_code == 200, added.text
+    assert added.json() == {"itemsProcessed": 2}
+    members = bird.get(url).json()["results"]
+    assert sorted(m["id"] for m in members) == sorted([a, c])
+    assert bird.get(f"{bird.ws}/lists/{list_id}").json()["contactCount"] == 2
+    assert bird.post(url, json={"contacts": [b]}).json() == {"itemsProcessed": 1}
+    first = bird.get(url + "?limit=2").json()
+    assert len(first["results"]) == 2 and first["nextPageToken"]
+    removed = bird.request("DELETE", url, json={"identifiers": [{"key": "emailaddress", "value": "b@x.com"}]})
+    assert removed.status_code == 200 and removed.json() == {"itemsProcessed": 1}
+    assert sorted(m["id"] for m in bird.get(url).json()["results"]) == sorted([a, c])
+    lists_of_a = bird.get(f"{bird.ws}/contacts/{a}/lists").json()["results"]
+    assert [entry["id"] for entry in lists_of_a] == [list_id]
+    assert bird.get(f"{bird.ws}/contacts/{b}/lists").json()["results"] == []
+    assert bird.get(f"{bird.ws}/contacts/{uuid.uuid4()}/lists").status_code == 404
+
+
+def test_members_limits_and_unknown_list(bird):
+    list_id = bird.post(bird.ws + "/lists", json={"name": "News"}).json()["id"]
+    too_many = bird.post(f"{bird.ws}/lists/{list_id}/contacts", json={"contacts": [str(uuid.uuid4())] * 101})
+    assert too_many.status_code == 422
+    malformed = bird.post(f"{bird.ws}/lists/{list_id}/contacts", json={"contacts": ["nope"]})
+    assert malformed.status_code == 422 and malformed.json()["code"] == "InvalidPayload"
+    unknown = bird.post(f"{bird.ws}/lists/{uuid.uuid4()}/contacts", json={"contacts": []})
+    assert unknown.status_code == 404
+
+
+def test_attribute_definitions(bird):
+    created = bird.post(bird.ws + "/attribute-definitions", json={
+        "key": "age", "displayName": "Age", "cardinality": "one", "type": "number", "pii": False, "readOnly": False})
+    assert created.status_code == 201, created.text
+    body = created.json()
+    assert body["key"] == "age" and body["type"] == "number" and body["cardinality"] == "one"
+    assert body["displayName"] == "Age" and body["pii"] is False and body["readOnly"] is False
+    again = bird.post(bird.ws + "/attribute-definitions", json={"key": "age", "type": "string"})
+    assert again.status_code == 409 and again.json()["code"] == "ResourceAlreadyExists"
+    assert bird.get(bird.ws + "/attribute-definitions/age").json()["id"] == body["id"]
+    assert bird.get(f"{bird.ws}/attribute-definitions/{body['id']}").json()["key"] == "age"
+    assert bird.get(bird.ws + "/attribute-definitions/nope").status_code == 404
+    assert [d["key"] for d in bird.get(bird.ws + "/attribute-definitions").json()["results"]] == ["age"]
+    for bad in ({"key": "bad key"}, {"key": "x", "type": "integer"}, {"key": "x", "cardinality": "some"}):
+        response = bird.post(bird.ws + "/attribute-definitions", json=bad)
+        assert response.status_code == 422, bad
+
+
+def test_typed_definitions_are_enforced_and_undefined_keys_allowed(bird, workspace):
+    for definition in ({"key": "age", "type": "number"}, {"key": "vip", "type": "boolean"},
+                       {"key": "since", "type": "datetime"}, {"key": "tags", "type": "string", "cardinality": "many"}):
+        assert bird.post(bird.ws + "/attribute-definitions", json=definition).status_code == 201
+    good = bird.post(bird.ws + "/contacts", json={"displayName": "A", "attributes": {
+        "age": 42, "vip": True, "since": "2024-01-02T03:04:05Z", "tags": ["a", "b"], "undefinedKey": "kept"}})
+    assert good.status_code == 201, good.text
+    attrs = good.json()["attributes"]
+    assert attrs["age"] == 42 and attrs["vip"] is True and attrs["tags"] == ["a", "b"]
+    assert attrs["since"].startswith("2024-01-02T03:04:05") and attrs["undefinedKey"] == "kept"
+    bad = bird.post(bird.ws + "/contacts", json={"displayName": "B", "attributes": {
+        "age": "old", "vip": "maybe", "since": "yesterday"}})
+    assert bad.status_code == 422
+    assert {".attributes.age", ".attributes.vip", ".attributes.since"} <= set(bad.json()["details"])
+    patch = bird.patch(f"{bird.ws}/contacts/{good.json()['id']}", json={"attributes": {"age": "x"}})
+    assert patch.status_code == 422
+    assert bird.get(f"{bird.ws}/contacts/{good.json()['id']}").json()["attributes"]["age"] == 42
+    native = bird.get("/v1/attribute-definitions/age", headers={"Authorization": f"Bearer {workspace.api_key}"})
+    assert native.json()["type"] == "decimal"

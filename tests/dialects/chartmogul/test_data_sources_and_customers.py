@@ -1,0 +1,103 @@
+"""Data sources and customers: what a contact needs and what the SDK reads."""
+
+
+def test_data_source_create_list_get_delete(cm):
+    made = cm.post("/v1/data_sources", json={"name": "In-house billing"})
+    assert made.status_code == 201
+    body = made.json()
+    assert set(body) == {"uuid", "name", "system", "created_at", "status"}
+    assert body["uuid"].startswith("ds_") and body["system"] == "Import API" and body["status"] == "idle"
+    assert body["created_at"].endswith("Z") and len(body["created_at"]) == len("2024-01-01T00:00:00.000Z")
+
+    assert cm.get("/v1/data_sources").json() == {"data_sources": [body]}
+    assert cm.get("/v1/data_sources", params={"name": "other"}).json() == {"data_sources": []}
+    assert cm.get(f"/v1/data_sources/{body['uuid']}").json() == body
+
+    gone = cm.delete(f"/v1/data_sources/{body['uuid']}")
+    assert gone.status_code == 204 and gone.content == b""
+    assert cm.get("/v1/data_sources").json() == {"data_sources": []}
+    assert cm.delete(f"/v1/data_sources/{body['uuid']}").status_code == 404
+
+
+def test_data_source_name_is_required_and_unique(cm):
+    missing = cm.post("/v1/data_sources", json={})
+    assert missing.status_code == 400
+    assert missing.json() == {"code": 400, "message": 'Parameter "name" is missing', "param": "name",
+                              "errors": {"name": "is missing"}}
+    cm.post("/v1/data_sources", json={"name": "Billing"})
+    again = cm.post("/v1/data_sources", json={"name": "Billing"})
+    assert again.status_code == 422 and again.json()["param"] == "name"
+
+
+def test_deleting_a_data_source_removes_its_customers_but_keeps_contacts(cm, native, customer):
+    made = cm.post(f"/v1/customers/{customer['uuid']}/contacts",
+                   json={"data_source_uuid": customer["data_source_uuid"], "first_name": "Ada"}).json()
+    assert cm.delete(f"/v1/data_sources/{customer['data_source_uuid']}").status_code == 204
+    assert cm.get(f"/v1/customers/{customer['uuid']}").status_code == 404
+    kept = cm.get(f"/v1/contacts/{made['uuid']}").json()
+    assert kept["customer_uuid"] is None and kept["first_name"] == "Ada"
+    assert native.get(f"/v1/contacts/{made['uuid'].removeprefix('con_')}").json()["accounts"] == []
+
+
+def test_customer_create_and_retrieve(cm, source):
+    response = cm.post("/v1/customers", json={
+        "data_source_uuid": source["uuid"], "external_id": "cus_0001", "name": "Adam Smith",
+        "email": "adam@example.com", "company": "Acme", "country": "US", "state": "NY", "city": "New York",
+        "zip": "10001", "website_url": "https://acme.test", "lead_created_at": "2023-01-01T00:00:00Z",
+        "free_trial_started_at": "2023-01-15T00:00:00Z",
+        "attributes": {"tags": ["important"], "custom": [{"type": "String", "key": "channel", "value": "Facebook"}]},
+    })
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert body["uuid"].startswith("cus_") and isinstance(body["id"], int)
+    assert (body["external_id"], body["data_source_uuid"], body["name"], body["email"], body["company"]) == (
+        "cus_0001", source["uuid"], "Adam Smith", "adam@example.com", "Acme")
+    assert body["external_ids"] == ["cus_0001"] and body["data_source_uuids"] == [source["uuid"]]
+    assert body["attributes"]["tags"] == ["important"] and body["attributes"]["custom"] == {"channel": "Facebook"}
+    assert body["address"] == {"address_zip": "10001", "city": "New York", "state": "NY", "country": "US"}
+    assert body["lead_created_at"] == "2023-01-01T00:00:00.000Z"
+    assert (body["mrr"], body["arr"], body["status"]) == (0, 0, "New Lead")
+    assert cm.get(f"/v1/customers/{body['uuid']}").json() == body
+
+    listed = cm.get("/v1/customers", params={"external_id": "cus_0001", "data_source_uuid": source["uuid"]}).json()
+    assert [c["uuid"] for c in listed["entries"]] == [body["uuid"]] and listed["has_more"] is False
+
+
+def test_customer_nulls_the_sdk_refuses_are_sent_as_empty(cm, source):
+    body = cm.post("/v1/customers", json={"data_source_uuid": source["uuid"], "external_id": "x"}).json()
+    for field in ("name", "email", "company"):
+        assert body[field] == "", field
+    assert body["mrr"] == 0 and body["status"] and body["id"] is not None
+
+
+def test_customer_rules(cm, source):
+    for missing, body in (("data_source_uuid", {"external_id": "x"}), ("external_id", {"data_source_uuid": source["uuid"]})):
+        response = cm.post("/v1/customers", json=body)
+        assert response.status_code == 400 and response.json()["param"] == missing
+    cm.post("/v1/customers", json={"data_source_uuid": source["uuid"], "external_id": "dup"})
+    again = cm.post("/v1/customers", json={"data_source_uuid": source["uuid"], "external_id": "dup"})
+    assert again.status_code == 422 and again.json()["param"] == "external_id"
+    unknown = cm.post("/v1/customers", json={"data_source_uuid": "ds_00000000-0000-0000-0000-000000000000",
+                                             "external_id": "y"})
+    assert unknown.status_code == 422 and unknown.json()["param"] == "data_source_uuid"
+    assert cm.get("/v1/customers/cus_00000000-0000-0000-0000-000000000000").status_code == 404
+
+
+def test_customer_with_primary_contact(cm, source):
+    body = cm.post("/v1/customers", json={
+        "data_source_uuid": source["uuid"], "external_id": "pc",
+        "primary_contact": {"first_name": "Ada", "email": "ada@example.com"},
+    }).json()
+    contacts = cm.get(f"/v1/customers/{body['uuid']}/contacts").json()["entries"]
+    assert [(c["first_name"], c["email"], c["position"]) for c in contacts] == [("Ada", "ada@example.com", 1)]
+
+
+def test_the_door_documents_itself(client):
+    spec = client.get("/chartmogul/openapi.json")
+    assert spec.status_code == 200
+    paths = spec.json()["paths"]
+    for path in ("/v1/contacts", "/v1/contacts/{uuid}", "/v1/contacts/{into}/merge/{from}",
+                 "/v1/customers/{uuid}/contacts", "/v1/data_sources", "/v1/customers"):
+        assert path in paths, path
+    assert client.get("/chartmogul/docs").status_code == 200
+    assert client.get("/").json()["apis"]["chartmogul"]["base"] == "/chartmogul/v1"

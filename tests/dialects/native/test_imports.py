@@ -1,0 +1,139 @@
+"""Native import jobs: start (JSON or multipart), run by a worker, follow, download rejects."""
+
+import csv
+import functools
+import http.server
+import io
+import json
+import threading
+
+import pytest
+from fastapi.testclient import TestClient
+
+from contacthub.app import create_app
+from contacthub.core import imports
+from contacthub.settings import Settings
+from tests.importfiles import SEED_CSV, data_url
+
+
+def run_jobs(db, settings):
+    """What the worker thread of `serve` does, until the queue is empty."""
+    while imports.work_once(db, "test", settings) is not None:
+        pass
+
+
+def test_a_data_url_job_runs_and_reports_every_row(api, db, settings):
+    started = api.post("/v1/imports", json={"data_url": data_url(SEED_CSV), "on_duplicate": "merge"})
+    assert started.status_code == 202, started.text
+    job = started.json()
+    assert job["status"] == "queued" and started.headers["Location"] == f"/v1/imports/{job['id']}"
+    run_jobs(db, settings)
+
+    done = api.get(f"/v1/imports/{job['id']}").json()
+    assert done["status"] == "succeeded" and done["progress"] == 1.0
+    assert done["counts"] == {"created": 3, "merged": 0, "skipped": 0, "review": 0, "invalid": 1}
+    rows = done["rows"]["data"]
+    assert [r["index"] for r in rows] == [0, 1, 2, 3]
+    assert rows[2]["status"] == "invalid" and rows[2]["errors"][0]["column"] == "Email"
+    created = api.get(f"/v1/contacts/{rows[1]['contact_id']}").json()
+    assert created["display_name"] == "Tony Stark"
+
+    page = api.get(f"/v1/imports/{job['id']}", params={"limit": 2}).json()["rows"]
+    assert [r["index"] for r in page["data"]] == [0, 1] and page["has_more"] and page["next_after"] == 1
+    rest = api.get(f"/v1/imports/{job['id']}", params={"limit": 2, "after": 1}).json()["rows"]
+    assert [r["index"] for r in rest["data"]] == [2, 3] and not rest["has_more"]
+    invalid = api.get(f"/v1/imports/{job['id']}", params={"status": "invalid"}).json()["rows"]["data"]
+    assert [r["index"] for r in invalid] == [2]
+    assert api.get(f"/v1/imports/{job['id']}", params={"status": "weird"}).status_code == 422
+
+    rejected = api.get(f"/v1/imports/{job['id']}/rejected.csv")
+    assert rejected.status_code == 200 and rejected.headers["content-type"].startswith("text/csv")
+    table = list(csv.DictReader(io.StringIO(rejected.text)))
+    assert len(table) == 1 and table[0]["row_index"] == "2" and table[0]["Name"] == "Thor"
+    assert "Email" in table[0]["errors"]
+
+    listed = api.get("/v1/imports").json()["data"]
+    assert [j["id"] for j in listed] == [job["id"]]
+
+
+def test_a_multipart_upload_larger_than_the_json_limit(api, db, settings):
+    bio = "x" * 600
+    lines = ["Name,Email,Bio"] + [f"P{i},p{i}@example.com,{bio}" for i in range(2000)]
+    content = ("\n".join(lines) + "\n").encode()
+    assert len(content) > settings.max_body_bytes
+    started = api.post("/v1/imports", files={"file": ("people.csv", content, "text/csv")},
+                       data={"mapping": json.dumps({"Bio": "notes"}), "on_duplicate": "skip"})
+    assert started.status_code == 202, started.text
+    job = started.json()
+    assert job["source"] == {"kind": "upload", "name": "people.csv"} and job["options"]["on_duplicate"] == "skip"
+    run_jobs(db, settings)
+    done = api.get(f"/v1/imports/{job['id']}").json()
+    assert done["status"] == "succeeded" and done["counts"]["created"] == 2000
+    first = api.get("/v1/contacts", params={"email": "p0@example.com"}).json()["data"][0]
+    assert first["notes"] == bio
+
+
+def test_a_web_url_job(db, database_url, workspace, tmp_path):
+    allowed = Settings(database_url=database_url, import_allow_private_urls=True)
+    client = TestClient(create_app(allowed, db))
+    client.headers["Authorization"] = f"Bearer {workspace.api_key}"
+    (tmp_path / "c.csv").write_text("Name,Email\nWeb,web@example.com\n")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        base = f"http://127.0.0.1:{server.server_address[1]}"
+        job = client.post("/v1/imports", json={"url": base + "/c.csv"}).json()
+        missing = client.post("/v1/imports", json={"url": base + "/gone.csv"}).json()
+        run_jobs(db, allowed)
+    finally:
+        server.shutdown()
+    assert client.get(f"/v1/imports/{job['id']}").json()["counts"]["created"] == 1
+    failed = client.get(f"/v1/imports/{missing['id']}").json()
+    assert failed["status"] == "failed" and "404" in failed["error"]
+
+
+@pytest.mark.parametrize("body,status", [
+    ({"url": "http://127.0.0.1:9/c.csv"}, 422),  # loopback refused by default
+    ({"url": "file:///etc/passwd"}, 422),
+    ({"data_url": "data:text/csv;base64,@@"}, 422),
+    ({"data_url": data_url("a"), "url": "https://example.com/a.csv"}, 422),
+    ({}, 422),
+    ({"data_url": data_url("Name\nA\n"), "on_duplicate": "explode"}, 422),
+    ({"data_url": data_url("Name\nA\n"), "mapping": {"Name": "shoe_size"}}, 422),
+    ({"data_url": data_url("Name\nA\n"), "surprise": 1}, 422),
+])
+def test_bad_import_requests(api, body, status):
+    response = api.post("/v1/imports", json=body)
+    assert response.status_code == status, response.text
+    assert response.json()["error"]["details"]
+    assert api.get("/v1/imports").json()["data"] == []
+
+
+def test_malformed_json_and_missing_file(api):
+    bad = api.post("/v1/imports", content=b"{", headers={"Content-Type": "application/json"})
+    assert bad.status_code == 400
+    no_file = api.post("/v1/imports", data={"on_duplicate": "merge"}, files={"other": ("x.csv", b"a", "text/csv")})
+    assert no_file.status_code == 422
+
+
+def test_unknown_and_foreign_jobs_are_404(api, client, db):
+    from contacthub.core import workspaces
+
+    assert api.get("/v1/imports/00000000-0000-7000-8000-000000000000").status_code == 404
+    assert api.get("/v1/imports/nope/rejected.csv").status_code == 404
+    with db.write() as session:
+        other = workspaces.create_workspace(session, "other")
+    theirs = client.post("/v1/imports", json={"data_url": data_url(SEED_CSV)},
+                         headers={"Authorization": f"Bearer {other.api_key}"}).json()
+    assert api.get(f"/v1/imports/{theirs['id']}").status_code == 404
+    assert api.get(f"/v1/imports/{theirs['id']}/rejected.csv").status_code == 404
+
+
+def test_idempotency_key_replays_the_job(api):
+    body = {"data_url": data_url(SEED_CSV)}
+    first = api.post("/v1/imports", json=body, headers={"Idempotency-Key": "imp-1"})
+    again = api.post("/v1/imports", json=body, headers={"Idempotency-Key": "imp-1"})
+    assert again.status_code == 202 and again.json()["id"] == first.json()["id"]
+    assert again.headers.get("Idempotent-Replayed") == "true"
+    assert len(api.get("/v1/imports").json()["data"]) == 1

@@ -1,0 +1,154 @@
+"""PackageX contacts on the wire: envelope, auth, single create, groups, list, update, delete."""
+
+import pytest
+
+ENVELOPE = {"message", "data", "status", "errors", "code", "pagination", "endpoint"}
+
+
+def create(px, **body):
+    response = px.post("/packagex/v1/contacts", json=body)
+    assert response.status_code == 200, response.text
+    return response.json()["data"]
+
+
+def test_create_and_get_a_contact_in_the_envelope(px, api):
+    body = px.post("/packagex/v1/contacts", json={
+        "name": "Tony Stark", "email": "tony@stark.com", "phone": "+1 212 555 0100",
+        "address": "10880 Malibu Point", "address_line2": "Suite 1", "metadata": {"tier": "gold"}, "notes": "Iron",
+    }).json()
+    assert set(body) == ENVELOPE
+    assert body["status"] == 200 and body["errors"] == [] and body["endpoint"] == "/v1/contacts"
+    contact = body["data"]
+    assert contact["id"].startswith("contact_") and contact["object"] == "contact"
+    assert (contact["name"], contact["email"], contact["phone"]) == ("Tony Stark", "tony@stark.com", "+12125550100")
+    assert contact["address"]["line1"] == "10880 Malibu Point" and contact["address"]["line2"] == "Suite 1"
+    assert contact["address"]["id"].startswith("address_")
+    assert contact["type"] == "person" and contact["metadata"] == {"tier": "gold"}
+    assert isinstance(contact["created_at"], int)
+    assert contact["group_contacts"] == {"children": [], "primary": []} and contact["referenced_contacts"] == []
+
+    got = px.get(f"/packagex/v1/contacts/{contact['id']}").json()
+    assert got["data"] == contact and got["endpoint"] == f"/v1/contacts/{contact['id']}"
+    bare = contact["id"].removeprefix("contact_")
+    assert px.get(f"/packagex/v1/contacts/{bare}").json()["data"]["id"] == contact["id"]
+    # the same contact through the native door
+    native = api.get(f"/v1/contacts/{bare}").json()
+    assert native["display_name"] == "Tony Stark" and native["attributes"] == {"tier": "gold"}
+
+
+def test_auth_headers(client, workspace):
+    assert client.get("/packagex/v1/contacts").status_code == 401
+    body = client.get("/packagex/v1/contacts", headers={"PX-API-KEY": "nope"}).json()
+    assert body["status"] == 401 and body["data"] is None and body["errors"]
+    assert client.get("/packagex/v1/contacts", headers={"X-API-KEY": workspace.api_key}).status_code == 200
+
+
+@pytest.mark.parametrize("body,fault", [
+    ({"email": "a@example.com"}, "name"),
+    ({"name": "A", "email": "not-an-email"}, "email"),
+    ({"name": "A", "phone": "12"}, "phone"),
+    ({"name": "A", "type": "robot"}, "type"),
+    ({"name": ["A"]}, "name"),
+    ({"name": "A", "metadata": "x"}, "metadata"),
+])
+def test_bad_creates_answer_400_and_store_nothing(px, body, fault):
+    response = px.post("/packagex/v1/contacts", json=body)
+    assert response.status_code == 400
+    out = response.json()
+    assert out["status"] == 400 and out["data"] is None
+    assert any(e.startswith(fault) or fault in e for e in out["errors"]), out
+    assert px.get("/packagex/v1/contacts").json()["pagination"]["total_count"] == 0
+
+
+def test_malformed_json_unknown_ids_and_routes(px, client):
+    response = px.post("/packagex/v1/contacts", content=b"{nope", headers={"Content-Type": "application/json"})
+    assert response.status_code == 400 and response.json()["errors"]
+    assert px.get("/packagex/v1/contacts/contact_nope").status_code == 404
+    missing = px.get("/packagex/v1/contacts/contact_00000000-0000-7000-8000-000000000000").json()
+    assert missing["status"] == 404 and missing["code"] == "not_found"
+    assert px.post("/packagex/v1/contacts/contact_00000000-0000-7000-8000-000000000000", json={"name": "x"}).status_code == 404
+    assert px.get("/packagex/v1/nothing").json()["status"] == 404
+
+
+def test_another_workspaces_contact_is_not_found(px, client, db):
+    from contacthub.core import workspaces
+
+    with db.write() as session:
+        other = workspaces.create_workspace(session, "other")
+    theirs = client.post("/packagex/v1/contacts", json={"name": "Theirs"}, headers={"PX-API-KEY": other.api_key})
+    their_id = theirs.json()["data"]["id"]
+    assert px.get(f"/packagex/v1/contacts/{their_id}").status_code == 404
+    assert px.delete(f"/packagex/v1/contacts/{their_id}").status_code == 404
+    group = create(px, name="Mine", type="group")
+    bad = px.post(f"/packagex/v1/contacts/{group['id']}", json={"group_contacts": {"children": [their_id]}})
+    assert bad.status_code == 400
+
+
+def test_groups_children_primary_and_referenced_contacts(px):
+    group = create(px, name="Avengers", type="group")
+    tony = create(px, name="Tony", email="tony@stark.com")
+    steve = create(px, name="Steve")
+    updated = px.post(f"/packagex/v1/contacts/{group['id']}", json={
+        "group_contacts": {"children": [tony["id"], steve["id"].removeprefix("contact_")], "primary": [tony["id"]]},
+    }).json()["data"]
+    assert updated["group_contacts"] == {"children": [tony["id"], steve["id"]], "primary": [tony["id"]]}
+    tony_now = px.get(f"/packagex/v1/contacts/{tony['id']}").json()["data"]
+    assert tony_now["referenced_contacts"] == [{"id": group["id"], "name": "Avengers", "email": None}]
+
+    groups_of_steve = px.get("/packagex/v1/contacts", params={"child": steve["id"]}).json()
+    assert [c["id"] for c in groups_of_steve["data"]] == [group["id"]]
+    # a person cannot hold contacts
+    assert px.post(f"/packagex/v1/contacts/{tony['id']}", json={"group_contacts": {"children": [steve["id"]]}}).status_code == 400
+    # unknown member ids are refused, nothing changes
+    assert px.post(f"/packagex/v1/contacts/{group['id']}", json={"group_contacts": {"children": ["contact_x"]}}).status_code == 400
+    again = px.post(f"/packagex/v1/contacts/{group['id']}", json={"group_contacts": {"children": [steve["id"]]}}).json()
+    assert again["data"]["group_contacts"] == {"children": [steve["id"]], "primary": []}
+
+
+def test_list_pages_filters_and_name_order(px):
+    for name in ["Charlie", "alice", "Bob"]:
+        create(px, name=name, email=f"{name.lower()}@example.com")
+    create(px, name="Team", type="group")
+    first = px.get("/packagex/v1/contacts", params={"limit": 2}).json()
+    assert [c["name"] for c in first["data"]] == ["Charlie", "alice"]
+    assert first["pagination"] == {"limit": 2, "page": 1, "has_more": True, "total_count": 4}
+    second = px.get("/packagex/v1/contacts", params={"limit": 2, "page": 2}).json()
+    assert [c["name"] for c in second["data"]] == ["Bob", "Team"] and second["pagination"]["has_more"] is False
+    by_name = px.get("/packagex/v1/contacts", params={"order_by": "name", "type": "person"}).json()
+    assert [c["name"] for c in by_name["data"]] == ["alice", "Bob", "Charlie"]
+    desc = px.get("/packagex/v1/contacts", params={"order_by": "name", "direction": "desc"}).json()
+    assert [c["name"] for c in desc["data"]][0] == "Team"
+    found = px.get("/packagex/v1/contacts", params={"search": "BOB@"}).json()
+    assert [c["name"] for c in found["data"]] == ["Bob"]
+    assert px.get("/packagex/v1/contacts").json()["pagination"]["limit"] == 25
+    assert px.get("/packagex/v1/contacts", params={"limit": 0}).status_code == 400
+    assert px.get("/packagex/v1/contacts", params={"type": "robot"}).status_code == 400
+
+
+def test_update_fields_address_by_id_and_delete(px, api):
+    tony = create(px, name="Tony", email="tony@stark.com", address="1 Old Road")
+    pepper = create(px, name="Pepper", address={"line1": "10880 Malibu Point", "city": "Malibu", "state": "CA",
+                                                 "postal_code": "90265", "country": "US"})
+    updated = px.post(f"/packagex/v1/contacts/{tony['id']}", json={
+        "name": "Tony Stark", "phone": "+1 212 555 0100", "address": pepper["address"]["id"], "metadata": {"a": 1},
+    }).json()["data"]
+    assert updated["name"] == "Tony Stark" and updated["phone"] == "+12125550100" and updated["email"] == "tony@stark.com"
+    assert updated["address"]["line1"] == "10880 Malibu Point" and updated["address"]["city"] == "Malibu"
+    assert updated["metadata"] == {"a": 1}
+    unit = px.post(f"/packagex/v1/contacts/{tony['id']}", json={"address_line2": "Floor 2"}).json()["data"]
+    assert unit["address"]["line2"] == "Floor 2" and unit["address"]["id"] == updated["address"]["id"]
+    assert px.post(f"/packagex/v1/contacts/{tony['id']}", json={"email": "bad"}).status_code == 400
+    assert px.post(f"/packagex/v1/contacts/{tony['id']}", json={"address": "address_00000000-0000-7000-8000-000000000000"}).status_code == 400
+
+    deleted = px.delete(f"/packagex/v1/contacts/{tony['id']}").json()
+    assert deleted["status"] == 200 and deleted["data"]["deleted"] is True
+    assert px.get(f"/packagex/v1/contacts/{tony['id']}").status_code == 404
+    assert api.get(f"/v1/contacts/{tony['id'].removeprefix('contact_')}").status_code == 404
+
+
+def test_match_contacts_answers_the_existing_contact(px):
+    first = create(px, name="Ada", email="ada@example.com")
+    again = create(px, name="Ada L", email="ADA@example.com", options={"match_contacts": True})
+    assert again["id"] == first["id"]
+    other = create(px, name="Ada L", email="ada@example.com")
+    assert other["id"] != first["id"]

@@ -1,0 +1,67 @@
+"""Small files for import tests: the PackageX seed's example CSV, and a minimal XLSX writer
+(the project reads spreadsheets with calamine and has no writer dependency)."""
+
+import base64
+import io
+import zipfile
+from xml.sax.saxutils import escape
+
+SEED_CSV = (
+    "Name,Email,Phone,Address,Address Line2,Type,Groups,metadata.csv_import\n"
+    "Avengers,,,,,group,,yes\n"
+    "Tony Stark,tony@starkindustries.com,+1 212 555 0100,10880 Malibu Point,Suite 1,person,Avengers,yes\n"
+    "Thor,thor@asgard,,,,person,Avengers,yes\n"
+    "Steve Rogers,steve@avengers.com,(212) 555-0199,569 Leaman Place,,,Avengers,yes\n"
+)
+
+
+def data_url(content: bytes | str, mime: str = "text/csv") -> str:
+    raw = content.encode() if isinstance(content, str) else content
+    return f"data:{mime};base64," + base64.b64encode(raw).decode()
+
+
+def xlsx_bytes(rows: list[list]) -> bytes:
+    """A one-sheet workbook with inline strings and numbers."""
+    def cell(ref: str, value) -> str:
+        if isinstance(value, (int, float)):
+            return f'<c r="{ref}"><v>{value}</v></c>'
+        return f'<c r="{ref}" t="inlineStr"><is><t>{escape(str(value))}</t></is></c>'
+
+    sheet_rows = []
+    for r, row in enumerate(rows, start=1):
+        cells = "".join(cell(f"{chr(65 + c)}{r}", v) for c, v in enumerate(row) if v is not None)
+        sheet_rows.append(f'<row r="{r}">{cells}</row>')
+    files = {
+        "[Content_Types].xml": (
+            '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="xml" ContentType="application/xml"/>'
+            '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+            '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+            '</Types>'
+        ),
+        "_rels/.rels": (
+            '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>'
+            '</Relationships>'
+        ),
+        "xl/workbook.xml": (
+            '<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+            'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+            '<sheets><sheet name="Contacts" sheetId="1" r:id="rId1"/></sheets></workbook>'
+        ),
+        "xl/_rels/workbook.xml.rels": (
+            '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>'
+            '</Relationships>'
+        ),
+        "xl/worksheets/sheet1.xml": (
+            '<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+            f'<sheetData>{"".join(sheet_rows)}</sheetData></worksheet>'
+        ),
+    }
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, text in files.items():
+            z.writestr(name, text)
+    return out.getvalue()
