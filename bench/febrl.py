@@ -233,29 +233,35 @@ def bulk_fill(store: Store, count: int, rng: random.Random) -> None:
 
 
 def latency(folder: str, sizes: list[int], probes: int) -> list[dict]:
-    """Per-record resolve time (one native-merge write, its own transaction) once the store holds N contacts."""
+    """Per-record resolve time (one native-merge write in its own transaction) against stores holding
+    N contacts. The probes alternate between the stores, so a busy machine slows them all alike."""
     rng = random.Random(7)
-    store = Store(folder, "latency")
-    results, stored = [], 0
+    stores = {}
     for size in sorted(sizes):
-        fill_started = time.perf_counter()
-        bulk_fill(store, size - stored, rng)
-        stored = size
-        fill = time.perf_counter() - fill_started
-        timings = []
-        for _ in range(probes):
+        store = Store(folder, f"latency{size}")
+        started = time.perf_counter()
+        bulk_fill(store, size, rng)
+        print(f"  filled {size} contacts in {time.perf_counter() - started:.0f}s", flush=True)
+        stores[size] = store
+    timings: dict[int, list[float]] = {size: [] for size in stores}
+    for _ in range(probes):
+        for size, store in stores.items():
             data = synthetic(rng)
             started = time.perf_counter()
             store.post(data)
-            timings.append(time.perf_counter() - started)
-            stored += 1
-        timings.sort()
-        results.append({"contacts": size, "p50_ms": 1000 * statistics.median(timings),
-                        "p99_ms": 1000 * timings[int(0.99 * (len(timings) - 1))], "probes": probes,
-                        "fill_seconds": fill})
+            timings[size].append(time.perf_counter() - started)
+    results = []
+    for size, values in timings.items():
+        values.sort()
+        results.append({"contacts": size, "p50_ms": 1000 * statistics.median(values),
+                        "p99_ms": 1000 * values[int(0.99 * (len(values) - 1))], "probes": probes})
         print(f"  {size:>7} contacts: p50 {results[-1]['p50_ms']:.2f} ms, p99 {results[-1]['p99_ms']:.2f} ms "
-              f"({probes} probes; fill {fill:.0f}s)", flush=True)
-    store.db.dispose()
+              f"({probes} probes)", flush=True)
+    if len(results) == 2:
+        print(f"  growth: p50 x{results[1]['p50_ms'] / results[0]['p50_ms']:.2f}, "
+              f"p99 x{results[1]['p99_ms'] / results[0]['p99_ms']:.2f}", flush=True)
+    for store in stores.values():
+        store.db.dispose()
     return results
 
 

@@ -42,14 +42,8 @@ def move_all(session: Session, ws: uuid.UUID, from_id: uuid.UUID, to_id: uuid.UU
     session.flush()
 
 
-def origins_of(session: Session, ws: uuid.UUID, contact_id: uuid.UUID) -> list[uuid.UUID]:
-    return list(session.scalars(select(IdentityProfile.origin_id).where(
-        IdentityProfile.workspace_id == ws, IdentityProfile.contact_id == contact_id)))
 
 
-def delete_own(session: Session, ws: uuid.UUID, contact_id: uuid.UUID) -> None:
-    for model in (IdentityKey, IdentityProfile):
-        session.execute(delete(model).where(model.workspace_id == ws, model.contact_id == contact_id))
 
 
 def candidates(session: Session, ws: uuid.UUID, keys: Sequence[str], limit: int,
@@ -158,10 +152,6 @@ def reviews_page(session: Session, ws: uuid.UUID, status: str | None, after: uui
     return list(session.scalars(query.order_by(DuplicateReview.id).limit(limit)))
 
 
-def open_reviews_touching(session: Session, ws: uuid.UUID, contact_id: uuid.UUID) -> list[DuplicateReview]:
-    return list(session.scalars(select(DuplicateReview).where(
-        DuplicateReview.workspace_id == ws, DuplicateReview.status == "open",
-        (DuplicateReview.contact_id == contact_id) | (DuplicateReview.candidate_id == contact_id))))
 
 
 def live_contact_ids_page(session: Session, ws: uuid.UUID, after: uuid.UUID | None, limit: int) -> list[uuid.UUID]:
