@@ -41,7 +41,7 @@ from contacthub.repositories import identity as repo
 from contacthub.settings import get_settings
 
 Policy = Literal["merge", "reject", "create", "review"]
-CANDIDATE_LIMIT = 40
+CANDIDATE_LIMIT = 12
 T = TypeVar("T")
 
 

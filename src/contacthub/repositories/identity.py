@@ -1,10 +1,9 @@
 """Queries of the identity engine: blocking keys, profiles, claims, the review queue."""
 
 import uuid
-from collections import Counter
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, literal_column, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -48,19 +47,25 @@ def move_all(session: Session, ws: uuid.UUID, from_id: uuid.UUID, to_id: uuid.UU
 
 def candidates(session: Session, ws: uuid.UUID, keys: Sequence[str], limit: int,
                exclude: uuid.UUID | None = None) -> list[tuple[uuid.UUID, int]]:
-    """Contacts filed under any of the keys, most shared keys first (index lookups only)."""
+    """Contacts filed under any of the keys, most shared keys first (index lookups only; the
+    counting runs in the database, so a large block costs little)."""
     if not keys:
         return []
-    rows = session.execute(
-        select(IdentityKey.contact_id, IdentityKey.key)
+    shared = func.count(func.distinct(IdentityKey.key)).label("shared")
+    # SQLite would group along the (workspace, contact) index and so read the whole workspace;
+    # the unary plus keeps it on the key lookups (PostgreSQL plans this well as it is).
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    group = literal_column("+identity_keys.contact_id") if sqlite else IdentityKey.contact_id
+    query = (
+        select(IdentityKey.contact_id, shared)
         .where(IdentityKey.workspace_id == ws, IdentityKey.key.in_(list(keys)))
+        .group_by(group)
+        .order_by(shared.desc(), IdentityKey.contact_id)
+        .limit(limit)
     )
-    shared: dict[uuid.UUID, set[str]] = {}
-    for contact_id, key in rows:
-        if contact_id != exclude:
-            shared.setdefault(contact_id, set()).add(key)
-    counts = Counter({c: len(k) for c, k in shared.items()})
-    return counts.most_common(limit)
+    if exclude is not None:
+        query = query.where(IdentityKey.contact_id != exclude)
+    return [(contact_id, count) for contact_id, count in session.execute(query)]
 
 
 def contacts_with_keys(session: Session, ws: uuid.UUID, keys: Sequence[str]) -> set[uuid.UUID]:
