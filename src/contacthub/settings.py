@@ -29,7 +29,7 @@ class Settings(BaseSettings):
     # Largest file an import accepts (web URL, upload, data URL), in bytes.
     import_max_bytes: int = 200 * 1024 * 1024
     # Rows written per transaction.
-    import_batch_size: int = 1000
+    import_batch_size: int = 5000
     # `serve` runs import jobs in a background thread of its own process.
     import_embedded_worker: bool = True
     # PackageX: largest request body (a base64 data URL of about 7.5 MB fits).

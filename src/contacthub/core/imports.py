@@ -16,8 +16,12 @@ writes in batches: one transaction per batch, or, with `overwrite`, one transact
 whole file (the workspace's old contacts are deleted in it, so a failed import loses nothing).
 """
 
+import functools
 import logging
+import os
 import re
+import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
@@ -182,6 +186,25 @@ def plan_columns(headers: list[str], mapping: dict[str, str] | None) -> list[Col
 
 # ---------------------------------------------------------------- one row
 
+# A plain ASCII dot-atom local part: email-validator accepts it as it is, so only the domain
+# needs its full check, which is cached (files repeat a few domains over and over).
+_DOT_ATOM = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*\Z")
+
+
+@functools.lru_cache(maxsize=4096)
+def _checked_domain(domain: str) -> str:
+    return normalize_email("x@" + domain).rpartition("@")[2]
+
+
+def import_email(raw: str) -> str:
+    """normalize_email, with the domain check cached: the same answer, faster on big files."""
+    text = raw.strip()
+    local, at, domain = text.rpartition("@")
+    if at and local and len(local) <= 64 and len(text) <= 254 and _DOT_ATOM.match(local):
+        return f"{local}@{_checked_domain(domain)}".lower()
+    return normalize_email(raw)
+
+
 @dataclass
 class ParsedRow:
     index: int
@@ -242,7 +265,7 @@ class RowParser:
                 row.scalars[SCALAR_TARGETS[target]] = value
             elif target == "email":
                 try:
-                    normalized = normalize_email(value)
+                    normalized = import_email(value)
                 except ValueError as exc:
                     self._fault(row, col, str(exc))
                     continue
@@ -302,6 +325,23 @@ class RowParser:
 
 # ---------------------------------------------------------------- resolution
 
+_RANDOM = threading.local()
+
+
+def _fast_id() -> uuid.UUID:
+    """The same UUIDv7 as db.types.new_id, with the random bytes drawn 64 KiB at a time
+    (per thread, so two threads never share them)."""
+    pool = getattr(_RANDOM, "pool", None)
+    if pool is None or len(pool) < 10:
+        pool = _RANDOM.pool = bytearray(os.urandom(65536))
+    rand = pool[-10:]
+    del pool[-10:]
+    raw = bytearray((time.time_ns() // 1_000_000).to_bytes(6, "big") + rand)
+    raw[6] = (raw[6] & 0x0F) | 0x70
+    raw[8] = (raw[8] & 0x3F) | 0x80
+    return uuid.UUID(bytes=bytes(raw))
+
+
 @dataclass
 class Pending:
     """A contact this batch will create."""
@@ -317,7 +357,7 @@ class Pending:
 
     @classmethod
     def from_row(cls, row: ParsedRow) -> "Pending":
-        return cls(new_id(), row, row.kind, dict(row.scalars), list(row.emails), list(row.phones),
+        return cls(_fast_id(), row, row.kind, dict(row.scalars), list(row.emails), list(row.phones),
                    dict(row.address), dict(row.metadata))
 
     def absorb(self, row: ParsedRow) -> None:
@@ -493,20 +533,20 @@ class _Importer:
             for kind, values in (("email", p.emails), ("phone", p.phones)):
                 for i, (value, normalized) in enumerate(values):
                     points.append({
-                        "workspace_id": self.ws, "id": new_id(), "contact_id": p.id, "kind": kind, "key": kind,
+                        "workspace_id": self.ws, "id": _fast_id(), "contact_id": p.id, "kind": kind, "key": kind,
                         "value": value if kind == "email" else value, "normalized": normalized, "type": None,
                         "is_primary": i == 0, "position": i, "properties": {}, "created_at": now,
                     })
             if p.address:
                 addresses.append({
-                    "workspace_id": self.ws, "id": new_id(), "contact_id": p.id, "type": None,
+                    "workspace_id": self.ws, "id": _fast_id(), "contact_id": p.id, "type": None,
                     **{k: p.address.get(k) for k in ("line1", "line2", "city", "region", "postal_code", "country")},
                     "is_primary": True, "position": 0, "properties": {}, "created_at": now,
                 })
             for key, value in set(attribute_rules.index_pairs(p.metadata)):
                 attribute_values.append({"workspace_id": self.ws, "contact_id": p.id, "key": key, "value": value})
             events.append({
-                "workspace_id": self.ws, "id": new_id(), "subject_type": "contact", "subject_id": p.id,
+                "workspace_id": self.ws, "id": _fast_id(), "subject_type": "contact", "subject_id": p.id,
                 "action": "created", "door": self.actor.door, "api_key_id": self.actor.api_key_id,
                 "changes": {
                     "import_id": str(self.job_id), "row": p.row.index, "kind": p.kind, **p.scalars,

@@ -20,10 +20,55 @@ from contacthub.db.models import (
 )
 
 
+_PLANS: dict[tuple, tuple[str, list]] = {}
+
+
 def insert_many(session: Session, model, rows: Sequence[dict]) -> None:
-    """One executemany for all the rows (they must all carry the same keys)."""
-    if rows:
+    """One executemany for all the rows (they must all carry the same keys).
+
+    On SQLite the statement and the columns' bind processors (the same ones SQLAlchemy would
+    apply: UUID -> hex, JSON -> text, UTC datetimes) are prepared once per table and the
+    driver's executemany is called directly, which is several times faster than the generic
+    path for thousands of rows; elsewhere SQLAlchemy's own executemany is used."""
+    if not rows:
+        return
+    connection = session.connection()
+    dialect = connection.dialect
+    if dialect.name != "sqlite":
         session.execute(model.__table__.insert(), list(rows))
+        return
+    names = tuple(rows[0])
+    key = (dialect.name, model.__table__.name, names)
+    plan = _PLANS.get(key)
+    if plan is None:
+        table = model.__table__
+        quote = dialect.identifier_preparer.quote
+        sql = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)}) "
+               f"VALUES ({', '.join('?' for _ in names)})")
+        processors = [table.c[n].type.dialect_impl(dialect).bind_processor(dialect) for n in names]
+        plan = _PLANS[key] = (sql, processors)
+    sql, processors = plan
+    memo: dict = {}  # the same timestamp or empty document across rows is processed once
+
+    def process(proc, value):
+        if value is None or proc is None:
+            return value
+        if isinstance(value, (uuid.UUID, str, int)):
+            return proc(value)
+        try:
+            return memo[value]
+        except (KeyError, TypeError):
+            pass
+        out = proc(value)
+        try:
+            memo[value] = out
+        except TypeError:  # dicts and lists are not hashable: processed each time
+            pass
+        return out
+
+    pairs = list(zip(names, processors))
+    values = [tuple(process(proc, row[name]) for name, proc in pairs) for row in rows]
+    connection.exec_driver_sql(sql, values)
 
 
 def insert_contacts(session: Session, contacts: Sequence[dict], points: Sequence[dict], addresses: Sequence[dict],
