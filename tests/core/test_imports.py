@@ -271,3 +271,19 @@ def test_the_cached_email_check_answers_like_normalize_email(local, domain):
     except ValueError:
         got = None
     assert got == expected
+
+
+def test_two_workers_never_claim_the_same_job(db, actor, database_url):
+    import concurrent.futures
+
+    settings = Settings(database_url=database_url)
+    with db.write() as session:
+        jobs = {imports.create_job(session, actor, SourceSpec(data_url=data_url("Name\nA\n")), ImportOptions(),
+                                   settings).id for _ in range(4)}
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        claimed = [c for c in pool.map(lambda i: imports.claim_next(db, f"w{i}"), range(8)) if c is not None]
+    ids = [job_id for _, job_id in claimed]
+    assert len(ids) == len(set(ids))  # each job went to one worker
+    assert jobs <= set(ids) or len(ids) >= 4
+    for workspace_id, job_id in claimed:
+        imports.run_job(db, workspace_id, job_id, settings=settings)

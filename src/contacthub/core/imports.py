@@ -28,7 +28,7 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, field_validator
 from sqlalchemy.orm import Session
 
 from contacthub.core import attributes as attribute_rules
@@ -49,7 +49,7 @@ from contacthub.core.import_sources import (
 from contacthub.core.inputs import AddressInput, ContactInput, EmailInput, PhoneInput, WriteOptions
 from contacthub.core.normalize import normalize_email, normalize_phone
 from contacthub.db.engine import Database
-from contacthub.db.models import Event, ImportJob, ImportRow, Relation
+from contacthub.db.models import Event, ImportJob, ImportRow
 from contacthub.db.types import new_id, utcnow
 from contacthub.repositories import imports as repo
 from contacthub.repositories import simple as simple_repo
@@ -847,6 +847,9 @@ def import_now(db: Database, actor: Actor, spec: SourceSpec, options: ImportOpti
 def claim_next(db: Database, worker: str) -> tuple[uuid.UUID, uuid.UUID] | None:
     """The oldest queued job, marked running for this worker (FOR UPDATE SKIP LOCKED on
     PostgreSQL, so many workers never take the same job)."""
+    with db.read() as session:  # an idle queue costs no write lock
+        if repo.next_queued(session, lock=False) is None:
+            return None
     with db.write() as session:
         job = repo.next_queued(session, lock=not db.is_sqlite)
         if job is None or not repo.take_job(session, job, worker, utcnow()):
@@ -913,8 +916,3 @@ def created_ids(session: Session, actor: Actor, job_id: uuid.UUID) -> list[uuid.
     get_job(session, actor, job_id)
     return repo.created_contact_ids(session, actor.workspace_id, job_id)
 
-
-__all__ = [
-    "ImportOptions", "SourceSpec", "Relation", "create_job", "run_job", "import_now", "work_once", "work_forever",
-    "get_job", "row_outcomes", "rejected_rows", "created_ids", "resolve_row", "Field",
-]

@@ -4,7 +4,8 @@ import pipeline (many rows per statement). No rules here."""
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import JSON, Date, DateTime, delete, func, or_, select, update
+from sqlalchemy.types import TypeDecorator
 from sqlalchemy.orm import Session
 
 from contacthub.db.models import (
@@ -21,6 +22,34 @@ from contacthub.db.models import (
 
 
 _PLANS: dict[tuple, tuple[str, list]] = {}
+
+
+def _converter(column_type, dialect):
+    """The column's bind processor; timestamps (the same for a whole batch) and empty
+    documents are converted once."""
+    process = column_type.dialect_impl(dialect).bind_processor(dialect)
+    if process is None:
+        return None
+    if isinstance(column_type, (DateTime, Date, TypeDecorator)):
+        memo: dict = {}
+
+        def cached(value):
+            out = memo.get(value)
+            if out is None:
+                if len(memo) > 64:
+                    memo.clear()
+                out = memo[value] = process(value)
+            return out
+        return cached
+    if isinstance(column_type, JSON):
+        empty = {"dict": process({}), "list": process([])}
+
+        def document(value):
+            if not value and isinstance(value, (dict, list)):
+                return empty[type(value).__name__]
+            return process(value)
+        return document
+    return process
 
 
 def insert_many(session: Session, model, rows: Sequence[dict]) -> None:
@@ -45,29 +74,16 @@ def insert_many(session: Session, model, rows: Sequence[dict]) -> None:
         quote = dialect.identifier_preparer.quote
         sql = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)}) "
                f"VALUES ({', '.join('?' for _ in names)})")
-        processors = [table.c[n].type.dialect_impl(dialect).bind_processor(dialect) for n in names]
-        plan = _PLANS[key] = (sql, processors)
-    sql, processors = plan
-    memo: dict = {}  # the same timestamp or empty document across rows is processed once
-
-    def process(proc, value):
-        if value is None or proc is None:
-            return value
-        if isinstance(value, (uuid.UUID, str, int)):
-            return proc(value)
-        try:
-            return memo[value]
-        except (KeyError, TypeError):
-            pass
-        out = proc(value)
-        try:
-            memo[value] = out
-        except TypeError:  # dicts and lists are not hashable: processed each time
-            pass
-        return out
-
-    pairs = list(zip(names, processors))
-    values = [tuple(process(proc, row[name]) for name, proc in pairs) for row in rows]
+        converters = [_converter(table.c[n].type, dialect) for n in names]
+        plan = _PLANS[key] = (sql, converters)
+    sql, converters = plan
+    columns = []
+    for name, convert in zip(names, converters):
+        values = [row[name] for row in rows]
+        if convert is not None:
+            values = [None if v is None else convert(v) for v in values]
+        columns.append(values)
+    values = list(zip(*columns))
     connection.exec_driver_sql(sql, values)
 
 
