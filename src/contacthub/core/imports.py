@@ -438,6 +438,7 @@ class _Importer:
         self.parser = parser
         self.group_ids: dict[str, uuid.UUID | None] = {}  # lower-cased group name -> id (None: not found)
         self.totals = Counters()
+        self.sqlite_cache_mb = 0
 
     # one batch, in the caller's transaction
     def run_batch(self, session: Session, batch: list[ParsedRow]) -> Counters:
@@ -764,6 +765,7 @@ def _run(db: Database, actor: Actor, job: ImportJob, options: ImportOptions, sou
         definitions = simple_repo.definitions(session, actor.workspace_id)
     parser = RowParser(columns, settings.default_region, definitions)
     importer = _Importer(actor, job.id, options, headers, parser)
+    importer.sqlite_cache_mb = settings.import_sqlite_cache_mb
     with db.write() as session:
         repo.set_job(session, actor.workspace_id, job.id, total_rows=reader.estimated_rows, format=source.format)
     batch_size = max(settings.import_batch_size, 1)
@@ -804,6 +806,7 @@ def _run(db: Database, actor: Actor, job: ImportJob, options: ImportOptions, sou
 
 def _flush(importer: _Importer, transaction, batch: list[ParsedRow], progress, reader) -> None:
     with transaction() as session:
+        repo.prepare_bulk(session, importer.sqlite_cache_mb)
         importer.run_batch(session, batch)
     if progress:
         progress(importer.totals.processed, reader.position(), importer.totals)
