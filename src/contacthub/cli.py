@@ -362,14 +362,17 @@ def worker(
         stop.set()
 
 
-def _start_import_worker(settings) -> None:
-    """The embedded import worker: one daemon thread in the serving process."""
+def _start_import_worker(settings, poll_seconds: float = 1.0):
+    """The embedded import worker: one daemon thread in the serving process. Answers the event
+    that stops it (None when turned off)."""
     if not settings.import_embedded_worker:
-        return
+        return None
     import threading
 
     from contacthub.core import imports
 
     db = Database(settings.database_url)
     stop = threading.Event()
-    threading.Thread(target=imports.work_forever, args=(db, stop, "serve"), daemon=True, name="import-worker").start()
+    threading.Thread(target=imports.work_forever, args=(db, stop, "serve", poll_seconds), daemon=True,
+                     name="import-worker").start()
+    return stop
