@@ -123,3 +123,34 @@ def test_worker_once_runs_queued_jobs(cli):
     with db.read() as session:
         assert imports.get_job(session, actor, job.id).created == 3
     db.dispose()
+
+
+def test_serve_starts_an_import_worker_thread(cli):
+    import time
+    import uuid
+
+    from contacthub import cli as cli_module
+    from contacthub.core import imports
+    from contacthub.core.actor import Actor
+    from contacthub.db.engine import Database
+    from tests.importfiles import SEED_CSV, data_url
+
+    created = json.loads(cli("init", "--json").stdout)
+    settings = get_settings()
+    db = Database(settings.database_url)
+    actor = Actor(uuid.UUID(created["workspace_id"]), None, "native")
+    with db.write() as session:
+        job = imports.create_job(session, actor, imports.SourceSpec(data_url=data_url(SEED_CSV)), imports.ImportOptions())
+    stop = cli_module._start_import_worker(settings, poll_seconds=0.05)
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            with db.read() as session:
+                status = imports.get_job(session, actor, job.id).status
+            if status in ("succeeded", "failed"):
+                break
+            time.sleep(0.05)
+        assert status == "succeeded"
+    finally:
+        stop.set()
+        db.dispose()

@@ -17,7 +17,7 @@ from contacthub.settings import Settings, get_settings
 DOORS = (
     ("native", "/v1", "/v1"),
     ("chartmogul", "/chartmogul", "/chartmogul/v1"),
-    ("bird", "/bird", "/bird"),
+    ("bird", "/bird", "/bird/"),
     ("packagex", "/packagex", "/packagex/v1"),
     ("ngpvan", "/ngpvan", "/ngpvan/v2"),
 )

@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from contacthub.app import DOORS
 from contacthub.core import contacts, workspaces
 from contacthub.core.actor import Actor
 from contacthub.core.errors import DomainError
@@ -221,7 +222,9 @@ def serve(
         )
     else:
         console.print(f"Workspace {first.id} exists; make a key with [bold]contacthub keys create[/].")
-    console.print(f"Docs: {base}/v1/docs   Database: {settings.database_url}")
+    for name, mount, client_base in DOORS:
+        console.print(f"  {name:<11} {base}{client_base:<16} docs {base}{mount}/docs")
+    console.print(f"Database: {settings.database_url}")
     db.dispose()
     _start_import_worker(settings)
     if workers > 1 and settings.database_url.startswith("sqlite"):
@@ -362,14 +365,17 @@ def worker(
         stop.set()
 
 
-def _start_import_worker(settings) -> None:
-    """The embedded import worker: one daemon thread in the serving process."""
+def _start_import_worker(settings, poll_seconds: float = 1.0):
+    """The embedded import worker: one daemon thread in the serving process. Answers the event
+    that stops it (None when turned off)."""
     if not settings.import_embedded_worker:
-        return
+        return None
     import threading
 
     from contacthub.core import imports
 
     db = Database(settings.database_url)
     stop = threading.Event()
-    threading.Thread(target=imports.work_forever, args=(db, stop, "serve"), daemon=True, name="import-worker").start()
+    threading.Thread(target=imports.work_forever, args=(db, stop, "serve", poll_seconds), daemon=True,
+                     name="import-worker").start()
+    return stop

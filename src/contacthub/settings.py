@@ -29,7 +29,9 @@ class Settings(BaseSettings):
     # Largest file an import accepts (web URL, upload, data URL), in bytes.
     import_max_bytes: int = 200 * 1024 * 1024
     # Rows written per transaction.
-    import_batch_size: int = 1000
+    import_batch_size: int = 5000
+    # SQLite page cache of the connection running an import, in MB.
+    import_sqlite_cache_mb: int = 128
     # `serve` runs import jobs in a background thread of its own process.
     import_embedded_worker: bool = True
     # PackageX: largest request body (a base64 data URL of about 7.5 MB fits).

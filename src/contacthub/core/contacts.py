@@ -30,7 +30,9 @@ MAX_MERGE_HOPS = 20
 
 
 @dataclass
-class _Point:
+class PreparedPoint:
+    """An email, phone or identifier of a write, checked and normalized (see `prepare`)."""
+
     kind: str
     key: str
     value: str
@@ -42,10 +44,10 @@ class _Point:
 
 
 @dataclass
-class _Prepared:
+class PreparedWrite:
     """A write's input once checked and normalized, field by field (only the fields given)."""
 
-    points: dict[str, list[_Point]] = field(default_factory=dict)  # kind -> points
+    points: dict[str, list[PreparedPoint]] = field(default_factory=dict)  # kind -> points
     attributes: dict[str, Any] | None = None
     lists: list[uuid.UUID] | None = None
     accounts: list[tuple[uuid.UUID, int]] | None = None
@@ -129,8 +131,8 @@ def _views(session: Session, actor: Actor, ids: list[uuid.UUID]) -> list[Contact
 def create(session: Session, actor: Actor, data: ContactInput, options: WriteOptions | None = None) -> ContactView:
     options = options or WriteOptions()
     given = data.model_fields_set
-    prepared = _prepare(session, actor, data, given, options)
-    _check_taken(session, actor, prepared, options, exclude=None)
+    prepared = prepare(session, actor, data, given, options)
+    check_taken(session, actor, prepared, options, exclude=None)
     now = utcnow()
     row = Contact(workspace_id=actor.workspace_id, id=new_id(), kind=data.kind or "person", merged_into=None,
                   created_at=now, updated_at=now)
@@ -169,11 +171,11 @@ def update(
     session: Session, actor: Actor, contact_id: uuid.UUID, data: ContactInput, options: WriteOptions | None = None
 ) -> ContactView:
     options = options or WriteOptions()
-    row = _live_row(session, actor, contact_id)
+    row = live_row(session, actor, contact_id)
     given = data.model_fields_set
     before = _views(session, actor, [row.id])[0].snapshot()
-    prepared = _prepare(session, actor, data, given, options, contact_id=row.id)
-    _check_taken(session, actor, prepared, options, exclude=row.id)
+    prepared = prepare(session, actor, data, given, options, contact_id=row.id)
+    check_taken(session, actor, prepared, options, exclude=row.id)
     for name in SCALAR_FIELDS:
         if name in given:
             value = getattr(data, name)
@@ -199,13 +201,14 @@ def update(
 
 
 def delete(session: Session, actor: Actor, contact_id: uuid.UUID) -> None:
-    row = _live_row(session, actor, contact_id)
+    row = live_row(session, actor, contact_id)
     before = _views(session, actor, [row.id])[0].snapshot()
     events.record(session, actor, "contact", row.id, "deleted", before=before)
     repo.delete_row(session, row)
 
 
-def _live_row(session: Session, actor: Actor, contact_id: uuid.UUID) -> Contact:
+def live_row(session: Session, actor: Actor, contact_id: uuid.UUID) -> Contact:
+    """The stored row of a live contact (a merged-away id resolves to its survivor), to change in place."""
     row = repo.get(session, actor.workspace_id, resolve_id(session, actor, contact_id))
     if row is None:
         raise NotFound("contact", contact_id)
@@ -214,13 +217,14 @@ def _live_row(session: Session, actor: Actor, contact_id: uuid.UUID) -> Contact:
 
 # ---------------------------------------------------------------- checks
 
-def _prepare(
+def prepare(
     session: Session, actor: Actor, data: ContactInput, given: set[str], options: WriteOptions,
     contact_id: uuid.UUID | None = None,
-) -> _Prepared:
-    """Normalize and check every given field; all faults are raised together."""
+) -> PreparedWrite:
+    """Normalize and check every given field; all faults are raised together. Services that
+    write points themselves (core/identifiers.py) use it and `check_taken` for the same rules."""
     errors: list[FieldError] = []
-    prepared = _Prepared()
+    prepared = PreparedWrite()
     region = get_settings().default_region
 
     if "emails" in given:
@@ -233,7 +237,7 @@ def _prepare(
                     errors.append(FieldError(f"emails[{i}].address", str(exc)))
                     continue
                 normalized = email.address.strip().lower()
-            points.append(_Point("email", "email", email.address.strip(), normalized, email.type,
+            points.append(PreparedPoint("email", "email", email.address.strip(), normalized, email.type,
                                  email.primary, email.properties, f"emails[{i}].address"))
     if "phones" in given:
         prepared.points["phone"] = points = []
@@ -245,11 +249,11 @@ def _prepare(
                     errors.append(FieldError(f"phones[{i}].number", str(exc)))
                     continue
                 normalized = _digits_only(phone.number)
-            points.append(_Point("phone", "phone", phone.number.strip(), normalized, phone.type,
+            points.append(PreparedPoint("phone", "phone", phone.number.strip(), normalized, phone.type,
                                  phone.primary, phone.properties, f"phones[{i}].number"))
     if "identifiers" in given:
         prepared.points["identifier"] = [
-            _Point("identifier", ident.key, ident.value, ident.value, None, False, ident.properties,
+            PreparedPoint("identifier", ident.key, ident.value, ident.value, None, False, ident.properties,
                    f"identifiers[{i}].value")
             for i, ident in enumerate(data.identifiers or [])
         ]
@@ -286,7 +290,7 @@ def _prepare(
     return prepared
 
 
-def _check_taken(session: Session, actor: Actor, prepared: _Prepared, options: WriteOptions, exclude) -> None:
+def check_taken(session: Session, actor: Actor, prepared: PreparedWrite, options: WriteOptions, exclude) -> None:
     """An email, phone or identifier already on another contact is a conflict, unless the
     caller asked to create anyway. Identifiers are compared within their key."""
     if options.on_duplicate in ("create", "review"):
@@ -303,7 +307,7 @@ def _check_taken(session: Session, actor: Actor, prepared: _Prepared, options: W
             )
 
 
-def _deduplicated(points: list[_Point]) -> list[_Point]:
+def _deduplicated(points: list[PreparedPoint]) -> list[PreparedPoint]:
     """One point per value (per key for identifiers), and exactly one primary where there are any."""
     seen, kept = set(), []
     for p in points:
@@ -319,7 +323,7 @@ def _deduplicated(points: list[_Point]) -> list[_Point]:
 
 # ---------------------------------------------------------------- storing
 
-def _store_children(session: Session, actor: Actor, contact_id, data: ContactInput, prepared: _Prepared, given) -> None:
+def _store_children(session: Session, actor: Actor, contact_id, data: ContactInput, prepared: PreparedWrite, given) -> None:
     """Replaces the collections the update names; the others stay as they are."""
     ws = actor.workspace_id
     now = utcnow()
@@ -343,7 +347,7 @@ def _store_children(session: Session, actor: Actor, contact_id, data: ContactInp
         repo.replace_attribute_index(session, ws, contact_id, attribute_rules.index_pairs(current))
 
 
-def _point_rows(ws: uuid.UUID, contact_id: uuid.UUID, prepared: _Prepared, now) -> list[ContactPoint]:
+def _point_rows(ws: uuid.UUID, contact_id: uuid.UUID, prepared: PreparedWrite, now) -> list[ContactPoint]:
     return [
         ContactPoint(
             workspace_id=ws, id=new_id(), contact_id=contact_id, kind=p.kind, key=p.key, value=p.value,

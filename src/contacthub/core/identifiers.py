@@ -61,7 +61,7 @@ class ContactChange:
 
 # ---------------------------------------------------------------- lookups
 
-def normalized(refs: list[PointRef]) -> list["contacts._Point"]:
+def normalized(refs: list[PointRef]) -> list["contacts.PreparedPoint"]:
     """The refs in stored form; every fault is raised together, under the refs' own paths."""
     region = get_settings().default_region
     errors: list[FieldError] = []
@@ -84,7 +84,7 @@ def normalized(refs: list[PointRef]) -> list["contacts._Point"]:
             errors.append(FieldError(ref.path or "value", str(exc)))
             continue
         key = ref.key if ref.kind == "identifier" else ref.kind
-        points.append(contacts._Point(ref.kind, key, value, norm, None, False, dict(ref.properties), ref.path))
+        points.append(contacts.PreparedPoint(ref.kind, key, value, norm, None, False, dict(ref.properties), ref.path))
     if errors:
         raise InvalidInput(errors)
     return points
@@ -142,7 +142,7 @@ def create(session: Session, actor: Actor, change: ContactChange, options: Write
     by_kind: dict[str, list] = defaultdict(list)
     for point in _locked(session, actor, normalized(change.add_points)):
         by_kind[point.kind].append(point)
-    contacts._check_taken(session, actor, contacts._Prepared(points=dict(by_kind)), options, exclude=None)
+    contacts.check_taken(session, actor, contacts.PreparedWrite(points=dict(by_kind)), options, exclude=None)
     for kind, name, item in (
         ("email", "emails", lambda r: {"address": r.value, "properties": r.properties}),
         ("phone", "phones", lambda r: {"number": r.value, "properties": r.properties}),
@@ -180,8 +180,8 @@ def change_points(
     another contact is a conflict unless the caller writes duplicates anyway."""
     options = options or WriteOptions()
     ws = actor.workspace_id
-    row = contacts._live_row(session, actor, contact_id)
-    before = contacts._views(session, actor, [row.id])[0].snapshot()
+    row = contacts.live_row(session, actor, contact_id)
+    before = contacts.get_many(session, actor, [row.id])[0].snapshot()
     adding, removing = _locked(session, actor, normalized(add)), normalized(remove)
     gone = {(p.kind, p.key, p.normalized) for p in removing}
     existing = repo.points_of(session, ws, row.id)
@@ -200,7 +200,7 @@ def change_points(
     by_kind: dict[str, list] = defaultdict(list)
     for point in new:
         by_kind[point.kind].append(point)
-    contacts._check_taken(session, actor, contacts._Prepared(points=dict(by_kind)), options, exclude=row.id)
+    contacts.check_taken(session, actor, contacts.PreparedWrite(points=dict(by_kind)), options, exclude=row.id)
     errors = [
         FieldError(points[0].path or kind, f"a contact has at most {MAX_POINTS_PER_KIND} points of kind {kind}")
         for kind, points in by_kind.items()
@@ -218,7 +218,7 @@ def change_points(
         session.flush()
     _one_primary_per_kind(repo.points_of(session, ws, row.id))
     session.flush()
-    view = contacts._views(session, actor, [row.id])[0]
+    view = contacts.get_many(session, actor, [row.id])[0]
     changes = events.diff(before, view.snapshot())
     if changes:
         row.updated_at = view.updated_at = utcnow()
@@ -298,7 +298,7 @@ def _check_all(
     except InvalidInput as exc:
         errors = list(exc.errors)
         try:
-            contacts._prepare(session, actor, data, data.model_fields_set, options, contact_id=contact_id)
+            contacts.prepare(session, actor, data, data.model_fields_set, options, contact_id=contact_id)
         except InvalidInput as other:
             errors.extend(other.errors)
         raise InvalidInput(errors) from None

@@ -16,15 +16,19 @@ writes in batches: one transaction per batch, or, with `overwrite`, one transact
 whole file (the workspace's old contacts are deleted in it, so a failed import loses nothing).
 """
 
+import functools
 import logging
+import os
 import re
+import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, field_validator
 from sqlalchemy.orm import Session
 
 from contacthub.core import attributes as attribute_rules
@@ -45,7 +49,7 @@ from contacthub.core.import_sources import (
 from contacthub.core.inputs import AddressInput, ContactInput, EmailInput, PhoneInput, WriteOptions
 from contacthub.core.normalize import normalize_email, normalize_phone
 from contacthub.db.engine import Database
-from contacthub.db.models import Event, ImportJob, ImportRow, Relation
+from contacthub.db.models import Event, ImportJob, ImportRow
 from contacthub.db.types import new_id, utcnow
 from contacthub.repositories import imports as repo
 from contacthub.repositories import simple as simple_repo
@@ -182,6 +186,25 @@ def plan_columns(headers: list[str], mapping: dict[str, str] | None) -> list[Col
 
 # ---------------------------------------------------------------- one row
 
+# A plain ASCII dot-atom local part: email-validator accepts it as it is, so only the domain
+# needs its full check, which is cached (files repeat a few domains over and over).
+_DOT_ATOM = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*\Z")
+
+
+@functools.lru_cache(maxsize=4096)
+def _checked_domain(domain: str) -> str:
+    return normalize_email("x@" + domain).rpartition("@")[2]
+
+
+def import_email(raw: str) -> str:
+    """normalize_email, with the domain check cached: the same answer, faster on big files."""
+    text = raw.strip()
+    local, at, domain = text.rpartition("@")
+    if at and local and len(local) <= 64 and len(text) <= 254 and _DOT_ATOM.match(local):
+        return f"{local}@{_checked_domain(domain)}".lower()
+    return normalize_email(raw)
+
+
 @dataclass
 class ParsedRow:
     index: int
@@ -242,7 +265,7 @@ class RowParser:
                 row.scalars[SCALAR_TARGETS[target]] = value
             elif target == "email":
                 try:
-                    normalized = normalize_email(value)
+                    normalized = import_email(value)
                 except ValueError as exc:
                     self._fault(row, col, str(exc))
                     continue
@@ -302,6 +325,23 @@ class RowParser:
 
 # ---------------------------------------------------------------- resolution
 
+_RANDOM = threading.local()
+
+
+def _fast_id() -> uuid.UUID:
+    """The same UUIDv7 as db.types.new_id, with the random bytes drawn 64 KiB at a time
+    (per thread, so two threads never share them)."""
+    pool = getattr(_RANDOM, "pool", None)
+    if pool is None or len(pool) < 10:
+        pool = _RANDOM.pool = bytearray(os.urandom(65536))
+    rand = pool[-10:]
+    del pool[-10:]
+    raw = bytearray((time.time_ns() // 1_000_000).to_bytes(6, "big") + rand)
+    raw[6] = (raw[6] & 0x0F) | 0x70
+    raw[8] = (raw[8] & 0x3F) | 0x80
+    return uuid.UUID(bytes=bytes(raw))
+
+
 @dataclass
 class Pending:
     """A contact this batch will create."""
@@ -317,7 +357,7 @@ class Pending:
 
     @classmethod
     def from_row(cls, row: ParsedRow) -> "Pending":
-        return cls(new_id(), row, row.kind, dict(row.scalars), list(row.emails), list(row.phones),
+        return cls(_fast_id(), row, row.kind, dict(row.scalars), list(row.emails), list(row.phones),
                    dict(row.address), dict(row.metadata))
 
     def absorb(self, row: ParsedRow) -> None:
@@ -398,6 +438,7 @@ class _Importer:
         self.parser = parser
         self.group_ids: dict[str, uuid.UUID | None] = {}  # lower-cased group name -> id (None: not found)
         self.totals = Counters()
+        self.sqlite_cache_mb = 0
 
     # one batch, in the caller's transaction
     def run_batch(self, session: Session, batch: list[ParsedRow]) -> Counters:
@@ -493,20 +534,20 @@ class _Importer:
             for kind, values in (("email", p.emails), ("phone", p.phones)):
                 for i, (value, normalized) in enumerate(values):
                     points.append({
-                        "workspace_id": self.ws, "id": new_id(), "contact_id": p.id, "kind": kind, "key": kind,
+                        "workspace_id": self.ws, "id": _fast_id(), "contact_id": p.id, "kind": kind, "key": kind,
                         "value": value if kind == "email" else value, "normalized": normalized, "type": None,
                         "is_primary": i == 0, "position": i, "properties": {}, "created_at": now,
                     })
             if p.address:
                 addresses.append({
-                    "workspace_id": self.ws, "id": new_id(), "contact_id": p.id, "type": None,
+                    "workspace_id": self.ws, "id": _fast_id(), "contact_id": p.id, "type": None,
                     **{k: p.address.get(k) for k in ("line1", "line2", "city", "region", "postal_code", "country")},
                     "is_primary": True, "position": 0, "properties": {}, "created_at": now,
                 })
             for key, value in set(attribute_rules.index_pairs(p.metadata)):
                 attribute_values.append({"workspace_id": self.ws, "contact_id": p.id, "key": key, "value": value})
             events.append({
-                "workspace_id": self.ws, "id": new_id(), "subject_type": "contact", "subject_id": p.id,
+                "workspace_id": self.ws, "id": _fast_id(), "subject_type": "contact", "subject_id": p.id,
                 "action": "created", "door": self.actor.door, "api_key_id": self.actor.api_key_id,
                 "changes": {
                     "import_id": str(self.job_id), "row": p.row.index, "kind": p.kind, **p.scalars,
@@ -724,6 +765,7 @@ def _run(db: Database, actor: Actor, job: ImportJob, options: ImportOptions, sou
         definitions = simple_repo.definitions(session, actor.workspace_id)
     parser = RowParser(columns, settings.default_region, definitions)
     importer = _Importer(actor, job.id, options, headers, parser)
+    importer.sqlite_cache_mb = settings.import_sqlite_cache_mb
     with db.write() as session:
         repo.set_job(session, actor.workspace_id, job.id, total_rows=reader.estimated_rows, format=source.format)
     batch_size = max(settings.import_batch_size, 1)
@@ -764,6 +806,7 @@ def _run(db: Database, actor: Actor, job: ImportJob, options: ImportOptions, sou
 
 def _flush(importer: _Importer, transaction, batch: list[ParsedRow], progress, reader) -> None:
     with transaction() as session:
+        repo.prepare_bulk(session, importer.sqlite_cache_mb)
         importer.run_batch(session, batch)
     if progress:
         progress(importer.totals.processed, reader.position(), importer.totals)
@@ -807,6 +850,9 @@ def import_now(db: Database, actor: Actor, spec: SourceSpec, options: ImportOpti
 def claim_next(db: Database, worker: str) -> tuple[uuid.UUID, uuid.UUID] | None:
     """The oldest queued job, marked running for this worker (FOR UPDATE SKIP LOCKED on
     PostgreSQL, so many workers never take the same job)."""
+    with db.read() as session:  # an idle queue costs no write lock
+        if repo.next_queued(session, lock=False) is None:
+            return None
     with db.write() as session:
         job = repo.next_queued(session, lock=not db.is_sqlite)
         if job is None or not repo.take_job(session, job, worker, utcnow()):
@@ -873,8 +919,3 @@ def created_ids(session: Session, actor: Actor, job_id: uuid.UUID) -> list[uuid.
     get_job(session, actor, job_id)
     return repo.created_contact_ids(session, actor.workspace_id, job_id)
 
-
-__all__ = [
-    "ImportOptions", "SourceSpec", "Relation", "create_job", "run_job", "import_now", "work_once", "work_forever",
-    "get_job", "row_outcomes", "rejected_rows", "created_ids", "resolve_row", "Field",
-]

@@ -363,7 +363,6 @@ class ImportRow(Base):
         ForeignKeyConstraint(
             ["workspace_id", "job_id"], ["import_jobs.workspace_id", "import_jobs.id"], ondelete="CASCADE"
         ),
-        Index("ix_import_rows_status", "workspace_id", "job_id", "status", "row_index"),
     )
 
 

@@ -4,7 +4,8 @@ import pipeline (many rows per statement). No rules here."""
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import JSON, Date, DateTime, delete, func, or_, select, update
+from sqlalchemy.types import TypeDecorator
 from sqlalchemy.orm import Session
 
 from contacthub.db.models import (
@@ -20,10 +21,78 @@ from contacthub.db.models import (
 )
 
 
+_PLANS: dict[tuple, tuple[str, list]] = {}
+
+
+def _converter(column_type, dialect):
+    """The column's bind processor; timestamps (the same for a whole batch) and empty
+    documents are converted once."""
+    process = column_type.dialect_impl(dialect).bind_processor(dialect)
+    if process is None:
+        return None
+    if isinstance(column_type, (DateTime, Date, TypeDecorator)):
+        memo: dict = {}
+
+        def cached(value):
+            out = memo.get(value)
+            if out is None:
+                if len(memo) > 64:
+                    memo.clear()
+                out = memo[value] = process(value)
+            return out
+        return cached
+    if isinstance(column_type, JSON):
+        empty = {"dict": process({}), "list": process([])}
+
+        def document(value):
+            if not value and isinstance(value, (dict, list)):
+                return empty[type(value).__name__]
+            return process(value)
+        return document
+    return process
+
+
 def insert_many(session: Session, model, rows: Sequence[dict]) -> None:
-    """One executemany for all the rows (they must all carry the same keys)."""
-    if rows:
+    """One executemany for all the rows (they must all carry the same keys).
+
+    On SQLite the statement and the columns' bind processors (the same ones SQLAlchemy would
+    apply: UUID -> hex, JSON -> text, UTC datetimes) are prepared once per table and the
+    driver's executemany is called directly, which is several times faster than the generic
+    path for thousands of rows; elsewhere SQLAlchemy's own executemany is used."""
+    if not rows:
+        return
+    connection = session.connection()
+    dialect = connection.dialect
+    if dialect.name != "sqlite":
         session.execute(model.__table__.insert(), list(rows))
+        return
+    names = tuple(rows[0])
+    key = (dialect.name, model.__table__.name, names)
+    plan = _PLANS.get(key)
+    if plan is None:
+        table = model.__table__
+        quote = dialect.identifier_preparer.quote
+        sql = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)}) "
+               f"VALUES ({', '.join('?' for _ in names)})")
+        converters = [_converter(table.c[n].type, dialect) for n in names]
+        plan = _PLANS[key] = (sql, converters)
+    sql, converters = plan
+    columns = []
+    for name, convert in zip(names, converters):
+        values = [row[name] for row in rows]
+        if convert is not None:
+            values = [None if v is None else convert(v) for v in values]
+        columns.append(values)
+    values = list(zip(*columns))
+    connection.exec_driver_sql(sql, values)
+
+
+def prepare_bulk(session: Session, sqlite_cache_mb: int) -> None:
+    """On SQLite, a bigger page cache for the connection doing an import (its indexes outgrow
+    the default 2 MB quickly); nothing elsewhere."""
+    connection = session.connection()
+    if connection.dialect.name == "sqlite" and sqlite_cache_mb > 0:
+        connection.exec_driver_sql(f"PRAGMA cache_size=-{int(sqlite_cache_mb) * 1024}")
 
 
 def insert_contacts(session: Session, contacts: Sequence[dict], points: Sequence[dict], addresses: Sequence[dict],
