@@ -1,6 +1,7 @@
 """Queries for imports: jobs, their stored files, row outcomes, and the bulk writes of the
 import pipeline (many rows per statement). No rules here."""
 
+import json
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 
@@ -63,6 +64,9 @@ def insert_many(session: Session, model, rows: Sequence[dict]) -> None:
         return
     connection = session.connection()
     dialect = connection.dialect
+    if dialect.name == "postgresql" and dialect.driver == "psycopg":
+        _insert_many_psycopg(connection, model.__table__, rows)
+        return
     if dialect.name != "sqlite":
         session.execute(model.__table__.insert(), list(rows))
         return
@@ -85,6 +89,28 @@ def insert_many(session: Session, model, rows: Sequence[dict]) -> None:
         columns.append(values)
     values = list(zip(*columns))
     connection.exec_driver_sql(sql, values)
+
+
+def _insert_many_psycopg(connection, table, rows: Sequence[dict]) -> None:
+    """PostgreSQL through psycopg: UUIDs, timestamps, booleans go as they are; JSON documents
+    as text cast to jsonb; one executemany (psycopg pipelines it)."""
+    names = tuple(rows[0])
+    key = ("postgresql", table.name, names)
+    plan = _PLANS.get(key)
+    if plan is None:
+        quote = connection.dialect.identifier_preparer.quote
+        is_json = [isinstance(table.c[n].type, JSON) for n in names]
+        marks = ", ".join("%s::jsonb" if j else "%s" for j in is_json)
+        sql = f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)}) VALUES ({marks})"
+        plan = _PLANS[key] = (sql, is_json)
+    sql, is_json = plan
+    columns = []
+    for name, json_column in zip(names, is_json):
+        values = [row[name] for row in rows]
+        if json_column:
+            values = [None if v is None else json.dumps(v, separators=(",", ":"), default=str) for v in values]
+        columns.append(values)
+    connection.exec_driver_sql(sql, list(zip(*columns)))
 
 
 def prepare_bulk(session: Session, sqlite_cache_mb: int) -> None:
