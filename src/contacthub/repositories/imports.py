@@ -92,25 +92,22 @@ def insert_many(session: Session, model, rows: Sequence[dict]) -> None:
 
 
 def _insert_many_psycopg(connection, table, rows: Sequence[dict]) -> None:
-    """PostgreSQL through psycopg: UUIDs, timestamps, booleans go as they are; JSON documents
-    as text cast to jsonb; one executemany (psycopg pipelines it)."""
+    """PostgreSQL through psycopg: COPY ... FROM STDIN, in the caller's transaction. UUIDs,
+    timestamps and booleans go as they are, JSON documents as their text."""
     names = tuple(rows[0])
-    key = ("postgresql", table.name, names)
-    plan = _PLANS.get(key)
-    if plan is None:
-        quote = connection.dialect.identifier_preparer.quote
-        is_json = [isinstance(table.c[n].type, JSON) for n in names]
-        marks = ", ".join("%s::jsonb" if j else "%s" for j in is_json)
-        sql = f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)}) VALUES ({marks})"
-        plan = _PLANS[key] = (sql, is_json)
-    sql, is_json = plan
+    quote = connection.dialect.identifier_preparer.quote
+    is_json = [isinstance(table.c[n].type, JSON) for n in names]
     columns = []
     for name, json_column in zip(names, is_json):
         values = [row[name] for row in rows]
         if json_column:
             values = [None if v is None else json.dumps(v, separators=(",", ":"), default=str) for v in values]
         columns.append(values)
-    connection.exec_driver_sql(sql, list(zip(*columns)))
+    statement = f"COPY {quote(table.name)} ({', '.join(quote(n) for n in names)}) FROM STDIN"
+    with connection.connection.dbapi_connection.cursor() as cursor:
+        with cursor.copy(statement) as copy:
+            for record in zip(*columns):
+                copy.write_row(record)
 
 
 def prepare_bulk(session: Session, sqlite_cache_mb: int) -> None:
