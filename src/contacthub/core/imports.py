@@ -439,6 +439,7 @@ class _Importer:
         self.group_ids: dict[str, uuid.UUID | None] = {}  # lower-cased group name -> id (None: not found)
         self.totals = Counters()
         self.sqlite_cache_mb = 0
+        self.batches = 0
 
     # one batch, in the caller's transaction
     def run_batch(self, session: Session, batch: list[ParsedRow]) -> Counters:
@@ -808,6 +809,9 @@ def _flush(importer: _Importer, transaction, batch: list[ParsedRow], progress, r
     with transaction() as session:
         repo.prepare_bulk(session, importer.sqlite_cache_mb)
         importer.run_batch(session, batch)
+        importer.batches += 1
+        if importer.batches == 1 and len(batch) >= 100:
+            repo.refresh_statistics(session)
     if progress:
         progress(importer.totals.processed, reader.position(), importer.totals)
 
