@@ -49,3 +49,22 @@ def test_dedupe_reports_then_merges(cli):
     assert [(q["contact_id"], q["candidate_id"]) for q in queue] == [(ids[3], ids[2])]
     again = json.loads(cli("dedupe", "--json").stdout)
     assert again["merged"] == 0 and again["scanned"] == 3
+
+
+def test_dedupe_files_contacts_the_index_has_not_seen(cli):
+    from sqlalchemy import create_engine, text
+
+    key = json.loads(cli("init", "--json").stdout)["api_key"]
+    client = TestClient(create_app(get_settings()))
+    client.headers["Authorization"] = f"Bearer {key}"
+    body = {"first_name": "Grace", "last_name": "Hopper", "birth_date": "1906-12-09"}
+    ids = [client.post("/v1/contacts", params={"on_duplicate": "create"}, json=body).json()["id"] for _ in range(2)]
+    engine = create_engine(get_settings().database_url)
+    with engine.begin() as conn:  # as if a bulk path had written them without the index
+        for table in ("identity_keys", "identity_profiles", "identity_claims"):
+            conn.execute(text(f"DELETE FROM {table}"))
+    engine.dispose()
+
+    found = json.loads(cli("dedupe", "--json", "--merge").stdout)
+    assert found["indexed"] == 2 and found["merged"] == 1
+    assert [c["id"] for c in client.get("/v1/contacts").json()["data"]] == [ids[0]]

@@ -166,8 +166,18 @@ def dedupe(
     actor = _workspace_actor(db, workspace)
     with db.read() as session:
         total = contacts.count(session, actor)
-    stats = {"scanned": 0, "duplicates": 0, "merged": 0, "review": 0}
+    stats = {"scanned": 0, "duplicates": 0, "merged": 0, "review": 0, "indexed": 0}
     pairs = []
+    after = None
+    while True:  # contacts written by a path that skipped the identity index are filed first
+        with db.write() as session:
+            ids = identity.index_missing(session, actor, after, 500)
+        stats["indexed"] += len(ids)
+        if len(ids) < 500:
+            break
+        after = ids[-1]
+    if stats["indexed"] and not json_out:
+        console.print(f"Filed {stats['indexed']} contacts that were not in the identity index yet.")
     with _progress(disabled=json_out) as progress:
         task = progress.add_task("Deduplicating", total=total)
         for contact_id in identity.iter_all(db.read, actor):

@@ -37,3 +37,10 @@ def on_unmerge(session: Session, workspace_id: uuid.UUID, survivor: ContactView,
     repo.move_all(session, workspace_id, survivor.id, restored.id, origins=[restored.id])
     index_contact(session, workspace_id, survivor)
     index_contact(session, workspace_id, restored)
+
+
+def index_views(session: Session, workspace_id: uuid.UUID, views: list[ContactView]) -> None:
+    """Files contacts that were written without the index (a bulk path): each one's own keys and
+    profile are replaced, its exact keys claimed where free."""
+    for view in views:
+        index_contact(session, workspace_id, view)

@@ -164,3 +164,14 @@ def live_contact_ids_page(session: Session, ws: uuid.UUID, after: uuid.UUID | No
     if after is not None:
         query = query.where(Contact.id > after)
     return list(session.scalars(query.order_by(Contact.id).limit(limit)))
+
+
+def unindexed_contact_ids(session: Session, ws: uuid.UUID, after: uuid.UUID | None, limit: int) -> list[uuid.UUID]:
+    """Live contacts with no profile of their own in the index (written by a path that skipped it)."""
+    own = select(IdentityProfile.contact_id).where(
+        IdentityProfile.workspace_id == ws, IdentityProfile.contact_id == Contact.id,
+        IdentityProfile.origin_id == Contact.id)
+    query = select(Contact.id).where(Contact.workspace_id == ws, Contact.merged_into.is_(None), ~own.exists())
+    if after is not None:
+        query = query.where(Contact.id > after)
+    return list(session.scalars(query.order_by(Contact.id).limit(limit)))
