@@ -287,3 +287,24 @@ def test_two_workers_never_claim_the_same_job(db, actor, database_url):
     assert jobs <= set(ids) or len(ids) >= 4
     for workspace_id, job_id in claimed:
         imports.run_job(db, workspace_id, job_id, settings=settings)
+
+
+def test_imported_contacts_are_known_to_the_identity_engine(run, db, actor):
+    from contacthub.core import identity
+    from contacthub.core.inputs import WriteOptions
+
+    job, rows = run("First Name,Last Name,Email,Phone,Address\n"
+                    "Grace,Hopper,grace@navy.mil,+1 202 555 0100,1 Navy Yard Washington\n")
+    assert job.status == "succeeded"
+    imported = rows[0].contact_id
+    with db.read() as session:
+        assert identity.index_missing(session, actor, None, 10) == []  # nothing left unfiled
+        found = identity.match(session, actor, ContactInput(first_name="Grace", last_name="Hopper",
+                                                            emails=[{"address": "Grace@Navy.mil"}]))
+    assert found and found[0][0].id == imported
+    # A later write of the same person through the engine merges into the imported contact.
+    with db.write() as session:
+        outcome = identity.write(session, actor, ContactInput(first_name="Grace", last_name="Hopper",
+                                                              emails=[{"address": "grace@navy.mil"}]), "merge",
+                                 WriteOptions())
+    assert outcome.created is False and outcome.contact.id == imported

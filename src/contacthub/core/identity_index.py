@@ -26,6 +26,19 @@ def index_contact(
     return repo.claim(session, workspace_id, view.id, exact)
 
 
+def index_new_in_bulk(session: Session, workspace_id: uuid.UUID, profiles: dict[uuid.UUID, dict]) -> None:
+    """Files many new contacts at once (a bulk import), by the same rules as `index_contact`:
+    their blocking keys and profile, and a claim on each exact key nobody holds yet."""
+    keys, rows, claims = [], [], []
+    for contact_id, profile in profiles.items():
+        keys += [{"workspace_id": workspace_id, "key": k, "contact_id": contact_id, "origin_id": contact_id}
+                 for k in set(blocking_keys(profile))]
+        rows.append({"workspace_id": workspace_id, "contact_id": contact_id, "origin_id": contact_id,
+                     "profile": profile})
+        claims += [{"workspace_id": workspace_id, "key": k, "contact_id": contact_id} for k in set(exact_keys(profile))]
+    repo.file_many(session, keys, rows, claims)
+
+
 def on_merge(session: Session, workspace_id: uuid.UUID, survivor: ContactView, loser_id: uuid.UUID) -> None:
     """The loser's records (and those merged into it before) now speak for the survivor."""
     repo.move_all(session, workspace_id, loser_id, survivor.id)

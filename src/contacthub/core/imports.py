@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 
 from contacthub.core import attributes as attribute_rules
 from contacthub.core import contacts as contact_service
+from contacthub.core import identity_index
 from contacthub.core.actor import Actor
 from contacthub.core.errors import DomainError, FieldError, InvalidInput, NotFound
 from contacthub.core.import_sources import (
@@ -46,6 +47,7 @@ from contacthub.core.import_sources import (
     save_stream,
     source_error,
 )
+from contacthub.core.identity_rules import build_profile
 from contacthub.core.inputs import AddressInput, ContactInput, EmailInput, PhoneInput, WriteOptions
 from contacthub.core.normalize import normalize_email, normalize_phone
 from contacthub.db.engine import Database
@@ -558,6 +560,8 @@ class _Importer:
                 "before": None, "created_at": now,
             })
         repo.insert_contacts(session, contacts, points, addresses, attribute_values, events)
+        # Filed in the identity index like any other new contact, so later writes and dedupe see them.
+        identity_index.index_new_in_bulk(session, self.ws, {p.id: _identity_profile(p) for p in pending})
 
     def _join_groups(self, session: Session, members: list[tuple[ParsedRow, uuid.UUID]]) -> dict[int, str]:
         """Rows naming groups join them; an unknown group name is noted on the row."""
@@ -636,6 +640,17 @@ def merge_patch(view, rows: list[ParsedRow]) -> ContactInput | None:
     if attributes:
         data["attributes"] = attributes
     return ContactInput(**data) if data else None
+
+
+def _identity_profile(p: Pending) -> dict:
+    s, a = p.scalars, p.address
+    addresses = [(a.get("line1"), a.get("line2"), a.get("city"), a.get("postal_code"), a.get("region"))] if a else []
+    return build_profile(
+        kind=p.kind, first=s.get("first_name"), last=s.get("last_name"),
+        org=s.get("organization_name") or (s.get("display_name") if p.kind != "person" else None),
+        emails=[e[1] for e in p.emails], phones=[x[1] for x in p.phones], addresses=addresses,
+        employer=s.get("employer"),
+    )
 
 
 def _contact_row(ws: uuid.UUID, p: Pending, now) -> dict:

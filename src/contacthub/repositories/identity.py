@@ -30,6 +30,16 @@ def file_keys(session: Session, ws: uuid.UUID, contact_id: uuid.UUID, keys: Iter
                                              profile=profile))
 
 
+def file_many(session: Session, keys: list[dict], profiles: list[dict], claims: list[dict]) -> None:
+    """Bulk filing of new contacts: keys and profiles inserted, claims taken where free."""
+    if keys:
+        session.execute(insert(_KEYS), keys)
+    if profiles:
+        session.execute(insert(_PROFILES), profiles)
+    if claims:
+        session.execute(_insert(session)(_CLAIMS).on_conflict_do_nothing(index_elements=["workspace_id", "key"]), claims)
+
+
 def move_all(session: Session, ws: uuid.UUID, from_id: uuid.UUID, to_id: uuid.UUID,
              origins: Sequence[uuid.UUID] | None = None) -> None:
     """Hand keys and profiles (all, or only those of the given origins) from one contact to another."""
