@@ -73,8 +73,8 @@ def build(db: Database, settings: Settings) -> FastAPI:
         """Runs `write` once per Idempotency-Key; a repeat answers what the first call answered."""
         if key is None:
             with db.write() as session:
-                status, result = _answer(write(session), status)
-                return JSONResponse(result, status_code=status)
+                answered, result = _answer(write(session), status)
+                return JSONResponse(result, status_code=answered)
         payload = body.model_dump_json(exclude_unset=True).encode() if body is not None else b""
         print_ = idempotency.fingerprint(request.method, str(request.url), payload)
         for _ in range(2):
@@ -83,9 +83,9 @@ def build(db: Database, settings: Settings) -> FastAPI:
                     stored = idempotency.replay(session, actor, key, print_)
                     if stored is not None:
                         return JSONResponse(stored[1], status_code=stored[0], headers={"Idempotent-Replayed": "true"})
-                    status, result = _answer(write(session), status)
-                    idempotency.remember(session, actor, key, print_, status, result)
-                    return JSONResponse(result, status_code=status)
+                    answered, result = _answer(write(session), status)
+                    idempotency.remember(session, actor, key, print_, answered, result)
+                    return JSONResponse(result, status_code=answered)
             except IntegrityError:
                 continue  # a concurrent request with the same key won: replay its answer
         raise Conflict("a request with this Idempotency-Key is in progress; retry", field="Idempotency-Key")
