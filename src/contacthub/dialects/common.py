@@ -1,6 +1,8 @@
 """Plumbing every door shares: the body size limit, key lookup, path ids, error paths.
 Nothing here knows a wire format; each door passes its own renderer."""
 
+import base64
+import binascii
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -104,6 +106,21 @@ def dotted_path(loc: tuple[Any, ...] | list[Any], skip: tuple[str, ...] = ("body
         else:
             path += f".{part}" if path else str(part)
     return path
+
+
+def basic_credentials(header: str | None) -> tuple[str, str] | None:
+    """(user, password) from `Authorization: Basic base64(user:password)`; None if absent or malformed."""
+    if not header:
+        return None
+    scheme, _, token = header.strip().partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        decoded = base64.b64decode(token.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    user, sep, password = decoded.partition(":")
+    return (user, password) if sep else None
 
 
 def bearer_token(header: str | None, schemes: tuple[str, ...] = ("bearer",)) -> str | None:

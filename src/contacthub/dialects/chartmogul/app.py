@@ -5,8 +5,6 @@ Auth is HTTP Basic with the API key as the username (password empty or the key a
 Routes only: each authenticates, opens one transaction, calls core/accounts and renders.
 """
 
-import base64
-import binascii
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Header, Path, Query
@@ -44,7 +42,7 @@ from contacthub.dialects.chartmogul.schemas import (
     DataSourceOut,
     ErrorOut,
 )
-from contacthub.dialects.common import BodyLimit, authenticate, dotted_path, parse_id
+from contacthub.dialects.common import BodyLimit, authenticate, basic_credentials, dotted_path, parse_id
 from contacthub.repositories.accounts import MemberFilter
 from contacthub.settings import Settings
 
@@ -57,15 +55,10 @@ OPTIONS = WriteOptions(on_duplicate="create", strict_phones=False, strict_emails
 
 def basic_key(header: str | None) -> str | None:
     """The API key from `Authorization: Basic base64(key:)` (the password may repeat the key)."""
-    if not header:
+    credentials = basic_credentials(header)
+    if credentials is None:
         return None
-    scheme, _, token = header.strip().partition(" ")
-    if scheme.lower() != "basic":
-        return None
-    try:
-        user, _, password = base64.b64decode(token.strip(), validate=True).decode().partition(":")
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        return None
+    user, password = credentials
     return user if user and password in ("", user) else None
 
 

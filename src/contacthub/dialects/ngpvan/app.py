@@ -2,8 +2,6 @@
 an item updates. Dedupe is always on: a create that closely matches a stored contact is merged
 into it (200) instead of creating a new one (201)."""
 
-import base64
-import binascii
 import json
 import re
 from typing import Annotated, Any
@@ -20,7 +18,7 @@ from contacthub.core.errors import NotFound, Unauthenticated
 from contacthub.core.inputs import WriteOptions
 from contacthub.core.pagination import clamp_limit
 from contacthub.db.engine import Database
-from contacthub.dialects.common import BodyLimit, authenticate, parse_id
+from contacthub.dialects.common import BodyLimit, authenticate, basic_credentials, parse_id
 from contacthub.dialects.ngpvan import errors, mapping
 from contacthub.dialects.ngpvan.errors import MalformedBody
 from contacthub.dialects.ngpvan.schemas import ContactBody
@@ -36,19 +34,10 @@ def api_key_from(authorization: str | None, api_key: str | None) -> str | None:
     """Basic (username apiuser, the key as password; a "|0"/"|1" database-mode suffix is ignored) or apiKey."""
     if api_key:
         return api_key.strip() or None
-    if not authorization:
+    credentials = basic_credentials(authorization)
+    if credentials is None:
         return None
-    scheme, _, encoded = authorization.strip().partition(" ")
-    if scheme.lower() != "basic":
-        return None
-    try:
-        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
-        return None
-    _user, sep, password = decoded.partition(":")
-    if not sep:
-        return None
-    return re.sub(r"\|[01]$", "", password) or None
+    return re.sub(r"\|[01]$", "", credentials[1]) or None
 
 
 async def read_body(request: Request) -> dict[str, Any]:
