@@ -233,8 +233,8 @@ def serve(
     else:
         console.print(f"Workspace {first.id} exists; make a key with [bold]contacthub keys create[/].")
     for name, mount, client_base in DOORS:
-        console.print(f"  {name:<11} {base}{client_base:<16} docs {base}{mount}/docs")
-    console.print(f"Database: {settings.database_url}")
+        console.print(f"  {name:<11} {base}{client_base:<16} docs {base}{mount}/docs", soft_wrap=True)
+    console.print(f"Database: {settings.database_url}", soft_wrap=True)
     db.dispose()
     _start_import_worker(settings)
     if workers > 1 and settings.database_url.startswith("sqlite"):
