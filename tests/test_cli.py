@@ -154,3 +154,42 @@ def test_serve_starts_an_import_worker_thread(cli):
     finally:
         stop.set()
         db.dispose()
+
+
+def test_serve_on_an_empty_database_prints_a_key_that_works(tmp_path):
+    """The quick start: `contacthub serve` on a fresh SQLite file prints a key and a first request."""
+    import os
+    import re
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "CONTACTHUB_DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}", "COLUMNS": "200"}
+    proc = subprocess.Popen([sys.executable, "-m", "contacthub.cli", "serve", "--port", str(port)],
+                            env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+    try:
+        output = ""
+        deadline = time.monotonic() + 60
+        while "Database:" not in output and time.monotonic() < deadline:
+            output += proc.stderr.readline()
+        key = re.search(r"chk_[A-Za-z0-9_-]+", output).group(0)
+        assert f"http://127.0.0.1:{port}/v1/contacts" in output  # the first curl to try
+        for _ in range(100):
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/health").raise_for_status()
+                break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        response = httpx.post(f"http://127.0.0.1:{port}/v1/contacts", headers={"Authorization": f"Bearer {key}"},
+                              json={"first_name": "Ada", "last_name": "Lovelace", "emails": ["ada@example.com"]})
+        assert response.status_code == 201
+        assert response.json()["display_name"] == "Ada Lovelace"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)

@@ -389,3 +389,7 @@ def _start_import_worker(settings, poll_seconds: float = 1.0):
     threading.Thread(target=imports.work_forever, args=(db, stop, "serve", poll_seconds), daemon=True,
                      name="import-worker").start()
     return stop
+
+
+if __name__ == "__main__":
+    app()
