@@ -1,17 +1,17 @@
 """Domain errors -> Bird's envelope: {"code", "message", "details"}, where details maps a dotted
-path such as ".displayName" or ".identifiers[0].value" to a list of messages."""
+path such as ".displayName" or ".identifiers[0].value" to a list of messages.
+The handlers themselves are shared (dialects/errors_base.py); this is only the wording."""
 
 import logging
 import re
 from collections import defaultdict
 
 from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from starlette.exceptions import HTTPException
 
-from contacthub.core.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound, Unauthenticated
-from contacthub.dialects.common import BodyTooLarge, dotted_path
+from contacthub.core.errors import Conflict, FieldError, InvalidInput
+from contacthub.dialects import errors_base
+from contacthub.dialects.common import dotted_path
 
 log = logging.getLogger("contacthub.bird")
 
@@ -62,38 +62,20 @@ def too_large(limit: int) -> JSONResponse:
     return error_response(413, f"the request body is larger than the limit of {limit} bytes")
 
 
-def install(app: FastAPI) -> None:
-    @app.exception_handler(InvalidInput)
-    def _invalid(_: Request, exc: InvalidInput):
+class BirdErrors(errors_base.ErrorRenderer):
+    challenge = "AccessKey"
+
+    def plain(self, request: Request, status: int, message: str, headers=None) -> JSONResponse:
+        return error_response(status, message, headers=headers)
+
+    def too_large(self, request: Request, limit: int) -> JSONResponse:
+        return too_large(limit)  # the module's, which BodyLimit also calls
+
+    def invalid(self, request: Request, exc: InvalidInput) -> JSONResponse:
         details = field_details(exc.errors)
         return error_response(422, _summary(details), details)
 
-    @app.exception_handler(NotFound)
-    def _not_found(_: Request, exc: NotFound):
-        return error_response(404, exc.message)
-
-    @app.exception_handler(Conflict)
-    def _conflict(_: Request, exc: Conflict):
-        details = {bird_path(exc.field): [exc.message]} if exc.field else {}
-        return error_response(409, exc.message, details)
-
-    @app.exception_handler(Unauthenticated)
-    def _unauthenticated(_: Request, exc: Unauthenticated):
-        return error_response(401, exc.message, headers={"WWW-Authenticate": "AccessKey"})
-
-    @app.exception_handler(Forbidden)
-    def _forbidden(_: Request, exc: Forbidden):
-        return error_response(403, exc.message)
-
-    @app.exception_handler(BodyTooLarge)
-    def _too_large(_: Request, exc: BodyTooLarge):
-        return too_large(exc.limit)
-
-    @app.exception_handler(RequestValidationError)
-    def _request_invalid(_: Request, exc: RequestValidationError):
-        errors = exc.errors()
-        if any(e.get("type") == "json_invalid" for e in errors):
-            return error_response(400, "the request body is not valid JSON")
+    def fields_invalid(self, request: Request, errors: list[dict]) -> JSONResponse:
         details: dict[str, list[str]] = defaultdict(list)
         for e in errors:
             loc = e.get("loc", ())
@@ -101,16 +83,10 @@ def install(app: FastAPI) -> None:
             details["." + path if path else "."].append(e.get("msg", "invalid"))
         return error_response(422, _summary(details), dict(details))
 
-    @app.exception_handler(HTTPException)
-    def _http(_: Request, exc: HTTPException):
-        if isinstance(exc.__cause__, BodyTooLarge):
-            return too_large(exc.__cause__.limit)
-        message = exc.detail if isinstance(exc.detail, str) else "request failed"
-        if exc.status_code == 400:
-            message = "the request body could not be read"
-        return error_response(exc.status_code, message, headers=getattr(exc, "headers", None))
+    def conflict(self, request: Request, exc: Conflict) -> JSONResponse:
+        details = {bird_path(exc.field): [exc.message]} if exc.field else {}
+        return error_response(409, exc.message, details)
 
-    @app.exception_handler(Exception)
-    def _unexpected(_: Request, exc: Exception):
-        log.exception("unexpected error", exc_info=exc)
-        return error_response(500, "something went wrong on our side; the request changed nothing")
+
+def install(app: FastAPI) -> None:
+    errors_base.install(app, BirdErrors(), log)

@@ -6,18 +6,20 @@
 `errors` maps every offending parameter to what is wrong with it. Statuses: 400 missing
 parameter or unreadable body, 401 no valid key, 404 unknown object, 413 body too large,
 422 a parameter breaks a rule.
+
+The handlers themselves are shared (dialects/errors_base.py); this is only the wording, plus
+MissingParameter, which only this door raises.
 """
 
 import logging
 import re
 
 from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from starlette.exceptions import HTTPException
 
-from contacthub.core.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound, Unauthenticated
-from contacthub.dialects.common import BodyTooLarge, dotted_path
+from contacthub.core.errors import Conflict, FieldError, InvalidInput, NotFound, Unauthenticated
+from contacthub.dialects import errors_base
+from contacthub.dialects.common import dotted_path
 
 log = logging.getLogger("contacthub.chartmogul")
 
@@ -68,71 +70,55 @@ def _field_errors(faults: list[FieldError]) -> JSONResponse:
     return error_response(422, message, first, errors)
 
 
-def install(app: FastAPI) -> None:
-    @app.exception_handler(MissingParameter)
-    def _missing(_: Request, exc: MissingParameter):
-        return error_response(400, str(exc), exc.param, {exc.param: "is missing"})
-
-    @app.exception_handler(InvalidInput)
-    def _invalid(_: Request, exc: InvalidInput):
-        return _field_errors(exc.errors)
-
-    @app.exception_handler(Conflict)
-    def _conflict(_: Request, exc: Conflict):
-        return _field_errors([FieldError(exc.field or "base", exc.message)])
-
-    @app.exception_handler(NotFound)
-    def _not_found(_: Request, exc: NotFound):
-        entity = ENTITIES.get(exc.entity, exc.entity)
-        name = entity.replace("_", " ").capitalize()
-        return error_response(404, f"{name} not found", entity, {entity: f"{name} {exc.id} not found"})
-
-    @app.exception_handler(Unauthenticated)
-    def _unauthenticated(_: Request, exc: Unauthenticated):
-        return error_response(401, "No valid API key provided", headers={"WWW-Authenticate": 'Basic realm="contacthub"'})
-
-    @app.exception_handler(Forbidden)
-    def _forbidden(_: Request, exc: Forbidden):
-        return error_response(403, exc.message)
-
-    @app.exception_handler(BodyTooLarge)
-    def _too_large(_: Request, exc: BodyTooLarge):
-        return too_large(exc.limit)
-
-    @app.exception_handler(RequestValidationError)
-    def _request_invalid(_: Request, exc: RequestValidationError):
-        faults = exc.errors()
-        if any(e.get("type") == "json_invalid" for e in faults):
-            return error_response(400, "The request body is not valid JSON")
-        errors: dict[str, str] = {}
-        for e in faults:
-            loc = tuple(e.get("loc", ()))
-            param = _param_of(loc)
-            if not param:
-                return error_response(400, "The request body must be a JSON object (Content-Type: application/json)")
-            if e.get("type") == "missing":
-                return error_response(400, f'Parameter "{param}" is missing', param, {param: "is missing"})
-            errors.setdefault(param, e.get("msg", "is invalid"))
-        first = next(iter(errors))
-        return error_response(422, "; ".join(f"{p}: {m}" for p, m in errors.items()), first, errors)
-
-    @app.exception_handler(HTTPException)
-    def _http(_: Request, exc: HTTPException):
-        if isinstance(exc.__cause__, BodyTooLarge):
-            return too_large(exc.__cause__.limit)
-        if exc.status_code == 400:
-            return error_response(400, "The request body could not be read")
-        message = exc.detail if isinstance(exc.detail, str) else "Request failed"
-        return error_response(exc.status_code, message, headers=getattr(exc, "headers", None))
-
-    @app.exception_handler(Exception)
-    def _unexpected(_: Request, exc: Exception):
-        log.exception("unexpected error", exc_info=exc)
-        return error_response(500, "Something went wrong on our side; the request changed nothing")
-
-
 def _param_of(loc: tuple) -> str:
     """("body", "custom", 0, "value") -> "custom[0].value"; the union branch names pydantic adds
     ("list[CustomEntry]", "dict[str,any]") are dropped."""
     parts = [p for p in loc if not (isinstance(p, str) and re.match(r"^(list|dict|str|int|function)[\[-]", p))]
     return dotted_path(parts, skip=("body", "query", "path", "header"))
+
+
+class ChartMogulErrors(errors_base.ErrorRenderer):
+    bad_json_text = "The request body is not valid JSON"
+    unreadable_text = "The request body could not be read"
+    failed_text = "Request failed"
+    crashed_text = "Something went wrong on our side; the request changed nothing"
+
+    def plain(self, request: Request, status: int, message: str, headers=None) -> JSONResponse:
+        return error_response(status, message, headers=headers)
+
+    def too_large(self, request: Request, limit: int) -> JSONResponse:
+        return too_large(limit)  # the module's, which BodyLimit also calls
+
+    def invalid(self, request: Request, exc: InvalidInput) -> JSONResponse:
+        return _field_errors(exc.errors)
+
+    def fields_invalid(self, request: Request, errors: list[dict]) -> JSONResponse:
+        params: dict[str, str] = {}
+        for e in errors:
+            param = _param_of(tuple(e.get("loc", ())))
+            if not param:
+                return error_response(400, "The request body must be a JSON object (Content-Type: application/json)")
+            if e.get("type") == "missing":
+                return error_response(400, f'Parameter "{param}" is missing', param, {param: "is missing"})
+            params.setdefault(param, e.get("msg", "is invalid"))
+        first = next(iter(params))
+        return error_response(422, "; ".join(f"{p}: {m}" for p, m in params.items()), first, params)
+
+    def conflict(self, request: Request, exc: Conflict) -> JSONResponse:
+        return _field_errors([FieldError(exc.field or "base", exc.message)])
+
+    def not_found(self, request: Request, exc: NotFound) -> JSONResponse:
+        entity = ENTITIES.get(exc.entity, exc.entity)
+        name = entity.replace("_", " ").capitalize()
+        return error_response(404, f"{name} not found", entity, {entity: f"{name} {exc.id} not found"})
+
+    def unauthenticated(self, request: Request, exc: Unauthenticated) -> JSONResponse:
+        return error_response(401, "No valid API key provided", headers={"WWW-Authenticate": 'Basic realm="contacthub"'})
+
+
+def install(app: FastAPI) -> None:
+    errors_base.install(app, ChartMogulErrors(), log)
+
+    @app.exception_handler(MissingParameter)
+    def _missing(_: Request, exc: MissingParameter):
+        return error_response(400, str(exc), exc.param, {exc.param: "is missing"})

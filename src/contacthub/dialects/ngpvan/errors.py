@@ -1,5 +1,7 @@
 """Domain errors -> the NGP VAN envelope: a status >= 400 and
-{"errors": [{"code": "INVALID_PARAMETER", "text": "...", "properties": ["phones[1].number"], "hint": "..."}]}."""
+{"errors": [{"code": "INVALID_PARAMETER", "text": "...", "properties": ["phones[1].number"], "hint": "..."}]}.
+The handlers themselves are shared (dialects/errors_base.py); this is only the wording, plus
+the two failures only this door meets: MalformedBody and pydantic's ValidationError."""
 
 import logging
 
@@ -7,10 +9,10 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
-from starlette.exceptions import HTTPException
 
-from contacthub.core.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
-from contacthub.dialects.common import BodyTooLarge, dotted_path
+from contacthub.core.errors import Conflict, InvalidInput, NotFound, Unauthenticated
+from contacthub.dialects import errors_base
+from contacthub.dialects.common import dotted_path
 
 log = logging.getLogger("contacthub.ngpvan")
 
@@ -51,56 +53,46 @@ def from_validation(exc: ValidationError | RequestValidationError) -> JSONRespon
     return respond(400, items)
 
 
-def install(app: FastAPI) -> None:
-    @app.exception_handler(InvalidInput)
-    def _invalid(_: Request, exc: InvalidInput):
+class NgpVanErrors(errors_base.ErrorRenderer):
+    unreadable_text = None  # a 400 HTTPException keeps its own detail
+    failed_text = "The request failed."
+    crashed_text = "Something went wrong on our side; nothing was changed."
+
+    def plain(self, request: Request, status: int, message: str, headers=None) -> JSONResponse:
+        return respond(status, [error(CODES.get(status, "ERROR"), message)], headers=headers)
+
+    def too_large(self, request: Request, limit: int) -> JSONResponse:
+        return too_large(limit)  # the module's, which BodyLimit also calls
+
+    def invalid(self, request: Request, exc: InvalidInput) -> JSONResponse:
         return respond(400, [error("INVALID_PARAMETER", f"'{e.field}' {e.message}", [e.field]) for e in exc.errors])
+
+    def request_invalid(self, request: Request, exc: RequestValidationError) -> JSONResponse:
+        # This door reads its bodies itself (bad JSON is a MalformedBody), so every schema fault,
+        # whatever its type, is listed like the fault of a contact model.
+        return from_validation(exc)
+
+    def not_found(self, request: Request, exc: NotFound) -> JSONResponse:
+        return self.plain(request, 404, f"The {exc.entity} was not found.")
+
+    def conflict(self, request: Request, exc: Conflict) -> JSONResponse:
+        return respond(409, [error("CONFLICT", exc.message, [exc.field] if exc.field else None)])
+
+    def unauthenticated(self, request: Request, exc: Unauthenticated) -> JSONResponse:
+        return respond(401, [error("UNAUTHORIZED", "Authorization has been denied for this request.",
+                                   hint="Use HTTP Basic with username apiuser and your API key as password, "
+                                        "or an apiKey header.")],
+                       headers={"WWW-Authenticate": 'Basic realm="ngpvan"'})
+
+
+def install(app: FastAPI) -> None:
+    errors_base.install(app, NgpVanErrors(), log)
 
     @app.exception_handler(ValidationError)
     def _wire_invalid(_: Request, exc: ValidationError):
-        return from_validation(exc)
-
-    @app.exception_handler(RequestValidationError)
-    def _request_invalid(_: Request, exc: RequestValidationError):
         return from_validation(exc)
 
     @app.exception_handler(MalformedBody)
     def _malformed(_: Request, exc: MalformedBody):
         return respond(400, [error("INVALID_REQUEST_BODY", str(exc) or "The request body is not valid JSON.",
                                    hint="Send the contact as a JSON object with Content-Type: application/json.")])
-
-    @app.exception_handler(NotFound)
-    def _not_found(_: Request, exc: NotFound):
-        return respond(404, [error("NOT_FOUND", f"The {exc.entity} was not found.")])
-
-    @app.exception_handler(Conflict)
-    def _conflict(_: Request, exc: Conflict):
-        return respond(409, [error("CONFLICT", exc.message, [exc.field] if exc.field else None)])
-
-    @app.exception_handler(Unauthenticated)
-    def _unauthenticated(_: Request, exc: Unauthenticated):
-        return respond(401, [error("UNAUTHORIZED", "Authorization has been denied for this request.",
-                                   hint="Use HTTP Basic with username apiuser and your API key as password, "
-                                        "or an apiKey header.")],
-                       headers={"WWW-Authenticate": 'Basic realm="ngpvan"'})
-
-    @app.exception_handler(Forbidden)
-    def _forbidden(_: Request, exc: Forbidden):
-        return respond(403, [error("FORBIDDEN", exc.message)])
-
-    @app.exception_handler(BodyTooLarge)
-    def _too_large(_: Request, exc: BodyTooLarge):
-        return too_large(exc.limit)
-
-    @app.exception_handler(HTTPException)
-    def _http(_: Request, exc: HTTPException):
-        if isinstance(exc.__cause__, BodyTooLarge):
-            return too_large(exc.__cause__.limit)
-        text = exc.detail if isinstance(exc.detail, str) else "The request failed."
-        return respond(exc.status_code, [error(CODES.get(exc.status_code, "ERROR"), text)],
-                       headers=getattr(exc, "headers", None))
-
-    @app.exception_handler(Exception)
-    def _unexpected(_: Request, exc: Exception):
-        log.exception("unexpected error", exc_info=exc)
-        return respond(500, [error("INTERNAL_SERVER_ERROR", "Something went wrong on our side; nothing was changed.")])

@@ -1,15 +1,15 @@
 """Domain errors -> the PackageX envelope, with the HTTP status repeated in it:
-{"message", "data": null, "status", "errors": [str], "code", "pagination": null, "endpoint"}."""
+{"message", "data": null, "status", "errors": [str], "code", "pagination": null, "endpoint"}.
+The handlers themselves are shared (dialects/errors_base.py); this is only the wording."""
 
 import logging
 
 from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from starlette.exceptions import HTTPException
 
-from contacthub.core.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
-from contacthub.dialects.common import BodyTooLarge, dotted_path
+from contacthub.core.errors import InvalidInput, NotFound, Unauthenticated
+from contacthub.dialects import errors_base
+from contacthub.dialects.common import dotted_path
 
 log = logging.getLogger("contacthub.packagex")
 
@@ -40,54 +40,40 @@ def too_large_for(path: str):
     return reject
 
 
-def install(app: FastAPI) -> None:
-    @app.exception_handler(InvalidInput)
-    def _invalid(request: Request, exc: InvalidInput):
-        return envelope(endpoint(request), 400, exc.message,
-                        errors=[f"{e.field}: {e.message}" for e in exc.errors])
+class PackageXErrors(errors_base.ErrorRenderer):
+    unreadable_text = "The request body could not be read."
+    failed_text = "Request failed."
 
-    @app.exception_handler(NotFound)
-    def _not_found(request: Request, exc: NotFound):
-        return envelope(endpoint(request), 404, f"The {exc.entity} was not found.", errors=[exc.message])
+    def plain(self, request: Request, status: int, message: str, headers=None) -> JSONResponse:
+        # PackageX repeats the message in `errors` (conflicts, forbidden, framework errors).
+        return envelope(endpoint(request), status, message, errors=[message], headers=headers)
 
-    @app.exception_handler(Conflict)
-    def _conflict(request: Request, exc: Conflict):
-        return envelope(endpoint(request), 409, exc.message, errors=[exc.message])
+    def too_large(self, request: Request, limit: int) -> JSONResponse:
+        return too_large_for(endpoint(request))(limit)
 
-    @app.exception_handler(Unauthenticated)
-    def _unauthenticated(request: Request, exc: Unauthenticated):
-        return envelope(endpoint(request), 401, "A valid PX-API-KEY header is required.", errors=[exc.message])
+    def invalid(self, request: Request, exc: InvalidInput) -> JSONResponse:
+        return envelope(endpoint(request), 400, exc.message, errors=[f"{e.field}: {e.message}" for e in exc.errors])
 
-    @app.exception_handler(Forbidden)
-    def _forbidden(request: Request, exc: Forbidden):
-        return envelope(endpoint(request), 403, exc.message, errors=[exc.message])
+    def bad_json(self, request: Request) -> JSONResponse:
+        return envelope(endpoint(request), 400, "The request body is not valid JSON.", errors=["body: invalid JSON"])
 
-    @app.exception_handler(BodyTooLarge)
-    def _too_large(request: Request, exc: BodyTooLarge):
-        return envelope(endpoint(request), 413, f"The request body is larger than the limit of {exc.limit} bytes.")
-
-    @app.exception_handler(RequestValidationError)
-    def _request_invalid(request: Request, exc: RequestValidationError):
-        errors = exc.errors()
-        if any(e.get("type") == "json_invalid" for e in errors):
-            return envelope(endpoint(request), 400, "The request body is not valid JSON.", errors=["body: invalid JSON"])
+    def fields_invalid(self, request: Request, errors: list[dict]) -> JSONResponse:
         messages = [
             f"{dotted_path(e.get('loc', ()), skip=('body', 'query', 'path', 'header')) or 'body'}: {e.get('msg', 'invalid')}"
             for e in errors
         ]
         return envelope(endpoint(request), 400, "The request is invalid.", errors=messages)
 
-    @app.exception_handler(HTTPException)
-    def _http(request: Request, exc: HTTPException):
-        if isinstance(exc.__cause__, BodyTooLarge):
-            return envelope(endpoint(request), 413, f"The request body is larger than the limit of {exc.__cause__.limit} bytes.")
-        message = exc.detail if isinstance(exc.detail, str) else "Request failed."
-        if exc.status_code == 400:
-            message = "The request body could not be read."
-        return envelope(endpoint(request), exc.status_code, message, errors=[message],
-                        headers=getattr(exc, "headers", None))
+    def not_found(self, request: Request, exc: NotFound) -> JSONResponse:
+        return envelope(endpoint(request), 404, f"The {exc.entity} was not found.", errors=[exc.message])
 
-    @app.exception_handler(Exception)
-    def _unexpected(request: Request, exc: Exception):
-        log.exception("unexpected error", exc_info=exc)
+    def unauthenticated(self, request: Request, exc: Unauthenticated) -> JSONResponse:
+        # No WWW-Authenticate: the key travels in a PX-API-KEY header, not an auth scheme.
+        return envelope(endpoint(request), 401, "A valid PX-API-KEY header is required.", errors=[exc.message])
+
+    def unexpected(self, request: Request, exc: Exception) -> JSONResponse:
         return envelope(endpoint(request), 500, "Something went wrong on our side; the request changed nothing.")
+
+
+def install(app: FastAPI) -> None:
+    errors_base.install(app, PackageXErrors(), log)

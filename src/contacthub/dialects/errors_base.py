@@ -1,0 +1,119 @@
+"""The exception handlers every door needs, registered once by `install`.
+
+The doors catch the same failures (the core's domain errors, a body over the limit, a request
+FastAPI could not validate, a framework HTTPException, a bug) but answer them in different
+envelopes. So the *catching* lives here and the *answering* lives in a per-door `ErrorRenderer`:
+one method per kind of failure, each returning the door's response.
+
+A door subclasses `ErrorRenderer`, implements the methods marked "every door" (NGP VAN skips
+`fields_invalid` because it overrides `request_invalid` whole), and changes what it words differently:
+  - same shape, other words  -> set the *_text attributes (or `challenge`);
+  - another shape            -> override the method.
+"""
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+
+from contacthub.core.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
+from contacthub.dialects.common import BodyTooLarge
+
+
+class ErrorRenderer:
+    """How one door answers each kind of failure. The defaults answer with `plain`."""
+
+    # Wording of the default methods; the defaults are the native door's.
+    challenge: str  # the WWW-Authenticate value sent with a 401 ("Bearer", "AccessKey"...)
+    bad_json_text = "the request body is not valid JSON"
+    unreadable_text: str | None = "the request body could not be read"  # None: keep the HTTPException's detail
+    failed_text = "request failed"  # an HTTPException whose detail is not a string
+    crashed_text = "something went wrong on our side; the request changed nothing"
+
+    # --- every door implements these -------------------------------------------------------
+
+    def plain(self, request: Request, status: int, message: str, headers: dict | None = None) -> Response:
+        """The door's envelope holding only a status and a message."""
+        raise NotImplementedError
+
+    def too_large(self, request: Request, limit: int) -> Response:
+        """The body is over `limit` bytes (also answered by BodyLimit before any route runs)."""
+        raise NotImplementedError
+
+    def invalid(self, request: Request, exc: InvalidInput) -> Response:
+        """A core rule refused the content; `exc.errors` lists the fields with dotted paths."""
+        raise NotImplementedError
+
+    def fields_invalid(self, request: Request, errors: list[dict]) -> Response:
+        """The request does not fit the route's schema; `errors` are pydantic's error dicts."""
+        raise NotImplementedError
+
+    # --- defaults ---------------------------------------------------------------------------
+
+    def not_found(self, request: Request, exc: NotFound) -> Response:
+        return self.plain(request, 404, exc.message)
+
+    def conflict(self, request: Request, exc: Conflict) -> Response:
+        return self.plain(request, 409, exc.message)
+
+    def unauthenticated(self, request: Request, exc: Unauthenticated) -> Response:
+        return self.plain(request, 401, exc.message, {"WWW-Authenticate": self.challenge})
+
+    def forbidden(self, request: Request, exc: Forbidden) -> Response:
+        return self.plain(request, 403, exc.message)
+
+    def bad_json(self, request: Request) -> Response:
+        return self.plain(request, 400, self.bad_json_text)
+
+    def request_invalid(self, request: Request, exc: RequestValidationError) -> Response:
+        errors = exc.errors()
+        # Unparseable JSON reaches us as a validation error, but it is a malformed request (400),
+        # not content that breaks the schema.
+        if any(e.get("type") == "json_invalid" for e in errors):
+            return self.bad_json(request)
+        return self.fields_invalid(request, errors)
+
+    def http_error(self, request: Request, exc: HTTPException) -> Response:
+        # The only 400s the framework raises are about reading the body; its own wording
+        # ("There was an error parsing the body") is replaced by the door's.
+        if exc.status_code == 400 and self.unreadable_text is not None:
+            message = self.unreadable_text
+        else:
+            message = exc.detail if isinstance(exc.detail, str) else self.failed_text
+        return self.plain(request, exc.status_code, message, getattr(exc, "headers", None))
+
+    def unexpected(self, request: Request, exc: Exception) -> Response:
+        return self.plain(request, 500, self.crashed_text)
+
+
+def install(app: FastAPI, door: ErrorRenderer, log: logging.Logger) -> None:
+    """Route every shared failure of `app` to `door`. Door-only exceptions are added by the door.
+
+    The handlers stay plain (sync) callables, as the doors' handlers always were: Starlette runs
+    them in its thread pool."""
+    app.add_exception_handler(InvalidInput, door.invalid)
+    app.add_exception_handler(NotFound, door.not_found)
+    app.add_exception_handler(Conflict, door.conflict)
+    app.add_exception_handler(Unauthenticated, door.unauthenticated)
+    app.add_exception_handler(Forbidden, door.forbidden)
+    app.add_exception_handler(RequestValidationError, door.request_invalid)
+
+    def too_large(request: Request, exc: BodyTooLarge) -> Response:
+        return door.too_large(request, exc.limit)
+
+    def http_error(request: Request, exc: HTTPException) -> Response:
+        # BodyLimit raises BodyTooLarge while FastAPI reads the body, and FastAPI wraps whatever
+        # that read raised in a 400 HTTPException; the cause tells the two apart.
+        if isinstance(exc.__cause__, BodyTooLarge):
+            return door.too_large(request, exc.__cause__.limit)
+        return door.http_error(request, exc)
+
+    def unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unexpected error", exc_info=exc)
+        return door.unexpected(request, exc)
+
+    app.add_exception_handler(BodyTooLarge, too_large)
+    app.add_exception_handler(HTTPException, http_error)
+    app.add_exception_handler(Exception, unexpected)
