@@ -104,3 +104,18 @@ def live_server(app):
     yield base
     server.should_exit = True
     thread.join(timeout=10)
+
+
+@pytest.fixture
+def cli(tmp_path, monkeypatch):
+    """Runs `contacthub ...` in-process against a SQLite file of its own."""
+    from typer.testing import CliRunner
+
+    from contacthub.cli import app as cli_app
+    from contacthub.settings import get_settings
+
+    monkeypatch.setenv("CONTACTHUB_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    get_settings.cache_clear()
+    runner = CliRunner()
+    yield lambda *args: runner.invoke(cli_app, list(args), catch_exceptions=False)
+    get_settings.cache_clear()

@@ -4,20 +4,7 @@ import csv
 import io
 import json
 
-import pytest
-from typer.testing import CliRunner
-
-from contacthub.cli import app
 from contacthub.settings import get_settings
-
-
-@pytest.fixture
-def cli(tmp_path, monkeypatch):
-    monkeypatch.setenv("CONTACTHUB_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
-    get_settings.cache_clear()
-    runner = CliRunner()
-    yield lambda *args: runner.invoke(app, list(args), catch_exceptions=False)
-    get_settings.cache_clear()
 
 
 def test_init_json_prints_a_working_key(cli):

@@ -2,22 +2,10 @@
 
 import json
 
-import pytest
 from fastapi.testclient import TestClient
-from typer.testing import CliRunner
 
 from contacthub.app import create_app
-from contacthub.cli import app
 from contacthub.settings import get_settings
-
-
-@pytest.fixture
-def cli(tmp_path, monkeypatch):
-    monkeypatch.setenv("CONTACTHUB_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
-    get_settings.cache_clear()
-    runner = CliRunner()
-    yield lambda *args: runner.invoke(app, list(args), catch_exceptions=False)
-    get_settings.cache_clear()
 
 
 def test_dedupe_reports_then_merges(cli):

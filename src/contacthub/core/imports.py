@@ -48,7 +48,14 @@ from contacthub.core.import_sources import (
     source_error,
 )
 from contacthub.core.identity_rules import build_profile
-from contacthub.core.inputs import AddressInput, ContactInput, EmailInput, PhoneInput, WriteOptions
+from contacthub.core.inputs import (
+    MAX_POINTS_PER_KIND,
+    AddressInput,
+    ContactInput,
+    EmailInput,
+    PhoneInput,
+    WriteOptions,
+)
 from contacthub.core.normalize import normalize_email, normalize_phone
 from contacthub.db.engine import Database
 from contacthub.db.models import Event, ImportJob, ImportRow
@@ -610,24 +617,18 @@ def merge_patch(view, rows: list[ParsedRow]) -> ContactInput | None:
         for name, value in row.scalars.items():
             if getattr(view, name) in (None, "") and name not in data:
                 data[name] = value
-    emails = [EmailInput(address=p.value, type=p.type, primary=p.primary, properties=p.properties) for p in view.emails]
-    known = {p.normalized for p in view.emails}
-    for row in rows:
-        for value, normalized in row.emails:
-            if normalized not in known:
-                known.add(normalized)
-                emails.append(EmailInput(address=value))
-    if len(emails) > len(view.emails):
-        data["emails"] = emails[:50]
-    phones = [PhoneInput(number=p.value, type=p.type, primary=p.primary, properties=p.properties) for p in view.phones]
-    known = {p.normalized for p in view.phones}
-    for row in rows:
-        for value, normalized in row.phones:
-            if normalized not in known:
-                known.add(normalized)
-                phones.append(PhoneInput(number=value))
-    if len(phones) > len(view.phones):
-        data["phones"] = phones[:50]
+    for group, existing, model, value_name in (("emails", view.emails, EmailInput, "address"),
+                                               ("phones", view.phones, PhoneInput, "number")):
+        points = [model(**{value_name: p.value}, type=p.type, primary=p.primary, properties=p.properties)
+                  for p in existing]
+        known = {p.normalized for p in existing}
+        for row in rows:
+            for value, normalized in getattr(row, group):
+                if normalized not in known:
+                    known.add(normalized)
+                    points.append(model(**{value_name: value}))
+        if len(points) > len(existing):
+            data[group] = points[:MAX_POINTS_PER_KIND]
     if not view.addresses:
         address = next((r.address for r in rows if r.address), None)
         if address:

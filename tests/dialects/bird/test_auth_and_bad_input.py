@@ -50,7 +50,7 @@ def test_a_key_only_reaches_its_own_workspace(bird, db, workspace):
     _envelope(bird.get(f"{bird.ws}/contacts/{their_id}"), 404, "NotFound")
     _envelope(bird.delete(f"{bird.ws}/contacts/{their_id}"), 404, "NotFound")
     _envelope(bird.patch(f"{bird.ws}/contacts/{their_id}", json={"attributes": {"x": 1}}), 404, "NotFound")
-    _envelope(bird.get(f"/bird/workspaces/not-a-uuid/contacts"), 404, "NotFound")
+    _envelope(bird.get("/bird/workspaces/not-a-uuid/contacts"), 404, "NotFound")
     # Their identifiers are not ours: the same email is free here, and search does not see theirs.
     bird.patch(f"{foreign}/contacts/{their_id}", json={"addIdentifiers": [{"key": "emailaddress", "value": "t@x.com"}]},
                headers={"Authorization": f"AccessKey {other.api_key}"})
