@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, Header, Query, Request
 from fastapi.responses import JSONResponse, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -19,7 +20,7 @@ from contacthub.core.inputs import WriteOptions
 from contacthub.core.lists import ListInput, ListPatch
 from contacthub.core.pagination import clamp_limit, decode_cursor, encode_cursor
 from contacthub.db.engine import Database
-from contacthub.dialects.common import BodyLimit, authenticate_async, bearer_token, parse_id
+from contacthub.dialects.common import BodyLimit, authenticate_async, parse_id
 from contacthub.dialects.native import errors
 from contacthub.dialects.native.imports import install as install_imports
 from contacthub.dialects.native.schemas import (
@@ -60,8 +61,12 @@ def build(db: Database, settings: Settings) -> FastAPI:
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, reject=errors.too_large,
                        overrides={"/imports": settings.import_max_bytes + 1024 * 1024})
 
-    async def actor(authorization: Annotated[str | None, Header()] = None) -> Actor:
-        return await authenticate_async(db, bearer_token(authorization), door="native")
+    # HTTPBearer reads the header straight off the request (a Header() parameter cost a tenth of
+    # a GET in FastAPI's parameter machinery) and documents the scheme in the OpenAPI document.
+    bearer = HTTPBearer(auto_error=False, description="`Authorization: Bearer <key>`")
+
+    async def actor(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Actor:
+        return await authenticate_async(db, credentials.credentials if credentials else None, door="native")
 
     Caller = Annotated[Actor, Depends(actor)]
 
@@ -154,10 +159,11 @@ def build(db: Database, settings: Settings) -> FastAPI:
                     "has_more": page.has_more}
 
     @app.get("/contacts/{contact_id}", response_model=ContactOut, tags=["contacts"])
-    def get_contact(contact_id: str, caller: Caller):
+    async def get_contact(contact_id: str, caller: Caller):
         """A contact. The id of a contact merged into another answers the survivor."""
-        with db.read() as session:
-            return JSONResponse(render_contact(contacts.get(session, caller, parse_id(contact_id, "contact"))))
+        wanted = parse_id(contact_id, "contact")
+        view = await db.read_soon(lambda session: contacts.get(session, caller, wanted))
+        return JSONResponse(render_contact(view))
 
     @app.patch("/contacts/{contact_id}", response_model=ContactOut, tags=["contacts"])
     def update_contact(
