@@ -134,36 +134,33 @@ def create(session: Session, actor: Actor, data: ContactInput, options: WriteOpt
     prepared = prepare(session, actor, data, given, options)
     check_taken(session, actor, prepared, options, exclude=None)
     now = utcnow()
-    row = Contact(workspace_id=actor.workspace_id, id=new_id(), kind=data.kind or "person", merged_into=None,
-                  created_at=now, updated_at=now)
-    for name in SCALAR_FIELDS:
-        if name != "kind":
-            setattr(row, name, getattr(data, name) if name in given else None)
-    row.social = _drop_nulls(data.social or {})
-    row.attributes = _drop_nulls(prepared.attributes or {})
-    row.extra = _drop_nulls(data.extra or {})
+    ws = actor.workspace_id
+    row = {name: getattr(data, name) if name in given else None for name in SCALAR_FIELDS}
+    row.update(workspace_id=ws, id=new_id(), kind=data.kind or "person", merged_into=None,
+               social=_drop_nulls(data.social or {}), attributes=_drop_nulls(prepared.attributes or {}),
+               extra=_drop_nulls(data.extra or {}), created_at=now, updated_at=now)
     # The new contact's view is built from what is written rather than read back.
     view = repo.contact_view(row)
-    points = _point_rows(actor.workspace_id, row.id, prepared, now)
+    points = _point_rows(ws, row["id"], prepared, now)
     for p in points:
         repo.add_point_view(view, repo.point_view(p))
-    addresses = _address_rows(actor.workspace_id, row.id, data.addresses or [], {}, now)
+    addresses = _address_rows(ws, row["id"], data.addresses or [], {}, now)
     view.addresses = [repo.address_view(a) for a in addresses]
     view.list_ids = list(prepared.lists or [])
     view.accounts = [AccountLinkView(a, pos) for a, pos in prepared.accounts or []]
-    row.search_text = search_text(view)
-    repo.add(session, row)
-    repo.flush(session)  # the contact row must exist before rows that refer to it
-    session.add_all(points)
+    row["search_text"] = search_text(view)
+    # Straight to the database, one statement per table: through the unit of work the inserts
+    # of a create cost several times what SQLite spends on them.
+    repo.insert_contact(session, row, points)
     session.add_all(addresses)
     if prepared.lists:
-        repo.replace_list_memberships(session, actor.workspace_id, row.id, prepared.lists)
+        repo.replace_list_memberships(session, ws, row["id"], prepared.lists)
     if prepared.accounts:
-        repo.replace_account_memberships(session, actor.workspace_id, row.id, prepared.accounts)
-    if row.attributes:
-        repo.replace_attribute_index(session, actor.workspace_id, row.id, attribute_rules.index_pairs(row.attributes))
-    events.record(session, actor, "contact", row.id, "created", changes=view.snapshot())
-    identity_index.index_contact(session, actor.workspace_id, view, new=True)
+        repo.replace_account_memberships(session, ws, row["id"], prepared.accounts)
+    if row["attributes"]:
+        repo.replace_attribute_index(session, ws, row["id"], attribute_rules.index_pairs(row["attributes"]))
+    events.record(session, actor, "contact", row["id"], "created", changes=view.snapshot())
+    identity_index.index_contact(session, ws, view, new=True)
     return view
 
 
@@ -329,7 +326,7 @@ def _store_children(session: Session, actor: Actor, contact_id, data: ContactInp
     now = utcnow()
     for kind in prepared.points:
         repo.delete_points(session, ws, contact_id, kind)
-    session.add_all(_point_rows(ws, contact_id, prepared, now))
+    repo.insert_points(session, _point_rows(ws, contact_id, prepared, now))
     if "addresses" in given:
         existing = repo.addresses_of(session, ws, contact_id)
         keep = {a.id for a in data.addresses or [] if a.id is not None}
@@ -347,13 +344,11 @@ def _store_children(session: Session, actor: Actor, contact_id, data: ContactInp
         repo.replace_attribute_index(session, ws, contact_id, attribute_rules.index_pairs(current))
 
 
-def _point_rows(ws: uuid.UUID, contact_id: uuid.UUID, prepared: PreparedWrite, now) -> list[ContactPoint]:
+def _point_rows(ws: uuid.UUID, contact_id: uuid.UUID, prepared: PreparedWrite, now) -> list[dict]:
     return [
-        ContactPoint(
-            workspace_id=ws, id=new_id(), contact_id=contact_id, kind=p.kind, key=p.key, value=p.value,
-            normalized=p.normalized, type=p.type, is_primary=p.primary, position=i, properties=p.properties,
-            created_at=now,
-        )
+        {"workspace_id": ws, "id": new_id(), "contact_id": contact_id, "kind": p.kind, "key": p.key,
+         "value": p.value, "normalized": p.normalized, "type": p.type, "is_primary": p.primary, "position": i,
+         "properties": p.properties, "created_at": now}
         for points in prepared.points.values()
         for i, p in enumerate(points)
     ]

@@ -7,19 +7,19 @@ from sqlalchemy.orm import Session
 
 from contacthub.core.actor import Actor
 from contacthub.db.models import Event
+from contacthub.db.types import new_id, utcnow
 from contacthub.repositories import simple as repo
 
 
 def record(
     session: Session, actor: Actor, subject_type: str, subject_id: uuid.UUID, action: str,
     changes: dict[str, Any] | None = None, before: dict[str, Any] | None = None,
-) -> Event:
-    event = Event(
-        workspace_id=actor.workspace_id, subject_type=subject_type, subject_id=subject_id, action=action,
-        door=actor.door, api_key_id=actor.api_key_id, changes=changes or {}, before=before,
-    )
-    session.add(event)
-    return event
+) -> None:
+    repo.insert_event(session, {
+        "workspace_id": actor.workspace_id, "id": new_id(), "subject_type": subject_type, "subject_id": subject_id,
+        "action": action, "door": actor.door, "api_key_id": actor.api_key_id, "changes": changes or {},
+        "before": before, "created_at": utcnow(),
+    })
 
 
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:

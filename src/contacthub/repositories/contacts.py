@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from sqlalchemy import bindparam, delete, func, or_, select
 from sqlalchemy.orm import Session
 
-from contacthub.repositories import contact_reads
 from contacthub.core.views import AccountLinkView, AddressView, ContactView, PointView
 from contacthub.db.models import (
     AccountMember,
@@ -20,6 +19,7 @@ from contacthub.db.models import (
     ListMember,
     Relation,
 )
+from contacthub.repositories import bulk, contact_reads, raw
 
 _CONTACT_COLUMNS = contact_reads.CONTACT_COLUMNS
 
@@ -55,9 +55,10 @@ _C, _P = Contact.__table__, ContactPoint.__table__
 _POINT_GROUPS = {"email": "emails", "phone": "phones"}
 
 
-def point_view(p) -> PointView:
-    """From an ORM object or a result row: both have the columns as attributes."""
-    return PointView(p.id, p.kind, p.key, p.value, p.normalized, p.type, p.is_primary, p.properties or {}, p.created_at)
+def point_view(p: dict) -> PointView:
+    """From a point's columns."""
+    return PointView(p["id"], p["kind"], p["key"], p["value"], p["normalized"], p["type"], p["is_primary"],
+                     p["properties"] or {}, p["created_at"])
 
 
 def address_view(a) -> AddressView:
@@ -65,8 +66,21 @@ def address_view(a) -> AddressView:
                        a.is_primary, a.properties or {})
 
 
-def contact_view(row) -> ContactView:
-    return ContactView(**{c: getattr(row, c) for c in _CONTACT_COLUMNS})
+def contact_view(row: dict) -> ContactView:
+    """From a contact's columns."""
+    return ContactView(**{c: row[c] for c in _CONTACT_COLUMNS})
+
+
+def insert_contact(session: Session, row: dict, points: list[dict]) -> None:
+    """A new contact and its points, one statement each, in the session's transaction."""
+    session.flush()  # rows the unit of work still holds (a new list, say) go first
+    bulk.insert_dicts(session, _C, [row])
+    bulk.insert_dicts(session, _P, points)
+
+
+def insert_points(session: Session, points: list[dict]) -> None:
+    session.flush()
+    bulk.insert_dicts(session, _P, points)
 
 
 def add_point_view(view: ContactView, point: PointView) -> None:
@@ -82,16 +96,22 @@ def load_views(session: Session, workspace_id: uuid.UUID, ids: Sequence[uuid.UUI
 
 
 _TAKEN = (
-    select(_P.c.kind, _P.c.key, _P.c.normalized, _P.c.contact_id)
-    .join(_C, (_C.c.workspace_id == _P.c.workspace_id) & (_C.c.id == _P.c.contact_id))
-    .where(
-        _P.c.workspace_id == bindparam("ws"),
-        _P.c.normalized.in_(bindparam("values", expanding=True)),
-        _C.c.merged_into.is_(None),
-    )
+    "SELECT p.kind, p.key, p.normalized, p.contact_id FROM contact_points p "
+    "JOIN contacts c ON c.workspace_id = p.workspace_id AND c.id = p.contact_id "
+    "WHERE p.workspace_id = ? AND p.normalized IN ({values}) AND c.merged_into IS NULL"
     # No ORDER BY: with one, SQLite prefers the index that sorts (a scan of the workspace)
     # over the one that finds the values.
 )
+
+
+def _taken(session: Session, workspace_id: uuid.UUID, values: list[str]) -> list[tuple]:
+    """(kind, key, normalized, contact id) of the live contacts' points with these values (every write runs it)."""
+    found = []
+    for start in range(0, len(values), 1000):  # well under either engine's limit on bound parameters
+        chunk = values[start:start + 1000]
+        sql = _TAKEN.format(values=raw.marks(len(chunk)))
+        found += [(k, key, n, raw.as_uuid(c)) for k, key, n, c in raw.select(session, sql, [workspace_id, *chunk])]
+    return found
 
 
 def owners_of_points(
@@ -101,10 +121,8 @@ def owners_of_points(
     wanted = set(wanted)
     if not wanted:
         return {}
-    session.flush()
     found: dict[tuple[str, str, str], list[uuid.UUID]] = defaultdict(list)
-    rows = session.connection().execute(_TAKEN, {"ws": workspace_id, "values": sorted({w[2] for w in wanted})})
-    for kind, key, normalized, contact_id in rows:
+    for kind, key, normalized, contact_id in _taken(session, workspace_id, sorted({w[2] for w in wanted})):
         if (kind, key, normalized) in wanted:
             found[(kind, key, normalized)].append(contact_id)
     for ids in found.values():
@@ -119,11 +137,8 @@ def contacts_with_points(
     values = sorted(set(normalized))
     if not values:
         return {}
-    session.flush()
     found: dict[str, list[uuid.UUID]] = defaultdict(list)
-    for point_kind, point_key, value, contact_id in session.connection().execute(
-        _TAKEN, {"ws": workspace_id, "values": values}
-    ):
+    for point_kind, point_key, value, contact_id in _taken(session, workspace_id, values):
         if point_kind == kind and (key is None or point_key == key):
             found[value].append(contact_id)
     for ids in found.values():

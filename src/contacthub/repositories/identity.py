@@ -9,6 +9,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from contacthub.db.models import Contact, DuplicateReview, IdentityClaim, IdentityKey, IdentityProfile
+from contacthub.repositories import bulk, raw
 
 
 _KEYS, _PROFILES, _CLAIMS = IdentityKey.__table__, IdentityProfile.__table__, IdentityClaim.__table__
@@ -22,12 +23,12 @@ def delete_own_keys(session: Session, ws: uuid.UUID, contact_id: uuid.UUID) -> N
 
 
 def file_keys(session: Session, ws: uuid.UUID, contact_id: uuid.UUID, keys: Iterable[str], profile: dict) -> None:
-    """Files the contact's own data under its keys, with its profile (Core inserts: this runs on every write)."""
-    rows = [{"workspace_id": ws, "key": k, "contact_id": contact_id, "origin_id": contact_id} for k in set(keys)]
-    if rows:
-        session.execute(insert(_KEYS), rows)
-    session.execute(insert(_PROFILES).values(workspace_id=ws, contact_id=contact_id, origin_id=contact_id,
-                                             profile=profile))
+    """Files the contact's own data under its keys, with its profile (this runs on every write)."""
+    session.flush()
+    bulk.insert_dicts(session, _KEYS, [{"workspace_id": ws, "key": k, "contact_id": contact_id, "origin_id": contact_id}
+                                       for k in set(keys)])
+    bulk.insert_dicts(session, _PROFILES, [{"workspace_id": ws, "contact_id": contact_id, "origin_id": contact_id,
+                                            "profile": profile}])
 
 
 def file_many(session: Session, keys: list[dict], profiles: list[dict], claims: list[dict]) -> None:
@@ -118,13 +119,13 @@ def claim(session: Session, ws: uuid.UUID, contact_id: uuid.UUID, keys: Sequence
     PostgreSQL a concurrent claim of the same key waits for the other transaction, then sees it."""
     if not keys:
         return {}
-    insert_ = _insert(session)
-    session.execute(
-        insert_(_CLAIMS).values([{"workspace_id": ws, "key": k, "contact_id": contact_id} for k in set(keys)])
-        .on_conflict_do_nothing(index_elements=["workspace_id", "key"])
-    )
-    return dict(session.execute(select(_CLAIMS.c.key, _CLAIMS.c.contact_id).where(
-        _CLAIMS.c.workspace_id == ws, _CLAIMS.c.key.in_(list(keys)))).all())
+    session.flush()
+    bulk.insert_dicts(session, _CLAIMS, [{"workspace_id": ws, "key": k, "contact_id": contact_id} for k in set(keys)],
+                      ignore_conflicts=True)
+    wanted = list(set(keys))
+    rows = raw.select(session, f"SELECT key, contact_id FROM identity_claims WHERE workspace_id = ? "
+                               f"AND key IN ({raw.marks(len(wanted))})", [ws, *wanted])
+    return {key: raw.as_uuid(holder) for key, holder in rows}
 
 
 def release(session: Session, ws: uuid.UUID, contact_id: uuid.UUID, keep: Sequence[str]) -> None:

@@ -17,6 +17,7 @@ from contacthub.db.models import (
     ListMember,
     Workspace,
 )
+from contacthub.repositories import bulk
 
 
 def first_workspace(session: Session) -> Workspace | None:
@@ -84,6 +85,12 @@ def member_count(session: Session, workspace_id: uuid.UUID, list_id: uuid.UUID) 
         select(func.count()).select_from(ListMember).where(
             ListMember.workspace_id == workspace_id, ListMember.list_id == list_id)
     )
+
+
+def insert_event(session: Session, event: dict) -> None:
+    """Written at once, in one statement (every write records one; the unit of work cost more).
+    Events have no foreign key, so they need not wait for the changes they describe."""
+    bulk.insert_dicts(session, Event.__table__, [event])
 
 
 def page_events(
