@@ -6,8 +6,10 @@ between, while an immediate one simply waits its turn (busy_timeout). Reads keep
 so they never wait for a writer (WAL).
 """
 
+import asyncio
 import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
 from typing import TypeVar
 
@@ -60,6 +62,8 @@ class Database:
         self._reader = sessionmaker(self.read_engine, expire_on_commit=False)
         self._held = threading.local()  # see _read_inline
         self._held_connections: list = []  # every thread's, to close on dispose
+        self._single_writer: ThreadPoolExecutor | None = None  # see write_soon
+        self._setup_lock = threading.Lock()
 
     @contextmanager
     def write(self) -> Iterator[Session]:
@@ -86,6 +90,22 @@ class Database:
             return self._read_inline(work)
         return await run_in_threadpool(self._read_in_thread, work)
 
+    async def write_soon(self, work: Callable[[], T]) -> T:
+        """Runs `work` (which opens its own `write()`) off the event loop. On SQLite all such
+        writes run on one thread: SQLite has one writer anyway, and sixteen pool threads queueing
+        on the write lock fought the lock holder for the GIL, which slowed the holder itself.
+        (Batching the queued writes into one transaction was tried: no faster, since Python,
+        not the COMMIT, is the bottleneck.) On PostgreSQL writes run side by side."""
+        if self.is_sqlite:
+            return await asyncio.get_running_loop().run_in_executor(self._sqlite_writer(), work)
+        return await run_in_threadpool(work)
+
+    def _sqlite_writer(self) -> ThreadPoolExecutor:
+        with self._setup_lock:
+            if self._single_writer is None:
+                self._single_writer = ThreadPoolExecutor(1, thread_name_prefix="contacthub-writer")
+            return self._single_writer
+
     def _read_in_thread(self, work: Callable[[Session], T]) -> T:
         with self.read() as session:
             return work(session)
@@ -101,6 +121,9 @@ class Database:
             return work(session)
 
     def dispose(self) -> None:
+        if self._single_writer is not None:
+            self._single_writer.shutdown(wait=True)
+            self._single_writer = None
         for connection in self._held_connections:
             connection.close()
         self._held_connections.clear()

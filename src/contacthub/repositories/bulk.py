@@ -67,6 +67,11 @@ def _sqlite_converter(column_type, dialect):
     return process
 
 
+def _target(dialect, table: Table, names: Sequence[str]) -> str:
+    quote = dialect.identifier_preparer.quote
+    return f"{quote(table.name)} ({', '.join(quote(n) for n in names)})"
+
+
 def insert_columns(session: Session, table: Table, names: Sequence[str], columns: Sequence[Sequence],
                    ignore_conflicts: bool = False) -> None:
     """Inserts len(columns[0]) rows given column by column (columns[i] holds the values of
@@ -75,12 +80,11 @@ def insert_columns(session: Session, table: Table, names: Sequence[str], columns
         return
     connection = session.connection()
     dialect = connection.dialect
-    quote = dialect.identifier_preparer.quote
-    target = f"{quote(table.name)} ({', '.join(quote(n) for n in names)})"
     if dialect.name == "sqlite":
         key = (table.name, tuple(names), ignore_conflicts)
         plan = _PLANS.get(key)
         if plan is None:
+            target = _target(dialect, table, names)
             sql = f"INSERT INTO {target} VALUES ({', '.join('?' for _ in names)})"
             if ignore_conflicts:
                 sql += " ON CONFLICT DO NOTHING"
@@ -97,6 +101,7 @@ def insert_columns(session: Session, table: Table, names: Sequence[str], columns
         finally:
             cursor.close()
         return
+    target = _target(dialect, table, names)
     if dialect.name == "postgresql" and dialect.driver == "psycopg":
         _psycopg(connection, table, names, columns, target, ignore_conflicts)
         return

@@ -100,7 +100,7 @@ def build(db: Database, settings: Settings) -> FastAPI:
     @app.post("/contacts", status_code=201, response_model=ContactOut, tags=["contacts"],
               responses={200: {"description": "Merged into an existing contact (`on_duplicate=merge`); "
                                               "the body is that contact plus `merged_into`."}})
-    def create_contact(
+    async def create_contact(
         body: ContactBody, request: Request, caller: Caller, idempotency_key: IdempotencyKey = None,
         on_duplicate: Literal["reject", "create", "merge", "review"] | None = None,
     ):
@@ -112,9 +112,10 @@ def build(db: Database, settings: Settings) -> FastAPI:
         policy = on_duplicate or settings.on_duplicate
         if policy in ("reject", "create"):
             options = WriteOptions(on_duplicate=policy)
-            return idempotent(caller, idempotency_key, request, body, 201,
-                              lambda s: render_contact(contacts.create(s, caller, body, options)))
-        return _resolving_create(caller, idempotency_key, request, body, policy)
+            return await db.write_soon(lambda: idempotent(
+                caller, idempotency_key, request, body, 201,
+                lambda s: render_contact(contacts.create(s, caller, body, options))))
+        return await db.write_soon(lambda: _resolving_create(caller, idempotency_key, request, body, policy))
 
     def _resolving_create(caller: Actor, key: str | None, request: Request, body: ContactBody, policy: str):
         def work(session: Session):
