@@ -60,7 +60,7 @@ class Database:
         self._writer = sessionmaker(self.write_engine, expire_on_commit=False)
         self._write_lock = threading.Lock() if self.is_sqlite else nullcontext()
         self._reader = sessionmaker(self.read_engine, expire_on_commit=False)
-        self._held = threading.local()  # see _read_inline
+        self._held = threading.local()  # see _session_on_held
         self._held_connections: list = []  # every thread's, to close on dispose
         self._single_writer: ThreadPoolExecutor | None = None  # see write_soon
         self._setup_lock = threading.Lock()
@@ -72,6 +72,10 @@ class Database:
         SQLite has one writer at a time. Threads of this process queue on a lock instead of
         polling the file lock with growing sleeps (busy_timeout), which under load wastes most
         of the time in sleeps; other processes still wait through busy_timeout."""
+        if getattr(self._held, "writer", False):  # the SQLite writer thread (see write_soon)
+            with self._write_lock, self._session_on_held(self.write_engine) as session, session.begin():
+                yield session
+            return
         with self._write_lock, self._writer() as session, session.begin():
             yield session
 
@@ -103,7 +107,8 @@ class Database:
     def _sqlite_writer(self) -> ThreadPoolExecutor:
         with self._setup_lock:
             if self._single_writer is None:
-                self._single_writer = ThreadPoolExecutor(1, thread_name_prefix="contacthub-writer")
+                self._single_writer = ThreadPoolExecutor(
+                    1, thread_name_prefix="contacthub-writer", initializer=setattr, initargs=(self._held, "writer", True))
             return self._single_writer
 
     def _read_in_thread(self, work: Callable[[Session], T]) -> T:
@@ -111,14 +116,19 @@ class Database:
             return work(session)
 
     def _read_inline(self, work: Callable[[Session], T]) -> T:
-        # The loop's thread keeps one connection (outside any transaction between reads, so it
-        # pins no WAL snapshot): checking one out of the pool for each read cost more than the read.
-        connection = getattr(self._held, "connection", None)
-        if connection is None or connection.closed:
-            connection = self._held.connection = self.read_engine.connect()
-            self._held_connections.append(connection)
-        with Session(bind=connection, expire_on_commit=False) as session, session.begin():
+        with self._session_on_held(self.read_engine) as session, session.begin():
             return work(session)
+
+    def _session_on_held(self, engine: Engine) -> Session:
+        """A session on this thread's own connection to `engine`, kept between transactions
+        (so it pins no WAL snapshot): checking one out of the pool for each transaction cost
+        more than a point read. Used by the event loop's reads and the SQLite writer thread."""
+        held = self._held.__dict__.setdefault("connections", {})
+        connection = held.get(engine)
+        if connection is None or connection.closed:
+            connection = held[engine] = engine.connect()
+            self._held_connections.append(connection)
+        return Session(bind=connection, expire_on_commit=False)
 
     def dispose(self) -> None:
         if self._single_writer is not None:

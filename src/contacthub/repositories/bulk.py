@@ -72,6 +72,18 @@ def _target(dialect, table: Table, names: Sequence[str]) -> str:
     return f"{quote(table.name)} ({', '.join(quote(n) for n in names)})"
 
 
+def _sqlite_plan(dialect, table: Table, names: Sequence[str], ignore_conflicts: bool) -> tuple[str, list]:
+    """The INSERT and one converter per column, made once per table and column list."""
+    key = (table.name, tuple(names), ignore_conflicts)
+    plan = _PLANS.get(key)
+    if plan is None:
+        sql = f"INSERT INTO {_target(dialect, table, names)} VALUES ({', '.join('?' for _ in names)})"
+        if ignore_conflicts:
+            sql += " ON CONFLICT DO NOTHING"
+        plan = _PLANS[key] = (sql, [_sqlite_converter(table.c[n].type, dialect) for n in names])
+    return plan
+
+
 def insert_columns(session: Session, table: Table, names: Sequence[str], columns: Sequence[Sequence],
                    ignore_conflicts: bool = False) -> None:
     """Inserts len(columns[0]) rows given column by column (columns[i] holds the values of
@@ -81,15 +93,7 @@ def insert_columns(session: Session, table: Table, names: Sequence[str], columns
     connection = session.connection()
     dialect = connection.dialect
     if dialect.name == "sqlite":
-        key = (table.name, tuple(names), ignore_conflicts)
-        plan = _PLANS.get(key)
-        if plan is None:
-            target = _target(dialect, table, names)
-            sql = f"INSERT INTO {target} VALUES ({', '.join('?' for _ in names)})"
-            if ignore_conflicts:
-                sql += " ON CONFLICT DO NOTHING"
-            plan = _PLANS[key] = (sql, [_sqlite_converter(table.c[n].type, dialect) for n in names])
-        sql, converters = plan
+        sql, converters = _sqlite_plan(dialect, table, names, ignore_conflicts)
         values = []
         for column, convert in zip(columns, converters):
             if convert is not None:
@@ -146,4 +150,12 @@ def insert_dicts(session: Session, table: Table, rows: Sequence[dict], ignore_co
     if not rows:
         return
     names = tuple(rows[0])
+    if len(rows) == 1:
+        connection = session.connection()
+        if connection.dialect.name == "sqlite":  # one row (a single create): no column lists
+            sql, converters = _sqlite_plan(connection.dialect, table, names, ignore_conflicts)
+            row = rows[0]
+            values = [v if v is None or c is None else c(v) for v, c in zip((row[n] for n in names), converters)]
+            connection.connection.dbapi_connection.execute(sql, values)
+            return
     insert_columns(session, table, names, [[row[n] for row in rows] for n in names], ignore_conflicts)
