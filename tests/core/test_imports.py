@@ -308,3 +308,43 @@ def test_imported_contacts_are_known_to_the_identity_engine(run, db, actor):
                                                               emails=[{"address": "grace@navy.mil"}]), "merge",
                                  WriteOptions())
     assert outcome.created is False and outcome.contact.id == imported
+
+
+def test_a_rebinding_name_cannot_point_the_fetch_into_our_network(tmp_path, monkeypatch):
+    """The name is checked once and the download goes to the address that was checked: a DNS
+    answer that changes to a loopback address between check and connect reaches nothing."""
+    import socket
+
+    from contacthub.core import import_sources
+
+    (tmp_path / "secret.csv").write_text("Name\nInternal\n")
+    seen = []
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, directory=str(tmp_path), **kwargs)
+
+        def do_GET(self):
+            seen.append(self.path)
+            super().do_GET()
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    port = server.server_address[1]
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    real = socket.getaddrinfo
+    answers = iter(["93.184.216.34"])  # the first answer is public; every later one is loopback
+
+    def rebinding(host, *args, **kwargs):
+        if host != "files.example":
+            return real(host, *args, **kwargs)
+        address = next(answers, "127.0.0.1")
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    try:
+        with pytest.raises(InvalidInput, match="could not be fetched|did not answer"):
+            import_sources.fetch_url(f"http://files.example:{port}/secret.csv", max_bytes=10_000, timeout=1.0,
+                                     max_redirects=0, allow_private=False)
+    finally:
+        server.shutdown()
+    assert seen == []
