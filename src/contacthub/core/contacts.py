@@ -94,8 +94,9 @@ def list_page(
     return Page(_views(session, actor, ids), encode_cursor(ids[-1]) if more and ids else None)
 
 
-def count(session: Session, actor: Actor) -> int:
-    return repo.count(session, actor.workspace_id)
+def count(session: Session, actor: Actor, flt: ContactFilter | None = None) -> int:
+    """How many live contacts match the filter (all of them without one)."""
+    return repo.count(session, actor.workspace_id, _normalized_filter(flt or ContactFilter()))
 
 
 def _normalized_filter(flt: ContactFilter) -> ContactFilter:

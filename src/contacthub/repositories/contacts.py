@@ -199,7 +199,21 @@ def page_ids(
     descending: bool = False,
 ) -> list[uuid.UUID]:
     """Ids of live contacts matching the filter, in id (= creation) order, after the cursor."""
-    query = select(Contact.id).where(Contact.workspace_id == workspace_id, Contact.merged_into.is_(None))
+    query = _matching(select(Contact.id), workspace_id, flt)
+    if after is not None:
+        query = query.where(Contact.id < after if descending else Contact.id > after)
+    query = query.order_by(Contact.id.desc() if descending else Contact.id).limit(limit)
+    return list(session.scalars(query))
+
+
+def count(session: Session, workspace_id: uuid.UUID, flt: ContactFilter) -> int:
+    """How many live contacts match the filter."""
+    return session.scalar(_matching(select(func.count()).select_from(Contact), workspace_id, flt))
+
+
+def _matching(query, workspace_id: uuid.UUID, flt: ContactFilter):
+    """`query` (over contacts) narrowed to the workspace's live contacts that match the filter."""
+    query = query.where(Contact.workspace_id == workspace_id, Contact.merged_into.is_(None))
     if flt.kind:
         query = query.where(Contact.kind == flt.kind)
     if flt.name:
@@ -243,16 +257,7 @@ def page_ids(
             select(AttributeValue.contact_id).where(
                 AttributeValue.workspace_id == workspace_id, AttributeValue.key == key, AttributeValue.value == value)
         ))
-    if after is not None:
-        query = query.where(Contact.id < after if descending else Contact.id > after)
-    query = query.order_by(Contact.id.desc() if descending else Contact.id).limit(limit)
-    return list(session.scalars(query))
-
-
-def count(session: Session, workspace_id: uuid.UUID) -> int:
-    return session.scalar(
-        select(func.count()).select_from(Contact).where(Contact.workspace_id == workspace_id, Contact.merged_into.is_(None))
-    )
+    return query
 
 
 def points_of(session: Session, workspace_id: uuid.UUID, contact_id: uuid.UUID) -> list[ContactPoint]:

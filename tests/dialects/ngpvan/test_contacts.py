@@ -188,8 +188,10 @@ def test_filtered_list_and_pages(van):
     assert [c["firstName"] for c in van.get("/ngpvan/v2/contacts", params={"firstName": "person0", "lastName": "Same"}).json()["items"]] == ["Person0"]
     page = van.get("/ngpvan/v2/contacts", params={"$top": 2}).json()
     assert len(page["items"]) == 2 and page["nextPageLink"]
+    assert page["count"] == 3  # every match, not this page's
     rest = van.get(page["nextPageLink"]).json()
-    assert len(rest["items"]) == 1 and rest["nextPageLink"] is None
+    assert len(rest["items"]) == 1 and rest["nextPageLink"] is None and rest["count"] == 3
+    assert van.get("/ngpvan/v2/contacts", params={"lastName": "same", "firstName": "person1"}).json()["count"] == 1
 
 
 def test_api_key_header_and_bad_auth(client, workspace):

@@ -159,12 +159,13 @@ def build(db: Database, settings: Settings) -> FastAPI:
         with db.read() as session:
             page = contacts.list_page(session, caller, flt, cursor, size)
             items = [mapping.from_core(v) for v in page.items]
+            total = contacts.count(session, caller, flt)  # VAN's count is of every page, not this one
         next_link = None
         if page.next_cursor:
             params = {k: v for k, v in request.query_params.items() if k != "$cursor"}
             next_link = f"{request.url.path}?{urlencode({**params, '$cursor': page.next_cursor})}"
             next_link = str(request.base_url).rstrip("/") + next_link
-        return {"items": items, "count": len(items), "nextPageLink": next_link}
+        return {"items": items, "count": total, "nextPageLink": next_link}
 
     @app.api_route("/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
     def unknown(path: str):
