@@ -182,7 +182,7 @@ def find_or_create(session: Session, actor: Actor, data: ContactInput, options: 
 def _check_claims(session: Session, ws: uuid.UUID, view: ContactView, known: set[uuid.UUID]) -> None:
     """An exact key of the new contact held by a contact we did not see when we resolved means
     a concurrent write of the same person committed first."""
-    owners = repo.claim(session, ws, view.id, exact_keys(profile_of(view)))
+    owners = repo.holders(session, ws, exact_keys(profile_of(view)))  # the create claimed what was free
     strangers = {owner for owner in owners.values() if owner != view.id and owner not in known}
     if strangers and repo.live_ids(session, ws, list(strangers)):
         raise ResolutionRace()

@@ -10,12 +10,10 @@ from contacthub.core.views import ContactView
 from contacthub.repositories import identity as repo
 
 
-def index_contact(
-    session: Session, workspace_id: uuid.UUID, view: ContactView, new: bool = False
-) -> dict[str, uuid.UUID]:
-    """Files the contact under its keys and claims its exact keys that nobody holds. Answers
-    who holds each of its exact keys now (another contact may hold one it shares). A `new`
-    contact has nothing filed yet, so nothing is cleared first (the hot path of a create)."""
+def index_contact(session: Session, workspace_id: uuid.UUID, view: ContactView, new: bool = False) -> None:
+    """Files the contact under its keys and claims its exact keys that nobody holds (another
+    contact may hold one it shares). A `new` contact has nothing filed yet, so nothing is
+    cleared first (the hot path of a create)."""
     profile = profile_of(view)
     if not new:
         repo.delete_own_keys(session, workspace_id, view.id)
@@ -23,7 +21,7 @@ def index_contact(
     exact = exact_keys(profile)
     if not new:
         repo.release(session, workspace_id, view.id, keep=exact)
-    return repo.claim(session, workspace_id, view.id, exact)
+    repo.claim(session, workspace_id, view.id, exact)
 
 
 def index_new_in_bulk(session: Session, workspace_id: uuid.UUID, profiles: dict[uuid.UUID, dict]) -> None:

@@ -103,8 +103,13 @@ class Page:
         return self.next_cursor is not None
 
 
+_PLAIN = {str, int, float, bool}
+
+
 def _jsonable(value):
     """A JSON-ready copy; cheaper than dataclasses.asdict, which deep-copies every value."""
+    if value is None or type(value) in _PLAIN:  # most values: answered before the slower checks
+        return value
     if hasattr(value, "__dataclass_fields__"):
         return {k: _jsonable(v) for k, v in vars(value).items()}
     if isinstance(value, dict):

@@ -114,14 +114,19 @@ def _insert(session: Session):
     return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
 
 
-def claim(session: Session, ws: uuid.UUID, contact_id: uuid.UUID, keys: Sequence[str]) -> dict[str, uuid.UUID]:
-    """Claims the keys nobody holds for the contact, and answers who holds each key now. On
-    PostgreSQL a concurrent claim of the same key waits for the other transaction, then sees it."""
+def claim(session: Session, ws: uuid.UUID, contact_id: uuid.UUID, keys: Sequence[str]) -> None:
+    """Claims the keys nobody holds for the contact. On PostgreSQL a concurrent claim of the
+    same key waits for the other transaction, then leaves the key to it."""
+    if keys:
+        session.flush()
+        bulk.insert_dicts(session, _CLAIMS, [{"workspace_id": ws, "key": k, "contact_id": contact_id}
+                                             for k in set(keys)], ignore_conflicts=True)
+
+
+def holders(session: Session, ws: uuid.UUID, keys: Sequence[str]) -> dict[str, uuid.UUID]:
+    """Who holds each of the keys now."""
     if not keys:
         return {}
-    session.flush()
-    bulk.insert_dicts(session, _CLAIMS, [{"workspace_id": ws, "key": k, "contact_id": contact_id} for k in set(keys)],
-                      ignore_conflicts=True)
     wanted = list(set(keys))
     rows = raw.select(session, f"SELECT key, contact_id FROM identity_claims WHERE workspace_id = ? "
                                f"AND key IN ({raw.marks(len(wanted))})", [ws, *wanted])
