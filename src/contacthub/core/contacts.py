@@ -11,15 +11,14 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from contacthub.core import attributes as attribute_rules
-from contacthub.core import events
-from contacthub.core import identity_index
+from contacthub.core import events, identity_index
 from contacthub.core.actor import Actor
 from contacthub.core.errors import Conflict, FieldError, InvalidInput, NotFound
 from contacthub.core.inputs import SCALAR_FIELDS, ContactInput, WriteOptions
 from contacthub.core.normalize import normalize_email, normalize_phone
 from contacthub.core.pagination import decode_cursor, encode_cursor
 from contacthub.core.views import AccountLinkView, ContactView, Page
-from contacthub.db.models import Address, Contact, ContactPoint
+from contacthub.db.models import Address, Contact
 from contacthub.db.types import new_id, utcnow
 from contacthub.repositories import contacts as repo
 from contacthub.repositories import simple as simple_repo

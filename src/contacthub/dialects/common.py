@@ -16,6 +16,11 @@ from contacthub.core.actor import Actor
 from contacthub.core.errors import NotFound
 from contacthub.db.engine import Database
 
+# Each door is a FastAPI app mounted under the root app (app.py), whose telemetry already sees
+# every request: a door's own would trace each request a second time, and checking whether any
+# OpenTelemetry provider is configured cost a few percent of a GET.
+DOOR_TELEMETRY = {"tracing": False, "metrics": False, "logs": False}
+
 
 class BodyTooLarge(Exception):
     def __init__(self, limit: int):

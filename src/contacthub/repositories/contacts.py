@@ -5,10 +5,10 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import bindparam, delete, func, or_, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
-from contacthub.core.views import AccountLinkView, AddressView, ContactView, PointView
+from contacthub.core.views import AddressView, ContactView, PointView
 from contacthub.db.models import (
     AccountMember,
     Address,

@@ -35,7 +35,7 @@ from contacthub.dialects.bird.schemas import (
     SearchBody,
     UpsertBody,
 )
-from contacthub.dialects.common import BodyLimit, authenticate, bearer_token, parse_id
+from contacthub.dialects.common import DOOR_TELEMETRY, BodyLimit, authenticate, bearer_token, parse_id
 from contacthub.repositories.contacts import ContactFilter
 from contacthub.settings import Settings
 
@@ -50,6 +50,7 @@ WS = "/workspaces/{workspaceId}"
 
 def build(db: Database, settings: Settings) -> FastAPI:
     app = FastAPI(
+        telemetry=DOOR_TELEMETRY,
         title="contacthub Bird-compatible API",
         version=__version__,
         description="Bird's Contacts API (contacts, identifiers, lists, attribute definitions) over the "

@@ -42,7 +42,7 @@ from contacthub.dialects.chartmogul.schemas import (
     DataSourceOut,
     ErrorOut,
 )
-from contacthub.dialects.common import BodyLimit, authenticate, basic_credentials, dotted_path, parse_id
+from contacthub.dialects.common import DOOR_TELEMETRY, BodyLimit, authenticate, basic_credentials, dotted_path, parse_id
 from contacthub.repositories.accounts import MemberFilter
 from contacthub.settings import Settings
 
@@ -70,6 +70,7 @@ def required(value: Any, param: str) -> Any:
 
 def build(db: Database, settings: Settings) -> FastAPI:
     app = FastAPI(
+        telemetry=DOOR_TELEMETRY,
         title="contacthub — ChartMogul dialect",
         version=__version__,
         description="ChartMogul-compatible data sources, customers and contacts under `/chartmogul/v1`. "

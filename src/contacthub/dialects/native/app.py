@@ -20,7 +20,7 @@ from contacthub.core.inputs import WriteOptions
 from contacthub.core.lists import ListInput, ListPatch
 from contacthub.core.pagination import clamp_limit, decode_cursor, encode_cursor
 from contacthub.db.engine import Database
-from contacthub.dialects.common import BodyLimit, authenticate_async, parse_id
+from contacthub.dialects.common import DOOR_TELEMETRY, BodyLimit, authenticate_async, parse_id
 from contacthub.dialects.native import errors
 from contacthub.dialects.native.imports import install as install_imports
 from contacthub.dialects.native.schemas import (
@@ -51,6 +51,7 @@ IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_lengt
 
 def build(db: Database, settings: Settings) -> FastAPI:
     app = FastAPI(
+        telemetry=DOOR_TELEMETRY,
         title="contacthub native API",
         version=__version__,
         description="Contacts, lists, attribute definitions and history. Auth: `Authorization: Bearer <key>`. "

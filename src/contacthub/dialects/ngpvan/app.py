@@ -18,7 +18,7 @@ from contacthub.core.errors import NotFound, Unauthenticated
 from contacthub.core.inputs import WriteOptions
 from contacthub.core.pagination import clamp_limit
 from contacthub.db.engine import Database
-from contacthub.dialects.common import BodyLimit, authenticate, basic_credentials, parse_id
+from contacthub.dialects.common import DOOR_TELEMETRY, BodyLimit, authenticate, basic_credentials, parse_id
 from contacthub.dialects.ngpvan import errors, mapping
 from contacthub.dialects.ngpvan.errors import MalformedBody
 from contacthub.dialects.ngpvan.schemas import ContactBody
@@ -62,6 +62,7 @@ async def read_body(request: Request) -> dict[str, Any]:
 
 def build(db: Database, settings: Settings) -> FastAPI:
     app = FastAPI(
+        telemetry=DOOR_TELEMETRY,
         title="contacthub NGP VAN API",
         version=__version__,
         description="NGP VAN contacts (`/v2/contacts`). Auth: HTTP Basic with username `apiuser` and your API key "

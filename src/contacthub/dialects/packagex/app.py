@@ -14,7 +14,7 @@ from contacthub.core.errors import FieldError, InvalidInput
 from contacthub.core.inputs import WriteOptions
 from contacthub.core.views import ContactView
 from contacthub.db.engine import Database
-from contacthub.dialects.common import BodyLimit, authenticate
+from contacthub.dialects.common import DOOR_TELEMETRY, BodyLimit, authenticate
 from contacthub.dialects.packagex import errors, mapping
 from contacthub.dialects.packagex.errors import endpoint, envelope
 from contacthub.dialects.packagex.schemas import ContactCreateBody, ContactUpdateBody
@@ -26,6 +26,7 @@ MAX_LIMIT = 100
 
 def build(db: Database, settings: Settings) -> FastAPI:
     app = FastAPI(
+        telemetry=DOOR_TELEMETRY,
         title="contacthub — PackageX-compatible contacts API",
         version=__version__,
         description="Contacts and groups, and CSV/Excel imports through `csv_url`. Auth: `PX-API-KEY` header. "
