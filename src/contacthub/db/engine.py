@@ -60,7 +60,7 @@ class Database:
         self._writer = sessionmaker(self.write_engine, expire_on_commit=False)
         self._write_lock = threading.Lock() if self.is_sqlite else nullcontext()
         self._reader = sessionmaker(self.read_engine, expire_on_commit=False)
-        self._held = threading.local()  # see _session_on_held
+        self._held = threading.local()  # see _held_transaction
         self._held_connections: list = []  # every thread's, to close on dispose
         self._single_writer: ThreadPoolExecutor | None = None  # see write_soon
         self._setup_lock = threading.Lock()
@@ -73,7 +73,7 @@ class Database:
         polling the file lock with growing sleeps (busy_timeout), which under load wastes most
         of the time in sleeps; other processes still wait through busy_timeout."""
         if getattr(self._held, "writer", False):  # the SQLite writer thread (see write_soon)
-            with self._write_lock, self._session_on_held(self.write_engine) as session, session.begin():
+            with self._write_lock, self._held_transaction(self.write_engine) as session:
                 yield session
             return
         with self._write_lock, self._writer() as session, session.begin():
@@ -116,19 +116,26 @@ class Database:
             return work(session)
 
     def _read_inline(self, work: Callable[[Session], T]) -> T:
-        with self._session_on_held(self.read_engine) as session, session.begin():
+        with self._held_transaction(self.read_engine) as session:
             return work(session)
 
-    def _session_on_held(self, engine: Engine) -> Session:
-        """A session on this thread's own connection to `engine`, kept between transactions
-        (so it pins no WAL snapshot): checking one out of the pool for each transaction cost
-        more than a point read. Used by the event loop's reads and the SQLite writer thread."""
-        held = self._held.__dict__.setdefault("connections", {})
-        connection = held.get(engine)
-        if connection is None or connection.closed:
-            connection = held[engine] = engine.connect()
+    @contextmanager
+    def _held_transaction(self, engine: Engine) -> Iterator[Session]:
+        """A transaction on this thread's own connection and session to `engine`, both kept
+        between transactions (the connection then pins no WAL snapshot; the session is emptied):
+        making them anew for each transaction cost more than a point read. Used by the event
+        loop's reads and by the SQLite writer thread, each only ever from its own thread."""
+        held = self._held.__dict__.setdefault("sessions", {})
+        session = held.get(engine)
+        if session is None or session.bind.closed:
+            connection = engine.connect()
             self._held_connections.append(connection)
-        return Session(bind=connection, expire_on_commit=False)
+            session = held[engine] = Session(bind=connection, expire_on_commit=False)
+        try:
+            with session.begin():
+                yield session
+        finally:
+            session.expunge_all()
 
     def dispose(self) -> None:
         if self._single_writer is not None:

@@ -80,6 +80,7 @@ def _day(value) -> date | None:
 
 
 def _document(value):
+    # not orjson: it reads integers beyond 64 bits as floats, and attribute values may be such integers
     return json.loads(value) if isinstance(value, str) else value
 
 

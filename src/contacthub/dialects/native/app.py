@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, Header, Query, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -22,6 +22,7 @@ from contacthub.core.pagination import clamp_limit, decode_cursor, encode_cursor
 from contacthub.db.engine import Database
 from contacthub.dialects.common import DOOR_TELEMETRY, BodyLimit, authenticate_async, parse_id
 from contacthub.dialects.native import errors
+from contacthub.dialects.responses import FastJSONResponse
 from contacthub.dialects.native.imports import install as install_imports
 from contacthub.dialects.native.schemas import (
     ContactBody,
@@ -52,6 +53,7 @@ IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_lengt
 def build(db: Database, settings: Settings) -> FastAPI:
     app = FastAPI(
         telemetry=DOOR_TELEMETRY,
+        default_response_class=FastJSONResponse,
         title="contacthub native API",
         version=__version__,
         description="Contacts, lists, attribute definitions and history. Auth: `Authorization: Bearer <key>`. "
@@ -75,12 +77,12 @@ def build(db: Database, settings: Settings) -> FastAPI:
         return clamp_limit(limit, settings.default_page_size, settings.max_page_size)
 
     def idempotent(actor: Actor, key: str | None, request: Request, body: Any, status: int,
-                   write: Callable[[Session], Any]) -> JSONResponse:
+                   write: Callable[[Session], Any]) -> FastJSONResponse:
         """Runs `write` once per Idempotency-Key; a repeat answers what the first call answered."""
         if key is None:
             with db.write() as session:
                 answered, result = _answer(write(session), status)
-                return JSONResponse(result, status_code=answered)
+                return FastJSONResponse(result, status_code=answered)
         payload = body.model_dump_json(exclude_unset=True).encode() if body is not None else b""
         print_ = idempotency.fingerprint(request.method, str(request.url), payload)
         for _ in range(2):
@@ -88,10 +90,10 @@ def build(db: Database, settings: Settings) -> FastAPI:
                 with db.write() as session:
                     stored = idempotency.replay(session, actor, key, print_)
                     if stored is not None:
-                        return JSONResponse(stored[1], status_code=stored[0], headers={"Idempotent-Replayed": "true"})
+                        return FastJSONResponse(stored[1], status_code=stored[0], headers={"Idempotent-Replayed": "true"})
                     answered, result = _answer(write(session), status)
                     idempotency.remember(session, actor, key, print_, answered, result)
-                    return JSONResponse(result, status_code=answered)
+                    return FastJSONResponse(result, status_code=answered)
             except IntegrityError:
                 continue  # a concurrent request with the same key won: replay its answer
         raise Conflict("a request with this Idempotency-Key is in progress; retry", field="Idempotency-Key")
@@ -165,7 +167,7 @@ def build(db: Database, settings: Settings) -> FastAPI:
         """A contact. The id of a contact merged into another answers the survivor."""
         wanted = parse_id(contact_id, "contact")
         view = await db.read_soon(lambda session: contacts.get(session, caller, wanted))
-        return JSONResponse(render_contact(view))
+        return FastJSONResponse(render_contact(view))
 
     @app.patch("/contacts/{contact_id}", response_model=ContactOut, tags=["contacts"])
     def update_contact(
@@ -177,7 +179,7 @@ def build(db: Database, settings: Settings) -> FastAPI:
         options = WriteOptions(on_duplicate=on_duplicate or settings.on_duplicate)
         with db.write() as session:
             view = contacts.update(session, caller, parse_id(contact_id, "contact"), body, options)
-            return JSONResponse(render_contact(view))
+            return FastJSONResponse(render_contact(view))
 
     @app.delete("/contacts/{contact_id}", status_code=204, tags=["contacts"])
     def delete_contact(contact_id: str, caller: Caller):
@@ -190,7 +192,7 @@ def build(db: Database, settings: Settings) -> FastAPI:
         """Merge the contact `from` into this one. This id survives; `from` then resolves to it."""
         with db.write() as session:
             view = merge.merge(session, caller, parse_id(contact_id, "contact"), parse_id(body.from_, "contact"))
-            return JSONResponse(render_contact(view))
+            return FastJSONResponse(render_contact(view))
 
     @app.post("/contacts/{contact_id}/unmerge", tags=["contacts"])
     def unmerge_contact(contact_id: str, body: MergeBody, caller: Caller):
