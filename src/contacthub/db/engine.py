@@ -15,9 +15,9 @@ from typing import TypeVar
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
-from starlette.concurrency import run_in_threadpool
 
 T = TypeVar("T")
+HOT_THREADS = 8  # threads of the hot routes on PostgreSQL (see Database._hot_threads)
 
 
 def _sqlite_engine(url: str, begin: str) -> Engine:
@@ -62,7 +62,7 @@ class Database:
         self._reader = sessionmaker(self.read_engine, expire_on_commit=False)
         self._held = threading.local()  # see _held_transaction
         self._held_connections: list = []  # every thread's, to close on dispose
-        self._single_writer: ThreadPoolExecutor | None = None  # see write_soon
+        self._hot: ThreadPoolExecutor | None = None  # see _hot_threads
         self._setup_lock = threading.Lock()
 
     @contextmanager
@@ -72,7 +72,7 @@ class Database:
         SQLite has one writer at a time. Threads of this process queue on a lock instead of
         polling the file lock with growing sleeps (busy_timeout), which under load wastes most
         of the time in sleeps; other processes still wait through busy_timeout."""
-        if getattr(self._held, "writer", False):  # the SQLite writer thread (see write_soon)
+        if getattr(self._held, "hot", False):  # a thread of the hot routes (see _hot_threads)
             with self._write_lock, self._held_transaction(self.write_engine) as session:
                 yield session
             return
@@ -87,35 +87,31 @@ class Database:
     async def read_soon(self, work: Callable[[Session], T]) -> T:
         """`work(session)` in a read transaction, for async routes whose read is a few point
         lookups. On SQLite it runs right here on the event loop: a read of a local file takes
-        tens of microseconds, less than handing it to a worker thread and back (and 16 busy
-        threads convoy on the GIL). Elsewhere a read is a network round trip, which must not
-        stall the loop, so it goes to the thread pool."""
+        tens of microseconds, less than handing it to a worker thread and back. On PostgreSQL a
+        read is a network round trip, which must not stall the loop: it goes to a few threads of
+        our own (see _hot_threads)."""
         if self.is_sqlite:
-            return self._read_inline(work)
-        return await run_in_threadpool(self._read_in_thread, work)
+            return self._read_held(work)
+        return await asyncio.get_running_loop().run_in_executor(self._hot_threads(), self._read_held, work)
 
     async def write_soon(self, work: Callable[[], T]) -> T:
-        """Runs `work` (which opens its own `write()`) off the event loop. On SQLite all such
-        writes run on one thread: SQLite has one writer anyway, and sixteen pool threads queueing
-        on the write lock fought the lock holder for the GIL, which slowed the holder itself.
-        (Batching the queued writes into one transaction was tried: no faster, since Python,
-        not the COMMIT, is the bottleneck.) On PostgreSQL writes run side by side."""
-        if self.is_sqlite:
-            return await asyncio.get_running_loop().run_in_executor(self._sqlite_writer(), work)
-        return await run_in_threadpool(work)
+        """Runs `work` (which opens its own `write()`) off the event loop, on a few threads of
+        our own (see _hot_threads): one on SQLite, which has one writer anyway."""
+        return await asyncio.get_running_loop().run_in_executor(self._hot_threads(), work)
 
-    def _sqlite_writer(self) -> ThreadPoolExecutor:
+    def _hot_threads(self) -> ThreadPoolExecutor:
+        """The threads of the hot routes, each with its own connection and session (see
+        _held_transaction). Few of them: sixteen pool threads serving sixteen clients spent
+        their time taking the GIL from each other (and, on SQLite, from the one that held the
+        write lock). (Batching SQLite's queued writes into one transaction was tried: no
+        faster, since Python, not the COMMIT, is the bottleneck.)"""
         with self._setup_lock:
-            if self._single_writer is None:
-                self._single_writer = ThreadPoolExecutor(
-                    1, thread_name_prefix="contacthub-writer", initializer=setattr, initargs=(self._held, "writer", True))
-            return self._single_writer
+            if self._hot is None:
+                self._hot = ThreadPoolExecutor(1 if self.is_sqlite else HOT_THREADS, thread_name_prefix="contacthub-hot",
+                                               initializer=setattr, initargs=(self._held, "hot", True))
+            return self._hot
 
-    def _read_in_thread(self, work: Callable[[Session], T]) -> T:
-        with self.read() as session:
-            return work(session)
-
-    def _read_inline(self, work: Callable[[Session], T]) -> T:
+    def _read_held(self, work: Callable[[Session], T]) -> T:
         with self._held_transaction(self.read_engine) as session:
             return work(session)
 
@@ -124,10 +120,10 @@ class Database:
         """A transaction on this thread's own connection and session to `engine`, both kept
         between transactions (the connection then pins no WAL snapshot; the session is emptied):
         making them anew for each transaction cost more than a point read. Used by the event
-        loop's reads and by the SQLite writer thread, each only ever from its own thread."""
+        loop's reads on SQLite and by the hot threads, each only ever from its own thread."""
         held = self._held.__dict__.setdefault("sessions", {})
         session = held.get(engine)
-        if session is None or session.bind.closed:
+        if session is None or session.bind.closed or session.bind.invalidated:  # a lost server: reconnect
             connection = engine.connect()
             self._held_connections.append(connection)
             session = held[engine] = Session(bind=connection, expire_on_commit=False)
@@ -138,9 +134,9 @@ class Database:
             session.expunge_all()
 
     def dispose(self) -> None:
-        if self._single_writer is not None:
-            self._single_writer.shutdown(wait=True)
-            self._single_writer = None
+        if self._hot is not None:
+            self._hot.shutdown(wait=True)
+            self._hot = None
         for connection in self._held_connections:
             connection.close()
         self._held_connections.clear()
