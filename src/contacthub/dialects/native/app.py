@@ -22,7 +22,6 @@ from contacthub.core.pagination import clamp_limit, decode_cursor, encode_cursor
 from contacthub.db.engine import Database
 from contacthub.dialects.common import DOOR_TELEMETRY, BodyLimit, authenticate_async, parse_id
 from contacthub.dialects.native import errors
-from contacthub.dialects.responses import FastJSONResponse
 from contacthub.dialects.native.imports import install as install_imports
 from contacthub.dialects.native.schemas import (
     ContactBody,
@@ -38,6 +37,7 @@ from contacthub.dialects.native.schemas import (
     render_outcome,
     render_review,
 )
+from contacthub.dialects.responses import FastJSONResponse
 from contacthub.repositories.contacts import ContactFilter
 from contacthub.settings import Settings
 
