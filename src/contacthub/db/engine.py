@@ -55,7 +55,8 @@ class Database:
             self.write_engine = _sqlite_engine(url, "BEGIN IMMEDIATE")
             self.read_engine = _sqlite_engine(url, "BEGIN")
         else:
-            self.write_engine = create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+            # room for the hot threads' kept connections (HOT_THREADS) beside the thread pool's
+            self.write_engine = create_engine(url, pool_size=10 + HOT_THREADS, max_overflow=20, pool_pre_ping=True)
             self.read_engine = self.write_engine
         self._writer = sessionmaker(self.write_engine, expire_on_commit=False)
         self._write_lock = threading.Lock() if self.is_sqlite else nullcontext()
