@@ -26,14 +26,13 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# Every body carries a new email and phone (one wrk thread; OFFSET differs per round, since
+# wrk's Lua random numbers repeat from run to run): every create passes the duplicate check.
 POST_LUA = r"""
 local counter = 0
-local seed = 0
-function setup(thread) thread:set("seed", math.random(1, 900000)) end
-function init(args) seed = tonumber(wrk.thread:get("seed")) or math.random(1, 900000) end
 request = function()
   counter = counter + 1
-  local n = seed * 10000 + counter
+  local n = OFFSET + counter
   local body = string.format('{"first_name":"Ada","last_name":"Lovelace","emails":["ada%d@example.com"],"phones":["+1415%07d"]}', n, n %% 10000000)
   return wrk.format("POST", PATH, HEADERS, body)
 end
@@ -89,10 +88,10 @@ def _ms(text: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[unit]
 
 
-def lua(template: str, path: str, headers: dict, ids: list[str] | None = None) -> str:
+def lua(template: str, path: str, headers: dict, ids: list[str] | None = None, offset: int = 0) -> str:
     header_lua = "{" + ", ".join(f'["{k}"]="{v}"' for k, v in headers.items()) + "}"
     script = template.replace("%%", "%")
-    script = f'PATH = "{path}"\nHEADERS = {header_lua}\n' + script
+    script = f'PATH = "{path}"\nHEADERS = {header_lua}\nOFFSET = {offset}\n' + script
     if ids is not None:
         script = script.replace("{IDS}", "{" + ", ".join(f'"{i}"' for i in ids) + "}")
     return script
@@ -142,6 +141,7 @@ def main() -> None:
     parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--rounds", type=int, default=3, help="runs of each scenario, alternating; the median counts")
     parser.add_argument("--fill", type=int, default=100_000, help="contacts stored before the second latency run")
     args = parser.parse_args()
     if not shutil.which("wrk"):
@@ -184,10 +184,23 @@ def main() -> None:
         ids = [r["id"] for r in httpx.get(f"{ours_base}/v1/contacts?limit=200", headers=headers).json()["data"]]
         del sample
         json_headers = {"Content-Type": "application/json"}
-        results["POST bare"] = wrk(bare_base + "/echo", lua(POST_LUA, "/echo", json_headers), args.seconds, args.connections)
-        results["POST /v1/contacts"] = wrk(ours_base, lua(POST_LUA, "/v1/contacts", headers), args.seconds, args.connections)
-        results["GET bare"] = wrk(bare_base, lua(GET_LUA, "/echo/", json_headers, ids), args.seconds, args.connections)
-        results["GET /v1/contacts/{id}"] = wrk(ours_base, lua(GET_LUA, "/v1/contacts/", headers, ids), args.seconds, args.connections)
+        def scenarios(round_: int) -> dict[str, tuple[str, str]]:
+            offset = 2_000_000 + round_ * 1_000_000  # phones +1415 2xx-xxxx and up: valid, new each round
+            return {
+                "POST bare": (bare_base + "/echo", lua(POST_LUA, "/echo", json_headers, offset=offset)),
+                "POST /v1/contacts": (ours_base, lua(POST_LUA, "/v1/contacts", headers, offset=offset)),
+                "GET bare": (bare_base, lua(GET_LUA, "/echo/", json_headers, ids)),
+                "GET /v1/contacts/{id}": (ours_base, lua(GET_LUA, "/v1/contacts/", headers, ids)),
+            }
+
+        # Rounds alternate ours and bare, so a burst of other work on the machine hits both;
+        # each figure is the round with the median rate.
+        rounds: dict[str, list[dict]] = {name: [] for name in scenarios(0)}
+        for round_ in range(args.rounds):
+            for name, (url_, script) in scenarios(round_).items():
+                rounds[name].append(wrk(url_, script, args.seconds, args.connections))
+        for name, runs in rounds.items():
+            results[name] = sorted(runs, key=lambda r: r["rps"])[len(runs) // 2]
 
         empty_store = tmp / "empty.db"
         # Create latency: one client, one request at a time, on a store with few contacts and then with --fill more.
@@ -206,7 +219,8 @@ def main() -> None:
         bare.wait()
         shutil.rmtree(tmp, ignore_errors=True)
 
-    print(f"\nbackend: {args.backend}   wrk -t1 -c{args.connections} -d{args.seconds}s   cores: {os.cpu_count()}")
+    print(f"\nbackend: {args.backend}   wrk -t1 -c{args.connections} -d{args.seconds}s, median of {args.rounds} "
+          f"alternating rounds   cores: {os.cpu_count()}")
     print(f"{'scenario':<24}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'non-2xx':>10}")
     for name, r in results.items():
         print(f"{name:<24}{r['rps']:>10.0f}{r['p50']:>10.2f}{r['p99']:>10.2f}{r['non2xx']:>10}")
