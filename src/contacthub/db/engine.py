@@ -18,9 +18,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 T = TypeVar("T")
 HOT_THREADS = 8  # threads of the hot routes on PostgreSQL (see Database._hot_threads)
+READ_MMAP_BYTES = 256 * 1024 * 1024
 
 
-def _sqlite_engine(url: str, begin: str) -> Engine:
+def _sqlite_engine(url: str, begin: str, read_only: bool = False) -> Engine:
     # A pool as large as the thread pool, so busy servers reuse connections instead of reopening them.
     engine = create_engine(
         url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=40, max_overflow=10
@@ -35,6 +36,11 @@ def _sqlite_engine(url: str, begin: str) -> Engine:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA wal_autocheckpoint=10000")
+        if read_only:
+            # Readers map the file: a page read is then a memory access, not a read() call. Not
+            # the writers': mapped pages count in a process's resident memory, and an import
+            # touches the whole file.
+            cursor.execute(f"PRAGMA mmap_size={READ_MMAP_BYTES}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -53,7 +59,7 @@ class Database:
         self.is_sqlite = url.startswith("sqlite")
         if self.is_sqlite:
             self.write_engine = _sqlite_engine(url, "BEGIN IMMEDIATE")
-            self.read_engine = _sqlite_engine(url, "BEGIN")
+            self.read_engine = _sqlite_engine(url, "BEGIN", read_only=True)
         else:
             # room for the hot threads' kept connections (HOT_THREADS) beside the thread pool's
             self.write_engine = create_engine(url, pool_size=10 + HOT_THREADS, max_overflow=20, pool_pre_ping=True)
