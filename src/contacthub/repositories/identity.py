@@ -8,6 +8,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from contacthub.repositories import bulk
 from contacthub.db.models import Contact, DuplicateReview, IdentityClaim, IdentityKey, IdentityProfile
 
 
@@ -32,12 +33,17 @@ def file_keys(session: Session, ws: uuid.UUID, contact_id: uuid.UUID, keys: Iter
 
 def file_many(session: Session, keys: list[dict], profiles: list[dict], claims: list[dict]) -> None:
     """Bulk filing of new contacts: keys and profiles inserted, claims taken where free."""
-    if keys:
-        session.execute(insert(_KEYS), keys)
-    if profiles:
-        session.execute(insert(_PROFILES), profiles)
-    if claims:
-        session.execute(_insert(session)(_CLAIMS).on_conflict_do_nothing(index_elements=["workspace_id", "key"]), claims)
+    bulk.insert_dicts(session, _KEYS, keys)
+    bulk.insert_dicts(session, _PROFILES, profiles)
+    bulk.insert_dicts(session, _CLAIMS, claims, ignore_conflicts=True)
+
+
+def file_tuples(session: Session, keys: Sequence[tuple], profiles: Sequence[tuple], claims: Sequence[tuple]) -> None:
+    """file_many with rows as tuples: keys (workspace_id, key, contact_id, origin_id), profiles
+    (workspace_id, contact_id, origin_id, profile), claims (workspace_id, key, contact_id)."""
+    bulk.insert_tuples(session, _KEYS, ("workspace_id", "key", "contact_id", "origin_id"), keys)
+    bulk.insert_tuples(session, _PROFILES, ("workspace_id", "contact_id", "origin_id", "profile"), profiles)
+    bulk.insert_tuples(session, _CLAIMS, ("workspace_id", "key", "contact_id"), claims, ignore_conflicts=True)
 
 
 def move_all(session: Session, ws: uuid.UUID, from_id: uuid.UUID, to_id: uuid.UUID,

@@ -1,0 +1,144 @@
+"""Bulk inserts through the driver itself (many rows per statement, in the caller's
+transaction): the import pipeline's writes. No rules here.
+
+SQLAlchemy's generic executemany converts every parameter of every row through the column's
+bind processor in Python; for hundreds of thousands of rows that costs more than SQLite's own
+work. Here the statement and one converter per column are prepared once per table and the
+values go to the DBAPI cursor column by column:
+
+- SQLite: `executemany` of a prepared INSERT (`ON CONFLICT DO NOTHING` when asked); UUIDs as
+  their hex text, JSON documents as text, timestamps as SQLAlchemy writes them (the same stored
+  form as every other write path).
+- PostgreSQL (psycopg): `COPY ... FROM STDIN`, or, when conflicts must be ignored, a pipelined
+  `executemany` of `INSERT ... ON CONFLICT DO NOTHING`.
+- Anything else: SQLAlchemy's own executemany.
+"""
+
+import json
+import operator
+from collections.abc import Sequence
+
+from sqlalchemy import JSON, Date, DateTime, Table, Uuid
+from sqlalchemy.orm import Session
+from sqlalchemy.types import TypeDecorator
+
+_PLANS: dict[tuple, tuple[str, list]] = {}
+
+
+class JsonText(str):
+    """A JSON document already serialized (e.g. by the import's parser process): written to a
+    JSON column as it is."""
+
+    __slots__ = ()
+
+_HEX = operator.attrgetter("hex")
+
+
+def _sqlite_converter(column_type, dialect):
+    """How one column's Python value becomes the value SQLite stores (None stays None)."""
+    impl = column_type.dialect_impl(dialect)
+    if isinstance(column_type, Uuid) or isinstance(impl, Uuid):
+        return _HEX
+    if isinstance(column_type, JSON) or isinstance(impl, JSON):
+        dumps = dialect._json_serializer or json.dumps
+        empty = {dict: dumps({}), list: dumps([])}
+
+        def document(value):
+            if type(value) is JsonText:
+                return str(value)
+            if not value and type(value) in empty:
+                return empty[type(value)]
+            return dumps(value)
+        return document
+    process = impl.bind_processor(dialect)
+    if process is None:
+        return None
+    if isinstance(column_type, (DateTime, Date, TypeDecorator)):
+        memo: dict = {}  # a batch's rows share a few timestamps
+
+        def cached(value):
+            out = memo.get(value)
+            if out is None:
+                if len(memo) > 64:
+                    memo.clear()
+                out = memo[value] = process(value)
+            return out
+        return cached
+    return process
+
+
+def insert_columns(session: Session, table: Table, names: Sequence[str], columns: Sequence[Sequence],
+                   ignore_conflicts: bool = False) -> None:
+    """Inserts len(columns[0]) rows given column by column (columns[i] holds the values of
+    names[i]). With ignore_conflicts, a row whose unique key is taken is left out."""
+    if not columns or not len(columns[0]):
+        return
+    connection = session.connection()
+    dialect = connection.dialect
+    quote = dialect.identifier_preparer.quote
+    target = f"{quote(table.name)} ({', '.join(quote(n) for n in names)})"
+    if dialect.name == "sqlite":
+        key = (table.name, tuple(names), ignore_conflicts)
+        plan = _PLANS.get(key)
+        if plan is None:
+            sql = f"INSERT INTO {target} VALUES ({', '.join('?' for _ in names)})"
+            if ignore_conflicts:
+                sql += " ON CONFLICT DO NOTHING"
+            plan = _PLANS[key] = (sql, [_sqlite_converter(table.c[n].type, dialect) for n in names])
+        sql, converters = plan
+        values = []
+        for column, convert in zip(columns, converters):
+            if convert is not None:
+                column = [None if v is None else convert(v) for v in column]
+            values.append(column)
+        cursor = connection.connection.dbapi_connection.cursor()
+        try:
+            cursor.executemany(sql, zip(*values))
+        finally:
+            cursor.close()
+        return
+    if dialect.name == "postgresql" and dialect.driver == "psycopg":
+        _psycopg(connection, table, names, columns, target, ignore_conflicts)
+        return
+    rows = [dict(zip(names, record)) for record in zip(*columns)]
+    statement = table.insert()
+    if ignore_conflicts:
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        statement = pg_insert(table).on_conflict_do_nothing()
+    session.execute(statement, rows)
+
+
+def _psycopg(connection, table: Table, names, columns, target: str, ignore_conflicts: bool) -> None:
+    """PostgreSQL through psycopg, in the caller's transaction. UUIDs, timestamps and booleans
+    go as they are, JSON documents as their text."""
+    values = []
+    for name, column in zip(names, columns):
+        if isinstance(table.c[name].type, JSON):
+            column = [v if v is None or type(v) is JsonText else json.dumps(v, separators=(",", ":"), default=str)
+                      for v in column]
+        values.append(column)
+    with connection.connection.dbapi_connection.cursor() as cursor:
+        if ignore_conflicts:
+            placeholders = ", ".join("%s" for _ in names)
+            cursor.executemany(f"INSERT INTO {target} VALUES ({placeholders}) ON CONFLICT DO NOTHING",
+                               list(zip(*values)))
+            return
+        with cursor.copy(f"COPY {target} FROM STDIN") as copy:
+            for record in zip(*values):
+                copy.write_row(record)
+
+
+def insert_tuples(session: Session, table: Table, names: Sequence[str], rows: Sequence[tuple],
+                  ignore_conflicts: bool = False) -> None:
+    """insert_columns for rows given as tuples in the order of `names`."""
+    if rows:
+        insert_columns(session, table, names, list(zip(*rows)), ignore_conflicts)
+
+
+def insert_dicts(session: Session, table: Table, rows: Sequence[dict], ignore_conflicts: bool = False) -> None:
+    """insert_columns for rows given as dicts (they must all carry the same keys)."""
+    if not rows:
+        return
+    names = tuple(rows[0])
+    insert_columns(session, table, names, [[row[n] for row in rows] for n in names], ignore_conflicts)
