@@ -17,6 +17,7 @@ whole file (the workspace's old contacts are deleted in it, so a failed import l
 """
 
 import functools
+import operator
 import logging
 import os
 import re
@@ -239,6 +240,8 @@ class ParsedRow:
 
     def keys(self) -> list[tuple[str, str]]:
         """The exact identifiers this row is matched by."""
+        if self.derived is not None:
+            return self.derived.row_keys
         if self.kind == "group":
             return [("group", self.name.lower())] if self.name else []
         return [("email", e[1]) for e in self.emails] + [("phone", p[1]) for p in self.phones]
@@ -320,8 +323,10 @@ class RowParser:
         valid row are not kept: only a rejected row's are shown again)."""
         row = self.parse(index, cells)
         if not row.errors:
+            row_keys = row.keys()
             row.derived = derive(row.kind, row.scalars, row.emails, row.phones, row.address, row.metadata,
                                  self.job_id, index)
+            row.derived.row_keys = row_keys
             row.cells = []
         return row
 
@@ -379,6 +384,7 @@ class Derived:
     blocking_keys: list[str]
     exact_keys: list[str]
     event_json: JsonText  # the changes of the contact's "created" history event
+    row_keys: list[tuple[str, str]] = field(default_factory=list)  # the row's ParsedRow.keys()
 
 
 def derive(kind: str, scalars: dict[str, str], emails: list[tuple[str, str]], phones: list[tuple[str, str]],
@@ -517,11 +523,12 @@ class _Importer:
         self.totals = Counters()
         self.sqlite_cache_mb = 0
         self.batches = 0
+        self.analyzed = False  # fresh planner statistics taken (PostgreSQL)
 
     # one batch, in the caller's transaction
     def run_batch(self, session: Session, batch: list[ParsedRow]) -> Counters:
         counts = Counters()
-        outcomes: list[dict] = []
+        outcomes: list[list] = []
         valid = []
         for row in batch:
             if row.errors:
@@ -564,15 +571,16 @@ class _Importer:
                 outcomes.append(self._outcome(row, "skipped", decision.target_id, note=f"skipped: {note}"))
                 counts.skipped += 1
             if row.kind == "group":
-                self.group_ids.setdefault(row.name.lower(), outcomes[-1]["contact_id"])
+                self.group_ids.setdefault(row.name.lower(), outcomes[-1][4])
         self._merge_into_store(session, merges)
         self._create(session, pending)
         notes = self._join_groups(session, members)
-        for outcome in outcomes:
-            extra = notes.get(outcome["row_index"])
-            if extra:
-                outcome["note"] = f"{outcome['note']}; {extra}" if outcome["note"] else extra
-        repo.insert_many(session, ImportRow, outcomes)
+        if notes:
+            for outcome in outcomes:
+                extra = notes.get(outcome[2])
+                if extra:
+                    outcome[6] = f"{outcome[6]}; {extra}" if outcome[6] else extra
+        repo.insert_outcomes(session, _OUTCOME_COLUMNS, outcomes)
         repo.add_counts(session, self.ws, self.job_id, {**counts.as_dict(), "processed": counts.processed})
         for name, n in counts.as_dict().items():
             setattr(self.totals, name, getattr(self.totals, name) + n)
@@ -580,11 +588,14 @@ class _Importer:
 
     def _lookup(self, session: Session, rows: list[ParsedRow]) -> dict[tuple[str, str], uuid.UUID]:
         found: dict[tuple[str, str], uuid.UUID] = {}
+        wanted: dict[str, list[str]] = {"email": [], "phone": [], "group": []}
+        for r in rows:
+            for k, v in r.keys():
+                wanted[k].append(v)
         for kind in ("email", "phone"):
-            values = [v for r in rows for k, v in r.keys() if k == kind]
-            for value, ids in contact_service_points(session, self.ws, kind, values).items():
+            for value, ids in contact_service_points(session, self.ws, kind, wanted[kind]).items():
                 found[(kind, value)] = ids[0]
-        names = [v for r in rows for k, v in r.keys() if k == "group"]
+        names = wanted["group"]
         for name, contact_id in repo.groups_by_name(session, self.ws, names).items():
             found[("group", name)] = contact_id
         return found
@@ -634,11 +645,19 @@ class _Importer:
             profiles.append((ws, p.id, p.id, d.profile_json))
             for key in d.exact_keys:
                 claims.append((ws, key, p.id))
+        repo.insert_created(session, {"contacts": (_CONTACT_COLUMNS, contacts)})
+        if not self.analyzed and len(contacts) >= 100:
+            self.analyzed = True
+            # before the rows that point at the contacts: PostgreSQL plans its foreign-key checks
+            # with these statistics (planned on an empty table, each check would scan it)
+            repo.refresh_statistics(session)
         repo.insert_created(session, {
-            "contacts": (_CONTACT_COLUMNS, contacts), "points": (_POINT_COLUMNS, points),
+            "points": (_POINT_COLUMNS, points),
             "addresses": (_ADDRESS_COLUMNS, addresses), "attribute_values": (_ATTRIBUTE_COLUMNS, attribute_values),
             "events": (_EVENT_COLUMNS, events),
         })
+        keys.sort(key=_second)  # in key order: the inserts walk each B-tree's pages in order
+        claims.sort(key=_second)
         identity_index.file_new_in_bulk(session, keys, profiles, claims)
 
     def _join_groups(self, session: Session, members: list[tuple[ParsedRow, uuid.UUID]]) -> dict[int, str]:
@@ -669,9 +688,9 @@ class _Importer:
             ])
         return notes
 
-    def _outcome(self, row: ParsedRow, status: str, contact_id, errors=None, note=None, raw=None) -> dict:
-        return {"workspace_id": self.ws, "job_id": self.job_id, "row_index": row.index, "status": status,
-                "contact_id": contact_id, "errors": errors, "note": note, "raw": raw}
+    def _outcome(self, row: ParsedRow, status: str, contact_id, errors=None, note=None, raw=None) -> list:
+        """A row of import_rows, its columns in the order of _OUTCOME_COLUMNS."""
+        return [self.ws, self.job_id, row.index, status, contact_id, errors, note, raw]
 
 
 def contact_service_points(session: Session, workspace_id: uuid.UUID, kind: str, values: list[str]):
@@ -715,6 +734,7 @@ def merge_patch(view, rows: list[ParsedRow]) -> ContactInput | None:
 
 
 _EMPTY_DOC = JsonText("{}")
+_second = operator.itemgetter(1)
 _CONTACT_COLUMNS = ("workspace_id", "id", "kind", "display_name", "first_name", "last_name", "organization_name",
                     "title", "employer", "notes", "social", "attributes", "extra", "search_text", "created_at",
                     "updated_at")
@@ -723,6 +743,7 @@ _POINT_COLUMNS = ("workspace_id", "id", "contact_id", "kind", "key", "value", "n
 _ADDRESS_COLUMNS = ("workspace_id", "id", "contact_id", "line1", "line2", "city", "region", "postal_code", "country",
                     "is_primary", "position", "properties", "created_at")
 _ATTRIBUTE_COLUMNS = ("workspace_id", "contact_id", "key", "value")
+_OUTCOME_COLUMNS = ("workspace_id", "job_id", "row_index", "status", "contact_id", "errors", "note", "raw")
 _EVENT_COLUMNS = ("workspace_id", "id", "subject_type", "subject_id", "action", "door", "api_key_id", "changes",
                   "created_at")
 
@@ -871,8 +892,6 @@ def _flush(importer: _Importer, transaction, batch: list[ParsedRow], progress, p
         repo.prepare_bulk(session, importer.sqlite_cache_mb)
         importer.run_batch(session, batch)
         importer.batches += 1
-        if importer.batches == 1 and len(batch) >= 100:
-            repo.refresh_statistics(session)
     if progress:
         progress(importer.totals.processed, position, importer.totals)
 

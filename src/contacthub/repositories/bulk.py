@@ -118,15 +118,24 @@ def _psycopg(connection, table: Table, names, columns, target: str, ignore_confl
             column = [v if v is None or type(v) is JsonText else json.dumps(v, separators=(",", ":"), default=str)
                       for v in column]
         values.append(column)
+    quote = connection.dialect.identifier_preparer.quote
     with connection.connection.dbapi_connection.cursor() as cursor:
-        if ignore_conflicts:
-            placeholders = ", ".join("%s" for _ in names)
-            cursor.executemany(f"INSERT INTO {target} VALUES ({placeholders}) ON CONFLICT DO NOTHING",
-                               list(zip(*values)))
+        if not ignore_conflicts:
+            with cursor.copy(f"COPY {target} FROM STDIN") as copy:
+                for record in zip(*values):
+                    copy.write_row(record)
             return
-        with cursor.copy(f"COPY {target} FROM STDIN") as copy:
+        # COPY cannot skip conflicts: the rows go to a temporary table of this session first,
+        # then into the table with one INSERT ... SELECT ... ON CONFLICT DO NOTHING.
+        stage = quote(f"bulk_stage_{table.name}")
+        listed = ", ".join(quote(n) for n in names)
+        cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {stage} "
+                       f"(LIKE {quote(table.name)} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS")
+        with cursor.copy(f"COPY {stage} ({listed}) FROM STDIN") as copy:
             for record in zip(*values):
                 copy.write_row(record)
+        cursor.execute(f"INSERT INTO {target} SELECT {listed} FROM {stage} ON CONFLICT DO NOTHING")
+        cursor.execute(f"DELETE FROM {stage}")
 
 
 def insert_tuples(session: Session, table: Table, names: Sequence[str], rows: Sequence[tuple],

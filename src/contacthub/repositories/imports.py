@@ -41,6 +41,11 @@ def insert_created(session: Session, tables: dict[str, tuple[Sequence[str], Sequ
         bulk.insert_tuples(session, model.__table__, names, rows)
 
 
+def insert_outcomes(session: Session, names: Sequence[str], rows: Sequence[Sequence]) -> None:
+    """Row outcomes (import_rows), each a sequence of the named columns' values."""
+    bulk.insert_tuples(session, ImportRow.__table__, names, rows)
+
+
 def prepare_bulk(session: Session, sqlite_cache_mb: int) -> None:
     """On SQLite, a bigger page cache for the connection doing an import (its indexes outgrow
     the default 2 MB quickly); nothing elsewhere."""
