@@ -358,9 +358,9 @@ class RowParser:
 _RANDOM = threading.local()
 
 
-def _fast_id() -> uuid.UUID:
-    """The same UUIDv7 as db.types.new_id, with the random bytes drawn 64 KiB at a time
-    (per thread, so two threads never share them)."""
+def _id_bytes() -> bytearray:
+    """The 16 bytes of a UUIDv7 as db.types.new_id makes them, with the random bytes drawn
+    64 KiB at a time (per thread, so two threads never share them)."""
     pool = getattr(_RANDOM, "pool", None)
     if pool is None or len(pool) < 10:
         pool = _RANDOM.pool = bytearray(os.urandom(65536))
@@ -369,7 +369,16 @@ def _fast_id() -> uuid.UUID:
     raw = bytearray((time.time_ns() // 1_000_000).to_bytes(6, "big") + rand)
     raw[6] = (raw[6] & 0x0F) | 0x70
     raw[8] = (raw[8] & 0x3F) | 0x80
-    return uuid.UUID(bytes=bytes(raw))
+    return raw
+
+
+def _fast_id() -> uuid.UUID:
+    return uuid.UUID(bytes=bytes(_id_bytes()))
+
+
+def _fast_hex() -> str:
+    """A new id as the 32 hex digits the bulk writer stores (rows only the bulk insert sees)."""
+    return _id_bytes().hex()
 
 
 @dataclass
@@ -618,33 +627,35 @@ class _Importer:
     def _create(self, session: Session, pending: list[Pending]) -> None:
         """Writes the batch's new contacts, table by table, rows given as tuples (the bulk
         path: one statement per table)."""
-        ws, now, door, key_id = self.ws, utcnow(), self.actor.door, self.actor.api_key_id
+        # ids as the hex text they are stored as: the same values, without a UUID object each
+        ws, now, door, key_id = self.ws.hex, utcnow(), self.actor.door, self.actor.api_key_id
         contacts, points, addresses, attribute_values, events = [], [], [], [], []
         keys, profiles, claims = [], [], []
         for p in pending:
             d = p.derived(self.job_id)
             s = p.scalars
+            pid = p.id.hex
             contacts.append((
-                ws, p.id, p.kind, s.get("display_name"), s.get("first_name"), s.get("last_name"),
+                ws, pid, p.kind, s.get("display_name"), s.get("first_name"), s.get("last_name"),
                 s.get("organization_name"), s.get("title"), s.get("employer"), s.get("notes"),
                 _EMPTY_DOC, d.attributes_json, _EMPTY_DOC, d.search_text, now, now,
             ))
             for kind, values in (("email", p.emails), ("phone", p.phones)):
                 for i, (value, normalized) in enumerate(values):
-                    points.append((ws, _fast_id(), p.id, kind, kind, value, normalized, i == 0, i, _EMPTY_DOC, now))
+                    points.append((ws, _fast_hex(), pid, kind, kind, value, normalized, i == 0, i, _EMPTY_DOC, now))
             if p.address:
                 a = p.address
-                addresses.append((ws, _fast_id(), p.id, a.get("line1"), a.get("line2"), a.get("city"),
+                addresses.append((ws, _fast_hex(), pid, a.get("line1"), a.get("line2"), a.get("city"),
                                   a.get("region"), a.get("postal_code"), a.get("country"), True, 0, _EMPTY_DOC, now))
             for key, value in d.attribute_pairs:
-                attribute_values.append((ws, p.id, key, value))
-            events.append((ws, _fast_id(), "contact", p.id, "created", door, key_id, d.event_json, now))
+                attribute_values.append((ws, pid, key, value))
+            events.append((ws, _fast_hex(), "contact", pid, "created", door, key_id, d.event_json, now))
             # filed in the identity index like any other new contact, so later writes and dedupe see them
             for key in d.blocking_keys:
-                keys.append((ws, key, p.id, p.id))
-            profiles.append((ws, p.id, p.id, d.profile_json))
+                keys.append((ws, key, pid, pid))
+            profiles.append((ws, pid, pid, d.profile_json))
             for key in d.exact_keys:
-                claims.append((ws, key, p.id))
+                claims.append((ws, key, pid))
         repo.insert_created(session, {"contacts": (_CONTACT_COLUMNS, contacts)})
         if not self.analyzed and len(contacts) >= 100:
             self.analyzed = True

@@ -4,7 +4,8 @@ transaction): the import pipeline's writes. No rules here.
 SQLAlchemy's generic executemany converts every parameter of every row through the column's
 bind processor in Python; for hundreds of thousands of rows that costs more than SQLite's own
 work. Here the statement and one converter per column are prepared once per table and the
-values go to the DBAPI cursor column by column:
+values go to the DBAPI cursor column by column. A UUID column also takes its value as 32 hex
+digits (what SQLite stores; PostgreSQL reads it as a uuid):
 
 - SQLite: `executemany` of a prepared INSERT (`ON CONFLICT DO NOTHING` when asked); UUIDs as
   their hex text, JSON documents as text, timestamps as SQLAlchemy writes them (the same stored
@@ -15,7 +16,6 @@ values go to the DBAPI cursor column by column:
 """
 
 import json
-import operator
 from collections.abc import Sequence
 
 from sqlalchemy import JSON, Date, DateTime, Table, Uuid
@@ -31,14 +31,18 @@ class JsonText(str):
 
     __slots__ = ()
 
-_HEX = operator.attrgetter("hex")
+
+
+def _uuid_text(value) -> str:
+    """A UUID as SQLite stores it (32 hex digits); hex text is taken as it is."""
+    return value if value.__class__ is str else value.hex
 
 
 def _sqlite_converter(column_type, dialect):
     """How one column's Python value becomes the value SQLite stores (None stays None)."""
     impl = column_type.dialect_impl(dialect)
     if isinstance(column_type, Uuid) or isinstance(impl, Uuid):
-        return _HEX
+        return _uuid_text
     if isinstance(column_type, JSON) or isinstance(impl, JSON):
         dumps = dialect._json_serializer or json.dumps
         empty = {dict: dumps({}), list: dumps([])}
