@@ -185,3 +185,23 @@ def test_gc_comes_back_after_imports_even_nested():
         assert not gc.isenabled()  # it was off before: it stays off
     finally:
         gc.enable()
+
+
+def test_typed_metadata_is_checked_the_same_in_the_child(db, actor, tmp_path, database_url):
+    from contacthub.core.attributes import DefinitionInput, create_definition
+
+    with db.write() as session:
+        create_definition(session, actor, DefinitionInput(key="score", type="integer"))
+        create_definition(session, actor, DefinitionInput(key="vip", type="boolean"))
+    content = "Name,Email,metadata.score,metadata.vip\nAda,ada@example.com,7,yes\nBob,bob@example.com,lots,no\n"
+    seen = []
+    for parallel in (False, True):
+        job = _import(db, actor, tmp_path, database_url, parallel=parallel, content=content, overwrite=True)
+        assert job.status == "succeeded", job.error
+        seen.append(_snapshot(db, actor, job))
+    assert seen[0] == seen[1]
+    outcomes, people = seen[1]
+    assert outcomes[1][1] == "invalid" and outcomes[1][3][0]["column"] == "metadata.score"
+    with db.read() as session:
+        ada = contacts.list_page(session, actor, ContactFilter(), None, 10).items[0]
+    assert ada.attributes == {"score": 7, "vip": True}
