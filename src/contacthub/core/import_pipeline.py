@@ -3,7 +3,7 @@
 Parsing a row (csv, email-validator, phonenumbers, the row's identity profile and keys) costs
 about as much CPU as writing it, so on a large file it runs in a child process while this
 process resolves and writes the previous batch: two cores instead of one. The child reads the
-file itself (nothing but parsed batches crosses the pipe), at most a few batches ahead of the
+file itself (nothing but parsed batches crosses the pipe), at most one batch ahead of the
 writer (memory stays flat), and sends them in file order, so every row keeps its index. A
 small file is parsed inline (starting a child costs more than it saves). Both ways run the same
 code (`_batches`), so the outcome of every row is the same.
@@ -15,7 +15,6 @@ the file), so that rows naming groups can join them.
 import gc
 import logging
 import multiprocessing
-import queue as queue_module
 import threading
 from contextlib import contextmanager
 from collections.abc import Iterator
@@ -26,8 +25,6 @@ from contacthub.core.import_sources import SourceFile, _BrokenRow, open_rows
 
 log = logging.getLogger("contacthub.imports")
 
-# Batches parsed ahead of the writer (each holds `batch_size` rows).
-AHEAD = 3
 _DONE = "done"
 _FAILED = "failed"
 
@@ -93,21 +90,24 @@ def parsed_batches(source: SourceFile, reader, parser, batch_size: int, parallel
         return
     reader.rows.close()  # the child reads the file itself
     context = multiprocessing.get_context("spawn")  # never fork a process that may run threads
-    out = context.Queue(maxsize=AHEAD)
+    receiver, sender = context.Pipe(duplex=False)
     child = context.Process(
-        target=_child, args=(str(source.path), source.format, source.name, parser, batch_size, out),
+        target=_child, args=(str(source.path), source.format, source.name, parser, batch_size, sender),
         name="contacthub-import-parser", daemon=True,
     )
     child.start()
+    sender.close()  # the child's end: ours closes so that its exit is seen as the end of the pipe
     try:
         while True:
-            try:
-                message = out.get(timeout=5)
-            except queue_module.Empty:
+            # A pipe, not a queue: the child blocks on a full pipe, so it is at most one batch
+            # ahead of the writer (memory stays flat), and no feeder thread holds extra copies.
+            while not receiver.poll(5):
                 if not child.is_alive():
-                    raise RuntimeError(f"the import's parser process ended unexpectedly ({child.exitcode})") from None
-                continue
-            kind, payload, position = message
+                    raise RuntimeError(f"the import's parser process ended unexpectedly ({child.exitcode})")
+            try:
+                kind, payload, position = receiver.recv()
+            except EOFError:
+                raise RuntimeError(f"the import's parser process ended unexpectedly ({child.exitcode})") from None
             if kind == _DONE:
                 break
             if kind == _FAILED:
@@ -115,11 +115,11 @@ def parsed_batches(source: SourceFile, reader, parser, batch_size: int, parallel
                 raise DomainError(message) if is_domain else RuntimeError(message)
             yield payload, position
     finally:
+        receiver.close()  # a child still sending sees a broken pipe and ends
+        child.join(timeout=5)
         if child.is_alive():
             child.terminate()
-        child.join(timeout=10)
-        out.close()
-        out.join_thread()
+            child.join(timeout=5)
 
 
 def _child(path: str, file_format: str, name: str, parser, batch_size: int, out) -> None:
@@ -129,13 +129,18 @@ def _child(path: str, file_format: str, name: str, parser, batch_size: int, out)
         source = SourceFile(Path(path), file_format, name)  # not temporary: the parent discards it
         reader = open_rows(source)
         for batch, position in _batches(source, reader, parser, batch_size):
-            out.put(("batch", batch, position))
-        out.put((_DONE, None, 1.0))
+            out.send(("batch", batch, position))
+            del batch
+        out.send((_DONE, None, 1.0))
+    except (BrokenPipeError, ConnectionResetError):
+        pass  # the parent stopped reading (its import failed): nothing to tell
     except BaseException as exc:  # handed to the parent, which fails the job with it
         if not isinstance(exc, DomainError):
             log.exception("import parser failed")
         message = exc.message if isinstance(exc, DomainError) else f"the import's parser failed: {exc!r}"
-        out.put((_FAILED, (isinstance(exc, DomainError), message), 0.0))
+        try:
+            out.send((_FAILED, (isinstance(exc, DomainError), message), 0.0))
+        except OSError:
+            pass
     finally:
         out.close()
-        out.join_thread()
