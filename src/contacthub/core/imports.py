@@ -17,8 +17,8 @@ whole file (the workspace's old contacts are deleted in it, so a failed import l
 """
 
 import functools
-import operator
 import logging
+import operator
 import os
 import re
 import threading
@@ -64,8 +64,8 @@ from contacthub.db.engine import Database
 from contacthub.db.models import Event, ImportJob, ImportRow
 from contacthub.db.types import new_id, utcnow
 from contacthub.repositories import imports as repo
-from contacthub.repositories.bulk import JsonText
 from contacthub.repositories import simple as simple_repo
+from contacthub.repositories.bulk import JsonText
 from contacthub.settings import Settings, get_settings
 
 log = logging.getLogger("contacthub.imports")

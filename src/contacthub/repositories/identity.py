@@ -8,8 +8,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from contacthub.repositories import bulk
 from contacthub.db.models import Contact, DuplicateReview, IdentityClaim, IdentityKey, IdentityProfile
+from contacthub.repositories import bulk
 
 
 _KEYS, _PROFILES, _CLAIMS = IdentityKey.__table__, IdentityProfile.__table__, IdentityClaim.__table__

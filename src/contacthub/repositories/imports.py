@@ -7,7 +7,6 @@ from collections.abc import Iterable, Iterator, Sequence
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from contacthub.repositories import bulk
 from contacthub.db.models import (
     Address,
     AttributeValue,
@@ -19,6 +18,7 @@ from contacthub.db.models import (
     ImportRow,
     Relation,
 )
+from contacthub.repositories import bulk
 
 
 def insert_many(session: Session, model, rows: Sequence[dict], ignore_conflicts: bool = False) -> None:
