@@ -31,7 +31,10 @@ class Settings(BaseSettings):
     # Rows written per transaction.
     import_batch_size: int = 5000
     # SQLite page cache of the connection running an import, in MB.
-    import_sqlite_cache_mb: int = 128
+    import_sqlite_cache_mb: int = 64
+    # Files of at least this many rows are parsed and validated in a child process while the
+    # import writes (two cores); smaller ones inline. 0: always inline.
+    import_parallel_min_rows: int = 20000
     # `serve` runs import jobs in a background thread of its own process.
     import_embedded_worker: bool = True
     # PackageX: largest request body (a base64 data URL of about 7.5 MB fits).

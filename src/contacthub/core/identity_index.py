@@ -37,6 +37,14 @@ def index_new_in_bulk(session: Session, workspace_id: uuid.UUID, profiles: dict[
     repo.file_many(session, keys, rows, claims)
 
 
+def file_new_in_bulk(session: Session, keys: list[tuple], profiles: list[tuple], claims: list[tuple]) -> None:
+    """index_new_in_bulk for rows already made by the caller with the same rules (blocking_keys,
+    the profile, exact_keys of each new contact): keys (workspace_id, key, contact_id, origin_id),
+    profiles (workspace_id, contact_id, origin_id, profile), claims (workspace_id, key,
+    contact_id), each claim taken only where nobody holds the key yet."""
+    repo.file_tuples(session, keys, profiles, claims)
+
+
 def on_merge(session: Session, workspace_id: uuid.UUID, survivor: ContactView, loser_id: uuid.UUID) -> None:
     """The loser's records (and those merged into it before) now speak for the survivor."""
     repo.move_all(session, workspace_id, loser_id, survivor.id)

@@ -18,6 +18,7 @@ whole file (the workspace's old contacts are deleted in it, so a failed import l
 
 import functools
 import logging
+import operator
 import os
 import re
 import threading
@@ -28,6 +29,7 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+import orjson
 from pydantic import BaseModel, ConfigDict, field_validator
 from sqlalchemy.orm import Session
 
@@ -47,7 +49,8 @@ from contacthub.core.import_sources import (
     save_stream,
     source_error,
 )
-from contacthub.core.identity_rules import build_profile
+from contacthub.core.import_pipeline import gc_paused, parsed_batches
+from contacthub.core.identity_rules import blocking_keys, build_profile, exact_keys
 from contacthub.core.inputs import (
     MAX_POINTS_PER_KIND,
     AddressInput,
@@ -62,6 +65,7 @@ from contacthub.db.models import Event, ImportJob, ImportRow
 from contacthub.db.types import new_id, utcnow
 from contacthub.repositories import imports as repo
 from contacthub.repositories import simple as simple_repo
+from contacthub.repositories.bulk import JsonText
 from contacthub.settings import Settings, get_settings
 
 log = logging.getLogger("contacthub.imports")
@@ -226,6 +230,8 @@ class ParsedRow:
     groups: list[str] = field(default_factory=list)
     metadata: dict[str, Any] = field(default_factory=dict)
     errors: list[dict[str, str]] = field(default_factory=list)  # {"column", "field", "reason"}
+    # what a valid row's contact is made of, computed where the row is parsed (see Derived)
+    derived: "Derived | None" = None
 
     @property
     def name(self) -> str | None:
@@ -234,6 +240,8 @@ class ParsedRow:
 
     def keys(self) -> list[tuple[str, str]]:
         """The exact identifiers this row is matched by."""
+        if self.derived is not None:
+            return self.derived.row_keys
         if self.kind == "group":
             return [("group", self.name.lower())] if self.name else []
         return [("email", e[1]) for e in self.emails] + [("phone", p[1]) for p in self.phones]
@@ -248,6 +256,7 @@ class RowParser:
         self.region = region
         self.definitions = definitions
         self.type_column = next((c for c in columns if c.target == "type"), None)
+        self.job_id: uuid.UUID | None = None  # named in the history event of each created contact
 
     def kind_of(self, cells: list[str]) -> str | None:
         """Only the Type cell (the first pass reads nothing else)."""
@@ -309,6 +318,18 @@ class RowParser:
             row.errors.append({"column": "", "field": "name", "reason": "a group needs a name"})
         return row
 
+    def parse_prepared(self, index: int, cells: list[str]) -> ParsedRow:
+        """parse, plus what the row's contact will be made of (valid rows only; the cells of a
+        valid row are not kept: only a rejected row's are shown again)."""
+        row = self.parse(index, cells)
+        if not row.errors:
+            row_keys = row.keys()
+            row.derived = derive(row.kind, row.scalars, row.emails, row.phones, row.address, row.metadata,
+                                 self.job_id, index)
+            row.derived.row_keys = row_keys
+            row.cells = []
+        return row
+
     def _metadata(self, row: ParsedRow, col: Column, path: list[str], value: str) -> None:
         if len(value) > attribute_rules.MAX_STRING_VALUE:
             self._fault(row, col, f"longer than {attribute_rules.MAX_STRING_VALUE} characters")
@@ -337,9 +358,9 @@ class RowParser:
 _RANDOM = threading.local()
 
 
-def _fast_id() -> uuid.UUID:
-    """The same UUIDv7 as db.types.new_id, with the random bytes drawn 64 KiB at a time
-    (per thread, so two threads never share them)."""
+def _id_bytes() -> bytearray:
+    """The 16 bytes of a UUIDv7 as db.types.new_id makes them, with the random bytes drawn
+    64 KiB at a time (per thread, so two threads never share them)."""
     pool = getattr(_RANDOM, "pool", None)
     if pool is None or len(pool) < 10:
         pool = _RANDOM.pool = bytearray(os.urandom(65536))
@@ -348,7 +369,61 @@ def _fast_id() -> uuid.UUID:
     raw = bytearray((time.time_ns() // 1_000_000).to_bytes(6, "big") + rand)
     raw[6] = (raw[6] & 0x0F) | 0x70
     raw[8] = (raw[8] & 0x3F) | 0x80
-    return uuid.UUID(bytes=bytes(raw))
+    return raw
+
+
+def _fast_id() -> uuid.UUID:
+    return uuid.UUID(bytes=bytes(_id_bytes()))
+
+
+def _fast_hex() -> str:
+    """A new id as the 32 hex digits the bulk writer stores (rows only the bulk insert sees)."""
+    return _id_bytes().hex()
+
+
+@dataclass
+class Derived:
+    """What a contact made from a row is written as, beyond the row's own values: computed once
+    per row where it is parsed (the parser process of a large file), JSON already serialized."""
+
+    search_text: str
+    attributes_json: JsonText
+    attribute_pairs: list[tuple[str, str]]  # the filter index rows
+    profile_json: JsonText  # the identity profile
+    blocking_keys: list[str]
+    exact_keys: list[str]
+    event_json: JsonText  # the changes of the contact's "created" history event
+    row_keys: list[tuple[str, str]] = field(default_factory=list)  # the row's ParsedRow.keys()
+
+
+def derive(kind: str, scalars: dict[str, str], emails: list[tuple[str, str]], phones: list[tuple[str, str]],
+           address: dict[str, str], metadata: dict[str, Any], job_id: uuid.UUID | None, row_index: int) -> Derived:
+    search = " ".join(x.lower() for x in (
+        scalars.get("display_name"), scalars.get("first_name"), scalars.get("last_name"),
+        scalars.get("organization_name"), scalars.get("employer"),
+        *(e[1] for e in emails), *(x[1] for x in phones),
+    ) if x)
+    a = address
+    profile = build_profile(
+        kind=kind, first=scalars.get("first_name"), last=scalars.get("last_name"),
+        org=scalars.get("organization_name") or (scalars.get("display_name") if kind != "person" else None),
+        emails=[e[1] for e in emails], phones=[x[1] for x in phones],
+        addresses=[(a.get("line1"), a.get("line2"), a.get("city"), a.get("postal_code"), a.get("region"))] if a else [],
+        employer=scalars.get("employer"),
+    )
+    changes = {
+        "import_id": str(job_id), "row": row_index, "kind": kind, **scalars,
+        "emails": [e[1] for e in emails], "phones": [x[1] for x in phones],
+        **({"address": address} if address else {}), **({"attributes": metadata} if metadata else {}),
+    }
+    return Derived(
+        search, _json(metadata), list(set(attribute_rules.index_pairs(metadata))),
+        _json(profile), list(set(blocking_keys(profile))), list(set(exact_keys(profile))), _json(changes),
+    )
+
+
+def _json(document) -> JsonText:
+    return JsonText(orjson.dumps(document, default=str).decode())
 
 
 @dataclass
@@ -363,6 +438,7 @@ class Pending:
     phones: list[tuple[str, str]]
     address: dict[str, str]
     metadata: dict[str, Any]
+    absorbed: bool = False  # a later row was merged in: `row.derived` no longer describes it
 
     @classmethod
     def from_row(cls, row: ParsedRow) -> "Pending":
@@ -379,6 +455,13 @@ class Pending:
             self.address = dict(row.address)
         for key, value in row.metadata.items():
             self.metadata.setdefault(key, value)
+        self.absorbed = True
+
+    def derived(self, job_id: uuid.UUID) -> Derived:
+        if self.row.derived is not None and not self.absorbed:
+            return self.row.derived
+        return derive(self.kind, self.scalars, self.emails, self.phones, self.address, self.metadata, job_id,
+                      self.row.index)
 
 
 @dataclass
@@ -449,11 +532,12 @@ class _Importer:
         self.totals = Counters()
         self.sqlite_cache_mb = 0
         self.batches = 0
+        self.analyzed = False  # fresh planner statistics taken (PostgreSQL)
 
     # one batch, in the caller's transaction
     def run_batch(self, session: Session, batch: list[ParsedRow]) -> Counters:
         counts = Counters()
-        outcomes: list[dict] = []
+        outcomes: list[list] = []
         valid = []
         for row in batch:
             if row.errors:
@@ -496,15 +580,16 @@ class _Importer:
                 outcomes.append(self._outcome(row, "skipped", decision.target_id, note=f"skipped: {note}"))
                 counts.skipped += 1
             if row.kind == "group":
-                self.group_ids.setdefault(row.name.lower(), outcomes[-1]["contact_id"])
+                self.group_ids.setdefault(row.name.lower(), outcomes[-1][4])
         self._merge_into_store(session, merges)
         self._create(session, pending)
         notes = self._join_groups(session, members)
-        for outcome in outcomes:
-            extra = notes.get(outcome["row_index"])
-            if extra:
-                outcome["note"] = f"{outcome['note']}; {extra}" if outcome["note"] else extra
-        repo.insert_many(session, ImportRow, outcomes)
+        if notes:
+            for outcome in outcomes:
+                extra = notes.get(outcome[2])
+                if extra:
+                    outcome[6] = f"{outcome[6]}; {extra}" if outcome[6] else extra
+        repo.insert_outcomes(session, _OUTCOME_COLUMNS, outcomes)
         repo.add_counts(session, self.ws, self.job_id, {**counts.as_dict(), "processed": counts.processed})
         for name, n in counts.as_dict().items():
             setattr(self.totals, name, getattr(self.totals, name) + n)
@@ -512,11 +597,14 @@ class _Importer:
 
     def _lookup(self, session: Session, rows: list[ParsedRow]) -> dict[tuple[str, str], uuid.UUID]:
         found: dict[tuple[str, str], uuid.UUID] = {}
+        wanted: dict[str, list[str]] = {"email": [], "phone": [], "group": []}
+        for r in rows:
+            for k, v in r.keys():
+                wanted[k].append(v)
         for kind in ("email", "phone"):
-            values = [v for r in rows for k, v in r.keys() if k == kind]
-            for value, ids in contact_service_points(session, self.ws, kind, values).items():
+            for value, ids in contact_service_points(session, self.ws, kind, wanted[kind]).items():
                 found[(kind, value)] = ids[0]
-        names = [v for r in rows for k, v in r.keys() if k == "group"]
+        names = wanted["group"]
         for name, contact_id in repo.groups_by_name(session, self.ws, names).items():
             found[("group", name)] = contact_id
         return found
@@ -537,38 +625,51 @@ class _Importer:
                                        WriteOptions(on_duplicate="create", strict_phones=False))
 
     def _create(self, session: Session, pending: list[Pending]) -> None:
+        """Writes the batch's new contacts, table by table, rows given as tuples (the bulk
+        path: one statement per table)."""
+        # ids as the hex text they are stored as: the same values, without a UUID object each
+        ws, now, door, key_id = self.ws.hex, utcnow(), self.actor.door, self.actor.api_key_id
         contacts, points, addresses, attribute_values, events = [], [], [], [], []
-        now = utcnow()
+        keys, profiles, claims = [], [], []
         for p in pending:
-            contacts.append(_contact_row(self.ws, p, now))
+            d = p.derived(self.job_id)
+            s = p.scalars
+            pid = p.id.hex
+            contacts.append((
+                ws, pid, p.kind, s.get("display_name"), s.get("first_name"), s.get("last_name"),
+                s.get("organization_name"), s.get("title"), s.get("employer"), s.get("notes"),
+                _EMPTY_DOC, d.attributes_json, _EMPTY_DOC, d.search_text, now, now,
+            ))
             for kind, values in (("email", p.emails), ("phone", p.phones)):
                 for i, (value, normalized) in enumerate(values):
-                    points.append({
-                        "workspace_id": self.ws, "id": _fast_id(), "contact_id": p.id, "kind": kind, "key": kind,
-                        "value": value if kind == "email" else value, "normalized": normalized, "type": None,
-                        "is_primary": i == 0, "position": i, "properties": {}, "created_at": now,
-                    })
+                    points.append((ws, _fast_hex(), pid, kind, kind, value, normalized, i == 0, i, _EMPTY_DOC, now))
             if p.address:
-                addresses.append({
-                    "workspace_id": self.ws, "id": _fast_id(), "contact_id": p.id, "type": None,
-                    **{k: p.address.get(k) for k in ("line1", "line2", "city", "region", "postal_code", "country")},
-                    "is_primary": True, "position": 0, "properties": {}, "created_at": now,
-                })
-            for key, value in set(attribute_rules.index_pairs(p.metadata)):
-                attribute_values.append({"workspace_id": self.ws, "contact_id": p.id, "key": key, "value": value})
-            events.append({
-                "workspace_id": self.ws, "id": _fast_id(), "subject_type": "contact", "subject_id": p.id,
-                "action": "created", "door": self.actor.door, "api_key_id": self.actor.api_key_id,
-                "changes": {
-                    "import_id": str(self.job_id), "row": p.row.index, "kind": p.kind, **p.scalars,
-                    "emails": [e[1] for e in p.emails], "phones": [x[1] for x in p.phones],
-                    **({"address": p.address} if p.address else {}), **({"attributes": p.metadata} if p.metadata else {}),
-                },
-                "before": None, "created_at": now,
-            })
-        repo.insert_contacts(session, contacts, points, addresses, attribute_values, events)
-        # Filed in the identity index like any other new contact, so later writes and dedupe see them.
-        identity_index.index_new_in_bulk(session, self.ws, {p.id: _identity_profile(p) for p in pending})
+                a = p.address
+                addresses.append((ws, _fast_hex(), pid, a.get("line1"), a.get("line2"), a.get("city"),
+                                  a.get("region"), a.get("postal_code"), a.get("country"), True, 0, _EMPTY_DOC, now))
+            for key, value in d.attribute_pairs:
+                attribute_values.append((ws, pid, key, value))
+            events.append((ws, _fast_hex(), "contact", pid, "created", door, key_id, d.event_json, now))
+            # filed in the identity index like any other new contact, so later writes and dedupe see them
+            for key in d.blocking_keys:
+                keys.append((ws, key, pid, pid))
+            profiles.append((ws, pid, pid, d.profile_json))
+            for key in d.exact_keys:
+                claims.append((ws, key, pid))
+        repo.insert_created(session, {"contacts": (_CONTACT_COLUMNS, contacts)})
+        if not self.analyzed and len(contacts) >= 100:
+            self.analyzed = True
+            # before the rows that point at the contacts: PostgreSQL plans its foreign-key checks
+            # with these statistics (planned on an empty table, each check would scan it)
+            repo.refresh_statistics(session)
+        repo.insert_created(session, {
+            "points": (_POINT_COLUMNS, points),
+            "addresses": (_ADDRESS_COLUMNS, addresses), "attribute_values": (_ATTRIBUTE_COLUMNS, attribute_values),
+            "events": (_EVENT_COLUMNS, events),
+        })
+        keys.sort(key=_second)  # in key order: the inserts walk each B-tree's pages in order
+        claims.sort(key=_second)
+        identity_index.file_new_in_bulk(session, keys, profiles, claims)
 
     def _join_groups(self, session: Session, members: list[tuple[ParsedRow, uuid.UUID]]) -> dict[int, str]:
         """Rows naming groups join them; an unknown group name is noted on the row."""
@@ -598,9 +699,9 @@ class _Importer:
             ])
         return notes
 
-    def _outcome(self, row: ParsedRow, status: str, contact_id, errors=None, note=None, raw=None) -> dict:
-        return {"workspace_id": self.ws, "job_id": self.job_id, "row_index": row.index, "status": status,
-                "contact_id": contact_id, "errors": errors, "note": note, "raw": raw}
+    def _outcome(self, row: ParsedRow, status: str, contact_id, errors=None, note=None, raw=None) -> list:
+        """A row of import_rows, its columns in the order of _OUTCOME_COLUMNS."""
+        return [self.ws, self.job_id, row.index, status, contact_id, errors, note, raw]
 
 
 def contact_service_points(session: Session, workspace_id: uuid.UUID, kind: str, values: list[str]):
@@ -643,31 +744,19 @@ def merge_patch(view, rows: list[ParsedRow]) -> ContactInput | None:
     return ContactInput(**data) if data else None
 
 
-def _identity_profile(p: Pending) -> dict:
-    s, a = p.scalars, p.address
-    addresses = [(a.get("line1"), a.get("line2"), a.get("city"), a.get("postal_code"), a.get("region"))] if a else []
-    return build_profile(
-        kind=p.kind, first=s.get("first_name"), last=s.get("last_name"),
-        org=s.get("organization_name") or (s.get("display_name") if p.kind != "person" else None),
-        emails=[e[1] for e in p.emails], phones=[x[1] for x in p.phones], addresses=addresses,
-        employer=s.get("employer"),
-    )
-
-
-def _contact_row(ws: uuid.UUID, p: Pending, now) -> dict:
-    s = p.scalars
-    search = " ".join(x.lower() for x in (
-        s.get("display_name"), s.get("first_name"), s.get("last_name"), s.get("organization_name"), s.get("employer"),
-        *(e[1] for e in p.emails), *(x[1] for x in p.phones),
-    ) if x)
-    return {
-        "workspace_id": ws, "id": p.id, "kind": p.kind, "display_name": s.get("display_name"), "prefix": None,
-        "first_name": s.get("first_name"), "middle_name": None, "last_name": s.get("last_name"), "suffix": None,
-        "nickname": None, "salutation": None, "organization_name": s.get("organization_name"), "official_name": None,
-        "title": s.get("title"), "employer": s.get("employer"), "occupation": None, "birth_date": None,
-        "notes": s.get("notes"), "social": {}, "attributes": p.metadata, "extra": {}, "search_text": search,
-        "merged_into": None, "created_at": now, "updated_at": now,
-    }
+_EMPTY_DOC = JsonText("{}")
+_second = operator.itemgetter(1)
+_CONTACT_COLUMNS = ("workspace_id", "id", "kind", "display_name", "first_name", "last_name", "organization_name",
+                    "title", "employer", "notes", "social", "attributes", "extra", "search_text", "created_at",
+                    "updated_at")
+_POINT_COLUMNS = ("workspace_id", "id", "contact_id", "kind", "key", "value", "normalized", "is_primary", "position",
+                  "properties", "created_at")
+_ADDRESS_COLUMNS = ("workspace_id", "id", "contact_id", "line1", "line2", "city", "region", "postal_code", "country",
+                    "is_primary", "position", "properties", "created_at")
+_ATTRIBUTE_COLUMNS = ("workspace_id", "contact_id", "key", "value")
+_OUTCOME_COLUMNS = ("workspace_id", "job_id", "row_index", "status", "contact_id", "errors", "note", "raw")
+_EVENT_COLUMNS = ("workspace_id", "id", "subject_type", "subject_id", "action", "door", "api_key_id", "changes",
+                  "created_at")
 
 
 # ---------------------------------------------------------------- jobs
@@ -781,6 +870,7 @@ def _run(db: Database, actor: Actor, job: ImportJob, options: ImportOptions, sou
     with db.read() as session:
         definitions = simple_repo.definitions(session, actor.workspace_id)
     parser = RowParser(columns, settings.default_region, definitions)
+    parser.job_id = job.id
     importer = _Importer(actor, job.id, options, headers, parser)
     importer.sqlite_cache_mb = settings.import_sqlite_cache_mb
     with db.write() as session:
@@ -799,37 +889,22 @@ def _run(db: Database, actor: Actor, job: ImportJob, options: ImportOptions, sou
 
         if big is not None:
             _delete_workspace_contacts(big, actor, job.id)
-        passes = ("group", "other") if parser.type_column is not None else ("all",)
-        for which in passes:
-            # the group pass reads the file on its own; the main reader (and its progress) is the last pass
-            pass_reader = open_rows(source) if which == "group" else reader
-            batch: list[ParsedRow] = []
-            for index, cells in enumerate(pass_reader.rows):
-                if not isinstance(cells, _BrokenRow) and not any(c.strip() for c in cells):
-                    continue  # a blank line: no contact, no outcome
-                if which != "all":
-                    is_group = not isinstance(cells, _BrokenRow) and parser.kind_of(cells) == "group"
-                    if (which == "group") != is_group:
-                        continue
-                batch.append(parser.parse(index, cells))
-                if len(batch) >= batch_size:
-                    _flush(importer, transaction, batch, progress, reader)
-                    batch = []
-            if batch:
-                _flush(importer, transaction, batch, progress, reader)
+        threshold = settings.import_parallel_min_rows
+        parallel = 0 < threshold <= (reader.estimated_rows or 0)
+        with gc_paused():
+            for batch, position in parsed_batches(source, reader, parser, batch_size, parallel):
+                _flush(importer, transaction, batch, progress, position)
         with transaction() as session:
             repo.set_job(session, actor.workspace_id, job.id, total_rows=importer.totals.processed)
 
 
-def _flush(importer: _Importer, transaction, batch: list[ParsedRow], progress, reader) -> None:
+def _flush(importer: _Importer, transaction, batch: list[ParsedRow], progress, position: float) -> None:
     with transaction() as session:
         repo.prepare_bulk(session, importer.sqlite_cache_mb)
         importer.run_batch(session, batch)
         importer.batches += 1
-        if importer.batches == 1 and len(batch) >= 100:
-            repo.refresh_statistics(session)
     if progress:
-        progress(importer.totals.processed, reader.position(), importer.totals)
+        progress(importer.totals.processed, position, importer.totals)
 
 
 def _delete_workspace_contacts(session: Session, actor: Actor, job_id: uuid.UUID) -> None:

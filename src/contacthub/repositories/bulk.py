@@ -4,7 +4,8 @@ transaction): the import pipeline's writes. No rules here.
 SQLAlchemy's generic executemany converts every parameter of every row through the column's
 bind processor in Python; for hundreds of thousands of rows that costs more than SQLite's own
 work. Here the statement and one converter per column are prepared once per table and the
-values go to the DBAPI cursor column by column:
+values go to the DBAPI cursor column by column. A UUID column also takes its value as 32 hex
+digits (what SQLite stores; PostgreSQL reads it as a uuid):
 
 - SQLite: `executemany` of a prepared INSERT (`ON CONFLICT DO NOTHING` when asked); UUIDs as
   their hex text, JSON documents as text, timestamps as SQLAlchemy writes them (the same stored
@@ -15,7 +16,6 @@ values go to the DBAPI cursor column by column:
 """
 
 import json
-import operator
 from collections.abc import Sequence
 
 from sqlalchemy import JSON, Date, DateTime, Table, Uuid
@@ -31,14 +31,18 @@ class JsonText(str):
 
     __slots__ = ()
 
-_HEX = operator.attrgetter("hex")
+
+
+def _uuid_text(value) -> str:
+    """A UUID as SQLite stores it (32 hex digits); hex text is taken as it is."""
+    return value if value.__class__ is str else value.hex
 
 
 def _sqlite_converter(column_type, dialect):
     """How one column's Python value becomes the value SQLite stores (None stays None)."""
     impl = column_type.dialect_impl(dialect)
     if isinstance(column_type, Uuid) or isinstance(impl, Uuid):
-        return _HEX
+        return _uuid_text
     if isinstance(column_type, JSON) or isinstance(impl, JSON):
         dumps = dialect._json_serializer or json.dumps
         empty = {dict: dumps({}), list: dumps([])}
@@ -127,15 +131,24 @@ def _psycopg(connection, table: Table, names, columns, target: str, ignore_confl
             column = [v if v is None or type(v) is JsonText else json.dumps(v, separators=(",", ":"), default=str)
                       for v in column]
         values.append(column)
+    quote = connection.dialect.identifier_preparer.quote
     with connection.connection.dbapi_connection.cursor() as cursor:
-        if ignore_conflicts:
-            placeholders = ", ".join("%s" for _ in names)
-            cursor.executemany(f"INSERT INTO {target} VALUES ({placeholders}) ON CONFLICT DO NOTHING",
-                               list(zip(*values)))
+        if not ignore_conflicts:
+            with cursor.copy(f"COPY {target} FROM STDIN") as copy:
+                for record in zip(*values):
+                    copy.write_row(record)
             return
-        with cursor.copy(f"COPY {target} FROM STDIN") as copy:
+        # COPY cannot skip conflicts: the rows go to a temporary table of this session first,
+        # then into the table with one INSERT ... SELECT ... ON CONFLICT DO NOTHING.
+        stage = quote(f"bulk_stage_{table.name}")
+        listed = ", ".join(quote(n) for n in names)
+        cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {stage} "
+                       f"(LIKE {quote(table.name)} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS")
+        with cursor.copy(f"COPY {stage} ({listed}) FROM STDIN") as copy:
             for record in zip(*values):
                 copy.write_row(record)
+        cursor.execute(f"INSERT INTO {target} SELECT {listed} FROM {stage} ON CONFLICT DO NOTHING")
+        cursor.execute(f"DELETE FROM {stage}")
 
 
 def insert_tuples(session: Session, table: Table, names: Sequence[str], rows: Sequence[tuple],
@@ -145,17 +158,45 @@ def insert_tuples(session: Session, table: Table, names: Sequence[str], rows: Se
         insert_columns(session, table, names, list(zip(*rows)), ignore_conflicts)
 
 
+FEW_ROWS = 50  # up to this many rows (a single create's) go in one plain INSERT
+
+
 def insert_dicts(session: Session, table: Table, rows: Sequence[dict], ignore_conflicts: bool = False) -> None:
-    """insert_columns for rows given as dicts (they must all carry the same keys)."""
+    """insert_columns for rows given as dicts (they must all carry the same keys).
+
+    A single create writes a row or a few per table; for those the bulk machinery (column
+    lists; on PostgreSQL a COPY, or a staging table to skip conflicts) costs more than the rows,
+    so they go in one plain INSERT."""
     if not rows:
         return
     names = tuple(rows[0])
-    if len(rows) == 1:
+    if len(rows) <= FEW_ROWS:
         connection = session.connection()
-        if connection.dialect.name == "sqlite":  # one row (a single create): no column lists
-            sql, converters = _sqlite_plan(connection.dialect, table, names, ignore_conflicts)
+        dialect = connection.dialect
+        if dialect.name == "sqlite" and len(rows) == 1:
+            sql, converters = _sqlite_plan(dialect, table, names, ignore_conflicts)
             row = rows[0]
             values = [v if v is None or c is None else c(v) for v, c in zip((row[n] for n in names), converters)]
             connection.connection.dbapi_connection.execute(sql, values)
             return
+        if dialect.name == "postgresql" and dialect.driver == "psycopg":
+            _psycopg_few(connection, table, names, rows, ignore_conflicts)
+            return
     insert_columns(session, table, names, [[row[n] for row in rows] for n in names], ignore_conflicts)
+
+
+def _psycopg_few(connection, table: Table, names: Sequence[str], rows: Sequence[dict], ignore_conflicts: bool) -> None:
+    documents = {n for n in names if isinstance(table.c[n].type, JSON)}
+    values = []
+    for row in rows:
+        for name in names:
+            value = row[name]
+            if name in documents and value is not None:
+                value = str(value) if type(value) is JsonText else json.dumps(value, separators=(",", ":"), default=str)
+            values.append(value)
+    marks = f"({', '.join('%s' for _ in names)})"
+    sql = f"INSERT INTO {_target(connection.dialect, table, names)} VALUES {', '.join([marks] * len(rows))}"
+    if ignore_conflicts:
+        sql += " ON CONFLICT DO NOTHING"
+    with connection.connection.dbapi_connection.cursor() as cursor:
+        cursor.execute(sql, values)

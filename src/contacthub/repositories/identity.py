@@ -3,9 +3,7 @@
 import uuid
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import delete, func, insert, literal_column, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import delete, func, literal_column, select, update
 from sqlalchemy.orm import Session
 
 from contacthub.db.models import Contact, DuplicateReview, IdentityClaim, IdentityKey, IdentityProfile
@@ -33,12 +31,17 @@ def file_keys(session: Session, ws: uuid.UUID, contact_id: uuid.UUID, keys: Iter
 
 def file_many(session: Session, keys: list[dict], profiles: list[dict], claims: list[dict]) -> None:
     """Bulk filing of new contacts: keys and profiles inserted, claims taken where free."""
-    if keys:
-        session.execute(insert(_KEYS), keys)
-    if profiles:
-        session.execute(insert(_PROFILES), profiles)
-    if claims:
-        session.execute(_insert(session)(_CLAIMS).on_conflict_do_nothing(index_elements=["workspace_id", "key"]), claims)
+    bulk.insert_dicts(session, _KEYS, keys)
+    bulk.insert_dicts(session, _PROFILES, profiles)
+    bulk.insert_dicts(session, _CLAIMS, claims, ignore_conflicts=True)
+
+
+def file_tuples(session: Session, keys: Sequence[tuple], profiles: Sequence[tuple], claims: Sequence[tuple]) -> None:
+    """file_many with rows as tuples: keys (workspace_id, key, contact_id, origin_id), profiles
+    (workspace_id, contact_id, origin_id, profile), claims (workspace_id, key, contact_id)."""
+    bulk.insert_tuples(session, _KEYS, ("workspace_id", "key", "contact_id", "origin_id"), keys)
+    bulk.insert_tuples(session, _PROFILES, ("workspace_id", "contact_id", "origin_id", "profile"), profiles)
+    bulk.insert_tuples(session, _CLAIMS, ("workspace_id", "key", "contact_id"), claims, ignore_conflicts=True)
 
 
 def move_all(session: Session, ws: uuid.UUID, from_id: uuid.UUID, to_id: uuid.UUID,
@@ -109,10 +112,6 @@ def live_ids(session: Session, ws: uuid.UUID, ids: Sequence[uuid.UUID]) -> set[u
 
 
 # ---------------------------------------------------------------- claims
-
-def _insert(session: Session):
-    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-
 
 def claim(session: Session, ws: uuid.UUID, contact_id: uuid.UUID, keys: Sequence[str]) -> None:
     """Claims the keys nobody holds for the contact. On PostgreSQL a concurrent claim of the

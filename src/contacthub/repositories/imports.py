@@ -1,12 +1,10 @@
 """Queries for imports: jobs, their stored files, row outcomes, and the bulk writes of the
 import pipeline (many rows per statement). No rules here."""
 
-import json
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 
-from sqlalchemy import JSON, Date, DateTime, delete, func, or_, select, update
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from contacthub.db.models import (
@@ -20,94 +18,32 @@ from contacthub.db.models import (
     ImportRow,
     Relation,
 )
+from contacthub.repositories import bulk
 
 
-_PLANS: dict[tuple, tuple[str, list]] = {}
+def insert_many(session: Session, model, rows: Sequence[dict], ignore_conflicts: bool = False) -> None:
+    """One bulk insert for all the rows (they must all carry the same keys), through the
+    driver (repositories/bulk.py)."""
+    bulk.insert_dicts(session, model.__table__, rows, ignore_conflicts)
 
 
-def _converter(column_type, dialect):
-    """The column's bind processor; timestamps (the same for a whole batch) and empty
-    documents are converted once."""
-    process = column_type.dialect_impl(dialect).bind_processor(dialect)
-    if process is None:
-        return None
-    if isinstance(column_type, (DateTime, Date, TypeDecorator)):
-        memo: dict = {}
-
-        def cached(value):
-            out = memo.get(value)
-            if out is None:
-                if len(memo) > 64:
-                    memo.clear()
-                out = memo[value] = process(value)
-            return out
-        return cached
-    if isinstance(column_type, JSON):
-        empty = {"dict": process({}), "list": process([])}
-
-        def document(value):
-            if not value and isinstance(value, (dict, list)):
-                return empty[type(value).__name__]
-            return process(value)
-        return document
-    return process
+def insert_columns(session: Session, model, names: Sequence[str], columns: Sequence[Sequence]) -> None:
+    """One bulk insert of rows given column by column (columns[i] holds the values of names[i])."""
+    bulk.insert_columns(session, model.__table__, names, columns)
 
 
-def insert_many(session: Session, model, rows: Sequence[dict]) -> None:
-    """One executemany for all the rows (they must all carry the same keys).
-
-    On SQLite the statement and the columns' bind processors (the same ones SQLAlchemy would
-    apply: UUID -> hex, JSON -> text, UTC datetimes) are prepared once per table and the
-    driver's executemany is called directly, which is several times faster than the generic
-    path for thousands of rows; elsewhere SQLAlchemy's own executemany is used."""
-    if not rows:
-        return
-    connection = session.connection()
-    dialect = connection.dialect
-    if dialect.name == "postgresql" and dialect.driver == "psycopg":
-        _insert_many_psycopg(connection, model.__table__, rows)
-        return
-    if dialect.name != "sqlite":
-        session.execute(model.__table__.insert(), list(rows))
-        return
-    names = tuple(rows[0])
-    key = (dialect.name, model.__table__.name, names)
-    plan = _PLANS.get(key)
-    if plan is None:
-        table = model.__table__
-        quote = dialect.identifier_preparer.quote
-        sql = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)}) "
-               f"VALUES ({', '.join('?' for _ in names)})")
-        converters = [_converter(table.c[n].type, dialect) for n in names]
-        plan = _PLANS[key] = (sql, converters)
-    sql, converters = plan
-    columns = []
-    for name, convert in zip(names, converters):
-        values = [row[name] for row in rows]
-        if convert is not None:
-            values = [None if v is None else convert(v) for v in values]
-        columns.append(values)
-    values = list(zip(*columns))
-    connection.exec_driver_sql(sql, values)
+def insert_created(session: Session, tables: dict[str, tuple[Sequence[str], Sequence[tuple]]]) -> None:
+    """New contacts and what hangs off them, each table's rows as tuples of its named columns
+    ({"contacts": (names, rows), "points": ..., "addresses": ..., "attribute_values": ..., "events": ...})."""
+    for name, model in (("contacts", Contact), ("points", ContactPoint), ("addresses", Address),
+                        ("attribute_values", AttributeValue), ("events", Event)):
+        names, rows = tables.get(name, ((), ()))
+        bulk.insert_tuples(session, model.__table__, names, rows)
 
 
-def _insert_many_psycopg(connection, table, rows: Sequence[dict]) -> None:
-    """PostgreSQL through psycopg: COPY ... FROM STDIN, in the caller's transaction. UUIDs,
-    timestamps and booleans go as they are, JSON documents as their text."""
-    names = tuple(rows[0])
-    quote = connection.dialect.identifier_preparer.quote
-    is_json = [isinstance(table.c[n].type, JSON) for n in names]
-    columns = []
-    for name, json_column in zip(names, is_json):
-        values = [row[name] for row in rows]
-        if json_column:
-            values = [None if v is None else json.dumps(v, separators=(",", ":"), default=str) for v in values]
-        columns.append(values)
-    statement = f"COPY {quote(table.name)} ({', '.join(quote(n) for n in names)}) FROM STDIN"
-    with connection.connection.dbapi_connection.cursor() as cursor:
-        with cursor.copy(statement) as copy:
-            for record in zip(*columns):
-                copy.write_row(record)
+def insert_outcomes(session: Session, names: Sequence[str], rows: Sequence[Sequence]) -> None:
+    """Row outcomes (import_rows), each a sequence of the named columns' values."""
+    bulk.insert_tuples(session, ImportRow.__table__, names, rows)
 
 
 def prepare_bulk(session: Session, sqlite_cache_mb: int) -> None:

@@ -1,0 +1,146 @@
+"""Reading and validating an import file's rows, batch by batch, in file order.
+
+Parsing a row (csv, email-validator, phonenumbers, the row's identity profile and keys) costs
+about as much CPU as writing it, so on a large file it runs in a child process while this
+process resolves and writes the previous batch: two cores instead of one. The child reads the
+file itself (nothing but parsed batches crosses the pipe), at most one batch ahead of the
+writer (memory stays flat), and sends them in file order, so every row keeps its index. A
+small file is parsed inline (starting a child costs more than it saves). Both ways run the same
+code (`_batches`), so the outcome of every row is the same.
+
+Groups: when the file has a Type column, the rows of type group come first (a first pass over
+the file), so that rows naming groups can join them.
+"""
+
+import gc
+import logging
+import multiprocessing
+import threading
+from contextlib import contextmanager
+from collections.abc import Iterator
+from pathlib import Path
+
+from contacthub.core.errors import DomainError
+from contacthub.core.import_sources import SourceFile, _BrokenRow, open_rows
+
+log = logging.getLogger("contacthub.imports")
+
+_DONE = "done"
+_FAILED = "failed"
+
+
+_gc_lock = threading.Lock()
+_gc_pausers = 0
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Python's full (oldest-generation) garbage collections paused while an import runs.
+
+    An import keeps hundreds of thousands of objects alive per batch; each full collection walks
+    all of them (a fifth of the import's CPU time). Reference counting frees each batch; the
+    collector resumes (and collects) when the last running import ends."""
+    global _gc_pausers
+    with _gc_lock:
+        _gc_pausers += 1
+        if _gc_pausers == 1:
+            was_enabled = gc.isenabled()
+            gc.disable()
+            _gc_state["enabled"] = was_enabled
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_pausers -= 1
+            if _gc_pausers == 0 and _gc_state.pop("enabled", True):
+                gc.enable()
+                gc.collect()
+
+
+_gc_state: dict[str, bool] = {}
+
+
+def _batches(source: SourceFile, reader, parser, batch_size: int) -> Iterator[tuple[list, float]]:
+    """(batch of ParsedRow, progress in [0, 1]) in file order; blank lines are left out."""
+    passes = ("group", "other") if parser.type_column is not None else ("all",)
+    for which in passes:
+        # the group pass reads the file on its own; the main reader (and its progress) is the last pass
+        pass_reader = open_rows(source) if which == "group" else reader
+        batch = []
+        for index, cells in enumerate(pass_reader.rows):
+            if not isinstance(cells, _BrokenRow) and not any(c.strip() for c in cells):
+                continue  # a blank line: no contact, no outcome
+            if which != "all":
+                is_group = not isinstance(cells, _BrokenRow) and parser.kind_of(cells) == "group"
+                if (which == "group") != is_group:
+                    continue
+            batch.append(parser.parse_prepared(index, cells))
+            if len(batch) >= batch_size:
+                yield batch, reader.position()
+                batch = []
+        if batch:
+            yield batch, reader.position()
+
+
+def parsed_batches(source: SourceFile, reader, parser, batch_size: int, parallel: bool) -> Iterator[tuple[list, float]]:
+    """The file's rows, parsed, in batches: in a child process when `parallel`, else inline.
+    `reader` is the file opened by the caller (headers read)."""
+    if not parallel:
+        yield from _batches(source, reader, parser, batch_size)
+        return
+    reader.rows.close()  # the child reads the file itself
+    context = multiprocessing.get_context("spawn")  # never fork a process that may run threads
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(
+        target=_child, args=(str(source.path), source.format, source.name, parser, batch_size, sender),
+        name="contacthub-import-parser", daemon=True,
+    )
+    child.start()
+    sender.close()  # the child's end: ours closes so that its exit is seen as the end of the pipe
+    try:
+        while True:
+            # A pipe, not a queue: the child blocks on a full pipe, so it is at most one batch
+            # ahead of the writer (memory stays flat), and no feeder thread holds extra copies.
+            while not receiver.poll(5):
+                if not child.is_alive():
+                    raise RuntimeError(f"the import's parser process ended unexpectedly ({child.exitcode})")
+            try:
+                kind, payload, position = receiver.recv()
+            except EOFError:
+                raise RuntimeError(f"the import's parser process ended unexpectedly ({child.exitcode})") from None
+            if kind == _DONE:
+                break
+            if kind == _FAILED:
+                is_domain, message = payload
+                raise DomainError(message) if is_domain else RuntimeError(message)
+            yield payload, position
+    finally:
+        receiver.close()  # a child still sending sees a broken pipe and ends
+        child.join(timeout=5)
+        if child.is_alive():
+            child.terminate()
+            child.join(timeout=5)
+
+
+def _child(path: str, file_format: str, name: str, parser, batch_size: int, out) -> None:
+    """The parser process: reads and parses the file, sends batches, then _DONE (or _FAILED)."""
+    gc.disable()  # a short-lived process whose batches are freed by reference counting
+    try:
+        source = SourceFile(Path(path), file_format, name)  # not temporary: the parent discards it
+        reader = open_rows(source)
+        for batch, position in _batches(source, reader, parser, batch_size):
+            out.send(("batch", batch, position))
+            del batch
+        out.send((_DONE, None, 1.0))
+    except (BrokenPipeError, ConnectionResetError):
+        pass  # the parent stopped reading (its import failed): nothing to tell
+    except BaseException as exc:  # handed to the parent, which fails the job with it
+        if not isinstance(exc, DomainError):
+            log.exception("import parser failed")
+        message = exc.message if isinstance(exc, DomainError) else f"the import's parser failed: {exc!r}"
+        try:
+            out.send((_FAILED, (isinstance(exc, DomainError), message), 0.0))
+        except OSError:
+            pass
+    finally:
+        out.close()
