@@ -17,7 +17,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 T = TypeVar("T")
-HOT_THREADS = 8  # threads of the hot routes on PostgreSQL (see Database._hot_threads)
+HOT_THREADS = 4  # threads of the hot routes on PostgreSQL: 2-4 served best with the server on the same 2 cores
 READ_MMAP_BYTES = 256 * 1024 * 1024
 
 
