@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     import_max_bytes: int = 200 * 1024 * 1024
     # Rows written per transaction.
     import_batch_size: int = 5000
+    # A running import renews its lease with every batch; a job whose lease ran out (its worker
+    # died) is taken again by the next worker and resumed after the rows already written.
+    import_lease_seconds: int = 300
     # SQLite page cache of the connection running an import, in MB.
     import_sqlite_cache_mb: int = 64
     # Files of at least this many rows are parsed and validated in a child process while the

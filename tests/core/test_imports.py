@@ -348,3 +348,79 @@ def test_a_rebinding_name_cannot_point_the_fetch_into_our_network(tmp_path, monk
     finally:
         server.shutdown()
     assert seen == []
+
+
+def test_a_running_job_is_taken_over_only_once_its_lease_ran_out(db, actor, database_url):
+    from datetime import timedelta
+
+    from contacthub.db.types import utcnow
+    from contacthub.repositories import imports as repo
+
+    settings = Settings(database_url=database_url)
+    with db.write() as session:
+        job = imports.create_job(session, actor, SourceSpec(data_url=data_url("Name\nA\n")), ImportOptions(), settings)
+
+    def claim_ours(worker):
+        while True:
+            claimed = imports.claim_next(db, worker, settings)
+            if claimed is None or claimed[1] == job.id:
+                return claimed
+            imports.run_job(db, claimed[0], claimed[1], settings=settings)  # another test's: run it
+
+    assert claim_ours("first") is not None
+    assert claim_ours("second") is None  # running on a live lease: left alone
+    with db.write() as session:  # its worker stopped renewing the lease
+        repo.set_job(session, actor.workspace_id, job.id, lease_until=utcnow() - timedelta(seconds=1))
+    assert claim_ours("second") is not None
+    with db.read() as session:
+        assert imports.get_job(session, actor, job.id).claimed_by == "second"
+    assert imports.run_job(db, actor.workspace_id, job.id, settings=settings).created == 1
+
+
+def test_an_import_whose_process_was_killed_is_resumed_by_a_worker(db, actor, tmp_path, database_url):
+    """A real crash: `contacthub import` is killed (SIGKILL) mid-way. Its committed batches stay;
+    once its lease runs out a worker takes the job over and writes only the rows still missing."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    total = 6000
+    path = tmp_path / "many.csv"
+    path.write_text("Name,Email\n" + "".join(f"Person {i},p{i}@crash.example\n" for i in range(total)))
+    env = {**os.environ, "CONTACTHUB_DATABASE_URL": database_url, "CONTACTHUB_IMPORT_BATCH_SIZE": "50",
+           "CONTACTHUB_IMPORT_LEASE_SECONDS": "1"}
+    command = [str(Path(sys.executable).parent / "contacthub"), "import", str(path),
+               "--workspace", str(actor.workspace_id), "--json"]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    job = None
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        with db.read() as session:
+            jobs = imports.jobs_page(session, actor, None, 10)
+        job = next((j for j in jobs if j.source.endswith("many.csv")), None)
+        if job is not None and job.processed >= 200:
+            process.send_signal(signal.SIGKILL)
+            break
+        time.sleep(0.005)
+    process.wait()
+    with db.read() as session:
+        job = imports.get_job(session, actor, job.id)
+    assert job.status == "running" and 200 <= job.processed < total, (job.status, job.processed)
+    written_before = job.processed
+
+    time.sleep(1.2)  # the dead worker's lease runs out
+    settings = Settings(database_url=database_url)
+    finished = None
+    while finished is None or finished.id != job.id:
+        finished = imports.work_once(db, "rescuer", settings)
+        assert finished is not None
+    assert finished.status == "succeeded" and finished.claimed_by == "rescuer"
+    assert finished.processed == finished.created == finished.total_rows == total
+    rows = outcomes(db, actor, job.id)
+    assert sorted(rows) == list(range(total)) and {r.status for r in rows.values()} == {"created"}
+    with db.read() as session:
+        assert contacts.count(session, actor, ContactFilter(q="@crash.example")) == total  # nobody twice
+    assert written_before < total

@@ -24,6 +24,7 @@ import re
 import threading
 import time
 import uuid
+from datetime import timedelta
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
@@ -773,6 +774,7 @@ def create_job(session: Session, actor: Actor, spec: SourceSpec, options: Import
         workspace_id=actor.workspace_id, id=new_id(), api_key_id=actor.api_key_id, door=actor.door, status=status,
         source_kind=spec.kind, source=spec.label[:2000], options=options.model_dump(), claimed_by=claimed_by,
         started_at=utcnow() if status == "running" else None,
+        lease_until=_lease(settings) if status == "running" else None,
     )
     session.add(job)
     session.flush()
@@ -877,6 +879,9 @@ def _run(db: Database, actor: Actor, job: ImportJob, options: ImportOptions, sou
         repo.set_job(session, actor.workspace_id, job.id, total_rows=reader.estimated_rows, format=source.format)
     batch_size = max(settings.import_batch_size, 1)
 
+    # A job taken over from a worker that died: the batches it committed stay; their rows are
+    # skipped. (An overwrite commits nothing before its end, so it always starts afresh.)
+    resuming = job.processed > 0 and not options.overwrite
     whole = db.write() if options.overwrite else nullcontext(None)
     with whole as big:
         @contextmanager
@@ -888,20 +893,30 @@ def _run(db: Database, actor: Actor, job: ImportJob, options: ImportOptions, sou
                     yield session
 
         if big is not None:
+            # renewed inside the transaction: on PostgreSQL the job's row stays locked to its end,
+            # so no other worker takes the job over however long it runs
+            repo.set_job(big, actor.workspace_id, job.id, lease_until=_lease(settings))
             _delete_workspace_contacts(big, actor, job.id)
         threshold = settings.import_parallel_min_rows
         parallel = 0 < threshold <= (reader.estimated_rows or 0)
         with gc_paused():
             for batch, position in parsed_batches(source, reader, parser, batch_size, parallel):
-                _flush(importer, transaction, batch, progress, position)
+                _flush(importer, transaction, batch, progress, position, settings, resuming)
         with transaction() as session:
-            repo.set_job(session, actor.workspace_id, job.id, total_rows=importer.totals.processed)
+            done_before = job.processed if resuming else 0
+            repo.set_job(session, actor.workspace_id, job.id, total_rows=done_before + importer.totals.processed)
 
 
-def _flush(importer: _Importer, transaction, batch: list[ParsedRow], progress, position: float) -> None:
+def _flush(importer: _Importer, transaction, batch: list[ParsedRow], progress, position: float,
+           settings: Settings, resuming: bool) -> None:
     with transaction() as session:
-        repo.prepare_bulk(session, importer.sqlite_cache_mb)
-        importer.run_batch(session, batch)
+        if resuming:
+            written = repo.written_rows(session, importer.ws, importer.job_id, [row.index for row in batch])
+            batch = [row for row in batch if row.index not in written]
+        if batch:
+            repo.prepare_bulk(session, importer.sqlite_cache_mb)
+            importer.run_batch(session, batch)
+        repo.set_job(session, importer.ws, importer.job_id, lease_until=_lease(settings))  # still alive
         importer.batches += 1
     if progress:
         progress(importer.totals.processed, position, importer.totals)
@@ -942,24 +957,34 @@ def import_now(db: Database, actor: Actor, spec: SourceSpec, options: ImportOpti
     return run_job(db, actor.workspace_id, job.id, source, settings, progress)
 
 
-def claim_next(db: Database, worker: str) -> tuple[uuid.UUID, uuid.UUID] | None:
-    """The oldest queued job, marked running for this worker (FOR UPDATE SKIP LOCKED on
-    PostgreSQL, so many workers never take the same job)."""
+def claim_next(db: Database, worker: str, settings: Settings | None = None) -> tuple[uuid.UUID, uuid.UUID] | None:
+    """The oldest job that is queued, or whose worker died (its lease ran out), marked running
+    for this worker (FOR UPDATE SKIP LOCKED on PostgreSQL, so many workers never take the same
+    job; a job mid-way through an overwrite holds its row, so it is skipped, not taken)."""
+    settings = settings or get_settings()
+    now = utcnow()
     with db.read() as session:  # an idle queue costs no write lock
-        if repo.next_queued(session, lock=False) is None:
+        if repo.next_claimable(session, now, lock=False) is None:
             return None
     with db.write() as session:
-        job = repo.next_queued(session, lock=not db.is_sqlite)
-        if job is None or not repo.take_job(session, job, worker, utcnow()):
+        job = repo.next_claimable(session, now, lock=not db.is_sqlite)
+        if job is None or not repo.take_job(session, job, worker, now, _lease(settings)):
             return None
+        if job.status == "running":
+            log.warning("import %s: its worker %s stopped renewing its lease; %s takes it over",
+                        job.id, job.claimed_by, worker)
         return job.workspace_id, job.id
 
 
 def work_once(db: Database, worker: str = "worker", settings: Settings | None = None) -> ImportJob | None:
-    claimed = claim_next(db, worker)
+    claimed = claim_next(db, worker, settings)
     if claimed is None:
         return None
     return run_job(db, claimed[0], claimed[1], settings=settings)
+
+
+def _lease(settings: Settings):
+    return utcnow() + timedelta(seconds=settings.import_lease_seconds)
 
 
 def work_forever(db: Database, stop, worker: str = "worker", poll_seconds: float = 1.0,

@@ -326,6 +326,9 @@ class ImportJob(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A running job's worker renews this with every batch; past it, the job is taken again (and
+    # resumed after the rows it already wrote): its worker is taken to have died.
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     __table_args__ = (
         ForeignKeyConstraint(["workspace_id"], ["workspaces.id"], ondelete="CASCADE"),
         Index("ix_import_jobs_status", "status", "created_at"),

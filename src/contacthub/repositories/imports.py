@@ -137,22 +137,39 @@ def jobs_page(session: Session, workspace_id: uuid.UUID, before: uuid.UUID | Non
     return list(session.scalars(query.order_by(ImportJob.id.desc()).limit(limit)))
 
 
-def next_queued(session: Session, lock: bool) -> ImportJob | None:
-    query = select(ImportJob).where(ImportJob.status == "queued").order_by(ImportJob.created_at).limit(1)
+def next_claimable(session: Session, now, lock: bool) -> ImportJob | None:
+    """The oldest job that is queued, or running on a lease that ran out."""
+    query = (
+        select(ImportJob)
+        .where(or_(ImportJob.status == "queued", (ImportJob.status == "running") & (ImportJob.lease_until < now)))
+        .order_by(ImportJob.created_at)
+        .limit(1)
+    )
     if lock:
         query = query.with_for_update(skip_locked=True)
     return session.scalars(query).first()
 
 
-def take_job(session: Session, job: ImportJob, worker: str, now) -> bool:
-    """Marks a queued job as running; False when another worker took it first."""
+def take_job(session: Session, job: ImportJob, worker: str, now, lease_until) -> bool:
+    """Marks a claimable job as running for `worker` until `lease_until`; False when another
+    worker took it first."""
     result = session.execute(
         update(ImportJob)
-        .where(ImportJob.workspace_id == job.workspace_id, ImportJob.id == job.id, ImportJob.status == "queued")
-        .values(status="running", claimed_by=worker, started_at=now)
+        .where(ImportJob.workspace_id == job.workspace_id, ImportJob.id == job.id,
+               or_(ImportJob.status == "queued", (ImportJob.status == "running") & (ImportJob.lease_until < now)))
+        .values(status="running", claimed_by=worker, started_at=func.coalesce(ImportJob.started_at, now),
+                lease_until=lease_until)
         .execution_options(synchronize_session=False)
     )
     return result.rowcount == 1
+
+
+def written_rows(session: Session, workspace_id: uuid.UUID, job_id: uuid.UUID, indexes: Sequence[int]) -> set[int]:
+    """Which of these row indexes already have an outcome (a resumed job skips them)."""
+    if not indexes:
+        return set()
+    return set(session.scalars(select(ImportRow.row_index).where(
+        ImportRow.workspace_id == workspace_id, ImportRow.job_id == job_id, ImportRow.row_index.in_(list(indexes)))))
 
 
 def add_counts(session: Session, workspace_id: uuid.UUID, job_id: uuid.UUID, counts: dict[str, int]) -> None:
