@@ -24,24 +24,12 @@ def index_contact(session: Session, workspace_id: uuid.UUID, view: ContactView, 
     repo.claim(session, workspace_id, view.id, exact)
 
 
-def index_new_in_bulk(session: Session, workspace_id: uuid.UUID, profiles: dict[uuid.UUID, dict]) -> None:
-    """Files many new contacts at once (a bulk import), by the same rules as `index_contact`:
-    their blocking keys and profile, and a claim on each exact key nobody holds yet."""
-    keys, rows, claims = [], [], []
-    for contact_id, profile in profiles.items():
-        keys += [{"workspace_id": workspace_id, "key": k, "contact_id": contact_id, "origin_id": contact_id}
-                 for k in set(blocking_keys(profile))]
-        rows.append({"workspace_id": workspace_id, "contact_id": contact_id, "origin_id": contact_id,
-                     "profile": profile})
-        claims += [{"workspace_id": workspace_id, "key": k, "contact_id": contact_id} for k in set(exact_keys(profile))]
-    repo.file_many(session, keys, rows, claims)
-
-
 def file_new_in_bulk(session: Session, keys: list[tuple], profiles: list[tuple], claims: list[tuple]) -> None:
-    """index_new_in_bulk for rows already made by the caller with the same rules (blocking_keys,
-    the profile, exact_keys of each new contact): keys (workspace_id, key, contact_id, origin_id),
-    profiles (workspace_id, contact_id, origin_id, profile), claims (workspace_id, key,
-    contact_id), each claim taken only where nobody holds the key yet."""
+    """Files many new contacts at once (a bulk import) by the rules of `index_contact`, from rows
+    the caller made with them (blocking_keys, the profile, exact_keys of each new contact):
+    keys (workspace_id, key, contact_id, origin_id), profiles (workspace_id, contact_id,
+    origin_id, profile), claims (workspace_id, key, contact_id), each claim taken only where
+    nobody holds the key yet."""
     repo.file_tuples(session, keys, profiles, claims)
 
 

@@ -29,16 +29,10 @@ def file_keys(session: Session, ws: uuid.UUID, contact_id: uuid.UUID, keys: Iter
                                             "profile": profile}])
 
 
-def file_many(session: Session, keys: list[dict], profiles: list[dict], claims: list[dict]) -> None:
-    """Bulk filing of new contacts: keys and profiles inserted, claims taken where free."""
-    bulk.insert_dicts(session, _KEYS, keys)
-    bulk.insert_dicts(session, _PROFILES, profiles)
-    bulk.insert_dicts(session, _CLAIMS, claims, ignore_conflicts=True)
-
-
 def file_tuples(session: Session, keys: Sequence[tuple], profiles: Sequence[tuple], claims: Sequence[tuple]) -> None:
-    """file_many with rows as tuples: keys (workspace_id, key, contact_id, origin_id), profiles
-    (workspace_id, contact_id, origin_id, profile), claims (workspace_id, key, contact_id)."""
+    """Bulk filing of new contacts, rows as tuples: keys (workspace_id, key, contact_id,
+    origin_id) and profiles (workspace_id, contact_id, origin_id, profile) inserted, claims
+    (workspace_id, key, contact_id) taken where free."""
     bulk.insert_tuples(session, _KEYS, ("workspace_id", "key", "contact_id", "origin_id"), keys)
     bulk.insert_tuples(session, _PROFILES, ("workspace_id", "contact_id", "origin_id", "profile"), profiles)
     bulk.insert_tuples(session, _CLAIMS, ("workspace_id", "key", "contact_id"), claims, ignore_conflicts=True)
