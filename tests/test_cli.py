@@ -81,6 +81,7 @@ def test_import_a_file_with_a_summary_and_json(cli, tmp_path):
     assert summary["status"] == "succeeded"
     assert (summary["created"], summary["skipped"], summary["invalid"]) == (0, 3, 1)
 
+
     mapped = tmp_path / "mapped.csv"
     mapped.write_text("Who,Mail\nAda,ada@example.com\n")
     out = json.loads(cli("import", str(mapped), "--json", "--map", "Who=name", "--map", "Mail=email").stdout)
@@ -110,6 +111,17 @@ def test_worker_once_runs_queued_jobs(cli):
     with db.read() as session:
         assert imports.get_job(session, actor, job.id).created == 3
     db.dispose()
+
+
+def test_import_with_fuzzy_matching(cli, tmp_path):
+    cli("init", "--json")
+    moved = tmp_path / "moved.csv"  # the same person at the same address, under a new email
+    moved.write_text("First Name,Last Name,Email,Address,City\nAda,Lovelace,a1@example.net,1 Main St,Springfield\n")
+    assert json.loads(cli("import", str(moved), "--json").stdout)["created"] == 1
+    moved.write_text("First Name,Last Name,Email,Address,City\nAda,Lovelace,a2@example.net,1 Main St,Springfield\n")
+    assert json.loads(cli("import", str(moved), "--json", "--match", "fuzzy").stdout)["merged"] == 1
+    refused = cli("import", str(moved), "--match", "sometimes")
+    assert refused.exit_code == 2 and "--match" in refused.output
 
 
 def test_serve_starts_an_import_worker_thread(cli):

@@ -266,7 +266,8 @@ def _flat(record: dict) -> dict:
 
 # ---------------------------------------------------------------- imports
 
-def _import_options(mapping: str | None, maps: list[str] | None, on_duplicate: str, overwrite: bool):
+def _import_options(mapping: str | None, maps: list[str] | None, on_duplicate: str, overwrite: bool,
+                    match: str = "exact"):
     from pydantic import ValidationError
 
     from contacthub.core.imports import ImportOptions
@@ -285,9 +286,11 @@ def _import_options(mapping: str | None, maps: list[str] | None, on_duplicate: s
             raise typer.BadParameter("use HEADER=TARGET", param_hint="--map")
         table[header] = target.strip()
     try:
-        return ImportOptions(mapping=table or None, on_duplicate=on_duplicate, overwrite=overwrite)
+        return ImportOptions(mapping=table or None, on_duplicate=on_duplicate, overwrite=overwrite, match=match)
     except ValidationError as exc:
-        raise typer.BadParameter("; ".join(e["msg"] for e in exc.errors()), param_hint="--mapping") from None
+        option = str(exc.errors()[0]["loc"][0]) if exc.errors()[0]["loc"] else "mapping"
+        raise typer.BadParameter("; ".join(e["msg"] for e in exc.errors()),
+                                 param_hint=f"--{option.replace('_', '-')}") from None
 
 
 @app.command("import")
@@ -297,6 +300,8 @@ def import_file(
     map_: Annotated[list[str] | None, typer.Option("--map", help="HEADER=TARGET, repeatable (e.g. 'E-mail=email').")] = None,
     on_duplicate: Annotated[str, typer.Option(help="merge, skip, create or review.")] = "merge",
     overwrite: Annotated[bool, typer.Option(help="Replace every contact of the workspace, all or nothing.")] = False,
+    match: Annotated[str, typer.Option(help="exact (by email or phone) or fuzzy (also scored by the identity "
+                                            "engine: the same name at the same address matches; slower).")] = "exact",
     workspace: Annotated[str | None, typer.Option(help="Workspace id (default: the first).")] = None,
     json_out: JsonFlag = False,
 ):
@@ -304,7 +309,7 @@ def import_file(
     kept on the import job (see GET /v1/imports/{id})."""
     from contacthub.core import imports
 
-    options = _import_options(mapping, map_, on_duplicate, overwrite)
+    options = _import_options(mapping, map_, on_duplicate, overwrite, match)
     db = _database()
     actor = _workspace_actor(db, workspace)
     is_url = file.startswith(("http://", "https://"))

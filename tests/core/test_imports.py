@@ -424,3 +424,42 @@ def test_an_import_whose_process_was_killed_is_resumed_by_a_worker(db, actor, tm
     with db.read() as session:
         assert contacts.count(session, actor, ContactFilter(q="@crash.example")) == total  # nobody twice
     assert written_before < total
+
+
+def test_fuzzy_matching_finds_the_same_person_without_a_shared_email_or_phone(run, db, actor):
+    """match=fuzzy: a row that shares no email or phone with anyone is scored by the identity
+    engine; the same name at the same address is the same person. match=exact (the default)
+    leaves it a new contact."""
+    with db.write() as session:
+        ada = contacts.create(session, actor, ContactInput(
+            first_name="Ada", last_name="Lovelace", emails=[{"address": "ada@fuzzy.example"}],
+            addresses=[{"line1": "12 St James's Square", "city": "London", "postal_code": "SW1Y 4JH"}]))
+    csv_text = ("First Name,Last Name,Email,Address,City,Postal Code\n"
+                "Ada,Lovelace,countess@fuzzy.example,12 St James's Square,London,SW1Y 4JH\n"
+                "Grace,Hopper,grace@fuzzy.example,1 Navy Yard,Washington,20374\n"
+                "Ada,Lovelace,other-ada@fuzzy.example,,,\n")  # a namesake elsewhere: not enough
+
+    job, rows = run(csv_text, match="fuzzy")
+    assert (job.merged, job.created) == (1, 2)
+    assert rows[0].status == "merged" and rows[0].contact_id == ada.id and "likeness score" in rows[0].note
+    assert rows[1].status == rows[2].status == "created" and rows[2].contact_id != ada.id
+    with db.read() as session:
+        emails = [p.normalized for p in contacts.get(session, actor, ada.id).emails]
+    assert emails == ["ada@fuzzy.example", "countess@fuzzy.example"]
+
+    second = (csv_text.replace("countess", "countess2").replace("other-ada", "other-ada2")
+              .replace("Grace,Hopper,grace@fuzzy.example,1 Navy Yard,Washington,20374",
+                       "Alan,Turing,alan@fuzzy.example,Bletchley Park,Milton Keynes,MK3 6EB"))
+    job, rows = run(second, match="fuzzy", on_duplicate="review")
+    assert rows[0].status == "review" and rows[0].contact_id != ada.id and "possible duplicate" in rows[0].note
+    assert rows[2].status == "review"  # a namesake: not enough to merge, worth a look
+    assert rows[1].status == "created" and "possible duplicate" not in (rows[1].note or "")
+
+    job, rows = run(csv_text.replace("countess", "countess3").replace("grace@", "grace3@")
+                    .replace("other-ada", "other-ada3"))
+    assert rows[0].status == "created" and rows[0].contact_id != ada.id  # exact matching only
+
+
+def test_an_unknown_match_mode_is_refused():
+    with pytest.raises(Exception, match="exact"):
+        ImportOptions(match="sometimes")

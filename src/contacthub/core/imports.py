@@ -36,7 +36,7 @@ from sqlalchemy.orm import Session
 
 from contacthub.core import attributes as attribute_rules
 from contacthub.core import contacts as contact_service
-from contacthub.core import identity_index
+from contacthub.core import identity, identity_index
 from contacthub.core.actor import Actor
 from contacthub.core.errors import DomainError, FieldError, InvalidInput, NotFound
 from contacthub.core.import_sources import (
@@ -117,6 +117,11 @@ class ImportOptions(BaseModel):
     on_duplicate: DuplicatePolicy = "merge"
     # Replace every contact of the workspace by the file's, all or nothing.
     overwrite: bool = False
+    # exact: a row matches by email or phone (in the file and in the store). fuzzy: a row with no
+    # such match is also scored by the identity engine against the stored contacts (earlier
+    # batches of the file included); a likely-same person (a merge-level score) is a match too,
+    # and with on_duplicate=review a review-level one. Slower: two index lookups per such row.
+    match: Literal["exact", "fuzzy"] = "exact"
 
     @field_validator("mapping")
     @classmethod
@@ -480,25 +485,34 @@ def resolve_row(
     row: ParsedRow, policy: DuplicatePolicy, in_batch: dict[tuple[str, str], "Pending | uuid.UUID"],
     in_store: dict[tuple[str, str], uuid.UUID],
 ) -> Decision:
-    """What to do with one valid row: the single place where a row meets the existing contacts.
-
-    `in_batch` holds the identifiers of the rows already resolved in this batch (to a contact
-    about to be created, or to an existing one); `in_store` those found in the workspace,
-    including the rows of earlier batches of the same file. Matching is by exact identifier for
-    now; the identity engine plugs in here.
-    """
+    """What to do with one valid row by its exact keys: the single place where a row meets the
+    existing contacts by identifier. `in_batch` holds the identifiers of the rows already resolved
+    in this batch (to a contact about to be created, or to an existing one); `in_store` those
+    found in the workspace, including the rows of earlier batches of the same file."""
     for key in row.keys():
         target = in_batch.get(key) or in_store.get(key)
-        if target is None:
-            continue
-        if policy == "merge":
-            return Decision("merge", target, key)
-        if policy == "skip":
-            return Decision("skip", target, key)
-        if policy == "review":
-            return Decision("review", target, key)
-        return Decision("create", target, key)  # policy create: written anyway, the match noted
+        if target is not None:
+            return _by_policy(policy, target, key)
     return Decision("create")
+
+
+def resolve_by_likeness(session: Session, workspace_id: uuid.UUID, row: ParsedRow, policy: DuplicatePolicy) -> Decision:
+    """What to do with a row that matched nobody exactly (match=fuzzy): the identity engine's
+    best-scoring stored contact, when it is likely the same person."""
+    best = identity.rank(session, workspace_id, orjson.loads(str(row.derived.profile_json)), limit=1)
+    if not best or best[0].decision == "distinct" or (best[0].decision == "review" and policy != "review"):
+        return Decision("create")
+    return _by_policy(policy, best[0].contact_id, ("likeness score", f"{best[0].score:g}"))
+
+
+def _by_policy(policy: DuplicatePolicy, target, via: tuple[str, str]) -> Decision:
+    if policy == "merge":
+        return Decision("merge", target, via)
+    if policy == "skip":
+        return Decision("skip", target, via)
+    if policy == "review":
+        return Decision("review", target, via)
+    return Decision("create", target, via)  # policy create: written anyway, the match noted
 
 
 # ---------------------------------------------------------------- the batch engine
@@ -553,6 +567,8 @@ class _Importer:
         members: list[tuple[ParsedRow, uuid.UUID]] = []
         for row in valid:
             decision = resolve_row(row, self.options.on_duplicate, in_batch, in_store)
+            if decision.via is None and self.options.match == "fuzzy" and row.derived is not None:
+                decision = resolve_by_likeness(session, self.ws, row, self.options.on_duplicate)
             note = f"matches contact {decision.target_id} by {decision.via[0]} {decision.via[1]}" if decision.via else None
             if decision.action in ("create", "review"):
                 new = Pending.from_row(row)

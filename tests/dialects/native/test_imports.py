@@ -102,6 +102,7 @@ def test_a_web_url_job(db, database_url, workspace, tmp_path):
     ({"data_url": data_url("Name\nA\n"), "on_duplicate": "explode"}, 422),
     ({"data_url": data_url("Name\nA\n"), "mapping": {"Name": "shoe_size"}}, 422),
     ({"data_url": data_url("Name\nA\n"), "surprise": 1}, 422),
+    ({"data_url": data_url("Name\nA\n"), "match": "sometimes"}, 422),
 ])
 def test_bad_import_requests(api, body, status):
     response = api.post("/v1/imports", json=body)
@@ -137,3 +138,21 @@ def test_idempotency_key_replays_the_job(api):
     assert again.status_code == 202 and again.json()["id"] == first.json()["id"]
     assert again.headers.get("Idempotent-Replayed") == "true"
     assert len(api.get("/v1/imports").json()["data"]) == 1
+
+
+def test_fuzzy_matching_through_the_api(api, db, settings):
+    """`match: fuzzy` (JSON body or form field): the same name at the same address merges."""
+    ada = api.post("/v1/contacts", json={"first_name": "Ada", "last_name": "Lovelace", "emails": ["ada@api-fuzzy.example"],
+                                         "addresses": [{"line1": "12 St James's Square", "city": "London"}]}).json()
+    csv_text = "First Name,Last Name,Email,Address,City\nAda,Lovelace,countess@api-fuzzy.example,12 St James's Square,London\n"
+    started = api.post("/v1/imports", json={"data_url": data_url(csv_text), "match": "fuzzy"})
+    assert started.status_code == 202 and started.json()["options"]["match"] == "fuzzy"
+    uploaded = api.post("/v1/imports", files={"file": ("a.csv", csv_text.replace("countess", "lady").encode(), "text/csv")},
+                        data={"match": "fuzzy"})
+    assert uploaded.status_code == 202 and uploaded.json()["options"]["match"] == "fuzzy"
+    run_jobs(db, settings)
+    for job in (started.json(), uploaded.json()):
+        done = api.get(f"/v1/imports/{job['id']}").json()
+        assert done["status"] == "succeeded" and done["counts"]["merged"] == 1, done
+    emails = [e["address"] for e in api.get(f"/v1/contacts/{ada['id']}").json()["emails"]]
+    assert emails == ["ada@api-fuzzy.example", "countess@api-fuzzy.example", "lady@api-fuzzy.example"]

@@ -7,7 +7,7 @@ import hashlib
 import io
 import json
 from collections.abc import Iterator
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, Header, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
@@ -38,6 +38,7 @@ class ImportRequest(BaseModel):
     mapping: dict[str, str] | None = None
     on_duplicate: DuplicatePolicy = "merge"
     overwrite: bool = False
+    match: Literal["exact", "fuzzy"] = "exact"
 
     @model_validator(mode="after")
     def _one_source(self):
@@ -81,9 +82,11 @@ def install(app: FastAPI, db: Database, settings: Settings, actor_dependency) ->
     async def start_import(request: Request, caller: Caller, idempotency_key: IdempotencyKey = None):
         """Start an import job. Either `multipart/form-data` with a `file` (CSV, XLSX, XLS) and
         optional fields `mapping` (JSON object header -> target), `on_duplicate`
-        (merge|skip|create|review, default merge) and `overwrite` (true|false); or a JSON body
-        `{"url" | "data_url", "mapping", "on_duplicate", "overwrite"}`. Answers 202 with the
-        job; follow it at `GET /v1/imports/{id}`."""
+        (merge|skip|create|review, default merge), `overwrite` (true|false) and `match`
+        (exact|fuzzy, default exact: fuzzy also scores rows with no shared email or phone
+        through the identity engine); or a JSON body `{"url" | "data_url", "mapping",
+        "on_duplicate", "overwrite", "match"}`. Answers 202 with the job; follow it at
+        `GET /v1/imports/{id}`."""
         content_type = request.headers.get("content-type", "")
         if content_type.startswith("multipart/form-data"):
             form = await request.form(max_files=1, max_fields=10)
@@ -94,6 +97,7 @@ def install(app: FastAPI, db: Database, settings: Settings, actor_dependency) ->
                 "mapping": _json_field(form.get("mapping"), "mapping"),
                 "on_duplicate": form.get("on_duplicate") or "merge",
                 "overwrite": (form.get("overwrite") or "false").strip().lower() in ("true", "1", "yes", "on"),
+                "match": form.get("match") or "exact",
             })
             return await run_in_threadpool(_start_upload, caller, upload, options, idempotency_key, request)
         raw = await request.body()
@@ -105,7 +109,8 @@ def install(app: FastAPI, db: Database, settings: Settings, actor_dependency) ->
             body = ImportRequest.model_validate(payload)
         except ValidationError as exc:
             raise InvalidInput([FieldError(dotted_path(e["loc"]) or "body", e["msg"]) for e in exc.errors()]) from None
-        options = _options({"mapping": body.mapping, "on_duplicate": body.on_duplicate, "overwrite": body.overwrite})
+        options = _options({"mapping": body.mapping, "on_duplicate": body.on_duplicate, "overwrite": body.overwrite,
+                            "match": body.match})
         spec = imports.SourceSpec(url=body.url, field="url") if body.url else imports.SourceSpec(data_url=body.data_url, field="data_url")
         print_ = idempotency.fingerprint("POST", "/v1/imports", raw)
         return await run_in_threadpool(_start, caller, spec, options, idempotency_key, print_)
