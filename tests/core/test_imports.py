@@ -249,30 +249,6 @@ def test_queued_jobs_are_run_by_a_worker(db, actor, database_url):
     assert outcomes(db, actor, job.id)[2].status == "invalid"
 
 
-from hypothesis import given, settings as hsettings, strategies as st  # noqa: E402
-
-from contacthub.core.normalize import normalize_email  # noqa: E402
-
-_local = st.text(alphabet="abcXYZ09.+-_!#'~", min_size=0, max_size=70)
-_domain = st.sampled_from(["example.com", "Mail.Example.ORG", "nodot", "ex..com", "-bad.com", "xn--bcher-kva.example",
-                           "bücher.example", "localhost", "a" * 70 + ".com", "example.com."])
-
-
-@hsettings(max_examples=300, deadline=None)
-@given(local=_local, domain=_domain)
-def test_the_cached_email_check_answers_like_normalize_email(local, domain):
-    raw = f"{local}@{domain}"
-    try:
-        expected = normalize_email(raw)
-    except ValueError:
-        expected = None
-    try:
-        got = imports.import_email(raw)
-    except ValueError:
-        got = None
-    assert got == expected
-
-
 def test_two_workers_never_claim_the_same_job(db, actor, database_url):
     import concurrent.futures
 

@@ -1,6 +1,9 @@
 import pytest
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
-from contacthub.core.normalize import normalize_email, normalize_phone
+from contacthub.core.normalize import normalize_email, normalize_phone, validated_email
 
 
 @pytest.mark.parametrize(
@@ -33,3 +36,24 @@ def test_phones_become_e164(raw, region, expected):
 def test_impossible_phones_are_refused(raw):
     with pytest.raises(ValueError):
         normalize_phone(raw, "US")
+
+
+_local = st.text(alphabet="abcXYZ09.+-_!#'~\"é ", min_size=0, max_size=70)
+_domain = st.sampled_from(["example.com", "Mail.Example.ORG", "nodot", "ex..com", "-bad.com", "xn--bcher-kva.example",
+                           "bücher.example", "localhost", "a" * 70 + ".com", "example.com.", "[127.0.0.1]"])
+
+
+@hsettings(max_examples=400, deadline=None)
+@given(local=_local, domain=_domain)
+def test_the_fast_email_check_answers_like_email_validator(local, domain):
+    """normalize_email's regex-and-cached-domain path gives email-validator's answer."""
+    raw = f"{local}@{domain}"
+    try:
+        expected = validated_email(raw)
+    except ValueError:
+        expected = None
+    try:
+        got = normalize_email(raw)
+    except ValueError:
+        got = None
+    assert got == expected

@@ -16,7 +16,6 @@ writes in batches: one transaction per batch, or, with `overwrite`, one transact
 whole file (the workspace's old contacts are deleted in it, so a failed import loses nothing).
 """
 
-import functools
 import logging
 import operator
 import os
@@ -207,23 +206,6 @@ def plan_columns(headers: list[str], mapping: dict[str, str] | None) -> list[Col
 
 # A plain ASCII dot-atom local part: email-validator accepts it as it is, so only the domain
 # needs its full check, which is cached (files repeat a few domains over and over).
-_DOT_ATOM = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*\Z")
-
-
-@functools.lru_cache(maxsize=4096)
-def _checked_domain(domain: str) -> str:
-    return normalize_email("x@" + domain).rpartition("@")[2]
-
-
-def import_email(raw: str) -> str:
-    """normalize_email, with the domain check cached: the same answer, faster on big files."""
-    text = raw.strip()
-    local, at, domain = text.rpartition("@")
-    if at and local and len(local) <= 64 and len(text) <= 254 and _DOT_ATOM.match(local):
-        return f"{local}@{_checked_domain(domain)}".lower()
-    return normalize_email(raw)
-
-
 @dataclass
 class ParsedRow:
     index: int
@@ -289,7 +271,7 @@ class RowParser:
                 row.scalars[SCALAR_TARGETS[target]] = value
             elif target == "email":
                 try:
-                    normalized = import_email(value)
+                    normalized = normalize_email(value)
                 except ValueError as exc:
                     self._fault(row, col, str(exc))
                     continue

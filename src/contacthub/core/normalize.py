@@ -1,12 +1,36 @@
 """One normalization for every door, so an email or phone written through any of them is the
 same identity. Errors are ValueError with a message a user can act on."""
 
+import functools
+import re
+
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
+# A plain ASCII local part (RFC 5322 dot-atom): the usual address, checked here by a regex.
+_DOT_ATOM = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*\Z")
+
 
 def normalize_email(raw: str) -> str:
-    """Syntax check without network; the whole address lower-cased for matching."""
+    """Syntax check without network; the whole address lower-cased for matching.
+
+    The same answer as email-validator's, faster: a plain local part is checked by a regex and
+    the domain's check (the costly part: IDNA, length, label rules) is remembered per domain;
+    anything else (quoted or non-ASCII local parts, odd lengths) goes to email-validator whole."""
+    text = raw.strip()
+    local, at, domain = text.rpartition("@")
+    if at and local and len(local) <= 64 and len(text) <= 254 and _DOT_ATOM.match(local):
+        return f"{local}@{_checked_domain(domain)}".lower()
+    return validated_email(raw)
+
+
+@functools.lru_cache(maxsize=4096)
+def _checked_domain(domain: str) -> str:
+    return validated_email("x@" + domain).rpartition("@")[2]
+
+
+def validated_email(raw: str) -> str:
+    """email-validator's check and normalization of the whole address, lower-cased."""
     try:
         result = validate_email(raw.strip(), check_deliverability=False)
     except EmailNotValidError as exc:
