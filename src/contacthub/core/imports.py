@@ -549,7 +549,8 @@ class _Importer:
         members: list[tuple[ParsedRow, uuid.UUID]] = []
         for row in valid:
             decision = resolve_row(row, self.options.on_duplicate, in_batch, in_store)
-            if decision.via is None and self.options.match == "fuzzy" and row.derived is not None:
+            fuzzy = self.options.match == "fuzzy" and row.kind != "group"  # a group is known by its name only
+            if decision.via is None and fuzzy and row.derived is not None:
                 decision = resolve_by_likeness(session, self.ws, row, self.options.on_duplicate)
             note = f"matches contact {decision.target_id} by {decision.via[0]} {decision.via[1]}" if decision.via else None
             if decision.action in ("create", "review"):
