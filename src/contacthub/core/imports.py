@@ -528,6 +528,7 @@ class _Importer:
         self.group_ids: dict[str, uuid.UUID | None] = {}  # lower-cased group name -> id (None: not found)
         self.totals = Counters()
         self.sqlite_cache_mb = 0
+        self.lease_seconds = 300  # each batch renews the job's lease for this long (see claim_next)
         self.batches = 0
         self.analyzed = False  # fresh planner statistics taken (PostgreSQL)
 
@@ -590,7 +591,8 @@ class _Importer:
                 if extra:
                     outcome[6] = f"{outcome[6]}; {extra}" if outcome[6] else extra
         repo.insert_outcomes(session, _OUTCOME_COLUMNS, outcomes)
-        repo.add_counts(session, self.ws, self.job_id, {**counts.as_dict(), "processed": counts.processed})
+        repo.add_counts(session, self.ws, self.job_id, {**counts.as_dict(), "processed": counts.processed},
+                        lease_until=utcnow() + timedelta(seconds=self.lease_seconds))
         for name, n in counts.as_dict().items():
             setattr(self.totals, name, getattr(self.totals, name) + n)
         return counts
@@ -874,6 +876,7 @@ def _run(db: Database, actor: Actor, job: ImportJob, options: ImportOptions, sou
     parser.job_id = job.id
     importer = _Importer(actor, job.id, options, headers, parser)
     importer.sqlite_cache_mb = settings.import_sqlite_cache_mb
+    importer.lease_seconds = settings.import_lease_seconds
     with db.write() as session:
         repo.set_job(session, actor.workspace_id, job.id, total_rows=reader.estimated_rows, format=source.format)
     batch_size = max(settings.import_batch_size, 1)
@@ -900,22 +903,20 @@ def _run(db: Database, actor: Actor, job: ImportJob, options: ImportOptions, sou
         parallel = 0 < threshold <= (reader.estimated_rows or 0)
         with gc_paused():
             for batch, position in parsed_batches(source, reader, parser, batch_size, parallel):
-                _flush(importer, transaction, batch, progress, position, settings, resuming)
+                _flush(importer, transaction, batch, progress, position, resuming)
         with transaction() as session:
             done_before = job.processed if resuming else 0
             repo.set_job(session, actor.workspace_id, job.id, total_rows=done_before + importer.totals.processed)
 
 
 def _flush(importer: _Importer, transaction, batch: list[ParsedRow], progress, position: float,
-           settings: Settings, resuming: bool) -> None:
+           resuming: bool) -> None:
     with transaction() as session:
         if resuming:
             written = repo.written_rows(session, importer.ws, importer.job_id, [row.index for row in batch])
             batch = [row for row in batch if row.index not in written]
-        if batch:
-            repo.prepare_bulk(session, importer.sqlite_cache_mb)
-            importer.run_batch(session, batch)
-        repo.set_job(session, importer.ws, importer.job_id, lease_until=_lease(settings))  # still alive
+        repo.prepare_bulk(session, importer.sqlite_cache_mb)
+        importer.run_batch(session, batch)  # even empty (all written before): it renews the lease
         importer.batches += 1
     if progress:
         progress(importer.totals.processed, position, importer.totals)

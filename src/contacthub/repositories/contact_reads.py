@@ -7,7 +7,7 @@ needs ~10 µs. Now the contact row carries its emails, phones, identifiers, addr
 accounts as JSON arrays built by the database (json_group_array / json_agg subqueries), and the
 statement runs on the session's own DBAPI connection, inside its transaction.
 
-The two engines differ only in SQL spelling and in what comes back: SQLite hands back text
+The two engines differ only in the JSON functions' spelling and in what comes back: SQLite hands back text
 (uuid hex, "YYYY-MM-DD HH:MM:SS", JSON text) where psycopg hands back typed values.
 """
 
@@ -19,6 +19,8 @@ from functools import lru_cache
 from sqlalchemy.orm import Session
 
 from contacthub.core.views import AccountLinkView, AddressView, ContactView, PointView
+from contacthub.repositories import raw
+from contacthub.repositories.raw import as_uuid
 
 CONTACT_COLUMNS = (
     "id", "workspace_id", "kind", "display_name", "prefix", "first_name", "middle_name",
@@ -52,18 +54,12 @@ def _array(dialect: str, table: str, columns: tuple[str, ...]) -> str:
             f"WHERE t.workspace_id = c.workspace_id AND t.contact_id = c.id)")
 
 
-@lru_cache(maxsize=64)
-def _statement(dialect: str, count: int) -> str:
-    mark = "?" if dialect == "sqlite" else "%s"
+@lru_cache(maxsize=2)
+def _statement(dialect: str) -> str:
+    """The statement for any number of ids: `{values}` is their IN list (see raw.select_in)."""
     children = ", ".join(f"{_array(dialect, table, cols)} AS {alias}" for table, cols, alias in _CHILDREN)
     return (f"SELECT {', '.join('c.' + c for c in CONTACT_COLUMNS)}, {children} FROM contacts c "
-            f"WHERE c.workspace_id = {mark} AND c.id IN ({', '.join([mark] * count)})")
-
-
-def _uuid(value) -> uuid.UUID | None:
-    if value is None or isinstance(value, uuid.UUID):
-        return value
-    return uuid.UUID(value)
+            f"WHERE c.workspace_id = ? AND c.id IN ({{values}})")
 
 
 def _moment(value) -> datetime | None:
@@ -85,14 +81,18 @@ def _document(value):
 
 
 def _point(p: list) -> PointView:
-    return PointView(_uuid(p[0]), p[1], p[2], p[3], p[4], p[5], bool(p[6]), p[7] or {}, _moment(p[8]))
+    return PointView(as_uuid(p[0]), p[1], p[2], p[3], p[4], p[5], bool(p[6]), p[7] or {}, _moment(p[8]))
 
 
 def _address(a: list) -> AddressView:
-    return AddressView(_uuid(a[0]), a[1], a[2], a[3], a[4], a[5], a[6], a[7], bool(a[8]), a[9] or {})
+    return AddressView(as_uuid(a[0]), a[1], a[2], a[3], a[4], a[5], a[6], a[7], bool(a[8]), a[9] or {})
 
 
 _POINT_GROUPS = {"email": "emails", "phone": "phones"}
+
+
+def add_point_view(view: ContactView, point: PointView) -> None:
+    getattr(view, _POINT_GROUPS.get(point.kind, "identifiers")).append(point)
 
 
 def _view(row: tuple) -> ContactView:
@@ -100,40 +100,22 @@ def _view(row: tuple) -> ContactView:
      employer, occupation, birth, notes, social, attributes, extra, created, updated, merged,
      points, addresses, lists, accounts) = row
     view = ContactView(
-        _uuid(cid), _uuid(ws), kind, display, prefix, first, middle, last, suffix, nick, salutation, org,
+        as_uuid(cid), as_uuid(ws), kind, display, prefix, first, middle, last, suffix, nick, salutation, org,
         official, title, employer, occupation, _day(birth), notes, _document(social) or {},
-        _document(attributes) or {}, _document(extra) or {}, _moment(created), _moment(updated), _uuid(merged),
+        _document(attributes) or {}, _document(extra) or {}, _moment(created), _moment(updated), as_uuid(merged),
     )
     for p in sorted(_document(points), key=lambda p: p[9]):
-        getattr(view, _POINT_GROUPS.get(p[1], "identifiers")).append(_point(p))
+        add_point_view(view, _point(p))
     view.addresses = [_address(a) for a in sorted(_document(addresses), key=lambda a: a[10])]
     # lists and accounts in the order they were joined (ties by id), as the API has always shown them
-    view.list_ids = [_uuid(m[0]) for m in sorted(_document(lists), key=lambda m: (_moment(m[1]), str(m[0])))]
-    view.accounts = [AccountLinkView(_uuid(m[0]), m[1])
+    view.list_ids = [as_uuid(m[0]) for m in sorted(_document(lists), key=lambda m: (_moment(m[1]), str(m[0])))]
+    view.accounts = [AccountLinkView(as_uuid(m[0]), m[1])
                      for m in sorted(_document(accounts), key=lambda m: (_moment(m[2]), str(m[0])))]
     return view
 
 
-_CHUNK = 500  # ids per statement: well under either engine's limit on bound parameters
-
-
 def load_views(session: Session, workspace_id: uuid.UUID, ids: list[uuid.UUID]) -> dict[uuid.UUID, ContactView]:
-    """id -> whole contact, for the ids that exist in the workspace, one statement per 500 ids."""
-    session.flush()  # the cursor below does not autoflush pending ORM changes
-    sqlite = session.get_bind().dialect.name == "sqlite"
-    cursor = session.connection().connection.cursor()
-    unique = list(dict.fromkeys(ids))
-    views: dict[uuid.UUID, ContactView] = {}
-    try:
-        for start in range(0, len(unique), _CHUNK):
-            chunk = unique[start:start + _CHUNK]
-            if sqlite:
-                cursor.execute(_statement("sqlite", len(chunk)), [workspace_id.hex, *(i.hex for i in chunk)])
-            else:
-                cursor.execute(_statement("postgresql", len(chunk)), [workspace_id, *chunk])
-            for row in cursor.fetchall():
-                view = _view(row)
-                views[view.id] = view
-    finally:
-        cursor.close()
-    return views
+    """id -> whole contact, for the ids that exist in the workspace."""
+    sql = _statement(session.get_bind().dialect.name)
+    views = (_view(row) for row in raw.select_in(session, sql, [workspace_id], list(dict.fromkeys(ids))))
+    return {view.id: view for view in views}

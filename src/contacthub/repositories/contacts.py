@@ -52,7 +52,7 @@ def flush(session: Session) -> None:
 
 
 _C, _P = Contact.__table__, ContactPoint.__table__
-_POINT_GROUPS = {"email": "emails", "phone": "phones"}
+add_point_view = contact_reads.add_point_view
 
 
 def point_view(p: dict) -> PointView:
@@ -83,10 +83,6 @@ def insert_points(session: Session, points: list[dict]) -> None:
     bulk.insert_dicts(session, _P, points)
 
 
-def add_point_view(view: ContactView, point: PointView) -> None:
-    getattr(view, _POINT_GROUPS.get(point.kind, "identifiers")).append(point)
-
-
 def load_views(session: Session, workspace_id: uuid.UUID, ids: Sequence[uuid.UUID]) -> list[ContactView]:
     """Whole contacts in the order asked, in one statement (see contact_reads)."""
     if not ids:
@@ -106,12 +102,7 @@ _TAKEN = (
 
 def _taken(session: Session, workspace_id: uuid.UUID, values: list[str]) -> list[tuple]:
     """(kind, key, normalized, contact id) of the live contacts' points with these values (every write runs it)."""
-    found = []
-    for start in range(0, len(values), 1000):  # well under either engine's limit on bound parameters
-        chunk = values[start:start + 1000]
-        sql = _TAKEN.format(values=raw.marks(len(chunk)))
-        found += [(k, key, n, raw.as_uuid(c)) for k, key, n, c in raw.select(session, sql, [workspace_id, *chunk])]
-    return found
+    return [(k, key, n, raw.as_uuid(c)) for k, key, n, c in raw.select_in(session, _TAKEN, [workspace_id], values)]
 
 
 def owners_of_points(

@@ -172,8 +172,12 @@ def written_rows(session: Session, workspace_id: uuid.UUID, job_id: uuid.UUID, i
         ImportRow.workspace_id == workspace_id, ImportRow.job_id == job_id, ImportRow.row_index.in_(list(indexes)))))
 
 
-def add_counts(session: Session, workspace_id: uuid.UUID, job_id: uuid.UUID, counts: dict[str, int]) -> None:
+def add_counts(session: Session, workspace_id: uuid.UUID, job_id: uuid.UUID, counts: dict[str, int],
+               lease_until=None) -> None:
+    """Adds a batch's counts to the job's (and renews its lease, when given), in one UPDATE."""
     values = {name: getattr(ImportJob, name) + n for name, n in counts.items()}
+    if lease_until is not None:
+        values["lease_until"] = lease_until
     session.execute(
         update(ImportJob).where(ImportJob.workspace_id == workspace_id, ImportJob.id == job_id).values(**values)
         .execution_options(synchronize_session=False)

@@ -43,6 +43,19 @@ def select(session: Session, sql: str, params: Sequence) -> list[tuple]:
         cursor.close()
 
 
+IN_CHUNK = 500  # values per IN list: well under either engine's limit on bound parameters
+
+
+def select_in(session: Session, sql: str, leading: Sequence, values: Sequence) -> list[tuple]:
+    """The rows of `sql`, whose `{values}` is an IN list, for all `values` (one statement per
+    IN_CHUNK of them); `leading` are the parameters before the list."""
+    rows: list[tuple] = []
+    for start in range(0, len(values), IN_CHUNK):
+        chunk = list(values[start:start + IN_CHUNK])
+        rows += select(session, sql.format(values=marks(len(chunk))), [*leading, *chunk])
+    return rows
+
+
 def as_uuid(value) -> uuid.UUID | None:
     if value is None or isinstance(value, uuid.UUID):
         return value
