@@ -1,5 +1,5 @@
-"""Bulk inserts through the driver itself (many rows per statement, in the caller's
-transaction): the import pipeline's writes. No rules here.
+"""Inserts through the driver itself (one statement per table, in the caller's transaction): the
+import pipeline's writes and a single create's. No rules here.
 
 SQLAlchemy's generic executemany converts every parameter of every row through the column's
 bind processor in Python; for hundreds of thousands of rows that costs more than SQLite's own
@@ -10,8 +10,9 @@ digits (what SQLite stores; PostgreSQL reads it as a uuid):
 - SQLite: `executemany` of a prepared INSERT (`ON CONFLICT DO NOTHING` when asked); UUIDs as
   their hex text, JSON documents as text, timestamps as SQLAlchemy writes them (the same stored
   form as every other write path).
-- PostgreSQL (psycopg): `COPY ... FROM STDIN`, or, when conflicts must be ignored, a pipelined
-  `executemany` of `INSERT ... ON CONFLICT DO NOTHING`.
+- PostgreSQL (psycopg): `COPY ... FROM STDIN`; when conflicts must be skipped, COPY into a
+  temporary table, then one `INSERT ... SELECT ... ON CONFLICT DO NOTHING`.
+- A few rows (a single create's, `insert_dicts`): one plain INSERT on either engine.
 - Anything else: SQLAlchemy's own executemany.
 """
 
