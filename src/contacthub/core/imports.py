@@ -50,7 +50,7 @@ from contacthub.core.import_sources import (
     source_error,
 )
 from contacthub.core.import_pipeline import gc_paused, parsed_batches
-from contacthub.core.identity_rules import blocking_keys, build_profile, exact_keys
+from contacthub.core.identity_rules import blocking_keys, build_profile, compare_cluster, exact_keys
 from contacthub.core.inputs import (
     MAX_POINTS_PER_KIND,
     AddressInput,
@@ -478,13 +478,46 @@ def resolve_row(
     return Decision("create")
 
 
-def resolve_by_likeness(session: Session, workspace_id: uuid.UUID, row: ParsedRow, policy: DuplicatePolicy) -> Decision:
-    """What to do with a row that matched nobody exactly (match=fuzzy): the identity engine's
-    best-scoring stored contact, when it is likely the same person."""
-    best = identity.rank(session, workspace_id, orjson.loads(str(row.derived.profile_json)), limit=1)
-    if not best or best[0].decision == "distinct" or (best[0].decision == "review" and policy != "review"):
+class BatchLikeness:
+    """The contacts a batch is about to create, filed by their blocking keys, so that with
+    match=fuzzy a row is also compared with the rows before it in the same batch (the stored
+    contacts, earlier batches included, are the identity index's)."""
+
+    def __init__(self) -> None:
+        self.by_key: dict[str, dict[uuid.UUID, Pending]] = {}
+        self.records: dict[uuid.UUID, list[dict[str, Any]]] = {}  # the profiles each is made of
+
+    def file(self, target: Pending, profile: dict[str, Any]) -> None:
+        """`target` is (or now also absorbs) the record `profile`."""
+        self.records.setdefault(target.id, []).append(profile)
+        for key in blocking_keys(profile):
+            self.by_key.setdefault(key, {})[target.id] = target
+
+    def best(self, profile: dict[str, Any]) -> tuple[identity.Match, Pending] | None:
+        candidates = {i: p for key in blocking_keys(profile) for i, p in self.by_key.get(key, {}).items()}
+        scored = []
+        for contact_id, pending in candidates.items():
+            score = compare_cluster(profile, self.records[contact_id])
+            scored.append((identity.Match(contact_id, round(score.total, 2), score.reasons, False), pending))
+        return max(scored, key=lambda pair: pair[0].score, default=None)
+
+
+def resolve_by_likeness(session: Session, workspace_id: uuid.UUID, profile: dict[str, Any], policy: DuplicatePolicy,
+                        batch: BatchLikeness) -> Decision:
+    """What to do with a row that matched nobody exactly (match=fuzzy): the best-scoring of the
+    stored contacts (by the identity engine) and of the batch's own new ones, when it is likely
+    the same person."""
+    stored = identity.rank(session, workspace_id, profile, limit=1)
+    best: tuple[identity.Match, Pending | uuid.UUID] | None = (stored[0], stored[0].contact_id) if stored else None
+    in_batch = batch.best(profile)
+    if in_batch is not None and (best is None or in_batch[0].score > best[0].score):
+        best = in_batch
+    if best is None:
         return Decision("create")
-    return _by_policy(policy, best[0].contact_id, ("likeness score", f"{best[0].score:g}"))
+    match, target = best
+    if match.decision == "distinct" or (match.decision == "review" and policy != "review"):
+        return Decision("create")
+    return _by_policy(policy, target, ("likeness score", f"{match.score:g}"))
 
 
 def _by_policy(policy: DuplicatePolicy, target, via: tuple[str, str]) -> Decision:
@@ -548,17 +581,21 @@ class _Importer:
         pending: list[Pending] = []
         merges: dict[uuid.UUID, list[ParsedRow]] = {}
         members: list[tuple[ParsedRow, uuid.UUID]] = []
+        likeness = BatchLikeness()
         for row in valid:
             decision = resolve_row(row, self.options.on_duplicate, in_batch, in_store)
-            fuzzy = self.options.match == "fuzzy" and row.kind != "group"  # a group is known by its name only
-            if decision.via is None and fuzzy and row.derived is not None:
-                decision = resolve_by_likeness(session, self.ws, row, self.options.on_duplicate)
+            # a group is known by its name only
+            profile = _profile(row) if self.options.match == "fuzzy" and row.kind != "group" else None
+            if decision.via is None and profile is not None:
+                decision = resolve_by_likeness(session, self.ws, profile, self.options.on_duplicate, likeness)
             note = f"matches contact {decision.target_id} by {decision.via[0]} {decision.via[1]}" if decision.via else None
             if decision.action in ("create", "review"):
                 new = Pending.from_row(row)
                 pending.append(new)
                 for key in row.keys():
                     in_batch.setdefault(key, new)
+                if profile is not None:
+                    likeness.file(new, profile)
                 status = "review" if decision.action == "review" else "created"
                 if decision.action == "review":
                     note = f"created; possible duplicate: {note}"
@@ -570,6 +607,8 @@ class _Importer:
             elif decision.action == "merge":
                 if isinstance(decision.target, Pending):
                     decision.target.absorb(row)
+                    if profile is not None:
+                        likeness.file(decision.target, profile)
                 else:
                     merges.setdefault(decision.target, []).append(row)
                 for key in row.keys():
@@ -704,6 +743,11 @@ class _Importer:
     def _outcome(self, row: ParsedRow, status: str, contact_id, errors=None, note=None, raw=None) -> list:
         """A row of import_rows, its columns in the order of _OUTCOME_COLUMNS."""
         return [self.ws, self.job_id, row.index, status, contact_id, errors, note, raw]
+
+
+def _profile(row: ParsedRow) -> dict[str, Any]:
+    """The row's identity profile, as the parser made it."""
+    return orjson.loads(str(row.derived.profile_json))
 
 
 def contact_service_points(session: Session, workspace_id: uuid.UUID, kind: str, values: list[str]):
