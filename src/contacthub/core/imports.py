@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session
 
 from contacthub.core import attributes as attribute_rules
 from contacthub.core import contacts as contact_service
-from contacthub.core import identity, identity_index
+from contacthub.core import events, identity, identity_index
 from contacthub.core.actor import Actor
 from contacthub.core.errors import DomainError, FieldError, InvalidInput, NotFound
 from contacthub.core.import_sources import (
@@ -61,7 +61,7 @@ from contacthub.core.inputs import (
 )
 from contacthub.core.normalize import normalize_email, normalize_phone
 from contacthub.db.engine import Database
-from contacthub.db.models import Event, ImportJob, ImportRow
+from contacthub.db.models import ImportJob, ImportRow
 from contacthub.db.types import new_id, utcnow
 from contacthub.repositories import imports as repo
 from contacthub.repositories import simple as simple_repo
@@ -670,7 +670,7 @@ class _Importer:
         path: one statement per table)."""
         # ids as the hex text they are stored as: the same values, without a UUID object each
         ws, now, door, key_id = self.ws.hex, utcnow(), self.actor.door, self.actor.api_key_id
-        contacts, points, addresses, attribute_values, events = [], [], [], [], []
+        contacts, points, addresses, attribute_values, history = [], [], [], [], []
         keys, profiles, claims = [], [], []
         for p in pending:
             d = p.derived(self.job_id)
@@ -690,7 +690,7 @@ class _Importer:
                                   a.get("region"), a.get("postal_code"), a.get("country"), True, 0, _EMPTY_DOC, now))
             for key, value in d.attribute_pairs:
                 attribute_values.append((ws, pid, key, value))
-            events.append((ws, _fast_hex(), "contact", pid, "created", door, key_id, d.event_json, now))
+            history.append((ws, _fast_hex(), "contact", pid, "created", door, key_id, d.event_json, now))
             # filed in the identity index like any other new contact, so later writes and dedupe see them
             for key in d.blocking_keys:
                 keys.append((ws, key, pid, pid))
@@ -706,7 +706,7 @@ class _Importer:
         repo.insert_created(session, {
             "points": (_POINT_COLUMNS, points),
             "addresses": (_ADDRESS_COLUMNS, addresses), "attribute_values": (_ATTRIBUTE_COLUMNS, attribute_values),
-            "events": (_EVENT_COLUMNS, events),
+            "events": (_EVENT_COLUMNS, history),
         })
         keys.sort(key=_second)  # in key order: the inserts walk each B-tree's pages in order
         claims.sort(key=_second)
@@ -973,13 +973,8 @@ def _delete_workspace_contacts(session: Session, actor: Actor, job_id: uuid.UUID
         ids = repo.contact_ids_page(session, actor.workspace_id, after, 1000)
         if not ids:
             break
-        now = utcnow()
-        repo.insert_many(session, Event, [
-            {"workspace_id": actor.workspace_id, "id": new_id(), "subject_type": "contact", "subject_id": i,
-             "action": "deleted", "door": actor.door, "api_key_id": actor.api_key_id,
-             "changes": {"reason": "import overwrite", "import_id": str(job_id)}, "before": None, "created_at": now}
-            for i in ids
-        ])
+        events.record_many(session, actor, "contact", ids, "deleted",
+                           {"reason": "import overwrite", "import_id": str(job_id)})
         after = ids[-1]
     repo.delete_all_contacts(session, actor.workspace_id)
 
