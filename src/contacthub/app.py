@@ -25,7 +25,7 @@ DOORS = (
 
 def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
     settings = settings or get_settings()
-    db = db or Database(settings.database_url)
+    db = db or Database(settings.database_url, settings.write_wait_seconds)
     app = FastAPI(title="contacthub", version=__version__, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.db = db
     app.mount("/v1", build_native(db, settings))

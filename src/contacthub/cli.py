@@ -34,7 +34,7 @@ JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object fo
 def _database() -> Database:
     settings = get_settings()
     upgrade(settings.database_url)
-    return Database(settings.database_url)
+    return Database(settings.database_url, settings.write_wait_seconds)
 
 
 def _workspace_actor(db: Database, workspace: str | None) -> Actor:
@@ -389,7 +389,7 @@ def _start_import_worker(settings, poll_seconds: float = 1.0):
 
     from contacthub.core import imports
 
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, settings.write_wait_seconds)
     stop = threading.Event()
     threading.Thread(target=imports.work_forever, args=(db, stop, "serve", poll_seconds), daemon=True,
                      name="import-worker").start()

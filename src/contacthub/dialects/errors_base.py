@@ -18,8 +18,11 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
-from contacthub.core.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
+from contacthub.core.errors import Busy, Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
 from contacthub.dialects.common import BodyTooLarge
+
+
+RETRY_AFTER_SECONDS = 5  # told to a write refused because the store was busy
 
 
 class ErrorRenderer:
@@ -57,6 +60,9 @@ class ErrorRenderer:
 
     def conflict(self, request: Request, exc: Conflict) -> Response:
         return self.plain(request, 409, exc.message)
+
+    def busy(self, request: Request, exc: Busy) -> Response:
+        return self.plain(request, 503, exc.message, {"Retry-After": str(RETRY_AFTER_SECONDS)})
 
     def unauthenticated(self, request: Request, exc: Unauthenticated) -> Response:
         return self.plain(request, 401, exc.message, {"WWW-Authenticate": self.challenge})
@@ -96,6 +102,7 @@ def install(app: FastAPI, door: ErrorRenderer, log: logging.Logger) -> None:
     app.add_exception_handler(InvalidInput, door.invalid)
     app.add_exception_handler(NotFound, door.not_found)
     app.add_exception_handler(Conflict, door.conflict)
+    app.add_exception_handler(Busy, door.busy)
     app.add_exception_handler(Unauthenticated, door.unauthenticated)
     app.add_exception_handler(Forbidden, door.forbidden)
     app.add_exception_handler(RequestValidationError, door.request_invalid)
