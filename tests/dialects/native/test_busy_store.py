@@ -99,3 +99,25 @@ def test_writers_of_one_process_give_up_waiting_too(impatient):
         thread.join()
     with db.write():
         pass
+
+
+def test_a_create_waits_for_a_short_write_of_another_process(database_url, workspace):
+    """A create while another process writes for less than the wait: it waits its turn and
+    then succeeds."""
+    db = Database(database_url, write_wait_seconds=10)
+    client = TestClient(create_app(Settings(database_url=database_url, write_wait_seconds=10), db))
+    client.headers["Authorization"] = f"Bearer {workspace.api_key}"
+    made = client.post("/v1/contacts", json={"first_name": "Grace"}).json()
+    answers = []
+    try:
+        with store_held(database_url, made["id"]):
+            creator = threading.Thread(target=lambda: answers.append(
+                client.post("/v1/contacts", json={"first_name": "Alan", "emails": ["alan@wait.example"]})))
+            creator.start()
+            time.sleep(0.4)
+        creator.join(15)
+        assert answers and answers[0].status_code == 201, answers[0].text if answers else "no answer"
+        found = client.get("/v1/contacts", params={"email": "alan@wait.example"}).json()["data"]
+        assert [c["first_name"] for c in found] == ["Alan"]
+    finally:
+        db.dispose()
