@@ -152,7 +152,9 @@ class SourceSpec:
 
     @property
     def kind(self) -> str:
-        return "data_url" if self.data_url is not None else "url" if self.url else "path" if self.path else "upload"
+        # by presence, not truthiness: an empty URL is a bad URL (refused as such), not an upload
+        return ("data_url" if self.data_url is not None else "url" if self.url is not None
+                else "path" if self.path is not None else "upload")
 
     @property
     def label(self) -> str:
@@ -849,15 +851,15 @@ def _spec_chunks(spec: SourceSpec, settings: Settings) -> Iterator[bytes]:
 def open_source(spec: SourceSpec, settings: Settings | None = None) -> SourceFile:
     """The file of a source, copied locally (raises InvalidInput when it cannot be had)."""
     settings = settings or get_settings()
-    if spec.data_url is not None:
+    if spec.kind == "data_url":
         data, mime = decode_data_url(spec.data_url, settings.import_max_bytes, spec.field)
         if not data:
             raise source_error("the file is empty", spec.field)
         return save_bytes(data, mime, "data-url")
-    if spec.url:
+    if spec.kind == "url":
         return fetch_url(spec.url, settings.import_max_bytes, settings.import_fetch_timeout_seconds,
                          settings.import_max_redirects, settings.import_allow_private_urls, spec.field)
-    if spec.path:
+    if spec.kind == "path":
         return local_file(spec.path)
     return save_stream(spec.upload, settings.import_max_bytes, spec.upload_type, spec.upload_name)
 
