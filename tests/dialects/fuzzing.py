@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 # Few examples per test: the three vendor fuzz files together stay within a few seconds.
 # CONTACTHUB_FUZZ_EXAMPLES=500 digs deeper by hand.
-FUZZ = settings(max_examples=int(os.environ.get("CONTACTHUB_FUZZ_EXAMPLES", "25")), deadline=None,
+FUZZ = settings(max_examples=int(os.environ.get("CONTACTHUB_FUZZ_EXAMPLES", "15")), deadline=None,
                 suppress_health_check=list(HealthCheck), database=None)
 
 # Text for bodies: anything, surrogates and NUL included. Text for URLs: what a URL can carry.
@@ -75,3 +75,8 @@ def native_contacts(client, api_key: str) -> list[dict]:
         cursor = page.get("next_cursor")
         if not page.get("has_more") or not cursor:
             return out
+
+
+def bodies(*objects):
+    """Mostly (4 in 5) the door's own body shapes, else something that is no such body at all."""
+    return st.one_of(*[st.one_of(*objects)] * 4, junk_bodies())

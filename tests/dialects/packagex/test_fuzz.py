@@ -11,7 +11,7 @@ from hypothesis import event, given
 from hypothesis import strategies as st
 
 from tests.dialects.fuzzing import (
-    FUZZ, JSON, any_text, emails, hostile_text, json_values, junk_bodies, loose, native_contacts, phones, raw_json,
+    FUZZ, JSON, any_text, bodies, emails, hostile_text, json_values, loose, native_contacts, phones, raw_json,
     unknown_id, url_text,
 )
 from tests.importfiles import xlsx_bytes
@@ -106,11 +106,10 @@ def contact_fields(addresses):
 def test_random_creates_never_cause_a_server_error(px, workspace, targets, data):
     fields = contact_fields(targets["addresses"])
     fields["options"] = loose(st.fixed_dictionaries({}, optional={"match_contacts": loose(st.booleans())}))
-    body = data.draw(st.one_of(
+    body = data.draw(bodies(
         st.fixed_dictionaries({"name": st.text(min_size=1, max_size=20)},
                              optional={k: v for k, v in fields.items() if k != "name"}),
         st.fixed_dictionaries({}, optional=fields),
-        junk_bodies(),
     ), label="body")
     before = snapshot(px, workspace)
     content = body if isinstance(body, bytes) else raw_json(body)
@@ -129,7 +128,7 @@ def test_random_updates_never_cause_a_server_error(px, workspace, targets, data)
         "children": loose(st.lists(loose(ids, any_text), max_size=4)),
         "primary": loose(st.lists(loose(ids, any_text), max_size=4)),
     }))
-    body = data.draw(st.one_of(st.fixed_dictionaries({}, optional=fields), junk_bodies()), label="body")
+    body = data.draw(bodies(st.fixed_dictionaries({}, optional=fields)), label="body")
     target = data.draw(st.one_of(ids, path_text), label="target")
     before = snapshot(px, workspace, groups=True)
     content = body if isinstance(body, bytes) else raw_json(body)
