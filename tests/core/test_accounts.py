@@ -82,3 +82,16 @@ def test_unknown_account_and_source(db, actor):
             accounts.create_member(session, actor, ContactInput(), account_id=uuid.uuid4(), data_source_id=None)
         with pytest.raises(InvalidInput):
             accounts.create_member(session, actor, ContactInput(), account_id=None, data_source_id=uuid.uuid4())
+
+
+def test_an_account_named_twice_in_a_write_is_one_membership(db, actor, account):
+    """Was an IntegrityError (a 500 at every door) on both engines; lists already worked so."""
+    from contacthub.core.inputs import AccountLink
+
+    with db.write() as session:
+        view = contacts.create(session, actor, ContactInput(display_name="Twice", accounts=[
+            AccountLink(id=account.id, position=3), AccountLink(id=account.id, position=7)]), OPTIONS)
+        assert [(a.id, a.position) for a in view.accounts] == [(account.id, 3)]
+        again = contacts.update(session, actor, view.id, ContactInput(accounts=[
+            AccountLink(id=account.id), AccountLink(id=account.id, position=2)]), OPTIONS)
+        assert [(a.id, a.position) for a in again.accounts] == [(account.id, 1)]

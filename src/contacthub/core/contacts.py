@@ -273,7 +273,9 @@ def prepare(
         errors.extend(
             FieldError(f"accounts[{i}].id", f"no account {a.id}") for i, a in enumerate(links) if a.id not in known
         )
-        prepared.accounts = [(a.id, a.position if a.position is not None else 1) for a in links]
+        # an account named twice is one membership (the first one's position), as lists are
+        firsts = {a.id: a for a in reversed(links)}
+        prepared.accounts = [(a.id, a.position if a.position is not None else 1) for a in links if firsts[a.id] is a]
     if "addresses" in given:
         existing = repo.addresses_of(session, actor.workspace_id, contact_id) if contact_id else {}
         errors.extend(

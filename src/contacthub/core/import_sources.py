@@ -292,7 +292,8 @@ def _csv_rows(path: Path) -> RowReader:
     dialect = detect_dialect(sample)
     raw = path.open("rb")
     counter = _CountingReader(raw)
-    text = io.TextIOWrapper(io.BufferedReader(counter, CHUNK), encoding=encoding, newline="")
+    # errors="replace": a file whose BOM promised an encoding its bytes then break is still read
+    text = io.TextIOWrapper(io.BufferedReader(counter, CHUNK), encoding=encoding, errors="replace", newline="")
     reader = csv.reader(text, dialect)
     csv.field_size_limit(10 * 1024 * 1024)
     try:

@@ -237,7 +237,9 @@ class ParsedRow:
         return [("email", e[1]) for e in self.emails] + [("phone", p[1]) for p in self.phones]
 
     def raw(self, headers: list[str]) -> dict[str, str]:
-        return {h: (self.cells[i] if i < len(self.cells) else "") for i, h in enumerate(headers)}
+        # a NUL character cannot be stored (PostgreSQL): shown as U+FFFD in the rejected row
+        return {h: (self.cells[i].replace("\x00", "\ufffd") if i < len(self.cells) else "")
+                for i, h in enumerate(headers)}
 
 
 class RowParser:
@@ -265,6 +267,9 @@ class RowParser:
             if not value:
                 continue
             target = col.target
+            if "\x00" in value:
+                self._fault(row, col, "must not contain NUL characters")
+                continue
             limit = MAX_TEXT.get(target, 300)
             if len(value) > limit and not target.startswith("metadata."):
                 self._fault(row, col, f"longer than {limit} characters")
@@ -914,7 +919,7 @@ def run_job(db: Database, workspace_id: uuid.UUID, job_id: uuid.UUID, source: So
 def _run(db: Database, actor: Actor, job: ImportJob, options: ImportOptions, source: SourceFile,
          settings: Settings, progress: ProgressCallback | None) -> None:
     reader = open_rows(source)
-    headers = [h.strip() for h in reader.headers]
+    headers = [h.strip().replace("\x00", "\ufffd") for h in reader.headers]  # NUL: unstorable
     columns = plan_columns(headers, options.mapping)
     with db.read() as session:
         definitions = simple_repo.definitions(session, actor.workspace_id)

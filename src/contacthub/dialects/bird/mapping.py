@@ -157,8 +157,9 @@ def _contact_input(fields: dict[str, Any]) -> ContactInput:
 
 
 def unstorable(raw: bytes) -> list[FieldError]:
-    """Faults for values no store may hold: NUL characters (PostgreSQL text refuses them) and
-    numbers that are not finite (JSON has no Infinity or NaN; Python's parser lets them in)."""
+    """Faults for values no store may hold: NUL characters (PostgreSQL text refuses them),
+    unpaired surrogates (not UTF-8) and numbers that are not finite (JSON has no Infinity or NaN;
+    Python's parser lets them in)."""
     try:
         document = json.loads(raw)
     except ValueError:
@@ -169,6 +170,8 @@ def unstorable(raw: bytes) -> list[FieldError]:
         if isinstance(value, str):
             if "\x00" in value:
                 faults.append(FieldError(path or ".", "must not contain NUL characters"))
+            elif not _encodable(value):
+                faults.append(FieldError(path or ".", "must be valid Unicode (no unpaired surrogates)"))
         elif isinstance(value, float):
             if not math.isfinite(value):
                 faults.append(FieldError(path or ".", "must be a finite number"))
@@ -176,6 +179,8 @@ def unstorable(raw: bytes) -> list[FieldError]:
             for key, item in value.items():
                 if "\x00" in key:
                     faults.append(FieldError(path or ".", "keys must not contain NUL characters"))
+                elif not _encodable(key):
+                    faults.append(FieldError(path or ".", "keys must be valid Unicode (no unpaired surrogates)"))
                 walk(item, f"{path}.{key}" if path else key)
         elif isinstance(value, list):
             for i, item in enumerate(value):
@@ -183,6 +188,14 @@ def unstorable(raw: bytes) -> list[FieldError]:
 
     walk(document, "")
     return faults
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        return False
 
 
 # ---------------------------------------------------------------- core -> wire

@@ -102,6 +102,8 @@ def build(db: Database, settings: Settings) -> FastAPI:
 
     def _import_csv(body: ContactCreateBody, request: Request, caller: Actor):
         url = body.csv_url.strip()
+        if not url:
+            raise InvalidInput(FieldError("csv_url", "is empty: give a base64 data URL or an http(s) URL"))
         spec = (imports.SourceSpec(data_url=url, field="csv_url") if url[:5].lower() == "data:"
                 else imports.SourceSpec(url=url, field="csv_url"))
         match = body.options.match_contacts if body.options else False

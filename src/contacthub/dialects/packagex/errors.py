@@ -3,6 +3,7 @@
 The handlers themselves are shared (dialects/errors_base.py); this is only the wording."""
 
 import logging
+import re
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -36,8 +37,16 @@ def envelope(endpoint_path: str, status: int, message: str, data=None, errors: l
 
 def too_large_for(path: str):
     def reject(limit: int) -> JSONResponse:
-        return envelope(path, 413, f"The request body is larger than the limit of {limit} bytes.")
+        message = f"The request body is larger than the limit of {limit} bytes."
+        return envelope(path, 413, message, errors=[f"body: {message}"])
     return reject
+
+
+def _path(loc) -> str:
+    """("body", "address", "constrained-str") -> "address": the union branch names pydantic adds
+    to a location ("str", "constrained-str", "AddressBody", "list[str]") are not fields."""
+    parts = [p for p in loc if not (isinstance(p, str) and re.match(r"^(constrained-)?(str|int|float|bool|list|dict)\b|^[A-Z]\w*(Body|Options)$", p))]
+    return dotted_path(parts, skip=("body", "query", "path", "header"))
 
 
 class PackageXErrors(errors_base.ErrorRenderer):
@@ -52,16 +61,18 @@ class PackageXErrors(errors_base.ErrorRenderer):
         return too_large_for(endpoint(request))(limit)
 
     def invalid(self, request: Request, exc: InvalidInput) -> JSONResponse:
-        return envelope(endpoint(request), 400, exc.message, errors=[f"{e.field}: {e.message}" for e in exc.errors])
+        from contacthub.dialects.packagex.mapping import wire_field
+
+        faults = [f"{wire_field(e.field)}: {e.message}" for e in exc.errors]
+        # the core's own summary names core fields; said again in PackageX's names
+        plain = exc.message == "; ".join(f"{e.field}: {e.message}" for e in exc.errors)
+        return envelope(endpoint(request), 400, "; ".join(faults) if plain else exc.message, errors=faults)
 
     def bad_json(self, request: Request) -> JSONResponse:
         return envelope(endpoint(request), 400, "The request body is not valid JSON.", errors=["body: invalid JSON"])
 
     def fields_invalid(self, request: Request, errors: list[dict]) -> JSONResponse:
-        messages = [
-            f"{dotted_path(e.get('loc', ()), skip=('body', 'query', 'path', 'header')) or 'body'}: {e.get('msg', 'invalid')}"
-            for e in errors
-        ]
+        messages = [f"{_path(e.get('loc', ())) or 'body'}: {e.get('msg', 'invalid')}" for e in errors]
         return envelope(endpoint(request), 400, "The request is invalid.", errors=messages)
 
     def not_found(self, request: Request, exc: NotFound) -> JSONResponse:

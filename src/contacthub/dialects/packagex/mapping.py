@@ -4,11 +4,13 @@ metadata = the core attributes, epoch-second timestamps."""
 import uuid
 from typing import Any
 
+from pydantic import ValidationError
+
 from contacthub.core.errors import FieldError, InvalidInput
 from contacthub.core.groups import GroupMembers
 from contacthub.core.inputs import AddressInput, ContactInput, EmailInput, PhoneInput
 from contacthub.core.views import AddressView, ContactView
-from contacthub.dialects.common import parse_id
+from contacthub.dialects.common import dotted_path, parse_id
 from contacthub.dialects.packagex.schemas import AddressBody, ContactFields
 
 CONTACT_PREFIX = "contact_"
@@ -47,7 +49,19 @@ def address_id(raw: str) -> uuid.UUID | None:
 
 def to_input(body: ContactFields, given: set[str], current: ContactView | None,
              reuse: AddressView | None = None) -> ContactInput:
-    """The core input for a create (current None) or an update (only the given fields)."""
+    """The core input for a create (current None) or an update (only the given fields). Values
+    the core refuses (a NUL character, which no store here may hold) are a 400 naming the field."""
+    try:
+        return _to_input(body, given, current, reuse)
+    except ValidationError as exc:
+        # the parts are checked as they are built: EmailInput's "address" is the email
+        within = {"EmailInput": ("emails",), "PhoneInput": ("phones",), "AddressInput": ("addresses",)}.get(exc.title, ())
+        raise InvalidInput([FieldError(wire_field(dotted_path(within + tuple(e["loc"]), skip=())),
+                                       e["msg"].removeprefix("Value error, ")) for e in exc.errors()]) from None
+
+
+def _to_input(body: ContactFields, given: set[str], current: ContactView | None,
+              reuse: AddressView | None) -> ContactInput:
     data: dict[str, Any] = {}
     if "name" in given:
         data["display_name"] = body.name
@@ -72,6 +86,24 @@ def to_input(body: ContactFields, given: set[str], current: ContactView | None,
         if address is not ...:
             data["addresses"] = address
     return ContactInput(**data)
+
+
+# Core field names -> the PackageX field that carried the value.
+_WIRE_FIELDS = (("display_name", "name"), ("emails", "email"), ("phones", "phone"), ("attributes", "metadata"),
+                ("addresses", "address"), ("kind", "type"))
+
+
+def wire_field(field: str) -> str:
+    """"emails[0].address" -> "email", "attributes.a" -> "metadata.a", "addresses[0].line2" -> "address.line2"."""
+    for core, wire in _WIRE_FIELDS:
+        if field == core or field.startswith((core + ".", core + "[")):
+            rest = field[len(core):]
+            if rest.startswith("["):
+                rest = rest[rest.index("]") + 1:]
+            if core in ("emails", "phones"):
+                rest = ""
+            return wire + rest.replace(".region", ".state")
+    return field
 
 
 def _address(body: ContactFields, given: set[str], current: ContactView | None, reuse: AddressView | None):
