@@ -246,6 +246,8 @@ def test_the_identification_rules_on_create(van, stored):
         ({"type": "INDIVIDUAL", "firstName": "A"}, ["type"]),
         ({"type": "INDIVIDUAL", "emails": [], "phones": []}, ["type"]),
         ({"type": "INDIVIDUAL", "firstName": "", "lastName": ""}, ["type"]),
+        ({"type": "INDIVIDUAL", "firstName": "  ", "lastName": "\t"}, ["type"]),
+        ({"type": "ORGANIZATION", "commonName": " "}, ["type"]),
         ({"type": "ORGANIZATION", "officialName": "Acme Inc"}, ["type"]),
         ({"type": "ORGANIZATION", "commonName": "Acme", "lastName": "B"}, ["lastName"]),
     ):

@@ -176,7 +176,7 @@ def build(db: Database, settings: Settings) -> FastAPI:
                 # given fields replace; posted emails, phones and addresses join the survivor's,
                 # one per VAN type (the posted one takes its type's place)
                 contacts.update(session, caller, outcome.contact.id,
-                                mapping.merge_patch(data, outcome.contact, settings.default_region),
+                                mapping.merge_patch(data, outcome.contact),
                                 WriteOptions(on_duplicate="create"))
             return outcome
 

@@ -17,6 +17,7 @@ from contacthub.core.errors import FieldError, InvalidInput
 from contacthub.core.inputs import AddressInput, ContactInput, EmailInput, PhoneInput
 from contacthub.core.normalize import normalize_email, normalize_phone
 from contacthub.core.views import AddressView, ContactView, PointView
+from contacthub.settings import get_settings
 from contacthub.dialects.ngpvan.schemas import (
     INDIVIDUAL_ONLY,
     ORGANIZATION_ONLY,
@@ -50,7 +51,9 @@ def check(body: ContactBody, kind: str | None, creating: bool) -> None:
         if name in given and getattr(body, name) is not None:
             errors.append(FieldError(name, f"is not allowed on a contact of type {contact_type}"))
     if creating and body.type is not None:
-        named = (bool(body.firstName and body.lastName) if contact_type == "INDIVIDUAL" else bool(body.commonName))
+        filled = lambda text: bool(text and text.strip())  # noqa: E731 - blank names identify no one
+        named = (filled(body.firstName) and filled(body.lastName)) if contact_type == "INDIVIDUAL" else \
+            filled(body.commonName)
         if not (named or body.emails or body.phones):
             need = "firstName and lastName" if contact_type == "INDIVIDUAL" else "commonName"
             errors.append(FieldError("type", f"a contact of type {contact_type} needs {need}, an email or a phone"))
@@ -213,7 +216,7 @@ def from_core(v: ContactView) -> dict[str, Any]:
     return out
 
 
-def merge_patch(data: ContactInput, survivor: ContactView, region: str) -> ContactInput:
+def merge_patch(data: ContactInput, survivor: ContactView) -> ContactInput:
     """What a posted contact changes on the contact it was merged into: its scalars, social and
     extra replace (`scalar_patch`), and each posted group (emails, phones, addresses) becomes the
     survivor's items plus the posted ones, one item per VAN type: a posted item takes the place
@@ -223,14 +226,24 @@ def merge_patch(data: ContactInput, survivor: ContactView, region: str) -> Conta
     given = data.model_fields_set
     fields = {k: getattr(patch, k) for k in patch.model_fields_set}
     if "emails" in given and data.emails:
-        fields["emails"] = _merged_points(survivor.emails, data.emails, lambda e: normalize_email(e.address),
+        fields["emails"] = _merged_points(survivor.emails, data.emails, lambda e: _key(normalize_email, e.address),
                                           lambda s, **kw: EmailInput(address=s, **kw))
     if "phones" in given and data.phones:
-        fields["phones"] = _merged_points(survivor.phones, data.phones, lambda p: normalize_phone(p.number, region),
-                                          lambda s, **kw: PhoneInput(number=s, **kw))
+        region = get_settings().default_region  # as the core reads the numbers
+        fields["phones"] = _merged_points(
+            survivor.phones, data.phones, lambda p: _key(lambda n: normalize_phone(n, region), p.number),
+            lambda s, **kw: PhoneInput(number=s, **kw))
     if "addresses" in given and data.addresses:
         fields["addresses"] = _merged_addresses(survivor.addresses, data.addresses)
     return ContactInput(**fields)
+
+
+def _key(normalize, raw: str) -> str:
+    """The stored form the core matched on (the write got past the core, so it reads)."""
+    try:
+        return normalize(raw)
+    except ValueError:
+        return raw.strip().lower()
 
 
 def _merged_points(stored: list[PointView], posted: list, key_of, make) -> list:
