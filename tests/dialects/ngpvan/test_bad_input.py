@@ -255,6 +255,25 @@ def test_the_identification_rules_on_create(van, stored):
     assert snapshot() == before
 
 
+def test_an_update_cannot_take_away_the_last_identification(van, stored, native):
+    contact_id, snapshot = stored
+    only_names = post(van, {"type": "INDIVIDUAL", "firstName": "Only", "lastName": "Names"}).json()["contactId"]
+    org = post(van, {"type": "ORGANIZATION", "commonName": "Acme"}).json()["contactId"]
+    before = snapshot()
+    for target, body, properties in (
+        (only_names, {"lastName": None}, ["lastName"]),
+        (only_names, {"firstName": " ", "occupation": "X"}, ["firstName"]),
+        (org, {"commonName": ""}, ["commonName"]),
+    ):
+        assert_van_error(post(van, body, f"{CONTACTS}/{target}"), 400, "INVALID_PARAMETER", properties)
+    assert snapshot() == before
+    # one criterion left is enough: the stored contact keeps its email and phone
+    assert post(van, {"firstName": None, "emails": []}, f"{CONTACTS}/{contact_id}").status_code == 200
+    # a contact written elsewhere with nothing to identify it can still be updated
+    bare = van.post("/v1/contacts", json={"notes": "no name"}, headers=native).json()["id"]
+    assert post(van, {"occupation": "Poet"}, f"{CONTACTS}/{bare}").status_code == 200
+
+
 def test_an_update_cannot_change_the_type(van, stored):
     contact_id, snapshot = stored
     before = snapshot()

@@ -17,7 +17,7 @@ from contacthub.core.errors import FieldError, InvalidInput
 from contacthub.core.inputs import AddressInput, ContactInput, EmailInput, PhoneInput
 from contacthub.core.normalize import normalize_email, normalize_phone
 from contacthub.core.views import AddressView, ContactView, PointView
-from contacthub.settings import get_settings
+from contacthub.dialects.common import dotted_path
 from contacthub.dialects.ngpvan.schemas import (
     INDIVIDUAL_ONLY,
     ORGANIZATION_ONLY,
@@ -26,6 +26,7 @@ from contacthub.dialects.ngpvan.schemas import (
     EmailType,
     PhoneType,
 )
+from contacthub.settings import get_settings
 
 EXTRA_FIELDS = ("mailName", "spouseName", "primaryContactFirstName", "primaryContactLastName", "contactCodes",
                 "disclosureFields", "communicationPreferences")
@@ -35,8 +36,18 @@ SCALARS = {"prefix": "prefix", "firstName": "first_name", "middleName": "middle_
 IDENTIFIER_PREFIX = "ngpvan."
 
 
-def check(body: ContactBody, kind: str | None, creating: bool) -> None:
-    """The model's rules: type, identification criteria, fields of the other type, one item per type."""
+def _filled(text: str | None) -> bool:
+    return bool(text and text.strip())  # blank names identify no one
+
+
+def _identified(contact_type: str, first, last, common, emails, phones) -> bool:
+    named = (_filled(first) and _filled(last)) if contact_type == "INDIVIDUAL" else _filled(common)
+    return bool(named or emails or phones)
+
+
+def check(body: ContactBody, kind: str | None, creating: bool, current: ContactView | None = None) -> None:
+    """The model's rules: type, identification criteria, fields of the other type, one item per type.
+    An update (`current`: the stored contact) may not take away the contact's last identification."""
     errors: list[FieldError] = []
     given = body.model_fields_set
     if creating and body.type is None:
@@ -50,13 +61,18 @@ def check(body: ContactBody, kind: str | None, creating: bool) -> None:
     for name in wrong:
         if name in given and getattr(body, name) is not None:
             errors.append(FieldError(name, f"is not allowed on a contact of type {contact_type}"))
-    if creating and body.type is not None:
-        filled = lambda text: bool(text and text.strip())  # noqa: E731 - blank names identify no one
-        named = (filled(body.firstName) and filled(body.lastName)) if contact_type == "INDIVIDUAL" else \
-            filled(body.commonName)
-        if not (named or body.emails or body.phones):
-            need = "firstName and lastName" if contact_type == "INDIVIDUAL" else "commonName"
-            errors.append(FieldError("type", f"a contact of type {contact_type} needs {need}, an email or a phone"))
+    need = "firstName and lastName" if contact_type == "INDIVIDUAL" else "commonName"
+    if creating and body.type is not None and not _identified(
+            contact_type, body.firstName, body.lastName, body.commonName, body.emails, body.phones):
+        errors.append(FieldError("type", f"a contact of type {contact_type} needs {need}, an email or a phone"))
+    if current is not None:
+        stored = (current.first_name, current.last_name, current.organization_name or current.display_name,
+                  current.emails, current.phones)
+        wire = ("firstName", "lastName", "commonName", "emails", "phones")
+        after = [getattr(body, name) if name in given else value for name, value in zip(wire, stored)]
+        if _identified(contact_type, *stored) and not _identified(contact_type, *after):
+            cleared = next(name for name in wire if name in given)
+            errors.append(FieldError(cleared, f"would leave the contact without {need}, an email or a phone"))
     for group in ("emails", "phones", "addresses"):
         seen: dict[str, int] = {}
         for i, item in enumerate(getattr(body, group) or []):
@@ -120,8 +136,8 @@ def to_core(body: ContactBody, set_kind: bool = True) -> ContactInput:
         data["extra"] = extra
     try:
         return ContactInput(**data)
-    except ValidationError as exc:  # the wire schema should have caught it; name the wire field anyway
-        raise InvalidInput([FieldError(wire_path(dotted(e.get("loc", ()))), e.get("msg", "is invalid"))
+    except ValidationError as exc:  # the wire schema should have caught it (errors.py names the wire fields)
+        raise InvalidInput([FieldError(dotted_path(e.get("loc", ()), skip=()), e.get("msg", "is invalid"))
                             for e in exc.errors()]) from None
 
 
@@ -129,13 +145,6 @@ WIRE_NAMES = {core: wire for wire, core in SCALARS.items()} | {"kind": "type", "
 _ITEM_FIELDS = {"primary": "isPrimary", "region": "stateProvince", "postal_code": "postalCode",
                 "country": "countryCode", "number": "number", "address": "address"}
 _PATH = re.compile(r"^(?P<group>emails|phones|addresses|identifiers)\[(?P<i>\d+)\](?:\.(?P<field>\w+))?(?P<rest>.*)$")
-
-
-def dotted(loc) -> str:
-    path = ""
-    for part in loc:
-        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
-    return path
 
 
 def wire_path(path: str) -> str:
