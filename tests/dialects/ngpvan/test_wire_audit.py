@@ -132,3 +132,26 @@ def test_wrong_methods_are_405_with_allow(van):
 
 def test_a_key_in_a_blank_apikey_header_falls_back_to_basic(van):
     assert van.get(CONTACTS, headers={"apiKey": "  "}).status_code == 200
+
+
+def test_a_utf8_bom_before_the_json_is_accepted(van):
+    response = van.post(CONTACTS, content="\ufeff".encode() + SEED_BODY.encode(),
+                        headers={"Content-Type": "application/json; charset=utf-8"})
+    assert response.status_code == 201, response.text
+    assert van.get(f"{CONTACTS}/{response.json()['contactId']}").json()["firstName"] == "Lefty"
+
+
+def test_every_field_of_the_type_is_in_the_answer(van):
+    common = {"contactId", "type", "emails", "phones", "addresses", "externalLinks", "contactCodes", "employer",
+              "occupation", "facebookProfileUrl", "disclosureFields", "communicationPreferences", "dateCreated",
+              "dateModified"}
+    person = post(van, {"type": "INDIVIDUAL", "firstName": "Ann", "lastName": "Lee"}).json()["contactId"]
+    org = post(van, {"type": "ORGANIZATION", "commonName": "Acme"}).json()["contactId"]
+    body = van.get(f"{CONTACTS}/{person}").json()
+    assert set(body) == common | {"prefix", "firstName", "middleName", "lastName", "suffix", "nickName", "salutation",
+                                  "mailName", "spouseName"}
+    assert body["mailName"] is None and body["spouseName"] is None
+    assert set(van.get(f"{CONTACTS}/{org}").json()) == common | {"commonName", "officialName",
+                                                                 "primaryContactFirstName", "primaryContactLastName"}
+    listed = van.get(CONTACTS).json()["items"]
+    assert [set(c) for c in listed] == [set(body), set(van.get(f"{CONTACTS}/{org}").json())]

@@ -46,7 +46,7 @@ async def read_body(request: Request) -> dict[str, Any]:
     if not raw.strip():
         raise MalformedBody("The request body is empty; send the contact as a JSON object.")
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8-sig")  # a leading BOM (some .NET writers send one) is no fault
     except UnicodeDecodeError:
         raise MalformedBody("The request body is not UTF-8 text.") from None
     try:

@@ -188,8 +188,8 @@ def from_core(v: ContactView) -> dict[str, Any]:
     out.update(names)
     extra = v.extra or {}
     for name in (ORGANIZATION_ONLY if organization else INDIVIDUAL_ONLY):
-        if f"ngpvan.{name}" in extra:
-            out[name] = extra[f"ngpvan.{name}"]
+        if name not in out:  # every field of the type is there, null when unset: one shape per type
+            out[name] = extra.get(f"ngpvan.{name}")
     out["emails"] = [
         {"address": p.value, "type": _enum(p.type, EmailType), "isPrimary": p.primary,
          "doNotEmail": bool(p.properties.get("doNotEmail", False)),
