@@ -93,7 +93,7 @@ def assert_refused(response):
     assert errors and all(e["code"] and e["text"] for e in errors)
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck))
 @given(body=bodies)
 def test_random_create_bodies(van, store, body):
     before = store()
@@ -119,7 +119,7 @@ def target(van):
     return response.json()["contactId"]
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck))
 @given(body=bodies)
 def test_random_update_bodies(van, store, target, body):
     before = store()

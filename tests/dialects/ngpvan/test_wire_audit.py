@@ -155,3 +155,23 @@ def test_every_field_of_the_type_is_in_the_answer(van):
                                                                  "primaryContactFirstName", "primaryContactLastName"}
     listed = van.get(CONTACTS).json()["items"]
     assert [set(c) for c in listed] == [set(body), set(van.get(f"{CONTACTS}/{org}").json())]
+
+
+def test_a_merge_keeps_what_another_door_stored_unchecked(van, db, workspace):
+    """ChartMogul keeps contact emails as given; a VAN post merged into such a contact is not
+    refused for an email it never sent."""
+    from contacthub.core import contacts
+    from contacthub.core.actor import Actor
+    from contacthub.core.inputs import ContactInput, WriteOptions
+
+    with db.write() as session:
+        stored = contacts.create(session, Actor(workspace.workspace_id, workspace.key_id, "chartmogul"),
+                                 ContactInput(first_name="Lefty", last_name="McDonkey", emails=[{"address": "lefty at home"}],
+                                              phones=[{"number": "2025557979"}]), WriteOptions(strict_emails=False))
+    merged = post(van, {"type": "INDIVIDUAL", "firstName": "Lefty", "lastName": "McDonkey",
+                        "phones": [{"number": "2025557979", "type": "MOBILE"}],
+                        "emails": [{"address": "lefty@example.com", "type": "MAIN"}]})
+    assert merged.status_code == 200, merged.text
+    assert merged.json() == {"contactId": str(stored.id)}
+    body = van.get(f"{CONTACTS}/{stored.id}").json()
+    assert [e["address"] for e in body["emails"]] == ["lefty at home", "lefty@example.com"]

@@ -175,9 +175,11 @@ def build(db: Database, settings: Settings) -> FastAPI:
             if not outcome.created:
                 # given fields replace; posted emails, phones and addresses join the survivor's,
                 # one per VAN type (the posted one takes its type's place)
+                # (the posted items were checked when the incoming record was written; the
+                # survivor's own may have come through a door that keeps emails unchecked)
                 contacts.update(session, caller, outcome.contact.id,
                                 mapping.merge_patch(data, outcome.contact),
-                                WriteOptions(on_duplicate="create"))
+                                WriteOptions(on_duplicate="create", strict_emails=False, strict_phones=False))
             return outcome
 
         outcome = identity.run_resolving(db.write, work)
