@@ -175,3 +175,22 @@ def test_a_merge_keeps_what_another_door_stored_unchecked(van, db, workspace):
     assert merged.json() == {"contactId": str(stored.id)}
     body = van.get(f"{CONTACTS}/{stored.id}").json()
     assert [e["address"] for e in body["emails"]] == ["lefty at home", "lefty@example.com"]
+
+
+def test_a_plain_merge_can_still_be_undone_through_the_native_api(van, workspace):
+    native = {"Authorization": f"Bearer {workspace.api_key}"}
+    first = post(van, {"type": "INDIVIDUAL", "firstName": "Lefty", "lastName": "McDonkey",
+                       "emails": [{"address": "lefty@example.com", "type": "MAIN"}],
+                       "phones": [{"number": "2025557979", "type": "MOBILE"}]}).json()["contactId"]
+    merged = post(van, {"type": "INDIVIDUAL", "firstName": "Lefty", "lastName": "McDonkey",
+                        "emails": [{"address": "lefty@example.com", "type": "MAIN"},
+                                   {"address": "lefty@work.example.com", "type": "WORK"}]})
+    assert merged.status_code == 200
+    events = van.get(f"/v1/contacts/{first}/events", headers=native).json()["data"]
+    loser = next(e["changes"]["from"] for e in events if e["action"] == "merged")
+    undone = van.post(f"/v1/contacts/{first}/unmerge", json={"from": loser}, headers=native)
+    assert undone.status_code == 200, undone.text
+    # the posted record comes back as it was posted; the first contact as it was before
+    assert [e["address"] for e in van.get(f"{CONTACTS}/{loser}").json()["emails"]] == \
+        ["lefty@example.com", "lefty@work.example.com"]
+    assert [e["address"] for e in van.get(f"{CONTACTS}/{first}").json()["emails"]] == ["lefty@example.com"]

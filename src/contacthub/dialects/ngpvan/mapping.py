@@ -230,21 +230,39 @@ def merge_patch(data: ContactInput, survivor: ContactView) -> ContactInput:
     extra replace (`scalar_patch`), and each posted group (emails, phones, addresses) becomes the
     survivor's items plus the posted ones, one item per VAN type: a posted item takes the place
     of the stored item of its type, a posted item the survivor already has is updated in place
-    (its properties merged) rather than repeated, and a posted isPrimary wins."""
+    (its properties merged) rather than repeated, and a posted isPrimary wins. A group the merge
+    already left that way is not rewritten (its rows keep their ids, which unmerge plays back)."""
     patch = scalar_patch(data)
     given = data.model_fields_set
     fields = {k: getattr(patch, k) for k in patch.model_fields_set}
     if "emails" in given and data.emails:
-        fields["emails"] = _merged_points(survivor.emails, data.emails, lambda e: _key(normalize_email, e.address),
-                                          lambda s, **kw: EmailInput(address=s, **kw))
+        emails = _merged_points(survivor.emails, data.emails, lambda e: _key(normalize_email, e.address),
+                                lambda s, **kw: EmailInput(address=s, **kw))
+        if _settled([(e.address, e.type, e.primary, e.properties) for e in emails]) != \
+                [(p.value, p.type, p.primary, p.properties) for p in survivor.emails]:
+            fields["emails"] = emails
     if "phones" in given and data.phones:
         region = get_settings().default_region  # as the core reads the numbers
-        fields["phones"] = _merged_points(
+        phones = _merged_points(
             survivor.phones, data.phones, lambda p: _key(lambda n: normalize_phone(n, region), p.number),
             lambda s, **kw: PhoneInput(number=s, **kw))
+        if _settled([(p.number, p.type, p.primary, p.properties) for p in phones]) != \
+                [(p.value, p.type, p.primary, p.properties) for p in survivor.phones]:
+            fields["phones"] = phones
     if "addresses" in given and data.addresses:
-        fields["addresses"] = _merged_addresses(survivor.addresses, data.addresses)
+        addresses = _merged_addresses(survivor.addresses, data.addresses)
+        if _settled([(a.id, a.type, a.line1, a.line2, a.city, a.region, a.postal_code, a.country, a.primary,
+                      a.properties) for a in addresses], primary_at=8) != \
+                [(a.id, a.type, a.line1, a.line2, a.city, a.region, a.postal_code, a.country, a.primary, a.properties)
+                 for a in survivor.addresses]:
+            fields["addresses"] = addresses
     return ContactInput(**fields)
+
+
+def _settled(items: list[tuple], primary_at: int = 2) -> list[tuple]:
+    """The items as the core would store them: exactly one primary (the first flagged, else the first)."""
+    first = next((i for i, item in enumerate(items) if item[primary_at]), 0)
+    return [item[:primary_at] + (i == first,) + item[primary_at + 1:] for i, item in enumerate(items)]
 
 
 def _key(normalize, raw: str) -> str:
