@@ -3,6 +3,7 @@ was; an accepted one leaves a contact the common model can show (one item per VA
 
 import base64
 import json
+from urllib.parse import quote
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -132,3 +133,18 @@ def test_random_update_bodies(van, store, target, body):
     else:
         assert response.json() == {"contactId": target}
         assert_showable(van, target)
+
+
+PARAMETERS = ["firstName", "lastName", "email", "phone", "commonName", "$top", "$cursor", "$expand", "$skip", "other"]
+parameter_values = st.one_of(st.text(max_size=20), st.integers().map(str), st.sampled_from(["emails", "0", "201", ""]))
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck))
+@given(params=st.lists(st.tuples(st.sampled_from(PARAMETERS), parameter_values), max_size=4),
+       contact_id=st.one_of(st.text(min_size=1, max_size=40), st.uuids().map(str)))
+def test_random_queries_and_ids(van, target, params, contact_id):
+    listed = van.get(CONTACTS, params=params)
+    assert listed.status_code in (200, 400), listed.text
+    assert ("items" in listed.json()) if listed.status_code == 200 else listed.json()["errors"]
+    one = van.get(f"{CONTACTS}/{quote(contact_id, safe='')}", params=[p for p in params if p[0] == "$expand"])
+    assert one.status_code < 500, one.text
