@@ -166,7 +166,7 @@ def build(db: Database, settings: Settings) -> FastAPI:
 
     @app.post("/v2/contacts", tags=["contacts"], status_code=201,
               responses={200: {"description": "Merged into an existing contact"}, 301: {"description": "Body had contactId"}})
-    def create_contact(request: Request, body: Body, caller: Caller):
+    def create_contact(request: Request, caller: Caller, body: Body):
         """Create a contact, or merge it into the contact it closely matches (200): new emails,
         phones and addresses are added, given names and fields replace the stored ones."""
         if (moved := redirect(request, body)) is not None:
@@ -192,7 +192,7 @@ def build(db: Database, settings: Settings) -> FastAPI:
 
     @app.post("/v2/contacts/findOrCreate", tags=["contacts"], status_code=201,
               responses={200: {"description": "Found an existing contact"}})
-    def find_or_create(request: Request, body: Body, caller: Caller):
+    def find_or_create(request: Request, caller: Caller, body: Body):
         """The contact this one matches (200, unchanged), or a new one (201)."""
         if (moved := redirect(request, body)) is not None:
             return moved
@@ -213,7 +213,7 @@ def build(db: Database, settings: Settings) -> FastAPI:
             return mapping.from_core(contacts.get(session, caller, parse_id(contact_id, "contact")))
 
     @app.post("/v2/contacts/{contact_id}", tags=["contacts"])
-    def update_contact(request: Request, contact_id: str, body: Body, caller: Caller):
+    def update_contact(request: Request, contact_id: str, caller: Caller, body: Body):
         """Update: given fields replace, absent ones stay (emails, phones, addresses... replaced whole).
         `type` cannot change."""
         target = parse_id(contact_id, "contact")
