@@ -100,7 +100,9 @@ def test_missing_or_wrong_keys_are_401_and_write_nothing(client, workspace, stor
                          client.get(f"{CONTACTS}/{contact_id}", headers=headers),
                          post(client, {**GOOD, "firstName": "Other"}, headers=headers),
                          post(client, GOOD, f"{CONTACTS}/findOrCreate", headers=headers),
-                         post(client, {"occupation": "Changed"}, f"{CONTACTS}/{contact_id}", headers=headers)):
+                         post(client, {"occupation": "Changed"}, f"{CONTACTS}/{contact_id}", headers=headers),
+                         post(client, "{not json", headers=headers),  # the key is checked before the body
+                         post(client, {"shoeSize": 9}, f"{CONTACTS}/{contact_id}", headers=headers)):
             assert_van_error(response, 401, "UNAUTHORIZED")
             assert response.headers["WWW-Authenticate"].startswith("Basic")
 

@@ -194,3 +194,27 @@ def test_a_plain_merge_can_still_be_undone_through_the_native_api(van, workspace
     assert [e["address"] for e in van.get(f"{CONTACTS}/{loser}").json()["emails"]] == \
         ["lefty@example.com", "lefty@work.example.com"]
     assert [e["address"] for e in van.get(f"{CONTACTS}/{first}").json()["emails"]] == ["lefty@example.com"]
+
+
+def test_a_close_match_of_the_other_type_is_not_merged(van, workspace):
+    native = {"Authorization": f"Bearer {workspace.api_key}"}
+    shared = {"emails": [{"address": "info@acme.com"}], "phones": [{"number": "2025550100"}],
+              "addresses": [{"line1": "1 Main St", "city": "Washington", "postalCode": "20005"}]}
+    org = post(van, {"type": "ORGANIZATION", "commonName": "Acme", **shared}).json()["contactId"]
+    before = van.get(f"{CONTACTS}/{org}").json()
+    found = post(van, {"type": "INDIVIDUAL", "firstName": "Pat", "lastName": "Smith", **shared},
+                 f"{CONTACTS}/findOrCreate")
+    assert found.status_code == 201, found.text
+    person = found.json()["contactId"]
+    assert person != org and van.get(f"{CONTACTS}/{person}").json()["type"] == "INDIVIDUAL"
+    # a second post of the person merges into the person, never into the organization
+    again = post(van, {"type": "INDIVIDUAL", "firstName": "Pat", "lastName": "Smith", "occupation": "CEO", **shared})
+    assert again.status_code == 200 and again.json() == {"contactId": person}
+    assert van.get(f"{CONTACTS}/{person}").json()["occupation"] == "CEO"
+    by_email_only = post(van, {"type": "INDIVIDUAL", "emails": [{"address": "info@acme.com"}]})
+    assert by_email_only.json()["contactId"] != org
+    assert van.get(f"{CONTACTS}/{org}").json() == before  # the organization got no first and last name
+    assert van.get(f"/v1/contacts/{org}", headers=native).json()["first_name"] is None
+    # the same type still merges
+    same = post(van, {"type": "ORGANIZATION", "commonName": "Acme", **shared})
+    assert same.status_code == 200 and same.json() == {"contactId": org}

@@ -105,6 +105,10 @@ def check_query(request: Request, allowed: tuple[str, ...]) -> None:
         raise BadParameters(errors)
 
 
+# The VAN types never match each other: an INDIVIDUAL sharing an ORGANIZATION's email is not it.
+SAME_TYPE = {"INDIVIDUAL": ("person",), "ORGANIZATION": ("organization", "group")}
+
+
 def body_contact_id(value: Any) -> uuid.UUID:
     """The contactId a body carries (which makes the answer a redirect to that contact)."""
     try:
@@ -162,7 +166,7 @@ def build(db: Database, settings: Settings) -> FastAPI:
 
     @app.post("/v2/contacts", tags=["contacts"], status_code=201,
               responses={200: {"description": "Merged into an existing contact"}, 301: {"description": "Body had contactId"}})
-    def create_contact(request: Request, body: Body, caller: Caller):
+    def create_contact(request: Request, caller: Caller, body: Body):
         """Create a contact, or merge it into the contact it closely matches (200): new emails,
         phones and addresses are added, given names and fields replace the stored ones."""
         if (moved := redirect(request, body)) is not None:
@@ -171,7 +175,8 @@ def build(db: Database, settings: Settings) -> FastAPI:
         data = mapping.to_core(body)
 
         def work(session: Session):
-            outcome = identity.write(session, caller, data, "merge", WriteOptions(on_duplicate="create"))
+            outcome = identity.write(session, caller, data, "merge", WriteOptions(on_duplicate="create"),
+                                     kinds=SAME_TYPE[body.type])
             if not outcome.created:
                 # given fields replace; posted emails, phones and addresses join the survivor's,
                 # one per VAN type (the posted one takes its type's place)
@@ -187,14 +192,15 @@ def build(db: Database, settings: Settings) -> FastAPI:
 
     @app.post("/v2/contacts/findOrCreate", tags=["contacts"], status_code=201,
               responses={200: {"description": "Found an existing contact"}})
-    def find_or_create(request: Request, body: Body, caller: Caller):
+    def find_or_create(request: Request, caller: Caller, body: Body):
         """The contact this one matches (200, unchanged), or a new one (201)."""
         if (moved := redirect(request, body)) is not None:
             return moved
         mapping.check(body, None, creating=True)
         data = mapping.to_core(body)
         outcome = identity.run_resolving(
-            db.write, lambda s: identity.find_or_create(s, caller, data, WriteOptions(on_duplicate="create")))
+            db.write, lambda s: identity.find_or_create(s, caller, data, WriteOptions(on_duplicate="create"),
+                                                        kinds=SAME_TYPE[body.type]))
         return answer(request, outcome.contact.id, outcome.created)
 
     @app.get("/v2/contacts/{contact_id}", tags=["contacts"])
@@ -207,7 +213,7 @@ def build(db: Database, settings: Settings) -> FastAPI:
             return mapping.from_core(contacts.get(session, caller, parse_id(contact_id, "contact")))
 
     @app.post("/v2/contacts/{contact_id}", tags=["contacts"])
-    def update_contact(request: Request, contact_id: str, body: Body, caller: Caller):
+    def update_contact(request: Request, contact_id: str, caller: Caller, body: Body):
         """Update: given fields replace, absent ones stay (emails, phones, addresses... replaced whole).
         `type` cannot change."""
         target = parse_id(contact_id, "contact")
