@@ -12,7 +12,7 @@ finds the winner and merges into it.
 """
 
 import uuid
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
@@ -78,6 +78,13 @@ class Outcome:
 
 # ---------------------------------------------------------------- matching
 
+def same_kinds(profile: dict[str, Any]) -> tuple[str, ...]:
+    """The kinds of stored contact a record of this profile may be: a person only a person (a
+    company's switchboard number on a person is no reason to merge the two); organizations and
+    groups are both bodies of people, so either may be the other."""
+    return ("person",) if profile.get("kind", "person") == "person" else ("organization", "group")
+
+
 def profile_of_input(data: ContactInput) -> dict[str, Any]:
     """The matcher's view of an input that is not stored yet (unreadable emails/phones are left out:
     the write itself reports them)."""
@@ -104,9 +111,9 @@ def profile_of_input(data: ContactInput) -> dict[str, Any]:
 
 
 def rank(session: Session, workspace_id: uuid.UUID, profile: dict[str, Any], limit: int = 10,
-         exclude: uuid.UUID | None = None, minimum: float | None = None,
-         kinds: Collection[str] | None = None) -> list[Match]:
-    """Stored contacts that may be this profile, best first (only contacts of `kinds` when given)."""
+         exclude: uuid.UUID | None = None, minimum: float | None = None) -> list[Match]:
+    """Stored contacts of a kind this profile may be (see same_kinds) that may be it, best first."""
+    kinds = same_kinds(profile)
     exact = exact_keys(profile)
     found = dict(repo.candidates(session, workspace_id, blocking_keys(profile), CANDIDATE_LIMIT, exclude))
     exact_ids = repo.contacts_with_keys(session, workspace_id, exact) - {exclude}
@@ -116,7 +123,7 @@ def rank(session: Session, workspace_id: uuid.UUID, profile: dict[str, Any], lim
     for contact_id in ids:
         if contact_id not in clusters:
             continue
-        if kinds is not None and clusters[contact_id][0].get("kind", "person") not in kinds:
+        if clusters[contact_id][0].get("kind", "person") not in kinds:
             continue
         score = compare_cluster(profile, clusters[contact_id])
         if minimum is None or score.total >= minimum:
@@ -134,12 +141,11 @@ def match(session: Session, actor: Actor, data: ContactInput, limit: int = 10) -
 
 # ---------------------------------------------------------------- writing with a policy
 
+
 def write(session: Session, actor: Actor, data: ContactInput, policy: Policy,
-          options: WriteOptions | None = None, kinds: Collection[str] | None = None) -> Outcome:
+          options: WriteOptions | None = None) -> Outcome:
     """Create a contact the way the caller's policy says. `merge` folds it into the best
-    match (the incoming record is kept as a tombstone, so unmerge can restore it). With
-    `kinds`, only stored contacts of those kinds are matches (a door whose model keeps people
-    and organizations apart)."""
+    match (the incoming record is kept as a tombstone, so unmerge can restore it)."""
     options = options or WriteOptions()
     if policy in ("reject", "create"):
         view = contacts.create(session, actor, data, options.model_copy(update={"on_duplicate": policy}))
@@ -150,7 +156,7 @@ def write(session: Session, actor: Actor, data: ContactInput, policy: Policy,
     # contact committed between the two reads must count as unseen so its claim raises the race.
     seen = repo.contacts_with_keys(session, ws, exact_keys(profile))
     # a contact sharing an exact key stays in view even when everything else disagrees (review it)
-    matches = [m for m in rank(session, ws, profile, 5, kinds=kinds) if m.decision != "distinct" or m.exact]
+    matches = [m for m in rank(session, ws, profile, 5) if m.decision != "distinct" or m.exact]
     as_new = options.model_copy(update={"on_duplicate": "create"})
     best = matches[0] if matches else None
     if policy == "merge" and best is not None and best.decision == "merge":
@@ -169,14 +175,13 @@ def write(session: Session, actor: Actor, data: ContactInput, policy: Policy,
     return Outcome(view, created=True, reviews=reviews)
 
 
-def find_or_create(session: Session, actor: Actor, data: ContactInput, options: WriteOptions | None = None,
-                   kinds: Collection[str] | None = None) -> Outcome:
-    """The best match as it is (nothing written), or a new contact when there is none (`kinds`: as in write)."""
+def find_or_create(session: Session, actor: Actor, data: ContactInput, options: WriteOptions | None = None) -> Outcome:
+    """The best match as it is (nothing written), or a new contact when there is none."""
     options = options or WriteOptions()
     ws = actor.workspace_id
     profile = profile_of_input(data)
     seen = repo.contacts_with_keys(session, ws, exact_keys(profile))  # before ranking: see write()
-    matches = [m for m in rank(session, ws, profile, 5, kinds=kinds) if m.decision != "distinct"]
+    matches = [m for m in rank(session, ws, profile, 5) if m.decision != "distinct"]
     if matches and matches[0].decision == "merge":
         found = contacts.get(session, actor, matches[0].contact_id)
         return Outcome(found, created=False, match=matches[0])

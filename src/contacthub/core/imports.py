@@ -501,7 +501,9 @@ class BatchLikeness:
             self.by_key.setdefault(key, {})[target.id] = target
 
     def best(self, profile: dict[str, Any]) -> tuple[identity.Match, Pending] | None:
-        candidates = {i: p for key in blocking_keys(profile) for i, p in self.by_key.get(key, {}).items()}
+        kinds = identity.same_kinds(profile)
+        candidates = {i: p for key in blocking_keys(profile) for i, p in self.by_key.get(key, {}).items()
+                      if p.kind in kinds}
         scored = []
         for contact_id, pending in candidates.items():
             score = compare_cluster(profile, self.records[contact_id])

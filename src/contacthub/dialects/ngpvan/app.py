@@ -106,9 +106,6 @@ def check_query(request: Request, allowed: tuple[str, ...]) -> None:
 
 
 # The VAN types never match each other: an INDIVIDUAL sharing an ORGANIZATION's email is not it.
-SAME_TYPE = {"INDIVIDUAL": ("person",), "ORGANIZATION": ("organization", "group")}
-
-
 def body_contact_id(value: Any) -> uuid.UUID:
     """The contactId a body carries (which makes the answer a redirect to that contact)."""
     try:
@@ -175,8 +172,7 @@ def build(db: Database, settings: Settings) -> FastAPI:
         data = mapping.to_core(body)
 
         def work(session: Session):
-            outcome = identity.write(session, caller, data, "merge", WriteOptions(on_duplicate="create"),
-                                     kinds=SAME_TYPE[body.type])
+            outcome = identity.write(session, caller, data, "merge", WriteOptions(on_duplicate="create"))
             if not outcome.created:
                 # given fields replace; posted emails, phones and addresses join the survivor's,
                 # one per VAN type (the posted one takes its type's place)
@@ -199,8 +195,7 @@ def build(db: Database, settings: Settings) -> FastAPI:
         mapping.check(body, None, creating=True)
         data = mapping.to_core(body)
         outcome = identity.run_resolving(
-            db.write, lambda s: identity.find_or_create(s, caller, data, WriteOptions(on_duplicate="create"),
-                                                        kinds=SAME_TYPE[body.type]))
+            db.write, lambda s: identity.find_or_create(s, caller, data, WriteOptions(on_duplicate="create")))
         return answer(request, outcome.contact.id, outcome.created)
 
     @app.get("/v2/contacts/{contact_id}", tags=["contacts"])
