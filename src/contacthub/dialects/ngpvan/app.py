@@ -19,10 +19,17 @@ from contacthub.core.errors import FieldError, InvalidInput, Unauthenticated
 from contacthub.core.inputs import WriteOptions
 from contacthub.core.pagination import clamp_limit, decode_cursor
 from contacthub.db.engine import Database
-from contacthub.dialects.common import DOOR_TELEMETRY, BodyLimit, authenticate, basic_credentials, parse_id
+from contacthub.dialects.common import (
+    DOOR_TELEMETRY,
+    BodyLimit,
+    authenticate,
+    basic_credentials,
+    document_json_body,
+    parse_id,
+)
 from contacthub.dialects.ngpvan import errors, mapping
 from contacthub.dialects.ngpvan.errors import BadParameters, MalformedBody
-from contacthub.dialects.ngpvan.schemas import ContactBody
+from contacthub.dialects.ngpvan.schemas import ContactBody, ErrorsOut
 from contacthub.repositories.contacts import ContactFilter
 from contacthub.settings import Settings
 
@@ -130,7 +137,11 @@ def build(db: Database, settings: Settings) -> FastAPI:
         description="NGP VAN contacts (`/v2/contacts`). Auth: HTTP Basic with username `apiuser` and your API key "
         "as password, or an `apiKey` header. Dedupe is always on. Errors: "
         '`{"errors": [{"code", "text", "properties"}]}`.',
+        responses={status: {"model": ErrorsOut} for status in (400, 401, 404, 405, 413, 503)},
     )
+    # The routes read their bodies themselves (a BOM, NGP's own error words): say what they take.
+    document_json_body(app, ContactBody, [("/v2/contacts", "post"), ("/v2/contacts/findOrCreate", "post"),
+                                          ("/v2/contacts/{contact_id}", "post")])
     errors.install(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, reject=errors.too_large)
 
@@ -226,7 +237,8 @@ def build(db: Database, settings: Settings) -> FastAPI:
         request: Request, caller: Caller,
         firstName: str | None = None, lastName: str | None = None, email: str | None = None,
         phone: str | None = None, commonName: str | None = None,
-        top: Annotated[int | None, Query(alias="$top")] = None,
+        top: Annotated[int | None, Query(alias="$top", json_schema_extra={
+            "minimum": 1, "maximum": settings.max_page_size})] = None,  # checked below, in NGP's words
         cursor: Annotated[str | None, Query(alias="$cursor")] = None,
         expand: Annotated[str | None, Query(alias="$expand")] = None,
     ):

@@ -10,7 +10,6 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException
-from starlette.routing import Match, Route
 
 from contacthub.core.errors import Conflict, FieldError, InvalidInput, NotFound, Unauthenticated
 from contacthub.dialects import errors_base
@@ -89,13 +88,9 @@ class NgpVanErrors(errors_base.ErrorRenderer):
         # the router's own 404 (no such path) and 405 (a path without that method, with Allow)
         if exc.status_code == 404:
             return self.plain(request, 404, "The resource was not found.")
-        if exc.status_code == 405:
-            # every route of this path (Starlette's Allow names only the first route's methods)
-            allowed = sorted({m for route in request.app.router.routes if isinstance(route, Route)
-                              and route.methods and route.matches(request.scope)[0] != Match.NONE
-                              for m in route.methods})
+        if exc.status_code == 405:  # its Allow header names every method of the path (errors_base)
             return self.plain(request, 405, f"The method {request.method} is not allowed on this resource.",
-                              {"Allow": ", ".join(allowed)} if allowed else getattr(exc, "headers", None))
+                              getattr(exc, "headers", None))
         return super().http_error(request, exc)
 
     def not_found(self, request: Request, exc: NotFound) -> JSONResponse:

@@ -134,3 +134,16 @@ class ContactBody(Wire):
     occupation: Name | None = None
     facebookProfileUrl: Annotated[str, StringConstraints(max_length=500)] | None = None
     disclosureFields: Annotated[list[DisclosureField], Field(max_length=200)] | None = None
+
+
+class ErrorItem(BaseModel):
+    code: str
+    text: str
+    properties: list[str] | None = None
+    hint: str | None = None
+
+
+class ErrorsOut(BaseModel):
+    """Every error answer of this door."""
+
+    errors: list[ErrorItem]
