@@ -218,3 +218,14 @@ def test_a_close_match_of_the_other_type_is_not_merged(van, workspace):
     # the same type still merges
     same = post(van, {"type": "ORGANIZATION", "commonName": "Acme", **shared})
     assert same.status_code == 200 and same.json() == {"contactId": org}
+
+
+def test_the_openapi_document_shows_the_bodies_and_errors(client):
+    doc = client.get("/ngpvan/openapi.json").json()
+    for path in ("/v2/contacts", "/v2/contacts/findOrCreate", "/v2/contacts/{contact_id}"):
+        operation = doc["paths"][path]["post"]
+        assert operation["requestBody"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/ContactBody"}
+        assert operation["responses"]["400"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/ErrorsOut"}
+    contact = doc["components"]["schemas"]["ContactBody"]
+    assert {"type", "firstName", "emails", "phones", "addresses"} <= set(contact["properties"])
+    assert doc["components"]["schemas"]["Email"]["properties"]["address"]
