@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from contacthub.dialects.bird.errors import CODES
 from tests.dialects.fuzzing import (
-    FUZZ, JSON, any_text, bodies, emails, hostile_text, json_values, loose, native_contacts, phones, raw_json,
+    FUZZ, JSON, fuzz, any_text, bodies, emails, hostile_text, json_values, loose, native_contacts, phones, raw_json,
     url_text,
 )
 
@@ -177,7 +177,7 @@ param_values = st.one_of(url_text, st.integers().map(str), st.sampled_from(
      "eyJpZCI6ICJ4In0=", "AAAA", "a" * 500]))
 
 
-@FUZZ
+@fuzz(10)
 @given(params=st.lists(st.tuples(st.sampled_from(PARAMS), param_values), max_size=5),
        path=st.sampled_from(["/contacts", "/lists", "/contacts/{contact}/identifiers", "/contacts/{contact}/lists",
                              "/lists/{list}/contacts"]))
