@@ -323,3 +323,21 @@ def test_csv_cells_longer_than_their_columns_are_row_issues(px):
     assert body["status"] == 200, body
     assert body["data"]["issues"] == [{"index": 0, "errors": ["first_name"]}, {"index": 1, "errors": ["city"]}]
     assert len(body["data"]["ids"]) == 1
+
+
+@pytest.mark.parametrize("params", [{"search": "a\u0000"}, {"child": "contact_\u0000"}, {"type": "\u0000"}])
+def test_a_nul_character_in_a_query_is_400(px, tony, params):
+    """search=%00 was a 500 on PostgreSQL (it refuses NUL even in a filter)."""
+    out = refused(px.get("/packagex/v1/contacts", params=params), 400)
+    assert out["errors"][0].startswith(next(iter(params)))
+
+
+@pytest.mark.parametrize("body", [
+    {"name": "A", "email": "tony\u0000@stark.com", "options": {"match_contacts": True}},
+    {"name": "A", "phone": "+1 212 555 0100\u0000", "options": {"match_contacts": True}},
+])
+def test_match_contacts_checks_the_values_before_looking_them_up(px, tony, body):
+    """A NUL in the email or phone to match on was a 500 on PostgreSQL."""
+    before = everything(px)
+    refused(px.post("/packagex/v1/contacts", json=body), 400)
+    assert everything(px) == before
