@@ -1,7 +1,9 @@
 """Builds the ASGI app: one sub-app per door, each with its own OpenAPI document, docs page and
 error envelope, all over the same database."""
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from contacthub import __version__
 from contacthub.db.engine import Database
@@ -25,14 +27,27 @@ DOORS = (
 
 def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
     settings = settings or get_settings()
-    db = db or Database(settings.database_url)
+    db = db or Database(settings.database_url, settings.write_wait_seconds)
     app = FastAPI(title="contacthub", version=__version__, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.db = db
-    app.mount("/v1", build_native(db, settings))
-    app.mount("/bird", build_bird(db, settings))
-    app.mount("/packagex", build_packagex(db, settings))
-    app.mount("/chartmogul", build_chartmogul(db, settings))
-    app.mount("/ngpvan", build_ngpvan(db, settings))
+    doors = {
+        "/v1": build_native(db, settings),
+        "/bird": build_bird(db, settings),
+        "/packagex": build_packagex(db, settings),
+        "/chartmogul": build_chartmogul(db, settings),
+        "/ngpvan": build_ngpvan(db, settings),
+    }
+    for mount, door in doors.items():
+        app.mount(mount, door)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def unrouted(request: Request, exc: StarletteHTTPException):
+        """A path no mount takes, though it starts with a door's prefix (a mount's pattern does
+        not match a path holding a newline, for one), is answered in that door's envelope."""
+        for mount, door in doors.items():
+            if request.url.path.startswith(mount + "/"):
+                return door.exception_handlers[StarletteHTTPException](request, exc)
+        return await http_exception_handler(request, exc)
 
     @app.get("/health", include_in_schema=False)
     def health():

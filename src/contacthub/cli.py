@@ -10,8 +10,15 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskProgressColumn,
+    TextColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Column, Table
 
 from contacthub.app import DOORS
 from contacthub.core import contacts, workspaces
@@ -34,7 +41,7 @@ JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object fo
 def _database() -> Database:
     settings = get_settings()
     upgrade(settings.database_url)
-    return Database(settings.database_url)
+    return Database(settings.database_url, settings.write_wait_seconds)
 
 
 def _workspace_actor(db: Database, workspace: str | None) -> Actor:
@@ -252,8 +259,11 @@ def _print_key(new: workspaces.NewKey, json_out: bool, headline: str) -> None:
     console.print(f"API key (shown once): [bold]{new.api_key}[/]")
 
 
-def _progress(disabled: bool) -> Progress:
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+def _progress(disabled: bool, share: bool = False) -> Progress:
+    """A progress bar that counts items done of a known total, or (`share`) shows a percentage,
+    for work measured by how far it has read (an import, through its file)."""
+    done = TaskProgressColumn() if share else MofNCompleteColumn()
+    return Progress(TextColumn("{task.description}"), BarColumn(), done, TimeRemainingColumn(),
                     console=console, disable=disabled)
 
 
@@ -305,8 +315,9 @@ def import_file(
     workspace: Annotated[str | None, typer.Option(help="Workspace id (default: the first).")] = None,
     json_out: JsonFlag = False,
 ):
-    """Import contacts from a file, with a progress bar and a summary; every row's outcome is
-    kept on the import job (see GET /v1/imports/{id})."""
+    """Import contacts from a file, with a progress bar and a summary.
+
+    Every row's outcome is kept on the import job (see GET /v1/imports/{id})."""
     from contacthub.core import imports
 
     options = _import_options(mapping, map_, on_duplicate, overwrite, match)
@@ -314,12 +325,11 @@ def import_file(
     actor = _workspace_actor(db, workspace)
     is_url = file.startswith(("http://", "https://"))
     spec = imports.SourceSpec(url=file) if is_url else imports.SourceSpec(path=str(Path(file).resolve()))
-    with _progress(disabled=json_out) as progress:
-        task = progress.add_task("Importing", total=1000)
+    with _progress(disabled=json_out, share=True) as progress:
+        task = progress.add_task("Importing", total=1000)  # in thousandths of the file read
 
         def advance(done: int, position: float, counts) -> None:
-            progress.update(task, completed=int(position * 1000),
-                            description=f"Importing ({done:,} rows)")
+            progress.update(task, completed=int(position * 1000), description=f"Importing: {done:,} rows")
 
         try:
             job = imports.import_now(db, actor, spec, options, progress=advance)
@@ -332,7 +342,8 @@ def import_file(
         print(json.dumps({"import_id": str(job.id), "status": job.status, "rows": job.processed, **counts,
                           "error": job.error}))
     else:
-        table = Table("outcome", "rows", title=f"Import {job.id}")
+        console.print(f"Import job {job.id}: {job.status}")
+        table = Table("outcome", Column("rows", justify="right"))
         for name, n in counts.items():
             table.add_row(name, f"{n:,}")
         table.add_row("[bold]total[/]", f"[bold]{job.processed:,}[/]")
@@ -389,7 +400,7 @@ def _start_import_worker(settings, poll_seconds: float = 1.0):
 
     from contacthub.core import imports
 
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, settings.write_wait_seconds)
     stop = threading.Event()
     threading.Thread(target=imports.work_forever, args=(db, stop, "serve", poll_seconds), daemon=True,
                      name="import-worker").start()

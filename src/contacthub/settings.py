@@ -17,6 +17,9 @@ class Settings(BaseSettings):
     on_duplicate: Literal["reject", "create", "merge", "review"] = "reject"
     # Request bodies above this many bytes are refused with 413 (imports have their own limit).
     max_body_bytes: int = 1_048_576
+    # How long a write waits for another writer (on SQLite the one write lock, which an overwrite
+    # import holds to its end; on PostgreSQL a row lock) before it is refused: 503 with Retry-After.
+    write_wait_seconds: float = 30.0
     # Page sizes of list endpoints.
     default_page_size: int = 50
     max_page_size: int = 200

@@ -436,6 +436,34 @@ def test_fuzzy_matching_finds_the_same_person_without_a_shared_email_or_phone(ru
     assert rows[0].status == "created" and rows[0].contact_id != ada.id  # exact matching only
 
 
+def test_fuzzy_matching_within_one_batch(run, db, actor):
+    """match=fuzzy also compares a row with the earlier rows of its own batch (not yet written):
+    the same name at the same address under another email merges into the first; the merged
+    contact carries both emails. match=exact leaves them two people."""
+    csv_text = ("First Name,Last Name,Email,Address,City,Postal Code\n"
+                "Mary,Somerville,mary@batch.example,1 Hanover Square,London,W1S 1HT\n"
+                "Ada,Lovelace,ada@batch.example,12 St James's Square,London,SW1Y 4JH\n"
+                "Mary,Somerville,m.somerville@batch.example,1 Hanover Square,London,W1S 1HT\n"
+                "Mary,Somerville,another-mary@batch.example,9 Elm Road,Leeds,LS1 1AA\n")
+    job, rows = run(csv_text, match="fuzzy")
+    assert (job.created, job.merged) == (3, 1)
+    assert rows[2].status == "merged" and rows[2].contact_id == rows[0].contact_id
+    assert "likeness score" in rows[2].note
+    assert rows[3].status == "created" and rows[3].contact_id != rows[0].contact_id  # a namesake elsewhere
+    with db.read() as session:
+        mary = contacts.get(session, actor, rows[0].contact_id)
+    assert [p.normalized for p in mary.emails] == ["mary@batch.example", "m.somerville@batch.example"]
+
+    caroline = (csv_text.replace("@batch", "@review-batch").replace("Mary,Somerville", "Caroline,Herschel")
+                .replace("1 Hanover Square,London,W1S 1HT", "19 New King Street,Bath,BA1 2BL"))
+    job, rows = run(caroline, match="fuzzy", on_duplicate="review")
+    assert rows[0].status == "created" and rows[2].status == "review"
+    assert f"matches contact {rows[0].contact_id} by likeness score" in rows[2].note
+
+    job, rows = run(csv_text.replace("@batch", "@exact-batch"))
+    assert (job.created, job.merged) == (4, 0)
+
+
 def test_an_unknown_match_mode_is_refused():
     with pytest.raises(Exception, match="exact"):
         ImportOptions(match="sometimes")

@@ -39,12 +39,18 @@ class DefinitionInput(BaseModel):
     read_only: bool = False
 
 
+def _boolean_only(schema: dict) -> None:
+    schema.pop("anyOf", None)
+    schema["type"] = "boolean"
+
+
 class DefinitionPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
     display_name: str | None = Field(default=None, max_length=200)
     description: str | None = Field(default=None, max_length=1000)
-    pii: bool | None = None
-    read_only: bool | None = None
+    # absent = unchanged; null is refused (update_definition), so the schema says boolean only
+    pii: bool | None = Field(default=None, json_schema_extra=_boolean_only)
+    read_only: bool | None = Field(default=None, json_schema_extra=_boolean_only)
 
 
 def create_definition(session: Session, actor: Actor, data: DefinitionInput) -> AttributeDefinition:

@@ -50,3 +50,13 @@ class Unauthenticated(DomainError):
 
 class Forbidden(DomainError):
     message = "this key may not reach that workspace"
+
+
+class Busy(DomainError):
+    """Another writer held the store longer than a write may wait (on SQLite, for example, an
+    overwrite import, which holds it to its end). Nothing was written; trying again later works."""
+
+    def __init__(self, waited_seconds: float):
+        self.waited_seconds = waited_seconds
+        super().__init__(f"the store is busy with another write (waited {waited_seconds:g} s); nothing was "
+                         "written, try again shortly")

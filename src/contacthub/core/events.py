@@ -15,11 +15,20 @@ def record(
     session: Session, actor: Actor, subject_type: str, subject_id: uuid.UUID, action: str,
     changes: dict[str, Any] | None = None, before: dict[str, Any] | None = None,
 ) -> None:
-    repo.insert_event(session, {
+    record_many(session, actor, subject_type, [subject_id], action, changes, before)
+
+
+def record_many(
+    session: Session, actor: Actor, subject_type: str, subject_ids: list[uuid.UUID], action: str,
+    changes: dict[str, Any] | None = None, before: dict[str, Any] | None = None,
+) -> None:
+    """The same change to several subjects, one event each, written in one statement."""
+    now = utcnow()
+    repo.insert_events(session, [{
         "workspace_id": actor.workspace_id, "id": new_id(), "subject_type": subject_type, "subject_id": subject_id,
         "action": action, "door": actor.door, "api_key_id": actor.api_key_id, "changes": changes or {},
-        "before": before, "created_at": utcnow(),
-    })
+        "before": before, "created_at": now,
+    } for subject_id in subject_ids])
 
 
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:

@@ -78,6 +78,13 @@ class Outcome:
 
 # ---------------------------------------------------------------- matching
 
+def same_kinds(profile: dict[str, Any]) -> tuple[str, ...]:
+    """The kinds of stored contact a record of this profile may be: a person only a person (a
+    company's switchboard number on a person is no reason to merge the two); organizations and
+    groups are both bodies of people, so either may be the other."""
+    return ("person",) if profile.get("kind", "person") == "person" else ("organization", "group")
+
+
 def profile_of_input(data: ContactInput) -> dict[str, Any]:
     """The matcher's view of an input that is not stored yet (unreadable emails/phones are left out:
     the write itself reports them)."""
@@ -105,7 +112,8 @@ def profile_of_input(data: ContactInput) -> dict[str, Any]:
 
 def rank(session: Session, workspace_id: uuid.UUID, profile: dict[str, Any], limit: int = 10,
          exclude: uuid.UUID | None = None, minimum: float | None = None) -> list[Match]:
-    """Stored contacts that may be this profile, best first."""
+    """Stored contacts of a kind this profile may be (see same_kinds) that may be it, best first."""
+    kinds = same_kinds(profile)
     exact = exact_keys(profile)
     found = dict(repo.candidates(session, workspace_id, blocking_keys(profile), CANDIDATE_LIMIT, exclude))
     exact_ids = repo.contacts_with_keys(session, workspace_id, exact) - {exclude}
@@ -114,6 +122,8 @@ def rank(session: Session, workspace_id: uuid.UUID, profile: dict[str, Any], lim
     matches = []
     for contact_id in ids:
         if contact_id not in clusters:
+            continue
+        if clusters[contact_id][0].get("kind", "person") not in kinds:
             continue
         score = compare_cluster(profile, clusters[contact_id])
         if minimum is None or score.total >= minimum:
@@ -130,6 +140,7 @@ def match(session: Session, actor: Actor, data: ContactInput, limit: int = 10) -
 
 
 # ---------------------------------------------------------------- writing with a policy
+
 
 def write(session: Session, actor: Actor, data: ContactInput, policy: Policy,
           options: WriteOptions | None = None) -> Outcome:

@@ -31,6 +31,8 @@ _FAILED = "failed"
 
 _gc_lock = threading.Lock()
 _gc_pausers = 0
+_gc_saved_threshold: tuple[int, int, int] | None = None
+_NEVER = 2**31 - 1
 
 
 @contextmanager
@@ -38,26 +40,25 @@ def gc_paused() -> Iterator[None]:
     """Python's full (oldest-generation) garbage collections paused while an import runs.
 
     An import keeps hundreds of thousands of objects alive per batch; each full collection walks
-    all of them (a fifth of the import's CPU time). Reference counting frees each batch; the
-    collector resumes (and collects) when the last running import ends."""
-    global _gc_pausers
+    all of them (a fifth of the import's CPU time). Reference counting frees each batch. The
+    young generations are still collected, so a server's own short-lived cycles (requests served
+    meanwhile) are freed as usual; full collections resume when the last running import ends."""
+    global _gc_pausers, _gc_saved_threshold
     with _gc_lock:
         _gc_pausers += 1
         if _gc_pausers == 1:
-            was_enabled = gc.isenabled()
-            gc.disable()
-            _gc_state["enabled"] = was_enabled
+            _gc_saved_threshold = gc.get_threshold()
+            young, middle, _ = _gc_saved_threshold
+            gc.set_threshold(young, middle, _NEVER)
     try:
         yield
     finally:
         with _gc_lock:
             _gc_pausers -= 1
-            if _gc_pausers == 0 and _gc_state.pop("enabled", True):
-                gc.enable()
+            if _gc_pausers == 0 and _gc_saved_threshold is not None:
+                gc.set_threshold(*_gc_saved_threshold)
+                _gc_saved_threshold = None
                 gc.collect()
-
-
-_gc_state: dict[str, bool] = {}
 
 
 def _batches(source: SourceFile, reader, parser, batch_size: int) -> Iterator[tuple[list, float]]:

@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session
 
 from contacthub.core import attributes as attribute_rules
 from contacthub.core import contacts as contact_service
-from contacthub.core import identity, identity_index
+from contacthub.core import events, identity, identity_index
 from contacthub.core.actor import Actor
 from contacthub.core.errors import DomainError, FieldError, InvalidInput, NotFound
 from contacthub.core.import_sources import (
@@ -50,7 +50,7 @@ from contacthub.core.import_sources import (
     source_error,
 )
 from contacthub.core.import_pipeline import gc_paused, parsed_batches
-from contacthub.core.identity_rules import blocking_keys, build_profile, exact_keys
+from contacthub.core.identity_rules import blocking_keys, build_profile, compare_cluster, exact_keys
 from contacthub.core.inputs import (
     MAX_POINTS_PER_KIND,
     AddressInput,
@@ -61,7 +61,7 @@ from contacthub.core.inputs import (
 )
 from contacthub.core.normalize import normalize_email, normalize_phone
 from contacthub.db.engine import Database
-from contacthub.db.models import Event, ImportJob, ImportRow
+from contacthub.db.models import ImportJob, ImportRow
 from contacthub.db.types import new_id, utcnow
 from contacthub.repositories import imports as repo
 from contacthub.repositories import simple as simple_repo
@@ -154,7 +154,9 @@ class SourceSpec:
 
     @property
     def kind(self) -> str:
-        return "data_url" if self.data_url is not None else "url" if self.url else "path" if self.path else "upload"
+        # by presence, not truthiness: an empty URL is a bad URL (refused as such), not an upload
+        return ("data_url" if self.data_url is not None else "url" if self.url is not None
+                else "path" if self.path is not None else "upload")
 
     @property
     def label(self) -> str:
@@ -485,13 +487,48 @@ def resolve_row(
     return Decision("create")
 
 
-def resolve_by_likeness(session: Session, workspace_id: uuid.UUID, row: ParsedRow, policy: DuplicatePolicy) -> Decision:
-    """What to do with a row that matched nobody exactly (match=fuzzy): the identity engine's
-    best-scoring stored contact, when it is likely the same person."""
-    best = identity.rank(session, workspace_id, orjson.loads(str(row.derived.profile_json)), limit=1)
-    if not best or best[0].decision == "distinct" or (best[0].decision == "review" and policy != "review"):
+class BatchLikeness:
+    """The contacts a batch is about to create, filed by their blocking keys, so that with
+    match=fuzzy a row is also compared with the rows before it in the same batch (the stored
+    contacts, earlier batches included, are the identity index's)."""
+
+    def __init__(self) -> None:
+        self.by_key: dict[str, dict[uuid.UUID, Pending]] = {}
+        self.records: dict[uuid.UUID, list[dict[str, Any]]] = {}  # the profiles each is made of
+
+    def file(self, target: Pending, profile: dict[str, Any]) -> None:
+        """`target` is (or now also absorbs) the record `profile`."""
+        self.records.setdefault(target.id, []).append(profile)
+        for key in blocking_keys(profile):
+            self.by_key.setdefault(key, {})[target.id] = target
+
+    def best(self, profile: dict[str, Any]) -> tuple[identity.Match, Pending] | None:
+        kinds = identity.same_kinds(profile)
+        candidates = {i: p for key in blocking_keys(profile) for i, p in self.by_key.get(key, {}).items()
+                      if p.kind in kinds}
+        scored = []
+        for contact_id, pending in candidates.items():
+            score = compare_cluster(profile, self.records[contact_id])
+            scored.append((identity.Match(contact_id, round(score.total, 2), score.reasons, False), pending))
+        return max(scored, key=lambda pair: pair[0].score, default=None)
+
+
+def resolve_by_likeness(session: Session, workspace_id: uuid.UUID, profile: dict[str, Any], policy: DuplicatePolicy,
+                        batch: BatchLikeness) -> Decision:
+    """What to do with a row that matched nobody exactly (match=fuzzy): the best-scoring of the
+    stored contacts (by the identity engine) and of the batch's own new ones, when it is likely
+    the same person."""
+    stored = identity.rank(session, workspace_id, profile, limit=1)
+    best: tuple[identity.Match, Pending | uuid.UUID] | None = (stored[0], stored[0].contact_id) if stored else None
+    in_batch = batch.best(profile)
+    if in_batch is not None and (best is None or in_batch[0].score > best[0].score):
+        best = in_batch
+    if best is None:
         return Decision("create")
-    return _by_policy(policy, best[0].contact_id, ("likeness score", f"{best[0].score:g}"))
+    match, target = best
+    if match.decision == "distinct" or (match.decision == "review" and policy != "review"):
+        return Decision("create")
+    return _by_policy(policy, target, ("likeness score", f"{match.score:g}"))
 
 
 def _by_policy(policy: DuplicatePolicy, target, via: tuple[str, str]) -> Decision:
@@ -555,17 +592,21 @@ class _Importer:
         pending: list[Pending] = []
         merges: dict[uuid.UUID, list[ParsedRow]] = {}
         members: list[tuple[ParsedRow, uuid.UUID]] = []
+        likeness = BatchLikeness()
         for row in valid:
             decision = resolve_row(row, self.options.on_duplicate, in_batch, in_store)
-            fuzzy = self.options.match == "fuzzy" and row.kind != "group"  # a group is known by its name only
-            if decision.via is None and fuzzy and row.derived is not None:
-                decision = resolve_by_likeness(session, self.ws, row, self.options.on_duplicate)
+            # a group is known by its name only
+            profile = _profile(row) if self.options.match == "fuzzy" and row.kind != "group" else None
+            if decision.via is None and profile is not None:
+                decision = resolve_by_likeness(session, self.ws, profile, self.options.on_duplicate, likeness)
             note = f"matches contact {decision.target_id} by {decision.via[0]} {decision.via[1]}" if decision.via else None
             if decision.action in ("create", "review"):
                 new = Pending.from_row(row)
                 pending.append(new)
                 for key in row.keys():
                     in_batch.setdefault(key, new)
+                if profile is not None:
+                    likeness.file(new, profile)
                 status = "review" if decision.action == "review" else "created"
                 if decision.action == "review":
                     note = f"created; possible duplicate: {note}"
@@ -577,6 +618,8 @@ class _Importer:
             elif decision.action == "merge":
                 if isinstance(decision.target, Pending):
                     decision.target.absorb(row)
+                    if profile is not None:
+                        likeness.file(decision.target, profile)
                 else:
                     merges.setdefault(decision.target, []).append(row)
                 for key in row.keys():
@@ -638,7 +681,7 @@ class _Importer:
         path: one statement per table)."""
         # ids as the hex text they are stored as: the same values, without a UUID object each
         ws, now, door, key_id = self.ws.hex, utcnow(), self.actor.door, self.actor.api_key_id
-        contacts, points, addresses, attribute_values, events = [], [], [], [], []
+        contacts, points, addresses, attribute_values, history = [], [], [], [], []
         keys, profiles, claims = [], [], []
         for p in pending:
             d = p.derived(self.job_id)
@@ -658,7 +701,7 @@ class _Importer:
                                   a.get("region"), a.get("postal_code"), a.get("country"), True, 0, _EMPTY_DOC, now))
             for key, value in d.attribute_pairs:
                 attribute_values.append((ws, pid, key, value))
-            events.append((ws, _fast_hex(), "contact", pid, "created", door, key_id, d.event_json, now))
+            history.append((ws, _fast_hex(), "contact", pid, "created", door, key_id, d.event_json, now))
             # filed in the identity index like any other new contact, so later writes and dedupe see them
             for key in d.blocking_keys:
                 keys.append((ws, key, pid, pid))
@@ -674,7 +717,7 @@ class _Importer:
         repo.insert_created(session, {
             "points": (_POINT_COLUMNS, points),
             "addresses": (_ADDRESS_COLUMNS, addresses), "attribute_values": (_ATTRIBUTE_COLUMNS, attribute_values),
-            "events": (_EVENT_COLUMNS, events),
+            "events": (_EVENT_COLUMNS, history),
         })
         keys.sort(key=_second)  # in key order: the inserts walk each B-tree's pages in order
         claims.sort(key=_second)
@@ -711,6 +754,11 @@ class _Importer:
     def _outcome(self, row: ParsedRow, status: str, contact_id, errors=None, note=None, raw=None) -> list:
         """A row of import_rows, its columns in the order of _OUTCOME_COLUMNS."""
         return [self.ws, self.job_id, row.index, status, contact_id, errors, note, raw]
+
+
+def _profile(row: ParsedRow) -> dict[str, Any]:
+    """The row's identity profile, as the parser made it."""
+    return orjson.loads(str(row.derived.profile_json))
 
 
 def contact_service_points(session: Session, workspace_id: uuid.UUID, kind: str, values: list[str]):
@@ -812,15 +860,15 @@ def _spec_chunks(spec: SourceSpec, settings: Settings) -> Iterator[bytes]:
 def open_source(spec: SourceSpec, settings: Settings | None = None) -> SourceFile:
     """The file of a source, copied locally (raises InvalidInput when it cannot be had)."""
     settings = settings or get_settings()
-    if spec.data_url is not None:
+    if spec.kind == "data_url":
         data, mime = decode_data_url(spec.data_url, settings.import_max_bytes, spec.field)
         if not data:
             raise source_error("the file is empty", spec.field)
         return save_bytes(data, mime, "data-url")
-    if spec.url:
+    if spec.kind == "url":
         return fetch_url(spec.url, settings.import_max_bytes, settings.import_fetch_timeout_seconds,
                          settings.import_max_redirects, settings.import_allow_private_urls, spec.field)
-    if spec.path:
+    if spec.kind == "path":
         return local_file(spec.path)
     return save_stream(spec.upload, settings.import_max_bytes, spec.upload_type, spec.upload_name)
 
@@ -936,13 +984,8 @@ def _delete_workspace_contacts(session: Session, actor: Actor, job_id: uuid.UUID
         ids = repo.contact_ids_page(session, actor.workspace_id, after, 1000)
         if not ids:
             break
-        now = utcnow()
-        repo.insert_many(session, Event, [
-            {"workspace_id": actor.workspace_id, "id": new_id(), "subject_type": "contact", "subject_id": i,
-             "action": "deleted", "door": actor.door, "api_key_id": actor.api_key_id,
-             "changes": {"reason": "import overwrite", "import_id": str(job_id)}, "before": None, "created_at": now}
-            for i in ids
-        ])
+        events.record_many(session, actor, "contact", ids, "deleted",
+                           {"reason": "import overwrite", "import_id": str(job_id)})
         after = ids[-1]
     repo.delete_all_contacts(session, actor.workspace_id)
 

@@ -7,24 +7,28 @@ so they never wait for a writer (WAL).
 """
 
 import asyncio
+import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from typing import TypeVar
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+
+from contacthub.core.errors import Busy
 
 T = TypeVar("T")
 HOT_THREADS = 4  # threads of the hot routes on PostgreSQL: 2-4 served best with the server on the same 2 cores
 READ_MMAP_BYTES = 256 * 1024 * 1024
 
 
-def _sqlite_engine(url: str, begin: str, read_only: bool = False) -> Engine:
+def _sqlite_engine(url: str, begin: str, wait_seconds: float, read_only: bool = False) -> Engine:
     # A pool as large as the thread pool, so busy servers reuse connections instead of reopening them.
     engine = create_engine(
-        url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=40, max_overflow=10
+        url, connect_args={"check_same_thread": False, "timeout": wait_seconds}, pool_size=40, max_overflow=10
     )
 
     @event.listens_for(engine, "connect")
@@ -34,7 +38,7 @@ def _sqlite_engine(url: str, begin: str, read_only: bool = False) -> Engine:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={int(wait_seconds * 1000)}")
         cursor.execute("PRAGMA wal_autocheckpoint=10000")
         if read_only:
             # Readers map the file: a page read is then a memory access, not a read() call. Not
@@ -54,18 +58,23 @@ def _sqlite_engine(url: str, begin: str, read_only: bool = False) -> Engine:
 class Database:
     """The one handle the app, the CLI and the tests share."""
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, write_wait_seconds: float = 30.0):
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
+        # how long a write waits for another writer's lock before it gives up with Busy
+        self.write_wait_seconds = write_wait_seconds
         if self.is_sqlite:
-            self.write_engine = _sqlite_engine(url, "BEGIN IMMEDIATE")
-            self.read_engine = _sqlite_engine(url, "BEGIN", read_only=True)
+            self.write_engine = _sqlite_engine(url, "BEGIN IMMEDIATE", write_wait_seconds)
+            self.read_engine = _sqlite_engine(url, "BEGIN", write_wait_seconds, read_only=True)
         else:
             # room for the hot threads' kept connections (HOT_THREADS) beside the thread pool's
-            self.write_engine = create_engine(url, pool_size=10 + HOT_THREADS, max_overflow=20, pool_pre_ping=True)
+            self.write_engine = create_engine(
+                url, pool_size=10 + HOT_THREADS, max_overflow=20, pool_pre_ping=True,
+                connect_args={"options": f"-c lock_timeout={int(write_wait_seconds * 1000)}"},
+            )
             self.read_engine = self.write_engine
         self._writer = sessionmaker(self.write_engine, expire_on_commit=False)
-        self._write_lock = threading.Lock() if self.is_sqlite else nullcontext()
+        self._write_lock = threading.Lock() if self.is_sqlite else None
         self._reader = sessionmaker(self.read_engine, expire_on_commit=False)
         self._held = threading.local()  # see _held_transaction
         self._held_connections: list = []  # every thread's, to close on dispose
@@ -79,12 +88,42 @@ class Database:
         SQLite has one writer at a time. Threads of this process queue on a lock instead of
         polling the file lock with growing sleeps (busy_timeout), which under load wastes most
         of the time in sleeps; other processes still wait through busy_timeout."""
-        if getattr(self._held, "hot", False):  # a thread of the hot routes (see _hot_threads)
-            with self._write_lock, self._held_transaction(self.write_engine) as session:
-                yield session
+        with self._lock_timeouts_as_busy(), self._queued_writer():
+            if getattr(self._held, "hot", False):  # a thread of the hot routes (see _hot_threads)
+                with self._held_transaction(self.write_engine) as session:
+                    yield session
+            else:
+                with self._writer() as session, session.begin():
+                    yield session
+
+    @contextmanager
+    def _queued_writer(self) -> Iterator[None]:
+        """This process's turn to write on SQLite (see write), waited for no longer than a
+        write may wait."""
+        if self._write_lock is None:
+            yield
             return
-        with self._write_lock, self._writer() as session, session.begin():
-            yield session
+        if not self._write_lock.acquire(timeout=self.write_wait_seconds):
+            raise Busy(self.write_wait_seconds)
+        try:
+            yield
+        finally:
+            self._write_lock.release()
+
+    @contextmanager
+    def _lock_timeouts_as_busy(self) -> Iterator[None]:
+        """A statement that waited out the lock timeout (SQLite's busy_timeout, PostgreSQL's
+        lock_timeout) is Busy: the transaction was rolled back and nothing was written."""
+        try:
+            yield
+        except (OperationalError, sqlite3.OperationalError) as exc:
+            # SQLAlchemy wraps the driver's error, except a BEGIN sent straight to it (_on_begin)
+            cause = exc.orig if isinstance(exc, OperationalError) else exc
+            message = str(cause).lower()
+            if "database is locked" in message or "database table is locked" in message \
+                    or getattr(cause, "sqlstate", None) == "55P03":  # lock_not_available
+                raise Busy(self.write_wait_seconds) from exc
+            raise
 
     @contextmanager
     def read(self) -> Iterator[Session]:

@@ -17,9 +17,13 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
+from starlette.routing import Match
 
-from contacthub.core.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
+from contacthub.core.errors import Busy, Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
 from contacthub.dialects.common import BodyTooLarge
+
+
+RETRY_AFTER_SECONDS = 5  # told to a write refused because the store was busy
 
 
 class ErrorRenderer:
@@ -57,6 +61,9 @@ class ErrorRenderer:
 
     def conflict(self, request: Request, exc: Conflict) -> Response:
         return self.plain(request, 409, exc.message)
+
+    def busy(self, request: Request, exc: Busy) -> Response:
+        return self.plain(request, 503, exc.message, {"Retry-After": str(RETRY_AFTER_SECONDS)})
 
     def unauthenticated(self, request: Request, exc: Unauthenticated) -> Response:
         return self.plain(request, 401, exc.message, {"WWW-Authenticate": self.challenge})
@@ -96,6 +103,7 @@ def install(app: FastAPI, door: ErrorRenderer, log: logging.Logger) -> None:
     app.add_exception_handler(InvalidInput, door.invalid)
     app.add_exception_handler(NotFound, door.not_found)
     app.add_exception_handler(Conflict, door.conflict)
+    app.add_exception_handler(Busy, door.busy)
     app.add_exception_handler(Unauthenticated, door.unauthenticated)
     app.add_exception_handler(Forbidden, door.forbidden)
     app.add_exception_handler(RequestValidationError, door.request_invalid)
@@ -108,6 +116,9 @@ def install(app: FastAPI, door: ErrorRenderer, log: logging.Logger) -> None:
         # that read raised in a 400 HTTPException; the cause tells the two apart.
         if isinstance(exc.__cause__, BodyTooLarge):
             return door.too_large(request, exc.__cause__.limit)
+        if exc.status_code == 405:
+            # Starlette names only the methods of the first route on the path; every route counts
+            exc.headers = {**(exc.headers or {}), "Allow": ", ".join(_allowed_methods(app, request))}
         return door.http_error(request, exc)
 
     def unexpected(request: Request, exc: Exception) -> Response:
@@ -117,3 +128,19 @@ def install(app: FastAPI, door: ErrorRenderer, log: logging.Logger) -> None:
     app.add_exception_handler(BodyTooLarge, too_large)
     app.add_exception_handler(HTTPException, http_error)
     app.add_exception_handler(Exception, unexpected)
+
+
+def _allowed_methods(app: FastAPI, request: Request) -> list[str]:
+    """Every method the routes of the path's template take (the template Starlette routed to:
+    the first that matches, so /contacts/search is not also /contacts/{id})."""
+    template = None
+    methods: set[str] = set()
+    for route in app.router.routes:
+        if template is None:
+            match, _ = route.matches(request.scope)
+            if match is Match.NONE:
+                continue
+            template = route.path
+        if route.path == template:
+            methods |= getattr(route, "methods", None) or set()
+    return sorted(methods)

@@ -64,15 +64,6 @@ def refresh_statistics(session: Session) -> None:
         connection.exec_driver_sql("ANALYZE contacts")
 
 
-def insert_contacts(session: Session, contacts: Sequence[dict], points: Sequence[dict], addresses: Sequence[dict],
-                    attribute_values: Sequence[dict], events: Sequence[dict]) -> None:
-    insert_many(session, Contact, contacts)
-    insert_many(session, ContactPoint, points)
-    insert_many(session, Address, addresses)
-    insert_many(session, AttributeValue, attribute_values)
-    insert_many(session, Event, events)
-
-
 def insert_relations(session: Session, rows: Sequence[dict]) -> None:
     insert_many(session, Relation, rows)
 

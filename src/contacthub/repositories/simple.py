@@ -87,10 +87,10 @@ def member_count(session: Session, workspace_id: uuid.UUID, list_id: uuid.UUID) 
     )
 
 
-def insert_event(session: Session, event: dict) -> None:
+def insert_events(session: Session, events: list[dict]) -> None:
     """Written at once, in one statement (every write records one; the unit of work cost more).
     Events have no foreign key, so they need not wait for the changes they describe."""
-    bulk.insert_dicts(session, Event.__table__, [event])
+    bulk.insert_dicts(session, Event.__table__, events)
 
 
 def page_events(

@@ -139,3 +139,13 @@ def test_non_json_numbers_are_refused(api, raw):
     response = api.post("/v1/contacts", content=raw, headers={"Content-Type": "application/json"})
     assert response.status_code in (400, 422), response.text
     _nothing_stored(api)
+
+
+def test_a_method_a_path_does_not_take_is_405_naming_every_method_it_does(api):
+    made = api.post("/v1/contacts", json={"first_name": "Ada"}).json()
+    for method, path, allowed in (("PUT", f"/v1/contacts/{made['id']}", "DELETE, GET, PATCH"),
+                                  ("DELETE", "/v1/contacts", "GET, POST")):
+        response = api.request(method, path)
+        assert response.status_code == 405 and response.headers["Allow"] == allowed
+        assert response.json()["error"]["type"] == "method_not_allowed"
+    assert api.get(f"/v1/contacts/{made['id']}").json()["first_name"] == "Ada"

@@ -27,6 +27,23 @@ def test_merge_policy_answers_200_with_merged_into_and_keeps_one_contact(api):
     assert len(api.get("/v1/contacts").json()["data"]) == 2
 
 
+def test_a_person_is_never_merged_into_an_organization(api):
+    """A person sharing an organization's email, phone and address (its front desk) is another
+    contact; a second record of the organization still merges into it."""
+    desk = {"emails": ["info@acme.example"], "phones": ["+1 415 555 0100"],
+            "addresses": [{"line1": "1 Canyon Road", "city": "Mesa", "postal_code": "85201"}]}
+    acme = api.post("/v1/contacts", json={"kind": "organization", "organization_name": "Acme", **desk}).json()
+    person = api.post("/v1/contacts", params={"on_duplicate": "merge"},
+                      json={"first_name": "Wile", "last_name": "Coyote", **desk})
+    assert person.status_code == 201 and person.json()["id"] != acme["id"]
+    assert api.get(f"/v1/contacts/{acme['id']}").json()["first_name"] is None
+    again = api.post("/v1/contacts", params={"on_duplicate": "merge"},
+                     json={"kind": "organization", "organization_name": "Acme", "emails": ["info@acme.example"]})
+    assert again.status_code == 200 and again.json()["id"] == acme["id"]
+    matches = api.post("/v1/contacts/match", json={"first_name": "Wile", "emails": ["info@acme.example"]}).json()
+    assert acme["id"] not in [m["contact"]["id"] for m in matches["data"]]
+
+
 def test_merge_policy_matches_nicknames_and_email_alone(api):
     bob = api.post("/v1/contacts", params={"on_duplicate": "merge"},
                    json={"first_name": "Robert", "last_name": "Smith", "birth_date": "1970-01-02",

@@ -156,3 +156,11 @@ def test_fuzzy_matching_through_the_api(api, db, settings):
         assert done["status"] == "succeeded" and done["counts"]["merged"] == 1, done
     emails = [e["address"] for e in api.get(f"/v1/contacts/{ada['id']}").json()["emails"]]
     assert emails == ["ada@api-fuzzy.example", "countess@api-fuzzy.example", "lady@api-fuzzy.example"]
+
+
+def test_an_empty_url_is_refused_as_a_url(api):
+    """`{"url": ""}` is a bad URL (422 on `url`), not a missing upload; no job is made."""
+    response = api.post("/v1/imports", json={"url": ""})
+    assert response.status_code == 422
+    assert response.json()["error"]["details"] == [{"field": "url", "message": "only http and https URLs can be imported"}]
+    assert api.get("/v1/imports").json()["data"] == []

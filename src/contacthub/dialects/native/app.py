@@ -35,6 +35,7 @@ from contacthub.dialects.native.schemas import (
     render_event,
     render_list,
     render_outcome,
+    page_limit,
     render_review,
 )
 from contacthub.dialects.responses import FastJSONResponse
@@ -46,7 +47,9 @@ def _answer(result: Any, status: int) -> tuple[int, Any]:
     return result if isinstance(result, tuple) else (status, result)
 
 
-ERRORS = {status: {"model": ErrorOut} for status in (400, 401, 404, 409, 413, 422)}
+ERRORS = {status: {"model": ErrorOut} for status in (400, 401, 404, 405, 409, 413, 422)}
+ERRORS[503] = {"model": ErrorOut, "description": "A write waited CONTACTHUB_WRITE_WAIT_SECONDS for another "
+               "writer and gave up; nothing was written. Retry after `Retry-After` seconds."}
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=255)]
 
 
@@ -75,6 +78,8 @@ def build(db: Database, settings: Settings) -> FastAPI:
 
     actor = BearerKey(auto_error=False, description="`Authorization: Bearer <key>`")
     Caller = Annotated[Actor, Depends(actor)]
+
+    PageLimit = page_limit(settings)
 
     def page_size(limit: int | None) -> int:
         return clamp_limit(limit, settings.default_page_size, settings.max_page_size)
@@ -151,7 +156,7 @@ def build(db: Database, settings: Settings) -> FastAPI:
         name: str | None = None, email: str | None = None, phone: str | None = None,
         list_id: Annotated[str | None, Query(alias="list")] = None,
         q: Annotated[str | None, Query(max_length=200)] = None,
-        cursor: str | None = None, limit: int | None = None,
+        cursor: str | None = None, limit: PageLimit = None,
     ):
         """List contacts, oldest first. Filter by attribute with `attributes.<key>=<value>`."""
         flt = ContactFilter(
@@ -206,12 +211,12 @@ def build(db: Database, settings: Settings) -> FastAPI:
             return {"contact": render_contact(survivor), "restored": render_contact(restored)}
 
     @app.get("/contacts/{contact_id}/events", tags=["events"])
-    def contact_events(contact_id: str, caller: Caller, cursor: str | None = None, limit: int | None = None):
+    def contact_events(contact_id: str, caller: Caller, cursor: str | None = None, limit: PageLimit = None):
         """Every recorded change of the contact, oldest first (kept after a delete)."""
         return _events_page(caller, parse_id(contact_id, "contact"), cursor, limit)
 
     @app.get("/events", tags=["events"])
-    def workspace_events(caller: Caller, cursor: str | None = None, limit: int | None = None):
+    def workspace_events(caller: Caller, cursor: str | None = None, limit: PageLimit = None):
         return _events_page(caller, None, cursor, limit)
 
     def _events_page(caller: Actor, subject: uuid.UUID | None, cursor: str | None, limit: int | None):
@@ -227,7 +232,7 @@ def build(db: Database, settings: Settings) -> FastAPI:
 
     @app.get("/duplicates", tags=["duplicates"])
     def list_duplicates(caller: Caller, status: Literal["open", "accepted", "rejected"] | None = "open",
-                        cursor: str | None = None, limit: int | None = None):
+                        cursor: str | None = None, limit: PageLimit = None):
         """Pairs the engine flagged for a human (`on_duplicate=review`, weaker matches of `merge`,
         `contacthub dedupe --review`), oldest first, with both contacts and the reasons."""
         size = page_size(limit)
@@ -289,7 +294,7 @@ def build(db: Database, settings: Settings) -> FastAPI:
                           lambda s: render_list(lists.create(s, caller, body), 0))
 
     @app.get("/lists", tags=["lists"])
-    def list_lists(caller: Caller, cursor: str | None = None, limit: int | None = None):
+    def list_lists(caller: Caller, cursor: str | None = None, limit: PageLimit = None):
         with db.read() as session:
             page = lists.page(session, caller, cursor, page_size(limit))
             return {"data": [render_list(r) for r in page.items], "next_cursor": page.next_cursor,
@@ -313,7 +318,7 @@ def build(db: Database, settings: Settings) -> FastAPI:
         return Response(status_code=204)
 
     @app.get("/lists/{list_id}/contacts", response_model=ContactPageOut, tags=["lists"])
-    def list_members(list_id: str, caller: Caller, cursor: str | None = None, limit: int | None = None):
+    def list_members(list_id: str, caller: Caller, cursor: str | None = None, limit: PageLimit = None):
         with db.read() as session:
             page = lists.members(session, caller, parse_id(list_id, "list"), cursor, page_size(limit))
             return {"data": [render_contact(v) for v in page.items], "next_cursor": page.next_cursor,

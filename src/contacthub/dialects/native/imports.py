@@ -23,7 +23,7 @@ from contacthub.core.pagination import clamp_limit, decode_cursor, encode_cursor
 from contacthub.db.engine import Database
 from contacthub.dialects.common import dotted_path, parse_id
 from contacthub.dialects.native.errors import error_response
-from contacthub.dialects.native.schemas import iso
+from contacthub.dialects.native.schemas import iso, page_limit
 from contacthub.settings import Settings
 
 UPLOAD_CHUNK = 1024 * 1024
@@ -45,6 +45,25 @@ class ImportRequest(BaseModel):
         if (self.url is None) == (self.data_url is None):
             raise ValueError("give exactly one of url and data_url (or upload a file as multipart/form-data)")
         return self
+
+
+# The route reads its body itself (JSON or a multipart upload), so its document says what it takes.
+_IMPORT_BODY = {
+    "required": True,
+    "content": {
+        "application/json": {"schema": ImportRequest.model_json_schema()},
+        "multipart/form-data": {"schema": {
+            "type": "object", "required": ["file"],
+            "properties": {
+                "file": {"type": "string", "format": "binary", "description": "CSV, XLSX or XLS"},
+                "mapping": {"type": "string", "description": "a JSON object: header -> target field"},
+                "on_duplicate": {"type": "string", "enum": ["merge", "skip", "create", "review"], "default": "merge"},
+                "overwrite": {"type": "string", "enum": ["true", "false"], "default": "false"},
+                "match": {"type": "string", "enum": ["exact", "fuzzy"], "default": "exact"},
+            },
+        }},
+    },
+}
 
 
 def render_job(job) -> dict[str, Any]:
@@ -76,9 +95,10 @@ def render_row(row) -> dict[str, Any]:
 
 def install(app: FastAPI, db: Database, settings: Settings, actor_dependency) -> None:
     Caller = Annotated[Actor, Depends(actor_dependency)]
+    PageLimit = page_limit(settings)
     IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=255)]
 
-    @app.post("/imports", status_code=202, tags=["imports"])
+    @app.post("/imports", status_code=202, tags=["imports"], openapi_extra={"requestBody": _IMPORT_BODY})
     async def start_import(request: Request, caller: Caller, idempotency_key: IdempotencyKey = None):
         """Start an import job. Either `multipart/form-data` with a `file` (CSV, XLSX, XLS) and
         optional fields `mapping` (JSON object header -> target), `on_duplicate`
@@ -111,7 +131,8 @@ def install(app: FastAPI, db: Database, settings: Settings, actor_dependency) ->
             raise InvalidInput([FieldError(dotted_path(e["loc"]) or "body", e["msg"]) for e in exc.errors()]) from None
         options = _options({"mapping": body.mapping, "on_duplicate": body.on_duplicate, "overwrite": body.overwrite,
                             "match": body.match})
-        spec = imports.SourceSpec(url=body.url, field="url") if body.url else imports.SourceSpec(data_url=body.data_url, field="data_url")
+        spec = (imports.SourceSpec(url=body.url, field="url") if body.url is not None
+                else imports.SourceSpec(data_url=body.data_url, field="data_url"))
         print_ = idempotency.fingerprint("POST", "/v1/imports", raw)
         return await run_in_threadpool(_start, caller, spec, options, idempotency_key, print_)
 
@@ -143,7 +164,7 @@ def install(app: FastAPI, db: Database, settings: Settings, actor_dependency) ->
         return JSONResponse(body, status_code=202, headers={"Location": f"/v1/imports/{job.id}"})
 
     @app.get("/imports", tags=["imports"])
-    def list_imports(caller: Caller, cursor: str | None = None, limit: int | None = None):
+    def list_imports(caller: Caller, cursor: str | None = None, limit: PageLimit = None):
         """The workspace's import jobs, newest first."""
         size = clamp_limit(limit, settings.default_page_size, settings.max_page_size)
         with db.read() as session:
@@ -158,7 +179,7 @@ def install(app: FastAPI, db: Database, settings: Settings, actor_dependency) ->
         import_id: str, caller: Caller,
         status: Annotated[str | None, Query(description="Only rows with these outcomes, comma-separated.")] = None,
         after: Annotated[int, Query(ge=-1, description="Rows after this index (the `next_after` of a page).")] = -1,
-        limit: int | None = None,
+        limit: PageLimit = None,
     ):
         """The job: status, progress, counters, and one page of row outcomes (index order)."""
         size = clamp_limit(limit, settings.default_page_size, settings.max_page_size)

@@ -3,8 +3,9 @@ rendering of core views into the documented JSON shapes."""
 
 import uuid
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
+from fastapi import Query
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from contacthub.core.inputs import ContactInput
@@ -196,3 +197,12 @@ def render_review(row, contact=None, candidate=None) -> dict[str, Any]:
         "contact": render_contact(contact) if contact else None,
         "candidate": render_contact(candidate) if candidate else None,
     }
+
+
+def page_limit(settings) -> Any:
+    """The `limit` query parameter of list endpoints, its bounds in the OpenAPI document. The
+    route checks them itself (clamp_limit), so the 422 keeps the native wording."""
+    return Annotated[int | None, Query(
+        description=f"page size, 1 to {settings.max_page_size} (default {settings.default_page_size})",
+        json_schema_extra={"minimum": 1, "maximum": settings.max_page_size},
+    )]

@@ -4,6 +4,7 @@ into it (200) instead of creating a new one (201)."""
 
 import json
 import re
+import uuid
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -14,13 +15,13 @@ from sqlalchemy.orm import Session
 from contacthub import __version__
 from contacthub.core import contacts, identity
 from contacthub.core.actor import Actor
-from contacthub.core.errors import NotFound, Unauthenticated
+from contacthub.core.errors import FieldError, InvalidInput, Unauthenticated
 from contacthub.core.inputs import WriteOptions
-from contacthub.core.pagination import clamp_limit
+from contacthub.core.pagination import clamp_limit, decode_cursor
 from contacthub.db.engine import Database
 from contacthub.dialects.common import DOOR_TELEMETRY, BodyLimit, authenticate, basic_credentials, parse_id
 from contacthub.dialects.ngpvan import errors, mapping
-from contacthub.dialects.ngpvan.errors import MalformedBody
+from contacthub.dialects.ngpvan.errors import BadParameters, MalformedBody
 from contacthub.dialects.ngpvan.schemas import ContactBody
 from contacthub.repositories.contacts import ContactFilter
 from contacthub.settings import Settings
@@ -32,8 +33,8 @@ _TRAILING_COMMA = re.compile(r",(\s*[}\]])")
 
 def api_key_from(authorization: str | None, api_key: str | None) -> str | None:
     """Basic (username apiuser, the key as password; a "|0"/"|1" database-mode suffix is ignored) or apiKey."""
-    if api_key:
-        return api_key.strip() or None
+    if api_key and api_key.strip():
+        return api_key.strip()
     credentials = basic_credentials(authorization)
     if credentials is None:
         return None
@@ -45,19 +46,80 @@ async def read_body(request: Request) -> dict[str, Any]:
     if not raw.strip():
         raise MalformedBody("The request body is empty; send the contact as a JSON object.")
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8-sig")  # a leading BOM (some .NET writers send one) is no fault
     except UnicodeDecodeError:
         raise MalformedBody("The request body is not UTF-8 text.") from None
     try:
-        value = json.loads(text)
+        value = _loads(text)
     except json.JSONDecodeError:
         try:
-            value = json.loads(_TRAILING_COMMA.sub(r"\1", text))
+            value = _loads(_TRAILING_COMMA.sub(r"\1", text))
         except json.JSONDecodeError as exc:
             raise MalformedBody(f"The request body is not valid JSON ({exc.msg} at line {exc.lineno}).") from None
     if not isinstance(value, dict):
         raise MalformedBody("The request body must be a JSON object (one contact).")
     return value
+
+
+def _loads(text: str) -> Any:
+    """json.loads, with its other failures (not only JSONDecodeError) as a malformed body."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        raise
+    except RecursionError:
+        raise MalformedBody("The request body is nested too deeply to read.") from None
+    except ValueError:  # an integer of thousands of digits
+        raise MalformedBody("The request body holds a number too long to read.") from None
+
+
+# Query parameters each GET takes; anything else is refused rather than silently ignored (a
+# misspelled filter would otherwise answer every contact).
+LIST_PARAMETERS = ("firstName", "lastName", "email", "phone", "commonName", "$top", "$cursor", "$expand")
+ONE_PARAMETERS = ("$expand",)
+# Every part of the contact is always in the answer; $expand may name any of them.
+EXPANDABLE = {name.lower(): name for name in (
+    "emails", "phones", "addresses", "externalLinks", "contactCodes", "disclosureFields",
+    "communicationPreferences")}
+
+
+def check_query(request: Request, allowed: tuple[str, ...]) -> None:
+    """Unknown, repeated or unstorable query parameters and unknown $expand names are 400s."""
+    errors: list[FieldError] = []
+    for name in dict.fromkeys(request.query_params.keys()):
+        values = request.query_params.getlist(name)
+        if name not in allowed:
+            hint = "follow nextPageLink for the next page" if name in ("$skip", "skip") else \
+                f"this endpoint takes {', '.join(allowed)}"
+            errors.append(FieldError(name, f"is not a parameter of this endpoint; {hint}"))
+        elif len(values) > 1:
+            errors.append(FieldError(name, "is given more than once"))
+        elif "\x00" in values[0]:
+            errors.append(FieldError(name, "must not contain NUL characters"))
+        elif name == "$expand":
+            unknown = [part for part in (p.strip() for p in values[0].split(",")) if part and part.lower() not in EXPANDABLE]
+            if unknown:
+                errors.append(FieldError(name, f"cannot expand {', '.join(unknown)}; it takes "
+                                               f"{', '.join(EXPANDABLE.values())}"))
+    if errors:
+        raise BadParameters(errors)
+
+
+# The VAN types never match each other: an INDIVIDUAL sharing an ORGANIZATION's email is not it.
+def body_contact_id(value: Any) -> uuid.UUID:
+    """The contactId a body carries (which makes the answer a redirect to that contact)."""
+    try:
+        if isinstance(value, str):
+            return uuid.UUID(value)
+    except ValueError:
+        pass
+    raise InvalidInput(FieldError("contactId", "is not a contact id; leave contactId out of the body "
+                                               "and POST to /v2/contacts/{contactId} to update a contact"))
+
+
+def contact_url(request: Request, contact_id: uuid.UUID | str) -> str:
+    """The contact's own path, under wherever this door is mounted (/ngpvan)."""
+    return f"{request.scope.get('root_path', '')}/v2/contacts/{contact_id}"
 
 
 def build(db: Database, settings: Settings) -> FastAPI:
@@ -88,17 +150,23 @@ def build(db: Database, settings: Settings) -> FastAPI:
 
     Body = Annotated[ContactBody, Depends(contact_body)]
 
-    def redirect(body: ContactBody) -> RedirectResponse | None:
+    def redirect(request: Request, body: ContactBody) -> RedirectResponse | None:
         if body.contactId is None:
             return None
-        return RedirectResponse(f"/ngpvan/v2/contacts/{body.contactId}", status_code=301)
+        return RedirectResponse(contact_url(request, body_contact_id(body.contactId)), status_code=301)
+
+    def answer(request: Request, contact_id: uuid.UUID, created: bool) -> JSONResponse:
+        if created:
+            return JSONResponse({"contactId": str(contact_id)}, status_code=201,
+                                headers={"Location": contact_url(request, contact_id)})
+        return JSONResponse({"contactId": str(contact_id)}, status_code=200)
 
     @app.post("/v2/contacts", tags=["contacts"], status_code=201,
               responses={200: {"description": "Merged into an existing contact"}, 301: {"description": "Body had contactId"}})
-    def create_contact(body: Body, caller: Caller):
+    def create_contact(request: Request, caller: Caller, body: Body):
         """Create a contact, or merge it into the contact it closely matches (200): new emails,
         phones and addresses are added, given names and fields replace the stored ones."""
-        if (moved := redirect(body)) is not None:
+        if (moved := redirect(request, body)) is not None:
             return moved
         mapping.check(body, None, creating=True)
         data = mapping.to_core(body)
@@ -106,41 +174,50 @@ def build(db: Database, settings: Settings) -> FastAPI:
         def work(session: Session):
             outcome = identity.write(session, caller, data, "merge", WriteOptions(on_duplicate="create"))
             if not outcome.created:
-                contacts.update(session, caller, outcome.contact.id, mapping.scalar_patch(data),
-                                WriteOptions(on_duplicate="create"))
+                # given fields replace; posted emails, phones and addresses join the survivor's,
+                # one per VAN type (the posted one takes its type's place)
+                # (the posted items were checked when the incoming record was written; the
+                # survivor's own may have come through a door that keeps emails unchecked)
+                contacts.update(session, caller, outcome.contact.id,
+                                mapping.merge_patch(data, outcome.contact),
+                                WriteOptions(on_duplicate="create", strict_emails=False, strict_phones=False))
             return outcome
 
         outcome = identity.run_resolving(db.write, work)
-        return JSONResponse({"contactId": str(outcome.contact.id)}, status_code=201 if outcome.created else 200)
+        return answer(request, outcome.contact.id, outcome.created)
 
     @app.post("/v2/contacts/findOrCreate", tags=["contacts"], status_code=201,
               responses={200: {"description": "Found an existing contact"}})
-    def find_or_create(body: Body, caller: Caller):
+    def find_or_create(request: Request, caller: Caller, body: Body):
         """The contact this one matches (200, unchanged), or a new one (201)."""
-        if (moved := redirect(body)) is not None:
+        if (moved := redirect(request, body)) is not None:
             return moved
         mapping.check(body, None, creating=True)
         data = mapping.to_core(body)
         outcome = identity.run_resolving(
             db.write, lambda s: identity.find_or_create(s, caller, data, WriteOptions(on_duplicate="create")))
-        return JSONResponse({"contactId": str(outcome.contact.id)}, status_code=201 if outcome.created else 200)
+        return answer(request, outcome.contact.id, outcome.created)
 
     @app.get("/v2/contacts/{contact_id}", tags=["contacts"])
-    def get_contact(contact_id: str, caller: Caller):
-        """The whole contact in the common model (a merged-away id answers its survivor)."""
+    def get_contact(request: Request, contact_id: str, caller: Caller,
+                    expand: Annotated[str | None, Query(alias="$expand")] = None):
+        """The whole contact in the common model (a merged-away id answers its survivor). Every
+        part is always included; `$expand` may name any of them."""
+        check_query(request, ONE_PARAMETERS)
         with db.read() as session:
             return mapping.from_core(contacts.get(session, caller, parse_id(contact_id, "contact")))
 
     @app.post("/v2/contacts/{contact_id}", tags=["contacts"])
-    def update_contact(contact_id: str, body: Body, caller: Caller):
-        """Update: given fields replace, absent ones stay (emails, phones, addresses... replaced whole)."""
+    def update_contact(request: Request, contact_id: str, caller: Caller, body: Body):
+        """Update: given fields replace, absent ones stay (emails, phones, addresses... replaced whole).
+        `type` cannot change."""
         target = parse_id(contact_id, "contact")
-        if body.contactId is not None and str(body.contactId) != contact_id:
-            return redirect(body)
+        if body.contactId is not None and body_contact_id(body.contactId) != target:
+            return redirect(request, body)
         with db.write() as session:
             current = contacts.get(session, caller, target)
-            mapping.check(body, current.kind, creating=False)
-            view = contacts.update(session, caller, current.id, mapping.to_core(body),
+            mapping.check(body, current.kind, creating=False, current=current)
+            view = contacts.update(session, caller, current.id, mapping.to_core(body, set_kind=False),
                                    WriteOptions(on_duplicate="create"))
             return {"contactId": str(view.id)}
 
@@ -151,10 +228,13 @@ def build(db: Database, settings: Settings) -> FastAPI:
         phone: str | None = None, commonName: str | None = None,
         top: Annotated[int | None, Query(alias="$top")] = None,
         cursor: Annotated[str | None, Query(alias="$cursor")] = None,
+        expand: Annotated[str | None, Query(alias="$expand")] = None,
     ):
         """A filtered page: firstName, lastName (whole name, any case), email, phone, commonName;
-        `$top` (default 50, max 200); follow `nextPageLink` for more."""
-        size = clamp_limit(top, settings.default_page_size, settings.max_page_size)
+        `$top` (default 50, max 200); follow `nextPageLink` for more. Other parameters are refused."""
+        check_query(request, LIST_PARAMETERS)
+        size = clamp_limit(top, settings.default_page_size, settings.max_page_size, field="$top")
+        decode_cursor(cursor, field="$cursor")
         flt = ContactFilter(first_name=firstName, last_name=lastName, email=email, phone=phone, name=commonName,
                             kind="organization" if commonName else None)
         with db.read() as session:
@@ -167,9 +247,5 @@ def build(db: Database, settings: Settings) -> FastAPI:
             next_link = f"{request.url.path}?{urlencode({**params, '$cursor': page.next_cursor})}"
             next_link = str(request.base_url).rstrip("/") + next_link
         return {"items": items, "count": total, "nextPageLink": next_link}
-
-    @app.api_route("/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
-    def unknown(path: str):
-        raise NotFound("resource")
 
     return app

@@ -9,10 +9,13 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
+from starlette.exceptions import HTTPException
+from starlette.routing import Match, Route
 
-from contacthub.core.errors import Conflict, InvalidInput, NotFound, Unauthenticated
+from contacthub.core.errors import Conflict, FieldError, InvalidInput, NotFound, Unauthenticated
 from contacthub.dialects import errors_base
 from contacthub.dialects.common import dotted_path
+from contacthub.dialects.ngpvan.mapping import wire_path
 
 log = logging.getLogger("contacthub.ngpvan")
 
@@ -23,6 +26,14 @@ CODES = {400: "INVALID_PARAMETER", 401: "UNAUTHORIZED", 403: "FORBIDDEN", 404: "
 
 class MalformedBody(Exception):
     """The body is not JSON (or not a JSON object)."""
+
+
+class BadParameters(Exception):
+    """Query parameters this door does not take (named as sent, not mapped to the model)."""
+
+    def __init__(self, errors: list[FieldError]):
+        self.errors = errors
+        super().__init__("; ".join(f"{e.field}: {e.message}" for e in errors))
 
 
 def error(code: str, text: str, properties: list[str] | None = None, hint: str | None = None) -> dict:
@@ -46,7 +57,7 @@ def from_validation(exc: ValidationError | RequestValidationError) -> JSONRespon
     items = []
     for e in exc.errors():
         path = dotted_path(e.get("loc", ()), skip=("body", "query", "path", "header"))
-        message = e.get("msg", "is invalid")
+        message = e.get("msg", "is invalid").removeprefix("Value error, ")
         if e.get("type") == "extra_forbidden":
             message = "is not a field of the contact model"
         items.append(error("INVALID_PARAMETER", f"'{path}' {message}" if path else message, [path] if path else None))
@@ -65,12 +76,27 @@ class NgpVanErrors(errors_base.ErrorRenderer):
         return too_large(limit)  # the module's, which BodyLimit also calls
 
     def invalid(self, request: Request, exc: InvalidInput) -> JSONResponse:
-        return respond(400, [error("INVALID_PARAMETER", f"'{e.field}' {e.message}", [e.field]) for e in exc.errors])
+        # the core's paths, as the common model names them ("first_name" -> "firstName")
+        fields = [(wire_path(e.field), e.message) for e in exc.errors]
+        return respond(400, [error("INVALID_PARAMETER", f"'{f}' {m}", [f]) for f, m in fields])
 
     def request_invalid(self, request: Request, exc: RequestValidationError) -> JSONResponse:
         # This door reads its bodies itself (bad JSON is a MalformedBody), so every schema fault,
         # whatever its type, is listed like the fault of a contact model.
         return from_validation(exc)
+
+    def http_error(self, request: Request, exc: HTTPException) -> JSONResponse:
+        # the router's own 404 (no such path) and 405 (a path without that method, with Allow)
+        if exc.status_code == 404:
+            return self.plain(request, 404, "The resource was not found.")
+        if exc.status_code == 405:
+            # every route of this path (Starlette's Allow names only the first route's methods)
+            allowed = sorted({m for route in request.app.router.routes if isinstance(route, Route)
+                              and route.methods and route.matches(request.scope)[0] != Match.NONE
+                              for m in route.methods})
+            return self.plain(request, 405, f"The method {request.method} is not allowed on this resource.",
+                              {"Allow": ", ".join(allowed)} if allowed else getattr(exc, "headers", None))
+        return super().http_error(request, exc)
 
     def not_found(self, request: Request, exc: NotFound) -> JSONResponse:
         return self.plain(request, 404, f"The {exc.entity} was not found.")
@@ -91,6 +117,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(ValidationError)
     def _wire_invalid(_: Request, exc: ValidationError):
         return from_validation(exc)
+
+    @app.exception_handler(BadParameters)
+    def _bad_parameters(_: Request, exc: BadParameters):
+        return respond(400, [error("INVALID_PARAMETER", f"'{e.field}' {e.message}", [e.field]) for e in exc.errors])
 
     @app.exception_handler(MalformedBody)
     def _malformed(_: Request, exc: MalformedBody):

@@ -8,11 +8,16 @@ in their properties), addresses with stateProvince as `region`, externalLinks as
 communicationPreferences) in `extra` under `ngpvan.<field>`.
 """
 
+import re
 from typing import Any, get_args
 
+from pydantic import ValidationError
+
 from contacthub.core.errors import FieldError, InvalidInput
-from contacthub.core.inputs import ContactInput
-from contacthub.core.views import ContactView
+from contacthub.core.inputs import AddressInput, ContactInput, EmailInput, PhoneInput
+from contacthub.core.normalize import normalize_email, normalize_phone
+from contacthub.core.views import AddressView, ContactView, PointView
+from contacthub.dialects.common import dotted_path
 from contacthub.dialects.ngpvan.schemas import (
     INDIVIDUAL_ONLY,
     ORGANIZATION_ONLY,
@@ -21,6 +26,7 @@ from contacthub.dialects.ngpvan.schemas import (
     EmailType,
     PhoneType,
 )
+from contacthub.settings import get_settings
 
 EXTRA_FIELDS = ("mailName", "spouseName", "primaryContactFirstName", "primaryContactLastName", "contactCodes",
                 "disclosureFields", "communicationPreferences")
@@ -30,22 +36,43 @@ SCALARS = {"prefix": "prefix", "firstName": "first_name", "middleName": "middle_
 IDENTIFIER_PREFIX = "ngpvan."
 
 
-def check(body: ContactBody, kind: str | None, creating: bool) -> None:
-    """The model's rules: type, identification criteria, fields of the other type, one item per type."""
+def _filled(text: str | None) -> bool:
+    return bool(text and text.strip())  # blank names identify no one
+
+
+def _identified(contact_type: str, first, last, common, emails, phones) -> bool:
+    named = (_filled(first) and _filled(last)) if contact_type == "INDIVIDUAL" else _filled(common)
+    return bool(named or emails or phones)
+
+
+def check(body: ContactBody, kind: str | None, creating: bool, current: ContactView | None = None) -> None:
+    """The model's rules: type, identification criteria, fields of the other type, one item per type.
+    An update (`current`: the stored contact) may not take away the contact's last identification."""
     errors: list[FieldError] = []
     given = body.model_fields_set
     if creating and body.type is None:
         errors.append(FieldError("type", "is required: INDIVIDUAL or ORGANIZATION"))
-    contact_type = body.type or ("ORGANIZATION" if kind == "organization" else "INDIVIDUAL")
+    # an update is checked against the stored type (which it cannot change)
+    stored_type = None if kind is None else ("INDIVIDUAL" if kind == "person" else "ORGANIZATION")
+    if stored_type is not None and body.type is not None and body.type != stored_type:
+        errors.append(FieldError("type", f"cannot be changed: this contact is {stored_type}"))
+    contact_type = stored_type or body.type or "INDIVIDUAL"
     wrong = ORGANIZATION_ONLY if contact_type == "INDIVIDUAL" else INDIVIDUAL_ONLY
     for name in wrong:
         if name in given and getattr(body, name) is not None:
             errors.append(FieldError(name, f"is not allowed on a contact of type {contact_type}"))
-    if creating and body.type is not None:
-        named = (bool(body.firstName and body.lastName) if contact_type == "INDIVIDUAL" else bool(body.commonName))
-        if not (named or body.emails or body.phones):
-            need = "firstName and lastName" if contact_type == "INDIVIDUAL" else "commonName"
-            errors.append(FieldError("type", f"a contact of type {contact_type} needs {need}, an email or a phone"))
+    need = "firstName and lastName" if contact_type == "INDIVIDUAL" else "commonName"
+    if creating and body.type is not None and not _identified(
+            contact_type, body.firstName, body.lastName, body.commonName, body.emails, body.phones):
+        errors.append(FieldError("type", f"a contact of type {contact_type} needs {need}, an email or a phone"))
+    if current is not None:
+        stored = (current.first_name, current.last_name, current.organization_name or current.display_name,
+                  current.emails, current.phones)
+        wire = ("firstName", "lastName", "commonName", "emails", "phones")
+        after = [getattr(body, name) if name in given else value for name, value in zip(wire, stored)]
+        if _identified(contact_type, *stored) and not _identified(contact_type, *after):
+            cleared = next(name for name in wire if name in given)
+            errors.append(FieldError(cleared, f"would leave the contact without {need}, an email or a phone"))
     for group in ("emails", "phones", "addresses"):
         seen: dict[str, int] = {}
         for i, item in enumerate(getattr(body, group) or []):
@@ -59,11 +86,12 @@ def check(body: ContactBody, kind: str | None, creating: bool) -> None:
         raise InvalidInput(errors)
 
 
-def to_core(body: ContactBody, kind_if_untyped: str | None = None) -> ContactInput:
-    """The given fields only: absent stays absent (so an update leaves it alone)."""
+def to_core(body: ContactBody, set_kind: bool = True) -> ContactInput:
+    """The given fields only: absent stays absent (so an update leaves it alone). An update
+    (set_kind=False) leaves the stored kind as it is: `type` may only repeat it."""
     given = body.model_fields_set
     data: dict[str, Any] = {}
-    if body.type is not None:
+    if body.type is not None and set_kind:
         data["kind"] = "organization" if body.type == "ORGANIZATION" else "person"
     for wire, core in SCALARS.items():
         if wire in given:
@@ -106,7 +134,37 @@ def to_core(body: ContactBody, kind_if_untyped: str | None = None) -> ContactInp
             extra[f"ngpvan.{name}"] = value
     if extra:
         data["extra"] = extra
-    return ContactInput(**data)
+    try:
+        return ContactInput(**data)
+    except ValidationError as exc:  # the wire schema should have caught it (errors.py names the wire fields)
+        raise InvalidInput([FieldError(dotted_path(e.get("loc", ()), skip=()), e.get("msg", "is invalid"))
+                            for e in exc.errors()]) from None
+
+
+WIRE_NAMES = {core: wire for wire, core in SCALARS.items()} | {"kind": "type", "social": "facebookProfileUrl"}
+_ITEM_FIELDS = {"primary": "isPrimary", "region": "stateProvince", "postal_code": "postalCode",
+                "country": "countryCode", "number": "number", "address": "address"}
+_PATH = re.compile(r"^(?P<group>emails|phones|addresses|identifiers)\[(?P<i>\d+)\](?:\.(?P<field>\w+))?(?P<rest>.*)$")
+
+
+def wire_path(path: str) -> str:
+    """A core field path as the common model names it ("first_name" -> "firstName",
+    "identifiers[1].value" -> "externalLinks[1].externalId", "extra.ngpvan.mailName" -> "mailName")."""
+    if m := _PATH.match(path):
+        group, index, field = m["group"], m["i"], m["field"]
+        if group == "identifiers":
+            name = {"key": "externalSourceTypeId", "value": "externalId"}.get(field or "")
+            return f"externalLinks[{index}]" + (f".{name}" if name else "")
+        if field == "properties":
+            inner = m["rest"].lstrip(".").split(".", 1)[0].split("[", 1)[0]
+            return f"{group}[{index}]" + (f".{inner}" if inner else "")
+        return f"{group}[{index}]" + (f".{_ITEM_FIELDS.get(field, field)}" if field else "")
+    if path.startswith("extra.ngpvan."):
+        return path[len("extra.ngpvan."):]
+    if path.startswith("social"):
+        return "facebookProfileUrl"
+    head, sep, rest = path.partition(".")
+    return WIRE_NAMES.get(head, head) + sep + rest
 
 
 def _props(**values) -> dict[str, Any]:
@@ -130,8 +188,8 @@ def from_core(v: ContactView) -> dict[str, Any]:
     out.update(names)
     extra = v.extra or {}
     for name in (ORGANIZATION_ONLY if organization else INDIVIDUAL_ONLY):
-        if f"ngpvan.{name}" in extra:
-            out[name] = extra[f"ngpvan.{name}"]
+        if name not in out:  # every field of the type is there, null when unset: one shape per type
+            out[name] = extra.get(f"ngpvan.{name}")
     out["emails"] = [
         {"address": p.value, "type": _enum(p.type, EmailType), "isPrimary": p.primary,
          "doNotEmail": bool(p.properties.get("doNotEmail", False)),
@@ -164,6 +222,108 @@ def from_core(v: ContactView) -> dict[str, Any]:
     out["communicationPreferences"] = extra.get("ngpvan.communicationPreferences")
     out["dateCreated"] = v.created_at.isoformat().replace("+00:00", "Z")
     out["dateModified"] = v.updated_at.isoformat().replace("+00:00", "Z")
+    return out
+
+
+def merge_patch(data: ContactInput, survivor: ContactView) -> ContactInput:
+    """What a posted contact changes on the contact it was merged into: its scalars, social and
+    extra replace (`scalar_patch`), and each posted group (emails, phones, addresses) becomes the
+    survivor's items plus the posted ones, one item per VAN type: a posted item takes the place
+    of the stored item of its type, a posted item the survivor already has is updated in place
+    (its properties merged) rather than repeated, and a posted isPrimary wins. A group the merge
+    already left that way is not rewritten (its rows keep their ids, which unmerge plays back)."""
+    patch = scalar_patch(data)
+    given = data.model_fields_set
+    fields = {k: getattr(patch, k) for k in patch.model_fields_set}
+    if "emails" in given and data.emails:
+        emails = _merged_points(survivor.emails, data.emails, lambda e: _key(normalize_email, e.address),
+                                lambda s, **kw: EmailInput.model_construct(address=s, **kw))
+        if _settled([(e.address, e.type, e.primary, e.properties) for e in emails]) != \
+                [(p.value, p.type, p.primary, p.properties) for p in survivor.emails]:
+            fields["emails"] = emails
+    if "phones" in given and data.phones:
+        region = get_settings().default_region  # as the core reads the numbers
+        phones = _merged_points(
+            survivor.phones, data.phones, lambda p: _key(lambda n: normalize_phone(n, region), p.number),
+            lambda s, **kw: PhoneInput.model_construct(number=s, **kw))
+        if _settled([(p.number, p.type, p.primary, p.properties) for p in phones]) != \
+                [(p.value, p.type, p.primary, p.properties) for p in survivor.phones]:
+            fields["phones"] = phones
+    if "addresses" in given and data.addresses:
+        addresses = _merged_addresses(survivor.addresses, data.addresses)
+        if _settled([(a.id, a.type, a.line1, a.line2, a.city, a.region, a.postal_code, a.country, a.primary,
+                      a.properties) for a in addresses], primary_at=8) != \
+                [(a.id, a.type, a.line1, a.line2, a.city, a.region, a.postal_code, a.country, a.primary, a.properties)
+                 for a in survivor.addresses]:
+            fields["addresses"] = addresses
+    return ContactInput(**fields)
+
+
+def _settled(items: list[tuple], primary_at: int = 2) -> list[tuple]:
+    """The items as the core would store them: exactly one primary (the first flagged, else the first)."""
+    first = next((i for i, item in enumerate(items) if item[primary_at]), 0)
+    return [item[:primary_at] + (i == first,) + item[primary_at + 1:] for i, item in enumerate(items)]
+
+
+def _key(normalize, raw: str) -> str:
+    """The stored form the core matched on (the write got past the core, so it reads)."""
+    try:
+        return normalize(raw)
+    except ValueError:
+        return raw.strip().lower()
+
+
+def _merged_points(stored: list[PointView], posted: list, key_of, make) -> list:
+    # `make` builds items from stored values without checking them again (model_construct):
+    # what is stored was accepted by whichever door wrote it
+    by_key: dict[str, Any] = {}
+    for item in posted:
+        by_key.setdefault(key_of(item), item)
+    posted_types = {p.type for p in posted if p.type}
+    posted_primary = any(p.primary for p in posted)
+    out, used = [], set()
+    for s in stored:
+        if s.normalized in by_key:
+            if s.normalized in used:
+                continue
+            used.add(s.normalized)
+            p = by_key[s.normalized]
+            kind = p.type or (s.type if s.type not in posted_types else None)
+            out.append(make(s.value, type=kind, primary=p.primary or (s.primary and not posted_primary),
+                            properties={**s.properties, **p.properties}))
+        elif s.type is None or s.type not in posted_types:
+            out.append(make(s.value, type=s.type, primary=s.primary and not posted_primary, properties=s.properties))
+    out.extend(p for k, p in by_key.items() if k not in used)
+    return out
+
+
+def _address_key(line1, line2, city, region, postal_code, country) -> tuple:
+    return tuple(" ".join((v or "").split()).casefold() for v in (line1, line2, city, region, postal_code, country))
+
+
+def _merged_addresses(stored: list[AddressView], posted: list[AddressInput]) -> list[AddressInput]:
+    by_key: dict[tuple, AddressInput] = {}
+    for a in posted:
+        by_key.setdefault(_address_key(a.line1, a.line2, a.city, a.region, a.postal_code, a.country), a)
+    posted_types = {a.type for a in posted if a.type}
+    posted_primary = any(a.primary for a in posted)
+    out, used = [], set()
+    for s in stored:
+        key = _address_key(s.line1, s.line2, s.city, s.region, s.postal_code, s.country)
+        if key in by_key:
+            if key in used:
+                continue
+            used.add(key)
+            p = by_key[key]
+            out.append(p.model_copy(update={
+                "id": s.id, "type": p.type or (s.type if s.type not in posted_types else None),
+                "primary": p.primary or (s.primary and not posted_primary),
+                "properties": {**s.properties, **p.properties}}))
+        elif s.type is None or s.type not in posted_types:
+            out.append(AddressInput.model_construct(id=s.id, type=s.type, line1=s.line1, line2=s.line2, city=s.city, region=s.region,
+                                    postal_code=s.postal_code, country=s.country,
+                                    primary=s.primary and not posted_primary, properties=s.properties))
+    out.extend(a for k, a in by_key.items() if k not in used)
     return out
 
 

@@ -1,8 +1,11 @@
 """The NGP VAN common contact model on the wire (requests), with its enums and per-type rules."""
 
+import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from contacthub.core.inputs import storable_text
 
 EmailType = Literal["HOME", "OTHER", "OTHER_2", "PERSONAL", "WORK", "ALTERNATIVE", "BILLING", "MAIN", "ASSISTANT"]
 PhoneType = Literal["HOME", "HOME_FAX", "OTHER_2", "VACATION", "WORK", "WORK_FAX", "BILLING", "MAIN", "MAIN_FAX",
@@ -21,6 +24,22 @@ ORGANIZATION_ONLY = ("commonName", "officialName", "primaryContactFirstName", "p
 
 class Wire(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _storable(cls, value):
+        # NUL characters, unpaired surrogates, NaN/Infinity (anywhere, nested values too) are
+        # refused here, so the fault is named by its wire path rather than the core's.
+        return storable_text(value)
+
+
+SOURCE_TYPE_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,40}$")
+
+
+def _string_or_integer(value: Any, what: str) -> str | int:
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise ValueError(f"must be a string or an integer ({what})")
+    return value
 
 
 class EmailListRef(Wire):
@@ -57,8 +76,24 @@ class Address(Wire):
 
 
 class ExternalLink(Wire):
-    externalSourceTypeId: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{1,40}$")] | int
-    externalId: Annotated[str, StringConstraints(min_length=1, max_length=500)] | int
+    externalSourceTypeId: int | str
+    externalId: int | str
+
+    @field_validator("externalSourceTypeId", mode="before")
+    @classmethod
+    def _source_type(cls, value: Any) -> str | int:
+        value = _string_or_integer(value, "1-40 letters, digits or _.:-")
+        if not SOURCE_TYPE_ID.match(str(value)):
+            raise ValueError("must be 1-40 letters, digits or _.:-")
+        return value
+
+    @field_validator("externalId", mode="before")
+    @classmethod
+    def _external_id(cls, value: Any) -> str | int:
+        value = _string_or_integer(value, "1-500 characters")
+        if not 1 <= len(str(value)) <= 500:
+            raise ValueError("must be 1-500 characters")
+        return value
 
 
 class ContactCode(Wire):

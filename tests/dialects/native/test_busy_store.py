@@ -1,0 +1,123 @@
+"""A write that cannot have the store in time is refused with 503 and Retry-After, in the door's
+own envelope, and writes nothing. On SQLite another writer holds the one write lock (an overwrite
+import holds it to its end); on PostgreSQL another transaction holds the contact's row."""
+
+import sqlite3
+import threading
+import time
+import uuid
+from contextlib import contextmanager
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+
+from contacthub.app import create_app
+from contacthub.core.errors import Busy
+from contacthub.db.engine import Database
+from contacthub.settings import Settings
+
+WAIT = 0.5
+
+
+@pytest.fixture
+def impatient(database_url, workspace):
+    """A server whose writes wait WAIT seconds for the store, on the usual test store."""
+    db = Database(database_url, write_wait_seconds=WAIT)
+    client = TestClient(create_app(Settings(database_url=database_url, write_wait_seconds=WAIT), db))
+    yield client, db
+    db.dispose()
+
+
+@contextmanager
+def store_held(database_url: str, contact_id: str):
+    """Another process's writer, holding what a PATCH of `contact_id` needs."""
+    if database_url.startswith("sqlite"):
+        connection = sqlite3.connect(database_url.removeprefix("sqlite:///"), isolation_level=None)
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        finally:
+            connection.execute("ROLLBACK")
+            connection.close()
+        return
+    engine = create_engine(database_url)
+    with engine.connect() as connection:
+        connection.execute(text("SELECT id FROM contacts WHERE id = :id FOR UPDATE"), {"id": uuid.UUID(contact_id)})
+        yield
+        connection.rollback()
+    engine.dispose()
+
+
+def test_a_write_that_waited_too_long_answers_503_and_changes_nothing(impatient, database_url, workspace):
+    client, _ = impatient
+    native = {"Authorization": f"Bearer {workspace.api_key}"}
+    bird = {"Authorization": f"AccessKey {workspace.api_key}"}
+    made = client.post("/v1/contacts", json={"first_name": "Ada", "emails": ["ada@busy.example"]}, headers=native)
+    contact_id = made.json()["id"]
+
+    with store_held(database_url, contact_id):
+        started = time.monotonic()
+        refused = client.patch(f"/v1/contacts/{contact_id}", json={"first_name": "Augusta"}, headers=native)
+        waited = time.monotonic() - started
+        by_bird = client.patch(f"/bird/workspaces/{workspace.workspace_id}/contacts/{contact_id}",
+                               json={"attributes": {"firstName": "Augusta"}}, headers=bird)
+
+    assert refused.status_code == 503 and refused.headers["Retry-After"] == "5"
+    assert "busy" in refused.json()["error"]["message"] and "nothing was written" in refused.json()["error"]["message"]
+    assert WAIT <= waited < 10
+    assert by_bird.status_code == 503 and "busy" in by_bird.json()["message"]  # Bird's own envelope
+    assert client.get(f"/v1/contacts/{contact_id}", headers=native).json()["first_name"] == "Ada"
+
+    retried = client.patch(f"/v1/contacts/{contact_id}", json={"first_name": "Augusta"}, headers=native)
+    assert retried.status_code == 200 and retried.json()["first_name"] == "Augusta"
+
+
+def test_writers_of_one_process_give_up_waiting_too(impatient):
+    """Threads of one process queue for SQLite's write lock in the process (not on the file):
+    that wait is bounded the same way."""
+    _, db = impatient
+    holding, release = threading.Event(), threading.Event()
+
+    def long_writer():
+        with db.write():
+            holding.set()
+            release.wait(10)
+
+    thread = threading.Thread(target=long_writer)
+    thread.start()
+    try:
+        assert holding.wait(10)
+        if db.is_sqlite:
+            with pytest.raises(Busy), db.write():
+                pass
+        else:  # PostgreSQL has no single write lock: a write that needs no held row goes ahead
+            with db.write():
+                pass
+    finally:
+        release.set()
+        thread.join()
+    with db.write():
+        pass
+
+
+def test_a_create_waits_for_a_short_write_of_another_process(database_url, workspace):
+    """A create while another process writes for less than the wait: it waits its turn and
+    then succeeds."""
+    db = Database(database_url, write_wait_seconds=10)
+    client = TestClient(create_app(Settings(database_url=database_url, write_wait_seconds=10), db))
+    client.headers["Authorization"] = f"Bearer {workspace.api_key}"
+    made = client.post("/v1/contacts", json={"first_name": "Grace"}).json()
+    answers = []
+    try:
+        with store_held(database_url, made["id"]):
+            creator = threading.Thread(target=lambda: answers.append(
+                client.post("/v1/contacts", json={"first_name": "Alan", "emails": ["alan@wait.example"]})))
+            creator.start()
+            time.sleep(0.4)
+        creator.join(15)
+        assert answers and answers[0].status_code == 201, answers[0].text if answers else "no answer"
+        found = client.get("/v1/contacts", params={"email": "alan@wait.example"}).json()["data"]
+        assert [c["first_name"] for c in found] == ["Alan"]
+    finally:
+        db.dispose()
