@@ -29,6 +29,7 @@ def targets(cm, client, db, define, source, customer):
     contact = cm.post("/v1/contacts", json={"data_source_uuid": source["uuid"], "customer_uuid": customer["uuid"],
                                             "first_name": "Ada", "email": "ada@example.com", "external_id": "c1"})
     assert contact.status_code == 201, contact.text
+    loose_contact = cm.post("/v1/contacts", json={"data_source_uuid": source["uuid"], "email": "grace@example.com"})
     with db.write() as session:
         other = workspaces.create_workspace(session, "cm-fuzz-other")
     auth = (other.api_key, "")
@@ -41,7 +42,8 @@ def targets(cm, client, db, define, source, customer):
         "sources": [source["uuid"], source["uuid"].removeprefix("ds_"), their_source["uuid"], f"ds_{uuid.uuid4()}"],
         "customers": [customer["uuid"], customer["uuid"].removeprefix("cus_"), their_customer["uuid"],
                       f"cus_{uuid.uuid4()}"],
-        "contacts": [contact.json()["uuid"], their_contact["uuid"], f"con_{uuid.uuid4()}", "con_nope"],
+        "contacts": [contact.json()["uuid"], loose_contact.json()["uuid"], their_contact["uuid"],
+                     f"con_{uuid.uuid4()}", "con_nope"],
     }
 
 

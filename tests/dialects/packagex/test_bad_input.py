@@ -4,6 +4,7 @@ clear 4xx in the PackageX envelope and leaves the store as it was."""
 
 import functools
 import http.server
+import json
 import threading
 
 import httpx
@@ -251,10 +252,8 @@ def test_empty_or_unusable_csv_urls_are_400(px, tony, no_outgoing_requests, csv_
 def test_values_no_store_can_hold_are_400_on_create_and_update(px, tony, body, field):
     """These were 500s on update (the core's refusal escaped as a bare validation error)."""
     before = everything(px)
-    import json as _json
-
     for path in ("/packagex/v1/contacts", f"/packagex/v1/contacts/{tony['id']}"):
-        response = px.post(path, content=_json.dumps(body).encode(), headers={"Content-Type": "application/json"})
+        response = px.post(path, content=json.dumps(body).encode(), headers={"Content-Type": "application/json"})
         out = refused(response, 400)
         assert any(e.startswith(field) for e in out["errors"]), out
     assert everything(px) == before
