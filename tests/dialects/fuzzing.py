@@ -19,7 +19,7 @@ def fuzz(examples: int) -> settings:
                     suppress_health_check=list(HealthCheck), database=None)
 
 
-FUZZ = fuzz(15)
+FUZZ = fuzz(12)
 
 # Text for bodies: anything, surrogates and NUL included. Text for URLs: what a URL can carry.
 any_text = st.text(max_size=30)

@@ -210,7 +210,7 @@ csv_urls = st.one_of(
 )
 
 
-@fuzz(10)
+@fuzz(8)
 @given(data=st.data())
 def test_random_csv_urls_never_cause_a_server_error(px, workspace, data):
     body = data.draw(st.fixed_dictionaries({"csv_url": csv_urls}, optional={
