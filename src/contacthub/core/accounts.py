@@ -19,14 +19,14 @@ import uuid
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 from sqlalchemy.orm import Session
 
 from contacthub.core import contacts, events
 from contacthub.core import merge as merge_service
 from contacthub.core.actor import Actor
 from contacthub.core.errors import FieldError, InvalidInput, NotFound
-from contacthub.core.inputs import AccountLink, ContactInput, IdentifierInput, WriteOptions
+from contacthub.core.inputs import MAX_POSITION, AccountLink, ContactInput, IdentifierInput, WriteOptions, storable_text
 from contacthub.core.normalize import normalize_email
 from contacthub.core.pagination import decode_cursor, encode_cursor
 from contacthub.core.views import ContactView, Page
@@ -50,6 +50,11 @@ class DataSourceInput(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
     system: Annotated[str, StringConstraints(min_length=1, max_length=100)] = "Import API"
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _storable(cls, value):  # no NUL characters, unpaired surrogates, NaN (as ContactInput)
+        return storable_text(value)
 
 
 def create_data_source(session: Session, actor: Actor, data: DataSourceInput) -> DataSource:
@@ -97,6 +102,11 @@ class AccountInput(BaseModel):
     website_url: Annotated[str, StringConstraints(max_length=500)] | None = None
     attributes: dict[str, Any] = Field(default_factory=dict)  # tags, custom: kept as given
     extra: dict[str, Any] = Field(default_factory=dict)  # lead dates and such, kept as given
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _storable(cls, value):
+        return storable_text(value)
 
 
 def create_account(session: Session, actor: Actor, data: AccountInput) -> Account:
@@ -295,12 +305,18 @@ def _normalized_email(raw: str) -> str:
 def _position_errors(position: int | None) -> list[FieldError]:
     if position is not None and position < 1:
         return [FieldError("position", "must be 1 or more")]
+    if position is not None and position > MAX_POSITION:
+        return [FieldError("position", f"must be at most {MAX_POSITION}")]
     return []
 
 
 def _external_id_errors(external_id: str | None) -> list[FieldError]:
     if external_id is not None and len(external_id) > MAX_EXTERNAL_ID:
         return [FieldError("external_id", f"must be at most {MAX_EXTERNAL_ID} characters")]
+    try:
+        storable_text(external_id)
+    except ValueError as exc:
+        return [FieldError("external_id", str(exc))]
     return []
 
 

@@ -9,6 +9,7 @@ Fields that travel together (the parts of an address) are scored as one field wi
 since adding them up as if independent would merge whole households.
 """
 
+import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -167,8 +168,19 @@ def build_profile(*, kind: str, first=None, middle=None, last=None, nick=None, o
 
 def exact_keys(profile: dict[str, Any]) -> list[str]:
     """Keys that name one person: an email, a phone, an identifier."""
-    return ([f"e:{e}" for e in profile["emails"]] + [f"p:{p}" for p in profile["phones"]]
-            + [f"i:{i}" for i in profile["ids"]])
+    return [_fit(k) for k in ([f"e:{e}" for e in profile["emails"]] + [f"p:{p}" for p in profile["phones"]]
+                              + [f"i:{i}" for i in profile["ids"]])]
+
+
+MAX_KEY = 200  # the index's key column
+
+
+def _fit(key: str) -> str:
+    """A key the index can hold: one longer than its column (a long identifier value, a long
+    email) keeps its start and ends with a digest of the whole, so it stays exact."""
+    if len(key) <= MAX_KEY:
+        return key
+    return key[:150] + "~" + hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:40]
 
 
 def blocking_keys(profile: dict[str, Any]) -> list[str]:

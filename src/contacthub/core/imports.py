@@ -95,7 +95,9 @@ KIND_WORDS = {
     "": "person", "person": "person", "contact": "person", "individual": "person",
     "group": "group", "organization": "organization", "organisation": "organization", "company": "organization",
 }
-MAX_TEXT = {"notes": 10_000, "email": 320, "phone": 64, "postal_code": 50}
+MAX_TEXT = {"notes": 10_000, "email": 320, "phone": 64, "postal_code": 50,
+            # as the columns (ContactInput says the same)
+            "first_name": 200, "last_name": 200, "title": 200, "city": 200, "region": 200, "country": 100}
 SCALAR_TARGETS = {
     "name": "display_name", "first_name": "first_name", "last_name": "last_name", "notes": "notes",
     "title": "title", "employer": "employer", "organization": "organization_name",

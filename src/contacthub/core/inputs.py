@@ -9,6 +9,11 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 Text = Annotated[str, StringConstraints(max_length=300)]
+# Fields whose columns are narrower than Text (db/models.py): longer values were a database
+# error on PostgreSQL (SQLite does not check lengths).
+Text200 = Annotated[str, StringConstraints(max_length=200)]
+Text100 = Annotated[str, StringConstraints(max_length=100)]
+MAX_POSITION = 2_147_483_647  # positions are 32-bit integer columns
 ShortText = Annotated[str, StringConstraints(max_length=50)]
 LongText = Annotated[str, StringConstraints(max_length=10_000)]
 AttributeKey = Annotated[str, StringConstraints(min_length=1, max_length=64)]
@@ -77,34 +82,34 @@ class AddressInput(Strict):
     type: ShortText | None = None
     line1: Text | None = None
     line2: Text | None = None
-    city: Text | None = None
-    region: Text | None = None
+    city: Text200 | None = None
+    region: Text200 | None = None
     postal_code: ShortText | None = None
-    country: Text | None = None
+    country: Text100 | None = None
     primary: bool = False
     properties: dict[str, Any] = Field(default_factory=dict)
 
 
 class AccountLink(Strict):
     id: uuid.UUID
-    position: int | None = None
+    position: Annotated[int, Field(le=MAX_POSITION)] | None = None
 
 
 class ContactInput(Strict):
     kind: ContactKind | None = None
     display_name: Text | None = None
     prefix: ShortText | None = None
-    first_name: Text | None = None
-    middle_name: Text | None = None
-    last_name: Text | None = None
+    first_name: Text200 | None = None
+    middle_name: Text200 | None = None
+    last_name: Text200 | None = None
     suffix: ShortText | None = None
-    nickname: Text | None = None
-    salutation: Text | None = None
+    nickname: Text200 | None = None
+    salutation: Text200 | None = None
     organization_name: Text | None = None
     official_name: Text | None = None
-    title: Text | None = None
+    title: Text200 | None = None
     employer: Text | None = None
-    occupation: Text | None = None
+    occupation: Text200 | None = None
     birth_date: date | None = None
     notes: LongText | None = None
     social: dict[str, Annotated[str, StringConstraints(max_length=500)] | None] | None = None

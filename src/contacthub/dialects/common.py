@@ -10,12 +10,13 @@ from typing import Any
 from fastapi import FastAPI
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from contacthub.core import workspaces
 from contacthub.core.actor import Actor
-from contacthub.core.errors import NotFound
+from contacthub.core.errors import FieldError, InvalidInput, NotFound
 from contacthub.db.engine import Database
 
 # Each door is a FastAPI app mounted under the root app (app.py), whose telemetry already sees
@@ -159,3 +160,12 @@ def document_json_body(app: FastAPI, model: type[BaseModel], operations: list[tu
         return document
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def storable_query(request: Request) -> None:
+    """A dependency refusing query values no store can compare with (a NUL character: PostgreSQL
+    refuses it even in a filter) as InvalidInput naming the parameter."""
+    faults = [FieldError(name, "must not contain NUL characters")
+              for name, value in request.query_params.multi_items() if "\x00" in value or "\x00" in name]
+    if faults:
+        raise InvalidInput(faults)

@@ -48,3 +48,20 @@ def test_an_account_named_twice_is_one_membership(bird, make_account):
     assert patched.json()["accountIds"] == [other, acme]
     added = bird.patch(f"{bird.ws}/contacts/{contact}", json={"addToAccounts": [acme, acme], "listIds": []})
     assert added.status_code == 200 and added.json()["accountIds"] == [other, acme]
+
+
+def test_long_identifier_values_and_names(bird):
+    """A visitorid of 400 characters (Bird allows 500) was a 500 on PostgreSQL: its identity key
+    was longer than the index's column. A firstName longer than the name field holds stays an
+    attribute (it was a 500 on PostgreSQL too)."""
+    value = "v" * 400
+    created = bird.post(bird.ws + "/contacts", json={
+        "displayName": "Long", "identifiers": [{"key": "visitorid", "value": value}],
+        "attributes": {"firstName": "f" * 250}})
+    assert created.status_code == 201, created.text
+    assert created.json()["attributes"]["firstName"] == "f" * 250
+    found = bird.post(bird.ws + "/contacts/search", json={"identifier": {"key": "visitorid", "value": value}}).json()
+    assert [c["id"] for c in found["results"]] == [created.json()["id"]]
+    taken = bird.post(bird.ws + "/contacts", json={"displayName": "Other",
+                                                    "identifiers": [{"key": "visitorid", "value": value}]})
+    assert taken.status_code == 409, taken.text

@@ -131,3 +131,84 @@ def test_another_workspaces_objects_are_not_found(cm, client, db, customer):
     assert [d["uuid"] for d in client.get(f"{base}/data_sources", auth=auth).json()["data_sources"]] == [theirs["uuid"]]
     # Nothing of ours changed.
     assert cm.get(f"/v1/contacts/{made['uuid']}").json() == made
+
+
+# ---------------------------------------------------------------- found by the fuzz test (tests/dialects/chartmogul/test_fuzz.py)
+
+def _everything(cm, native):
+    return (cm.get("/v1/contacts").json(), cm.get("/v1/customers").json(), cm.get("/v1/data_sources").json(),
+            native.get("/v1/contacts").json())
+
+
+@pytest.mark.parametrize("position", [2**31, 2**63, 10**30])
+def test_a_position_past_the_column_is_422(cm, native, customer, position):
+    """Was a 500: an integer SQLite cannot hold, or past PostgreSQL's integer column."""
+    made = cm.post("/v1/contacts", json={"data_source_uuid": customer["data_source_uuid"],
+                                         "customer_uuid": customer["uuid"], "first_name": "A"}).json()
+    before = _everything(cm, native)
+    _error(cm.post("/v1/contacts", json={"data_source_uuid": customer["data_source_uuid"],
+                                         "customer_uuid": customer["uuid"], "position": position}), 422, "position")
+    _error(cm.patch(f"/v1/contacts/{made['uuid']}", json={"position": position}), 422, "position")
+    assert _everything(cm, native) == before
+    assert cm.patch(f"/v1/contacts/{made['uuid']}", json={"position": 2**31 - 1}).json()["position"] == 2**31 - 1
+
+
+@pytest.mark.parametrize("field", ["external_id", "first_name", "title", "notes", "email", "phone", "linked_in"])
+def test_a_nul_character_is_422_on_create_and_update(cm, native, customer, field):
+    """external_id with a NUL was a 500 (a bare validation error in the core), on both engines."""
+    made = cm.post("/v1/contacts", json={"data_source_uuid": customer["data_source_uuid"], "first_name": "A"}).json()
+    before = _everything(cm, native)
+    _error(cm.post("/v1/contacts", json={"data_source_uuid": customer["data_source_uuid"], field: "a\u0000b"}), 422)
+    body = _error(cm.patch(f"/v1/contacts/{made['uuid']}", json={field: "a\u0000b"}), 422)
+    assert body["param"] == field, body
+    assert _everything(cm, native) == before
+
+
+@pytest.mark.parametrize("path,body,param", [
+    ("/v1/data_sources", {"name": "a\u0000"}, "name"),
+    ("/v1/customers", {"external_id": "e\u0000"}, "external_id"),
+    ("/v1/customers", {"external_id": "e1", "name": "\u0000"}, "name"),
+    ("/v1/customers", {"external_id": "e1", "attributes": {"tags": ["t\u0000"]}}, "attributes"),
+    ("/v1/customers", {"external_id": "e1", "city": "x" * 201}, "city"),
+])
+def test_a_nul_character_in_a_data_source_or_customer_is_422(cm, native, source, path, body, param):
+    """Were 500s on PostgreSQL."""
+    if path == "/v1/customers":
+        body = {"data_source_uuid": source["uuid"], **body}
+    before = _everything(cm, native)
+    response = _error(cm.post(path, json=body), 422)
+    assert response["param"].startswith(param), response
+    assert _everything(cm, native) == before
+
+
+def test_a_long_external_id_is_kept_and_found(cm, customer):
+    """An external_id over 196 characters was a 500 on PostgreSQL (its identity key was longer
+    than the index's column)."""
+    long_id = "x" * 480
+    made = cm.post("/v1/contacts", json={"data_source_uuid": customer["data_source_uuid"], "external_id": long_id})
+    assert made.status_code == 201, made.text
+    found = cm.get("/v1/contacts", params={"external_id": long_id}).json()["entries"]
+    assert [c["uuid"] for c in found] == [made.json()["uuid"]]
+    updated = cm.patch(f"/v1/contacts/{made.json()['uuid']}", json={"external_id": "y" * 500})
+    assert updated.status_code == 200 and updated.json()["external_id"] == "y" * 500
+
+
+@pytest.mark.parametrize("field,limit", [("first_name", 200), ("last_name", 200), ("title", 200)])
+def test_names_longer_than_their_column_are_422(cm, native, customer, field, limit):
+    """A 250-character first name passed the 300 limit and was a 500 on PostgreSQL (a 200 column)."""
+    before = _everything(cm, native)
+    body = _error(cm.post("/v1/contacts", json={"data_source_uuid": customer["data_source_uuid"],
+                                                field: "x" * (limit + 1)}), 422)
+    assert body["param"] == field
+    assert _everything(cm, native) == before
+    ok = cm.post("/v1/contacts", json={"data_source_uuid": customer["data_source_uuid"], field: "x" * limit})
+    assert ok.status_code == 201 and ok.json()[field] == "x" * limit
+
+
+@pytest.mark.parametrize("param", ["email", "external_id", "customer_external_id", "cursor"])
+def test_a_nul_character_in_a_query_is_422(cm, customer, param):
+    """email=%00 was a 500 on PostgreSQL (it refuses NUL even in a filter)."""
+    body = _error(cm.get("/v1/contacts", params={param: "a\u0000"}), 422, param)
+    assert "NUL" in body["message"]
+    _error(cm.get("/v1/customers", params={"external_id": "\u0000"}), 422, "external_id")
+    _error(cm.get("/v1/data_sources", params={"name": "\u0000"}), 422, "name")

@@ -149,3 +149,20 @@ def test_a_method_a_path_does_not_take_is_405_naming_every_method_it_does(api):
         assert response.status_code == 405 and response.headers["Allow"] == allowed
         assert response.json()["error"]["type"] == "method_not_allowed"
     assert api.get(f"/v1/contacts/{made['id']}").json()["first_name"] == "Ada"
+
+
+@pytest.mark.parametrize("path,body", [
+    ("/v1/attribute-definitions", {"key": "tier", "description": "a\u0000b"}),
+    ("/v1/attribute-definitions", {"key": "tier", "display_name": "\ud800"}),
+    ("/v1/lists", {"name": "Friends", "description": "a\u0000b"}),
+    ("/v1/lists", {"name": "a\u0000b"}),
+])
+def test_unstorable_text_in_definitions_and_lists_is_422(api, path, body):
+    """A NUL character in a definition's description was a 500 on PostgreSQL (found by the
+    OpenAPI conformance test); lists had the same gap."""
+    import json
+
+    response = api.post(path, content=json.dumps(body).encode(), headers={"Content-Type": "application/json"})
+    assert response.status_code == 422, response.text
+    assert "error" in response.json()
+    assert api.get(path).json()["data"] == []

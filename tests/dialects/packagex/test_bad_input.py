@@ -4,6 +4,7 @@ clear 4xx in the PackageX envelope and leaves the store as it was."""
 
 import functools
 import http.server
+import json
 import threading
 
 import httpx
@@ -251,10 +252,8 @@ def test_empty_or_unusable_csv_urls_are_400(px, tony, no_outgoing_requests, csv_
 def test_values_no_store_can_hold_are_400_on_create_and_update(px, tony, body, field):
     """These were 500s on update (the core's refusal escaped as a bare validation error)."""
     before = everything(px)
-    import json as _json
-
     for path in ("/packagex/v1/contacts", f"/packagex/v1/contacts/{tony['id']}"):
-        response = px.post(path, content=_json.dumps(body).encode(), headers={"Content-Type": "application/json"})
+        response = px.post(path, content=json.dumps(body).encode(), headers={"Content-Type": "application/json"})
         out = refused(response, 400)
         assert any(e.startswith(field) for e in out["errors"]), out
     assert everything(px) == before
@@ -289,3 +288,55 @@ def test_a_csv_whose_bom_lies_about_its_encoding_still_imports(px):
     assert body["status"] == 200, body
     assert len(body["data"]["ids"]) == 1
     assert px.get(f"/packagex/v1/contacts/{body['data']['ids'][0]}").json()["data"]["name"] == "Jos\ufffd"
+
+
+@pytest.mark.parametrize("address,field", [
+    ({"line1": "1 Main St", "city": "c" * 201}, "address.city"),
+    ({"line1": "1 Main St", "state": "s" * 201}, "address.state"),
+    ({"line1": "1 Main St", "country": "y" * 101}, "address.country"),
+])
+def test_address_parts_longer_than_their_columns_are_400(px, tony, address, field):
+    """Were 500s on PostgreSQL: the input allowed 300 characters where the column holds fewer."""
+    before = everything(px)
+    for path in ("/packagex/v1/contacts", f"/packagex/v1/contacts/{tony['id']}"):
+        out = refused(px.post(path, json={"name": "A", "address": address}), 400)
+        assert out["errors"][0].startswith(field), out
+    assert everything(px) == before
+
+
+def test_a_long_email_is_kept_and_matched(px):
+    """An email of more than 198 characters (valid: up to 254) was a 500 on PostgreSQL: its
+    identity key was longer than the index's column."""
+    email = "a" * 64 + "@" + ".".join(["b" * 60, "c" * 60, "d" * 60]) + ".com"
+    made = px.post("/packagex/v1/contacts", json={"name": "Long", "email": email})
+    assert made.status_code == 200, made.text
+    again = px.post("/packagex/v1/contacts", json={"name": "Long again", "email": email.upper(),
+                                                  "options": {"match_contacts": True}}).json()["data"]
+    assert again["id"] == made.json()["data"]["id"]
+
+
+def test_csv_cells_longer_than_their_columns_are_row_issues(px):
+    """A 250-character City or First Name failed the whole import on PostgreSQL."""
+    csv = f"First Name,Last Name,City,Email\n{'f' * 250},L,Rome,a@example.com\nAda,L,{'c' * 250},b@example.com\nOk,L,Rome,c@example.com\n"
+    body = px.post("/packagex/v1/contacts", json={"csv_url": data_url(csv)}).json()
+    assert body["status"] == 200, body
+    assert body["data"]["issues"] == [{"index": 0, "errors": ["first_name"]}, {"index": 1, "errors": ["city"]}]
+    assert len(body["data"]["ids"]) == 1
+
+
+@pytest.mark.parametrize("params", [{"search": "a\u0000"}, {"child": "contact_\u0000"}, {"type": "\u0000"}])
+def test_a_nul_character_in_a_query_is_400(px, tony, params):
+    """search=%00 was a 500 on PostgreSQL (it refuses NUL even in a filter)."""
+    out = refused(px.get("/packagex/v1/contacts", params=params), 400)
+    assert out["errors"][0].startswith(next(iter(params)))
+
+
+@pytest.mark.parametrize("body", [
+    {"name": "A", "email": "tony\u0000@stark.com", "options": {"match_contacts": True}},
+    {"name": "A", "phone": "+1 212 555 0100\u0000", "options": {"match_contacts": True}},
+])
+def test_match_contacts_checks_the_values_before_looking_them_up(px, tony, body):
+    """A NUL in the email or phone to match on was a 500 on PostgreSQL."""
+    before = everything(px)
+    refused(px.post("/packagex/v1/contacts", json=body), 400)
+    assert everything(px) == before

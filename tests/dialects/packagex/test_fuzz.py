@@ -11,7 +11,7 @@ from hypothesis import event, given
 from hypothesis import strategies as st
 
 from tests.dialects.fuzzing import (
-    FUZZ, JSON, any_text, bodies, emails, hostile_text, json_values, loose, native_contacts, phones, raw_json,
+    FUZZ, JSON, fuzz, any_text, bodies, emails, hostile_text, json_values, loose, native_contacts, phones, raw_json,
     unknown_id, url_text,
 )
 from tests.importfiles import xlsx_bytes
@@ -210,7 +210,7 @@ csv_urls = st.one_of(
 )
 
 
-@FUZZ
+@fuzz(8)
 @given(data=st.data())
 def test_random_csv_urls_never_cause_a_server_error(px, workspace, data):
     body = data.draw(st.fixed_dictionaries({"csv_url": csv_urls}, optional={
@@ -235,7 +235,7 @@ param_values = st.one_of(url_text, st.integers().map(str), st.sampled_from(
      "person", "group", "%", "_", "\x00", "contact_", "contact_00000000-0000-7000-8000-000000000000", "a" * 300]))
 
 
-@FUZZ
+@fuzz(10)
 @given(params=st.lists(st.tuples(st.sampled_from(PARAMS), param_values), max_size=6))
 def test_random_list_parameters_never_cause_a_server_error(px, workspace, targets, params):
     response = px.get("/packagex/v1/contacts", params=params)

@@ -29,6 +29,8 @@ PHONE_KEY = "phonenumber"
 ANONYMOUS_KEYS = {"visitorid"}
 NAME_ATTRIBUTES = {"displayName": "display_name", "firstName": "first_name", "lastName": "last_name"}
 MAX_NAME = 300
+# the longest value each name field holds; a longer one stays an attribute
+NAME_LIMITS = {"display_name": MAX_NAME, "first_name": 200, "last_name": 200}
 EXTRA_PREFIX = "bird."
 CORE_TYPES = {"boolean": "boolean", "datetime": "datetime", "number": "decimal", "string": "string"}
 BIRD_TYPES = {"boolean": "boolean", "datetime": "datetime", "decimal": "number", "integer": "number", "string": "string"}
@@ -119,7 +121,7 @@ def _split_attributes(attributes: dict[str, Any], fields: dict[str, Any], errors
         name_field = NAME_ATTRIBUTES.get(key)
         if name_field is None:
             plain[key] = value
-        elif isinstance(value, str) and len(value) <= MAX_NAME:
+        elif isinstance(value, str) and len(value) <= NAME_LIMITS[name_field]:
             fields[name_field] = value
             plain[key] = None  # a value kept as an attribute before gives way to the name field
         else:

@@ -15,11 +15,10 @@ from contacthub import __version__
 from contacthub.core import accounts
 from contacthub.core.actor import Actor
 from contacthub.core.inputs import WriteOptions
-from contacthub.core.errors import FieldError, InvalidInput
 from contacthub.core.pagination import clamp_limit, encode_cursor
 from contacthub.db.engine import Database
 from contacthub.dialects.chartmogul import errors
-from contacthub.dialects.chartmogul.errors import MissingParameter
+from contacthub.dialects.chartmogul.errors import BadParameters, MissingParameter
 from contacthub.dialects.chartmogul.mapping import (
     CONTACT,
     CUSTOMER,
@@ -42,7 +41,15 @@ from contacthub.dialects.chartmogul.schemas import (
     DataSourceOut,
     ErrorOut,
 )
-from contacthub.dialects.common import DOOR_TELEMETRY, BodyLimit, authenticate, basic_credentials, dotted_path, parse_id
+from contacthub.dialects.common import (
+    DOOR_TELEMETRY,
+    BodyLimit,
+    authenticate,
+    basic_credentials,
+    dotted_path,
+    parse_id,
+    storable_query,
+)
 from contacthub.repositories.accounts import MemberFilter
 from contacthub.settings import Settings
 
@@ -71,6 +78,7 @@ def required(value: Any, param: str) -> Any:
 def build(db: Database, settings: Settings) -> FastAPI:
     app = FastAPI(
         telemetry=DOOR_TELEMETRY,
+        dependencies=[Depends(storable_query)],
         title="contacthub — ChartMogul dialect",
         version=__version__,
         description="ChartMogul-compatible data sources, customers and contacts under `/chartmogul/v1`. "
@@ -243,8 +251,12 @@ def build(db: Database, settings: Settings) -> FastAPI:
 
 
 def _validated(model, **values):
-    """A core input built from wire values; its faults become a 422 naming the parameter."""
+    """A core input built from wire values (data sources, customers: their fields are the wire's
+    own names); its faults become a 422 naming the parameter."""
     try:
         return model.model_validate(values)
     except ValidationError as exc:
-        raise InvalidInput([FieldError(dotted_path(e["loc"], skip=()), e["msg"]) for e in exc.errors()]) from None
+        raise BadParameters({
+            (dotted_path(e["loc"], skip=()) or "body").replace("data_source_id", "data_source_uuid"):
+                e["msg"].removeprefix("Value error, ")
+            for e in exc.errors()}) from None

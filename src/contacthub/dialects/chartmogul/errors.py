@@ -32,6 +32,14 @@ class MissingParameter(Exception):
         super().__init__(f'Parameter "{param}" is missing')
 
 
+class BadParameters(Exception):
+    """Faults already named as the wire names them (customers, data sources): {param: message}."""
+
+    def __init__(self, errors: dict[str, str]):
+        self.errors = errors
+        super().__init__("; ".join(f"{param} {text}" for param, text in errors.items()))
+
+
 def error_response(status: int, message: str, param: str | None = None, errors: dict | None = None,
                    headers=None) -> JSONResponse:
     body = {"code": status, "message": message, "param": param, "errors": errors or {}}
@@ -118,6 +126,10 @@ class ChartMogulErrors(errors_base.ErrorRenderer):
 
 def install(app: FastAPI) -> None:
     errors_base.install(app, ChartMogulErrors(), log)
+
+    @app.exception_handler(BadParameters)
+    def _bad(_: Request, exc: BadParameters):
+        return error_response(422, str(exc), next(iter(exc.errors)), exc.errors)
 
     @app.exception_handler(MissingParameter)
     def _missing(_: Request, exc: MissingParameter):

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from contacthub.core.accounts import MemberView
 from contacthub.core.errors import FieldError, InvalidInput
-from contacthub.core.inputs import ContactInput
+from contacthub.core.inputs import ContactInput, storable_text
 from contacthub.core.views import ContactView
 from contacthub.db.models import Account, DataSource
 from contacthub.dialects.common import dotted_path
@@ -81,10 +81,25 @@ def contact_input(body: ContactFields, current: ContactView | None = None) -> Co
         data["social"] = social
     if "custom" in given:
         data["attributes"] = custom_values(body.custom) if body.custom is not None else None
+    _storable(body, given)
     try:
         return ContactInput.model_validate(data)
     except ValidationError as exc:
         raise InvalidInput([FieldError(dotted_path(e["loc"], skip=()), e["msg"]) for e in exc.errors()]) from None
+
+
+def _storable(body: ContactFields, given: set[str]) -> None:
+    """Values no store can hold (a NUL character, a lone surrogate), named by their own field:
+    the core checks them too, but names linked_in and twitter "social"."""
+    faults = []
+    for name in (*SCALARS, *SOCIAL, "email", "phone", "external_id"):
+        if name in given:
+            try:
+                storable_text(getattr(body, name, None))
+            except ValueError as exc:
+                faults.append(FieldError(name, str(exc)))
+    if faults:
+        raise InvalidInput(faults)
 
 
 # ---------------------------------------------------------------- out

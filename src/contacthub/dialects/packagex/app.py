@@ -14,7 +14,7 @@ from contacthub.core.errors import FieldError, InvalidInput
 from contacthub.core.inputs import WriteOptions
 from contacthub.core.views import ContactView
 from contacthub.db.engine import Database
-from contacthub.dialects.common import DOOR_TELEMETRY, BodyLimit, authenticate
+from contacthub.dialects.common import DOOR_TELEMETRY, BodyLimit, authenticate, storable_query
 from contacthub.dialects.packagex import errors, mapping
 from contacthub.dialects.packagex.errors import endpoint, envelope
 from contacthub.dialects.packagex.schemas import ContactCreateBody, ContactUpdateBody
@@ -27,6 +27,7 @@ MAX_LIMIT = 100
 def build(db: Database, settings: Settings) -> FastAPI:
     app = FastAPI(
         telemetry=DOOR_TELEMETRY,
+        dependencies=[Depends(storable_query)],
         title="contacthub — PackageX-compatible contacts API",
         version=__version__,
         description="Contacts and groups, and CSV/Excel imports through `csv_url`. Auth: `PX-API-KEY` header. "
@@ -65,14 +66,14 @@ def build(db: Database, settings: Settings) -> FastAPI:
             raise InvalidInput(FieldError("name", "is required"))
         match = body.options.match_contacts if body.options else False
         with db.write() as session:
+            reuse = _reuse(session, caller, body, given)
+            data = mapping.to_input(body, given, None, reuse)  # checked before any lookup by its values
             if match:
                 existing = _match(session, caller, body)
                 if existing is not None:
                     return envelope(endpoint(request), 200, "Matched an existing contact.",
                                     one(session, caller, existing))
-            reuse = _reuse(session, caller, body, given)
-            view = contacts.create(session, caller, mapping.to_input(body, given, None, reuse),
-                                   WriteOptions(on_duplicate="create"))
+            view = contacts.create(session, caller, data, WriteOptions(on_duplicate="create"))
             return envelope(endpoint(request), 200, "Contact created.", one(session, caller, view.id))
 
     def _match(session: Session, caller: Actor, body: ContactCreateBody) -> uuid.UUID | None:
