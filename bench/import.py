@@ -189,7 +189,9 @@ attribute index, history event, row outcome, identity keys, profile and claims) 
 table with the driver's own bulk insert (`executemany` of prepared statements on SQLite, `COPY` on
 PostgreSQL; claims, which must skip keys already held, go through a COPY-filled temporary table and one
 `INSERT ... ON CONFLICT DO NOTHING`), rows built as tuples with ids made directly as the hex text
-SQLite stores. Python's full garbage collections wait until the import ends.
+SQLite stores. Python's full (oldest-generation) garbage collections wait until the import ends; the
+young ones still run, so a `serve` process frees its requests' cycles meanwhile (that costs ~3% more
+CPU than turning the collector off, as the import did at first).
 
 What each change gave, 100,000 rows on SQLite (CPU seconds of the importing process, measured in
 process; the child's figures include the harness's ~1 s `contacthub init`; wall times on this shared
@@ -226,9 +228,10 @@ narrow tables (no measurable change), foreign keys off for the import connection
 unchanged, wall time within the noise).
 
 The figures are for the default `match=exact`. With `match=fuzzy` every row that shares no email or
-phone with anyone is also scored by the identity engine (two index lookups each): `python
-bench/import.py --rows 20000 --match fuzzy` ran at 952 rows/s against 3,208 for exact matching in
-the same session (SQLite, 2026-11-24). The generated file has only 120 distinct names, so its name
+phone with anyone is also scored by the identity engine (two index lookups each) and against the
+earlier rows of its own batch (in memory): `python bench/import.py --rows 20000 --match fuzzy` ran
+at 915 rows/s against 3,379 for exact matching in the same session (SQLite, 2026-11-24), with the
+same 905 merges (the file's namesakes differ in everything else, and none was merged). The generated file has only 120 distinct names, so its name
 blocks are large; real files with more varied names block more narrowly.
 """
 

@@ -17,7 +17,7 @@ from contacthub.db.engine import Database
 from contacthub.dialects.common import DOOR_TELEMETRY, BodyLimit, authenticate, storable_query
 from contacthub.dialects.packagex import errors, mapping
 from contacthub.dialects.packagex.errors import endpoint, envelope
-from contacthub.dialects.packagex.schemas import ContactCreateBody, ContactUpdateBody
+from contacthub.dialects.packagex.schemas import ContactCreateBody, ContactUpdateBody, ErrorEnvelope
 from contacthub.repositories.contacts import ContactFilter
 from contacthub.settings import Settings
 
@@ -32,6 +32,7 @@ def build(db: Database, settings: Settings) -> FastAPI:
         version=__version__,
         description="Contacts and groups, and CSV/Excel imports through `csv_url`. Auth: `PX-API-KEY` header. "
         f"Request body limit {settings.packagex_max_body_bytes} bytes (a base64 data URL of about 7.5 MB).",
+        responses={status: {"model": ErrorEnvelope} for status in (400, 401, 404, 405, 409, 413, 503)},
     )
     errors.install(app)
     app.add_middleware(BodyLimit, max_bytes=settings.packagex_max_body_bytes,

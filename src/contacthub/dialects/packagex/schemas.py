@@ -52,3 +52,15 @@ class ContactCreateBody(ContactFields):
 
 class ContactUpdateBody(ContactFields):
     group_contacts: GroupContactsBody | None = None
+
+
+class ErrorEnvelope(BaseModel):
+    """Every error answer of this door: the PackageX envelope with `data: null`."""
+
+    message: str
+    data: None = None
+    status: int
+    errors: list[str]
+    code: str | None = None
+    pagination: None = None
+    endpoint: str
