@@ -162,7 +162,7 @@ def document_json_body(app: FastAPI, model: type[BaseModel], operations: list[tu
     app.openapi = openapi  # type: ignore[method-assign]
 
 
-def storable_query(request: Request) -> None:
+async def storable_query(request: Request) -> None:  # async: no thread hand-off for a string scan
     """A dependency refusing query values no store can compare with (a NUL character: PostgreSQL
     refuses it even in a filter) as InvalidInput naming the parameter."""
     faults = [FieldError(name, "must not contain NUL characters")

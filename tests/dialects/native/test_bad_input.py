@@ -166,3 +166,12 @@ def test_unstorable_text_in_definitions_and_lists_is_422(api, path, body):
     assert response.status_code == 422, response.text
     assert "error" in response.json()
     assert api.get(path).json()["data"] == []
+
+
+def test_a_nul_character_in_a_list_filter_is_422_naming_it(api):
+    """PostgreSQL cannot compare with a NUL character: it was a 500 (found by the OpenAPI
+    conformance test)."""
+    for name in ("email", "name", "q", "list", "attributes.plan"):
+        response = api.get("/v1/contacts", params={name: "a\x00b"})
+        assert response.status_code == 422, (name, response.text)
+        assert response.json()["error"]["details"] == [{"field": name, "message": "must not contain NUL characters"}]

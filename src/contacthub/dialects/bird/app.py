@@ -112,7 +112,7 @@ def build(db: Database, settings: Settings) -> FastAPI:
             return {"results": [mapping.render_contact(view)] if view else []}
 
     @app.patch(WS + "/contacts/identifiers/{identifierKey}/{identifierValue:path}", response_model=ContactOut,
-               tags=["contacts"])
+               tags=["contacts"], responses={201: {"model": ContactOut, "description": "Created (no contact had it)"}})
     def upsert_contact(identifierKey: str, identifierValue: str, body: UpsertBody, caller: Caller,
                        strategy: str | None = None):
         """Create or update the contact by identifier: 200 updated, 201 created. `strategy` (in the

@@ -20,7 +20,7 @@ from contacthub.core.inputs import WriteOptions
 from contacthub.core.lists import ListInput, ListPatch
 from contacthub.core.pagination import clamp_limit, decode_cursor, encode_cursor
 from contacthub.db.engine import Database
-from contacthub.dialects.common import DOOR_TELEMETRY, BodyLimit, authenticate_async, parse_id
+from contacthub.dialects.common import DOOR_TELEMETRY, BodyLimit, authenticate_async, parse_id, storable_query
 from contacthub.dialects.native import errors
 from contacthub.dialects.native.imports import install as install_imports
 from contacthub.dialects.native.schemas import (
@@ -149,7 +149,8 @@ def build(db: Database, settings: Settings) -> FastAPI:
             return {"data": [{"contact": render_contact(v), "score": m.score, "decision": m.decision,
                               "reasons": m.reasons} for v, m in found]}
 
-    @app.get("/contacts", response_model=ContactPageOut, tags=["contacts"])
+    @app.get("/contacts", response_model=ContactPageOut, tags=["contacts"],
+             dependencies=[Depends(storable_query)])  # its filters reach SQL
     def list_contacts(
         request: Request, caller: Caller,
         kind: Literal["person", "organization", "group"] | None = None,
