@@ -87,7 +87,9 @@ class Database:
 
         SQLite has one writer at a time. Threads of this process queue on a lock instead of
         polling the file lock with growing sleeps (busy_timeout), which under load wastes most
-        of the time in sleeps; other processes still wait through busy_timeout."""
+        of the time in sleeps; other processes still wait through busy_timeout. However it waits
+        (this queue, the file lock, a PostgreSQL row lock), a write that cannot have the store
+        within write_wait_seconds raises Busy, with nothing written."""
         with self._lock_timeouts_as_busy(), self._queued_writer():
             if getattr(self._held, "hot", False):  # a thread of the hot routes (see _hot_threads)
                 with self._held_transaction(self.write_engine) as session:
