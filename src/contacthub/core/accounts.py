@@ -19,14 +19,14 @@ import uuid
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import Field, StringConstraints
 from sqlalchemy.orm import Session
 
 from contacthub.core import contacts, events
 from contacthub.core import merge as merge_service
 from contacthub.core.actor import Actor
 from contacthub.core.errors import FieldError, InvalidInput, NotFound
-from contacthub.core.inputs import MAX_POSITION, AccountLink, ContactInput, IdentifierInput, WriteOptions, storable_text
+from contacthub.core.inputs import MAX_POSITION, AccountLink, ContactInput, IdentifierInput, Strict, WriteOptions, storable_text
 from contacthub.core.normalize import normalize_email
 from contacthub.core.pagination import decode_cursor, encode_cursor
 from contacthub.core.views import ContactView, Page
@@ -46,15 +46,9 @@ Text = Annotated[str, StringConstraints(max_length=300)]
 
 # ---------------------------------------------------------------- data sources
 
-class DataSourceInput(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class DataSourceInput(Strict):
     name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
     system: Annotated[str, StringConstraints(min_length=1, max_length=100)] = "Import API"
-
-    @field_validator("*", mode="after")
-    @classmethod
-    def _storable(cls, value):  # no NUL characters, unpaired surrogates, NaN (as ContactInput)
-        return storable_text(value)
 
 
 def create_data_source(session: Session, actor: Actor, data: DataSourceInput) -> DataSource:
@@ -88,8 +82,7 @@ def delete_data_source(session: Session, actor: Actor, source_id: uuid.UUID) -> 
 
 # ---------------------------------------------------------------- accounts
 
-class AccountInput(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class AccountInput(Strict):
     data_source_id: uuid.UUID
     external_id: Annotated[str, StringConstraints(min_length=1, max_length=300)]
     name: Text | None = None
@@ -102,11 +95,6 @@ class AccountInput(BaseModel):
     website_url: Annotated[str, StringConstraints(max_length=500)] | None = None
     attributes: dict[str, Any] = Field(default_factory=dict)  # tags, custom: kept as given
     extra: dict[str, Any] = Field(default_factory=dict)  # lead dates and such, kept as given
-
-    @field_validator("*", mode="after")
-    @classmethod
-    def _storable(cls, value):
-        return storable_text(value)
 
 
 def create_account(session: Session, actor: Actor, data: AccountInput) -> Account:

@@ -10,14 +10,14 @@ from datetime import date, datetime, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from contacthub.core import events
 from contacthub.core.actor import Actor
 from contacthub.core.errors import Conflict, FieldError, InvalidInput, NotFound
-from contacthub.core.inputs import storable_text
+from contacthub.core.inputs import Strict
 from contacthub.db.models import AttributeDefinition
 from contacthub.db.types import utcnow
 from contacthub.repositories import simple as repo
@@ -29,13 +29,7 @@ FALSE_WORDS = {"false", "f", "0", "no"}
 MAX_STRING_VALUE = 2000
 
 
-class DefinitionInput(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    @field_validator("*", mode="after")
-    @classmethod
-    def _storable(cls, value):  # no NUL characters, unpaired surrogates (PostgreSQL refuses them)
-        return storable_text(value)
+class DefinitionInput(Strict):
     key: str = Field(pattern=KEY_PATTERN)
     type: AttributeType = "string"
     cardinality: Literal["one", "many"] = "one"
@@ -50,13 +44,7 @@ def _boolean_only(schema: dict) -> None:
     schema["type"] = "boolean"
 
 
-class DefinitionPatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    @field_validator("*", mode="after")
-    @classmethod
-    def _storable(cls, value):  # no NUL characters, unpaired surrogates (PostgreSQL refuses them)
-        return storable_text(value)
+class DefinitionPatch(Strict):
     display_name: str | None = Field(default=None, max_length=200)
     description: str | None = Field(default=None, max_length=1000)
     # absent = unchanged; null is refused (update_definition), so the schema says boolean only

@@ -25,26 +25,47 @@ ContactKind = Literal["person", "organization", "group"]
 MAX_POINTS_PER_KIND = 50
 
 
-def storable_text(value: Any) -> Any:
-    """Refuses values no database here can hold: NUL characters (PostgreSQL), unpaired
-    surrogates (not encodable as UTF-8), NaN and Infinity (not JSON, though Python's parser
-    accepts them). Walks into lists and objects, keys included."""
-    if isinstance(value, float) and not math.isfinite(value):
-        raise ValueError("must be a finite number")
-    if isinstance(value, str):
-        if "\x00" in value:
-            raise ValueError("must not contain NUL characters")
+def storage_faults(value: Any, path: str = "") -> list[tuple[str, str]]:
+    """(path, fault) for every part of `value` no database here can hold: NUL characters
+    (PostgreSQL), unpaired surrogates (not encodable as UTF-8), NaN and Infinity (not JSON,
+    though Python's parser accepts them). Walks into lists and objects, keys included; paths are
+    dotted with [i] indexes, "." for the value itself."""
+    faults: list[tuple[str, str]] = []
+
+    def text_fault(text: str) -> str | None:
+        if "\x00" in text:
+            return "must not contain NUL characters"
         try:
-            value.encode("utf-8")
+            text.encode("utf-8")
         except UnicodeEncodeError:
-            raise ValueError("must be valid Unicode (no unpaired surrogates)") from None
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            storable_text(key)
-            storable_text(item)
-    elif isinstance(value, list):
-        for item in value:
-            storable_text(item)
+            return "must be valid Unicode (no unpaired surrogates)"
+        return None
+
+    def walk(item: Any, where: str) -> None:
+        if isinstance(item, str):
+            if (fault := text_fault(item)) is not None:
+                faults.append((where or ".", fault))
+        elif isinstance(item, float):
+            if not math.isfinite(item):
+                faults.append((where or ".", "must be a finite number"))
+        elif isinstance(item, dict):
+            for key, inner in item.items():
+                if isinstance(key, str) and (fault := text_fault(key)) is not None:
+                    faults.append((where or ".", f"keys {fault}"))
+                walk(inner, f"{where}.{key}" if where else str(key))
+        elif isinstance(item, list):
+            for i, inner in enumerate(item):
+                walk(inner, f"{where}[{i}]")
+
+    walk(value, path)
+    return faults
+
+
+def storable_text(value: Any) -> Any:
+    """`value`, unless some part of it cannot be stored (see storage_faults): ValueError."""
+    faults = storage_faults(value)
+    if faults:
+        raise ValueError(faults[0][1].removeprefix("keys "))
     return value
 
 

@@ -2,13 +2,13 @@
 
 import uuid
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field
 from sqlalchemy.orm import Session
 
 from contacthub.core import contacts, events
 from contacthub.core.actor import Actor
 from contacthub.core.errors import FieldError, InvalidInput, NotFound
-from contacthub.core.inputs import storable_text
+from contacthub.core.inputs import Strict
 from contacthub.core.pagination import decode_cursor, encode_cursor
 from contacthub.core.views import Page
 from contacthub.db.models import ContactList, ListMember
@@ -19,24 +19,12 @@ from contacthub.repositories.contacts import ContactFilter
 MAX_MEMBERS_PER_CALL = 1000
 
 
-class ListInput(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    @field_validator("*", mode="after")
-    @classmethod
-    def _storable(cls, value):  # no NUL characters, unpaired surrogates (PostgreSQL refuses them)
-        return storable_text(value)
+class ListInput(Strict):
     name: str = Field(min_length=1, max_length=256)
     description: str | None = Field(default=None, max_length=2000)
 
 
-class ListPatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    @field_validator("*", mode="after")
-    @classmethod
-    def _storable(cls, value):  # no NUL characters, unpaired surrogates (PostgreSQL refuses them)
-        return storable_text(value)
+class ListPatch(Strict):
     name: str | None = Field(default=None, min_length=1, max_length=256)
     description: str | None = Field(default=None, max_length=2000)
 

@@ -11,7 +11,6 @@
 """
 
 import json
-import math
 import uuid
 from datetime import datetime, timezone
 from typing import Any
@@ -20,7 +19,7 @@ from pydantic import ValidationError
 
 from contacthub.core.errors import FieldError, InvalidInput
 from contacthub.core.identifiers import ContactChange, PointRef
-from contacthub.core.inputs import ContactInput
+from contacthub.core.inputs import ContactInput, storage_faults
 from contacthub.core.views import ContactView, PointView
 from contacthub.dialects.bird.schemas import ContactCreate, ContactPatch, IdentifierIn, IdentifierRef
 
@@ -159,45 +158,13 @@ def _contact_input(fields: dict[str, Any]) -> ContactInput:
 
 
 def unstorable(raw: bytes) -> list[FieldError]:
-    """Faults for values no store may hold: NUL characters (PostgreSQL text refuses them),
-    unpaired surrogates (not UTF-8) and numbers that are not finite (JSON has no Infinity or NaN;
-    Python's parser lets them in)."""
+    """Faults for values no store may hold (core.inputs.storage_faults), by their path in the
+    body as sent (so an unknown property is named as itself, not as the core's `extra`)."""
     try:
         document = json.loads(raw)
     except ValueError:
         return []  # malformed JSON is answered by the body parser
-    faults: list[FieldError] = []
-
-    def walk(value: Any, path: str) -> None:
-        if isinstance(value, str):
-            if "\x00" in value:
-                faults.append(FieldError(path or ".", "must not contain NUL characters"))
-            elif not _encodable(value):
-                faults.append(FieldError(path or ".", "must be valid Unicode (no unpaired surrogates)"))
-        elif isinstance(value, float):
-            if not math.isfinite(value):
-                faults.append(FieldError(path or ".", "must be a finite number"))
-        elif isinstance(value, dict):
-            for key, item in value.items():
-                if "\x00" in key:
-                    faults.append(FieldError(path or ".", "keys must not contain NUL characters"))
-                elif not _encodable(key):
-                    faults.append(FieldError(path or ".", "keys must be valid Unicode (no unpaired surrogates)"))
-                walk(item, f"{path}.{key}" if path else key)
-        elif isinstance(value, list):
-            for i, item in enumerate(value):
-                walk(item, f"{path}[{i}]")
-
-    walk(document, "")
-    return faults
-
-
-def _encodable(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-        return True
-    except UnicodeEncodeError:
-        return False
+    return [FieldError(path, fault) for path, fault in storage_faults(document)]
 
 
 # ---------------------------------------------------------------- core -> wire

@@ -3,9 +3,9 @@
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, Field, StringConstraints, field_validator
 
-from contacthub.core.inputs import storable_text
+from contacthub.core.inputs import Strict
 
 EmailType = Literal["HOME", "OTHER", "OTHER_2", "PERSONAL", "WORK", "ALTERNATIVE", "BILLING", "MAIN", "ASSISTANT"]
 PhoneType = Literal["HOME", "HOME_FAX", "OTHER_2", "VACATION", "WORK", "WORK_FAX", "BILLING", "MAIN", "MAIN_FAX",
@@ -22,15 +22,9 @@ INDIVIDUAL_ONLY = ("prefix", "firstName", "middleName", "lastName", "suffix", "n
 ORGANIZATION_ONLY = ("commonName", "officialName", "primaryContactFirstName", "primaryContactLastName")
 
 
-class Wire(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    @field_validator("*", mode="after")
-    @classmethod
-    def _storable(cls, value):
-        # NUL characters, unpaired surrogates, NaN/Infinity (anywhere, nested values too) are
-        # refused here, so the fault is named by its wire path rather than the core's.
-        return storable_text(value)
+class Wire(Strict):
+    """NUL characters, unpaired surrogates, NaN/Infinity (anywhere, nested values too) are refused
+    by the core's Strict model here, so the fault is named by its wire path rather than the core's."""
 
 
 SOURCE_TYPE_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,40}$")
