@@ -2,7 +2,7 @@
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine
+from sqlalchemy import UniqueConstraint, create_engine, text
 
 from contacthub.db.models import Base
 
@@ -15,7 +15,62 @@ def test_migrated_schema_matches_the_models(database_url):
     assert diff == []
 
 
+# Looked up before the workspace is known (a key names its workspace): on Citus, reference tables.
+NOT_DISTRIBUTED = {"workspaces", "api_keys"}
+
+
 def test_every_table_is_keyed_by_workspace_first():
+    """What lets PostgreSQL/Citus distribute the store by workspace: every primary key, unique
+    key and foreign key of a distributed table leads with (or carries) workspace_id."""
     for table in Base.metadata.sorted_tables:
         first = list(table.primary_key.columns)[0].name
-        assert first in ("workspace_id",) or table.name == "workspaces", table.name
+        assert first == "workspace_id" or table.name == "workspaces", table.name
+        if table.name in NOT_DISTRIBUTED:
+            continue
+        uniques = [c.columns for c in table.constraints if isinstance(c, UniqueConstraint)]
+        uniques += [i.columns for i in table.indexes if i.unique]
+        for columns in uniques:
+            assert list(columns)[0].name == "workspace_id", (table.name, list(columns))
+        for fk in table.foreign_key_constraints:
+            assert "workspace_id" in [c.name for c in fk.columns], (table.name, fk.referred_table.name)
+
+
+def test_an_old_sqlite_stores_over_long_identity_keys_are_found_again(tmp_path):
+    """SQLite kept keys longer than their column whole, before the engine fitted them to it;
+    0007 refiles them, so a record with the same long email merges into the old contact."""
+    from alembic import command
+    from fastapi.testclient import TestClient
+
+    from contacthub.app import create_app
+    from contacthub.core import workspaces
+    from contacthub.db.engine import Database
+    from contacthub.db.migrate import alembic_config, upgrade
+    from contacthub.settings import Settings
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    command.upgrade(alembic_config(url), "0006_import_leases")
+    email = "ab@" + "b" * 63 + "." + "c" * 63 + "." + "d" * 63 + ".example.com"  # 207 characters
+    engine = create_engine(url)
+    db = Database(url)
+    with db.write() as session:
+        key = workspaces.create_workspace(session, "old")
+    api = TestClient(create_app(Settings(database_url=url), db))
+    api.headers["Authorization"] = f"Bearer {key.api_key}"
+    old = api.post("/v1/contacts", json={"emails": [email]}).json()
+    with engine.begin() as conn:  # as the old code filed it: the whole key
+        for table in ("identity_keys", "identity_claims"):
+            changed = conn.execute(text(f"UPDATE {table} SET key = :whole WHERE key LIKE 'e:%~%'"),
+                                   {"whole": f"e:{email}"}).rowcount
+            assert changed == 1
+
+    upgrade(url)
+
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT max(length(key)) FROM identity_keys")).scalar() <= 200
+        assert conn.execute(text("SELECT max(length(key)) FROM identity_claims")).scalar() <= 200
+    again = api.post("/v1/contacts", params={"on_duplicate": "merge"},
+                     json={"first_name": "Long", "emails": [email]})
+    assert again.status_code == 200, again.text
+    assert again.json()["merged_into"] == old["id"]
+    db.dispose()
+    engine.dispose()
