@@ -118,6 +118,16 @@ def test_malformed_json_and_missing_file(api):
     assert no_file.status_code == 422
 
 
+@pytest.mark.parametrize("overwrite", ["maybe", "2"])
+def test_an_upload_whose_overwrite_is_not_a_boolean_is_refused(api, overwrite):
+    """overwrite replaces the whole workspace: a value that is neither true nor false is a 422,
+    never read as one of them."""
+    response = api.post("/v1/imports", data={"overwrite": overwrite}, files={"file": ("a.csv", b"Name\nA\n", "text/csv")})
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["details"][0]["field"] == "overwrite"
+    assert api.get("/v1/imports").json()["data"] == []
+
+
 def test_unknown_and_foreign_jobs_are_404(api, client, db):
     from contacthub.core import workspaces
 

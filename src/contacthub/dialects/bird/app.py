@@ -76,7 +76,8 @@ def build(db: Database, settings: Settings) -> FastAPI:
         return actor
 
     Caller = Annotated[Actor, Depends(checked_caller)]
-    Limit = Annotated[int | None, Query(description=f"1-{MAX_PAGE}, default {DEFAULT_PAGE}")]
+    Limit = Annotated[int | None, Query(description=f"1-{MAX_PAGE}, default {DEFAULT_PAGE}",
+                                         json_schema_extra={"minimum": 1, "maximum": MAX_PAGE})]
     Token = Annotated[str | None, Query()]
 
     def paging(limit: int | None, page_token: str | None, next_token: str | None) -> tuple[int, str | None]:

@@ -36,6 +36,9 @@ class ContactFields(Wire):
 class ContactBody(ContactFields):
     """POST /customers/{uuid}/contacts and POST /contacts."""
 
+    # required ones are checked by the routes, in ChartMogul's words; the document says them too
+    model_config = ConfigDict(json_schema_extra={"required": ["data_source_uuid"]})
+
     customer_uuid: str | None = None
     data_source_uuid: str | None = None
     external_id: str | None = None
@@ -50,6 +53,8 @@ class ContactPatch(ContactFields):
 
 
 class DataSourceBody(Wire):
+    model_config = ConfigDict(json_schema_extra={"required": ["name"]})
+
     name: str | None = None
 
 
@@ -60,6 +65,8 @@ class CustomerAttributesBody(Wire):
 
 
 class CustomerBody(Wire):
+    model_config = ConfigDict(json_schema_extra={"required": ["data_source_uuid"]})
+
     data_source_uuid: str | None = None
     external_id: str | None = None
     name: str | None = None

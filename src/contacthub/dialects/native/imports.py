@@ -116,7 +116,7 @@ def install(app: FastAPI, db: Database, settings: Settings, actor_dependency) ->
             options = _options({
                 "mapping": _json_field(form.get("mapping"), "mapping"),
                 "on_duplicate": form.get("on_duplicate") or "merge",
-                "overwrite": (form.get("overwrite") or "false").strip().lower() in ("true", "1", "yes", "on"),
+                "overwrite": form.get("overwrite") or False,  # "maybe" is a 422, not a quiet false
                 "match": form.get("match") or "exact",
             })
             return await run_in_threadpool(_start_upload, caller, upload, options, idempotency_key, request)

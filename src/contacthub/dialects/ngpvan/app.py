@@ -29,7 +29,7 @@ from contacthub.dialects.common import (
 )
 from contacthub.dialects.ngpvan import errors, mapping
 from contacthub.dialects.ngpvan.errors import BadParameters, MalformedBody
-from contacthub.dialects.ngpvan.schemas import ContactBody, ErrorsOut
+from contacthub.dialects.ngpvan.schemas import ContactBody, ErrorsOut, NewContactBody
 from contacthub.repositories.contacts import ContactFilter
 from contacthub.settings import Settings
 
@@ -140,8 +140,8 @@ def build(db: Database, settings: Settings) -> FastAPI:
         responses={status: {"model": ErrorsOut} for status in (400, 401, 404, 405, 413, 503)},
     )
     # The routes read their bodies themselves (a BOM, NGP's own error words): say what they take.
-    document_json_body(app, ContactBody, [("/v2/contacts", "post"), ("/v2/contacts/findOrCreate", "post"),
-                                          ("/v2/contacts/{contact_id}", "post")])
+    document_json_body(app, NewContactBody, [("/v2/contacts", "post"), ("/v2/contacts/findOrCreate", "post")])
+    document_json_body(app, ContactBody, [("/v2/contacts/{contact_id}", "post")])
     errors.install(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, reject=errors.too_large)
 

@@ -3,7 +3,7 @@
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from contacthub.core.inputs import Strict
 
@@ -128,6 +128,13 @@ class ContactBody(Wire):
     occupation: Name | None = None
     facebookProfileUrl: Annotated[str, StringConstraints(max_length=500)] | None = None
     disclosureFields: Annotated[list[DisclosureField], Field(max_length=200)] | None = None
+
+
+class NewContactBody(ContactBody):
+    """The body of a create (and of findOrCreate), as the OpenAPI document shows it: `type` is
+    required there (the route checks it, in NGP's words)."""
+
+    model_config = ConfigDict(json_schema_extra={"required": ["type"]})
 
 
 class ErrorItem(BaseModel):

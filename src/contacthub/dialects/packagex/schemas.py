@@ -45,6 +45,9 @@ class ContactFields(Lenient):
 
 
 class ContactCreateBody(ContactFields):
+    # checked by the route, in PackageX's words; the document says it too
+    model_config = ConfigDict(json_schema_extra={"anyOf": [{"required": ["name"]}, {"required": ["csv_url"]}]})
+
     options: MatchOptions | None = None
     csv_url: str | None = None
     overwrite: bool = False
