@@ -84,3 +84,28 @@ def test_bird_documents_its_page_size_bounds(client, workspace):
     too_big = client.get(f"/bird/workspaces/{workspace.workspace_id}/contacts", params={"limit": 101},
                          headers=DOORS["/bird"][1](workspace.api_key))
     assert too_big.status_code == 422
+
+
+# door -> the security schemes its document offers (any one will do) and the header they use
+SECURITY = {
+    "/v1": {"BearerKey"},
+    "/bird": {"AccessKey", "Bearer"},
+    "/chartmogul": {"BasicKey"},
+    "/packagex": {"PxApiKey", "XApiKey"},
+    "/ngpvan": {"Basic", "ApiKeyHeader"},
+}
+AUTH_HEADERS = {"authorization", "apikey", "px-api-key", "x-api-key"}
+
+
+@pytest.mark.parametrize("door", SECURITY)
+def test_each_door_declares_how_to_authenticate(client, door):
+    """As security schemes (the docs page's Authorize button, generated clients), not as header
+    parameters every operation repeats."""
+    document = client.get(f"{door}/openapi.json").json()
+    assert set(document["components"]["securitySchemes"]) == SECURITY[door]
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            offered = operation.get("security", document.get("security", []))
+            assert {name for requirement in offered for name in requirement} == SECURITY[door], (method, path)
+            headers = {p["name"].lower() for p in operation.get("parameters", []) if p["in"] == "header"}
+            assert not headers & AUTH_HEADERS, (method, path)

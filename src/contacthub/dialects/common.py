@@ -162,6 +162,24 @@ def document_json_body(app: FastAPI, model: type[BaseModel], operations: list[tu
     app.openapi = openapi  # type: ignore[method-assign]
 
 
+def document_security(app: FastAPI, schemes: dict[str, dict[str, Any]]) -> None:
+    """Declares how `app`'s callers authenticate as OpenAPI security schemes, any one of which
+    will do, for every operation: so the docs page's Authorize button and generated clients
+    send the key. The routes read those headers themselves (in the vendor's words when they are
+    wrong) and leave them out of the document as parameters."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        document = generate()
+        document.setdefault("components", {})["securitySchemes"] = schemes
+        document["security"] = [{name: []} for name in schemes]
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 async def storable_query(request: Request) -> None:  # async: no thread hand-off for a string scan
     """A dependency refusing query values no store can compare with (a NUL character: PostgreSQL
     refuses it even in a filter) as InvalidInput naming the parameter."""

@@ -35,7 +35,14 @@ from contacthub.dialects.bird.schemas import (
     SearchBody,
     UpsertBody,
 )
-from contacthub.dialects.common import DOOR_TELEMETRY, BodyLimit, authenticate, bearer_token, parse_id
+from contacthub.dialects.common import (
+    DOOR_TELEMETRY,
+    BodyLimit,
+    authenticate,
+    bearer_token,
+    document_security,
+    parse_id,
+)
 from contacthub.repositories.contacts import ContactFilter
 from contacthub.settings import Settings
 
@@ -59,9 +66,14 @@ def build(db: Database, settings: Settings) -> FastAPI:
         responses=ERRORS,
     )
     errors.install(app)
+    document_security(app, {
+        "AccessKey": {"type": "apiKey", "in": "header", "name": "Authorization",
+                      "description": "`Authorization: AccessKey <key>`"},
+        "Bearer": {"type": "http", "scheme": "bearer", "description": "`Authorization: Bearer <key>`"},
+    })
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, reject=errors.too_large)
 
-    def caller(workspaceId: str, authorization: Annotated[str | None, Header()] = None) -> Actor:
+    def caller(workspaceId: str, authorization: Annotated[str | None, Header(include_in_schema=False)] = None) -> Actor:
         actor = authenticate(db, bearer_token(authorization, schemes=("accesskey", "bearer")), door="bird")
         if parse_id(workspaceId, "workspace") != actor.workspace_id:
             raise Forbidden("this key belongs to another workspace")

@@ -46,6 +46,7 @@ from contacthub.dialects.common import (
     BodyLimit,
     authenticate,
     basic_credentials,
+    document_security,
     dotted_path,
     parse_id,
     storable_query,
@@ -88,9 +89,11 @@ def build(db: Database, settings: Settings) -> FastAPI:
         responses={status: {"model": ErrorOut} for status in (400, 401, 404, 413, 422)},
     )
     errors.install(app)
+    document_security(app, {"BasicKey": {"type": "http", "scheme": "basic",
+                                         "description": "HTTP Basic: the API key as username, an empty password"}})
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, reject=errors.too_large)
 
-    def actor(authorization: Annotated[str | None, Header()] = None) -> Actor:
+    def actor(authorization: Annotated[str | None, Header(include_in_schema=False)] = None) -> Actor:
         return authenticate(db, basic_key(authorization), door="chartmogul")
 
     Caller = Annotated[Actor, Depends(actor)]

@@ -25,6 +25,7 @@ from contacthub.dialects.common import (
     authenticate,
     basic_credentials,
     document_json_body,
+    document_security,
     parse_id,
 )
 from contacthub.dialects.ngpvan import errors, mapping
@@ -143,11 +144,16 @@ def build(db: Database, settings: Settings) -> FastAPI:
     document_json_body(app, NewContactBody, [("/v2/contacts", "post"), ("/v2/contacts/findOrCreate", "post")])
     document_json_body(app, ContactBody, [("/v2/contacts/{contact_id}", "post")])
     errors.install(app)
+    document_security(app, {
+        "Basic": {"type": "http", "scheme": "basic",
+                  "description": "HTTP Basic: username `apiuser`, the API key as password (`|0`/`|1` ignored)"},
+        "ApiKeyHeader": {"type": "apiKey", "in": "header", "name": "apiKey"},
+    })
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, reject=errors.too_large)
 
     def actor(
-        authorization: Annotated[str | None, Header()] = None,
-        api_key: Annotated[str | None, Header(alias="apiKey")] = None,
+        authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
+        api_key: Annotated[str | None, Header(alias="apiKey", include_in_schema=False)] = None,
     ) -> Actor:
         key = api_key_from(authorization, api_key)
         if key is None:

@@ -14,7 +14,7 @@ from contacthub.core.errors import FieldError, InvalidInput
 from contacthub.core.inputs import WriteOptions
 from contacthub.core.views import ContactView
 from contacthub.db.engine import Database
-from contacthub.dialects.common import DOOR_TELEMETRY, BodyLimit, authenticate, storable_query
+from contacthub.dialects.common import DOOR_TELEMETRY, BodyLimit, authenticate, document_security, storable_query
 from contacthub.dialects.packagex import errors, mapping
 from contacthub.dialects.packagex.errors import endpoint, envelope
 from contacthub.dialects.packagex.schemas import ContactCreateBody, ContactUpdateBody, ErrorEnvelope
@@ -35,12 +35,16 @@ def build(db: Database, settings: Settings) -> FastAPI:
         responses={status: {"model": ErrorEnvelope} for status in (400, 401, 404, 405, 409, 413, 503)},
     )
     errors.install(app)
+    document_security(app, {
+        "PxApiKey": {"type": "apiKey", "in": "header", "name": "PX-API-KEY"},
+        "XApiKey": {"type": "apiKey", "in": "header", "name": "X-API-KEY"},
+    })
     app.add_middleware(BodyLimit, max_bytes=settings.packagex_max_body_bytes,
                        reject=errors.too_large_for("/v1/contacts"))
 
     def actor(
-        px_api_key: Annotated[str | None, Header(alias="PX-API-KEY")] = None,
-        x_api_key: Annotated[str | None, Header(alias="X-API-KEY")] = None,
+        px_api_key: Annotated[str | None, Header(alias="PX-API-KEY", include_in_schema=False)] = None,
+        x_api_key: Annotated[str | None, Header(alias="X-API-KEY", include_in_schema=False)] = None,
     ) -> Actor:
         return authenticate(db, (px_api_key or x_api_key or "").strip() or None, door="packagex")
 
