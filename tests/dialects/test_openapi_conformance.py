@@ -3,6 +3,7 @@ itself: no answer is a server error, and every answer matches the status codes, 
 and bodies the document declares (errors included)."""
 
 import base64
+import re
 
 import pytest
 import schemathesis
@@ -109,3 +110,18 @@ def test_each_door_declares_how_to_authenticate(client, door):
             assert {name for requirement in offered for name in requirement} == SECURITY[door], (method, path)
             headers = {p["name"].lower() for p in operation.get("parameters", []) if p["in"] == "header"}
             assert not headers & AUTH_HEADERS, (method, path)
+
+
+@pytest.mark.parametrize("door", DOORS)
+@pytest.mark.parametrize("page", ["docs", "redoc"])
+def test_docs_pages_load_everything_from_the_service_itself(client, door, page):
+    """A self-hosted service may have no internet: the pages name no other host, and every
+    script, style and document they load is served here, under the door's own path."""
+    html = client.get(f"{door}/{page}")
+    assert html.status_code == 200 and html.headers["content-type"].startswith("text/html")
+    loaded = re.findall(r"""(?:src|href|url|spec-url)\s*[:=]\s*['"]([^'"]+)['"]""", html.text)
+    assert not [u for u in loaded if "//" in u], "a page loads something from another host"
+    assert f"{door}/openapi.json" in loaded
+    for url in loaded:
+        assert url.startswith(f"{door}/"), url
+        assert client.get(url).status_code == 200, url

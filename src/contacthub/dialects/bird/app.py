@@ -43,6 +43,7 @@ from contacthub.dialects.common import (
     document_security,
     parse_id,
 )
+from contacthub.dialects.docs import serve_docs
 from contacthub.repositories.contacts import ContactFilter
 from contacthub.settings import Settings
 
@@ -58,6 +59,8 @@ WS = "/workspaces/{workspaceId}"
 def build(db: Database, settings: Settings) -> FastAPI:
     app = FastAPI(
         telemetry=DOOR_TELEMETRY,
+        docs_url=None,  # served by serve_docs, without a CDN
+        redoc_url=None,
         title="contacthub Bird-compatible API",
         version=__version__,
         description="Bird's Contacts API (contacts, identifiers, lists, attribute definitions) over the "
@@ -302,4 +305,5 @@ def build(db: Database, settings: Settings) -> FastAPI:
                     return mapping.render_definition(row)
         raise NotFound("attribute definition", keyOrId)
 
+    serve_docs(app)
     return app

@@ -51,6 +51,7 @@ from contacthub.dialects.common import (
     parse_id,
     storable_query,
 )
+from contacthub.dialects.docs import serve_docs
 from contacthub.repositories.accounts import MemberFilter
 from contacthub.settings import Settings
 
@@ -79,6 +80,8 @@ def required(value: Any, param: str) -> Any:
 def build(db: Database, settings: Settings) -> FastAPI:
     app = FastAPI(
         telemetry=DOOR_TELEMETRY,
+        docs_url=None,  # served by serve_docs, without a CDN
+        redoc_url=None,
         dependencies=[Depends(storable_query)],
         title="contacthub — ChartMogul dialect",
         version=__version__,
@@ -250,6 +253,7 @@ def build(db: Database, settings: Settings) -> FastAPI:
                                             parse_id(from_, "contact", CONTACT))
             return render_contact(member)
 
+    serve_docs(app)
     return app
 
 

@@ -21,6 +21,7 @@ from contacthub.core.lists import ListInput, ListPatch
 from contacthub.core.pagination import clamp_limit, decode_cursor, encode_cursor
 from contacthub.db.engine import Database
 from contacthub.dialects.common import DOOR_TELEMETRY, BodyLimit, authenticate_async, parse_id, storable_query
+from contacthub.dialects.docs import serve_docs
 from contacthub.dialects.native import errors
 from contacthub.dialects.native.imports import install as install_imports
 from contacthub.dialects.native.schemas import (
@@ -56,6 +57,8 @@ IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_lengt
 def build(db: Database, settings: Settings) -> FastAPI:
     app = FastAPI(
         telemetry=DOOR_TELEMETRY,
+        docs_url=None,  # served by serve_docs, without a CDN
+        redoc_url=None,
         default_response_class=FastJSONResponse,
         title="contacthub native API",
         version=__version__,
@@ -338,5 +341,6 @@ def build(db: Database, settings: Settings) -> FastAPI:
         return Response(status_code=204)
 
     install_imports(app, db, settings, actor)
+    serve_docs(app)
     return app
 

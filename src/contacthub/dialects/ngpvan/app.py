@@ -28,6 +28,7 @@ from contacthub.dialects.common import (
     document_security,
     parse_id,
 )
+from contacthub.dialects.docs import serve_docs
 from contacthub.dialects.ngpvan import errors, mapping
 from contacthub.dialects.ngpvan.errors import BadParameters, MalformedBody
 from contacthub.dialects.ngpvan.schemas import ContactBody, ErrorsOut, NewContactBody
@@ -133,6 +134,8 @@ def contact_url(request: Request, contact_id: uuid.UUID | str) -> str:
 def build(db: Database, settings: Settings) -> FastAPI:
     app = FastAPI(
         telemetry=DOOR_TELEMETRY,
+        docs_url=None,  # served by serve_docs, without a CDN
+        redoc_url=None,
         title="contacthub NGP VAN API",
         version=__version__,
         description="NGP VAN contacts (`/v2/contacts`). Auth: HTTP Basic with username `apiuser` and your API key "
@@ -266,4 +269,5 @@ def build(db: Database, settings: Settings) -> FastAPI:
             next_link = str(request.base_url).rstrip("/") + next_link
         return {"items": items, "count": total, "nextPageLink": next_link}
 
+    serve_docs(app)
     return app

@@ -15,6 +15,7 @@ from contacthub.core.inputs import WriteOptions
 from contacthub.core.views import ContactView
 from contacthub.db.engine import Database
 from contacthub.dialects.common import DOOR_TELEMETRY, BodyLimit, authenticate, document_security, storable_query
+from contacthub.dialects.docs import serve_docs
 from contacthub.dialects.packagex import errors, mapping
 from contacthub.dialects.packagex.errors import endpoint, envelope
 from contacthub.dialects.packagex.schemas import ContactCreateBody, ContactUpdateBody, ErrorEnvelope
@@ -27,6 +28,8 @@ MAX_LIMIT = 100
 def build(db: Database, settings: Settings) -> FastAPI:
     app = FastAPI(
         telemetry=DOOR_TELEMETRY,
+        docs_url=None,  # served by serve_docs, without a CDN
+        redoc_url=None,
         dependencies=[Depends(storable_query)],
         title="contacthub — PackageX-compatible contacts API",
         version=__version__,
@@ -189,4 +192,5 @@ def build(db: Database, settings: Settings) -> FastAPI:
         return envelope(endpoint(request), 200, "Contact deleted.",
                         {"id": mapping.CONTACT_PREFIX + str(view.id), "object": "contact", "deleted": True})
 
+    serve_docs(app)
     return app
