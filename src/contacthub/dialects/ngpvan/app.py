@@ -90,6 +90,8 @@ ONE_PARAMETERS = ("$expand",)
 EXPANDABLE = {name.lower(): name for name in (
     "emails", "phones", "addresses", "externalLinks", "contactCodes", "disclosureFields",
     "communicationPreferences")}
+Expand = Annotated[str | None, Query(alias="$expand", description=(
+    "Comma-separated, any case: " + ", ".join(EXPANDABLE.values()) + ". Every part is always in the answer."))]
 
 
 def check_query(request: Request, allowed: tuple[str, ...]) -> None:
@@ -220,7 +222,7 @@ def build(db: Database, settings: Settings) -> FastAPI:
 
     @app.get("/v2/contacts/{contact_id}", tags=["contacts"])
     def get_contact(request: Request, contact_id: str, caller: Caller,
-                    expand: Annotated[str | None, Query(alias="$expand")] = None):
+                    expand: Expand = None):
         """The whole contact in the common model (a merged-away id answers its survivor). Every
         part is always included; `$expand` may name any of them."""
         check_query(request, ONE_PARAMETERS)
@@ -249,7 +251,7 @@ def build(db: Database, settings: Settings) -> FastAPI:
         top: Annotated[int | None, Query(alias="$top", json_schema_extra={
             "minimum": 1, "maximum": settings.max_page_size})] = None,  # checked below, in NGP's words
         cursor: Annotated[str | None, Query(alias="$cursor")] = None,
-        expand: Annotated[str | None, Query(alias="$expand")] = None,
+        expand: Expand = None,
     ):
         """A filtered page: firstName, lastName (whole name, any case), email, phone, commonName;
         `$top` (default 50, max 200); follow `nextPageLink` for more. Other parameters are refused."""
