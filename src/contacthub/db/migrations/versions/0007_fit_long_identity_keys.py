@@ -1,9 +1,9 @@
 """identity keys longer than their column are filed under their fitted form
 
 Until the identity engine learnt to fit them, an exact key longer than identity_keys.key's 200
-characters (a long email or identifier) was stored whole. PostgreSQL refused it; SQLite, which does not enforce VARCHAR
-lengths, kept it. The identity engine now looks such keys up by their fitted form (start + "~" +
-digest), so those old rows were never found again: this files them under the fitted form.
+characters (a long email or identifier) was stored whole. PostgreSQL refused it; SQLite, which
+does not enforce VARCHAR lengths, kept it. The engine now looks such keys up by their fitted
+form (start + "~" + digest), so those old rows were never found again: this refiles them.
 
 Revision ID: 0007_fit_long_identity_keys
 Revises: 0006_import_leases
