@@ -3,6 +3,7 @@ services as the HTTP doors; events it causes are recorded with door "cli"."""
 
 import csv
 import json
+import os
 import sys
 import uuid
 from pathlib import Path
@@ -31,7 +32,9 @@ from contacthub.repositories import simple as simple_repo
 from contacthub.repositories.contacts import ContactFilter
 from contacthub.settings import get_settings
 
-app = typer.Typer(help="contacthub: a self-hosted contacts service.", no_args_is_help=True, add_completion=False)
+app = typer.Typer(help="contacthub: a self-hosted contacts service. Every command works on the database named by "
+                        "CONTACTHUB_DATABASE_URL (default sqlite:///./contacthub.db), bringing its schema up to date "
+                        "first.", no_args_is_help=True, add_completion=False)
 keys_app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 console = Console(stderr=True)
@@ -40,8 +43,38 @@ JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object fo
 
 def _database() -> Database:
     settings = get_settings()
-    upgrade(settings.database_url)
+    _upgrade(settings.database_url)
     return Database(settings.database_url, settings.write_wait_seconds)
+
+
+def _shown_url(url: str) -> str:
+    """The database URL as it may be printed: without its password."""
+    try:
+        from sqlalchemy.engine import make_url
+
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return url
+
+
+def _upgrade(url: str) -> None:
+    """Migrates, or says in one line why the database cannot be used (exit 1)."""
+    try:
+        upgrade(url)
+    except Exception as exc:  # a bad URL, a missing driver, a server that is down, a file that is no database
+        reason = _first_line(getattr(exc, "orig", None) or exc)
+        hint = ""
+        if url.startswith("sqlite") and "unable to open" in reason:
+            hint = " (does its directory exist?)"
+        console.print(f"[red]Cannot use the database {_shown_url(url)}:[/] {reason}{hint}. "
+                      "Set CONTACTHUB_DATABASE_URL to a SQLite file (sqlite:///path/contacthub.db) or "
+                      "postgresql+psycopg://user:pass@host/db.", soft_wrap=True)
+        raise typer.Exit(1) from None
+
+
+def _first_line(exc: BaseException | str) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0].rstrip(".")
 
 
 def _workspace_actor(db: Database, workspace: str | None) -> Actor:
@@ -51,6 +84,10 @@ def _workspace_actor(db: Database, workspace: str | None) -> Actor:
                 workspace_id = uuid.UUID(workspace)
             except ValueError:
                 raise typer.BadParameter("not a workspace id", param_hint="--workspace") from None
+            if all(w.id != workspace_id for w in simple_repo.workspaces(session)):
+                console.print(f"[red]No workspace {workspace_id}.[/] `contacthub init --json` prints a new "
+                              "workspace's id.", soft_wrap=True)
+                raise typer.Exit(1)
         else:
             first = simple_repo.first_workspace(session)
             if first is None:
@@ -62,9 +99,9 @@ def _workspace_actor(db: Database, workspace: str | None) -> Actor:
 
 @app.command()
 def migrate():
-    """Bring the database schema up to date."""
-    upgrade(get_settings().database_url)
-    console.print("[green]Database is up to date.[/]")
+    """Bring the database schema up to date (every other command does it too)."""
+    _upgrade(get_settings().database_url)
+    console.print(f"[green]Database is up to date:[/] {_shown_url(get_settings().database_url)}", soft_wrap=True)
 
 
 @app.command()
@@ -91,13 +128,21 @@ def keys_create(
 
 
 @keys_app.command("list")
-def keys_list(workspace: Annotated[str | None, typer.Option(help="Workspace id (default: the first).")] = None):
+def keys_list(workspace: Annotated[str | None, typer.Option(help="Workspace id (default: the first).")] = None,
+              json_out: Annotated[bool, typer.Option("--json", help="Print a JSON array for scripts.")] = False):
     """List the keys of a workspace (their prefixes; keys themselves are never stored)."""
     db = _database()
     actor = _workspace_actor(db, workspace)
     with db.read() as session:
         rows = workspaces.list_keys(session, actor.workspace_id)
-    table = Table("id", "prefix", "name", "created", "revoked")
+    if json_out:
+        print(json.dumps([{"key_id": str(k.id), "prefix": k.prefix, "name": k.name,
+                           "created_at": k.created_at.isoformat(),
+                           "revoked_at": k.revoked_at.isoformat() if k.revoked_at else None} for k in rows]))
+        return
+    # the id and prefix are what `keys revoke` takes: never cut short, whatever the terminal's width
+    table = Table(Column("id", no_wrap=True, min_width=36), Column("prefix", no_wrap=True, min_width=13),
+                  "name", "created", "revoked", title=f"Keys of workspace {actor.workspace_id}")
     for k in rows:
         table.add_row(str(k.id), k.prefix + "…", k.name, k.created_at.strftime("%Y-%m-%d %H:%M"),
                       k.revoked_at.strftime("%Y-%m-%d %H:%M") if k.revoked_at else "")
@@ -108,55 +153,125 @@ def keys_list(workspace: Annotated[str | None, typer.Option(help="Workspace id (
 def keys_revoke(key: Annotated[str, typer.Argument(help="The key's id or prefix, as `keys list` shows it.")]):
     """Revoke a key: it stops working at once."""
     db = _database()
+    with db.read() as session:
+        known = simple_repo.keys_by_prefix_or_id(session, key.rstrip("…"))
+        already = known[0].revoked_at if len(known) == 1 else None
+    if len(known) > 1:
+        console.print(f"[red]{len(known)} keys start with {key}:[/] give the key's id (`contacthub keys list`).")
+        raise typer.Exit(1)
     try:
         with db.write() as session:
             row = workspaces.revoke_key(session, key.rstrip("…"))
     except DomainError as exc:
-        console.print(f"[red]{exc.message}[/]")
+        console.print(f"[red]{exc.message}[/] (`contacthub keys list` shows the keys)")
         raise typer.Exit(1) from None
+    if already:
+        console.print(f"Key {row.id} ({row.prefix}…) was already revoked on {already:%Y-%m-%d %H:%M} UTC.")
+        return
     console.print(f"Revoked key {row.id} ({row.prefix}…).")
 
 
 EXPORT_COLUMNS = ("id", "kind", "display_name", "first_name", "last_name", "organization_name", "title",
                   "employer", "email", "phone", "line1", "city", "postal_code", "country", "created_at")
+# after those: line2, region, notes, then email_2…, phone_2… and metadata.<key> as the contacts need them
+EXPORT_MORE_COLUMNS = ("line2", "region", "notes")
 
 
 @app.command()
 def export(
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write (default: stdout).")] = None,
-    format: Annotated[str, typer.Option("--format", "-f", help="csv or jsonl.")] = "jsonl",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write (default: stdout). "
+                                                "Written whole or not at all: an interrupted export leaves "
+                                                "no partial file.")] = None,
+    format: Annotated[str, typer.Option("--format", "-f", help="csv (one row per contact, the columns "
+                                        "`contacthub import` reads) or jsonl (every field, one JSON "
+                                        "contact per line).")] = "jsonl",
     workspace: Annotated[str | None, typer.Option(help="Workspace id (default: the first).")] = None,
 ):
     """Export every contact, streamed page by page (memory stays flat)."""
     if format not in ("csv", "jsonl"):
         raise typer.BadParameter("use csv or jsonl", param_hint="--format")
+    if output is not None:
+        output = output.expanduser()
+        if output.is_dir():
+            raise typer.BadParameter(f"{output} is a directory; name a file in it", param_hint="--output")
+        if not output.parent.is_dir():
+            raise typer.BadParameter(f"no directory {output.parent}", param_hint="--output")
     db = _database()
     actor = _workspace_actor(db, workspace)
     with db.read() as session:
         total = contacts.count(session, actor)
-    out = output.open("w", newline="", encoding="utf-8") if output else sys.stdout
-    writer = csv.DictWriter(out, EXPORT_COLUMNS, extrasaction="ignore") if format == "csv" else None
-    if writer:
-        writer.writeheader()
-    cursor = None
-    with _progress(disabled=output is None) as progress:
-        task = progress.add_task("Exporting", total=total)
-        while True:
-            with db.read() as session:
-                page = contacts.list_page(session, actor, ContactFilter(), cursor, 500)
-            for view in page.items:
-                record = render_contact(view)
-                if writer:
-                    writer.writerow(_flat(record))
-                else:
+    part = output.with_name(f".{output.name}.part") if output else None
+    try:
+        out = part.open("w", newline="", encoding="utf-8") if part else sys.stdout
+    except OSError as exc:
+        raise typer.BadParameter(f"cannot write there: {exc.strerror}", param_hint="--output") from None
+    done = [0]
+    try:
+        with _progress(disabled=output is None) as progress:
+            task = progress.add_task("Exporting", total=total)
+            records = _export_records(db, actor, lambda n: (progress.advance(task, n), done.__setitem__(0, done[0] + n)))
+            if format == "csv":
+                _write_csv(out, records)
+            else:
+                for record in records:
                     out.write(json.dumps(record, ensure_ascii=False) + "\n")
-            progress.advance(task, len(page.items))
-            if not page.has_more:
-                break
-            cursor = page.next_cursor
-    if output:
+        out.flush()
+    except KeyboardInterrupt:
+        if part:
+            out.close()
+            part.unlink(missing_ok=True)
+        where = f"{output} was not written" if output else "the output above is incomplete"
+        console.print(f"[yellow]Export interrupted[/] after {done[0]:,} of {total:,} contacts; {where}.")
+        raise typer.Exit(130) from None
+    except BaseException:
+        if part:
+            out.close()
+            part.unlink(missing_ok=True)
+        raise
+    if part:
         out.close()
+        part.replace(output)
         console.print(f"Exported {total} contacts to {output}.")
+
+
+def _export_records(db: Database, actor: Actor, advance):
+    """Every contact as the native API renders it, page by page."""
+    cursor = None
+    while True:
+        with db.read() as session:
+            page = contacts.list_page(session, actor, ContactFilter(), cursor, 500)
+        for view in page.items:
+            yield render_contact(view)
+        advance(len(page.items))
+        if not page.has_more:
+            return
+        cursor = page.next_cursor
+
+
+def _write_csv(out, records) -> None:
+    """The CSV export: the fixed columns, then as many email_N / phone_N columns as the contacts
+    need and one metadata.<path> column per attribute. The rows go to a temporary file first
+    (memory stays flat), since the header is only known at the end."""
+    import tempfile
+
+    fixed = set(EXPORT_COLUMNS + EXPORT_MORE_COLUMNS)
+    extra: dict[str, None] = {}  # ordered set of the columns found
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as spool:
+        for record in records:
+            row = _flat(record)
+            row = {k: v for k, v in row.items() if k in fixed or k.startswith(("email_", "phone_", "metadata."))}
+            for key in row:
+                if key not in fixed and key not in extra:
+                    extra[key] = None
+            spool.write(json.dumps(row, ensure_ascii=False) + "\n")
+        numbered = sorted((k for k in extra if not k.startswith("metadata.")),
+                          key=lambda k: (k.split("_")[0], int(k.rsplit("_", 1)[1])))
+        columns = [*EXPORT_COLUMNS, *EXPORT_MORE_COLUMNS, *numbered, *sorted(k for k in extra if k.startswith("metadata."))]
+        writer = csv.DictWriter(out, columns, extrasaction="ignore")
+        writer.writeheader()
+        spool.seek(0)
+        for line in spool:
+            writer.writerow(json.loads(line))
 
 
 @app.command()
@@ -241,7 +356,7 @@ def serve(
         console.print(f"Workspace {first.id} exists; make a key with [bold]contacthub keys create[/].")
     for name, mount, client_base in DOORS:
         console.print(f"  {name:<11} {base}{client_base:<16} docs {base}{mount}/docs", soft_wrap=True)
-    console.print(f"Database: {settings.database_url}", soft_wrap=True)
+    console.print(f"Database: {_shown_url(settings.database_url)}", soft_wrap=True)
     db.dispose()
     _start_import_worker(settings)
     if workers > 1 and settings.database_url.startswith("sqlite"):
@@ -268,10 +383,29 @@ def _progress(disabled: bool, share: bool = False) -> Progress:
 
 
 def _flat(record: dict) -> dict:
-    email = record["emails"][0]["address"] if record["emails"] else None
-    phone = record["phones"][0]["number"] if record["phones"] else None
-    address = record["addresses"][0] if record["addresses"] else {}
-    return {**record, "email": email, "phone": phone, **{k: address.get(k) for k in ("line1", "city", "postal_code", "country")}}
+    """One contact as one CSV row: the primary email, phone and address in the fixed columns,
+    further emails and phones in email_2, phone_2…, attributes in metadata.<path> (nested
+    objects as dotted paths, lists and numbers as JSON)."""
+    emails = sorted(record["emails"], key=lambda e: not e.get("primary"))
+    phones = sorted(record["phones"], key=lambda p: not p.get("primary"))
+    address = next((a for a in record["addresses"] if a.get("primary")), record["addresses"][0] if record["addresses"] else {})
+    row = {**record, "email": emails[0]["address"] if emails else None, "phone": phones[0]["number"] if phones else None,
+           **{k: address.get(k) for k in ("line1", "line2", "city", "region", "postal_code", "country")}}
+    for n, email in enumerate(emails[1:], start=2):
+        row[f"email_{n}"] = email["address"]
+    for n, phone in enumerate(phones[1:], start=2):
+        row[f"phone_{n}"] = phone["number"]
+
+    def attributes(prefix: str, value) -> None:
+        if isinstance(value, dict) and value:
+            for key, inner in value.items():
+                attributes(f"{prefix}.{key}", inner)
+        elif value is not None:
+            row[prefix] = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+    for key, value in (record.get("attributes") or {}).items():
+        attributes(f"metadata.{key}", value)
+    return row
 
 
 # ---------------------------------------------------------------- imports
@@ -284,12 +418,22 @@ def _import_options(mapping: str | None, maps: list[str] | None, on_duplicate: s
 
     table: dict[str, str] = {}
     if mapping:
-        text = Path(mapping).read_text(encoding="utf-8") if Path(mapping).is_file() else mapping
+        is_file = Path(mapping).expanduser().is_file()
+        if not is_file and not mapping.lstrip().startswith("{"):
+            raise typer.BadParameter(f"no file {mapping} (give a JSON object {{\"header\": \"target\"}} or a "
+                                     "file holding one)", param_hint="--mapping")
         try:
-            table.update(json.loads(text))
-        except (json.JSONDecodeError, TypeError):
-            raise typer.BadParameter("a JSON object {\"header\": \"target\"} or a file holding one",
-                                     param_hint="--mapping") from None
+            text = Path(mapping).expanduser().read_text(encoding="utf-8-sig") if is_file else mapping
+            loaded = json.loads(text)
+        except (OSError, UnicodeDecodeError) as exc:
+            raise typer.BadParameter(f"cannot read {mapping}: {_first_line(exc)}", param_hint="--mapping") from None
+        except json.JSONDecodeError as exc:
+            raise typer.BadParameter(f"{'the file holds ' if is_file else ''}no valid JSON ({exc.msg}, line "
+                                     f"{exc.lineno} column {exc.colno})", param_hint="--mapping") from None
+        if not isinstance(loaded, dict) or not all(isinstance(v, str) for v in loaded.values()):
+            raise typer.BadParameter("a JSON object {\"header\": \"target\"} whose targets are strings",
+                                     param_hint="--mapping")
+        table.update(loaded)
     for item in maps or []:
         header, sep, target = item.partition("=")
         if not sep:
@@ -299,8 +443,9 @@ def _import_options(mapping: str | None, maps: list[str] | None, on_duplicate: s
         return ImportOptions(mapping=table or None, on_duplicate=on_duplicate, overwrite=overwrite, match=match)
     except ValidationError as exc:
         option = str(exc.errors()[0]["loc"][0]) if exc.errors()[0]["loc"] else "mapping"
-        raise typer.BadParameter("; ".join(e["msg"] for e in exc.errors()),
-                                 param_hint=f"--{option.replace('_', '-')}") from None
+        hint = "--mapping/--map" if option == "mapping" else f"--{option.replace('_', '-')}"
+        raise typer.BadParameter("; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors()),
+                                 param_hint=hint) from None
 
 
 @app.command("import")
@@ -320,30 +465,50 @@ def import_file(
     Every row's outcome is kept on the import job (see GET /v1/imports/{id})."""
     from contacthub.core import imports
 
+    is_url = file.startswith(("http://", "https://"))
+    if not is_url:
+        _check_local_file(Path(file).expanduser())
     options = _import_options(mapping, map_, on_duplicate, overwrite, match)
     db = _database()
     actor = _workspace_actor(db, workspace)
-    is_url = file.startswith(("http://", "https://"))
-    spec = imports.SourceSpec(url=file) if is_url else imports.SourceSpec(path=str(Path(file).resolve()))
-    with _progress(disabled=json_out, share=True) as progress:
-        task = progress.add_task("Importing", total=1000)  # in thousandths of the file read
-
-        def advance(done: int, position: float, counts) -> None:
-            progress.update(task, completed=int(position * 1000), description=f"Importing: {done:,} rows")
-
+    spec = imports.SourceSpec(url=file) if is_url else imports.SourceSpec(path=str(Path(file).expanduser().resolve()))
+    job_id = None
+    done_rows = [0]
+    try:
+        # import_now's steps, so that an interrupted import knows its job
+        source = imports.open_source(spec)
         try:
-            job = imports.import_now(db, actor, spec, options, progress=advance)
-        except DomainError as exc:
-            console.print(f"[red]{exc.message}[/]")
-            raise typer.Exit(1) from None
-        progress.update(task, completed=1000)
+            with db.write() as session:
+                job_id = imports.create_job(session, actor, spec, options, status="running",
+                                            claimed_by=actor.door).id
+        except BaseException:
+            source.discard()
+            raise
+        with _progress(disabled=json_out, share=True) as progress:
+            task = progress.add_task("Importing", total=1000)  # in thousandths of the file read
+
+            def advance(done: int, position: float, counts) -> None:
+                done_rows[0] = done
+                progress.update(task, completed=int(position * 1000), description=f"Importing: {done:,} rows")
+
+            job = imports.run_job(db, actor.workspace_id, job_id, source, progress=advance)
+            progress.update(task, completed=1000)
+    except DomainError as exc:
+        console.print(f"[red]{_source_message(exc)}[/]", soft_wrap=True)
+        raise typer.Exit(1) from None
+    except KeyboardInterrupt:
+        _import_interrupted(db, actor, job_id, json_out)
     counts = {k: getattr(job, k) for k in ("created", "merged", "skipped", "review", "invalid")}
     if json_out:
         print(json.dumps({"import_id": str(job.id), "status": job.status, "rows": job.processed, **counts,
                           "error": job.error}))
+    elif job.status == "failed" and not job.processed:
+        console.print(f"[red]Import failed:[/] {job.error} (job {job.id})", soft_wrap=True)
     else:
         console.print(f"Import job {job.id}: {job.status}")
-        table = Table("outcome", Column("rows", justify="right"))
+        if job.status == "succeeded" and not job.processed:
+            console.print("[yellow]The file holds no data rows[/] (only a header, or blank lines).")
+        table = Table("outcome", Column("rows", justify="right"), title="Import summary")
         for name, n in counts.items():
             table.add_row(name, f"{n:,}")
         table.add_row("[bold]total[/]", f"[bold]{job.processed:,}[/]")
@@ -357,9 +522,55 @@ def import_file(
             if job.invalid > len(first):
                 console.print(f"  … and {job.invalid - len(first):,} more (GET /v1/imports/{job.id}/rejected.csv)")
         if job.status == "failed":
-            console.print(f"[red]Import failed:[/] {job.error}")
+            console.print(f"[red]Import failed:[/] {job.error}", soft_wrap=True)
     if job.status == "failed":
         raise typer.Exit(1)
+
+
+def _check_local_file(path: Path) -> None:
+    """The file to import is there and readable, or a one-line reason (exit 1)."""
+    problem = None
+    if path.is_dir():
+        problem = f"{path} is a directory, not a file"
+    elif not path.exists():
+        problem = f"no file {path}"
+    elif not os.access(path, os.R_OK):
+        problem = f"{path} cannot be read (permission denied)"
+    elif path.stat().st_size == 0:
+        problem = f"{path} is empty"
+    if problem:
+        console.print(f"[red]Cannot import:[/] {problem}.", soft_wrap=True)
+        raise typer.Exit(1)
+
+
+def _source_message(exc: DomainError) -> str:
+    """A fault of the source or the mapping, in one line, with the offending field named."""
+    details = [f"{e.field}: {e.message}" if e.field not in ("source", "columns") else e.message
+               for e in getattr(exc, "errors", None) or []]
+    return "Cannot import: " + ("; ".join(details) if details else exc.message)
+
+
+def _import_interrupted(db: Database, actor: Actor, job_id, json_out: bool):
+    """Ctrl-C during an import: the job is settled (see imports.interrupted) and the user told
+    where it stands; exit 130, as shells expect after SIGINT."""
+    from contacthub.core import imports
+
+    if job_id is None:
+        console.print("[yellow]Import interrupted[/] before it started; nothing was written.")
+        raise typer.Exit(130)
+    job = imports.interrupted(db, actor.workspace_id, job_id)
+    if json_out:
+        print(json.dumps({"import_id": str(job.id), "status": "interrupted", "rows": job.processed,
+                          **{k: getattr(job, k) for k in ("created", "merged", "skipped", "review", "invalid")},
+                          "error": job.error}))
+    if job.status == "failed":
+        console.print(f"[yellow]Import interrupted[/] (job {job.id}): an overwrite is all or nothing, so "
+                      "nothing was changed.", soft_wrap=True)
+    else:
+        console.print(f"[yellow]Import interrupted[/] after {job.processed:,} rows (job {job.id}); those "
+                      "rows are stored. Run [bold]contacthub worker --once[/] to finish it (a running "
+                      "[bold]contacthub serve[/] takes it over by itself).", soft_wrap=True)
+    raise typer.Exit(130)
 
 
 @app.command()
@@ -405,6 +616,58 @@ def _start_import_worker(settings, poll_seconds: float = 1.0):
     threading.Thread(target=imports.work_forever, args=(db, stop, "serve", poll_seconds), daemon=True,
                      name="import-worker").start()
     return stop
+
+
+def _friendly(command):
+    """Wraps a command so a failure is one line on stderr and an exit code, never a traceback:
+    1 for a refused request (a domain error, a database that cannot be reached, a file system
+    error), 130 for Ctrl-C. CONTACTHUB_CLI_TRACEBACK=1 shows the traceback of an unexpected
+    error instead (for a bug report)."""
+    import functools
+
+    import click
+    import typer.exceptions
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from contacthub.core.errors import Busy
+
+    @functools.wraps(command)
+    def run(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except (typer.Exit, typer.Abort, typer.exceptions.TyperException, click.exceptions.Exit,
+                click.exceptions.ClickException, click.exceptions.Abort, SystemExit):
+            raise  # typer's own: usage errors, exit codes
+        except KeyboardInterrupt:
+            console.print("[yellow]Interrupted.[/]")
+            raise typer.Exit(130) from None
+        except Busy:
+            console.print("[red]The database is busy with another writer[/] (an overwrite import?); try again "
+                          "when it is done.", soft_wrap=True)
+            raise typer.Exit(1) from None
+        except DomainError as exc:
+            console.print(f"[red]{exc.message}[/]", soft_wrap=True)
+            raise typer.Exit(1) from None
+        except SQLAlchemyError as exc:
+            console.print(f"[red]Database error:[/] {_first_line(getattr(exc, 'orig', None) or exc)} "
+                          f"({_shown_url(get_settings().database_url)})", soft_wrap=True)
+            raise typer.Exit(1) from None
+        except OSError as exc:
+            where = f" {exc.filename}" if exc.filename else ""
+            console.print(f"[red]Error:[/] {exc.strerror or _first_line(exc)}{where}", soft_wrap=True)
+            raise typer.Exit(1) from None
+        except Exception as exc:
+            if os.environ.get("CONTACTHUB_CLI_TRACEBACK"):
+                raise
+            console.print(f"[red]Unexpected error:[/] {type(exc).__name__}: {_first_line(exc)} (run again with "
+                          "CONTACTHUB_CLI_TRACEBACK=1 for the details, and report it)", soft_wrap=True)
+            raise typer.Exit(1) from None
+
+    return run
+
+
+for _info in app.registered_commands + keys_app.registered_commands:
+    _info.callback = _friendly(_info.callback)
 
 
 if __name__ == "__main__":
