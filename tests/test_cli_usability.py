@@ -353,3 +353,72 @@ def test_ctrl_c_on_a_real_import_with_a_parser_process_is_clean(tmp_path):
     assert proc.returncode == 130, stderr
     assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr, stderr
     assert "Import interrupted after" in stderr
+
+
+# ---------------------------------------------------------------- scripts
+
+def test_json_outputs_are_json_alone(cli, tmp_path):
+    source = tmp_path / "people.csv"
+    source.write_text("Name,Email\nAda,ada@example.com\nBad,nope\n")
+    for args in (("init", "--json"), ("keys", "create", "--json"), ("keys", "list", "--json"),
+                 ("import", str(source), "--json"), ("dedupe", "--json")):
+        result = cli(*args)
+        assert result.exit_code == 0, args
+        json.loads(result.stdout)  # one document, nothing else
+        assert result.stdout.count("\n") == 1, args
+        assert result.stderr == "", (args, result.stderr)
+
+
+def test_only_local_files_and_http_urls_import(cli):
+    cli("init")
+    result = cli("import", "ftp://example.com/people.csv")
+    assert result.exit_code == 1
+    assert "only local files and http(s) URLs" in _one_line(result)
+
+
+def test_an_interrupted_dedupe_says_what_is_kept(cli, monkeypatch):
+    from contacthub.core import identity
+
+    key = json.loads(cli("init", "--json").stdout)["api_key"]
+    for i in range(3):
+        _api(key).post("/v1/contacts", json={"first_name": f"P{i}"})
+    real, calls = identity.dedupe_contact, []
+
+    def interrupted(*args):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(*args)
+
+    monkeypatch.setattr(identity, "dedupe_contact", interrupted)
+    result = cli("dedupe", "--merge")
+    assert result.exit_code == 130
+    assert "Dedupe interrupted after 1 of 3 contacts (the merges and queued pairs so far are kept)" in result.output
+
+
+def test_export_into_a_closed_pipe_ends_quietly(tmp_path):
+    """`contacthub export | head -1`: the reader stops early; no error, no traceback."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "CONTACTHUB_DATABASE_URL": f"sqlite:///{tmp_path / 'p.db'}"}
+    run = [sys.executable, "-m", "contacthub.cli"]
+    key = json.loads(subprocess.run([*run, "init", "--json"], env=env, check=True, capture_output=True,
+                                    text=True).stdout)["api_key"]
+    db = Database(env["CONTACTHUB_DATABASE_URL"])
+    from contacthub.core import contacts, workspaces
+    from contacthub.core.inputs import ContactInput, WriteOptions
+
+    with db.write() as session:
+        actor = Actor(workspaces.authenticate(session, key).workspace_id, None, "cli")
+        for i in range(1200):
+            contacts.create(session, actor, ContactInput(first_name=f"P{i}"), WriteOptions(on_duplicate="create"))
+    db.dispose()
+    proc = subprocess.Popen([*run, "export"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    first = proc.stdout.readline()
+    proc.stdout.close()
+    stderr = proc.stderr.read().decode()
+    proc.wait(timeout=60)
+    assert json.loads(first)["first_name"] == "P0"
+    assert proc.returncode == 141 and stderr == ""

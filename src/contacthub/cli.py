@@ -5,6 +5,7 @@ import csv
 import json
 import os
 import sys
+from contextlib import contextmanager
 import uuid
 from pathlib import Path
 from typing import Annotated
@@ -116,7 +117,7 @@ def init(name: Annotated[str, typer.Option(help="Workspace name.")] = "default",
 @keys_app.command("create")
 def keys_create(
     workspace: Annotated[str | None, typer.Option(help="Workspace id (default: the first).")] = None,
-    name: Annotated[str, typer.Option(help="A label for the key.")] = "",
+    name: Annotated[str, typer.Option(help="A label for the key, shown by `keys list` (default: none).")] = "",
     json_out: JsonFlag = False,
 ):
     """Create an API key (shown once)."""
@@ -209,7 +210,11 @@ def export(
     try:
         with _progress(disabled=output is None) as progress:
             task = progress.add_task("Exporting", total=total)
-            records = _export_records(db, actor, lambda n: (progress.advance(task, n), done.__setitem__(0, done[0] + n)))
+            def advance(n: int) -> None:
+                progress.advance(task, n)
+                done[0] += n
+
+            records = _export_records(db, actor, advance)
             if format == "csv":
                 _write_csv(out, records)
             else:
@@ -266,7 +271,8 @@ def _write_csv(out, records) -> None:
             spool.write(json.dumps(row, ensure_ascii=False) + "\n")
         numbered = sorted((k for k in extra if not k.startswith("metadata.")),
                           key=lambda k: (k.split("_")[0], int(k.rsplit("_", 1)[1])))
-        columns = [*EXPORT_COLUMNS, *EXPORT_MORE_COLUMNS, *numbered, *sorted(k for k in extra if k.startswith("metadata."))]
+        attributes = sorted(k for k in extra if k.startswith("metadata."))
+        columns = [*EXPORT_COLUMNS, *EXPORT_MORE_COLUMNS, *numbered, *attributes]
         writer = csv.DictWriter(out, columns, extrasaction="ignore")
         writer.writeheader()
         spool.seek(0)
@@ -277,8 +283,10 @@ def _write_csv(out, records) -> None:
 @app.command()
 def dedupe(
     workspace: Annotated[str | None, typer.Option(help="Workspace id (default: the first).")] = None,
-    do_merge: Annotated[bool, typer.Option("--merge", help="Merge each duplicate into the older contact.")] = False,
-    review: Annotated[bool, typer.Option("--review", help="Queue the pairs found in /v1/duplicates.")] = False,
+    do_merge: Annotated[bool, typer.Option("--merge", help="Merge each likely duplicate into the older contact "
+                                           "(default: only report).")] = False,
+    review: Annotated[bool, typer.Option("--review", help="Queue the pairs found (those not merged) for review "
+                                         "in /v1/duplicates (default: only report).")] = False,
     json_out: JsonFlag = False,
 ):
     """Find duplicates already stored in a workspace (and merge them with --merge)."""
@@ -300,7 +308,7 @@ def dedupe(
         after = ids[-1]
     if stats["indexed"] and not json_out:
         console.print(f"Filed {stats['indexed']} contacts that were not in the identity index yet.")
-    with _progress(disabled=json_out) as progress:
+    with _dedupe_interrupted(stats, total, do_merge, review), _progress(disabled=json_out) as progress:
         task = progress.add_task("Deduplicating", total=total)
         for contact_id in identity.iter_all(db.read, actor):
             with db.write() as session:
@@ -331,7 +339,7 @@ def dedupe(
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
-    workers: Annotated[int, typer.Option(help="Server processes (PostgreSQL only).")] = 1,
+    workers: Annotated[int, typer.Option(help="Server processes (PostgreSQL only; SQLite serves from one).")] = 1,
 ):
     """Serve every API. On an empty database, creates the first workspace and prints its key."""
     import uvicorn
@@ -388,8 +396,10 @@ def _flat(record: dict) -> dict:
     objects as dotted paths, lists and numbers as JSON)."""
     emails = sorted(record["emails"], key=lambda e: not e.get("primary"))
     phones = sorted(record["phones"], key=lambda p: not p.get("primary"))
-    address = next((a for a in record["addresses"] if a.get("primary")), record["addresses"][0] if record["addresses"] else {})
-    row = {**record, "email": emails[0]["address"] if emails else None, "phone": phones[0]["number"] if phones else None,
+    addresses = sorted(record["addresses"], key=lambda a: not a.get("primary"))
+    address = addresses[0] if addresses else {}
+    row = {**record, "email": emails[0]["address"] if emails else None,
+           "phone": phones[0]["number"] if phones else None,
            **{k: address.get(k) for k in ("line1", "line2", "city", "region", "postal_code", "country")}}
     for n, email in enumerate(emails[1:], start=2):
         row[f"email_{n}"] = email["address"]
@@ -466,6 +476,10 @@ def import_file(
     from contacthub.core import imports
 
     is_url = file.startswith(("http://", "https://"))
+    if not is_url and "://" in file and not Path(file).exists():
+        console.print(f"[red]Cannot import:[/] {file}: only local files and http(s) URLs can be imported.",
+                      soft_wrap=True)
+        raise typer.Exit(1)
     if not is_url:
         _check_local_file(Path(file).expanduser())
     options = _import_options(mapping, map_, on_duplicate, overwrite, match)
@@ -527,6 +541,18 @@ def import_file(
         raise typer.Exit(1)
 
 
+@contextmanager
+def _dedupe_interrupted(stats: dict, total: int, do_merge: bool, review: bool):
+    """Ctrl-C during dedupe: each contact is its own transaction, so what is done stays done."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        kept = " (the merges and queued pairs so far are kept)" if do_merge or review else ""
+        console.print(f"[yellow]Dedupe interrupted[/] after {stats['scanned']:,} of {total:,} contacts{kept}; "
+                      "run it again to go on.", soft_wrap=True)
+        raise typer.Exit(130) from None
+
+
 def _check_local_file(path: Path) -> None:
     """The file to import is there and readable, or a one-line reason (exit 1)."""
     problem = None
@@ -575,8 +601,10 @@ def _import_interrupted(db: Database, actor: Actor, job_id, json_out: bool):
 
 @app.command()
 def worker(
-    name: Annotated[str | None, typer.Option(help="A name for this worker in the jobs it claims.")] = None,
-    once: Annotated[bool, typer.Option(help="Run the queued jobs, then stop.")] = False,
+    name: Annotated[str | None, typer.Option(help="A name for this worker in the jobs it claims "
+                                                "(default: host:pid).")] = None,
+    once: Annotated[bool, typer.Option(help="Run the queued jobs (and those whose worker died), then stop "
+                                            "(default: keep waiting for jobs until Ctrl-C).")] = False,
     poll: Annotated[float, typer.Option(help="Seconds between looks at the queue.")] = 1.0,
 ):
     """Run queued import jobs (start as many as you like on PostgreSQL: each job goes to one)."""
@@ -600,6 +628,8 @@ def worker(
         imports.work_forever(db, stop, label, poll)
     except KeyboardInterrupt:
         stop.set()
+        console.print(f"Worker {label} stopped. A job it was running keeps the batches it wrote and is resumed by "
+                      "the next worker once its lease runs out (CONTACTHUB_IMPORT_LEASE_SECONDS).", soft_wrap=True)
 
 
 def _start_import_worker(settings, poll_seconds: float = 1.0):
@@ -641,6 +671,12 @@ def _friendly(command):
         except KeyboardInterrupt:
             console.print("[yellow]Interrupted.[/]")
             raise typer.Exit(130) from None
+        except BrokenPipeError:  # `contacthub export | head`: the reader has what it wanted
+            try:
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+            except (OSError, ValueError):
+                pass
+            raise typer.Exit(141) from None
         except Busy:
             console.print("[red]The database is busy with another writer[/] (an overwrite import?); try again "
                           "when it is done.", soft_wrap=True)
