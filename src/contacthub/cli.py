@@ -67,6 +67,8 @@ def _upgrade(url: str) -> None:
         hint = ""
         if url.startswith("sqlite") and "unable to open" in reason:
             hint = " (does its directory exist?)"
+        elif "Can't locate revision" in reason:
+            hint = " (its schema was made by a newer contacthub)"
         console.print(f"[red]Cannot use the database {_shown_url(url)}:[/] {reason}{hint}. "
                       "Set CONTACTHUB_DATABASE_URL to a SQLite file (sqlite:///path/contacthub.db) or "
                       "postgresql+psycopg://user:pass@host/db.", soft_wrap=True)
@@ -189,6 +191,7 @@ def export(
     workspace: Annotated[str | None, typer.Option(help="Workspace id (default: the first).")] = None,
 ):
     """Export every contact, streamed page by page (memory stays flat)."""
+    format = format.lower()
     if format not in ("csv", "jsonl"):
         raise typer.BadParameter("use csv or jsonl", param_hint="--format")
     if output is not None:
@@ -345,6 +348,7 @@ def serve(
     import uvicorn
 
     settings = get_settings()
+    _check_port_free(host, port)
     db = _database()
     with db.write() as session:
         first = simple_repo.first_workspace(session)
@@ -372,6 +376,25 @@ def serve(
         workers = 1
     uvicorn.run("contacthub.app:create_app", factory=True, host=host, port=port, workers=workers,
                 log_level="warning")
+
+
+def _check_port_free(host: str, port: int) -> None:
+    """Says in one line, before anything is printed or created, that the address is taken."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise typer.BadParameter(f"cannot listen on {host}: {exc.strerror}", param_hint="--host") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            console.print(f"[red]Cannot listen on {host}:{port}:[/] {exc.strerror}. Pick another with "
+                          "[bold]--port[/] (or stop what is listening there).", soft_wrap=True)
+            raise typer.Exit(1) from None
 
 
 def _print_key(new: workspaces.NewKey, json_out: bool, headline: str) -> None:
@@ -564,6 +587,13 @@ def _check_local_file(path: Path) -> None:
         problem = f"{path} cannot be read (permission denied)"
     elif path.stat().st_size == 0:
         problem = f"{path} is empty"
+    else:
+        with path.open("rb") as f:
+            head = f.read(4096)
+        spreadsheet = head.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0"))
+        utf16 = head.startswith((b"\xff\xfe", b"\xfe\xff"))
+        if b"\0" in head and not spreadsheet and not utf16:
+            problem = f"{path} is neither a CSV nor a spreadsheet (XLSX, XLS, ODS)"
     if problem:
         console.print(f"[red]Cannot import:[/] {problem}.", soft_wrap=True)
         raise typer.Exit(1)
