@@ -453,3 +453,19 @@ def test_export_format_is_case_insensitive(cli):
     cli("init")
     result = cli("export", "--format", "CSV")
     assert result.exit_code == 0 and result.stdout.startswith("id,kind,display_name")
+
+
+def test_a_second_init_says_it_made_another_workspace(cli):
+    first = json.loads(cli("init", "--json").stdout)
+    again = cli("init", "--json")
+    assert json.loads(again.stdout)["workspace_id"] != first["workspace_id"]  # stdout stays JSON alone
+    assert f"the first one is {first['workspace_id']}" in again.stderr and "keys create" in again.stderr
+    key = json.loads(cli("keys", "create", "--json").stdout)
+    assert key["workspace_id"] == first["workspace_id"]
+
+
+def test_serve_and_worker_refuse_numbers_out_of_range(cli):
+    for args in (("serve", "--port", "99999"), ("serve", "--workers", "0"), ("worker", "--poll", "0")):
+        result = cli(*args)
+        assert result.exit_code == 2, args
+        assert "Traceback" not in result.output

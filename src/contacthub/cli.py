@@ -109,11 +109,17 @@ def migrate():
 
 @app.command()
 def init(name: Annotated[str, typer.Option(help="Workspace name.")] = "default", json_out: JsonFlag = False):
-    """Create a workspace and its first API key (the key is shown once)."""
+    """Create a workspace and its first API key (the key is shown once). Another workspace when
+    one exists already (`keys create` adds a key to an existing one)."""
     db = _database()
     with db.write() as session:
+        first = simple_repo.first_workspace(session)
         new = workspaces.create_workspace(session, name)
     _print_key(new, json_out, "Workspace created.")
+    if first is not None:  # e.g. after `make serve` made one: the keys printed then belong to that one
+        console.print(f"[yellow]Note:[/] this is a new, empty workspace; the first one is {first.id}. For a key "
+                      "to an existing workspace, use [bold]contacthub keys create[/] (--workspace <id>).",
+                      soft_wrap=True)
 
 
 @keys_app.command("create")
@@ -341,8 +347,9 @@ def dedupe(
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
-    workers: Annotated[int, typer.Option(help="Server processes (PostgreSQL only; SQLite serves from one).")] = 1,
+    port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8000,
+    workers: Annotated[int, typer.Option(help="Server processes (PostgreSQL only; SQLite serves from one).",
+                                         min=1)] = 1,
 ):
     """Serve every API. On an empty database, creates the first workspace and prints its key."""
     import uvicorn
@@ -635,7 +642,7 @@ def worker(
                                                 "(default: host:pid).")] = None,
     once: Annotated[bool, typer.Option(help="Run the queued jobs (and those whose worker died), then stop "
                                             "(default: keep waiting for jobs until Ctrl-C).")] = False,
-    poll: Annotated[float, typer.Option(help="Seconds between looks at the queue.")] = 1.0,
+    poll: Annotated[float, typer.Option(help="Seconds between looks at the queue.", min=0.05)] = 1.0,
 ):
     """Run queued import jobs (start as many as you like on PostgreSQL: each job goes to one)."""
     import os
