@@ -469,3 +469,19 @@ def test_serve_and_worker_refuse_numbers_out_of_range(cli):
         result = cli(*args)
         assert result.exit_code == 2, args
         assert "Traceback" not in result.output
+
+
+def test_dedupe_table_names_the_pair_with_whole_ids_and_why(cli):
+    key = json.loads(cli("init", "--json").stdout)["api_key"]
+    api = _api(key)
+    body = {"first_name": "Ada", "last_name": "Lovelace",
+            "addresses": [{"line1": "1 Main St", "city": "Springfield"}]}
+    ids = [api.post("/v1/contacts", params={"on_duplicate": "create"},
+                    json={**body, "emails": [f"a{i}@example.net"]}).json()["id"] for i in range(2)]
+    result = cli("dedupe")
+    assert result.exit_code == 0
+    assert ids[0] in result.stdout and ids[1] in result.stdout  # whole, at 80 columns
+    assert "Ada Lovelace" in result.stdout and "merge" in result.stdout
+    assert "why" in result.stdout and "differs" in result.stdout
+    pairs = json.loads(cli("dedupe", "--json").stdout)["pairs"]
+    assert pairs[0]["why"] == "same first_name, last_name, address; email differs"

@@ -327,16 +327,23 @@ def dedupe(
             stats["merged"] += merged
             stats["review"] += queued
             pairs += [{"contact_id": str(contact_id), "duplicate_of": str(m.contact_id), "score": m.score,
-                       "decision": m.decision} for m in found]
+                       "decision": m.decision, "why": _why(m.reasons)} for m in found]
             progress.advance(task)
     if json_out:
         print(json.dumps({**stats, "pairs": pairs}))
         return
-    table = Table("contact", "duplicate of (older)", "score", "decision", title="Duplicates found")
+    # the pair in one column (whole ids, even at 80 columns: the API's merge takes them)
+    table = Table(Column("contact, and the older one it duplicates", no_wrap=True, min_width=38),
+                  Column("score", justify="right"), "decision", "why", title="Duplicates found", show_lines=True)
+    names = _names(db, actor, [uuid.UUID(i) for p in pairs[:50] for i in (p["contact_id"], p["duplicate_of"])])
     for p in pairs[:50]:
-        table.add_row(p["contact_id"], p["duplicate_of"], f"{p['score']:.1f}", p["decision"])
+        pair = (f"{names.get(p['contact_id'], '')}\n[dim]{p['contact_id']}[/]\n"
+                f"↳ {names.get(p['duplicate_of'], '')}\n[dim]{p['duplicate_of']}[/]")
+        table.add_row(pair, f"{p['score']:.1f}", p["decision"], p["why"])
     if pairs:
         Console().print(table)
+        if len(pairs) > 50:
+            console.print(f"… and {len(pairs) - 50:,} more pairs ([bold]--json[/] lists them all).")
     summary = Table("contacts scanned", "with duplicates", "merged", "queued for review", title="Summary")
     summary.add_row(str(stats["scanned"]), str(stats["duplicates"]), str(stats["merged"]), str(stats["review"]))
     Console().print(summary)
@@ -569,6 +576,28 @@ def import_file(
             console.print(f"[red]Import failed:[/] {job.error}", soft_wrap=True)
     if job.status == "failed":
         raise typer.Exit(1)
+
+
+def _why(reasons: list[dict]) -> str:
+    """A match's reasons in a few words: what agrees, what differs."""
+    same = [r["field"] for r in reasons if r.get("weight", 0) > 0]
+    differ = [r["field"] for r in reasons if r.get("weight", 0) < 0]
+    parts = ([f"same {', '.join(same)}"] if same else []) + ([f"{', '.join(differ)} {'differs' if len(differ) == 1 else 'differ'}"] if differ else [])
+    return "; ".join(parts)
+
+
+def _names(db: Database, actor: Actor, ids: list[uuid.UUID]) -> dict[str, str]:
+    """Display names for a table (a merged-away contact shows its survivor's name)."""
+    from contacthub.core.errors import NotFound
+
+    names = {}
+    with db.read() as session:
+        for contact_id in dict.fromkeys(ids):
+            try:
+                names[str(contact_id)] = contacts.get(session, actor, contact_id).computed_display_name or ""
+            except NotFound:
+                names[str(contact_id)] = "(deleted)"
+    return names
 
 
 @contextmanager
