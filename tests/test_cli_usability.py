@@ -485,3 +485,21 @@ def test_dedupe_table_names_the_pair_with_whole_ids_and_why(cli):
     assert "why" in result.stdout and "differs" in result.stdout
     pairs = json.loads(cli("dedupe", "--json").stdout)["pairs"]
     assert pairs[0]["why"] == "same first_name, last_name, address; email differs"
+
+
+def test_the_first_rejects_name_their_line_in_the_file(cli, tmp_path):
+    cli("init")
+    source = tmp_path / "people.csv"
+    source.write_text("Name,Email\nAda,ada@example.com\n\nBad,not-an-email\n")
+    result = cli("import", str(source))
+    assert result.exit_code == 0
+    assert "row 2: Email: not a valid email address" in result.output
+    assert "(line 4 of the file)" in result.output
+
+
+def test_a_bad_setting_names_its_variable(cli, monkeypatch):
+    monkeypatch.setenv("CONTACTHUB_IMPORT_BATCH_SIZE", "lots")
+    get_settings.cache_clear()
+    result = cli("keys", "list")
+    assert result.exit_code == 1
+    assert _one_line(result).startswith("Bad setting CONTACTHUB_IMPORT_BATCH_SIZE: Input should be a valid integer")

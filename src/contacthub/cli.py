@@ -569,7 +569,8 @@ def import_file(
                 first = imports.row_outcomes(session, actor, job.id, ["invalid"], -1, 10)
             for row in first:
                 reasons = "; ".join(f"{e.get('column') or e.get('field')}: {e['reason']}" for e in row.errors or [])
-                console.print(f"  row {row.row_index}: {reasons}")
+                line = row.row_index + 2  # after the header; blank lines count, as in a spreadsheet
+                console.print(f"  row {row.row_index}: {reasons} (line {line} of the file)", soft_wrap=True)
             if job.invalid > len(first):
                 console.print(f"  … and {job.invalid - len(first):,} more (GET /v1/imports/{job.id}/rejected.csv)")
         if job.status == "failed":
@@ -723,6 +724,7 @@ def _friendly(command):
 
     import click
     import typer.exceptions
+    from pydantic import ValidationError
     from sqlalchemy.exc import SQLAlchemyError
 
     from contacthub.core.errors import Busy
@@ -753,6 +755,16 @@ def _friendly(command):
         except SQLAlchemyError as exc:
             console.print(f"[red]Database error:[/] {_first_line(getattr(exc, 'orig', None) or exc)} "
                           f"({_shown_url(get_settings().database_url)})", soft_wrap=True)
+            raise typer.Exit(1) from None
+        except ValidationError as exc:  # the settings: CONTACTHUB_* variables
+            if exc.title != "Settings":
+                if os.environ.get("CONTACTHUB_CLI_TRACEBACK"):
+                    raise
+                console.print(f"[red]Unexpected error:[/] {_first_line(exc)}", soft_wrap=True)
+                raise typer.Exit(1) from None
+            faults = "; ".join(f"CONTACTHUB_{'_'.join(str(x) for x in e['loc']).upper()}: {e['msg']}"
+                               for e in exc.errors())
+            console.print(f"[red]Bad setting[/] {faults}", soft_wrap=True)
             raise typer.Exit(1) from None
         except OSError as exc:
             where = f" {exc.filename}" if exc.filename else ""
