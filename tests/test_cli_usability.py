@@ -228,7 +228,7 @@ def test_csv_export_imports_back_into_the_same_contacts(cli, tmp_path):
     header = next(csv.reader(io.StringIO(exported.read_text())))
     assert header[:15] == ["id", "kind", "display_name", "first_name", "last_name", "organization_name", "title",
                            "employer", "email", "phone", "line1", "city", "postal_code", "country", "created_at"]
-    assert header[15:] == ["line2", "region", "notes", "email_2", "phone_2", "metadata.prefs.news",
+    assert header[15:] == ["line2", "region", "notes", "groups", "email_2", "phone_2", "metadata.prefs.news",
                            "metadata.tier", "metadata.visits"]
 
     second = json.loads(cli("init", "--name", "copy", "--json").stdout)
@@ -503,3 +503,29 @@ def test_a_bad_setting_names_its_variable(cli, monkeypatch):
     result = cli("keys", "list")
     assert result.exit_code == 1
     assert _one_line(result).startswith("Bad setting CONTACTHUB_IMPORT_BATCH_SIZE: Input should be a valid integer")
+
+
+def test_csv_export_carries_group_memberships_back(cli, tmp_path):
+    from tests.importfiles import SEED_CSV
+
+    first = json.loads(cli("init", "--json").stdout)
+    source = tmp_path / "seed.csv"
+    source.write_text(SEED_CSV)
+    cli("import", str(source))
+    exported = tmp_path / "contacts.csv"
+    assert cli("export", "--format", "csv", "--output", str(exported)).exit_code == 0
+    rows = {r["display_name"]: r for r in csv.DictReader(io.StringIO(exported.read_text()))}
+    assert rows["Tony Stark"]["groups"] == "Avengers" and rows["Avengers"]["kind"] == "group"
+
+    second = json.loads(cli("init", "--json").stdout)
+    summary = json.loads(cli("import", str(exported), "--workspace", second["workspace_id"], "--json").stdout)
+    assert (summary["created"], summary["invalid"]) == (3, 0)
+
+    def members(key: str) -> set[str]:
+        client = TestClient(create_app(get_settings()))
+        data = client.get("/packagex/v1/contacts", headers={"PX-API-KEY": key}, params={"type": "group"}).json()
+        group = data["data"][0]
+        names = {c["id"]: c["name"] for c in client.get("/packagex/v1/contacts", headers={"PX-API-KEY": key}).json()["data"]}
+        return {names[i] for i in group["group_contacts"]["children"]}
+
+    assert members(second["api_key"]) == members(first["api_key"]) == {"Tony Stark", "Steve Rogers"}

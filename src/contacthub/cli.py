@@ -182,8 +182,9 @@ def keys_revoke(key: Annotated[str, typer.Argument(help="The key's id or prefix,
 
 EXPORT_COLUMNS = ("id", "kind", "display_name", "first_name", "last_name", "organization_name", "title",
                   "employer", "email", "phone", "line1", "city", "postal_code", "country", "created_at")
-# after those: line2, region, notes, then email_2…, phone_2… and metadata.<key> as the contacts need them
-EXPORT_MORE_COLUMNS = ("line2", "region", "notes")
+# after those: line2, region, notes, groups (the names of the groups holding the contact, joined
+# by "|"), then email_2…, phone_2… and metadata.<key> as the contacts need them
+EXPORT_MORE_COLUMNS = ("line2", "region", "notes", "groups")
 
 
 @app.command()
@@ -223,7 +224,7 @@ def export(
                 progress.advance(task, n)
                 done[0] += n
 
-            records = _export_records(db, actor, advance)
+            records = _export_records(db, actor, advance, with_groups=format == "csv")
             if format == "csv":
                 _write_csv(out, records)
             else:
@@ -248,14 +249,22 @@ def export(
         console.print(f"Exported {total} contacts to {output}.")
 
 
-def _export_records(db: Database, actor: Actor, advance):
-    """Every contact as the native API renders it, page by page."""
+def _export_records(db: Database, actor: Actor, advance, with_groups: bool = False):
+    """Every contact as the native API renders it, page by page (`with_groups`: plus "groups",
+    the names of the groups holding it, as the import's Groups column reads them)."""
+    from contacthub.core import groups
+
     cursor = None
     while True:
         with db.read() as session:
             page = contacts.list_page(session, actor, ContactFilter(), cursor, 500)
+            held = groups.referenced_by(session, actor, [v.id for v in page.items]) if with_groups else {}
         for view in page.items:
-            yield render_contact(view)
+            record = render_contact(view)
+            if with_groups:
+                record["groups"] = "|".join(g.computed_display_name or "" for g in held.get(view.id, [])
+                                            if g.kind == "group") or None
+            yield record
         advance(len(page.items))
         if not page.has_more:
             return
