@@ -5,8 +5,8 @@ import csv
 import json
 import os
 import sys
-from contextlib import contextmanager
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -220,6 +220,7 @@ def export(
     try:
         with _progress(disabled=output is None) as progress:
             task = progress.add_task("Exporting", total=total)
+
             def advance(n: int) -> None:
                 progress.advance(task, n)
                 done[0] += n
@@ -533,7 +534,6 @@ def import_file(
     actor = _workspace_actor(db, workspace)
     spec = imports.SourceSpec(url=file) if is_url else imports.SourceSpec(path=str(Path(file).expanduser().resolve()))
     job_id = None
-    done_rows = [0]
     try:
         # import_now's steps, so that an interrupted import knows its job
         source = imports.open_source(spec)
@@ -548,7 +548,6 @@ def import_file(
             task = progress.add_task("Importing", total=1000)  # in thousandths of the file read
 
             def advance(done: int, position: float, counts) -> None:
-                done_rows[0] = done
                 progress.update(task, completed=int(position * 1000), description=f"Importing: {done:,} rows")
 
             job = imports.run_job(db, actor.workspace_id, job_id, source, progress=advance)
@@ -592,7 +591,9 @@ def _why(reasons: list[dict]) -> str:
     """A match's reasons in a few words: what agrees, what differs."""
     same = [r["field"] for r in reasons if r.get("weight", 0) > 0]
     differ = [r["field"] for r in reasons if r.get("weight", 0) < 0]
-    parts = ([f"same {', '.join(same)}"] if same else []) + ([f"{', '.join(differ)} {'differs' if len(differ) == 1 else 'differ'}"] if differ else [])
+    parts = [f"same {', '.join(same)}"] if same else []
+    if differ:
+        parts.append(f"{', '.join(differ)} {'differs' if len(differ) == 1 else 'differ'}")
     return "; ".join(parts)
 
 

@@ -1103,7 +1103,6 @@ def created_ids(session: Session, actor: Actor, job_id: uuid.UUID) -> list[uuid.
     return repo.created_contact_ids(session, actor.workspace_id, job_id)
 
 
-
 def interrupted(db: Database, workspace_id: uuid.UUID, job_id: uuid.UUID) -> ImportJob:
     """A job whose own process was stopped mid-way (Ctrl-C on `contacthub import`). An overwrite
     rolled back whole, so it ends `failed` (run again, it would replace every contact: the user
