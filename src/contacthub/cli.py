@@ -507,7 +507,8 @@ def _import_options(mapping: str | None, maps: list[str] | None, on_duplicate: s
 
 @app.command("import")
 def import_file(
-    file: Annotated[str, typer.Argument(help="A CSV, XLSX or XLS file (or an http(s) URL).")],
+    file: Annotated[str, typer.Argument(help="A CSV (delimiter , ; tab or | sniffed), XLSX, XLS or ODS file, "
+                                             "or an http(s) URL.")],
     mapping: Annotated[str | None, typer.Option(help="JSON {\"header\": \"target\"} or a JSON file.")] = None,
     map_: Annotated[list[str] | None, typer.Option("--map", help="HEADER=TARGET, repeatable (e.g. 'E-mail=email').")] = None,
     on_duplicate: Annotated[str, typer.Option(help="merge, skip, create or review.")] = "merge",
