@@ -15,6 +15,7 @@ the file), so that rows naming groups can join them.
 import gc
 import logging
 import multiprocessing
+import signal
 import threading
 from contextlib import contextmanager
 from collections.abc import Iterator
@@ -96,7 +97,7 @@ def parsed_batches(source: SourceFile, reader, parser, batch_size: int, parallel
         target=_child, args=(str(source.path), source.format, source.name, parser, batch_size, sender),
         name="contacthub-import-parser", daemon=True,
     )
-    child.start()
+    _start_deaf_to_ctrl_c(child)
     sender.close()  # the child's end: ours closes so that its exit is seen as the end of the pipe
     try:
         while True:
@@ -121,6 +122,20 @@ def parsed_batches(source: SourceFile, reader, parser, batch_size: int, parallel
         if child.is_alive():
             child.terminate()
             child.join(timeout=5)
+
+
+def _start_deaf_to_ctrl_c(child) -> None:
+    """Starts the parser process ignoring SIGINT (a Ctrl-C reaches the whole process group): the
+    importing process alone handles it, and closing the pipe ends the child, without a
+    KeyboardInterrupt traceback of its own. A spawned Python keeps an inherited SIG_IGN."""
+    if threading.current_thread() is not threading.main_thread():
+        child.start()  # a worker thread cannot touch signal handlers (nor receives SIGINT)
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        child.start()
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _child(path: str, file_format: str, name: str, parser, batch_size: int, out) -> None:

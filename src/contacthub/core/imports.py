@@ -90,6 +90,9 @@ HEADER_ALIASES = {
     "country": "country", "type": "type", "group": "groups", "groups": "groups", "notes": "notes", "note": "notes",
     "title": "title", "jobtitle": "title", "employer": "employer", "company": "employer",
     "organization": "organization", "organisation": "organization",
+    # the columns `contacthub export --format csv` writes under their own names
+    "displayname": "name", "kind": "type", "line1": "address", "line2": "address_line2",
+    "organizationname": "organization",
 }
 KIND_WORDS = {
     "": "person", "person": "person", "contact": "person", "individual": "person",
@@ -167,6 +170,13 @@ def _is_metadata_target(target: str) -> bool:
     return target.startswith("metadata.") and all(part for part in target[9:].split("."))
 
 
+def _numbered_alias(key: str) -> str:
+    """`Email 2`, `phone_3` (as `contacthub export` writes further emails and phones): more
+    email and phone columns; anything else is ignored."""
+    match = re.fullmatch(r"(email|phone)\d{1,2}", key)
+    return match.group(1) if match else "ignore"
+
+
 def _norm_header(header: str) -> str:
     return re.sub(r"[\s_\-]+", "", header.strip().lower())
 
@@ -196,12 +206,15 @@ def plan_columns(headers: list[str], mapping: dict[str, str] | None) -> list[Col
         elif header.strip().lower().startswith("metadata.") and _is_metadata_target("metadata." + header.strip()[9:].strip()):
             target = "metadata." + header.strip()[9:].strip()
         else:
-            target = HEADER_ALIASES.get(key, "ignore")
+            target = HEADER_ALIASES.get(key) or _numbered_alias(key)
         if target != "ignore":
             columns.append(Column(i, header.strip(), target))
     if not any(c.target in ("name", "first_name", "last_name", "email", "phone") for c in columns):
+        # what was read, so a wrong delimiter or a missing header row shows at once
+        seen = ", ".join(repr(h[:40]) for h in headers[:5]) + (", …" if len(headers) > 5 else "")
         raise InvalidInput(FieldError(
             "columns", "no column names a contact: expected Name (or First Name and Last Name), Email or Phone"
+            + (f" (the header row read: {seen})" if headers else " (the file has no header row)")
         ))
     return columns
 
@@ -1089,3 +1102,27 @@ def created_ids(session: Session, actor: Actor, job_id: uuid.UUID) -> list[uuid.
     get_job(session, actor, job_id)
     return repo.created_contact_ids(session, actor.workspace_id, job_id)
 
+
+def interrupted(db: Database, workspace_id: uuid.UUID, job_id: uuid.UUID) -> ImportJob:
+    """A job whose own process was stopped mid-way (Ctrl-C on `contacthub import`). An overwrite
+    rolled back whole, so it ends `failed` (run again, it would replace every contact: the user
+    stopped that). Any other job keeps the batches it committed and is handed to the next worker
+    at once (its lease ends now): `contacthub worker`, or a running `serve`, resumes it after the
+    rows already written."""
+    with db.read() as session:
+        job = repo.get_job(session, workspace_id, job_id)
+        if job is None:
+            raise NotFound("import", job_id)
+        overwrite = bool((job.options or {}).get("overwrite"))
+        settled = job.status in ("succeeded", "failed")
+    if not settled:
+        with db.write() as session:
+            if overwrite:
+                repo.delete_row_outcomes(session, workspace_id, job_id)
+                repo.set_job(session, workspace_id, job_id, processed=0, created=0, merged=0, skipped=0,
+                             invalid=0, review=0, status="failed", finished_at=utcnow(),
+                             error="interrupted before its end; nothing was changed")
+            else:
+                repo.set_job(session, workspace_id, job_id, lease_until=utcnow())
+    with db.read() as session:
+        return repo.get_job(session, workspace_id, job_id)

@@ -1,0 +1,531 @@
+"""The CLI as a newcomer meets it: every failure is one clear line and an exit code (never a
+traceback), Ctrl-C leaves the store consistent (and an import resumable), `--json` prints JSON
+alone, and a CSV export imports back into the same contacts."""
+
+import csv
+import io
+import json
+import uuid
+
+import pytest
+from fastapi.testclient import TestClient
+
+from contacthub.app import create_app
+from contacthub.core import imports
+from contacthub.core.actor import Actor
+from contacthub.db.engine import Database
+from contacthub.db.types import utcnow
+from contacthub.settings import get_settings
+
+
+def _one_line(result) -> str:
+    assert "Traceback" not in result.output
+    lines = [line for line in result.output.splitlines()  # a progress bar's last state aside
+             if line.strip() and not line.startswith(("Importing", "Exporting", "Deduplicating"))]
+    assert len(lines) == 1, result.output
+    return lines[0]
+
+
+def _jobs(workspace_id: str) -> list:
+    db = Database(get_settings().database_url)
+    try:
+        with db.read() as session:
+            jobs = imports.jobs_page(session, Actor(uuid.UUID(workspace_id), None, "cli"), None, 100)
+            session.expunge_all()
+        return jobs
+    finally:
+        db.dispose()
+
+
+def _api(key: str) -> TestClient:
+    client = TestClient(create_app(get_settings()))
+    client.headers["Authorization"] = f"Bearer {key}"
+    return client
+
+
+# ---------------------------------------------------------------- files that cannot be imported
+
+def test_a_missing_file_a_directory_or_an_empty_file_is_one_line(cli, tmp_path):
+    workspace = json.loads(cli("init", "--json").stdout)["workspace_id"]
+    (tmp_path / "empty.csv").write_bytes(b"")
+    (tmp_path / "folder").mkdir()
+    for name, says in (("missing.csv", "no file"), ("folder", "is a directory"), ("empty.csv", "is empty")):
+        result = cli("import", str(tmp_path / name))
+        assert result.exit_code == 1
+        assert says in _one_line(result)
+    assert _jobs(workspace) == []  # nothing was recorded
+
+
+def test_a_header_only_csv_succeeds_and_says_there_were_no_rows(cli, tmp_path):
+    cli("init")
+    source = tmp_path / "header.csv"
+    source.write_text("Name,Email\n")
+    result = cli("import", str(source))
+    assert result.exit_code == 0
+    assert "no data rows" in result.output
+    assert json.loads(cli("import", str(source), "--json").stdout)["rows"] == 0
+
+
+def test_a_wrong_delimiter_fails_naming_the_header_it_read(cli, tmp_path):
+    cli("init")
+    source = tmp_path / "colon.csv"
+    source.write_text("Name:Email\nAda:ada@example.com\n")
+    result = cli("import", str(source))
+    assert result.exit_code == 1
+    line = _one_line(result)
+    assert "no column names a contact" in line and "'Name:Email'" in line
+    summary = json.loads(cli("import", str(source), "--json").stdout)
+    assert summary["status"] == "failed" and "'Name:Email'" in summary["error"]
+
+
+def test_latin1_and_an_xlsx_that_is_really_a_csv_import(cli, tmp_path):
+    key = json.loads(cli("init", "--json").stdout)["api_key"]
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes("Name,Email\nJosé Müller,jose@example.com\n".encode("latin-1"))
+    fake = tmp_path / "people.xlsx"
+    fake.write_text("Name;Email\nBob;bob@example.com\n")
+    assert json.loads(cli("import", str(latin), "--json").stdout)["created"] == 1
+    assert json.loads(cli("import", str(fake), "--json").stdout)["created"] == 1
+    names = {c["display_name"] for c in _api(key).get("/v1/contacts").json()["data"]}
+    assert names == {"José Müller", "Bob"}
+
+
+def test_bad_mappings_say_what_is_wrong(cli, tmp_path):
+    cli("init")
+    source = tmp_path / "people.csv"
+    source.write_text("Who,Mail\nAda,ada@example.com\n")
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"Who": "name",')
+    cases = [
+        (("--mapping", str(tmp_path / "nothing.json")), 2, "no file"),
+        (("--mapping", str(broken)), 2, "no valid JSON"),
+        (("--mapping", '{"Who": 3}'), 2, "targets are strings"),
+        (("--map", "Who=nonsense"), 2, "unknown target 'nonsense'"),
+        (("--map", "Nobody=name"), 1, "mapping.Nobody: no such column in the file"),
+    ]
+    for args, code, says in cases:
+        result = cli("import", str(source), *args)
+        assert result.exit_code == code, (args, result.output)
+        assert says in " ".join(result.output.replace("│", " ").split()), (args, result.output)
+        assert "Traceback" not in result.output
+    mapping = tmp_path / "mapping.json"
+    mapping.write_text('{"Who": "name", "Mail": "email"}')
+    assert json.loads(cli("import", str(source), "--mapping", str(mapping), "--json").stdout)["created"] == 1
+
+
+# ---------------------------------------------------------------- workspaces, keys, databases
+
+def test_an_unknown_workspace_is_one_line_for_every_command(cli, tmp_path):
+    cli("init")
+    nobody = str(uuid.uuid4())
+    source = tmp_path / "people.csv"
+    source.write_text("Name\nAda\n")
+    for args in (("import", str(source)), ("export",), ("keys", "list"), ("keys", "create"), ("dedupe",)):
+        result = cli(*args, "--workspace", nobody)
+        assert result.exit_code == 1, args
+        assert f"No workspace {nobody}" in _one_line(result)
+
+
+def test_keys_list_shows_whole_ids_and_has_json(cli):
+    created = json.loads(cli("init", "--json").stdout)
+    listing = cli("keys", "list")
+    assert created["key_id"] in listing.stdout  # whole, even at 80 columns: it is what revoke takes
+    keys = json.loads(cli("keys", "list", "--json").stdout)
+    assert [k["key_id"] for k in keys] == [created["key_id"]] and keys[0]["revoked_at"] is None
+
+    assert cli("keys", "revoke", created["key_id"]).exit_code == 0
+    again = cli("keys", "revoke", created["key_id"])
+    assert again.exit_code == 0 and "already revoked" in again.output
+    assert json.loads(cli("keys", "list", "--json").stdout)[0]["revoked_at"] is not None
+    unknown = cli("keys", "revoke", "chk_nothing")
+    assert unknown.exit_code == 1 and "not found" in _one_line(unknown)
+
+
+@pytest.mark.parametrize("url, says", [
+    ("sqlite:///{tmp}/no/such/dir/x.db", "does its directory exist"),
+    ("sqlite:///{tmp}/garbage.db", "file is not a database"),
+    ("nonsense", "Could not parse"),
+    ("postgresql+psycopg://someone:s3cret@127.0.0.1:1/db", "***"),
+])
+def test_a_database_that_cannot_be_used_is_one_line(cli, tmp_path, monkeypatch, url, says):
+    (tmp_path / "garbage.db").write_text("this is not a database")
+    monkeypatch.setenv("CONTACTHUB_DATABASE_URL", url.format(tmp=tmp_path))
+    get_settings.cache_clear()
+    for args in (("migrate",), ("keys", "list"), ("init",)):
+        result = cli(*args)
+        assert result.exit_code == 1
+        line = _one_line(result)
+        assert line.startswith("Cannot use the database") and says in line
+        assert "s3cret" not in line
+
+
+def test_an_unexpected_error_is_one_line(cli, monkeypatch):
+    from contacthub.core import workspaces
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("something odd\nwith a second line")
+
+    monkeypatch.setattr(workspaces, "create_workspace", broken)
+    result = cli("init")
+    assert result.exit_code == 1
+    assert _one_line(result).startswith("Unexpected error: RuntimeError: something odd")
+
+
+# ---------------------------------------------------------------- export
+
+def test_export_into_a_missing_directory_or_onto_a_directory(cli, tmp_path):
+    cli("init")
+    for target, says in ((tmp_path / "no" / "out.csv", "no directory"), (tmp_path, "is a directory")):
+        result = cli("export", "--format", "csv", "--output", str(target))
+        assert result.exit_code == 2
+        assert says in " ".join(result.output.replace("│", " ").split()) and "Traceback" not in result.output
+    assert not (tmp_path / "no").exists()
+
+
+def test_an_interrupted_export_leaves_the_old_file_and_no_partial_one(cli, tmp_path, monkeypatch):
+    from contacthub import cli as cli_module
+
+    key = json.loads(cli("init", "--json").stdout)["api_key"]
+    api = _api(key)
+    for i in range(3):
+        api.post("/v1/contacts", json={"first_name": f"P{i}"})
+    target = tmp_path / "contacts.jsonl"
+    target.write_text("the previous export\n")
+    real, calls = cli_module.render_contact, []
+
+    def interrupted(view):
+        calls.append(view)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(view)
+
+    monkeypatch.setattr(cli_module, "render_contact", interrupted)
+    result = cli("export", "--output", str(target))
+    assert result.exit_code == 130
+    assert "Export interrupted" in result.output and "was not written" in result.output
+    assert target.read_text() == "the previous export\n"
+    assert [p.name for p in tmp_path.iterdir() if not p.name.startswith("cli.db")] == ["contacts.jsonl"]
+
+
+def test_csv_export_imports_back_into_the_same_contacts(cli, tmp_path):
+    first = json.loads(cli("init", "--json").stdout)
+    api = _api(first["api_key"])
+    people = [
+        {"first_name": "Ada", "last_name": "Lovelace", "title": "Analyst", "employer": "Engines Ltd",
+         "notes": "wrote the first program",
+         "emails": [{"address": "ada@example.com", "primary": True}, "ada@home.example"],
+         "phones": ["+442079460958", "+442079460959"],
+         "addresses": [{"line1": "12 St James's Sq", "line2": "Flat 2", "city": "London", "region": "Greater London",
+                        "postal_code": "SW1Y 4JH", "country": "GB"}],
+         "attributes": {"tier": "gold", "visits": 3, "prefs": {"news": "weekly"}}},
+        {"kind": "organization", "organization_name": "Analytical Engines", "emails": ["info@engines.example"]},
+        {"first_name": "Charles", "emails": ["charles@example.com"]},
+    ]
+    for body in people:
+        assert api.post("/v1/contacts", json=body).status_code == 201
+    exported = tmp_path / "contacts.csv"
+    assert cli("export", "--format", "csv", "--output", str(exported)).exit_code == 0
+    header = next(csv.reader(io.StringIO(exported.read_text())))
+    assert header[:15] == ["id", "kind", "display_name", "first_name", "last_name", "organization_name", "title",
+                           "employer", "email", "phone", "line1", "city", "postal_code", "country", "created_at"]
+    assert header[15:] == ["line2", "region", "notes", "groups", "email_2", "phone_2", "metadata.prefs.news",
+                           "metadata.tier", "metadata.visits"]
+
+    second = json.loads(cli("init", "--name", "copy", "--json").stdout)
+    summary = json.loads(cli("import", str(exported), "--workspace", second["workspace_id"], "--json").stdout)
+    assert (summary["created"], summary["invalid"]) == (3, 0)
+
+    def essentials(key: str) -> list[dict]:
+        data = _api(key).get("/v1/contacts").json()["data"]
+        return sorted(({
+            "kind": c["kind"], "display_name": c["display_name"], "first_name": c["first_name"],
+            "last_name": c["last_name"], "organization_name": c["organization_name"], "title": c["title"],
+            "employer": c["employer"], "notes": c["notes"],
+            "emails": sorted(e["address"] for e in c["emails"]), "phones": sorted(p["number"] for p in c["phones"]),
+            "addresses": [{k: a[k] for k in ("line1", "line2", "city", "region", "postal_code", "country")}
+                          for a in c["addresses"]],
+        } for c in data), key=lambda c: c["display_name"])
+
+    assert essentials(second["api_key"]) == essentials(first["api_key"])
+    ada = _api(second["api_key"]).get("/v1/contacts", params={"email": "ada@example.com"}).json()["data"][0]
+    # attributes come back as text (a CSV cell has no type), nested ones nested again
+    assert ada["attributes"] == {"tier": "gold", "visits": "3", "prefs": {"news": "weekly"}}
+    assert ada["emails"][0]["address"] == "ada@example.com"  # the primary stays first
+
+
+# ---------------------------------------------------------------- Ctrl-C during an import
+
+def _interrupt_on_batch(monkeypatch, n: int) -> None:
+    real, calls = imports._Importer.run_batch, []
+
+    def run_batch(self, session, batch):
+        calls.append(1)
+        if len(calls) == n:
+            raise KeyboardInterrupt
+        return real(self, session, batch)
+
+    monkeypatch.setattr(imports._Importer, "run_batch", run_batch)
+
+
+def test_an_interrupted_import_keeps_its_rows_and_resumes_with_worker_once(cli, tmp_path, monkeypatch):
+    created = json.loads(cli("init", "--json").stdout)
+    monkeypatch.setenv("CONTACTHUB_IMPORT_BATCH_SIZE", "2")
+    get_settings.cache_clear()
+    source = tmp_path / "people.csv"
+    source.write_text("Name,Email\n" + "".join(f"P{i},p{i}@example.com\n" for i in range(7)))
+    _interrupt_on_batch(monkeypatch, 3)
+
+    result = cli("import", str(source))
+    assert result.exit_code == 130
+    assert "Import interrupted after 4 rows" in result.output and "contacthub worker --once" in result.output
+    assert "Traceback" not in result.output
+    [job] = _jobs(created["workspace_id"])
+    assert job.status == "running" and job.processed == 4 and job.lease_until <= utcnow()
+
+    monkeypatch.undo()  # the worker runs the real importer
+    monkeypatch.setenv("CONTACTHUB_DATABASE_URL", get_settings().database_url)
+    monkeypatch.setenv("CONTACTHUB_IMPORT_BATCH_SIZE", "2")
+    get_settings.cache_clear()
+    assert "Ran 1 import job" in cli("worker", "--once").output
+    [job] = _jobs(created["workspace_id"])
+    assert (job.status, job.processed, job.created) == ("succeeded", 7, 7)
+    emails = [c["emails"][0]["address"] for c in _api(created["api_key"]).get("/v1/contacts").json()["data"]]
+    assert sorted(emails) == sorted(f"p{i}@example.com" for i in range(7))  # each once
+
+
+def test_an_interrupted_overwrite_changes_nothing_and_is_not_resumed(cli, tmp_path, monkeypatch):
+    created = json.loads(cli("init", "--json").stdout)
+    api = _api(created["api_key"])
+    api.post("/v1/contacts", json={"first_name": "Kept", "emails": ["kept@example.com"]})
+    monkeypatch.setenv("CONTACTHUB_IMPORT_BATCH_SIZE", "2")
+    get_settings.cache_clear()
+    source = tmp_path / "people.csv"
+    source.write_text("Name,Email\n" + "".join(f"P{i},p{i}@example.com\n" for i in range(7)))
+    _interrupt_on_batch(monkeypatch, 2)
+
+    result = cli("import", str(source), "--overwrite", "--json")
+    assert result.exit_code == 130
+    assert json.loads(result.stdout)["status"] == "interrupted"
+    assert "nothing was changed" in result.stderr
+    [job] = _jobs(created["workspace_id"])
+    assert job.status == "failed" and job.processed == 0
+    assert "Ran 0 import job" in cli("worker", "--once").output
+    assert [c["first_name"] for c in api.get("/v1/contacts").json()["data"]] == ["Kept"]
+
+
+def test_ctrl_c_on_a_real_import_with_a_parser_process_is_clean(tmp_path):
+    """SIGINT to the whole process group, as a terminal sends it: the importing process says
+    where the job stands, and the parser process (large files) prints no traceback of its own."""
+    import os
+    import signal
+    import sqlite3
+    import subprocess
+    import sys
+    import time
+
+    db_file = tmp_path / "c.db"
+    env = {**os.environ, "CONTACTHUB_DATABASE_URL": f"sqlite:///{db_file}", "CONTACTHUB_IMPORT_BATCH_SIZE": "500",
+           "CONTACTHUB_IMPORT_PARALLEL_MIN_ROWS": "1", "COLUMNS": "300"}
+    run = [sys.executable, "-m", "contacthub.cli"]
+    subprocess.run([*run, "init"], env=env, check=True, capture_output=True)
+    source = tmp_path / "big.csv"
+    source.write_text("First Name,Last Name,Email,Phone\n"
+                      + "".join(f"F{i},L{i},u{i}@example.com,+1202555{i % 10000:04d}\n" for i in range(60000)))
+    proc = subprocess.Popen([*run, "import", str(source)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            time.sleep(0.2)
+            try:
+                with sqlite3.connect(db_file) as conn:
+                    if conn.execute("SELECT max(processed) FROM import_jobs").fetchone()[0]:
+                        break
+            except sqlite3.OperationalError:
+                pass
+        os.killpg(proc.pid, signal.SIGINT)
+        _, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    if proc.returncode == 0:
+        pytest.skip("the import finished before the interrupt")
+    assert proc.returncode == 130, stderr
+    assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr, stderr
+    assert "Import interrupted after" in stderr
+
+
+# ---------------------------------------------------------------- scripts
+
+def test_json_outputs_are_json_alone(cli, tmp_path):
+    source = tmp_path / "people.csv"
+    source.write_text("Name,Email\nAda,ada@example.com\nBad,nope\n")
+    for args in (("init", "--json"), ("keys", "create", "--json"), ("keys", "list", "--json"),
+                 ("import", str(source), "--json"), ("dedupe", "--json")):
+        result = cli(*args)
+        assert result.exit_code == 0, args
+        json.loads(result.stdout)  # one document, nothing else
+        assert result.stdout.count("\n") == 1, args
+        assert result.stderr == "", (args, result.stderr)
+
+
+def test_only_local_files_and_http_urls_import(cli):
+    cli("init")
+    result = cli("import", "ftp://example.com/people.csv")
+    assert result.exit_code == 1
+    assert "only local files and http(s) URLs" in _one_line(result)
+
+
+def test_an_interrupted_dedupe_says_what_is_kept(cli, monkeypatch):
+    from contacthub.core import identity
+
+    key = json.loads(cli("init", "--json").stdout)["api_key"]
+    for i in range(3):
+        _api(key).post("/v1/contacts", json={"first_name": f"P{i}"})
+    real, calls = identity.dedupe_contact, []
+
+    def interrupted(*args):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(*args)
+
+    monkeypatch.setattr(identity, "dedupe_contact", interrupted)
+    result = cli("dedupe", "--merge")
+    assert result.exit_code == 130
+    assert "Dedupe interrupted after 1 of 3 contacts (the merges and queued pairs so far are kept)" in result.output
+
+
+def test_export_into_a_closed_pipe_ends_quietly(tmp_path):
+    """`contacthub export | head -1`: the reader stops early; no error, no traceback."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "CONTACTHUB_DATABASE_URL": f"sqlite:///{tmp_path / 'p.db'}"}
+    run = [sys.executable, "-m", "contacthub.cli"]
+    key = json.loads(subprocess.run([*run, "init", "--json"], env=env, check=True, capture_output=True,
+                                    text=True).stdout)["api_key"]
+    db = Database(env["CONTACTHUB_DATABASE_URL"])
+    from contacthub.core import contacts, workspaces
+    from contacthub.core.inputs import ContactInput, WriteOptions
+
+    with db.write() as session:
+        actor = Actor(workspaces.authenticate(session, key).workspace_id, None, "cli")
+        for i in range(1200):
+            contacts.create(session, actor, ContactInput(first_name=f"P{i}"), WriteOptions(on_duplicate="create"))
+    db.dispose()
+    proc = subprocess.Popen([*run, "export"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    first = proc.stdout.readline()
+    proc.stdout.close()
+    stderr = proc.stderr.read().decode()
+    proc.wait(timeout=60)
+    assert json.loads(first)["first_name"].startswith("P")
+    assert proc.returncode == 141 and stderr == ""
+
+
+def test_a_binary_file_is_neither_csv_nor_spreadsheet(cli, tmp_path):
+    cli("init")
+    source = tmp_path / "photo.csv"
+    source.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
+    result = cli("import", str(source))
+    assert result.exit_code == 1
+    assert "is neither a CSV nor a spreadsheet" in _one_line(result)
+    utf16 = tmp_path / "unicode.txt"  # Excel's "Unicode Text": UTF-16 with NULs, still a CSV
+    utf16.write_bytes("Name\tEmail\r\nZoë\tzoe@example.com\r\n".encode("utf-16"))
+    assert json.loads(cli("import", str(utf16), "--json").stdout)["created"] == 1
+
+
+def test_serve_on_a_taken_port_says_so_before_anything_else(cli):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = cli("serve", "--port", str(port))
+    assert result.exit_code == 1
+    assert f"Cannot listen on 127.0.0.1:{port}" in _one_line(result)
+    assert cli("keys", "list").exit_code == 1  # no workspace was created on the way
+
+
+def test_export_format_is_case_insensitive(cli):
+    cli("init")
+    result = cli("export", "--format", "CSV")
+    assert result.exit_code == 0 and result.stdout.startswith("id,kind,display_name")
+
+
+def test_a_second_init_says_it_made_another_workspace(cli):
+    first = json.loads(cli("init", "--json").stdout)
+    again = cli("init", "--json")
+    assert json.loads(again.stdout)["workspace_id"] != first["workspace_id"]  # stdout stays JSON alone
+    assert f"the first one is {first['workspace_id']}" in again.stderr and "keys create" in again.stderr
+    key = json.loads(cli("keys", "create", "--json").stdout)
+    assert key["workspace_id"] == first["workspace_id"]
+
+
+def test_serve_and_worker_refuse_numbers_out_of_range(cli):
+    for args in (("serve", "--port", "99999"), ("serve", "--workers", "0"), ("worker", "--poll", "0")):
+        result = cli(*args)
+        assert result.exit_code == 2, args
+        assert "Traceback" not in result.output
+
+
+def test_dedupe_table_names_the_pair_with_whole_ids_and_why(cli):
+    key = json.loads(cli("init", "--json").stdout)["api_key"]
+    api = _api(key)
+    body = {"first_name": "Ada", "last_name": "Lovelace",
+            "addresses": [{"line1": "1 Main St", "city": "Springfield"}]}
+    ids = [api.post("/v1/contacts", params={"on_duplicate": "create"},
+                    json={**body, "emails": [f"a{i}@example.net"]}).json()["id"] for i in range(2)]
+    result = cli("dedupe")
+    assert result.exit_code == 0
+    assert ids[0] in result.stdout and ids[1] in result.stdout  # whole, at 80 columns
+    assert "Ada Lovelace" in result.stdout and "merge" in result.stdout
+    assert "why" in result.stdout and "differs" in result.stdout
+    pairs = json.loads(cli("dedupe", "--json").stdout)["pairs"]
+    assert pairs[0]["why"] == "same first_name, last_name, address; email differs"
+
+
+def test_the_first_rejects_name_their_line_in_the_file(cli, tmp_path):
+    cli("init")
+    source = tmp_path / "people.csv"
+    source.write_text("Name,Email\nAda,ada@example.com\n\nBad,not-an-email\n")
+    result = cli("import", str(source))
+    assert result.exit_code == 0
+    assert "row 2: Email: not a valid email address" in result.output
+    assert "(line 4 of the file)" in result.output
+
+
+def test_a_bad_setting_names_its_variable(cli, monkeypatch):
+    monkeypatch.setenv("CONTACTHUB_IMPORT_BATCH_SIZE", "lots")
+    get_settings.cache_clear()
+    result = cli("keys", "list")
+    assert result.exit_code == 1
+    assert _one_line(result).startswith("Bad setting CONTACTHUB_IMPORT_BATCH_SIZE: Input should be a valid integer")
+
+
+def test_csv_export_carries_group_memberships_back(cli, tmp_path):
+    from tests.importfiles import SEED_CSV
+
+    first = json.loads(cli("init", "--json").stdout)
+    source = tmp_path / "seed.csv"
+    source.write_text(SEED_CSV)
+    cli("import", str(source))
+    exported = tmp_path / "contacts.csv"
+    assert cli("export", "--format", "csv", "--output", str(exported)).exit_code == 0
+    rows = {r["display_name"]: r for r in csv.DictReader(io.StringIO(exported.read_text()))}
+    assert rows["Tony Stark"]["groups"] == "Avengers" and rows["Avengers"]["kind"] == "group"
+
+    second = json.loads(cli("init", "--json").stdout)
+    summary = json.loads(cli("import", str(exported), "--workspace", second["workspace_id"], "--json").stdout)
+    assert (summary["created"], summary["invalid"]) == (3, 0)
+
+    def members(key: str) -> set[str]:
+        client = TestClient(create_app(get_settings()))
+        data = client.get("/packagex/v1/contacts", headers={"PX-API-KEY": key}, params={"type": "group"}).json()
+        group = data["data"][0]
+        names = {c["id"]: c["name"] for c in client.get("/packagex/v1/contacts", headers={"PX-API-KEY": key}).json()["data"]}
+        return {names[i] for i in group["group_contacts"]["children"]}
+
+    assert members(second["api_key"]) == members(first["api_key"]) == {"Tony Stark", "Steve Rogers"}
