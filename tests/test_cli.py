@@ -128,7 +128,7 @@ def test_serve_starts_an_import_worker_thread(cli):
     import time
     import uuid
 
-    from contacthub import cli as cli_module
+    from contacthub.cli import serve as cli_module
     from contacthub.core import imports
     from contacthub.core.actor import Actor
     from contacthub.db.engine import Database

@@ -183,7 +183,7 @@ def test_export_into_a_missing_directory_or_onto_a_directory(cli, tmp_path):
 
 
 def test_an_interrupted_export_leaves_the_old_file_and_no_partial_one(cli, tmp_path, monkeypatch):
-    from contacthub import cli as cli_module
+    from contacthub.cli import export as cli_module
 
     key = json.loads(cli("init", "--json").stdout)["api_key"]
     api = _api(key)

@@ -1,0 +1,3 @@
+from contacthub.cli import app
+
+app()

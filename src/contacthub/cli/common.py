@@ -1,0 +1,181 @@
+"""What every command shares: the typer apps, the console (stderr: stdout carries data and
+--json), opening the database, the workspace to act on, progress bars, and the wrapper that
+turns any failure into one line and an exit code."""
+
+import json
+import os
+import sys
+import uuid
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskProgressColumn,
+    TextColumn,
+    TimeRemainingColumn,
+)
+
+from contacthub.core import workspaces
+from contacthub.core.actor import Actor
+from contacthub.core.errors import DomainError
+from contacthub.db.engine import Database
+from contacthub.db.migrate import upgrade
+from contacthub.repositories import simple as simple_repo
+from contacthub.settings import get_settings
+
+app = typer.Typer(help="contacthub: a self-hosted contacts service. Every command works on the database named by "
+                        "CONTACTHUB_DATABASE_URL (default sqlite:///./contacthub.db), bringing its schema up to date "
+                        "first.", no_args_is_help=True, add_completion=False)
+
+
+keys_app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+
+
+console = Console(stderr=True)
+
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object for scripts.")]
+
+
+def database() -> Database:
+    settings = get_settings()
+    upgrade_or_exit(settings.database_url)
+    return Database(settings.database_url, settings.write_wait_seconds)
+
+
+def shown_url(url: str) -> str:
+    """The database URL as it may be printed: without its password."""
+    try:
+        from sqlalchemy.engine import make_url
+
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return url
+
+
+def upgrade_or_exit(url: str) -> None:
+    """Migrates, or says in one line why the database cannot be used (exit 1)."""
+    try:
+        upgrade(url)
+    except Exception as exc:  # a bad URL, a missing driver, a server that is down, a file that is no database
+        reason = first_line(getattr(exc, "orig", None) or exc)
+        hint = ""
+        if url.startswith("sqlite") and "unable to open" in reason:
+            hint = " (does its directory exist?)"
+        elif "Can't locate revision" in reason:
+            hint = " (its schema was made by a newer contacthub)"
+        console.print(f"[red]Cannot use the database {shown_url(url)}:[/] {reason}{hint}. "
+                      "Set CONTACTHUB_DATABASE_URL to a SQLite file (sqlite:///path/contacthub.db) or "
+                      "postgresql+psycopg://user:pass@host/db.", soft_wrap=True)
+        raise typer.Exit(1) from None
+
+
+def first_line(exc: BaseException | str) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0].rstrip(".")
+
+
+def workspace_actor(db: Database, workspace: str | None) -> Actor:
+    with db.read() as session:
+        if workspace:
+            try:
+                workspace_id = uuid.UUID(workspace)
+            except ValueError:
+                raise typer.BadParameter("not a workspace id", param_hint="--workspace") from None
+            if all(w.id != workspace_id for w in simple_repo.workspaces(session)):
+                console.print(f"[red]No workspace {workspace_id}.[/] `contacthub init --json` prints a new "
+                              "workspace's id.", soft_wrap=True)
+                raise typer.Exit(1)
+        else:
+            first = simple_repo.first_workspace(session)
+            if first is None:
+                console.print("[red]No workspace yet.[/] Run [bold]contacthub init[/] first.")
+                raise typer.Exit(1)
+            workspace_id = first.id
+    return Actor(workspace_id, None, "cli")
+
+
+def print_key(new: workspaces.NewKey, json_out: bool, headline: str) -> None:
+    if json_out:
+        print(json.dumps({"workspace_id": str(new.workspace_id), "api_key": new.api_key, "key_id": str(new.key_id)}))
+        return
+    console.print(f"[green]{headline}[/] workspace {new.workspace_id}")
+    console.print(f"API key (shown once): [bold]{new.api_key}[/]")
+
+
+def progress_bar(disabled: bool, share: bool = False) -> Progress:
+    """A progress bar that counts items done of a known total, or (`share`) shows a percentage,
+    for work measured by how far it has read (an import, through its file)."""
+    done = TaskProgressColumn() if share else MofNCompleteColumn()
+    return Progress(TextColumn("{task.description}"), BarColumn(), done, TimeRemainingColumn(),
+                    console=console, disable=disabled)
+
+
+def friendly(command):
+    """Wraps a command so a failure is one line on stderr and an exit code, never a traceback:
+    1 for a refused request (a domain error, a database that cannot be reached, a file system
+    error), 130 for Ctrl-C. CONTACTHUB_CLI_TRACEBACK=1 shows the traceback of an unexpected
+    error instead (for a bug report)."""
+    import functools
+
+    import click
+    import typer.exceptions
+    from pydantic import ValidationError
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from contacthub.core.errors import Busy
+
+    @functools.wraps(command)
+    def run(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except (typer.Exit, typer.Abort, typer.exceptions.TyperException, click.exceptions.Exit,
+                click.exceptions.ClickException, click.exceptions.Abort, SystemExit):
+            raise  # typer's own: usage errors, exit codes
+        except KeyboardInterrupt:
+            console.print("[yellow]Interrupted.[/]")
+            raise typer.Exit(130) from None
+        except BrokenPipeError:  # `contacthub export | head`: the reader has what it wanted
+            try:
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+            except (OSError, ValueError):
+                pass
+            raise typer.Exit(141) from None
+        except Busy:
+            console.print("[red]The database is busy with another writer[/] (an overwrite import?); try again "
+                          "when it is done.", soft_wrap=True)
+            raise typer.Exit(1) from None
+        except DomainError as exc:
+            console.print(f"[red]{exc.message}[/]", soft_wrap=True)
+            raise typer.Exit(1) from None
+        except SQLAlchemyError as exc:
+            console.print(f"[red]Database error:[/] {first_line(getattr(exc, 'orig', None) or exc)} "
+                          f"({shown_url(get_settings().database_url)})", soft_wrap=True)
+            raise typer.Exit(1) from None
+        except ValidationError as exc:  # the settings: CONTACTHUB_* variables
+            if exc.title != "Settings":
+                if os.environ.get("CONTACTHUB_CLI_TRACEBACK"):
+                    raise
+                console.print(f"[red]Unexpected error:[/] {first_line(exc)}", soft_wrap=True)
+                raise typer.Exit(1) from None
+            faults = "; ".join(f"CONTACTHUB_{'_'.join(str(x) for x in e['loc']).upper()}: {e['msg']}"
+                               for e in exc.errors())
+            console.print(f"[red]Bad setting[/] {faults}", soft_wrap=True)
+            raise typer.Exit(1) from None
+        except OSError as exc:
+            where = f" {exc.filename}" if exc.filename else ""
+            console.print(f"[red]Error:[/] {exc.strerror or first_line(exc)}{where}", soft_wrap=True)
+            raise typer.Exit(1) from None
+        except Exception as exc:
+            if os.environ.get("CONTACTHUB_CLI_TRACEBACK"):
+                raise
+            console.print(f"[red]Unexpected error:[/] {type(exc).__name__}: {first_line(exc)} (run again with "
+                          "CONTACTHUB_CLI_TRACEBACK=1 for the details, and report it)", soft_wrap=True)
+            raise typer.Exit(1) from None
+
+    return run

@@ -1,0 +1,164 @@
+"""`export`: every contact as CSV (the columns `contacthub import` reads back) or JSONL."""
+
+import csv
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from contacthub.cli.common import app, console, database, progress_bar, workspace_actor
+from contacthub.core import contacts
+from contacthub.core.actor import Actor
+from contacthub.db.engine import Database
+from contacthub.dialects.native.schemas import render_contact
+from contacthub.repositories.contacts import ContactFilter
+
+EXPORT_COLUMNS = ("id", "kind", "display_name", "first_name", "last_name", "organization_name", "title",
+                  "employer", "email", "phone", "line1", "city", "postal_code", "country", "created_at")
+
+
+# after those: line2, region, notes, groups (the names of the groups holding the contact, joined
+# by "|"), then email_2…, phone_2… and metadata.<key> as the contacts need them
+EXPORT_MORE_COLUMNS = ("line2", "region", "notes", "groups")
+
+
+@app.command()
+def export(
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write (default: stdout). "
+                                                "Written whole or not at all: an interrupted export leaves "
+                                                "no partial file.")] = None,
+    format: Annotated[str, typer.Option("--format", "-f", help="csv (one row per contact, the columns "
+                                        "`contacthub import` reads) or jsonl (every field, one JSON "
+                                        "contact per line).")] = "jsonl",
+    workspace: Annotated[str | None, typer.Option(help="Workspace id (default: the first).")] = None,
+):
+    """Export every contact, streamed page by page (memory stays flat)."""
+    format = format.lower()
+    if format not in ("csv", "jsonl"):
+        raise typer.BadParameter("use csv or jsonl", param_hint="--format")
+    if output is not None:
+        output = output.expanduser()
+        if output.is_dir():
+            raise typer.BadParameter(f"{output} is a directory; name a file in it", param_hint="--output")
+        if not output.parent.is_dir():
+            raise typer.BadParameter(f"no directory {output.parent}", param_hint="--output")
+    db = database()
+    actor = workspace_actor(db, workspace)
+    with db.read() as session:
+        total = contacts.count(session, actor)
+    part = output.with_name(f".{output.name}.part") if output else None
+    try:
+        out = part.open("w", newline="", encoding="utf-8") if part else sys.stdout
+    except OSError as exc:
+        raise typer.BadParameter(f"cannot write there: {exc.strerror}", param_hint="--output") from None
+    done = [0]
+    try:
+        with progress_bar(disabled=output is None) as progress:
+            task = progress.add_task("Exporting", total=total)
+
+            def advance(n: int) -> None:
+                progress.advance(task, n)
+                done[0] += n
+
+            records = _export_records(db, actor, advance, with_groups=format == "csv")
+            if format == "csv":
+                _write_csv(out, records)
+            else:
+                for record in records:
+                    out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        out.flush()
+    except KeyboardInterrupt:
+        if part:
+            out.close()
+            part.unlink(missing_ok=True)
+        where = f"{output} was not written" if output else "the output above is incomplete"
+        console.print(f"[yellow]Export interrupted[/] after {done[0]:,} of {total:,} contacts; {where}.")
+        raise typer.Exit(130) from None
+    except BaseException:
+        if part:
+            out.close()
+            part.unlink(missing_ok=True)
+        raise
+    if part:
+        out.close()
+        part.replace(output)
+        console.print(f"Exported {total} contacts to {output}.")
+
+
+def _export_records(db: Database, actor: Actor, advance, with_groups: bool = False):
+    """Every contact as the native API renders it, page by page (`with_groups`: plus "groups",
+    the names of the groups holding it, as the import's Groups column reads them)."""
+    from contacthub.core import groups
+
+    cursor = None
+    while True:
+        with db.read() as session:
+            page = contacts.list_page(session, actor, ContactFilter(), cursor, 500)
+            held = groups.referenced_by(session, actor, [v.id for v in page.items]) if with_groups else {}
+        for view in page.items:
+            record = render_contact(view)
+            if with_groups:
+                record["groups"] = "|".join(g.computed_display_name or "" for g in held.get(view.id, [])
+                                            if g.kind == "group") or None
+            yield record
+        advance(len(page.items))
+        if not page.has_more:
+            return
+        cursor = page.next_cursor
+
+
+def _write_csv(out, records) -> None:
+    """The CSV export: the fixed columns, then as many email_N / phone_N columns as the contacts
+    need and one metadata.<path> column per attribute. The rows go to a temporary file first
+    (memory stays flat), since the header is only known at the end."""
+    import tempfile
+
+    fixed = set(EXPORT_COLUMNS + EXPORT_MORE_COLUMNS)
+    extra: dict[str, None] = {}  # ordered set of the columns found
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as spool:
+        for record in records:
+            row = _flat(record)
+            row = {k: v for k, v in row.items() if k in fixed or k.startswith(("email_", "phone_", "metadata."))}
+            for key in row:
+                if key not in fixed and key not in extra:
+                    extra[key] = None
+            spool.write(json.dumps(row, ensure_ascii=False) + "\n")
+        numbered = sorted((k for k in extra if not k.startswith("metadata.")),
+                          key=lambda k: (k.split("_")[0], int(k.rsplit("_", 1)[1])))
+        attributes = sorted(k for k in extra if k.startswith("metadata."))
+        columns = [*EXPORT_COLUMNS, *EXPORT_MORE_COLUMNS, *numbered, *attributes]
+        writer = csv.DictWriter(out, columns, extrasaction="ignore")
+        writer.writeheader()
+        spool.seek(0)
+        for line in spool:
+            writer.writerow(json.loads(line))
+
+
+def _flat(record: dict) -> dict:
+    """One contact as one CSV row: the primary email, phone and address in the fixed columns,
+    further emails and phones in email_2, phone_2…, attributes in metadata.<path> (nested
+    objects as dotted paths, lists and numbers as JSON)."""
+    emails = sorted(record["emails"], key=lambda e: not e.get("primary"))
+    phones = sorted(record["phones"], key=lambda p: not p.get("primary"))
+    addresses = sorted(record["addresses"], key=lambda a: not a.get("primary"))
+    address = addresses[0] if addresses else {}
+    row = {**record, "email": emails[0]["address"] if emails else None,
+           "phone": phones[0]["number"] if phones else None,
+           **{k: address.get(k) for k in ("line1", "line2", "city", "region", "postal_code", "country")}}
+    for n, email in enumerate(emails[1:], start=2):
+        row[f"email_{n}"] = email["address"]
+    for n, phone in enumerate(phones[1:], start=2):
+        row[f"phone_{n}"] = phone["number"]
+
+    def attributes(prefix: str, value) -> None:
+        if isinstance(value, dict) and value:
+            for key, inner in value.items():
+                attributes(f"{prefix}.{key}", inner)
+        elif value is not None:
+            row[prefix] = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+    for key, value in (record.get("attributes") or {}).items():
+        attributes(f"metadata.{key}", value)
+    return row

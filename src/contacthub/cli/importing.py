@@ -1,0 +1,190 @@
+"""`import`: a CSV/Excel file or URL through the import pipeline, with a progress bar, a
+summary, and Ctrl-C that leaves the job resumable."""
+
+import json
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Column, Table
+
+from contacthub.cli.common import JsonFlag, app, console, database, first_line, progress_bar, workspace_actor
+from contacthub.core.actor import Actor
+from contacthub.core.errors import DomainError
+from contacthub.db.engine import Database
+
+
+def _import_options(mapping: str | None, maps: list[str] | None, on_duplicate: str, overwrite: bool,
+                    match: str = "exact"):
+    from pydantic import ValidationError
+
+    from contacthub.core.imports import ImportOptions
+
+    table: dict[str, str] = {}
+    if mapping:
+        is_file = Path(mapping).expanduser().is_file()
+        if not is_file and not mapping.lstrip().startswith("{"):
+            raise typer.BadParameter(f"no file {mapping} (give a JSON object {{\"header\": \"target\"}} or a "
+                                     "file holding one)", param_hint="--mapping")
+        try:
+            text = Path(mapping).expanduser().read_text(encoding="utf-8-sig") if is_file else mapping
+            loaded = json.loads(text)
+        except (OSError, UnicodeDecodeError) as exc:
+            raise typer.BadParameter(f"cannot read {mapping}: {first_line(exc)}", param_hint="--mapping") from None
+        except json.JSONDecodeError as exc:
+            raise typer.BadParameter(f"{'the file holds ' if is_file else ''}no valid JSON ({exc.msg}, line "
+                                     f"{exc.lineno} column {exc.colno})", param_hint="--mapping") from None
+        if not isinstance(loaded, dict) or not all(isinstance(v, str) for v in loaded.values()):
+            raise typer.BadParameter("a JSON object {\"header\": \"target\"} whose targets are strings",
+                                     param_hint="--mapping")
+        table.update(loaded)
+    for item in maps or []:
+        header, sep, target = item.partition("=")
+        if not sep:
+            raise typer.BadParameter("use HEADER=TARGET", param_hint="--map")
+        table[header] = target.strip()
+    try:
+        return ImportOptions(mapping=table or None, on_duplicate=on_duplicate, overwrite=overwrite, match=match)
+    except ValidationError as exc:
+        option = str(exc.errors()[0]["loc"][0]) if exc.errors()[0]["loc"] else "mapping"
+        hint = "--mapping/--map" if option == "mapping" else f"--{option.replace('_', '-')}"
+        raise typer.BadParameter("; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors()),
+                                 param_hint=hint) from None
+
+
+@app.command("import")
+def import_file(
+    file: Annotated[str, typer.Argument(help="A CSV (delimiter , ; tab or | sniffed), XLSX, XLS or ODS file, "
+                                             "or an http(s) URL.")],
+    mapping: Annotated[str | None, typer.Option(help="JSON {\"header\": \"target\"} or a JSON file.")] = None,
+    map_: Annotated[list[str] | None, typer.Option("--map", help="HEADER=TARGET, repeatable (e.g. 'E-mail=email').")] = None,
+    on_duplicate: Annotated[str, typer.Option(help="merge, skip, create or review.")] = "merge",
+    overwrite: Annotated[bool, typer.Option(help="Replace every contact of the workspace, all or nothing.")] = False,
+    match: Annotated[str, typer.Option(help="exact (by email or phone) or fuzzy (also scored by the identity "
+                                            "engine: the same name at the same address matches; slower).")] = "exact",
+    workspace: Annotated[str | None, typer.Option(help="Workspace id (default: the first).")] = None,
+    json_out: JsonFlag = False,
+):
+    """Import contacts from a file, with a progress bar and a summary.
+
+    Every row's outcome is kept on the import job (see GET /v1/imports/{id})."""
+    from contacthub.core import imports
+
+    is_url = file.startswith(("http://", "https://"))
+    if not is_url and "://" in file and not Path(file).exists():
+        console.print(f"[red]Cannot import:[/] {file}: only local files and http(s) URLs can be imported.",
+                      soft_wrap=True)
+        raise typer.Exit(1)
+    if not is_url:
+        _check_local_file(Path(file).expanduser())
+    options = _import_options(mapping, map_, on_duplicate, overwrite, match)
+    db = database()
+    actor = workspace_actor(db, workspace)
+    spec = imports.SourceSpec(url=file) if is_url else imports.SourceSpec(path=str(Path(file).expanduser().resolve()))
+    job_id = None
+    try:
+        # import_now's steps, so that an interrupted import knows its job
+        source = imports.open_source(spec)
+        try:
+            with db.write() as session:
+                job_id = imports.create_job(session, actor, spec, options, status="running",
+                                            claimed_by=actor.door).id
+        except BaseException:
+            source.discard()
+            raise
+        with progress_bar(disabled=json_out, share=True) as progress:
+            task = progress.add_task("Importing", total=1000)  # in thousandths of the file read
+
+            def advance(done: int, position: float, counts) -> None:
+                progress.update(task, completed=int(position * 1000), description=f"Importing: {done:,} rows")
+
+            job = imports.run_job(db, actor.workspace_id, job_id, source, progress=advance)
+            progress.update(task, completed=1000)
+    except DomainError as exc:
+        console.print(f"[red]{_source_message(exc)}[/]", soft_wrap=True)
+        raise typer.Exit(1) from None
+    except KeyboardInterrupt:
+        _import_interrupted(db, actor, job_id, json_out)
+    counts = {k: getattr(job, k) for k in ("created", "merged", "skipped", "review", "invalid")}
+    if json_out:
+        print(json.dumps({"import_id": str(job.id), "status": job.status, "rows": job.processed, **counts,
+                          "error": job.error}))
+    elif job.status == "failed" and not job.processed:
+        console.print(f"[red]Import failed:[/] {job.error} (job {job.id})", soft_wrap=True)
+    else:
+        console.print(f"Import job {job.id}: {job.status}")
+        if job.status == "succeeded" and not job.processed:
+            console.print("[yellow]The file holds no data rows[/] (only a header, or blank lines).")
+        table = Table("outcome", Column("rows", justify="right"), title="Import summary")
+        for name, n in counts.items():
+            table.add_row(name, f"{n:,}")
+        table.add_row("[bold]total[/]", f"[bold]{job.processed:,}[/]")
+        Console().print(table)
+        if job.invalid:
+            with db.read() as session:
+                first = imports.row_outcomes(session, actor, job.id, ["invalid"], -1, 10)
+            for row in first:
+                reasons = "; ".join(f"{e.get('column') or e.get('field')}: {e['reason']}" for e in row.errors or [])
+                line = row.row_index + 2  # after the header; blank lines count, as in a spreadsheet
+                console.print(f"  row {row.row_index}: {reasons} (line {line} of the file)", soft_wrap=True)
+            if job.invalid > len(first):
+                console.print(f"  … and {job.invalid - len(first):,} more (GET /v1/imports/{job.id}/rejected.csv)")
+        if job.status == "failed":
+            console.print(f"[red]Import failed:[/] {job.error}", soft_wrap=True)
+    if job.status == "failed":
+        raise typer.Exit(1)
+
+
+def _check_local_file(path: Path) -> None:
+    """The file to import is there and readable, or a one-line reason (exit 1)."""
+    problem = None
+    if path.is_dir():
+        problem = f"{path} is a directory, not a file"
+    elif not path.exists():
+        problem = f"no file {path}"
+    elif not os.access(path, os.R_OK):
+        problem = f"{path} cannot be read (permission denied)"
+    elif path.stat().st_size == 0:
+        problem = f"{path} is empty"
+    else:
+        with path.open("rb") as f:
+            head = f.read(4096)
+        spreadsheet = head.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0"))
+        utf16 = head.startswith((b"\xff\xfe", b"\xfe\xff"))
+        if b"\0" in head and not spreadsheet and not utf16:
+            problem = f"{path} is neither a CSV nor a spreadsheet (XLSX, XLS, ODS)"
+    if problem:
+        console.print(f"[red]Cannot import:[/] {problem}.", soft_wrap=True)
+        raise typer.Exit(1)
+
+
+def _source_message(exc: DomainError) -> str:
+    """A fault of the source or the mapping, in one line, with the offending field named."""
+    details = [f"{e.field}: {e.message}" if e.field not in ("source", "columns") else e.message
+               for e in getattr(exc, "errors", None) or []]
+    return "Cannot import: " + ("; ".join(details) if details else exc.message)
+
+
+def _import_interrupted(db: Database, actor: Actor, job_id, json_out: bool):
+    """Ctrl-C during an import: the job is settled (see imports.interrupted) and the user told
+    where it stands; exit 130, as shells expect after SIGINT."""
+    from contacthub.core import imports
+
+    if job_id is None:
+        console.print("[yellow]Import interrupted[/] before it started; nothing was written.")
+        raise typer.Exit(130)
+    job = imports.interrupted(db, actor.workspace_id, job_id)
+    if json_out:
+        print(json.dumps({"import_id": str(job.id), "status": "interrupted", "rows": job.processed,
+                          **{k: getattr(job, k) for k in ("created", "merged", "skipped", "review", "invalid")},
+                          "error": job.error}))
+    if job.status == "failed":
+        console.print(f"[yellow]Import interrupted[/] (job {job.id}): an overwrite is all or nothing, so "
+                      "nothing was changed.", soft_wrap=True)
+    else:
+        console.print(f"[yellow]Import interrupted[/] after {job.processed:,} rows (job {job.id}); those "
+                      "rows are stored. Run [bold]contacthub worker --once[/] to finish it (a running "
+                      "[bold]contacthub serve[/] takes it over by itself).", soft_wrap=True)
+    raise typer.Exit(130)

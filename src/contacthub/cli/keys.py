@@ -1,0 +1,86 @@
+"""`init` and `keys create|list|revoke`: workspaces and their API keys."""
+
+import json
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Column, Table
+
+from contacthub.cli.common import JsonFlag, app, console, database, keys_app, print_key, workspace_actor
+from contacthub.core import workspaces
+from contacthub.core.errors import DomainError
+from contacthub.repositories import simple as simple_repo
+
+
+@app.command()
+def init(name: Annotated[str, typer.Option(help="Workspace name.")] = "default", json_out: JsonFlag = False):
+    """Create a workspace and its first API key (the key is shown once). Another workspace when
+    one exists already (`keys create` adds a key to an existing one)."""
+    db = database()
+    with db.write() as session:
+        first = simple_repo.first_workspace(session)
+        new = workspaces.create_workspace(session, name)
+    print_key(new, json_out, "Workspace created.")
+    if first is not None:  # e.g. after `make serve` made one: the keys printed then belong to that one
+        console.print(f"[yellow]Note:[/] this is a new, empty workspace; the first one is {first.id}. For a key "
+                      "to an existing workspace, use [bold]contacthub keys create[/] (--workspace <id>).",
+                      soft_wrap=True)
+
+
+@keys_app.command("create")
+def keys_create(
+    workspace: Annotated[str | None, typer.Option(help="Workspace id (default: the first).")] = None,
+    name: Annotated[str, typer.Option(help="A label for the key, shown by `keys list` (default: none).")] = "",
+    json_out: JsonFlag = False,
+):
+    """Create an API key (shown once)."""
+    db = database()
+    actor = workspace_actor(db, workspace)
+    with db.write() as session:
+        new = workspaces.create_key(session, actor.workspace_id, name)
+    print_key(new, json_out, "Key created.")
+
+
+@keys_app.command("list")
+def keys_list(workspace: Annotated[str | None, typer.Option(help="Workspace id (default: the first).")] = None,
+              json_out: Annotated[bool, typer.Option("--json", help="Print a JSON array for scripts.")] = False):
+    """List the keys of a workspace (their prefixes; keys themselves are never stored)."""
+    db = database()
+    actor = workspace_actor(db, workspace)
+    with db.read() as session:
+        rows = workspaces.list_keys(session, actor.workspace_id)
+    if json_out:
+        print(json.dumps([{"key_id": str(k.id), "prefix": k.prefix, "name": k.name,
+                           "created_at": k.created_at.isoformat(),
+                           "revoked_at": k.revoked_at.isoformat() if k.revoked_at else None} for k in rows]))
+        return
+    # the id and prefix are what `keys revoke` takes: never cut short, whatever the terminal's width
+    table = Table(Column("id", no_wrap=True, min_width=36), Column("prefix", no_wrap=True, min_width=13),
+                  "name", "created", "revoked", title=f"Keys of workspace {actor.workspace_id}")
+    for k in rows:
+        table.add_row(str(k.id), k.prefix + "…", k.name, k.created_at.strftime("%Y-%m-%d %H:%M"),
+                      k.revoked_at.strftime("%Y-%m-%d %H:%M") if k.revoked_at else "")
+    Console().print(table)
+
+
+@keys_app.command("revoke")
+def keys_revoke(key: Annotated[str, typer.Argument(help="The key's id or prefix, as `keys list` shows it.")]):
+    """Revoke a key: it stops working at once."""
+    db = database()
+    with db.read() as session:
+        known = simple_repo.keys_by_prefix_or_id(session, key.rstrip("…"))
+        already = known[0].revoked_at if len(known) == 1 else None
+    if len(known) > 1:
+        console.print(f"[red]{len(known)} keys start with {key}:[/] give the key's id (`contacthub keys list`).")
+        raise typer.Exit(1)
+    try:
+        with db.write() as session:
+            row = workspaces.revoke_key(session, key.rstrip("…"))
+    except DomainError as exc:
+        console.print(f"[red]{exc.message}[/] (`contacthub keys list` shows the keys)")
+        raise typer.Exit(1) from None
+    if already:
+        console.print(f"Key {row.id} ({row.prefix}…) was already revoked on {already:%Y-%m-%d %H:%M} UTC.")
+        return
+    console.print(f"Revoked key {row.id} ({row.prefix}…).")

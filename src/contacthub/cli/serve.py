@@ -1,0 +1,128 @@
+"""`serve`, `worker` and `migrate`: running the service and its import workers."""
+
+from typing import Annotated
+
+import typer
+
+from contacthub.app import DOORS
+from contacthub.cli.common import app, console, database, shown_url, upgrade_or_exit
+from contacthub.core import workspaces
+from contacthub.db.engine import Database
+from contacthub.repositories import simple as simple_repo
+from contacthub.settings import get_settings
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8000,
+    workers: Annotated[int, typer.Option(help="Server processes (PostgreSQL only; SQLite serves from one).",
+                                         min=1)] = 1,
+):
+    """Serve every API. On an empty database, creates the first workspace and prints its key."""
+    import uvicorn
+
+    settings = get_settings()
+    _check_port_free(host, port)
+    db = database()
+    with db.write() as session:
+        first = simple_repo.first_workspace(session)
+        new = workspaces.create_workspace(session) if first is None else None
+    base = f"http://{host}:{port}"
+    if new:
+        console.print(f"[green]Created the first workspace[/] {new.workspace_id}")
+        console.print(f"API key (shown once, keep it): [bold]{new.api_key}[/]")
+        console.print("Try:")
+        console.print(
+            f"  curl -s -X POST {base}/v1/contacts -H 'Authorization: Bearer {new.api_key}' "
+            "-H 'Content-Type: application/json' "
+            "-d '{\"first_name\": \"Ada\", \"last_name\": \"Lovelace\", \"emails\": [\"ada@example.com\"]}'",
+            soft_wrap=True,
+        )
+    else:
+        console.print(f"Workspace {first.id} exists; make a key with [bold]contacthub keys create[/].")
+    for name, mount, client_base in DOORS:
+        console.print(f"  {name:<11} {base}{client_base:<16} docs {base}{mount}/docs", soft_wrap=True)
+    console.print(f"Database: {shown_url(settings.database_url)}", soft_wrap=True)
+    db.dispose()
+    _start_import_worker(settings)
+    if workers > 1 and settings.database_url.startswith("sqlite"):
+        console.print("[yellow]SQLite serves from one process; ignoring --workers.[/]")
+        workers = 1
+    uvicorn.run("contacthub.app:create_app", factory=True, host=host, port=port, workers=workers,
+                log_level="warning")
+
+
+def _check_port_free(host: str, port: int) -> None:
+    """Says in one line, before anything is printed or created, that the address is taken."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise typer.BadParameter(f"cannot listen on {host}: {exc.strerror}", param_hint="--host") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            console.print(f"[red]Cannot listen on {host}:{port}:[/] {exc.strerror}. Pick another with "
+                          "[bold]--port[/] (or stop what is listening there).", soft_wrap=True)
+            raise typer.Exit(1) from None
+
+
+@app.command()
+def migrate():
+    """Bring the database schema up to date (every other command does it too)."""
+    upgrade_or_exit(get_settings().database_url)
+    console.print(f"[green]Database is up to date:[/] {shown_url(get_settings().database_url)}", soft_wrap=True)
+
+
+@app.command()
+def worker(
+    name: Annotated[str | None, typer.Option(help="A name for this worker in the jobs it claims "
+                                                "(default: host:pid).")] = None,
+    once: Annotated[bool, typer.Option(help="Run the queued jobs (and those whose worker died), then stop "
+                                            "(default: keep waiting for jobs until Ctrl-C).")] = False,
+    poll: Annotated[float, typer.Option(help="Seconds between looks at the queue.", min=0.05)] = 1.0,
+):
+    """Run queued import jobs (start as many as you like on PostgreSQL: each job goes to one)."""
+    import os
+    import socket
+    import threading
+
+    from contacthub.core import imports
+
+    db = database()
+    label = name or f"{socket.gethostname()}:{os.getpid()}"
+    if once:
+        done = 0
+        while imports.work_once(db, label) is not None:
+            done += 1
+        console.print(f"Ran {done} import job(s).")
+        return
+    stop = threading.Event()
+    console.print(f"Worker {label} waiting for import jobs (Ctrl-C stops).")
+    try:
+        imports.work_forever(db, stop, label, poll)
+    except KeyboardInterrupt:
+        stop.set()
+        console.print(f"Worker {label} stopped. A job it was running keeps the batches it wrote and is resumed by "
+                      "the next worker once its lease runs out (CONTACTHUB_IMPORT_LEASE_SECONDS).", soft_wrap=True)
+
+
+def _start_import_worker(settings, poll_seconds: float = 1.0):
+    """The embedded import worker: one daemon thread in the serving process. Answers the event
+    that stops it (None when turned off)."""
+    if not settings.import_embedded_worker:
+        return None
+    import threading
+
+    from contacthub.core import imports
+
+    db = Database(settings.database_url, settings.write_wait_seconds)
+    stop = threading.Event()
+    threading.Thread(target=imports.work_forever, args=(db, stop, "serve", poll_seconds), daemon=True,
+                     name="import-worker").start()
+    return stop
