@@ -141,9 +141,10 @@ def build(db: Database, settings: Settings) -> FastAPI:
     def update_contact(contactId: str, body: ContactPatch, caller: Caller):
         """Attributes merge key by key (null removes one); identifiers, lists and accounts are added
         or removed one by one, or replaced whole with listIds / accountIds."""
-        change = mapping.patch_change(body)
         with db.write() as session:
-            view = identifiers.apply(session, caller, parse_id(contactId, "contact"), change, REJECT)
+            current = contacts.get(session, caller, parse_id(contactId, "contact"))
+            change = mapping.patch_change(body, current)
+            view = identifiers.apply(session, caller, current.id, change, REJECT)
             return JSONResponse(mapping.render_contact(view))
 
     @app.delete(WS + "/contacts/{contactId}", status_code=204, tags=["contacts"])

@@ -86,9 +86,12 @@ def check(body: ContactBody, kind: str | None, creating: bool, current: ContactV
         raise InvalidInput(errors)
 
 
-def to_core(body: ContactBody, set_kind: bool = True) -> ContactInput:
+def to_core(body: ContactBody, set_kind: bool = True, current: ContactView | None = None) -> ContactInput:
     """The given fields only: absent stays absent (so an update leaves it alone). An update
-    (set_kind=False) leaves the stored kind as it is: `type` may only repeat it."""
+    (set_kind=False) leaves the stored kind as it is: `type` may only repeat it. With `current`
+    (the stored contact of an update), externalLinks replace only the contact's `ngpvan.*`
+    identifiers: those written through other doors (Bird's visitorid, ChartMogul's external_id)
+    are no external links and stay."""
     given = body.model_fields_set
     data: dict[str, Any] = {}
     if body.type is not None and set_kind:
@@ -96,6 +99,8 @@ def to_core(body: ContactBody, set_kind: bool = True) -> ContactInput:
     for wire, core in SCALARS.items():
         if wire in given:
             data[core] = getattr(body, wire)
+    if "commonName" in given and current is not None and current.display_name is not None:
+        data["display_name"] = body.commonName  # the name other doors show (PackageX's name, Bird's displayName)
     if "emails" in given:
         data["emails"] = [
             {"address": e.address, "type": e.type, "primary": bool(e.isPrimary),
@@ -118,7 +123,9 @@ def to_core(body: ContactBody, set_kind: bool = True) -> ContactInput:
             for a in body.addresses or []
         ]
     if "externalLinks" in given:
-        data["identifiers"] = [
+        others = [{"key": p.key, "value": p.value, "properties": p.properties}
+                  for p in (current.identifiers if current is not None else []) if not p.key.startswith(IDENTIFIER_PREFIX)]
+        data["identifiers"] = others + [
             {"key": f"{IDENTIFIER_PREFIX}{link.externalSourceTypeId}", "value": str(link.externalId),
              "properties": {"externalSourceTypeId": link.externalSourceTypeId, "externalId": link.externalId}}
             for link in body.externalLinks or []
