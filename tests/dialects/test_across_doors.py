@@ -660,3 +660,15 @@ def test_renaming_an_organization_through_any_door_renames_it_everywhere(doors):
     assert doors.get_van(gid)["commonName"] == "Volunteers"
     doors.van_update(gid, {"commonName": "Volunteer Corps"})
     assert doors.get_px(gid)["name"] == "Volunteer Corps"
+
+
+def test_a_packagex_address_written_back_with_a_change_keeps_the_change(doors):
+    """A PackageX client reads the address (with its id), changes the city and posts it back."""
+    cid = doors.van_create(VAN_RICH)
+    address = doors.get_px(cid)["address"]
+    doors.px_update(cid, {"address": {**address, "city": "Arlington"}})
+    after = doors.get_px(cid)["address"]
+    assert after == {**address, "city": "Arlington", "formatted_address": after["formatted_address"]}
+    assert "Arlington" in after["formatted_address"]
+    van = doors.get_van(cid)["addresses"]
+    assert [a for a in van if a["city"] == "Arlington"][0]["isDisclosure"] is True  # its VAN flags stay

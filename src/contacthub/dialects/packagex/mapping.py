@@ -130,9 +130,11 @@ def _address(body: ContactFields, given: set[str], current: ContactView | None, 
         return []
     if reuse is not None:
         own = current is not None and any(a.id == reuse.id for a in current.addresses)
-        return [AddressInput(id=reuse.id if own else None, type=reuse.type, line1=reuse.line1,
-                             line2=line2 if line2 is not None else reuse.line2, city=reuse.city, region=reuse.region,
-                             postal_code=reuse.postal_code, country=reuse.country,
+        fields = dict(type=reuse.type, line1=reuse.line1, line2=line2 if line2 is not None else reuse.line2,
+                      city=reuse.city, region=reuse.region, postal_code=reuse.postal_code, country=reuse.country)
+        if isinstance(body.address, AddressBody):  # {"id", ...}: the parts sent change the address read
+            fields.update(_sent_parts(body.address))
+        return [AddressInput(id=reuse.id if own else None, **fields,
                              primary=primary or (own and reuse.primary), properties=dict(reuse.properties))] + [
             o for o in _others(current) if o.id != reuse.id]
     if isinstance(body.address, str):
@@ -141,6 +143,20 @@ def _address(body: ContactFields, given: set[str], current: ContactView | None, 
     return [AddressInput(line1=a.line1 or a.address, line2=a.line2 if a.line2 is not None else line2, city=a.city,
                          region=a.state, postal_code=a.postal_code or a.zip, country=a.country,
                          primary=primary)] + _others(current)
+
+
+def _sent_parts(a: AddressBody) -> dict[str, Any]:
+    """The parts of an address object the client sent, by core name."""
+    sent = a.model_fields_set
+    names = {"line1": "line1", "address": "line1", "line2": "line2", "city": "city", "state": "region",
+             "postal_code": "postal_code", "zip": "postal_code", "country": "country"}
+    parts = {}
+    for wire, core in names.items():
+        if wire in sent and not (wire in ("address", "zip") and core in parts and parts[core] is not None):
+            value = getattr(a, wire)
+            if value is not None or core not in parts:
+                parts[core] = value
+    return parts
 
 
 def _kept(a: AddressView, **changes) -> AddressInput:
