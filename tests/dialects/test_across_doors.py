@@ -672,3 +672,32 @@ def test_a_packagex_address_written_back_with_a_change_keeps_the_change(doors):
     assert "Arlington" in after["formatted_address"]
     van = doors.get_van(cid)["addresses"]
     assert [a for a in van if a["city"] == "Arlington"][0]["isDisclosure"] is True  # its VAN flags stay
+
+
+def _van_writable(contact: dict) -> dict:
+    return {k: v for k, v in contact.items() if k not in ("contactId", "dateCreated", "dateModified")}
+
+
+def test_a_van_client_writes_back_what_it_read_of_a_native_contact(doors):
+    """Free-text types written through native read as VAN enums, one item per type (a second
+    item whose type reads as the same enum shows none), so a VAN client can post the read back;
+    the stored types, the address ids (which PackageX shows) and everything else stay."""
+    cid = doors.native_create({
+        "first_name": "Ada", "last_name": "Lovelace",
+        "emails": [{"address": "a@example.com", "type": "work"}, {"address": "b@example.com", "type": "office"},
+                   {"address": "c@example.com", "type": "lab"}],
+        "phones": [{"number": "+442079460958", "type": "cell"}, {"number": "+442079460959", "type": "cell"}],
+        "addresses": [{"line1": "1 A St", "city": "London", "type": "work"},
+                      {"line1": "2 B St", "city": "London", "type": "studio"}],
+    })
+    before, px_address = doors.get_native(cid), doors.get_px(cid)["address"]["id"]
+    van = doors.get_van(cid)
+    assert [e["type"] for e in van["emails"]] == ["WORK", "OTHER", None]
+    assert [p["type"] for p in van["phones"]] == ["OTHER", None]
+    doors.van_update(cid, _van_writable(van))
+    after = doors.get_native(cid)
+    assert [(e["address"], e["type"]) for e in after["emails"]] == [(e["address"], e["type"]) for e in before["emails"]]
+    assert [(p["number"], p["type"]) for p in after["phones"]] == [(p["number"], p["type"]) for p in before["phones"]]
+    assert after["addresses"] == before["addresses"]
+    assert doors.get_px(cid)["address"]["id"] == px_address
+    assert doors.get_van(cid) == {**van, "dateModified": doors.get_van(cid)["dateModified"]}
