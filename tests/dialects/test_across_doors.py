@@ -701,3 +701,12 @@ def test_a_van_client_writes_back_what_it_read_of_a_native_contact(doors):
     assert after["addresses"] == before["addresses"]
     assert doors.get_px(cid)["address"]["id"] == px_address
     assert doors.get_van(cid) == {**van, "dateModified": doors.get_van(cid)["dateModified"]}
+
+
+def test_a_bird_upsert_writing_back_what_it_read_keeps_the_contact_as_it_was(doors, rich_native):
+    before = doors.get_native(rich_native)
+    bird = doors.get_bird(rich_native)
+    response = doors.bird.patch(f"{doors.bird_base}/contacts/identifiers/emailaddress/ada@example.com",
+                                json={"attributes": bird["attributes"]})
+    assert response.status_code == 200 and response.json()["id"] == rich_native
+    _unchanged(before, doors.get_native(rich_native))

@@ -128,6 +128,10 @@ def build(db: Database, settings: Settings) -> FastAPI:
         change = mapping.patch_change(body)
         refs = [mapping.point_ref(path_ident, "identifierValue"), *change.add_points]
         with db.write() as session:
+            if body.attributes:  # identifier attributes echoed from a read of the contact it finds
+                found = [owner for owner in identifiers.owners(session, caller, refs) if owner is not None]
+                if found:
+                    change = mapping.patch_change(body, contacts.get(session, caller, found[0]))
             view, created = identifiers.upsert(session, caller, refs, chosen, change, REJECT)
             return JSONResponse(mapping.render_contact(view), status_code=201 if created else 200)
 
