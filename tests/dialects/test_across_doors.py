@@ -710,3 +710,21 @@ def test_a_bird_upsert_writing_back_what_it_read_keeps_the_contact_as_it_was(doo
                                 json={"attributes": bird["attributes"]})
     assert response.status_code == 200 and response.json()["id"] == rich_native
     _unchanged(before, doors.get_native(rich_native))
+
+
+def test_a_packagex_round_trip_stores_no_name_of_its_own(doors):
+    """PackageX shows a VAN individual's first and last name as its name; writing that back stores
+    nothing, so a later rename through NGP VAN shows in PackageX too."""
+    cid = doors.van_create(VAN_RICH)
+    px = doors.get_px(cid)
+    assert px["name"] == "Lefty McDonkey"
+    doors.px_update(cid, {"name": px["name"], "notes": "n"})
+    doors.van_update(cid, {"firstName": "Leftie"})
+    assert doors.get_px(cid)["name"] == "Leftie McDonkey"
+    assert doors.get_native(cid)["display_name"] == "Leftie McDonkey"
+    # a contact with nothing to show as its name (only an identifier) is written back as read
+    bare = doors.native_create({"identifiers": [{"key": "crm", "value": "c-9"}]})
+    shown = doors.get_px(bare)
+    assert shown["name"] is None
+    doors.px_update(bare, {name: shown[name] for name in ("name", "email", "phone", "notes", "type", "metadata")})
+    assert doors.px.post(f"/packagex/v1/contacts/contact_{cid}", json={"name": ""}).status_code == 400

@@ -64,7 +64,10 @@ def to_input(body: ContactFields, given: set[str], current: ContactView | None,
 def _to_input(body: ContactFields, given: set[str], current: ContactView | None,
               reuse: AddressView | None) -> ContactInput:
     data: dict[str, Any] = {}
-    if "name" in given:
+    # the name shown for a contact without one of its own (made of its first and last name, say)
+    # written back is no new name: storing it would freeze what other doors later rename
+    shown = current is not None and current.display_name is None and body.name == current.computed_display_name
+    if "name" in given and not shown:
         data["display_name"] = body.name
         if current is not None and current.kind != "person" and current.organization_name:
             data["organization_name"] = body.name  # the organization's name (NGP VAN's commonName) too
