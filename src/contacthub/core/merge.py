@@ -50,17 +50,21 @@ def merge(session: Session, actor: Actor, survivor_id: uuid.UUID, loser_id: uuid
             setattr(survivor, name, {**mine, **{k: theirs[k] for k in added}})
             moved["filled"] += [f"{name}.{k}" for k in added]
 
-    have = {(p.kind, p.key, p.normalized) for p in repo.points_of(session, ws, survivor.id)}
+    have = {(p.kind, p.key, p.normalized): p for p in repo.points_of(session, ws, survivor.id)}
     offset = len(have)
     for p in repo.points_of(session, ws, loser.id):
         if (p.kind, p.key, p.normalized) in have:
             moved["dropped_points"].append(_point_record(p))
+            _enrich_point(have[(p.kind, p.key, p.normalized)], p, moved)
             repo.delete_row(session, p)
         else:
-            p.contact_id, p.is_primary, p.position = survivor.id, False, p.position + offset
+            # the survivor's primary stays primary; where it has none of this kind, the loser's does
+            keep_primary = p.is_primary and not any(k[0] == p.kind for k in have)
+            p.contact_id, p.is_primary, p.position = survivor.id, keep_primary, p.position + offset
             moved["moved_points"].append(str(p.id))
+    had_addresses = bool(repo.addresses_of(session, ws, survivor.id))
     for a in repo.addresses_of(session, ws, loser.id).values():
-        a.contact_id, a.is_primary, a.position = survivor.id, False, a.position + 100
+        a.contact_id, a.is_primary, a.position = survivor.id, a.is_primary and not had_addresses, a.position + 100
         moved["moved_addresses"].append(str(a.id))
 
     survivor_lists = {m.list_id for m in repo.list_memberships(session, ws, survivor.id)}
@@ -123,6 +127,7 @@ def unmerge(session: Session, actor: Actor, survivor_id: uuid.UUID, loser_id: uu
             p.contact_id = loser.id
     for record in moved["dropped_points"]:
         session.add(ContactPoint(workspace_id=ws, contact_id=loser.id, **_point_from_record(record)))
+    _restore_enriched_points(session, ws, survivor.id, moved.get("enriched_points", []))
     for a in repo.addresses_by_id(session, ws, [uuid.UUID(i) for i in moved["moved_addresses"]]):
         if a.contact_id == survivor.id:
             a.contact_id = loser.id
@@ -207,6 +212,29 @@ def _restore_primary_flags(session: Session, ws, loser_id, before: dict) -> None
     primary_address = {a["id"] for a in before.get("addresses", []) if a.get("primary")}
     for a in repo.addresses_of(session, ws, loser_id).values():
         a.is_primary = str(a.id) in primary_address
+
+
+def _enrich_point(target: ContactPoint, dropped: ContactPoint, moved: dict) -> None:
+    """The survivor's copy of a point both contacts had takes what only the loser's copy knew:
+    its type when the survivor's has none, and its properties the survivor's lacks (NGP VAN's
+    doNotEmail, say: a merge must not forget that someone asked not to be emailed)."""
+    kind = target.type if target.type is not None else dropped.type
+    properties = {**(dropped.properties or {}), **(target.properties or {})}
+    if kind == target.type and properties == (target.properties or {}):
+        return
+    moved.setdefault("enriched_points", []).append({
+        "id": str(target.id), "type": target.type, "properties": target.properties or {},
+        "merged_type": kind, "merged_properties": properties})
+    target.type, target.properties = kind, properties
+
+
+def _restore_enriched_points(session: Session, ws, survivor_id, records: list[dict]) -> None:
+    """Undoes _enrich_point where the survivor's point is still as the merge left it."""
+    for record in records:
+        point = session.get(ContactPoint, (ws, uuid.UUID(record["id"])))
+        if (point is not None and point.contact_id == survivor_id and point.type == record["merged_type"]
+                and (point.properties or {}) == record["merged_properties"]):
+            point.type, point.properties = record["type"], record["properties"]
 
 
 def _point_record(p: ContactPoint) -> dict:

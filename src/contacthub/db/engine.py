@@ -172,8 +172,10 @@ class Database:
         held = self._held.__dict__.setdefault("sessions", {})
         session = held.get(engine)
         if session is None or session.bind.closed or session.bind.invalidated:  # a lost server: reconnect
+            self._release_ended_threads()
             connection = engine.connect()
-            self._held_connections.append(connection)
+            with self._setup_lock:
+                self._held_connections.append((threading.current_thread(), connection))
             session = held[engine] = Session(bind=connection, expire_on_commit=False)
         try:
             with session.begin():
@@ -181,11 +183,22 @@ class Database:
         finally:
             session.expunge_all()
 
+    def _release_ended_threads(self) -> None:
+        """Connections kept by threads that have ended go back to the pool. An event loop that
+        lives as long as the process keeps one; a loop per request (a test client used without
+        `with` runs each request on a new thread) would otherwise take one from the pool for
+        good with each request, until the pool is empty and every request waits out its timeout."""
+        with self._setup_lock:
+            ended = [(t, c) for t, c in self._held_connections if not t.is_alive()]
+            self._held_connections[:] = [(t, c) for t, c in self._held_connections if t.is_alive()]
+        for _, connection in ended:
+            connection.close()
+
     def dispose(self) -> None:
         if self._hot is not None:
             self._hot.shutdown(wait=True)
             self._hot = None
-        for connection in self._held_connections:
+        for _, connection in self._held_connections:
             connection.close()
         self._held_connections.clear()
         self.write_engine.dispose()

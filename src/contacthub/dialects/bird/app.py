@@ -144,6 +144,10 @@ def build(db: Database, settings: Settings) -> FastAPI:
         change = mapping.patch_change(body)
         refs = [mapping.point_ref(path_ident, "identifierValue"), *change.add_points]
         with db.write() as session:
+            if body.attributes:  # identifier attributes echoed from a read of the contact it finds
+                found = [owner for owner in identifiers.owners(session, caller, refs) if owner is not None]
+                if found:
+                    change = mapping.patch_change(body, contacts.get(session, caller, found[0]))
             view, created = identifiers.upsert(session, caller, refs, chosen, change, REJECT)
             return JSONResponse(mapping.render_contact(view), status_code=201 if created else 200)
 
@@ -157,9 +161,10 @@ def build(db: Database, settings: Settings) -> FastAPI:
     def update_contact(contactId: str, body: ContactPatch, caller: Caller):
         """Attributes merge key by key (null removes one); identifiers, lists and accounts are added
         or removed one by one, or replaced whole with listIds / accountIds."""
-        change = mapping.patch_change(body)
         with db.write() as session:
-            view = identifiers.apply(session, caller, parse_id(contactId, "contact"), change, REJECT)
+            current = contacts.get(session, caller, parse_id(contactId, "contact"))
+            change = mapping.patch_change(body, current)
+            view = identifiers.apply(session, caller, current.id, change, REJECT)
             return JSONResponse(mapping.render_contact(view))
 
     @app.delete(WS + "/contacts/{contactId}", status_code=204, tags=["contacts"])

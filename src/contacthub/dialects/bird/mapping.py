@@ -70,7 +70,10 @@ def create_change(body: ContactCreate) -> ContactChange:
     return ContactChange(data=_contact_input(fields), add_points=point_refs(body.identifiers, "identifiers"))
 
 
-def patch_change(body: ContactPatch) -> ContactChange:
+def patch_change(body: ContactPatch, current: ContactView | None = None) -> ContactChange:
+    """With `current` (the stored contact), attributes that only repeat its identifiers as a read
+    shows them (`"emailaddress": [...]`, from a client writing back what it read) are left out:
+    the identifiers are already there, and they are no attributes of their own."""
     given = body.model_fields_set
     fields: dict[str, Any] = {}
     errors: list[FieldError] = []
@@ -82,7 +85,9 @@ def patch_change(body: ContactPatch) -> ContactChange:
         if body.attributes is None:
             errors.append(FieldError("attributes", "must be an object"))
         else:
-            _split_attributes(body.attributes, fields, errors)
+            echoed = _identifier_attributes(current) if current is not None else {}
+            _split_attributes({k: v for k, v in body.attributes.items() if k not in echoed or echoed[k] != v},
+                              fields, errors)
     if "listIds" in given:
         fields["lists"] = body.listIds or []
     if "accountIds" in given:
@@ -93,6 +98,9 @@ def patch_change(body: ContactPatch) -> ContactChange:
         fields["extra"] = extra
     if errors:
         raise InvalidInput(errors)
+    if (fields.get("display_name") and current is not None and current.kind != "person"
+            and current.organization_name):
+        fields["organization_name"] = fields["display_name"]  # the organization's name (NGP VAN's commonName) too
     add = [*point_refs(body.addIdentifiers, "addIdentifiers"), *point_refs(body.identifiers, "identifiers")]
     return ContactChange(
         data=_contact_input(fields),
@@ -181,6 +189,15 @@ def bird_key_value(point: PointView) -> tuple[str, str]:
     return point.key, point.value
 
 
+def _identifier_attributes(view: ContactView) -> dict[str, list[str]]:
+    """The contact's identifiers as a read shows them among the attributes: key -> values."""
+    grouped: dict[str, list[str]] = {}
+    for point in [*view.emails, *view.phones, *view.identifiers]:
+        key, value = bird_key_value(point)
+        grouped.setdefault(key, []).append(value)
+    return grouped
+
+
 def render_contact(view: ContactView) -> dict[str, Any]:
     attributes = dict(view.attributes)
     for attribute, name_field in NAME_ATTRIBUTES.items():
@@ -188,11 +205,7 @@ def render_contact(view: ContactView) -> dict[str, Any]:
         if value is not None:
             attributes[attribute] = value
     points = [*view.emails, *view.phones, *view.identifiers]
-    grouped: dict[str, list[str]] = {}
-    for point in points:
-        key, value = bird_key_value(point)
-        grouped.setdefault(key, []).append(value)
-    attributes.update(grouped)
+    attributes.update(_identifier_attributes(view))
     return {
         "id": str(view.id),
         "computedDisplayName": _computed_display_name(view, attributes),

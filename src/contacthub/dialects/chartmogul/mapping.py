@@ -22,6 +22,7 @@ from contacthub.core.inputs import ContactInput, storable_text
 from contacthub.core.views import ContactView
 from contacthub.db.models import Account, DataSource
 from contacthub.dialects.common import dotted_path
+from contacthub.dialects.first_point import replace_first
 from contacthub.dialects.chartmogul.schemas import ContactFields, CustomerBody, CustomEntry
 
 CUSTOM_KEY = re.compile(r"^[A-Za-z0-9_]{1,64}$")
@@ -71,11 +72,19 @@ def contact_input(body: ContactFields, current: ContactView | None = None) -> Co
         if name in given:
             data[name] = getattr(body, name)
     if "email" in given:
-        rest = [{"address": p.value, "type": p.type} for p in current.emails[1:]] if current and body.email else []
-        data["emails"] = ([{"address": body.email, "primary": True}] if body.email else []) + rest
+        if current is not None and body.email:
+            emails = replace_first(current.emails, body.email, "email")  # None: the one shown, unchanged
+            if emails is not None:
+                data["emails"] = emails
+        else:
+            data["emails"] = [{"address": body.email, "primary": True}] if body.email else []
     if "phone" in given:
-        rest = [{"number": p.value, "type": p.type} for p in current.phones[1:]] if current and body.phone else []
-        data["phones"] = ([{"number": body.phone, "primary": True}] if body.phone else []) + rest
+        if current is not None and body.phone:
+            phones = replace_first(current.phones, body.phone, "phone")
+            if phones is not None:
+                data["phones"] = phones
+        else:
+            data["phones"] = [{"number": body.phone, "primary": True}] if body.phone else []
     social = {name: getattr(body, name) for name in SOCIAL if name in given}
     if social:
         data["social"] = social

@@ -239,7 +239,7 @@ def build(db: Database, settings: Settings) -> FastAPI:
         with db.write() as session:
             current = contacts.get(session, caller, target)
             mapping.check(body, current.kind, creating=False, current=current)
-            view = contacts.update(session, caller, current.id, mapping.to_core(body, set_kind=False),
+            view = contacts.update(session, caller, current.id, mapping.to_core(body, set_kind=False, current=current),
                                    WriteOptions(on_duplicate="create"))
             return {"contactId": str(view.id)}
 

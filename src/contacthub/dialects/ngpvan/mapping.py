@@ -86,9 +86,12 @@ def check(body: ContactBody, kind: str | None, creating: bool, current: ContactV
         raise InvalidInput(errors)
 
 
-def to_core(body: ContactBody, set_kind: bool = True) -> ContactInput:
+def to_core(body: ContactBody, set_kind: bool = True, current: ContactView | None = None) -> ContactInput:
     """The given fields only: absent stays absent (so an update leaves it alone). An update
-    (set_kind=False) leaves the stored kind as it is: `type` may only repeat it."""
+    (set_kind=False) leaves the stored kind as it is: `type` may only repeat it. With `current`
+    (the stored contact of an update), externalLinks replace only the contact's `ngpvan.*`
+    identifiers: those written through other doors (Bird's visitorid, ChartMogul's external_id)
+    are no external links and stay."""
     given = body.model_fields_set
     data: dict[str, Any] = {}
     if body.type is not None and set_kind:
@@ -96,6 +99,8 @@ def to_core(body: ContactBody, set_kind: bool = True) -> ContactInput:
     for wire, core in SCALARS.items():
         if wire in given:
             data[core] = getattr(body, wire)
+    if "commonName" in given and current is not None and current.display_name is not None:
+        data["display_name"] = body.commonName  # the name other doors show (PackageX's name, Bird's displayName)
     if "emails" in given:
         data["emails"] = [
             {"address": e.address, "type": e.type, "primary": bool(e.isPrimary),
@@ -118,11 +123,15 @@ def to_core(body: ContactBody, set_kind: bool = True) -> ContactInput:
             for a in body.addresses or []
         ]
     if "externalLinks" in given:
-        data["identifiers"] = [
+        others = [{"key": p.key, "value": p.value, "properties": p.properties}
+                  for p in (current.identifiers if current is not None else []) if not p.key.startswith(IDENTIFIER_PREFIX)]
+        data["identifiers"] = others + [
             {"key": f"{IDENTIFIER_PREFIX}{link.externalSourceTypeId}", "value": str(link.externalId),
              "properties": {"externalSourceTypeId": link.externalSourceTypeId, "externalId": link.externalId}}
             for link in body.externalLinks or []
         ]
+    if current is not None:
+        _keep_stored(data, current)
     if "facebookProfileUrl" in given:
         data["social"] = {"facebook": body.facebookProfileUrl}
     extra = {}
@@ -139,6 +148,36 @@ def to_core(body: ContactBody, set_kind: bool = True) -> ContactInput:
     except ValidationError as exc:  # the wire schema should have caught it (errors.py names the wire fields)
         raise InvalidInput([FieldError(dotted_path(e.get("loc", ()), skip=()), e.get("msg", "is invalid"))
                             for e in exc.errors()]) from None
+
+
+def _keep_stored(data: dict[str, Any], current: ContactView) -> None:
+    """An update names emails, phones and addresses by their values. One the contact already has
+    keeps its stored type where the post repeats what a read shows for it (a type written through
+    another door reads as the VAN enum it fits, or as no type on a second item of that enum), and
+    an address keeps its id (which PackageX shows), so writing back a read changes nothing."""
+    region = get_settings().default_region
+    groups = (
+        ("emails", current.emails, lambda i: _key(normalize_email, i["address"]), lambda p: p.normalized, EmailType),
+        ("phones", current.phones, lambda i: _key(lambda n: normalize_phone(n, region), i["number"]),
+         lambda p: p.normalized, PhoneType),
+        ("addresses", current.addresses,
+         lambda i: _address_key(i["line1"], i["line2"], i["city"], i["region"], i["postal_code"], i["country"]),
+         lambda a: _address_key(a.line1, a.line2, a.city, a.region, a.postal_code, a.country), AddressType),
+    )
+    for group, stored_items, input_key, stored_key, allowed in groups:
+        if group not in data:
+            continue
+        stored: dict[Any, Any] = {}
+        for item in stored_items:
+            stored.setdefault(stored_key(item), item)
+        for item in data[group]:
+            match = stored.pop(input_key(item), None)
+            if match is None:
+                continue
+            if match.type is not None and (item["type"] is None or item["type"] == _enum(match.type, allowed)):
+                item["type"] = match.type
+            if group == "addresses":
+                item["id"] = match.id
 
 
 WIRE_NAMES = {core: wire for wire, core in SCALARS.items()} | {"kind": "type", "social": "facebookProfileUrl"}
@@ -178,6 +217,21 @@ def _enum(value: str | None, allowed) -> str | None:
     return upper if upper in get_args(allowed) else "OTHER"
 
 
+def _one_per_type(types: list[str | None], allowed) -> list[str | None]:
+    """The VAN enum of each item's type; an item whose enum an earlier one already shows (two
+    free-text types written through other doors may both read as OTHER) shows none, so a read
+    keeps VAN's rule of one item per type and can be written back."""
+    seen, out = set(), []
+    for kind in types:
+        value = _enum(kind, allowed)
+        if value is not None and value in seen:
+            value = None
+        if value is not None:
+            seen.add(value)
+        out.append(value)
+    return out
+
+
 def from_core(v: ContactView) -> dict[str, Any]:
     """The whole contact in the common model."""
     organization = v.kind != "person"
@@ -191,23 +245,23 @@ def from_core(v: ContactView) -> dict[str, Any]:
         if name not in out:  # every field of the type is there, null when unset: one shape per type
             out[name] = extra.get(f"ngpvan.{name}")
     out["emails"] = [
-        {"address": p.value, "type": _enum(p.type, EmailType), "isPrimary": p.primary,
+        {"address": p.value, "type": kind, "isPrimary": p.primary,
          "doNotEmail": bool(p.properties.get("doNotEmail", False)),
          "appliedEmailLists": p.properties.get("appliedEmailLists", [])}
-        for p in v.emails
+        for p, kind in zip(v.emails, _one_per_type([p.type for p in v.emails], EmailType))
     ]
     out["phones"] = [
-        {"number": p.value, "type": _enum(p.type, PhoneType), "isPrimary": p.primary,
+        {"number": p.value, "type": kind, "isPrimary": p.primary,
          "isDisclosure": bool(p.properties.get("isDisclosure", False)),
          **({"extension": p.properties["extension"]} if p.properties.get("extension") else {})}
-        for p in v.phones
+        for p, kind in zip(v.phones, _one_per_type([p.type for p in v.phones], PhoneType))
     ]
     out["addresses"] = [
         {"line1": a.line1, "line2": a.line2, **({"line3": a.properties["line3"]} if a.properties.get("line3") else {}),
          "city": a.city, "stateProvince": a.region, "postalCode": a.postal_code, "countryCode": a.country,
-         "type": _enum(a.type, AddressType), "isPrimary": a.primary,
+         "type": kind, "isPrimary": a.primary,
          "isDisclosure": bool(a.properties.get("isDisclosure", False))}
-        for a in v.addresses
+        for a, kind in zip(v.addresses, _one_per_type([a.type for a in v.addresses], AddressType))
     ]
     out["externalLinks"] = [
         {"externalSourceTypeId": p.properties.get("externalSourceTypeId", p.key[len(IDENTIFIER_PREFIX):]),

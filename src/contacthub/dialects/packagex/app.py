@@ -171,7 +171,9 @@ def build(db: Database, settings: Settings) -> FastAPI:
         with db.write() as session:
             current = contacts.get(session, caller, target)
             if "name" in given and not body.name:
-                raise InvalidInput(FieldError("name", "cannot be empty"))
+                if current.computed_display_name is not None:
+                    raise InvalidInput(FieldError("name", "cannot be empty"))
+                given = given - {"name"}  # a contact with no name to show, written back as read
             reuse = _reuse(session, caller, body, given)
             if given:
                 contacts.update(session, caller, current.id, mapping.to_input(body, given, current, reuse),

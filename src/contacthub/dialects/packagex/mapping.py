@@ -11,6 +11,7 @@ from contacthub.core.groups import GroupMembers
 from contacthub.core.inputs import AddressInput, ContactInput, EmailInput, PhoneInput
 from contacthub.core.views import AddressView, ContactView
 from contacthub.dialects.common import dotted_path, parse_id
+from contacthub.dialects.first_point import replace_first
 from contacthub.dialects.packagex.schemas import AddressBody, ContactFields
 
 CONTACT_PREFIX = "contact_"
@@ -63,21 +64,33 @@ def to_input(body: ContactFields, given: set[str], current: ContactView | None,
 def _to_input(body: ContactFields, given: set[str], current: ContactView | None,
               reuse: AddressView | None) -> ContactInput:
     data: dict[str, Any] = {}
-    if "name" in given:
+    # the name shown for a contact without one of its own (made of its first and last name, say)
+    # written back is no new name: storing it would freeze what other doors later rename
+    shown = current is not None and current.display_name is None and body.name == current.computed_display_name
+    if "name" in given and not shown:
         data["display_name"] = body.name
+        if current is not None and current.kind != "person" and current.organization_name:
+            data["organization_name"] = body.name  # the organization's name (NGP VAN's commonName) too
     if "email" in given:
-        data["emails"] = [EmailInput(address=body.email)] if body.email else []
         if current is not None and body.email:
-            data["emails"] += [EmailInput(address=p.value, type=p.type, properties=p.properties)
-                               for p in current.emails[1:]]
+            emails = replace_first(current.emails, body.email, "email")  # None: the one shown, unchanged
+            if emails is not None:
+                data["emails"] = [EmailInput(**e) for e in emails]
+        else:
+            data["emails"] = [EmailInput(address=body.email)] if body.email else []
     if "phone" in given:
-        data["phones"] = [PhoneInput(number=body.phone)] if body.phone else []
         if current is not None and body.phone:
-            data["phones"] += [PhoneInput(number=p.value, type=p.type, properties=p.properties)
-                               for p in current.phones[1:]]
+            phones = replace_first(current.phones, body.phone, "phone")
+            if phones is not None:
+                data["phones"] = [PhoneInput(**p) for p in phones]
+        else:
+            data["phones"] = [PhoneInput(number=body.phone)] if body.phone else []
     if "notes" in given:
         data["notes"] = body.notes
-    if "type" in given and body.type is not None:
+    # PackageX shows an organization (written through another door) as type person: repeating
+    # that type is no reason to change what the contact is.
+    if "type" in given and body.type is not None and not (
+            current is not None and body.type == "person" and current.kind == "organization"):
         data["kind"] = body.type
     if "metadata" in given:
         data["attributes"] = body.metadata
@@ -107,34 +120,59 @@ def wire_field(field: str) -> str:
 
 
 def _address(body: ContactFields, given: set[str], current: ContactView | None, reuse: AddressView | None):
+    # PackageX shows one address, the contact's first: a new one takes its place (and its primary
+    # flag); the contact's other addresses stay as they are, properties and flags included.
     existing = current.addresses[0] if current is not None and current.addresses else None
+    primary = existing.primary if existing is not None else True
     line2 = body.address_line2 if "address_line2" in given else None
     if "address" not in given:  # only address_line2: change the unit of the current address
         if existing is None:
             return [AddressInput(line2=line2, primary=True)] if line2 else ...
-        return [AddressInput(id=existing.id, type=existing.type, line1=existing.line1, line2=line2, city=existing.city,
-                             region=existing.region, postal_code=existing.postal_code, country=existing.country,
-                             primary=True)] + _others(current)
+        return [_kept(existing, line2=line2)] + _others(current)
     if body.address is None:
         return []
     if reuse is not None:
         own = current is not None and any(a.id == reuse.id for a in current.addresses)
-        return [AddressInput(id=reuse.id if own else None, type=reuse.type, line1=reuse.line1,
-                             line2=line2 if line2 is not None else reuse.line2, city=reuse.city, region=reuse.region,
-                             postal_code=reuse.postal_code, country=reuse.country, primary=True)] + [
+        fields = dict(type=reuse.type, line1=reuse.line1, line2=line2 if line2 is not None else reuse.line2,
+                      city=reuse.city, region=reuse.region, postal_code=reuse.postal_code, country=reuse.country)
+        if isinstance(body.address, AddressBody):  # {"id", ...}: the parts sent change the address read
+            fields.update(_sent_parts(body.address))
+        return [AddressInput(id=reuse.id if own else None, **fields,
+                             primary=primary or (own and reuse.primary), properties=dict(reuse.properties))] + [
             o for o in _others(current) if o.id != reuse.id]
     if isinstance(body.address, str):
-        return [AddressInput(line1=body.address, line2=line2, primary=True)] + _others(current)
+        return [AddressInput(line1=body.address, line2=line2, primary=primary)] + _others(current)
     a: AddressBody = body.address
     return [AddressInput(line1=a.line1 or a.address, line2=a.line2 if a.line2 is not None else line2, city=a.city,
-                         region=a.state, postal_code=a.postal_code or a.zip, country=a.country, primary=True)] + _others(current)
+                         region=a.state, postal_code=a.postal_code or a.zip, country=a.country,
+                         primary=primary)] + _others(current)
+
+
+def _sent_parts(a: AddressBody) -> dict[str, Any]:
+    """The parts of an address object the client sent, by core name."""
+    sent = a.model_fields_set
+    names = {"line1": "line1", "address": "line1", "line2": "line2", "city": "city", "state": "region",
+             "postal_code": "postal_code", "zip": "postal_code", "country": "country"}
+    parts = {}
+    for wire, core in names.items():
+        if wire in sent and not (wire in ("address", "zip") and core in parts and parts[core] is not None):
+            value = getattr(a, wire)
+            if value is not None or core not in parts:
+                parts[core] = value
+    return parts
+
+
+def _kept(a: AddressView, **changes) -> AddressInput:
+    """A stored address as an input that keeps it as it is (but for `changes`)."""
+    fields = dict(id=a.id, type=a.type, line1=a.line1, line2=a.line2, city=a.city, region=a.region,
+                  postal_code=a.postal_code, country=a.country, primary=a.primary, properties=dict(a.properties))
+    return AddressInput(**{**fields, **changes})
 
 
 def _others(current: ContactView | None) -> list[AddressInput]:
     if current is None:
         return []
-    return [AddressInput(id=a.id, type=a.type, line1=a.line1, line2=a.line2, city=a.city, region=a.region,
-                         postal_code=a.postal_code, country=a.country) for a in current.addresses[1:]]
+    return [_kept(a) for a in current.addresses[1:]]
 
 
 def render_address(a: AddressView | None) -> dict | None:
