@@ -1,5 +1,8 @@
 """The migrations build exactly the schema the models describe, on both engines."""
 
+import json
+import uuid
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import UniqueConstraint, create_engine, text
@@ -73,4 +76,38 @@ def test_an_old_sqlite_stores_over_long_identity_keys_are_found_again(tmp_path):
     assert again.status_code == 200, again.text
     assert again.json()["merged_into"] == old["id"]
     db.dispose()
+    engine.dispose()
+
+
+def test_a_linkedin_profile_stored_by_the_old_chartmogul_door_is_renamed(tmp_path):
+    """0008: social["linked_in"] (the old ChartMogul door's key) becomes the native "linkedin";
+    a native "linkedin" written since is kept."""
+    from alembic import command
+
+    from contacthub.db.migrate import alembic_config, upgrade
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    command.upgrade(alembic_config(url), "0007_fit_long_identity_keys")
+    engine = create_engine(url)
+    workspace = uuid.uuid4().hex
+    socials = {"a" * 32: '{"linked_in": "https://linkedin.com/in/a", "twitter": "t"}',
+               "b" * 32: '{"linked_in": "old", "linkedin": "new"}',
+               "c" * 32: '{"facebook": "f"}'}
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO workspaces (id, name, created_at) VALUES (:w, 'old', '2026-01-01')"),
+                     {"w": workspace})
+        for contact_id, social in socials.items():
+            conn.execute(text("INSERT INTO contacts (workspace_id, id, kind, social, attributes, extra, search_text, "
+                              "created_at, updated_at) VALUES (:w, :i, 'person', :s, '{}', '{}', '', '2026-01-01', "
+                              "'2026-01-01')"), {"w": workspace, "i": contact_id, "s": social})
+
+    upgrade(url)
+
+    with engine.connect() as conn:
+        stored = dict(conn.execute(text("SELECT id, social FROM contacts ORDER BY id")).all())
+    assert {k: json.loads(v) for k, v in stored.items()} == {
+        "a" * 32: {"linkedin": "https://linkedin.com/in/a", "twitter": "t"},
+        "b" * 32: {"linkedin": "new"},
+        "c" * 32: {"facebook": "f"},
+    }
     engine.dispose()

@@ -294,6 +294,14 @@ def test_contacts_written_here_are_core_contacts(cm, native, customer):
     assert seen["data_source_uuid"] == customer["data_source_uuid"]
 
 
+def test_linked_in_is_the_native_linkedin_profile_both_ways(cm, native, customer):
+    made = _add(cm, customer, first_name="Ada", linked_in="https://linkedin.com/in/ada")
+    core_id = made["uuid"].removeprefix("con_")
+    assert native.get(f"/v1/contacts/{core_id}").json()["social"] == {"linkedin": "https://linkedin.com/in/ada"}
+    native.patch(f"/v1/contacts/{core_id}", json={"social": {"linkedin": "https://linkedin.com/in/augusta"}})
+    assert cm.get(f"/v1/contacts/{made['uuid']}").json()["linked_in"] == "https://linkedin.com/in/augusta"
+
+
 def test_a_refused_patch_changes_nothing(cm, native, customer):
     made = _add(cm, customer, first_name="Ada", email="ada@example.com")
     other = _add(cm, customer, email="taken@example.com")

@@ -130,7 +130,7 @@ def test_seed_contacts_are_core_contacts(cm, native, customer, define):
     assert (core["first_name"], core["last_name"], core["title"], core["notes"]) == ("Adam", "Smith", "CEO", "Heading\nBody\nFooter")
     assert core["emails"][0]["address"] == "[email protected]"
     assert core["phones"][0]["number"] == "+1234567890"
-    assert core["social"] == {"linked_in": "https://linkedin.com/example", "twitter": "https://twitter.com/example"}
+    assert core["social"] == {"linkedin": "https://linkedin.com/example", "twitter": "https://twitter.com/example"}
     assert core["attributes"] == {"Facebook": "https://www.facebook.com/example", "date_of_birth": "1985-01-22"}
     assert core["accounts"] == [{"id": customer["uuid"].removeprefix("cus_"), "position": 9}]
     assert {"key": "data_source", "value": customer["data_source_uuid"].removeprefix("ds_")} in [

@@ -3,7 +3,7 @@
 Where a ChartMogul contact field lives in the core:
   first_name, last_name, title, notes  -> the contact's own fields
   email, phone                         -> the first email / phone point (others are kept)
-  linked_in, twitter                   -> social["linked_in"], social["twitter"]
+  linked_in, twitter                   -> social["linkedin"], social["twitter"] (the native names)
   custom                               -> attributes (keys must be defined)
   external_id, data_source_uuid        -> identifier points `external_id` and `data_source`
   customer_uuid, position              -> account membership and its position
@@ -27,7 +27,7 @@ from contacthub.dialects.chartmogul.schemas import ContactFields, CustomerBody, 
 
 CUSTOM_KEY = re.compile(r"^[A-Za-z0-9_]{1,64}$")
 SCALARS = ("first_name", "last_name", "title", "notes")
-SOCIAL = ("linked_in", "twitter")
+SOCIAL = {"linked_in": "linkedin", "twitter": "twitter"}  # wire name -> the core's social key
 
 CONTACT = "con_"
 CUSTOMER = "cus_"
@@ -85,7 +85,7 @@ def contact_input(body: ContactFields, current: ContactView | None = None) -> Co
                 data["phones"] = phones
         else:
             data["phones"] = [{"number": body.phone, "primary": True}] if body.phone else []
-    social = {name: getattr(body, name) for name in SOCIAL if name in given}
+    social = {key: getattr(body, name) for name, key in SOCIAL.items() if name in given}
     if social:
         data["social"] = social
     if "custom" in given:
@@ -126,8 +126,7 @@ def render_contact(member: MemberView) -> dict[str, Any]:
         "title": c.title,
         "email": c.emails[0].value if c.emails else None,
         "phone": c.phones[0].value if c.phones else None,
-        "linked_in": c.social.get("linked_in"),
-        "twitter": c.social.get("twitter"),
+        **{name: c.social.get(key) for name, key in SOCIAL.items()},
         "notes": c.notes,
         "custom": dict(c.attributes or {}),
         "external_id": member.external_id,
