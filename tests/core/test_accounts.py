@@ -94,4 +94,19 @@ def test_an_account_named_twice_in_a_write_is_one_membership(db, actor, account)
         assert [(a.id, a.position) for a in view.accounts] == [(account.id, 3)]
         again = contacts.update(session, actor, view.id, ContactInput(accounts=[
             AccountLink(id=account.id), AccountLink(id=account.id, position=2)]), OPTIONS)
-        assert [(a.id, a.position) for a in again.accounts] == [(account.id, 1)]
+        # the first names no position: the contact keeps its place
+        assert [(a.id, a.position) for a in again.accounts] == [(account.id, 3)]
+
+
+def test_an_account_named_without_a_position_keeps_or_appends_the_contact(db, actor, account):
+    """Any door: writing back accounts without positions moves no one; joining goes last."""
+    from contacthub.core.inputs import AccountLink
+
+    with db.write() as session:
+        first = contacts.create(session, actor, ContactInput(display_name="First", accounts=[
+            AccountLink(id=account.id, position=5)]), OPTIONS)
+        second = contacts.create(session, actor, ContactInput(display_name="Second", accounts=[
+            AccountLink(id=account.id)]), OPTIONS)
+        assert [a.position for a in second.accounts] == [6]
+        again = contacts.update(session, actor, first.id, ContactInput(accounts=[AccountLink(id=account.id)]), OPTIONS)
+        assert [a.position for a in again.accounts] == [5]

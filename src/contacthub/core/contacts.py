@@ -20,6 +20,7 @@ from contacthub.core.pagination import decode_cursor, encode_cursor
 from contacthub.core.views import AccountLinkView, ContactView, Page
 from contacthub.db.models import Address, Contact
 from contacthub.db.types import new_id, utcnow
+from contacthub.repositories import accounts as account_repo
 from contacthub.repositories import contacts as repo
 from contacthub.repositories import simple as simple_repo
 from contacthub.repositories.contacts import ContactFilter
@@ -214,6 +215,22 @@ def live_row(session: Session, actor: Actor, contact_id: uuid.UUID) -> Contact:
 
 # ---------------------------------------------------------------- checks
 
+def _placed(session: Session, ws: uuid.UUID, contact_id: uuid.UUID | None,
+            links: list[tuple[uuid.UUID, int | None]]) -> list[tuple[uuid.UUID, int]]:
+    """Each account membership with its position. One named without a position keeps the
+    contact where it is in that account (a client writing back the accounts it read, through a
+    door that shows no positions, moves no one); in an account it joins, the contact goes after
+    the last member (as core.accounts adds a contact with no position)."""
+    placed = []
+    for account_id, position in links:
+        if position is None:
+            members = account_repo.members(session, ws, account_id)
+            mine = [m.position for m in members if m.contact_id == contact_id] if contact_id else []
+            position = mine[0] if mine else max((m.position for m in members), default=0) + 1
+        placed.append((account_id, position))
+    return placed
+
+
 def prepare(
     session: Session, actor: Actor, data: ContactInput, given: set[str], options: WriteOptions,
     contact_id: uuid.UUID | None = None,
@@ -275,7 +292,8 @@ def prepare(
         )
         # an account named twice is one membership (the first one's position), as lists are
         firsts = {a.id: a for a in reversed(links)}
-        prepared.accounts = [(a.id, a.position if a.position is not None else 1) for a in links if firsts[a.id] is a]
+        prepared.accounts = _placed(session, actor.workspace_id, contact_id,
+                                    [(a.id, a.position) for a in links if firsts[a.id] is a and a.id in known])
     if "addresses" in given:
         existing = repo.addresses_of(session, actor.workspace_id, contact_id) if contact_id else {}
         errors.extend(

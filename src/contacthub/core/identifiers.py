@@ -24,7 +24,6 @@ from contacthub.core.pagination import decode_cursor, encode_cursor
 from contacthub.core.views import ContactView, Page, PointView
 from contacthub.db.models import ContactPoint
 from contacthub.db.types import new_id, utcnow
-from contacthub.repositories import accounts as account_repo
 from contacthub.repositories import contacts as contact_repo
 from contacthub.repositories import identifiers as repo
 from contacthub.settings import get_settings
@@ -137,7 +136,6 @@ def create(session: Session, actor: Actor, change: ContactChange, options: Write
     options = options or WriteOptions()
     fields = change.data.model_dump(exclude_unset=True)
     _apply_membership_deltas(fields, change, [], [])
-    _place_accounts(session, actor, fields, None, [])
     # Faults and conflicts are reported under the caller's own paths before the contact service
     # (which names them by its own fields) sees them.
     _check_all(session, actor, _rebuild(fields), change.add_points, options)
@@ -165,7 +163,6 @@ def apply(
     contact_id = view.id
     fields = change.data.model_dump(exclude_unset=True)
     _apply_membership_deltas(fields, change, view.list_ids, [(a.id, a.position) for a in view.accounts])
-    _place_accounts(session, actor, fields, contact_id, [(a.id, a.position) for a in view.accounts])
     data = _rebuild(fields)
     _check_all(session, actor, data, [*change.add_points, *change.remove_points], options, contact_id)
     if data.model_fields_set:
@@ -327,32 +324,6 @@ def _apply_membership_deltas(
             links.setdefault(account_id, None)
         drop = set(change.remove_accounts)
         fields["accounts"] = [{"id": i, "position": p} for i, p in links.items() if i not in drop]
-
-
-def _place_accounts(
-    session: Session, actor: Actor, fields: dict[str, Any], contact_id: uuid.UUID | None,
-    current: list[tuple[uuid.UUID, int]],
-) -> None:
-    """Accounts named without a position (Bird's accountIds, addToAccounts) keep the contact where
-    it is in them (a client writing back the accounts it read moves no one); in an account it
-    joins, it goes after the last contact, as a ChartMogul contact added without a position."""
-    links = fields.get("accounts")
-    if not links:
-        return
-    where = dict(current)
-    for link in links:
-        if not isinstance(link, dict) or link.get("position") is not None:
-            continue
-        try:
-            account_id = uuid.UUID(str(link["id"]))
-        except (KeyError, ValueError):
-            continue  # the contact service reports it
-        if account_id in where:
-            link["position"] = where[account_id]
-        else:
-            others = [m.position for m in account_repo.members(session, actor.workspace_id, account_id)
-                      if m.contact_id != contact_id]
-            link["position"] = max(others, default=0) + 1
 
 
 def _rebuild(fields: dict[str, Any]) -> ContactInput:
