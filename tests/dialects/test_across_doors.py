@@ -10,6 +10,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 
+def _ok(response):
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
 class Doors:
     """Clients for the five doors of one workspace, each with its own auth scheme."""
 
@@ -27,29 +32,19 @@ class Doors:
 
     # ---- reads, each door's own path for one contact
     def get_native(self, cid):
-        response = self.native.get(f"/v1/contacts/{cid}")
-        assert response.status_code == 200, response.text
-        return response.json()
+        return _ok(self.native.get(f"/v1/contacts/{cid}"))
 
     def get_bird(self, cid):
-        response = self.bird.get(f"{self.bird_base}/contacts/{cid}")
-        assert response.status_code == 200, response.text
-        return response.json()
+        return _ok(self.bird.get(f"{self.bird_base}/contacts/{cid}"))
 
     def get_cm(self, cid):
-        response = self.cm.get(f"/v1/contacts/con_{cid}")
-        assert response.status_code == 200, response.text
-        return response.json()
+        return _ok(self.cm.get(f"/v1/contacts/con_{cid}"))
 
     def get_van(self, cid):
-        response = self.van.get(f"/ngpvan/v2/contacts/{cid}")
-        assert response.status_code == 200, response.text
-        return response.json()
+        return _ok(self.van.get(f"/ngpvan/v2/contacts/{cid}"))
 
     def get_px(self, cid):
-        response = self.px.get(f"/packagex/v1/contacts/contact_{cid}")
-        assert response.status_code == 200, response.text
-        return response.json()["data"]
+        return _ok(self.px.get(f"/packagex/v1/contacts/contact_{cid}"))["data"]
 
     # ---- writes
     def van_create(self, body) -> str:
