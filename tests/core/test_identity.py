@@ -97,6 +97,30 @@ def test_resolution_merges_creates_and_reviews(db, actor):
     assert ranked[0][0].id == first.contact.id and ranked[0][1].decision == "merge"
 
 
+def test_a_key_many_contacts_share_is_looked_at_only_so_far(db, actor, monkeypatch):
+    """A blocking key shared by more contacts than BLOCK_LIMIT (a common initial and surname)
+    contributes only that many candidates, so its cost stays flat as the block grows; a contact
+    sharing a rarer key, or an exact one, is still found beyond it."""
+    from contacthub.repositories import identity as identity_repo
+
+    monkeypatch.setattr(identity, "BLOCK_LIMIT", 3)
+    with db.write() as s:
+        smiths = [identity.write(s, actor, ContactInput(first_name=f"J{n}", last_name="Smith"), "create").contact
+                  for n in range(8)]
+        last = identity.write(s, actor, ContactInput(
+            first_name="John", last_name="Smith", birth_date=date(1970, 1, 2), emails=[{"address": "js@example.com"}],
+            addresses=[{"line1": "12 High Street", "city": "Springfield", "postal_code": "62701"}]), "create").contact
+    common = f"fl:j{soundex('smith')}"
+    with db.read() as s:
+        assert len(identity_repo.candidates(s, actor.workspace_id, [common], 100, per_key=3)) == 3
+        assert len(identity_repo.candidates(s, actor.workspace_id, [common], 100, per_key=50)) == 9
+        # the ninth Smith, past the limit of the common key, by a rarer key (the birth date) ...
+        by_birth = identity.match(s, actor, ContactInput(first_name="John", last_name="Smith", birth_date=date(1970, 1, 2)))
+        # ... and by an exact one (the email) alone
+        by_email = identity.match(s, actor, ContactInput(first_name="Jo", last_name="Smith", emails=[{"address": "js@example.com"}]))
+    assert smiths and by_birth[0][0].id == last.id and by_email[0][0].id == last.id
+
+
 def test_index_follows_updates_deletes_merges_and_unmerges(db, actor):
     with db.write() as s:
         a = contacts.create(s, actor, ContactInput(first_name="Grace", last_name="Hopper", emails=[{"address": "grace@navy.mil"}]))

@@ -42,6 +42,10 @@ from contacthub.settings import get_settings
 
 Policy = Literal["merge", "reject", "create", "review"]
 CANDIDATE_LIMIT = 12
+# A blocking key shared by more contacts than this (a common initial and surname, one employer)
+# says little about who someone is: only this many of its contacts are looked at, so a lookup
+# costs the same in a workspace of ten thousand Smiths. Exact keys are looked up whole apart.
+BLOCK_LIMIT = 500
 T = TypeVar("T")
 
 
@@ -115,7 +119,8 @@ def rank(session: Session, workspace_id: uuid.UUID, profile: dict[str, Any], lim
     """Stored contacts of a kind this profile may be (see same_kinds) that may be it, best first."""
     kinds = same_kinds(profile)
     exact = exact_keys(profile)
-    found = dict(repo.candidates(session, workspace_id, blocking_keys(profile), CANDIDATE_LIMIT, exclude))
+    found = dict(repo.candidates(session, workspace_id, blocking_keys(profile), CANDIDATE_LIMIT, BLOCK_LIMIT,
+                                exclude))
     exact_ids = repo.contacts_with_keys(session, workspace_id, exact) - {exclude}
     ids = list(set(found) | exact_ids)
     clusters = repo.profiles(session, workspace_id, ids)

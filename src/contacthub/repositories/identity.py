@@ -3,7 +3,7 @@
 import uuid
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import delete, func, literal_column, select, update
+from sqlalchemy import delete, func, select, union_all, update
 from sqlalchemy.orm import Session
 
 from contacthub.db.models import Contact, DuplicateReview, IdentityClaim, IdentityKey, IdentityProfile
@@ -53,26 +53,29 @@ def move_all(session: Session, ws: uuid.UUID, from_id: uuid.UUID, to_id: uuid.UU
 
 
 
-def candidates(session: Session, ws: uuid.UUID, keys: Sequence[str], limit: int,
+def candidates(session: Session, ws: uuid.UUID, keys: Sequence[str], limit: int, per_key: int,
                exclude: uuid.UUID | None = None) -> list[tuple[uuid.UUID, int]]:
-    """Contacts filed under any of the keys, most shared keys first (index lookups only; the
-    counting runs in the database, so a large block costs little)."""
+    """Contacts filed under any of the keys, most shared keys first. Each key contributes at most
+    `per_key` contacts (one index range each), so a key thousands share costs no more than a rare
+    one; the counting runs in the database."""
     if not keys:
         return []
-    shared = func.count(func.distinct(IdentityKey.key)).label("shared")
-    # SQLite would group along the (workspace, contact) index and so read the whole workspace;
-    # the unary plus keeps it on the key lookups (PostgreSQL plans this well as it is).
-    sqlite = session.get_bind().dialect.name == "sqlite"
-    group = literal_column("+identity_keys.contact_id") if sqlite else IdentityKey.contact_id
+    blocks = []
+    for key in dict.fromkeys(keys):
+        block = select(IdentityKey.key, IdentityKey.contact_id).where(
+            IdentityKey.workspace_id == ws, IdentityKey.key == key)
+        if exclude is not None:
+            block = block.where(IdentityKey.contact_id != exclude)
+        block = block.limit(per_key).subquery()  # a subquery: SQLite takes no LIMIT inside a UNION
+        blocks.append(select(block.c.key, block.c.contact_id))
+    filed = union_all(*blocks).subquery()
+    shared = func.count(func.distinct(filed.c.key)).label("shared")
     query = (
-        select(IdentityKey.contact_id, shared)
-        .where(IdentityKey.workspace_id == ws, IdentityKey.key.in_(list(keys)))
-        .group_by(group)
-        .order_by(shared.desc(), IdentityKey.contact_id)
+        select(filed.c.contact_id, shared)
+        .group_by(filed.c.contact_id)
+        .order_by(shared.desc(), filed.c.contact_id)
         .limit(limit)
     )
-    if exclude is not None:
-        query = query.where(IdentityKey.contact_id != exclude)
     return [(contact_id, count) for contact_id, count in session.execute(query)]
 
 
