@@ -10,8 +10,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 
-def _ok(response):
-    assert response.status_code == 200, response.text
+def _ok(response, status: int = 200):
+    assert response.status_code == status, response.text
     return response.json()
 
 
@@ -48,34 +48,22 @@ class Doors:
 
     # ---- writes
     def van_create(self, body) -> str:
-        response = self.van.post("/ngpvan/v2/contacts", json=body)
-        assert response.status_code == 201, response.text
-        return response.json()["contactId"]
+        return _ok(self.van.post("/ngpvan/v2/contacts", json=body), 201)["contactId"]
 
     def native_create(self, body) -> str:
-        response = self.native.post("/v1/contacts", json=body)
-        assert response.status_code == 201, response.text
-        return response.json()["id"]
+        return _ok(self.native.post("/v1/contacts", json=body), 201)["id"]
 
     def bird_patch(self, cid, body):
-        response = self.bird.patch(f"{self.bird_base}/contacts/{cid}", json=body)
-        assert response.status_code == 200, response.text
-        return response.json()
+        return _ok(self.bird.patch(f"{self.bird_base}/contacts/{cid}", json=body))
 
     def px_update(self, cid, body):
-        response = self.px.post(f"/packagex/v1/contacts/contact_{cid}", json=body)
-        assert response.status_code == 200, response.text
-        return response.json()["data"]
+        return _ok(self.px.post(f"/packagex/v1/contacts/contact_{cid}", json=body))["data"]
 
     def cm_patch(self, cid, body):
-        response = self.cm.patch(f"/v1/contacts/con_{cid}", json=body)
-        assert response.status_code == 200, response.text
-        return response.json()
+        return _ok(self.cm.patch(f"/v1/contacts/con_{cid}", json=body))
 
     def van_update(self, cid, body):
-        response = self.van.post(f"/ngpvan/v2/contacts/{cid}", json=body)
-        assert response.status_code == 200, response.text
-        return response.json()
+        return _ok(self.van.post(f"/ngpvan/v2/contacts/{cid}", json=body))
 
 
 @pytest.fixture
