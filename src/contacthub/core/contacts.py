@@ -174,12 +174,14 @@ def update(
     before = _views(session, actor, [row.id])[0].snapshot()
     prepared = prepare(session, actor, data, given, options, contact_id=row.id)
     check_taken(session, actor, prepared, options, exclude=row.id)
+    named = {"display_name": row.display_name, "organization_name": row.organization_name}
     for name in SCALAR_FIELDS:
         if name in given:
             value = getattr(data, name)
             if name == "kind" and value is None:
                 raise InvalidInput(FieldError("kind", "cannot be null"))
             setattr(row, name, value)
+    _one_organization_name(row, given, named)
     if "social" in given:
         row.social = _merge_patch(row.social, data.social)
     if "attributes" in given:
@@ -229,6 +231,17 @@ def _placed(session: Session, ws: uuid.UUID, contact_id: uuid.UUID | None,
             position = mine[0] if mine else max((m.position for m in members), default=0) + 1
         placed.append((account_id, position))
     return placed
+
+
+def _one_organization_name(row: Contact, given: set[str], before: dict[str, str | None]) -> None:
+    """An organization's name is one name: renamed through a door that writes only its display
+    name (PackageX `name`, Bird `displayName`) or only its organization name (NGP VAN
+    `commonName`), the other follows where it was set, so every door shows the new name."""
+    if row.kind == "person":
+        return
+    for written, other in (("display_name", "organization_name"), ("organization_name", "display_name")):
+        if written in given and other not in given and before[other] is not None and getattr(row, written):
+            setattr(row, other, getattr(row, written))
 
 
 def prepare(

@@ -98,9 +98,6 @@ def patch_change(body: ContactPatch, current: ContactView | None = None) -> Cont
         fields["extra"] = extra
     if errors:
         raise InvalidInput(errors)
-    if (fields.get("display_name") and current is not None and current.kind != "person"
-            and current.organization_name):
-        fields["organization_name"] = fields["display_name"]  # the organization's name (NGP VAN's commonName) too
     add = [*point_refs(body.addIdentifiers, "addIdentifiers"), *point_refs(body.identifiers, "identifiers")]
     return ContactChange(
         data=_contact_input(fields),

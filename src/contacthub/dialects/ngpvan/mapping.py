@@ -99,8 +99,6 @@ def to_core(body: ContactBody, set_kind: bool = True, current: ContactView | Non
     for wire, core in SCALARS.items():
         if wire in given:
             data[core] = getattr(body, wire)
-    if "commonName" in given and current is not None and current.display_name is not None:
-        data["display_name"] = body.commonName  # the name other doors show (PackageX's name, Bird's displayName)
     if "emails" in given:
         data["emails"] = [
             {"address": e.address, "type": e.type, "primary": bool(e.isPrimary),

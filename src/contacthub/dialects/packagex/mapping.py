@@ -69,8 +69,6 @@ def _to_input(body: ContactFields, given: set[str], current: ContactView | None,
     shown = current is not None and current.display_name is None and body.name == current.computed_display_name
     if "name" in given and not shown:
         data["display_name"] = body.name
-        if current is not None and current.kind != "person" and current.organization_name:
-            data["organization_name"] = body.name  # the organization's name (NGP VAN's commonName) too
     if "email" in given:
         if current is not None and body.email:
             emails = replace_first(current.emails, body.email, "email")  # None: the one shown, unchanged
