@@ -27,7 +27,7 @@ from contacthub.core import merge as merge_service
 from contacthub.core.actor import Actor
 from contacthub.core.errors import FieldError, InvalidInput, NotFound
 from contacthub.core.inputs import MAX_POSITION, AccountLink, ContactInput, IdentifierInput, Strict, WriteOptions, storable_text
-from contacthub.core.normalize import normalize_email
+from contacthub.core.normalize import matching_email
 from contacthub.core.pagination import decode_cursor, encode_cursor
 from contacthub.core.views import ContactView, Page
 from contacthub.db.models import Account, DataSource
@@ -177,7 +177,7 @@ def member_views(session: Session, actor: Actor, views: list[ContactView], withi
 def list_members(session: Session, actor: Actor, flt: MemberFilter, cursor: str | None, limit: int) -> Page:
     flt.source_key = DATA_SOURCE_KEY
     if flt.email is not None:
-        flt.email = _normalized_email(flt.email)
+        flt.email = matching_email(flt.email)
     if flt.account_id is not None:
         get_account(session, actor, flt.account_id)
     ids = repo.page_member_ids(session, actor.workspace_id, flt, decode_cursor(cursor), limit + 1)
@@ -283,13 +283,6 @@ def _source_of(view: ContactView) -> uuid.UUID | None:
         return None
 
 
-def _normalized_email(raw: str) -> str:
-    try:
-        return normalize_email(raw)
-    except ValueError:
-        return raw.strip().lower()
-
-
 def _position_errors(position: int | None) -> list[FieldError]:
     if position is not None and position < 1:
         return [FieldError("position", "must be 1 or more")]
@@ -311,7 +304,7 @@ def _external_id_errors(external_id: str | None) -> list[FieldError]:
 def _email_errors(session: Session, ws: uuid.UUID, account_id: uuid.UUID, data: ContactInput, exclude) -> list[FieldError]:
     if "emails" not in data.model_fields_set or not data.emails:
         return []
-    wanted = {i: _normalized_email(e.address) for i, e in enumerate(data.emails)}
+    wanted = {i: matching_email(e.address) for i, e in enumerate(data.emails)}
     taken = repo.members_with_email(session, ws, account_id, list(wanted.values()))
     return [
         FieldError(f"emails[{i}].address", "is already the email of another contact of this account")
@@ -330,4 +323,3 @@ def _make_room(session: Session, ws: uuid.UUID, account_id: uuid.UUID, contact_i
             if m.position >= position:
                 m.position += 1
     return position
-

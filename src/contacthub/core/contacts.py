@@ -15,7 +15,7 @@ from contacthub.core import events, identity_index
 from contacthub.core.actor import Actor
 from contacthub.core.errors import Conflict, FieldError, InvalidInput, NotFound
 from contacthub.core.inputs import SCALAR_FIELDS, ContactInput, WriteOptions
-from contacthub.core.normalize import normalize_email, normalize_phone
+from contacthub.core.normalize import loose_email, loose_phone, matching_email, normalize_email, normalize_phone
 from contacthub.core.pagination import decode_cursor, encode_cursor
 from contacthub.core.views import AccountLinkView, ContactView, Page
 from contacthub.db.models import Address, Contact
@@ -104,10 +104,7 @@ def _normalized_filter(flt: ContactFilter) -> ContactFilter:
     errors = []
     email, phone = flt.email, flt.phone
     if email is not None:
-        try:
-            email = normalize_email(email)
-        except ValueError:
-            email = email.strip().lower()
+        email = matching_email(email)
     if phone is not None:
         try:
             phone = normalize_phone(phone, get_settings().default_region)
@@ -263,7 +260,7 @@ def prepare(
                 if options.strict_emails:
                     errors.append(FieldError(f"emails[{i}].address", str(exc)))
                     continue
-                normalized = email.address.strip().lower()
+                normalized = loose_email(email.address)
             points.append(PreparedPoint("email", "email", email.address.strip(), normalized, email.type,
                                  email.primary, email.properties, f"emails[{i}].address"))
     if "phones" in given:
@@ -275,7 +272,7 @@ def prepare(
                 if options.strict_phones:
                     errors.append(FieldError(f"phones[{i}].number", str(exc)))
                     continue
-                normalized = _digits_only(phone.number)
+                normalized = loose_phone(phone.number)
             points.append(PreparedPoint("phone", "phone", phone.number.strip(), normalized, phone.type,
                                  phone.primary, phone.properties, f"phones[{i}].number"))
     if "identifiers" in given:
@@ -430,8 +427,3 @@ def _merge_patch(current: dict[str, Any] | None, patch: dict[str, Any] | None) -
         else:
             merged[key] = value
     return merged
-
-
-def _digits_only(raw: str) -> str:
-    digits = "".join(ch for ch in raw if ch.isdigit())
-    return f"+{digits}" if raw.strip().startswith("+") else digits

@@ -56,3 +56,31 @@ def is_valid_phone(raw: str, default_region: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+# What the store files a value under when it is no valid email or phone: a door may keep such
+# values unchecked (CSV imports, lax vendor fields), and they must still match themselves.
+
+def loose_email(raw: str) -> str:
+    return raw.strip().lower()
+
+
+def loose_phone(raw: str) -> str:
+    digits = "".join(ch for ch in raw if ch.isdigit())
+    return f"+{digits}" if raw.strip().startswith("+") else digits
+
+
+def matching_email(raw: str) -> str:
+    """The form an email is filed and matched under, valid or not."""
+    try:
+        return normalize_email(raw)
+    except ValueError:
+        return loose_email(raw)
+
+
+def matching_phone(raw: str, default_region: str) -> str:
+    """The form a phone is filed and matched under, valid or not."""
+    try:
+        return normalize_phone(raw, default_region)
+    except ValueError:
+        return loose_phone(raw)

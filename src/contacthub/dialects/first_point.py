@@ -6,7 +6,7 @@ that reads a contact and writes it back loses nothing."""
 
 from typing import Any, Literal
 
-from contacthub.core.normalize import normalize_email, normalize_phone
+from contacthub.core.normalize import matching_email, matching_phone
 from contacthub.core.views import PointView
 from contacthub.settings import get_settings
 
@@ -14,18 +14,8 @@ Kind = Literal["email", "phone"]
 
 
 def matching_key(raw: str, kind: Kind) -> str:
-    """`raw` in the form the core matches on (loosely for values it would not read: a door may
-    keep them unchecked, and the core then stores them this way)."""
-    text = raw.strip()
-    try:
-        if kind == "email":
-            return normalize_email(text)
-        return normalize_phone(text, get_settings().default_region)
-    except ValueError:
-        if kind == "email":
-            return text.lower()
-        digits = "".join(ch for ch in text if ch.isdigit())
-        return f"+{digits}" if text.startswith("+") else digits
+    """`raw` in the form the core files and matches it under (valid or not)."""
+    return matching_email(raw) if kind == "email" else matching_phone(raw, get_settings().default_region)
 
 
 def replace_first(current: list[PointView], raw: str, kind: Kind) -> list[dict[str, Any]] | None:

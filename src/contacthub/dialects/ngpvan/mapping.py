@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from contacthub.core.errors import FieldError, InvalidInput
 from contacthub.core.inputs import AddressInput, ContactInput, EmailInput, PhoneInput
-from contacthub.core.normalize import normalize_email, normalize_phone
+from contacthub.core.normalize import matching_email, matching_phone
 from contacthub.core.views import AddressView, ContactView, PointView
 from contacthub.dialects.common import dotted_path
 from contacthub.dialects.ngpvan.schemas import (
@@ -155,8 +155,8 @@ def _keep_stored(data: dict[str, Any], current: ContactView) -> None:
     an address keeps its id (which PackageX shows), so writing back a read changes nothing."""
     region = get_settings().default_region
     groups = (
-        ("emails", current.emails, lambda i: _key(normalize_email, i["address"]), lambda p: p.normalized, EmailType),
-        ("phones", current.phones, lambda i: _key(lambda n: normalize_phone(n, region), i["number"]),
+        ("emails", current.emails, lambda i: matching_email(i["address"]), lambda p: p.normalized, EmailType),
+        ("phones", current.phones, lambda i: matching_phone(i["number"], region),
          lambda p: p.normalized, PhoneType),
         ("addresses", current.addresses,
          lambda i: _address_key(i["line1"], i["line2"], i["city"], i["region"], i["postal_code"], i["country"]),
@@ -288,7 +288,7 @@ def merge_patch(data: ContactInput, survivor: ContactView) -> ContactInput:
     given = data.model_fields_set
     fields = {k: getattr(patch, k) for k in patch.model_fields_set}
     if "emails" in given and data.emails:
-        emails = _merged_points(survivor.emails, data.emails, lambda e: _key(normalize_email, e.address),
+        emails = _merged_points(survivor.emails, data.emails, lambda e: matching_email(e.address),
                                 lambda s, **kw: EmailInput.model_construct(address=s, **kw))
         if _settled([(e.address, e.type, e.primary, e.properties) for e in emails]) != \
                 [(p.value, p.type, p.primary, p.properties) for p in survivor.emails]:
@@ -296,7 +296,7 @@ def merge_patch(data: ContactInput, survivor: ContactView) -> ContactInput:
     if "phones" in given and data.phones:
         region = get_settings().default_region  # as the core reads the numbers
         phones = _merged_points(
-            survivor.phones, data.phones, lambda p: _key(lambda n: normalize_phone(n, region), p.number),
+            survivor.phones, data.phones, lambda p: matching_phone(p.number, region),
             lambda s, **kw: PhoneInput.model_construct(number=s, **kw))
         if _settled([(p.number, p.type, p.primary, p.properties) for p in phones]) != \
                 [(p.value, p.type, p.primary, p.properties) for p in survivor.phones]:
@@ -315,14 +315,6 @@ def _settled(items: list[tuple], primary_at: int = 2) -> list[tuple]:
     """The items as the core would store them: exactly one primary (the first flagged, else the first)."""
     first = next((i for i, item in enumerate(items) if item[primary_at]), 0)
     return [item[:primary_at] + (i == first,) + item[primary_at + 1:] for i, item in enumerate(items)]
-
-
-def _key(normalize, raw: str) -> str:
-    """The stored form the core matched on (the write got past the core, so it reads)."""
-    try:
-        return normalize(raw)
-    except ValueError:
-        return raw.strip().lower()
 
 
 def _merged_points(stored: list[PointView], posted: list, key_of, make) -> list:
