@@ -93,9 +93,13 @@ def _names(db: Database, actor: Actor, ids: list[uuid.UUID]) -> dict[str, str]:
 
     names = {}
     with db.read() as session:
+        found = {v.id: v for v in contacts.get_many(session, actor, list(dict.fromkeys(ids)))}
         for contact_id in dict.fromkeys(ids):
+            view = found.get(contact_id)
             try:
-                names[str(contact_id)] = contacts.get(session, actor, contact_id).computed_display_name or ""
+                if view is None or view.merged_into is not None:  # gone, or merged: follow it
+                    view = contacts.get(session, actor, contact_id)
+                names[str(contact_id)] = view.computed_display_name or ""
             except NotFound:
                 names[str(contact_id)] = "(deleted)"
     return names
