@@ -3,10 +3,12 @@
     python bench/api.py                       # SQLite
     scripts/with-postgres.sh python bench/api.py --backend postgresql
 
-Both servers are one uvicorn process each; the load comes from `wrk` (Debian package `wrk`)
-on the same machine. Prints requests/s and p50/p99 for POST /v1/contacts (person with email +
-phone) and GET /v1/contacts/{id}, each beside the bare endpoint's figures, and create latency
-on an empty store vs. with --fill contacts already stored.
+Every server is one uvicorn process; the load comes from `wrk` (Debian package `wrk`) on the
+same machine. Prints requests/s and p50/p99 for POST /v1/contacts (person with email + phone)
+and GET /v1/contacts/{id}, each beside the bare endpoint's figures, and create latency on an
+empty store vs. with --fill contacts already stored. A third server, ours with a create's
+database work skipped (bench/stub_write_app.py), splits the POST's cost into the door's and the
+core write's.
 """
 
 import argparse
@@ -174,12 +176,16 @@ def main() -> None:
     db.dispose()
     headers = {"Authorization": f"Bearer {key.api_key}", "Content-Type": "application/json"}
 
-    ours_port, bare_port = free_port(), free_port()
+    ours_port, bare_port, skip_port = free_port(), free_port(), free_port()
     ours = start("contacthub.app:create_app", ours_port, {"CONTACTHUB_DATABASE_URL": url}, factory=True)
     bare = start("bench.bare_app:app", bare_port, {"PYTHONPATH": str(ROOT)})
+    # ours with the create's database work skipped (bench/stub_write_app.py): where the time goes
+    skipped = start("bench.stub_write_app:create_app", skip_port,
+                    {"CONTACTHUB_DATABASE_URL": url, "PYTHONPATH": str(ROOT)}, factory=True)
     results = {}
     try:
         ours_base, bare_base = f"http://127.0.0.1:{ours_port}", f"http://127.0.0.1:{bare_port}"
+        skip_base = f"http://127.0.0.1:{skip_port}"
         sample = create_latency(ours_base, headers, 200, "warm")
         ids = [r["id"] for r in httpx.get(f"{ours_base}/v1/contacts?limit=200", headers=headers).json()["data"]]
         del sample
@@ -189,6 +195,7 @@ def main() -> None:
             return {
                 "POST bare": (bare_base + "/echo", lua(POST_LUA, "/echo", json_headers, offset=offset)),
                 "POST /v1/contacts": (ours_base, lua(POST_LUA, "/v1/contacts", headers, offset=offset)),
+                "POST, write skipped": (skip_base, lua(POST_LUA, "/v1/contacts", headers, offset=offset)),
                 "GET bare": (bare_base, lua(GET_LUA, "/echo/", json_headers, ids)),
                 "GET /v1/contacts/{id}": (ours_base, lua(GET_LUA, "/v1/contacts/", headers, ids)),
             }
@@ -213,10 +220,9 @@ def main() -> None:
         fill(url, str(key.workspace_id), args.fill, tmp)
         lat_full = create_latency(ours_base, headers, 500, "full")
     finally:
-        ours.terminate()
-        bare.terminate()
-        ours.wait()
-        bare.wait()
+        for server in (ours, bare, skipped):
+            server.terminate()
+            server.wait()
         shutil.rmtree(tmp, ignore_errors=True)
 
     print(f"\nbackend: {args.backend}   wrk -t1 -c{args.connections} -d{args.seconds}s, median of {args.rounds} "
@@ -226,11 +232,14 @@ def main() -> None:
         print(f"{name:<24}{r['rps']:>10.0f}{r['p50']:>10.2f}{r['p99']:>10.2f}{r['non2xx']:>10}")
     post_ratio = results["POST /v1/contacts"]["rps"] / results["POST bare"]["rps"]
     get_ratio = results["GET /v1/contacts/{id}"]["rps"] / results["GET bare"]["rps"]
-    print(f"POST ratio to bare: {post_ratio:.0%}   GET ratio to bare: {get_ratio:.0%}")
+    skipped_ratio = results["POST, write skipped"]["rps"] / results["POST bare"]["rps"]
+    print(f"POST ratio to bare: {post_ratio:.0%}   GET ratio to bare: {get_ratio:.0%}   "
+          f"POST with the write skipped, ratio to bare: {skipped_ratio:.0%}")
     e50, f50 = pct(lat_empty, 50), pct(lat_full, 50)
     print(f"create latency p50/p99 ms: nearly empty {e50:.2f}/{pct(lat_empty, 99):.2f}   "
           f"with {args.fill:,} more stored {f50:.2f}/{pct(lat_full, 99):.2f}   growth {f50 / e50:.2f}x")
     print(json.dumps({"backend": args.backend, "results": results, "post_ratio": post_ratio, "get_ratio": get_ratio,
+                      "post_write_skipped_ratio": skipped_ratio,
                       "create_p50_empty": e50, "create_p50_full": f50}))
 
 

@@ -160,6 +160,61 @@ def test_a_caller_mapping_and_metadata_dot_notation(run, db, actor):
     assert ada.attributes == {"team": "Blue", "source": {"system": "crm"}}
 
 
+# A Google Contacts export (its "Google CSV" format), cut to the columns that matter and a few
+# it has that must be left alone (types and labels of points, which are not emails or phones).
+GOOGLE_CSV = (
+    "Name,Given Name,Additional Name,Family Name,Notes,Group Membership,E-mail 1 - Type,E-mail 1 - Value,"
+    "E-mail 2 - Type,E-mail 2 - Value,Phone 1 - Type,Phone 1 - Value,Address 1 - Type,Address 1 - Formatted,"
+    "Address 1 - Street,Address 1 - City,Address 1 - Region,Address 1 - Postal Code,Address 1 - Country,"
+    "Organization 1 - Name,Organization 1 - Title\n"
+    "Ada Lovelace,Ada,,Lovelace,Met at the Royal Society,* myContacts ::: Friends ::: * starred,* Home,"
+    "ada@example.com ::: ada.lovelace@example.org,Work,ada@work.example.com,Mobile,"
+    "+44 20 7946 0958 ::: +44 20 7946 0959,Home,\"12 High St, London\",12 High St,London,,W1 1AA,"
+    "United Kingdom,Analytical Engines Ltd,Analyst\n"
+)
+
+# An Outlook export ("Comma Separated Values"), cut the same way.
+OUTLOOK_CSV = (
+    "First Name,Middle Name,Last Name,Company,Job Title,Business Street,Home Street,Business Phone,"
+    "Home Phone,Mobile Phone,Categories,E-mail Address,E-mail Type,E-mail Display Name,E-mail 2 Address,Notes\n"
+    "Grace,,Hopper,US Navy,Rear Admiral,1 Navy Yard,9 Elm St,+1 202 555 0100,,+1 202 555 0101,"
+    "Friends;Navy,grace@navy.mil,SMTP,Grace Hopper (grace@navy.mil),grace@example.com,Wrote COBOL\n"
+)
+
+
+def test_google_and_outlook_exports_import_without_a_mapping(run, db, actor):
+    with db.write() as session:
+        friends = contacts.create(session, actor, ContactInput(kind="group", display_name="Friends"))
+    job, rows = run(GOOGLE_CSV, name="google.csv")
+    assert job.created == 1 and not job.invalid, rows
+    assert "starred" not in (rows[0].note or "") and "myContacts" not in (rows[0].note or "")
+    job, rows = run(OUTLOOK_CSV, name="outlook.csv")
+    assert job.created == 1 and not job.invalid, rows
+    assert "Navy" in rows[0].note  # no such group: noted, as for any other file
+    people = {v.first_name: v for v in everyone(db, actor) if v.kind == "person"}
+    ada, grace = people["Ada"], people["Grace"]
+    assert (ada.last_name, ada.employer, ada.title, ada.notes) == (
+        "Lovelace", "Analytical Engines Ltd", "Analyst", "Met at the Royal Society")
+    assert [e.normalized for e in ada.emails] == ["ada@example.com", "ada.lovelace@example.org", "ada@work.example.com"]
+    assert [p.normalized for p in ada.phones] == ["+442079460958", "+442079460959"]
+    address = ada.addresses[0]
+    assert (address.line1, address.city, address.postal_code, address.country) == (
+        "12 High St", "London", "W1 1AA", "United Kingdom")
+    assert (grace.last_name, grace.employer, grace.title, grace.notes) == ("Hopper", "US Navy", "Rear Admiral", "Wrote COBOL")
+    assert [e.normalized for e in grace.emails] == ["grace@navy.mil", "grace@example.com"]
+    assert [p.normalized for p in grace.phones] == ["+12025550100", "+12025550101"]
+    assert grace.addresses == []  # Outlook's business and home blocks are left to a mapping
+    assert members_of(db, actor, friends.id) == {ada.id, grace.id}
+
+
+def test_a_bad_value_among_several_in_one_cell_fails_its_row(run, db, actor):
+    job, rows = run("Name,E-mail 1 - Value\nAda,ada@example.com ::: not-an-email\n")
+    assert job.invalid == 1
+    assert rows[0].errors == [{"column": "E-mail 1 - Value", "field": "email",
+                               "reason": "not a valid email address: An email address must have an @-sign."}]
+    assert everyone(db, actor) == []
+
+
 def test_a_mapping_naming_a_missing_column_fails_the_job(run):
     job, rows = run("Name\nAda\n", mapping={"Nope": "email"})
     assert job.status == "failed" and "Nope" in job.error

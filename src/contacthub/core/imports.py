@@ -93,6 +93,17 @@ HEADER_ALIASES = {
     # the columns `contacthub export --format csv` writes under their own names
     "displayname": "name", "kind": "type", "line1": "address", "line2": "address_line2",
     "organizationname": "organization",
+    # other products' CSV exports, as they come (more emails and phones: _numbered_alias).
+    # Google Contacts: the first organization is the person's employer, the first address theirs.
+    "organization1name": "employer", "organization1title": "title", "organizationtitle": "title",
+    "address1street": "address", "address1extendedaddress": "address_line2", "address1city": "city",
+    "address1region": "region", "address1postalcode": "postal_code", "address1country": "country",
+    "groupmembership": "groups", "labels": "groups",
+    # Outlook (its several address blocks are left to a mapping: mixing them would make one wrong address)
+    "categories": "groups",
+    # HubSpot, Mailchimp and the like
+    "companyname": "employer", "streetaddress": "address", "state/region": "region",
+    "state/province": "region", "country/region": "country",
 }
 KIND_WORDS = {
     "": "person", "person": "person", "contact": "person", "individual": "person",
@@ -170,11 +181,25 @@ def _is_metadata_target(target: str) -> bool:
     return target.startswith("metadata.") and all(part for part in target[9:].split("."))
 
 
+# More email and phone columns: `Email 2`, `phone_3` (as `contacthub export` writes them),
+# Google's `E-mail 1 - Value` / `Phone 2 - Value`, Outlook's `E-mail 2 Address`, `Mobile Phone`,
+# `Business Phone 2`, HubSpot's `Mobile Phone Number`. Not their `… - Type` / `… - Label` columns.
+_MORE_POINTS = re.compile(
+    r"(?P<email>e?mail)\d{0,2}(?:value|address)?"
+    r"|(?:home|business|work|mobile|cell|primary|other|main)?(?P<phone>phone)(?:number)?\d{0,2}(?:value)?"
+)
+
+
 def _numbered_alias(key: str) -> str:
-    """`Email 2`, `phone_3` (as `contacthub export` writes further emails and phones): more
-    email and phone columns; anything else is ignored."""
-    match = re.fullmatch(r"(email|phone)\d{1,2}", key)
-    return match.group(1) if match else "ignore"
+    """The header of one more email or phone column (see _MORE_POINTS); anything else is ignored."""
+    match = _MORE_POINTS.fullmatch(key)
+    if match is None:
+        return "ignore"
+    return "email" if match.group("email") else "phone"
+
+
+# Google Contacts puts a contact's several emails, phones or labels in one cell, joined by " ::: ".
+MULTI_VALUE = ":::"
 
 
 def _norm_header(header: str) -> str:
@@ -257,6 +282,13 @@ class ParsedRow:
                 for i, h in enumerate(headers)}
 
 
+def _values(cell: str) -> list[str]:
+    """The values of one email or phone cell: one, or several joined by MULTI_VALUE."""
+    if MULTI_VALUE not in cell:
+        return [cell]
+    return [v.strip() for v in cell.split(MULTI_VALUE) if v.strip()]
+
+
 class RowParser:
     def __init__(self, columns: list[Column], region: str, definitions: dict):
         self.columns = columns
@@ -292,21 +324,23 @@ class RowParser:
             if target in SCALAR_TARGETS:
                 row.scalars[SCALAR_TARGETS[target]] = value
             elif target == "email":
-                try:
-                    normalized = normalize_email(value)
-                except ValueError as exc:
-                    self._fault(row, col, str(exc))
-                    continue
-                if all(e[1] != normalized for e in row.emails):
-                    row.emails.append((value, normalized))
+                for one in _values(value):
+                    try:
+                        normalized = normalize_email(one)
+                    except ValueError as exc:
+                        self._fault(row, col, str(exc))
+                        continue
+                    if all(e[1] != normalized for e in row.emails):
+                        row.emails.append((one, normalized))
             elif target == "phone":
-                try:
-                    normalized = normalize_phone(value, self.region)
-                except ValueError as exc:
-                    self._fault(row, col, str(exc))
-                    continue
-                if all(p[1] != normalized for p in row.phones):
-                    row.phones.append((value, normalized))
+                for one in _values(value):
+                    try:
+                        normalized = normalize_phone(one, self.region)
+                    except ValueError as exc:
+                        self._fault(row, col, str(exc))
+                        continue
+                    if all(p[1] != normalized for p in row.phones):
+                        row.phones.append((one, normalized))
             elif target in ADDRESS_TARGETS:
                 row.address[ADDRESS_TARGETS[target]] = value
             elif target == "type":
@@ -316,8 +350,10 @@ class RowParser:
                 else:
                     row.kind = kind
             elif target == "groups":
-                for name in re.split(r"[,;|]", value):
+                for name in re.split(r":::|[,;|]", value):
                     name = name.strip()
+                    if name.startswith("* "):
+                        continue  # Google's own labels (`* myContacts`, `* starred`), not groups of the user's
                     if name and name.lower() not in (g.lower() for g in row.groups):
                         row.groups.append(name[:300])
             elif target.startswith("metadata."):
