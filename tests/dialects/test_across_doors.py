@@ -129,6 +129,7 @@ def test_van_contact_survives_a_packagex_update(doors):
     assert _van_parts(after_van) == _van_parts(before_van)
     assert after_native["attributes"] == {"tier": "gold"}
     assert after_native["notes"] == "met at the fair"
+    assert (after_native["addresses"], after_native["identifiers"]) == (before_native["addresses"], before_native["identifiers"])
 
 
 def test_van_contact_survives_a_packagex_round_trip(doors):
