@@ -174,11 +174,14 @@ GOOGLE_CSV = (
 )
 
 # An Outlook export ("Comma Separated Values"), cut the same way.
+# Its Business and Home address blocks: a row takes the first that holds anything, whole.
 OUTLOOK_CSV = (
-    "First Name,Middle Name,Last Name,Company,Job Title,Business Street,Home Street,Business Phone,"
-    "Home Phone,Mobile Phone,Categories,E-mail Address,E-mail Type,E-mail Display Name,E-mail 2 Address,Notes\n"
-    "Grace,,Hopper,US Navy,Rear Admiral,1 Navy Yard,9 Elm St,+1 202 555 0100,,+1 202 555 0101,"
-    "Friends;Navy,grace@navy.mil,SMTP,Grace Hopper (grace@navy.mil),grace@example.com,Wrote COBOL\n"
+    "First Name,Middle Name,Last Name,Company,Job Title,Business Street,Business City,Home Street,Home City,"
+    "Business Phone,Home Phone,Mobile Phone,Categories,E-mail Address,E-mail Type,E-mail Display Name,"
+    "E-mail 2 Address,Notes\n"
+    "Grace,,Hopper,US Navy,Rear Admiral,1 Navy Yard,Washington,9 Elm St,Arlington,+1 202 555 0100,,"
+    "+1 202 555 0101,Friends;Navy,grace@navy.mil,SMTP,Grace Hopper (grace@navy.mil),grace@example.com,Wrote COBOL\n"
+    "Alan,,Turing,,,,,2 Bletchley Rd,Milton Keynes,,+44 1908 640404,,,alan@example.org,SMTP,,,\n"
 )
 
 
@@ -189,7 +192,7 @@ def test_google_and_outlook_exports_import_without_a_mapping(run, db, actor):
     assert job.created == 1 and not job.invalid, rows
     assert "starred" not in (rows[0].note or "") and "myContacts" not in (rows[0].note or "")
     job, rows = run(OUTLOOK_CSV, name="outlook.csv")
-    assert job.created == 1 and not job.invalid, rows
+    assert job.created == 2 and not job.invalid, rows
     assert "Navy" in rows[0].note  # no such group: noted, as for any other file
     people = {v.first_name: v for v in everyone(db, actor) if v.kind == "person"}
     ada, grace = people["Ada"], people["Grace"]
@@ -203,7 +206,10 @@ def test_google_and_outlook_exports_import_without_a_mapping(run, db, actor):
     assert (grace.last_name, grace.employer, grace.title, grace.notes) == ("Hopper", "US Navy", "Rear Admiral", "Wrote COBOL")
     assert [e.normalized for e in grace.emails] == ["grace@navy.mil", "grace@example.com"]
     assert [p.normalized for p in grace.phones] == ["+12025550100", "+12025550101"]
-    assert grace.addresses == []  # Outlook's business and home blocks are left to a mapping
+    assert [(a.line1, a.city) for a in grace.addresses] == [("1 Navy Yard", "Washington")]  # not her home's parts
+    alan = people["Alan"]
+    assert [(a.line1, a.city) for a in alan.addresses] == [("2 Bletchley Rd", "Milton Keynes")]
+    assert [p.normalized for p in alan.phones] == ["+441908640404"]
     assert members_of(db, actor, friends.id) == {ada.id, grace.id}
 
 

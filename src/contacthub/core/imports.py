@@ -94,12 +94,10 @@ HEADER_ALIASES = {
     "displayname": "name", "kind": "type", "line1": "address", "line2": "address_line2",
     "organizationname": "organization",
     # other products' CSV exports, as they come (more emails and phones: _numbered_alias).
-    # Google Contacts: the first organization is the person's employer, the first address theirs.
+    # Google Contacts (its addresses: _address_block): the first organization is the person's employer
     "organization1name": "employer", "organization1title": "title", "organizationtitle": "title",
-    "address1street": "address", "address1extendedaddress": "address_line2", "address1city": "city",
-    "address1region": "region", "address1postalcode": "postal_code", "address1country": "country",
     "groupmembership": "groups", "labels": "groups",
-    # Outlook (its several address blocks are left to a mapping: mixing them would make one wrong address)
+    # Outlook (its addresses: _address_block)
     "categories": "groups",
     # HubSpot, Mailchimp and the like
     "companyname": "employer", "streetaddress": "address", "state/region": "region",
@@ -198,6 +196,27 @@ def _numbered_alias(key: str) -> str:
     return "email" if match.group("email") else "phone"
 
 
+# Files with several addresses per contact, each a block of columns: Google's `Address 2 - City`,
+# Outlook's `Home City` / `Business City` / `Other City`. A row takes the first block (in column
+# order) that holds anything, whole: parts of two blocks would make an address nobody has.
+_ADDRESS_BLOCK = re.compile(
+    r"(?:address(?P<number>\d{1,2})|(?P<place>business|home|other))"
+    r"(?P<part>street|street2|extendedaddress|city|state|region|postalcode|country|country/region)"
+)
+_BLOCK_PARTS = {
+    "street": "address", "street2": "address_line2", "extendedaddress": "address_line2", "city": "city",
+    "state": "region", "region": "region", "postalcode": "postal_code", "country": "country", "country/region": "country",
+}
+
+
+def _address_block(key: str) -> tuple[str, str] | None:
+    """(target, block) of a column of one address block (see _ADDRESS_BLOCK), else None."""
+    match = _ADDRESS_BLOCK.fullmatch(key)
+    if match is None:
+        return None
+    return _BLOCK_PARTS[match.group("part")], match.group("number") or match.group("place")
+
+
 # Google Contacts puts a contact's several emails, phones or labels in one cell, joined by " ::: ".
 MULTI_VALUE = ":::"
 
@@ -213,6 +232,7 @@ class Column:
     index: int
     header: str
     target: str  # a FIELD_TARGETS entry or metadata.<path>
+    block: str = ""  # which of the file's address blocks an address column belongs to (see _address_block)
 
 
 def plan_columns(headers: list[str], mapping: dict[str, str] | None) -> list[Column]:
@@ -230,6 +250,9 @@ def plan_columns(headers: list[str], mapping: dict[str, str] | None) -> list[Col
             target = given[key]
         elif header.strip().lower().startswith("metadata.") and _is_metadata_target("metadata." + header.strip()[9:].strip()):
             target = "metadata." + header.strip()[9:].strip()
+        elif key not in HEADER_ALIASES and (in_block := _address_block(key)):
+            columns.append(Column(i, header.strip(), *in_block))
+            continue
         else:
             target = HEADER_ALIASES.get(key) or _numbered_alias(key)
         if target != "ignore":
@@ -306,6 +329,7 @@ class RowParser:
 
     def parse(self, index: int, cells: list[str]) -> ParsedRow:
         row = ParsedRow(index, cells)
+        blocks: dict[str, dict[str, str]] = {}  # the row's address, block by block (see _address_block)
         if isinstance(cells, _BrokenRow):
             row.errors.append({"column": "", "field": "row", "reason": f"the line cannot be read: {cells.reason}"})
             return row
@@ -342,7 +366,7 @@ class RowParser:
                     if all(p[1] != normalized for p in row.phones):
                         row.phones.append((one, normalized))
             elif target in ADDRESS_TARGETS:
-                row.address[ADDRESS_TARGETS[target]] = value
+                blocks.setdefault(col.block, {})[ADDRESS_TARGETS[target]] = value
             elif target == "type":
                 kind = KIND_WORDS.get(value.lower())
                 if kind is None:
@@ -358,6 +382,8 @@ class RowParser:
                         row.groups.append(name[:300])
             elif target.startswith("metadata."):
                 self._metadata(row, col, target[9:].split("."), value)
+        if blocks:
+            row.address = next(iter(blocks.values()))  # blocks holding nothing were never made
         if not row.errors and not row.name and not row.emails and not row.phones:
             row.errors.append({"column": "", "field": "name", "reason": "a contact needs a name, an email or a phone"})
         if row.kind == "group" and not row.name and not row.errors:
