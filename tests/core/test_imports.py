@@ -174,14 +174,15 @@ GOOGLE_CSV = (
 )
 
 # An Outlook export ("Comma Separated Values"), cut the same way.
-# Its Business and Home address blocks: a row takes the first that holds anything, whole.
+# Its Business and Home address blocks: a row takes, whole, the first with a street or a city
+# (Alan's Business block holds only a country).
 OUTLOOK_CSV = (
-    "First Name,Middle Name,Last Name,Company,Job Title,Business Street,Business City,Home Street,Home City,"
-    "Business Phone,Home Phone,Mobile Phone,Categories,E-mail Address,E-mail Type,E-mail Display Name,"
-    "E-mail 2 Address,Notes\n"
-    "Grace,,Hopper,US Navy,Rear Admiral,1 Navy Yard,Washington,9 Elm St,Arlington,+1 202 555 0100,,"
+    "First Name,Middle Name,Last Name,Company,Job Title,Business Street,Business City,Business Country/Region,"
+    "Home Street,Home City,Business Phone,Home Phone,Mobile Phone,Categories,E-mail Address,E-mail Type,"
+    "E-mail Display Name,E-mail 2 Address,Notes\n"
+    "Grace,,Hopper,US Navy,Rear Admiral,1 Navy Yard,Washington,,9 Elm St,Arlington,+1 202 555 0100,,"
     "+1 202 555 0101,Friends;Navy,grace@navy.mil,SMTP,Grace Hopper (grace@navy.mil),grace@example.com,Wrote COBOL\n"
-    "Alan,,Turing,,,,,2 Bletchley Rd,Milton Keynes,,+44 1908 640404,,,alan@example.org,SMTP,,,\n"
+    "Alan,,Turing,,,,,United Kingdom,2 Bletchley Rd,Milton Keynes,,+44 1908 640404,,,alan@example.org,SMTP,,,\n"
 )
 
 

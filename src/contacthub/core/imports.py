@@ -197,8 +197,9 @@ def _numbered_alias(key: str) -> str:
 
 
 # Files with several addresses per contact, each a block of columns: Google's `Address 2 - City`,
-# Outlook's `Home City` / `Business City` / `Other City`. A row takes the first block (in column
-# order) that holds anything, whole: parts of two blocks would make an address nobody has.
+# Outlook's `Home City` / `Business City` / `Other City`. A row takes, whole, the first block (in
+# column order) with a street or a city, else the first holding anything (a country alone, as some
+# exports fill in everywhere): parts of two blocks would make an address nobody has.
 _ADDRESS_BLOCK = re.compile(
     r"(?:address(?P<number>\d{1,2})|(?P<place>business|home|other))"
     r"(?P<part>street|street2|extendedaddress|city|state|region|postalcode|country|country/region)"
@@ -382,8 +383,8 @@ class RowParser:
                         row.groups.append(name[:300])
             elif target.startswith("metadata."):
                 self._metadata(row, col, target[9:].split("."), value)
-        if blocks:
-            row.address = next(iter(blocks.values()))  # blocks holding nothing were never made
+        if blocks:  # (a block holding nothing was never made)
+            row.address = next((b for b in blocks.values() if "line1" in b or "city" in b), next(iter(blocks.values())))
         if not row.errors and not row.name and not row.emails and not row.phones:
             row.errors.append({"column": "", "field": "name", "reason": "a contact needs a name, an email or a phone"})
         if row.kind == "group" and not row.name and not row.errors:
