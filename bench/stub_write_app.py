@@ -7,22 +7,17 @@ core write (normalization, identity filing, history, the SQL) costs."""
 
 import asyncio
 
+from bench.bare_app import STORED
 from contacthub.app import create_app as create_real_app
 from contacthub.db.engine import Database
 from contacthub.dialects.responses import FastJSONResponse
 
-CANNED = {
-    "id": "01a20b6b-dc30-7b0b-968e-30ff068f58fd", "kind": "person", "display_name": "Ada Lovelace",
-    "first_name": "Ada", "last_name": "Lovelace", "emails": [{"address": "ada@example.com", "type": None, "primary": True}],
-    "phones": [{"number": "+14155550100", "type": None, "primary": True}], "addresses": [], "identifiers": [],
-    "social": {}, "attributes": {}, "lists": [], "accounts": [],
-    "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z",
-}
+
 
 
 async def _write_skipped(self: Database, work):
     return await asyncio.get_running_loop().run_in_executor(
-        self._hot_threads(), lambda: FastJSONResponse(CANNED, status_code=201))
+        self._hot_threads(), lambda: FastJSONResponse(STORED, status_code=201))
 
 
 def create_app():
