@@ -13,8 +13,6 @@ from contacthub.db.engine import Database
 from contacthub.dialects.responses import FastJSONResponse
 
 
-
-
 async def _write_skipped(self: Database, work):
     return await asyncio.get_running_loop().run_in_executor(
         self._hot_threads(), lambda: FastJSONResponse(STORED, status_code=201))
