@@ -83,6 +83,19 @@ def test_a_child_parser_gives_the_same_import_as_inline_parsing(db, actor, tmp_p
     assert len(outcomes) == 9  # the blank line has no outcome
 
 
+@pytest.mark.parametrize("parallel", [False, True])
+def test_notes_above_the_header_row_change_nothing(db, actor, tmp_path, database_url, parallel):
+    """The same file with a preamble (as LinkedIn's exports have) gives the same rows, indexes
+    and contacts, inline or in the child, through both passes of a file with a Type column."""
+    plain = _import(db, actor, tmp_path, database_url, parallel=False, overwrite=True)
+    expected = _snapshot(db, actor, plain)
+    noted = _import(db, actor, tmp_path, database_url, parallel=parallel, overwrite=True,
+                    content='Notes:\n"Exported for you, with care, by a CRM"\n\n' + FILE)
+    assert noted.status == "succeeded", noted.error
+    assert _snapshot(db, actor, noted) == expected
+    assert noted.total_rows == plain.total_rows
+
+
 def test_imported_contacts_have_their_history_and_identity_filing(db, actor, tmp_path, database_url):
     job = _import(db, actor, tmp_path, database_url, parallel=True, batch_size=100)  # one batch
     with db.read() as session:

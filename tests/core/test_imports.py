@@ -222,6 +222,39 @@ def test_a_bad_value_among_several_in_one_cell_fails_its_row(run, db, actor):
     assert everyone(db, actor) == []
 
 
+# LinkedIn's Connections.csv: notes above the header row.
+LINKEDIN_CSV = (
+    "Notes:\n"
+    '"When exporting your connection data, you may notice that some of the email addresses are missing. '
+    'You will only see email addresses for connections who have allowed it, at https://www.linkedin.com/psettings"\n'
+    "\n"
+    "First Name,Last Name,URL,Email Address,Company,Position,Connected On\n"
+    "Ada,Lovelace,https://www.linkedin.com/in/ada,ada@example.com,Analytical Engines,Analyst,01 Jan 2024\n"
+    "Grace,Hopper,https://www.linkedin.com/in/grace,,US Navy,Rear Admiral,02 Feb 2024\n"
+)
+
+
+def test_notes_above_the_header_row_are_skipped(run, db, actor):
+    job, rows = run(LINKEDIN_CSV, name="Connections.csv")
+    assert (job.status, job.created, job.invalid) == ("succeeded", 2, 0)
+    assert job.total_rows == 2
+    people = {v.first_name: v for v in everyone(db, actor)}
+    assert rows[0].contact_id == people["Ada"].id and rows[1].contact_id == people["Grace"].id
+    assert (people["Grace"].employer, people["Grace"].title) == ("US Navy", "Rear Admiral")
+    assert [e.normalized for e in people["Ada"].emails] == ["ada@example.com"]
+    # a mapped column is looked for below the notes as well
+    job, rows = run(LINKEDIN_CSV, mapping={"Connected On": "metadata.connected"}, on_duplicate="skip")
+    assert (job.status, job.skipped, job.created) == ("succeeded", 1, 1)  # Grace has no email to match by
+    assert rows[0].contact_id == people["Ada"].id
+    assert rows[1].raw is None and rows[1].status == "created"
+
+
+def test_a_file_whose_header_row_is_not_found_fails_naming_its_first_row(run):
+    job, _ = run("Notes:\nnothing here\n\nalso nothing\n" + "Ada,ada@example.com\n" * 12)
+    assert job.status == "failed"
+    assert "no column names a contact" in job.error and "'Notes:'" in job.error
+
+
 def test_a_mapping_naming_a_missing_column_fails_the_job(run):
     job, rows = run("Name\nAda\n", mapping={"Nope": "email"})
     assert job.status == "failed" and "Nope" in job.error

@@ -12,6 +12,7 @@ Groups: when the file has a Type column, the rows of type group come first (a fi
 the file), so that rows naming groups can join them.
 """
 
+import dataclasses
 import gc
 import logging
 import multiprocessing
@@ -19,7 +20,6 @@ import signal
 import threading
 from contextlib import contextmanager
 from collections.abc import Iterator
-from pathlib import Path
 
 from contacthub.core.errors import DomainError
 from contacthub.core.import_sources import SourceFile, _BrokenRow, open_rows
@@ -94,7 +94,8 @@ def parsed_batches(source: SourceFile, reader, parser, batch_size: int, parallel
     context = multiprocessing.get_context("spawn")  # never fork a process that may run threads
     receiver, sender = context.Pipe(duplex=False)
     child = context.Process(
-        target=_child, args=(str(source.path), source.format, source.name, parser, batch_size, sender),
+        # the file as the child's own (not temporary: the parent discards it)
+        target=_child, args=(dataclasses.replace(source, temporary=False), parser, batch_size, sender),
         name="contacthub-import-parser", daemon=True,
     )
     _start_deaf_to_ctrl_c(child)
@@ -138,11 +139,10 @@ def _start_deaf_to_ctrl_c(child) -> None:
         signal.signal(signal.SIGINT, previous)
 
 
-def _child(path: str, file_format: str, name: str, parser, batch_size: int, out) -> None:
+def _child(source: SourceFile, parser, batch_size: int, out) -> None:
     """The parser process: reads and parses the file, sends batches, then _DONE (or _FAILED)."""
     gc.disable()  # a short-lived process whose batches are freed by reference counting
     try:
-        source = SourceFile(Path(path), file_format, name)  # not temporary: the parent discards it
         reader = open_rows(source)
         for batch, position in _batches(source, reader, parser, batch_size):
             out.send(("batch", batch, position))

@@ -45,6 +45,7 @@ class SourceFile:
     format: str  # csv | xlsx | xls | ods
     name: str
     temporary: bool = False
+    header_row: int = 0  # rows above the header row, skipped (a preamble: see imports.find_header)
 
     def discard(self) -> None:
         if self.temporary:
@@ -280,11 +281,11 @@ def count_lines(path: Path) -> int:
 
 def open_rows(source: SourceFile) -> RowReader:
     if source.format == "csv":
-        return _csv_rows(source.path)
-    return _sheet_rows(source.path)
+        return _csv_rows(source.path, source.header_row)
+    return _sheet_rows(source.path, source.header_row)
 
 
-def _csv_rows(path: Path) -> RowReader:
+def _csv_rows(path: Path, above_header: int = 0) -> RowReader:
     encoding = detect_encoding(path)
     size = max(path.stat().st_size, 1)
     with path.open("rb") as f:
@@ -297,6 +298,8 @@ def _csv_rows(path: Path) -> RowReader:
     reader = csv.reader(text, dialect)
     csv.field_size_limit(10 * 1024 * 1024)
     try:
+        for _ in range(above_header):
+            next(reader)
         headers = next(reader)
     except StopIteration:
         headers = []
@@ -318,7 +321,8 @@ def _csv_rows(path: Path) -> RowReader:
         finally:
             raw.close()
 
-    return RowReader(headers, rows(), max(count_lines(path) - 1, 0), lambda: min(counter.count / size, 1.0))
+    return RowReader(headers, rows(), max(count_lines(path) - 1 - above_header, 0),
+                     lambda: min(counter.count / size, 1.0))
 
 
 class _BrokenRow(list):
@@ -329,7 +333,7 @@ class _BrokenRow(list):
         self.reason = reason
 
 
-def _sheet_rows(path: Path) -> RowReader:
+def _sheet_rows(path: Path, above_header: int = 0) -> RowReader:
     from python_calamine import CalamineWorkbook
 
     try:
@@ -339,10 +343,12 @@ def _sheet_rows(path: Path) -> RowReader:
     except Exception as exc:  # calamine raises its own error types for broken files
         raise source_error(f"the spreadsheet cannot be read: {exc}") from None
     try:
+        for _ in range(above_header):
+            next(iterator)
         headers = [_cell_text(c) for c in next(iterator)]
     except StopIteration:
         headers = []
-    total = max(sheet.height - 1, 0)
+    total = max(sheet.height - 1 - above_header, 0)
     done = [0]
 
     def rows() -> Iterator[list[str]]:

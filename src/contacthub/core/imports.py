@@ -16,6 +16,7 @@ writes in batches: one transaction per batch, or, with `overwrite`, one transact
 whole file (the workspace's old contacts are deleted in it, so a failed import loses nothing).
 """
 
+import itertools
 import logging
 import operator
 import os
@@ -39,6 +40,7 @@ from contacthub.core import events, identity, identity_index
 from contacthub.core.actor import Actor
 from contacthub.core.errors import DomainError, FieldError, InvalidInput, NotFound
 from contacthub.core.import_sources import (
+    RowReader,
     SourceFile,
     _BrokenRow,
     decode_data_url,
@@ -88,7 +90,7 @@ HEADER_ALIASES = {
     "city": "city", "state": "region", "region": "region", "province": "region",
     "zip": "postal_code", "zipcode": "postal_code", "postalcode": "postal_code", "postcode": "postal_code",
     "country": "country", "type": "type", "group": "groups", "groups": "groups", "notes": "notes", "note": "notes",
-    "title": "title", "jobtitle": "title", "employer": "employer", "company": "employer",
+    "title": "title", "jobtitle": "title", "position": "title", "employer": "employer", "company": "employer",
     "organization": "organization", "organisation": "organization",
     # the columns `contacthub export --format csv` writes under their own names
     "displayname": "name", "kind": "type", "line1": "address", "line2": "address_line2",
@@ -996,11 +998,42 @@ def run_job(db: Database, workspace_id: uuid.UUID, job_id: uuid.UUID, source: So
         return repo.get_job(session, workspace_id, job_id)
 
 
+PREAMBLE_ROWS = 10  # how far below the first row a file's header row is looked for
+
+
+def _header_cells(cells: list[str]) -> list[str]:
+    return [h.strip().replace("\x00", "\ufffd") for h in cells]  # NUL: unstorable
+
+
+def find_header(source: SourceFile, reader: RowReader, mapping: dict[str, str] | None
+                ) -> tuple[RowReader, list[str], list[Column]]:
+    """The file's reader, headers and columns. Some exports put notes above the header row
+    (LinkedIn's Connections.csv starts with "Notes:"): when the first row names no contact (or
+    lacks a mapped column), the first of the next PREAMBLE_ROWS rows that does is the header row,
+    and the file is read again from below it (source.header_row tells every later reader)."""
+    headers = _header_cells(reader.headers)
+    try:
+        return reader, headers, plan_columns(headers, mapping)
+    except InvalidInput as fault:
+        try:
+            for above, cells in enumerate(itertools.islice(reader.rows, PREAMBLE_ROWS), start=1):
+                if isinstance(cells, _BrokenRow):
+                    continue
+                try:
+                    columns = plan_columns(_header_cells(cells), mapping)
+                except InvalidInput:
+                    continue
+                source.header_row = above
+                below = open_rows(source)
+                return below, _header_cells(below.headers), columns
+        finally:
+            reader.rows.close()  # the first reading, rows consumed
+        raise fault
+
+
 def _run(db: Database, actor: Actor, job: ImportJob, options: ImportOptions, source: SourceFile,
          settings: Settings, progress: ProgressCallback | None) -> None:
-    reader = open_rows(source)
-    headers = [h.strip().replace("\x00", "\ufffd") for h in reader.headers]  # NUL: unstorable
-    columns = plan_columns(headers, options.mapping)
+    reader, headers, columns = find_header(source, open_rows(source), options.mapping)
     with db.read() as session:
         definitions = simple_repo.definitions(session, actor.workspace_id)
     parser = RowParser(columns, settings.default_region, definitions)
