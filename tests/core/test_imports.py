@@ -269,6 +269,13 @@ def test_xlsx_files(run, db, actor):
     assert [p.normalized for p in ada.phones] == ["+12125550100"]
 
 
+def test_a_spreadsheet_with_a_title_above_its_header_row(run, db, actor):
+    content = xlsx_bytes([["Customer list, March"], [], ["Name", "Email"], ["Ada", "ada@example.com"]])
+    job, rows = run(content, name="customers.xlsx")
+    assert (job.status, job.created, job.total_rows) == ("succeeded", 1, 1)
+    assert rows[0].contact_id == everyone(db, actor)[0].id
+
+
 def test_overwrite_replaces_the_workspace_contacts(run, db, actor):
     with db.write() as session:
         contacts.create(session, actor, ContactInput(first_name="Old", emails=[{"address": "old@example.com"}]))
