@@ -299,7 +299,10 @@ def _csv_rows(path: Path, above_header: int = 0) -> RowReader:
     csv.field_size_limit(10 * 1024 * 1024)
     try:
         for _ in range(above_header):
-            next(reader)
+            try:
+                next(reader)
+            except csv.Error:
+                pass  # a broken line among the notes above the header row: skipped all the same
         headers = next(reader)
     except StopIteration:
         headers = []
