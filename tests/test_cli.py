@@ -124,6 +124,21 @@ def test_import_with_fuzzy_matching(cli, tmp_path):
     assert refused.exit_code == 2 and "--match" in refused.output
 
 
+def test_import_creating_the_groups_rows_name(cli, tmp_path):
+    cli("init", "--json")
+    source = tmp_path / "labels.csv"
+    source.write_text("Name,Email,Groups\nAda,ada@example.com,Friends;Family\nBob,bob@example.com,friends\n")
+    plain = json.loads(cli("import", str(source), "--json").stdout)
+    assert plain["created"] == 2
+    kinds = [json.loads(line)["kind"] for line in cli("export", "--format", "jsonl").stdout.strip().splitlines()]
+    assert kinds.count("group") == 0  # without the flag the rows only note the missing groups
+    source.write_text(source.read_text().replace("@example.com", "@example.org"))
+    assert json.loads(cli("import", str(source), "--json", "--create-groups").stdout)["created"] == 2
+    exported = [json.loads(line) for line in cli("export", "--format", "jsonl").stdout.strip().splitlines()]
+    groups = sorted(c["display_name"] for c in exported if c["kind"] == "group")
+    assert groups == ["Family", "Friends"]  # one Friends for both spellings, as first spelled
+
+
 def test_serve_starts_an_import_worker_thread(cli):
     import time
     import uuid

@@ -214,6 +214,18 @@ def test_google_and_outlook_exports_import_without_a_mapping(run, db, actor):
     assert members_of(db, actor, friends.id) == {ada.id, grace.id}
 
 
+def test_labels_become_groups_when_asked(run, db, actor):
+    job, rows = run(GOOGLE_CSV, name="google.csv", create_groups=True)
+    assert (job.created, rows[0].note) == (1, None)
+    job, rows = run(OUTLOOK_CSV, name="outlook.csv", create_groups=True)
+    assert job.created == 2 and rows[0].note is None
+    groups = {v.display_name: v.id for v in everyone(db, actor) if v.kind == "group"}
+    assert set(groups) == {"Friends", "Navy"}  # not Google's own `* myContacts` / `* starred`
+    people = {v.first_name: v.id for v in everyone(db, actor) if v.kind == "person"}
+    assert members_of(db, actor, groups["Friends"]) == {people["Ada"], people["Grace"]}
+    assert members_of(db, actor, groups["Navy"]) == {people["Grace"]}
+
+
 def test_a_bad_value_among_several_in_one_cell_fails_its_row(run, db, actor):
     job, rows = run("Name,E-mail 1 - Value\nAda,ada@example.com ::: not-an-email\n")
     assert job.invalid == 1

@@ -17,7 +17,7 @@ from contacthub.db.engine import Database
 
 
 def _import_options(mapping: str | None, maps: list[str] | None, on_duplicate: str, overwrite: bool,
-                    match: str = "exact"):
+                    match: str = "exact", create_groups: bool = False):
     from pydantic import ValidationError
 
     from contacthub.core.imports import ImportOptions
@@ -46,7 +46,8 @@ def _import_options(mapping: str | None, maps: list[str] | None, on_duplicate: s
             raise typer.BadParameter("use HEADER=TARGET", param_hint="--map")
         table[header] = target.strip()
     try:
-        return ImportOptions(mapping=table or None, on_duplicate=on_duplicate, overwrite=overwrite, match=match)
+        return ImportOptions(mapping=table or None, on_duplicate=on_duplicate, overwrite=overwrite, match=match,
+                             create_groups=create_groups)
     except ValidationError as exc:
         option = str(exc.errors()[0]["loc"][0]) if exc.errors()[0]["loc"] else "mapping"
         hint = "--mapping/--map" if option == "mapping" else f"--{option.replace('_', '-')}"
@@ -64,6 +65,8 @@ def import_file(
     overwrite: Annotated[bool, typer.Option(help="Replace every contact of the workspace, all or nothing.")] = False,
     match: Annotated[str, typer.Option(help="exact (by email or phone) or fuzzy (also scored by the identity "
                                             "engine: the same name at the same address matches; slower).")] = "exact",
+    create_groups: Annotated[bool, typer.Option(help="Create the groups rows name (Groups, labels, categories) that "
+                                                     "do not exist yet (default: the row notes them).")] = False,
     workspace: Annotated[str | None, typer.Option(help="Workspace id (default: the first).")] = None,
     json_out: JsonFlag = False,
 ):
@@ -79,7 +82,7 @@ def import_file(
         raise typer.Exit(1)
     if not is_url:
         _check_local_file(Path(file).expanduser())
-    options = _import_options(mapping, map_, on_duplicate, overwrite, match)
+    options = _import_options(mapping, map_, on_duplicate, overwrite, match, create_groups)
     db = database()
     actor = workspace_actor(db, workspace)
     spec = imports.SourceSpec(url=file) if is_url else imports.SourceSpec(path=str(Path(file).expanduser().resolve()))

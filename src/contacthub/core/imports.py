@@ -137,6 +137,9 @@ class ImportOptions(BaseModel):
     # batches of the file included); a likely-same person (a merge-level score) is a match too,
     # and with on_duplicate=review a review-level one. Slower: two index lookups per such row.
     match: Literal["exact", "fuzzy"] = "exact"
+    # A group a row names (Groups, Google's labels, Outlook's categories) that is neither in the
+    # workspace nor a row of the file is created; without it, the row notes "no group named …".
+    create_groups: bool = False
 
     @field_validator("mapping")
     @classmethod
@@ -802,13 +805,16 @@ class _Importer:
         identity_index.file_new_in_bulk(session, keys, profiles, claims)
 
     def _join_groups(self, session: Session, members: list[tuple[ParsedRow, uuid.UUID]]) -> dict[int, str]:
-        """Rows naming groups join them; an unknown group name is noted on the row."""
+        """Rows naming groups join them; an unknown group name is created (create_groups) or
+        noted on the row."""
         notes: dict[int, str] = {}
         wanted = {g.lower() for row, _ in members for g in row.groups} - set(self.group_ids)
         if wanted:
             found = repo.groups_by_name(session, self.ws, wanted)
             for name in wanted:
                 self.group_ids[name] = found.get(name)
+            if self.options.create_groups:
+                self._create_groups(session, members, sorted(n for n in wanted if self.group_ids[n] is None))
         pairs = []
         for row, contact_id in members:
             unknown = []
@@ -828,6 +834,17 @@ class _Importer:
                 for g, c in pairs if (g, c) not in existing
             ])
         return notes
+
+    def _create_groups(self, session: Session, members: list[tuple[ParsedRow, uuid.UUID]], names: list[str]) -> None:
+        """New groups for these lower-cased names, each as the first row to name it spelled it."""
+        spelled: dict[str, str] = {}
+        for row, _ in members:
+            for name in row.groups:
+                spelled.setdefault(name.lower(), name)
+        for name in names:
+            group = contact_service.create(session, self.actor, ContactInput(kind="group", display_name=spelled[name]),
+                                           WriteOptions(on_duplicate="create"))
+            self.group_ids[name] = group.id
 
     def _outcome(self, row: ParsedRow, status: str, contact_id, errors=None, note=None, raw=None) -> list:
         """A row of import_rows, its columns in the order of _OUTCOME_COLUMNS."""

@@ -103,6 +103,7 @@ def test_a_web_url_job(db, database_url, workspace, tmp_path):
     ({"data_url": data_url("Name\nA\n"), "mapping": {"Name": "shoe_size"}}, 422),
     ({"data_url": data_url("Name\nA\n"), "surprise": 1}, 422),
     ({"data_url": data_url("Name\nA\n"), "match": "sometimes"}, 422),
+    ({"data_url": data_url("Name\nA\n"), "create_groups": "perhaps"}, 422),
 ])
 def test_bad_import_requests(api, body, status):
     response = api.post("/v1/imports", json=body)
@@ -166,6 +167,22 @@ def test_fuzzy_matching_through_the_api(api, db, settings):
         assert done["status"] == "succeeded" and done["counts"]["merged"] == 1, done
     emails = [e["address"] for e in api.get(f"/v1/contacts/{ada['id']}").json()["emails"]]
     assert emails == ["ada@api-fuzzy.example", "countess@api-fuzzy.example", "lady@api-fuzzy.example"]
+
+
+def test_create_groups_through_the_api(api, db, settings):
+    """`create_groups` (JSON body or form field): the groups rows name are made and joined."""
+    csv_text = "Name,Email,Groups\nAda,ada@api-groups.example,Analysts\n"
+    started = api.post("/v1/imports", json={"data_url": data_url(csv_text), "create_groups": True})
+    assert started.status_code == 202 and started.json()["options"]["create_groups"] is True
+    uploaded = api.post("/v1/imports", files={"file": ("a.csv", csv_text.replace("ada@", "lady@").replace(
+        "Analysts", "Countesses").encode(), "text/csv")}, data={"create_groups": "true"})
+    assert uploaded.status_code == 202 and uploaded.json()["options"]["create_groups"] is True
+    refused = api.post("/v1/imports", files={"file": ("a.csv", csv_text.encode(), "text/csv")},
+                       data={"create_groups": "perhaps"})
+    assert refused.status_code == 422 and refused.json()["error"]["details"][0]["field"] == "create_groups"
+    run_jobs(db, settings)
+    groups = {c["display_name"] for c in api.get("/v1/contacts?kind=group").json()["data"]}
+    assert groups == {"Analysts", "Countesses"}
 
 
 def test_an_empty_url_is_refused_as_a_url(api):

@@ -39,6 +39,7 @@ class ImportRequest(BaseModel):
     on_duplicate: DuplicatePolicy = "merge"
     overwrite: bool = False
     match: Literal["exact", "fuzzy"] = "exact"
+    create_groups: bool = False
 
     @model_validator(mode="after")
     def _one_source(self):
@@ -60,6 +61,7 @@ _IMPORT_BODY = {
                 "on_duplicate": {"type": "string", "enum": ["merge", "skip", "create", "review"], "default": "merge"},
                 "overwrite": {"type": "string", "enum": ["true", "false"], "default": "false"},
                 "match": {"type": "string", "enum": ["exact", "fuzzy"], "default": "exact"},
+                "create_groups": {"type": "string", "enum": ["true", "false"], "default": "false"},
             },
         }},
     },
@@ -102,10 +104,11 @@ def install(app: FastAPI, db: Database, settings: Settings, actor_dependency) ->
     async def start_import(request: Request, caller: Caller, idempotency_key: IdempotencyKey = None):
         """Start an import job. Either `multipart/form-data` with a `file` (CSV, XLSX, XLS) and
         optional fields `mapping` (JSON object header -> target), `on_duplicate`
-        (merge|skip|create|review, default merge), `overwrite` (true|false) and `match`
+        (merge|skip|create|review, default merge), `overwrite` (true|false), `match`
         (exact|fuzzy, default exact: fuzzy also scores rows with no shared email or phone
-        through the identity engine); or a JSON body `{"url" | "data_url", "mapping",
-        "on_duplicate", "overwrite", "match"}`. Answers 202 with the job; follow it at
+        through the identity engine) and `create_groups` (true|false, default false: a group a
+        row names that does not exist is created, else noted on the row); or a JSON body
+        `{"url" | "data_url", "mapping", "on_duplicate", "overwrite", "match", "create_groups"}`. Answers 202 with the job; follow it at
         `GET /v1/imports/{id}`."""
         content_type = request.headers.get("content-type", "")
         if content_type.startswith("multipart/form-data"):
@@ -118,6 +121,7 @@ def install(app: FastAPI, db: Database, settings: Settings, actor_dependency) ->
                 "on_duplicate": form.get("on_duplicate") or "merge",
                 "overwrite": form.get("overwrite") or False,  # "maybe" is a 422, not a quiet false
                 "match": form.get("match") or "exact",
+                "create_groups": form.get("create_groups") or False,
             })
             return await run_in_threadpool(_start_upload, caller, upload, options, idempotency_key, request)
         raw = await request.body()
@@ -130,7 +134,7 @@ def install(app: FastAPI, db: Database, settings: Settings, actor_dependency) ->
         except ValidationError as exc:
             raise InvalidInput([FieldError(dotted_path(e["loc"]) or "body", e["msg"]) for e in exc.errors()]) from None
         options = _options({"mapping": body.mapping, "on_duplicate": body.on_duplicate, "overwrite": body.overwrite,
-                            "match": body.match})
+                            "match": body.match, "create_groups": body.create_groups})
         spec = (imports.SourceSpec(url=body.url, field="url") if body.url is not None
                 else imports.SourceSpec(data_url=body.data_url, field="data_url"))
         print_ = idempotency.fingerprint("POST", "/v1/imports", raw)
