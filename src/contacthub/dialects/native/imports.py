@@ -108,8 +108,8 @@ def install(app: FastAPI, db: Database, settings: Settings, actor_dependency) ->
         (exact|fuzzy, default exact: fuzzy also scores rows with no shared email or phone
         through the identity engine) and `create_groups` (true|false, default false: a group a
         row names that does not exist is created, else noted on the row); or a JSON body
-        `{"url" | "data_url", "mapping", "on_duplicate", "overwrite", "match", "create_groups"}`. Answers 202 with the job; follow it at
-        `GET /v1/imports/{id}`."""
+        `{"url" | "data_url", "mapping", "on_duplicate", "overwrite", "match", "create_groups"}`.
+        Answers 202 with the job; follow it at `GET /v1/imports/{id}`."""
         content_type = request.headers.get("content-type", "")
         if content_type.startswith("multipart/form-data"):
             form = await request.form(max_files=1, max_fields=10)
