@@ -252,17 +252,19 @@ def plan_columns(headers: list[str], mapping: dict[str, str] | None) -> list[Col
     columns = []
     for i, header in enumerate(headers):
         key = _norm_header(header)
+        block = ""
         if key in given:
             target = given[key]
         elif header.strip().lower().startswith("metadata.") and _is_metadata_target("metadata." + header.strip()[9:].strip()):
             target = "metadata." + header.strip()[9:].strip()
-        elif key not in HEADER_ALIASES and (in_block := _address_block(key)):
-            columns.append(Column(i, header.strip(), *in_block))
-            continue
+        elif key in HEADER_ALIASES:
+            target = HEADER_ALIASES[key]
+        elif in_block := _address_block(key):
+            target, block = in_block
         else:
-            target = HEADER_ALIASES.get(key) or _numbered_alias(key)
+            target = _numbered_alias(key)
         if target != "ignore":
-            columns.append(Column(i, header.strip(), target))
+            columns.append(Column(i, header.strip(), target, block))
     if not any(c.target in ("name", "first_name", "last_name", "email", "phone") for c in columns):
         # what was read, so a wrong delimiter or a missing header row shows at once
         seen = ", ".join(repr(h[:40]) for h in headers[:5]) + (", …" if len(headers) > 5 else "")
@@ -311,13 +313,6 @@ class ParsedRow:
                 for i, h in enumerate(headers)}
 
 
-def _values(cell: str) -> list[str]:
-    """The values of one email or phone cell: one, or several joined by MULTI_VALUE."""
-    if MULTI_VALUE not in cell:
-        return [cell]
-    return [v.strip() for v in cell.split(MULTI_VALUE) if v.strip()]
-
-
 class RowParser:
     def __init__(self, columns: list[Column], region: str, definitions: dict):
         self.columns = columns
@@ -354,23 +349,9 @@ class RowParser:
             if target in SCALAR_TARGETS:
                 row.scalars[SCALAR_TARGETS[target]] = value
             elif target == "email":
-                for one in _values(value):
-                    try:
-                        normalized = normalize_email(one)
-                    except ValueError as exc:
-                        self._fault(row, col, str(exc))
-                        continue
-                    if all(e[1] != normalized for e in row.emails):
-                        row.emails.append((one, normalized))
+                self._points(row, col, value, row.emails, normalize_email)
             elif target == "phone":
-                for one in _values(value):
-                    try:
-                        normalized = normalize_phone(one, self.region)
-                    except ValueError as exc:
-                        self._fault(row, col, str(exc))
-                        continue
-                    if all(p[1] != normalized for p in row.phones):
-                        row.phones.append((one, normalized))
+                self._points(row, col, value, row.phones, lambda one: normalize_phone(one, self.region))
             elif target in ADDRESS_TARGETS:
                 blocks.setdefault(col.block, {})[ADDRESS_TARGETS[target]] = value
             elif target == "type":
@@ -425,6 +406,20 @@ class RowParser:
                 nxt = target[part] = {}
             target = nxt
         target[path[-1]] = value
+
+    def _points(self, row: ParsedRow, col: Column, cell: str, points: list[tuple[str, str]],
+                normalize: Callable[[str], str]) -> None:
+        """The emails or phones of one cell (one, or several joined by MULTI_VALUE), each
+        (as given, normalized) once; a bad one is a fault of the row."""
+        values = [cell] if MULTI_VALUE not in cell else [v.strip() for v in cell.split(MULTI_VALUE) if v.strip()]
+        for value in values:
+            try:
+                normalized = normalize(value)
+            except ValueError as exc:
+                self._fault(row, col, str(exc))
+                continue
+            if all(p[1] != normalized for p in points):
+                points.append((value, normalized))
 
     @staticmethod
     def _fault(row: ParsedRow, col: Column, reason: str) -> None:
@@ -1028,24 +1023,34 @@ def find_header(source: SourceFile, reader: RowReader, mapping: dict[str, str] |
     (LinkedIn's Connections.csv starts with "Notes:"): when the first row names no contact (or
     lacks a mapped column), the first of the next PREAMBLE_ROWS rows that does is the header row,
     and the file is read again from below it (source.header_row tells every later reader)."""
-    headers = _header_cells(reader.headers)
     try:
+        headers = _header_cells(reader.headers)
         return reader, headers, plan_columns(headers, mapping)
-    except InvalidInput as fault:
-        try:
-            for above, cells in enumerate(itertools.islice(reader.rows, PREAMBLE_ROWS), start=1):
-                if isinstance(cells, _BrokenRow):
-                    continue
-                try:
-                    columns = plan_columns(_header_cells(cells), mapping)
-                except InvalidInput:
-                    continue
-                source.header_row = above
-                below = open_rows(source)
-                return below, _header_cells(below.headers), columns
-        finally:
-            reader.rows.close()  # the first reading, rows consumed
-        raise fault
+    except InvalidInput:
+        above = _header_row_below(reader, mapping)
+        if above is None:
+            raise  # the first row's fault, which quotes it
+    source.header_row = above
+    reader = open_rows(source)
+    headers = _header_cells(reader.headers)
+    return reader, headers, plan_columns(headers, mapping)
+
+
+def _header_row_below(reader: RowReader, mapping: dict[str, str] | None) -> int | None:
+    """How many rows above the first of the next PREAMBLE_ROWS rows that can be the header row
+    (see find_header); the reader's rows are spent."""
+    try:
+        for above, cells in enumerate(itertools.islice(reader.rows, PREAMBLE_ROWS), start=1):
+            if isinstance(cells, _BrokenRow):
+                continue
+            try:
+                plan_columns(_header_cells(cells), mapping)
+                return above
+            except InvalidInput:
+                continue
+        return None
+    finally:
+        reader.rows.close()
 
 
 def _run(db: Database, actor: Actor, job: ImportJob, options: ImportOptions, source: SourceFile,

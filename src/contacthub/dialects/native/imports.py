@@ -133,8 +133,7 @@ def install(app: FastAPI, db: Database, settings: Settings, actor_dependency) ->
             body = ImportRequest.model_validate(payload)
         except ValidationError as exc:
             raise InvalidInput([FieldError(dotted_path(e["loc"]) or "body", e["msg"]) for e in exc.errors()]) from None
-        options = _options({"mapping": body.mapping, "on_duplicate": body.on_duplicate, "overwrite": body.overwrite,
-                            "match": body.match, "create_groups": body.create_groups})
+        options = _options(body.model_dump(exclude={"url", "data_url"}))  # the rest are ImportOptions' own
         spec = (imports.SourceSpec(url=body.url, field="url") if body.url is not None
                 else imports.SourceSpec(data_url=body.data_url, field="data_url"))
         print_ = idempotency.fingerprint("POST", "/v1/imports", raw)
