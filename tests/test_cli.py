@@ -124,6 +124,18 @@ def test_import_with_fuzzy_matching(cli, tmp_path):
     assert refused.exit_code == 2 and "--match" in refused.output
 
 
+def test_import_a_vcard_file(cli, tmp_path):
+    from tests.core.test_vcard_imports import IPHONE
+
+    cli("init", "--json")
+    source = tmp_path / "iCloud vCard.vcf"
+    source.write_text(IPHONE, newline="")
+    summary = json.loads(cli("import", str(source), "--json").stdout)
+    assert (summary["status"], summary["created"], summary["invalid"]) == ("succeeded", 2, 0)
+    lines = cli("export", "--format", "jsonl").stdout.strip().splitlines()
+    assert {json.loads(line)["display_name"] for line in lines} == {"Ada Augusta Lovelace", "Babbage & Co"}
+
+
 def test_import_creating_the_groups_rows_name(cli, tmp_path):
     cli("init", "--json")
     source = tmp_path / "labels.csv"

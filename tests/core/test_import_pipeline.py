@@ -223,3 +223,14 @@ def test_typed_metadata_is_checked_the_same_in_the_child(db, actor, tmp_path, da
     with db.read() as session:
         ada = contacts.list_page(session, actor, ContactFilter(), None, 10).items[0]
     assert ada.attributes == {"score": 7, "vip": True}
+
+
+def test_a_vcard_file_parsed_in_the_child(db, actor, tmp_path, database_url):
+    from tests.core.test_vcard_imports import ANDROID, IPHONE
+
+    inline = _import(db, actor, tmp_path, database_url, parallel=False, content=IPHONE + ANDROID, overwrite=True)
+    assert (inline.format, inline.created, inline.invalid) == ("vcf", 4, 0)
+    expected = _snapshot(db, actor, inline)
+    child = _import(db, actor, tmp_path, database_url, parallel=True, content=IPHONE + ANDROID, overwrite=True)
+    assert child.status == "succeeded", child.error
+    assert _snapshot(db, actor, child) == expected

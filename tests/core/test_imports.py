@@ -234,6 +234,19 @@ def test_a_bad_value_among_several_in_one_cell_fails_its_row(run, db, actor):
     assert everyone(db, actor) == []
 
 
+def test_limits_of_a_multi_value_cell_hold_for_each_value(run, db, actor):
+    many = " ::: ".join(f"ada.lovelace.{i}@analytical-engines.example" for i in range(10))  # 469 characters
+    too_many = " ::: ".join(f"grace{i}@example.com" for i in range(51))
+    job, rows = run("Name,E-mail 1 - Value,Labels\n"
+                    f"Ada,{many},Friends\n"
+                    f"Grace,{too_many},\n"
+                    f"Alan,alan@example.com,{'x' * 301}\n")
+    assert (job.created, job.invalid) == (1, 2), rows
+    assert len(everyone(db, actor)[0].emails) == 10
+    assert rows[1].errors == [{"column": "", "field": "email", "reason": "more than 50 emails"}]
+    assert rows[2].errors == [{"column": "Labels", "field": "groups", "reason": "a group name longer than 300 characters"}]
+
+
 # LinkedIn's Connections.csv: notes above the header row.
 LINKEDIN_CSV = (
     "Notes:\n"

@@ -1,7 +1,8 @@
 """Where an import's file comes from and how its rows are read.
 
 Every source (a base64 data URL, a web URL, an upload, a local path) ends up as a local file,
-read row by row: CSV with its encoding and delimiter detected, XLSX/XLS/ODS through calamine.
+read row by row: CSV with its encoding and delimiter detected, XLSX/XLS/ODS through calamine,
+vCard (.vcf) a card a row (core/vcards.py).
 Faults of the source itself (an unreadable data URL, a URL that is refused or answers 404, a
 file too large) are InvalidInput on the field "source"; faults of single rows are not raised
 here, they belong to the row.
@@ -25,6 +26,7 @@ from pathlib import Path
 import httpx
 
 from contacthub.core.errors import FieldError, InvalidInput
+from contacthub.core.vcards import HEADERS, card_rows, count_cards
 
 EXCEL_TYPES = {
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
@@ -32,8 +34,10 @@ EXCEL_TYPES = {
     "application/vnd.ms-excel.sheet.macroenabled.12": "xlsx",
     "application/vnd.oasis.opendocument.spreadsheet": "ods",
 }
+VCARD_TYPES = {"text/vcard", "text/x-vcard", "text/directory"}
 CSV_TYPES = {"text/csv", "text/plain", "application/csv", "text/comma-separated-values", "application/octet-stream", ""}
 SNIFF_BYTES = 64 * 1024
+HEAD_BYTES = 64  # what sniff_format is given of a file's start
 CHUNK = 1024 * 1024
 
 
@@ -42,7 +46,7 @@ class SourceFile:
     """A local copy of the file to import."""
 
     path: Path
-    format: str  # csv | xlsx | xls | ods
+    format: str  # csv | xlsx | xls | ods | vcf
     name: str
     temporary: bool = False
     header_row: int = 0  # rows above the header row, skipped (a preamble: see imports.find_header)
@@ -86,16 +90,27 @@ def decode_data_url(text: str, max_bytes: int, field: str = "source") -> tuple[b
 
 def sniff_format(head: bytes, mime: str = "", name: str = "") -> str:
     """The file's format from its first bytes, else its media type, else its name."""
+    if _starts_a_vcard(head):
+        return "vcf"
     if head.startswith(b"PK\x03\x04"):
         return "ods" if mime.endswith("opendocument.spreadsheet") or name.lower().endswith(".ods") else "xlsx"
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         return "xls"
     mime = (mime or "").split(";")[0].strip().lower()
+    if mime in VCARD_TYPES or name.lower().endswith((".vcf", ".vcard")):
+        return "vcf"
     if mime in EXCEL_TYPES and not _looks_like_text(head):
         return EXCEL_TYPES[mime]
     if mime and mime not in CSV_TYPES and mime not in EXCEL_TYPES and not mime.startswith("text/"):
-        raise source_error(f"unsupported file type {mime}; send CSV, XLSX or XLS")
+        raise source_error(f"unsupported file type {mime}; send CSV, XLSX, XLS, ODS or vCard")
     return "csv"
+
+
+def _starts_a_vcard(head: bytes) -> bool:
+    """The file begins (after a byte-order mark and blank lines) with BEGIN:VCARD."""
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        head = head[:len(head) // 2 * 2].decode("utf-16", "replace").encode()
+    return head.removeprefix(codecs.BOM_UTF8).lstrip().upper().startswith(b"BEGIN:VCARD")
 
 
 def _looks_like_text(head: bytes) -> bool:
@@ -106,7 +121,7 @@ def save_bytes(data: bytes, mime: str = "", name: str = "upload") -> SourceFile:
     fd, path = tempfile.mkstemp(prefix="contacthub-import-")
     with os.fdopen(fd, "wb") as out:
         out.write(data)
-    return SourceFile(Path(path), sniff_format(data[:8], mime, name), name, temporary=True)
+    return SourceFile(Path(path), sniff_format(data[:HEAD_BYTES], mime, name), name, temporary=True)
 
 
 def save_stream(chunks: Iterator[bytes], max_bytes: int, mime: str = "", name: str = "upload") -> SourceFile:
@@ -119,8 +134,8 @@ def save_stream(chunks: Iterator[bytes], max_bytes: int, mime: str = "", name: s
                 size += len(chunk)
                 if size > max_bytes:
                     raise source_error(f"the file is larger than the limit of {max_bytes} bytes")
-                if len(head) < 8:
-                    head += chunk[:8]
+                if len(head) < HEAD_BYTES:
+                    head += chunk[:HEAD_BYTES - len(head)]
                 out.write(chunk)
         return SourceFile(Path(path), sniff_format(head, mime, name), name, temporary=True)
     except BaseException:
@@ -133,7 +148,7 @@ def local_file(path: str | Path) -> SourceFile:
     if not p.is_file():
         raise source_error(f"no file at {p}")
     with p.open("rb") as f:
-        head = f.read(8)
+        head = f.read(HEAD_BYTES)
     return SourceFile(p, sniff_format(head, "", p.name), p.name)
 
 
@@ -272,17 +287,24 @@ class RowReader:
 def count_lines(path: Path) -> int:
     total = 0
     last = b"\n"
-    with path.open("rb") as f:
-        while chunk := f.read(CHUNK):
-            total += chunk.count(b"\n")
-            last = chunk[-1:]
+    for chunk in _chunks(path):
+        total += chunk.count(b"\n")
+        last = chunk[-1:]
     return total + (0 if last == b"\n" else 1)
 
 
 def open_rows(source: SourceFile) -> RowReader:
     if source.format == "csv":
         return _csv_rows(source.path, source.header_row)
+    if source.format == "vcf":
+        return _vcard_rows(source.path)
     return _sheet_rows(source.path, source.header_row)
+
+
+def _chunks(path: Path) -> Iterator[bytes]:
+    with path.open("rb") as f:
+        while chunk := f.read(CHUNK):
+            yield chunk
 
 
 def _csv_rows(path: Path, above_header: int = 0) -> RowReader:
@@ -318,7 +340,7 @@ def _csv_rows(path: Path, above_header: int = 0) -> RowReader:
                 except StopIteration:
                     return
                 except csv.Error as exc:
-                    yield _BrokenRow(str(exc))
+                    yield _BrokenRow(f"the line cannot be read: {exc}")
                     continue
                 yield row
         finally:
@@ -328,8 +350,35 @@ def _csv_rows(path: Path, above_header: int = 0) -> RowReader:
                      lambda: min(counter.count / size, 1.0))
 
 
+def _vcard_rows(path: Path) -> RowReader:
+    """A card a row, under vcards.HEADERS (its header row is always the first: no preamble)."""
+    encoding = detect_encoding(path)
+    if encoding == "utf-16":  # its byte-order mark, then two bytes a character: counted as text
+        with path.open("r", encoding=encoding) as f:
+            total = count_cards(line.encode() for line in f)
+    else:
+        total = count_cards(_chunks(path))
+    if total == 0:
+        raise source_error("the vCard file holds no card (no BEGIN:VCARD line)")
+    size = max(path.stat().st_size, 1)
+    raw = path.open("rb")
+    counter = _CountingReader(raw)
+    text = io.TextIOWrapper(io.BufferedReader(counter, CHUNK), encoding=encoding, errors="replace")
+
+    def rows() -> Iterator[list[str]]:
+        try:
+            for cells in card_rows(text):
+                # a card with nothing read is a row to report, not a blank line to pass over
+                yield cells if any(cells) else _BrokenRow("the card holds no name, email, phone or address")
+        finally:
+            raw.close()
+
+    return RowReader(list(HEADERS), rows(), total, lambda: min(counter.count / size, 1.0))
+
+
 class _BrokenRow(list):
-    """A line the CSV reader could not parse; it becomes an invalid row, not a failed import."""
+    """A line the CSV reader could not parse, or an empty card: it becomes an invalid row (with
+    this reason), not a failed import nor a blank line passed over."""
 
     def __init__(self, reason: str):
         super().__init__()

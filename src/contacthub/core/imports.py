@@ -223,8 +223,10 @@ def _address_block(key: str) -> tuple[str, str] | None:
     return _BLOCK_PARTS[match.group("part")], match.group("number") or match.group("place")
 
 
-# Google Contacts puts a contact's several emails, phones or labels in one cell, joined by " ::: ".
+# Google Contacts puts a contact's several emails, phones or labels in one cell, joined by " ::: "
+# (as do vCards read by core/vcards.py); such a cell's limit is each value's (MAX_TEXT).
 MULTI_VALUE = ":::"
+MULTI_VALUED = ("email", "phone", "groups")
 
 
 def _norm_header(header: str) -> str:
@@ -332,7 +334,7 @@ class RowParser:
         row = ParsedRow(index, cells)
         blocks: dict[str, dict[str, str]] = {}  # the row's address, block by block (see _address_block)
         if isinstance(cells, _BrokenRow):
-            row.errors.append({"column": "", "field": "row", "reason": f"the line cannot be read: {cells.reason}"})
+            row.errors.append({"column": "", "field": "row", "reason": cells.reason})
             return row
         for col in self.columns:
             value = cells[col.index].strip() if col.index < len(cells) else ""
@@ -342,9 +344,8 @@ class RowParser:
             if "\x00" in value:
                 self._fault(row, col, "must not contain NUL characters")
                 continue
-            limit = MAX_TEXT.get(target, 300)
-            if len(value) > limit and not target.startswith("metadata."):
-                self._fault(row, col, f"longer than {limit} characters")
+            if len(value) > self._limit(target) and target not in MULTI_VALUED and not target.startswith("metadata."):
+                self._fault(row, col, f"longer than {self._limit(target)} characters")
                 continue
             if target in SCALAR_TARGETS:
                 row.scalars[SCALAR_TARGETS[target]] = value
@@ -365,10 +366,15 @@ class RowParser:
                     name = name.strip()
                     if name.startswith("* "):
                         continue  # Google's own labels (`* myContacts`, `* starred`), not groups of the user's
-                    if name and name.lower() not in (g.lower() for g in row.groups):
-                        row.groups.append(name[:300])
+                    if len(name) > self._limit(target):
+                        self._fault(row, col, f"a group name longer than {self._limit(target)} characters")
+                    elif name and name.lower() not in (g.lower() for g in row.groups):
+                        row.groups.append(name)
             elif target.startswith("metadata."):
                 self._metadata(row, col, target[9:].split("."), value)
+        for kind, points in (("email", row.emails), ("phone", row.phones)):
+            if len(points) > MAX_POINTS_PER_KIND:
+                row.errors.append({"column": "", "field": kind, "reason": f"more than {MAX_POINTS_PER_KIND} {kind}s"})
         if blocks:  # (a block holding nothing was never made)
             row.address = next((b for b in blocks.values() if "line1" in b or "city" in b), next(iter(blocks.values())))
         if not row.errors and not row.name and not row.emails and not row.phones:
@@ -413,6 +419,9 @@ class RowParser:
         (as given, normalized) once; a bad one is a fault of the row."""
         values = [cell] if MULTI_VALUE not in cell else [v.strip() for v in cell.split(MULTI_VALUE) if v.strip()]
         for value in values:
+            if len(value) > self._limit(col.target):
+                self._fault(row, col, f"longer than {self._limit(col.target)} characters")
+                continue
             try:
                 normalized = normalize(value)
             except ValueError as exc:
@@ -420,6 +429,11 @@ class RowParser:
                 continue
             if all(p[1] != normalized for p in points):
                 points.append((value, normalized))
+
+    @staticmethod
+    def _limit(target: str) -> int:
+        """How long one value of a column may be."""
+        return MAX_TEXT.get(target, 300)
 
     @staticmethod
     def _fault(row: ParsedRow, col: Column, reason: str) -> None:

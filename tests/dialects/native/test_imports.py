@@ -73,6 +73,18 @@ def test_a_multipart_upload_larger_than_the_json_limit(api, db, settings):
     assert first["notes"] == bio
 
 
+def test_a_vcard_upload(api, db, settings):
+    from tests.core.test_vcard_imports import ANDROID
+
+    started = api.post("/v1/imports", files={"file": ("contacts.vcf", ANDROID.encode(), "text/x-vcard")})
+    assert started.status_code == 202, started.text
+    run_jobs(db, settings)
+    done = api.get(f"/v1/imports/{started.json()['id']}").json()
+    assert (done["status"], done["format"], done["counts"]["created"]) == ("succeeded", "vcf", 2), done
+    found = api.get("/v1/contacts", params={"email": "juergen@example.de"}).json()["data"]
+    assert [(c["first_name"], c["last_name"]) for c in found] == [("Jürgen", "Müller")]
+
+
 def test_a_web_url_job(db, database_url, workspace, tmp_path):
     allowed = Settings(database_url=database_url, import_allow_private_urls=True)
     client = TestClient(create_app(allowed, db))

@@ -34,6 +34,14 @@ def test_excel_data_url(px):
     assert px.get(f"/packagex/v1/contacts/{data['ids'][0]}").json()["data"]["name"] == "Ada Lovelace"
 
 
+def test_a_vcard_data_url(px):
+    content = "\r\n".join(["BEGIN:VCARD", "VERSION:3.0", "FN:Ada Lovelace", "EMAIL:ada@example.com", "END:VCARD",
+                           "BEGIN:VCARD", "VERSION:3.0", "FN:Thor", "EMAIL:thor@asgard", "END:VCARD"])
+    data = px.post("/packagex/v1/contacts", json={"csv_url": data_url(content, "text/vcard")}).json()["data"]
+    assert len(data["ids"]) == 1 and data["issues"] == [{"index": 1, "errors": ["email"]}]
+    assert px.get(f"/packagex/v1/contacts/{data['ids'][0]}").json()["data"]["email"] == "ada@example.com"
+
+
 def test_overwrite_replaces_everything(px):
     px.post("/packagex/v1/contacts", json={"name": "Old"})
     body = px.post("/packagex/v1/contacts", json={"csv_url": data_url("Name\nNew\n"), "overwrite": True}).json()

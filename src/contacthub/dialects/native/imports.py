@@ -56,7 +56,7 @@ _IMPORT_BODY = {
         "multipart/form-data": {"schema": {
             "type": "object", "required": ["file"],
             "properties": {
-                "file": {"type": "string", "format": "binary", "description": "CSV, XLSX or XLS"},
+                "file": {"type": "string", "format": "binary", "description": "CSV, XLSX, XLS, ODS or vCard (.vcf)"},
                 "mapping": {"type": "string", "description": "a JSON object: header -> target field"},
                 "on_duplicate": {"type": "string", "enum": ["merge", "skip", "create", "review"], "default": "merge"},
                 "overwrite": {"type": "string", "enum": ["true", "false"], "default": "false"},
@@ -102,7 +102,7 @@ def install(app: FastAPI, db: Database, settings: Settings, actor_dependency) ->
 
     @app.post("/imports", status_code=202, tags=["imports"], openapi_extra={"requestBody": _IMPORT_BODY})
     async def start_import(request: Request, caller: Caller, idempotency_key: IdempotencyKey = None):
-        """Start an import job. Either `multipart/form-data` with a `file` (CSV, XLSX, XLS) and
+        """Start an import job. Either `multipart/form-data` with a `file` (CSV, XLSX, XLS, ODS, vCard) and
         optional fields `mapping` (JSON object header -> target), `on_duplicate`
         (merge|skip|create|review, default merge), `overwrite` (true|false), `match`
         (exact|fuzzy, default exact: fuzzy also scores rows with no shared email or phone

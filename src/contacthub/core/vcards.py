@@ -1,0 +1,248 @@
+"""vCard files (.vcf), read as rows of an import: what iCloud, macOS and Android Contacts,
+Outlook and Google Contacts export.
+
+Each card becomes one row of cells under fixed headers (HEADERS) that the import's column plan
+already knows, so a card is validated, matched and written exactly as a CSV row is, and a card
+that cannot be used is an invalid row showing its values under those headers.
+
+Versions 2.1, 3.0 and 4.0: folded lines, quoted-printable values (2.1, in their CHARSET),
+escaped characters, property groups (`item1.EMAIL`), bare 2.1 types (`TEL;CELL`), `tel:` URIs,
+preferred values first (`TYPE=pref`, `PREF=1`). Only the properties below are decoded; the rest
+(PHOTO and the like) are passed over undecoded.
+
+Written here rather than with vobject: vobject decodes every property of a card, photos
+included, and a single malformed photo ends its reading of the whole file, where an import must
+keep every other card.
+"""
+
+import quopri
+import re
+from collections.abc import Iterable, Iterator
+
+ADDRESS_BLOCKS = 3  # a row takes the first with a street or a city (see imports._address_block)
+_ADDRESS_PARTS = ("Street", "Extended Address", "City", "Region", "Postal Code", "Country")
+HEADERS = [
+    "Type", "Name", "First Name", "Last Name", "Email", "Phone", "Company", "Organization", "Title", "Notes", "Groups",
+    *(f"Address {n} - {part}" for n in range(1, ADDRESS_BLOCKS + 1) for part in _ADDRESS_PARTS),
+]
+_COLUMN = {header: i for i, header in enumerate(HEADERS)}
+MULTI_VALUE = " ::: "  # several emails, phones or groups in one cell, as imports.RowParser reads them
+
+# The properties a row is made of; the card's kind is told by KIND (4.0) or Apple's own.
+_WANTED = {"FN", "N", "EMAIL", "TEL", "ADR", "ORG", "TITLE", "NOTE", "CATEGORIES", "KIND",
+           "X-ADDRESSBOOKSERVER-KIND", "X-ABSHOWAS"}
+
+
+def card_rows(lines: Iterable[str]) -> Iterator[list[str]]:
+    """The cells (in HEADERS order) of each card of a vCard file's text lines. A card whose END
+    is missing ends where the next begins, or with the file; lines outside cards are ignored."""
+    card: list[tuple[str, dict[str, list[str]], str]] | None = None
+    for line in _logical_lines(lines):
+        name = _name_of(line)
+        if name in ("BEGIN", "END"):
+            if line.partition(":")[2].strip().upper() != "VCARD":
+                continue
+            if card is not None:
+                yield _cells(card)
+            card = [] if name == "BEGIN" else None
+        elif card is not None and name in _WANTED:
+            parsed = _content_line(line)
+            if parsed is not None:
+                card.append(parsed)
+    if card is not None:
+        yield _cells(card)
+
+
+def count_cards(chunks: Iterable[bytes]) -> int:
+    """How many cards a file holds, from its bytes (an estimate for progress: a BEGIN:VCARD cut
+    by a chunk's edge is missed)."""
+    return sum(chunk.upper().count(b"BEGIN:VCARD") for chunk in chunks)
+
+
+# ---------------------------------------------------------------- content lines
+
+def _logical_lines(lines: Iterable[str]) -> Iterator[str]:
+    """Unfolded lines: a line starting with a space or tab continues the one before (RFC 6350
+    3.2); a quoted-printable value ending in "=" continues on the next line (vCard 2.1)."""
+    current: str | None = None
+    for raw in lines:
+        line = raw.rstrip("\r\n")
+        if current is not None:
+            if current.endswith("=") and _is_quoted_printable(current):
+                current = current[:-1] + line
+                continue
+            if line[:1] in (" ", "\t"):
+                current += line[1:]
+                continue
+            yield current
+        current = line
+    if current is not None:
+        yield current
+
+
+_NAME = re.compile(r"[^;:]*")
+
+
+def _name_of(line: str) -> str:
+    """The property's name, upper-cased and without its group (`item1.EMAIL` is EMAIL)."""
+    return _NAME.match(line).group().rpartition(".")[2].strip().upper()
+
+
+def _is_quoted_printable(line: str) -> bool:
+    return "QUOTED-PRINTABLE" in line.partition(":")[0].upper()
+
+
+def _content_line(line: str) -> tuple[str, dict[str, list[str]], str] | None:
+    """(name, parameters, value with quoted-printable decoded) of `group.NAME;PARAM=a,b:value`;
+    None for a line with no value. Parameter names are upper-cased, their values lower-cased;
+    a bare 2.1 parameter (`TEL;CELL`) is a TYPE."""
+    at = line.find(":")
+    if at < 0:
+        return None
+    if '"' in line[:at]:  # a quoted parameter value may hold a ":"
+        quoted = False
+        for at, ch in enumerate(line):
+            if ch == '"':
+                quoted = not quoted
+            elif ch == ":" and not quoted:
+                break
+        else:
+            return None
+    head, value = line[:at], line[at + 1:]
+    parts = _split(head, ";", quotes=True)
+    params: dict[str, list[str]] = {}
+    for part in parts[1:]:
+        key, has_value, values = part.partition("=")
+        if not has_value:
+            key, values = "TYPE", key
+        params.setdefault(key.strip().upper(), []).extend(
+            v.strip().strip('"').lower() for v in _split(values, ",", quotes=True))
+    if "quoted-printable" in params.get("ENCODING", []) + params.get("TYPE", []):
+        charset = (params.get("CHARSET") or ["utf-8"])[0]
+        data = quopri.decodestring(value.encode("latin-1", "replace"))
+        try:
+            value = data.decode(charset, "replace")
+        except LookupError:  # a charset Python does not know
+            value = data.decode("utf-8", "replace")
+        value = value.replace("\r\n", "\n")  # an encoded line break, as the other versions escape it
+    return parts[0].rpartition(".")[2].strip().upper(), params, value
+
+
+def _split(text: str, separator: str, quotes: bool = False) -> list[str]:
+    """`text` cut at each separator that is neither escaped by a backslash nor (with quotes) inside
+    double quotes; escapes are kept (parameters) unless the parts are values (see _components)."""
+    if "\\" not in text and not (quotes and '"' in text):
+        return text.split(separator)
+    parts, start, quoted, escaped = [], 0, False, False
+    for at, ch in enumerate(text):
+        if escaped:
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        elif quotes and ch == '"':
+            quoted = not quoted
+        elif ch == separator and not quoted:
+            parts.append(text[start:at])
+            start = at + 1
+    parts.append(text[start:])
+    return parts
+
+
+def _unescape(text: str) -> str:
+    """A text value as written: `\\n` is a line break, `\\,` `\\;` `\\\\` the character itself."""
+    if "\\" not in text:
+        return text.strip()
+    out, escaped = [], False
+    for ch in text:
+        if escaped:
+            out.append("\n" if ch in "nN" else ch)
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        else:
+            out.append(ch)
+    return "".join(out).strip()
+
+
+def _components(value: str, separator: str = ";") -> list[str]:
+    """The parts of a structured value (N, ADR, ORG: `;`) or a list (CATEGORIES: `,`)."""
+    return [_unescape(part) for part in _split(value, separator)]
+
+
+# ---------------------------------------------------------------- one card
+
+def _preferred_first(values: list[tuple[dict[str, list[str]], str]]) -> list[str]:
+    """The values, the ones marked preferred (TYPE=pref, PREF=n) first, else in card order."""
+    if len(values) < 2:
+        return [value for _, value in values]
+
+    def rank(item: tuple[int, tuple[dict[str, list[str]], str]]) -> tuple[int, int]:
+        at, (params, _) = item
+        if "pref" in params.get("TYPE", []):
+            return 0, at
+        pref = (params.get("PREF") or [""])[0]
+        return (int(pref) if pref.isdigit() else 101), at
+    return [value for _, (_, value) in sorted(enumerate(values), key=rank)]
+
+
+def _cells(properties: list[tuple[str, dict[str, list[str]], str]]) -> list[str]:
+    by_name: dict[str, list[tuple[dict[str, list[str]], str]]] = {}
+    for name, params, value in properties:
+        by_name.setdefault(name, []).append((params, value))
+
+    def first_raw(name: str) -> str:  # still escaped: a structured value's parts are cut first
+        values = _preferred_first(by_name.get(name, []))
+        return values[0] if values else ""
+
+    def first(name: str) -> str:
+        return _unescape(first_raw(name))
+
+    cells = [""] * len(HEADERS)
+
+    def put(header: str, value: str) -> None:
+        cells[_COLUMN[header]] = value
+
+    kind = (first("KIND") or first("X-ADDRESSBOOKSERVER-KIND")).lower()
+    organization = _components(first_raw("ORG"))[0]
+    if kind == "group":
+        put("Type", "group")
+    elif kind in ("org", "organization") or first("X-ABSHOWAS").upper() == "COMPANY":
+        put("Type", "organization")
+        put("Organization", organization)
+    else:
+        put("Company", organization)
+    put("Name", first("FN") or (organization if cells[_COLUMN["Type"]] == "organization" else ""))
+    family, given = (_components(first_raw("N")) + [""])[:2]
+    put("First Name", given)
+    put("Last Name", family)
+    emails = [_unescape(v).removeprefix("mailto:") for v in _preferred_first(by_name.get("EMAIL", []))]
+    put("Email", MULTI_VALUE.join(e for e in emails if e))
+    phones = [_phone(_unescape(v)) for v in _preferred_first(by_name.get("TEL", []))]
+    put("Phone", MULTI_VALUE.join(p for p in phones if p))
+    put("Title", first("TITLE"))
+    put("Notes", first("NOTE"))
+    categories = [c for params_value in by_name.get("CATEGORIES", []) for c in _components(params_value[1], ",")]
+    put("Groups", MULTI_VALUE.join(c for c in categories if c))
+    for n, value in enumerate(_preferred_first(by_name.get("ADR", []))[:ADDRESS_BLOCKS], start=1):
+        for part, text in zip(_ADDRESS_PARTS, _address(value)):
+            put(f"Address {n} - {part}", text)
+    return cells
+
+
+def _phone(value: str) -> str:
+    """A number as given; a 4.0 `tel:` URI as the number it names (`;ext=` as an extension)."""
+    if value.lower().startswith("tel:"):
+        number, _, extension = value[4:].partition(";ext=")
+        value = number.split(";")[0] + (f" ext. {extension.split(';')[0]}" if extension else "")
+    return value
+
+
+def _address(value: str) -> tuple[str, str, str, str, str, str]:
+    """(street, extended address, city, region, postal code, country) of an ADR value (post
+    office box; extended address; street; locality; region; postal code; country). A street
+    of several lines keeps its first as the street, the rest joins the extended address."""
+    box, extended, street, city, region, code, country = (_components(value) + [""] * 7)[:7]
+    lines = [line.strip() for line in street.splitlines() if line.strip()]
+    street = lines[0] if lines else (f"PO Box {box}" if box.isdigit() else box)
+    extended = ", ".join(part for part in (*lines[1:], extended) if part)
+    return street, extended, city, region, code, country

@@ -1,0 +1,179 @@
+"""vCard files (.vcf) through the import pipeline: a card a row, as iPhone, Android, Outlook and
+Google Contacts export them."""
+
+import base64
+import uuid
+
+import pytest
+
+from contacthub.core import contacts, imports
+from contacthub.core.actor import Actor
+from contacthub.core.imports import ImportOptions, SourceSpec
+from contacthub.core.vcards import HEADERS, card_rows
+from contacthub.repositories.contacts import ContactFilter
+from contacthub.settings import Settings
+
+CRLF = "\r\n"
+
+# An iPhone export (3.0): property groups, preferred values, escaped commas and line breaks, a
+# photo folded over lines (and not valid base64: it must not matter), a company card.
+IPHONE = CRLF.join([
+    "BEGIN:VCARD", "VERSION:3.0", "PRODID:-//Apple Inc.//iPhone OS 17.0//EN",
+    "N:Lovelace;Ada;Augusta;;", "FN:Ada Augusta Lovelace", "ORG:Analytical Engines Ltd;Research",
+    "TITLE:Mathematician",
+    "item1.EMAIL;type=INTERNET:ada@work.example",
+    "EMAIL;type=INTERNET;type=HOME;type=pref:ada@example.com",
+    "TEL;type=CELL;type=VOICE;type=pref:+44 20 7946 0018",
+    "item2.ADR;type=HOME;type=pref:;;12 St James\\, Square\\nFlat 3;London;;SW1Y 4JH;United Kingdom",
+    "item2.X-ABADR:gb", "NOTE:Met at the\\nRoyal Society", "CATEGORIES:Friends,Science",
+    "PHOTO;ENCODING=b;TYPE=JPEG:/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAgGBgcGBQgHBwcJCQgKDBQNDAsLDBkSEw8UHR",
+    " oeHx4dGhwcICQuJyAiLCMcHCg3KSwwMTQ0NB8nOT04MjwuMzQy/2wBDAQkJCQ!!!broken",
+    "END:VCARD",
+    "BEGIN:VCARD", "VERSION:3.0", "N:;;;;", "FN:Babbage & Co", "ORG:Babbage & Co;",
+    "X-ABShowAs:COMPANY", "TEL;type=WORK:+44 20 7946 0100", "END:VCARD",
+]) + CRLF
+
+# An Android export (2.1): quoted-printable UTF-8 names, bare types, a soft line break with no
+# indent, a card whose END is missing.
+ANDROID = CRLF.join([
+    "BEGIN:VCARD", "VERSION:2.1",
+    "N;CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE:M=C3=BCller;J=C3=BCrgen;;;",
+    "FN;CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE:J=C3=BCrgen M=C3=BCller",
+    "TEL;CELL;PREF:+49 30 1234567", "EMAIL;HOME:juergen@example.de",
+    "NOTE;ENCODING=QUOTED-PRINTABLE:Zeile eins=0D=0AZeile zwei, lang genug f=C3=BCr einen wei=",
+    "chen Umbruch",
+    "END:VCARD",
+    "BEGIN:VCARD", "VERSION:2.1", "N:Hopper;Grace;;;", "TEL;WORK;VOICE:+1 202-555-0100",
+]) + CRLF
+
+# vCard 4.0: an organization, a tel: URI with an extension, PREF=1, a group card.
+VCARD4 = "\n".join([
+    "BEGIN:VCARD", "VERSION:4.0", "KIND:org", "FN:Acme Corp", "ORG:Acme Corp",
+    'TEL;VALUE=uri;TYPE="work,voice";PREF=2:tel:+1-212-555-0100',
+    "TEL;VALUE=uri;PREF=1:tel:+1-212-555-0199;ext=42", "EMAIL:info@acme.example", "END:VCARD",
+    "BEGIN:VCARD", "VERSION:4.0", "KIND:group", "FN:Suppliers", "END:VCARD",
+]) + "\n"
+
+
+@pytest.fixture
+def actor(workspace) -> Actor:
+    return Actor(workspace.workspace_id, workspace.key_id, "cli")
+
+
+@pytest.fixture
+def run(db, actor, tmp_path, database_url):
+    def go(content, name="contacts.vcf", **options):
+        path = tmp_path / f"{uuid.uuid4().hex}-{name}"
+        path.write_bytes(content.encode() if isinstance(content, str) else content)
+        job = imports.import_now(db, actor, SourceSpec(path=str(path)), ImportOptions(**options),
+                                 Settings(database_url=database_url))
+        with db.read() as session:
+            rows = imports.row_outcomes(session, actor, job.id, None, -1, 1000)
+        return job, {r.row_index: r for r in rows}
+    return go
+
+
+def people(db, actor):
+    with db.read() as session:
+        return {v.computed_display_name: v for v in contacts.list_page(session, actor, ContactFilter(), None, 200).items}
+
+
+def test_an_iphone_export(run, db, actor):
+    job, rows = run(IPHONE, create_groups=True)
+    assert (job.status, job.format, job.created, job.invalid) == ("succeeded", "vcf", 2, 0), rows
+    stored = people(db, actor)
+    ada = stored["Ada Augusta Lovelace"]
+    assert (ada.first_name, ada.last_name, ada.employer, ada.title) == (
+        "Ada", "Lovelace", "Analytical Engines Ltd", "Mathematician")
+    assert ada.notes == "Met at the\nRoyal Society"
+    assert [e.normalized for e in ada.emails] == ["ada@example.com", "ada@work.example"]  # the preferred first
+    assert [p.normalized for p in ada.phones] == ["+442079460018"]
+    address = ada.addresses[0]
+    assert (address.line1, address.line2, address.city, address.postal_code, address.country) == (
+        "12 St James, Square", "Flat 3", "London", "SW1Y 4JH", "United Kingdom")
+    company = stored["Babbage & Co"]
+    assert (company.kind, company.organization_name) == ("organization", "Babbage & Co")
+    assert {"Friends", "Science"} <= set(stored)  # its categories, created as groups and joined
+    assert stored["Friends"].kind == "group"
+
+
+def test_an_android_export(run, db, actor):
+    job, rows = run(ANDROID)
+    assert (job.created, job.invalid, job.total_rows) == (2, 0, 2), rows
+    stored = people(db, actor)
+    jurgen = stored["Jürgen Müller"]
+    assert (jurgen.first_name, jurgen.last_name) == ("Jürgen", "Müller")
+    assert jurgen.notes == "Zeile eins\nZeile zwei, lang genug für einen weichen Umbruch"
+    assert [p.normalized for p in jurgen.phones] == ["+49301234567"]
+    assert [e.normalized for e in jurgen.emails] == ["juergen@example.de"]
+    grace = stored["Grace Hopper"]  # the last card lacks its END: it ends with the file
+    assert [p.normalized for p in grace.phones] == ["+12025550100"]
+
+
+def test_a_vcard_4_organization_and_group(run, db, actor):
+    job, rows = run(VCARD4)
+    assert (job.created, job.invalid) == (2, 0), rows
+    stored = people(db, actor)
+    acme = stored["Acme Corp"]
+    assert acme.kind == "organization"
+    # PREF=1 first; the tel: URI's number as given, its extension kept there
+    assert [(p.value, p.normalized) for p in acme.phones] == [
+        ("+1-212-555-0199 ext. 42", "+12125550199"), ("+1-212-555-0100", "+12125550100")]
+    assert stored["Suppliers"].kind == "group"
+
+
+def test_a_bad_card_is_an_invalid_row_and_the_others_import(run, db, actor):
+    content = CRLF.join([
+        "BEGIN:VCARD", "VERSION:3.0", "FN:Ada", "EMAIL:ada@example.com", "END:VCARD",
+        "BEGIN:VCARD", "VERSION:3.0", "FN:Bad", "EMAIL:not-an-email", "END:VCARD",
+        "BEGIN:VCARD", "VERSION:3.0", "PHOTO:abc", "END:VCARD",
+        "BEGIN:VCARD", "VERSION:3.0", "FN:Ada again", "EMAIL:ADA@example.com", "TEL:+1 212 555 0100", "END:VCARD",
+    ])
+    job, rows = run(content)
+    assert (job.created, job.merged, job.invalid) == (1, 1, 2), rows
+    assert rows[1].errors[0]["column"] == "Email" and "not a valid email" in rows[1].errors[0]["reason"]
+    assert rows[1].raw["Name"] == "Bad" and rows[1].raw["Email"] == "not-an-email"  # shown as read
+    assert rows[2].errors == [{"column": "", "field": "row", "reason": "the card holds no name, email, phone or address"}]
+    ada = people(db, actor)["Ada"]
+    assert [p.normalized for p in ada.phones] == ["+12125550100"]  # merged in by email
+    assert rows[3].contact_id == ada.id
+
+
+def test_a_file_with_no_card_fails(run):
+    job, rows = run("Name,Email\nAda,ada@example.com\n", name="contacts.vcf")
+    assert job.status == "failed" and "no card" in job.error
+    assert rows == {}
+
+
+def test_utf16_and_a_data_url_with_the_vcard_type(db, actor, database_url):
+    content = CRLF.join(["BEGIN:VCARD", "VERSION:3.0", "FN:Zoë Ångström", "EMAIL:zoe@example.com", "END:VCARD"])
+    data = base64.b64encode(content.encode("utf-16")).decode()
+    for mime in ("text/vcard", "application/octet-stream"):  # by its type, or by its first bytes
+        job = imports.import_now(db, actor, SourceSpec(data_url=f"data:{mime};base64,{data}"), ImportOptions(),
+                                 Settings(database_url=database_url))
+        assert (job.status, job.format) == ("succeeded", "vcf")
+    assert list(people(db, actor)) == ["Zoë Ångström"]
+
+
+def cells(*lines):
+    return [{h: c for h, c in zip(HEADERS, row) if c} for row in card_rows(line + "\r\n" for line in lines)]
+
+
+def test_content_lines_as_the_rfcs_write_them():
+    assert cells(
+        "junk before any card",
+        "BEGIN:VCARD", "VERSION:3.0",
+        "FN:Ada",
+        "\tLovelace",  # folded with a tab: the tab goes, as a space would
+        'EMAIL;X-NOTE="work: main";TYPE=internet:ada@example.com',  # a quoted parameter holding ":"
+        "N;CHARSET=ISO-8859-1;ENCODING=QUOTED-PRINTABLE:M=FCller;J=FCrgen;;;",
+        "ADR;TYPE=work:PO Box 12;;;Springfield;IL;62701;USA",
+        "X-UNKNOWN;WHATEVER:ignored",
+        "END:VCARD",
+        "BEGIN:VCARD", "FN:Next", "CATEGORIES:A\\,B,C",
+    ) == [
+        {"Name": "AdaLovelace", "First Name": "Jürgen", "Last Name": "Müller", "Email": "ada@example.com",
+         "Address 1 - Street": "PO Box 12", "Address 1 - City": "Springfield", "Address 1 - Region": "IL",
+         "Address 1 - Postal Code": "62701", "Address 1 - Country": "USA"},
+        {"Name": "Next", "Groups": "A,B ::: C"},
+    ]
