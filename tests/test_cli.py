@@ -136,6 +136,59 @@ def test_import_a_vcard_file(cli, tmp_path):
     assert {json.loads(line)["display_name"] for line in lines} == {"Ada Augusta Lovelace", "Babbage & Co"}
 
 
+def test_a_csv_export_imports_back_with_its_name_parts_and_birth_date(cli, tmp_path):
+    first = json.loads(cli("init", "--json").stdout)
+    source = tmp_path / "people.csv"
+    source.write_text("Prefix,First Name,Middle Name,Last Name,Suffix,Nickname,Birthday,Email\n"
+                      "Dr.,Grace,Brewster,Hopper,PhD,Amazing Grace,1906-12-09,grace@navy.mil\n")
+    assert json.loads(cli("import", str(source), "--json").stdout)["created"] == 1
+    exported = tmp_path / "export.csv"
+    assert cli("export", "--format", "csv", "--output", str(exported)).exit_code == 0
+    second = json.loads(cli("init", "--json").stdout)
+    assert json.loads(cli("import", str(exported), "--workspace", second["workspace_id"], "--json").stdout)["created"] == 1
+    keep = ("prefix", "first_name", "middle_name", "last_name", "suffix", "nickname", "birth_date")
+    again = [json.loads(line) for line in cli("export", "--format", "jsonl", "--workspace", second["workspace_id"])
+             .stdout.strip().splitlines()]
+    assert [{k: c[k] for k in keep} for c in again] == [{
+        "prefix": "Dr.", "first_name": "Grace", "middle_name": "Brewster", "last_name": "Hopper", "suffix": "PhD",
+        "nickname": "Amazing Grace", "birth_date": "1906-12-09"}]
+    assert first["workspace_id"] != second["workspace_id"]
+
+
+def test_a_vcard_export_imports_back_into_the_same_contacts(cli, tmp_path):
+    from tests.core.test_vcard_imports import ANDROID, IPHONE
+
+    first = json.loads(cli("init", "--json").stdout)["workspace_id"]
+    source = tmp_path / "phone.vcf"
+    source.write_text(IPHONE + ANDROID, newline="")
+    assert json.loads(cli("import", str(source), "--create-groups", "--json").stdout)["created"] == 4
+    exported = tmp_path / "contacts.vcf"
+    assert cli("export", "--format", "vcf", "--output", str(exported)).exit_code == 0
+    data = exported.read_bytes()
+    assert data.count(b"BEGIN:VCARD") == 4  # the groups Friends and Science are categories, not cards
+    assert all(len(line) <= 75 for line in data.split(b"\r\n")) and b"\n" not in data.replace(b"\r\n", b"")
+    assert b"CATEGORIES:Friends,Science\r\n" in data
+
+    second = json.loads(cli("init", "--json").stdout)["workspace_id"]
+    summary = json.loads(cli("import", str(exported), "--workspace", second, "--create-groups", "--json").stdout)
+    assert (summary["created"], summary["invalid"]) == (4, 0)
+
+    def contacts(workspace):
+        records = [json.loads(line) for line in
+                   cli("export", "--format", "jsonl", "--workspace", workspace).stdout.strip().splitlines()]
+        keep = ("kind", "display_name", "prefix", "first_name", "middle_name", "last_name", "suffix", "nickname",
+                "birth_date", "organization_name", "title", "employer", "notes")
+        return sorted(({k: r[k] for k in keep} | {
+            "emails": [(e["address"], e["primary"]) for e in r["emails"]],
+            "phones": [(p["number"], p["primary"]) for p in r["phones"]],
+            "addresses": [(a["line1"], a["line2"], a["city"], a["region"], a["postal_code"], a["country"])
+                          for a in r["addresses"]],
+        } for r in records), key=lambda c: (c["kind"], c["display_name"]))
+
+    assert contacts(second) == contacts(first)
+    assert [c["display_name"] for c in contacts(second) if c["kind"] == "group"] == ["Friends", "Science"]
+
+
 def test_import_creating_the_groups_rows_name(cli, tmp_path):
     cli("init", "--json")
     source = tmp_path / "labels.csv"

@@ -228,7 +228,8 @@ def test_csv_export_imports_back_into_the_same_contacts(cli, tmp_path):
     header = next(csv.reader(io.StringIO(exported.read_text())))
     assert header[:15] == ["id", "kind", "display_name", "first_name", "last_name", "organization_name", "title",
                            "employer", "email", "phone", "line1", "city", "postal_code", "country", "created_at"]
-    assert header[15:] == ["line2", "region", "notes", "groups", "email_2", "phone_2", "metadata.prefs.news",
+    assert header[15:] == ["line2", "region", "notes", "groups", "prefix", "middle_name", "suffix", "nickname",
+                           "birth_date", "email_2", "phone_2", "metadata.prefs.news",
                            "metadata.tier", "metadata.visits"]
 
     second = json.loads(cli("init", "--name", "copy", "--json").stdout)

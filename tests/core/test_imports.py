@@ -214,6 +214,41 @@ def test_google_and_outlook_exports_import_without_a_mapping(run, db, actor):
     assert members_of(db, actor, friends.id) == {ada.id, grace.id}
 
 
+def test_name_parts_nicknames_and_birthdays(run, db, actor):
+    # Google's columns; Outlook's, where Title is the name's and Job Title the job, and 0/0/00 no birthday
+    google = ("Name Prefix,Given Name,Additional Name,Family Name,Name Suffix,Nickname,Birthday,E-mail 1 - Value\n"
+              "Hon.,Ada,Augusta,Lovelace,,Enchantress,1815-12-10,ada@example.com\n"
+              "Dr.,Bad,,Date,,,1815-13-40,bad@example.com\n"
+              ",Ann,,Yearless,,,--12-10,ann@example.com\n")
+    job, rows = run(google, name="google.csv")
+    assert (job.created, job.invalid) == (2, 1), rows
+    assert rows[1].errors == [{"column": "Birthday", "field": "birth_date", "reason": "not a date (write it as YYYY-MM-DD)"}]
+    outlook = ("Title,First Name,Middle Name,Last Name,Suffix,Job Title,Birthday,E-mail Address\n"
+               "Rear Adm.,Grace,Brewster,Hopper,,Computer scientist,12/9/1906,grace@navy.mil\n"
+               ",Alan,Mathison,Turing,OBE,,0/0/00,alan@example.org\n")
+    job, rows = run(outlook, name="outlook.csv")
+    assert (job.created, job.invalid) == (2, 0), rows
+    people = {v.first_name: v for v in everyone(db, actor)}
+    ada, ann, grace, alan = people["Ada"], people["Ann"], people["Grace"], people["Alan"]
+    assert (ada.prefix, ada.middle_name, ada.nickname, ada.birth_date.isoformat()) == (
+        "Hon.", "Augusta", "Enchantress", "1815-12-10")
+    assert (ann.birth_date, ann.attributes) == (None, {"birthday": "--12-10"})  # no year: kept, not a date
+    assert (grace.prefix, grace.middle_name, grace.title, grace.birth_date.isoformat()) == (
+        "Rear Adm.", "Brewster", "Computer scientist", "1906-12-09")  # month first: the default region is US
+    assert (alan.suffix, alan.birth_date) == ("OBE", None)
+    with db.read() as session:
+        assert [v.first_name for v in contacts.list_page(session, actor, ContactFilter(q="enchantress"), None, 10).items] == ["Ada"]
+
+
+def test_a_merge_fills_an_empty_birth_date(run, db, actor):
+    with db.write() as session:
+        contacts.create(session, actor, ContactInput(first_name="Ada", emails=[{"address": "ada@example.com"}]))
+    job, _ = run("Email,Birthday,Nickname\nada@example.com,10.12.1815,Ada L\n")
+    assert job.merged == 1
+    ada = everyone(db, actor)[0]
+    assert (ada.birth_date.isoformat(), ada.nickname) == ("1815-12-10", "Ada L")
+
+
 def test_labels_become_groups_when_asked(run, db, actor):
     job, rows = run(GOOGLE_CSV, name="google.csv", create_groups=True)
     assert (job.created, rows[0].note) == (1, None)

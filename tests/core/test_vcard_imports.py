@@ -19,7 +19,8 @@ CRLF = "\r\n"
 # photo folded over lines (and not valid base64: it must not matter), a company card.
 IPHONE = CRLF.join([
     "BEGIN:VCARD", "VERSION:3.0", "PRODID:-//Apple Inc.//iPhone OS 17.0//EN",
-    "N:Lovelace;Ada;Augusta;;", "FN:Ada Augusta Lovelace", "ORG:Analytical Engines Ltd;Research",
+    "N:Lovelace;Ada;Augusta;Hon.;", "FN:Ada Augusta Lovelace", "ORG:Analytical Engines Ltd;Research",
+    "NICKNAME:Enchantress of Numbers,Ada", "BDAY:1815-12-10",
     "TITLE:Mathematician",
     "item1.EMAIL;type=INTERNET:ada@work.example",
     "EMAIL;type=INTERNET;type=HOME;type=pref:ada@example.com",
@@ -43,7 +44,7 @@ ANDROID = CRLF.join([
     "NOTE;ENCODING=QUOTED-PRINTABLE:Zeile eins=0D=0AZeile zwei, lang genug f=C3=BCr einen wei=",
     "chen Umbruch",
     "END:VCARD",
-    "BEGIN:VCARD", "VERSION:2.1", "N:Hopper;Grace;;;", "TEL;WORK;VOICE:+1 202-555-0100",
+    "BEGIN:VCARD", "VERSION:2.1", "N:Hopper;Grace;;;", "TEL;WORK;VOICE:+1 202-555-0100", "BDAY:--1209",
 ]) + CRLF
 
 # vCard 4.0: an organization, a tel: URI with an extension, PREF=1, a group card.
@@ -83,8 +84,9 @@ def test_an_iphone_export(run, db, actor):
     assert (job.status, job.format, job.created, job.invalid) == ("succeeded", "vcf", 2, 0), rows
     stored = people(db, actor)
     ada = stored["Ada Augusta Lovelace"]
-    assert (ada.first_name, ada.last_name, ada.employer, ada.title) == (
-        "Ada", "Lovelace", "Analytical Engines Ltd", "Mathematician")
+    assert (ada.prefix, ada.first_name, ada.middle_name, ada.last_name, ada.employer, ada.title) == (
+        "Hon.", "Ada", "Augusta", "Lovelace", "Analytical Engines Ltd", "Mathematician")
+    assert (ada.nickname, ada.birth_date.isoformat()) == ("Enchantress of Numbers", "1815-12-10")
     assert ada.notes == "Met at the\nRoyal Society"
     assert [e.normalized for e in ada.emails] == ["ada@example.com", "ada@work.example"]  # the preferred first
     assert [p.normalized for p in ada.phones] == ["+442079460018"]
@@ -108,6 +110,7 @@ def test_an_android_export(run, db, actor):
     assert [e.normalized for e in jurgen.emails] == ["juergen@example.de"]
     grace = stored["Grace Hopper"]  # the last card lacks its END: it ends with the file
     assert [p.normalized for p in grace.phones] == ["+12025550100"]
+    assert (grace.birth_date, grace.attributes) == (None, {"birthday": "--1209"})  # a birthday with no year
 
 
 def test_a_vcard_4_organization_and_group(run, db, actor):

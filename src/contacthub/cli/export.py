@@ -1,4 +1,4 @@
-"""`export`: every contact as CSV (the columns `contacthub import` reads back) or JSONL."""
+"""`export`: every contact as CSV (the columns `contacthub import` reads back), JSONL, or vCard."""
 
 import csv
 import json
@@ -11,6 +11,7 @@ import typer
 from contacthub.cli.common import app, console, database, progress_bar, workspace_actor
 from contacthub.core import contacts
 from contacthub.core.actor import Actor
+from contacthub.core.vcards import write_card
 from contacthub.db.engine import Database
 from contacthub.dialects.native.schemas import render_contact
 from contacthub.repositories.contacts import ContactFilter
@@ -20,8 +21,9 @@ EXPORT_COLUMNS = ("id", "kind", "display_name", "first_name", "last_name", "orga
 
 
 # after those: line2, region, notes, groups (the names of the groups holding the contact, joined
-# by "|"), then email_2…, phone_2… and metadata.<key> as the contacts need them
-EXPORT_MORE_COLUMNS = ("line2", "region", "notes", "groups")
+# by "|"), the name's other parts and the birth date, then email_2…, phone_2… and metadata.<key>
+# as the contacts need them
+EXPORT_MORE_COLUMNS = ("line2", "region", "notes", "groups", "prefix", "middle_name", "suffix", "nickname", "birth_date")
 
 
 @app.command()
@@ -30,14 +32,15 @@ def export(
                                                 "Written whole or not at all: an interrupted export leaves "
                                                 "no partial file.")] = None,
     format: Annotated[str, typer.Option("--format", "-f", help="csv (one row per contact, the columns "
-                                        "`contacthub import` reads) or jsonl (every field, one JSON "
-                                        "contact per line).")] = "jsonl",
+                                        "`contacthub import` reads), jsonl (every field, one JSON "
+                                        "contact per line) or vcf (a vCard 3.0 per person and "
+                                        "organization, for phones and address books).")] = "jsonl",
     workspace: Annotated[str | None, typer.Option(help="Workspace id (default: the first).")] = None,
 ):
     """Export every contact, streamed page by page (memory stays flat)."""
     format = format.lower()
-    if format not in ("csv", "jsonl"):
-        raise typer.BadParameter("use csv or jsonl", param_hint="--format")
+    if format not in ("csv", "jsonl", "vcf"):
+        raise typer.BadParameter("use csv, jsonl or vcf", param_hint="--format")
     if output is not None:
         output = output.expanduser()
         if output.is_dir():
@@ -62,12 +65,16 @@ def export(
                 progress.advance(task, n)
                 done[0] += n
 
-            records = _export_records(db, actor, advance, with_groups=format == "csv")
+            contacts_and_groups = _export_views(db, actor, advance, with_groups=format != "jsonl")
             if format == "csv":
-                _write_csv(out, records)
+                _write_csv(out, contacts_and_groups)
+            elif format == "vcf":
+                for view, held in contacts_and_groups:
+                    if view.kind != "group":  # a group is its members' CATEGORIES, not a card of its own
+                        out.write(write_card(view, held))
             else:
-                for record in records:
-                    out.write(json.dumps(record, ensure_ascii=False) + "\n")
+                for view, _ in contacts_and_groups:
+                    out.write(json.dumps(render_contact(view), ensure_ascii=False) + "\n")
         out.flush()
     except KeyboardInterrupt:
         if part:
@@ -87,9 +94,9 @@ def export(
         console.print(f"Exported {total} contacts to {output}.")
 
 
-def _export_records(db: Database, actor: Actor, advance, with_groups: bool = False):
-    """Every contact as the native API renders it, page by page (`with_groups`: plus "groups",
-    the names of the groups holding it, as the import's Groups column reads them)."""
+def _export_views(db: Database, actor: Actor, advance, with_groups: bool = False):
+    """(contact, the names of the groups holding it) for every contact, page by page (the names
+    only `with_groups`, else [])."""
     from contacthub.core import groups
 
     cursor = None
@@ -98,18 +105,14 @@ def _export_records(db: Database, actor: Actor, advance, with_groups: bool = Fal
             page = contacts.list_page(session, actor, ContactFilter(), cursor, 500)
             held = groups.referenced_by(session, actor, [v.id for v in page.items]) if with_groups else {}
         for view in page.items:
-            record = render_contact(view)
-            if with_groups:
-                record["groups"] = "|".join(g.computed_display_name or "" for g in held.get(view.id, [])
-                                            if g.kind == "group") or None
-            yield record
+            yield view, [g.computed_display_name or "" for g in held.get(view.id, []) if g.kind == "group"]
         advance(len(page.items))
         if not page.has_more:
             return
         cursor = page.next_cursor
 
 
-def _write_csv(out, records) -> None:
+def _write_csv(out, contacts_and_groups) -> None:
     """The CSV export: the fixed columns, then as many email_N / phone_N columns as the contacts
     need and one metadata.<path> column per attribute. The rows go to a temporary file first
     (memory stays flat), since the header is only known at the end."""
@@ -118,8 +121,9 @@ def _write_csv(out, records) -> None:
     fixed = set(EXPORT_COLUMNS + EXPORT_MORE_COLUMNS)
     extra: dict[str, None] = {}  # ordered set of the columns found
     with tempfile.TemporaryFile("w+", encoding="utf-8") as spool:
-        for record in records:
-            row = _flat(record)
+        for view, held in contacts_and_groups:
+            # the names of the groups holding it joined by "|", as the import's Groups column reads them
+            row = _flat({**render_contact(view), "groups": "|".join(held) or None})
             row = {k: v for k, v in row.items() if k in fixed or k.startswith(("email_", "phone_", "metadata."))}
             for key in row:
                 if key not in fixed and key not in extra:

@@ -61,7 +61,7 @@ from contacthub.core.inputs import (
     PhoneInput,
     WriteOptions,
 )
-from contacthub.core.normalize import normalize_email, normalize_phone
+from contacthub.core.normalize import DateWithoutYear, normalize_email, normalize_phone, read_date
 from contacthub.db.engine import Database
 from contacthub.db.models import ImportJob, ImportRow
 from contacthub.db.types import new_id, utcnow
@@ -75,14 +75,17 @@ log = logging.getLogger("contacthub.imports")
 DuplicatePolicy = Literal["merge", "skip", "create", "review"]
 ROW_STATUSES = ("created", "merged", "skipped", "invalid", "review")
 FIELD_TARGETS = (
-    "name", "first_name", "last_name", "email", "phone", "address", "address_line2", "city", "region",
-    "postal_code", "country", "type", "groups", "notes", "title", "employer", "organization", "ignore",
+    "name", "first_name", "last_name", "middle_name", "prefix", "suffix", "nickname", "birth_date", "email", "phone",
+    "address", "address_line2", "city", "region", "postal_code", "country", "type", "groups", "notes", "title",
+    "employer", "organization", "ignore",
 )
 # Headers understood without a mapping, compared lower-cased without spaces, "_" or "-".
 HEADER_ALIASES = {
     "name": "name", "fullname": "name", "contactname": "name",
     "firstname": "first_name", "givenname": "first_name", "lastname": "last_name", "surname": "last_name",
-    "familyname": "last_name",
+    "familyname": "last_name", "middlename": "middle_name", "additionalname": "middle_name",
+    "prefix": "prefix", "nameprefix": "prefix", "suffix": "suffix", "namesuffix": "suffix", "nickname": "nickname",
+    "birthday": "birth_date", "birthdate": "birth_date", "dateofbirth": "birth_date", "dob": "birth_date",
     "email": "email", "emailaddress": "email", "mail": "email",
     "phone": "phone", "phonenumber": "phone", "mobile": "phone", "telephone": "phone",
     "address": "address", "addressline1": "address", "street": "address",
@@ -109,11 +112,13 @@ KIND_WORDS = {
     "": "person", "person": "person", "contact": "person", "individual": "person",
     "group": "group", "organization": "organization", "organisation": "organization", "company": "organization",
 }
-MAX_TEXT = {"notes": 10_000, "email": 320, "phone": 64, "postal_code": 50,
+MAX_TEXT = {"notes": 10_000, "email": 320, "phone": 64, "postal_code": 50, "prefix": 50, "suffix": 50,
             # as the columns (ContactInput says the same)
-            "first_name": 200, "last_name": 200, "title": 200, "city": 200, "region": 200, "country": 100}
+            "first_name": 200, "last_name": 200, "middle_name": 200, "nickname": 200, "title": 200, "city": 200,
+            "region": 200, "country": 100}
 SCALAR_TARGETS = {
-    "name": "display_name", "first_name": "first_name", "last_name": "last_name", "notes": "notes",
+    "name": "display_name", "first_name": "first_name", "last_name": "last_name", "middle_name": "middle_name",
+    "prefix": "prefix", "suffix": "suffix", "nickname": "nickname", "notes": "notes",
     "title": "title", "employer": "employer", "organization": "organization_name",
 }
 ADDRESS_TARGETS = {"address": "line1", "address_line2": "line2", "city": "city", "region": "region",
@@ -248,6 +253,8 @@ def plan_columns(headers: list[str], mapping: dict[str, str] | None) -> list[Col
     other columns are ignored."""
     given = {_norm_header(k): v for k, v in (mapping or {}).items()}
     present = {_norm_header(h) for h in headers}
+    # Outlook's files have both: its Title is the name's (Mr., Dr.), its Job Title the job
+    aliases = {**HEADER_ALIASES, "title": "prefix"} if "jobtitle" in present else HEADER_ALIASES
     missing = [k for k in (mapping or {}) if _norm_header(k) not in present]
     if missing:
         raise InvalidInput([FieldError(f"mapping.{k}", "no such column in the file") for k in missing])
@@ -259,8 +266,8 @@ def plan_columns(headers: list[str], mapping: dict[str, str] | None) -> list[Col
             target = given[key]
         elif header.strip().lower().startswith("metadata.") and _is_metadata_target("metadata." + header.strip()[9:].strip()):
             target = "metadata." + header.strip()[9:].strip()
-        elif key in HEADER_ALIASES:
-            target = HEADER_ALIASES[key]
+        elif key in aliases:
+            target = aliases[key]
         elif in_block := _address_block(key):
             target, block = in_block
         else:
@@ -286,7 +293,7 @@ class ParsedRow:
     index: int
     cells: list[str]
     kind: str = "person"
-    scalars: dict[str, str] = field(default_factory=dict)  # core field -> value
+    scalars: dict[str, Any] = field(default_factory=dict)  # core field -> value (text; birth_date a date)
     emails: list[tuple[str, str]] = field(default_factory=list)  # (as given, normalized)
     phones: list[tuple[str, str]] = field(default_factory=list)
     address: dict[str, str] = field(default_factory=dict)
@@ -349,6 +356,8 @@ class RowParser:
                 continue
             if target in SCALAR_TARGETS:
                 row.scalars[SCALAR_TARGETS[target]] = value
+            elif target == "birth_date":
+                self._birth_date(row, col, value)
             elif target == "email":
                 self._points(row, col, value, row.emails, normalize_email)
             elif target == "phone":
@@ -394,6 +403,20 @@ class RowParser:
             row.derived.row_keys = row_keys
             row.cells = []
         return row
+
+    def _birth_date(self, row: ParsedRow, col: Column, value: str) -> None:
+        """Kept as a date; a birthday with no year (a vCard's --12-10) has no date to be,
+        and is kept as the attribute `birthday` rather than lost or failing its row."""
+        try:
+            day = read_date(value, self.region)
+        except DateWithoutYear:
+            self._metadata(row, col, ["birthday"], value)
+            return
+        except ValueError as exc:
+            self._fault(row, col, str(exc))
+            return
+        if day is not None:
+            row.scalars["birth_date"] = day
 
     def _metadata(self, row: ParsedRow, col: Column, path: list[str], value: str) -> None:
         if len(value) > attribute_rules.MAX_STRING_VALUE:
@@ -483,16 +506,17 @@ class Derived:
     row_keys: list[tuple[str, str]] = field(default_factory=list)  # the row's ParsedRow.keys()
 
 
-def derive(kind: str, scalars: dict[str, str], emails: list[tuple[str, str]], phones: list[tuple[str, str]],
+def derive(kind: str, scalars: dict[str, Any], emails: list[tuple[str, str]], phones: list[tuple[str, str]],
            address: dict[str, str], metadata: dict[str, Any], job_id: uuid.UUID | None, row_index: int) -> Derived:
-    search = " ".join(x.lower() for x in (
-        scalars.get("display_name"), scalars.get("first_name"), scalars.get("last_name"),
-        scalars.get("organization_name"), scalars.get("employer"),
+    search = " ".join(x.lower() for x in (  # as contacts.search_text makes it
+        scalars.get("display_name"), scalars.get("first_name"), scalars.get("middle_name"), scalars.get("last_name"),
+        scalars.get("nickname"), scalars.get("organization_name"), scalars.get("employer"),
         *(e[1] for e in emails), *(x[1] for x in phones),
     ) if x)
     a = address
     profile = build_profile(
-        kind=kind, first=scalars.get("first_name"), last=scalars.get("last_name"),
+        kind=kind, first=scalars.get("first_name"), middle=scalars.get("middle_name"), last=scalars.get("last_name"),
+        nick=scalars.get("nickname"), birth=scalars.get("birth_date"),
         org=scalars.get("organization_name") or (scalars.get("display_name") if kind != "person" else None),
         emails=[e[1] for e in emails], phones=[x[1] for x in phones],
         addresses=[(a.get("line1"), a.get("line2"), a.get("city"), a.get("postal_code"), a.get("region"))] if a else [],
@@ -520,7 +544,7 @@ class Pending:
     id: uuid.UUID
     row: ParsedRow
     kind: str
-    scalars: dict[str, str]
+    scalars: dict[str, Any]
     emails: list[tuple[str, str]]
     phones: list[tuple[str, str]]
     address: dict[str, str]
@@ -778,8 +802,9 @@ class _Importer:
             s = p.scalars
             pid = p.id.hex
             contacts.append((
-                ws, pid, p.kind, s.get("display_name"), s.get("first_name"), s.get("last_name"),
-                s.get("organization_name"), s.get("title"), s.get("employer"), s.get("notes"),
+                ws, pid, p.kind, s.get("display_name"), s.get("prefix"), s.get("first_name"), s.get("middle_name"),
+                s.get("last_name"), s.get("suffix"), s.get("nickname"), s.get("organization_name"), s.get("title"),
+                s.get("employer"), s.get("birth_date"), s.get("notes"),
                 _EMPTY_DOC, d.attributes_json, _EMPTY_DOC, d.search_text, now, now,
             ))
             for kind, values in (("email", p.emails), ("phone", p.phones)):
@@ -907,9 +932,9 @@ def merge_patch(view, rows: list[ParsedRow]) -> ContactInput | None:
 
 _EMPTY_DOC = JsonText("{}")
 _second = operator.itemgetter(1)
-_CONTACT_COLUMNS = ("workspace_id", "id", "kind", "display_name", "first_name", "last_name", "organization_name",
-                    "title", "employer", "notes", "social", "attributes", "extra", "search_text", "created_at",
-                    "updated_at")
+_CONTACT_COLUMNS = ("workspace_id", "id", "kind", "display_name", "prefix", "first_name", "middle_name", "last_name",
+                    "suffix", "nickname", "organization_name", "title", "employer", "birth_date", "notes", "social",
+                    "attributes", "extra", "search_text", "created_at", "updated_at")
 _POINT_COLUMNS = ("workspace_id", "id", "contact_id", "kind", "key", "value", "normalized", "is_primary", "position",
                   "properties", "created_at")
 _ADDRESS_COLUMNS = ("workspace_id", "id", "contact_id", "line1", "line2", "city", "region", "postal_code", "country",

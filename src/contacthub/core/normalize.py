@@ -3,6 +3,7 @@ same identity. Errors are ValueError with a message a user can act on."""
 
 import functools
 import re
+from datetime import date
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
@@ -84,3 +85,45 @@ def matching_phone(raw: str, default_region: str) -> str:
         return normalize_phone(raw, default_region)
     except ValueError:
         return loose_phone(raw)
+
+
+# Regions that write a date with its month first (3/4/1990 is March 4th); elsewhere the day comes
+# first. A part above 12 settles it either way.
+_MONTH_FIRST = {"US", "PH", "FM", "MH", "PW", "GU", "AS", "MP", "VI", "PR", "UM"}
+_ISO_DATE = re.compile(r"(\d{4})-?(\d{2})-?(\d{2})(?:[T ][\d:.+\-Z]*)?")
+_NO_YEAR = re.compile(r"--(\d{2})-?(\d{2})")
+_WRITTEN_DATE = re.compile(r"(\d{1,2})([/.\-])(\d{1,2})\2(\d{4}|\d{2})")
+# what exports write for "no date" (Outlook: 0/0/00)
+_NO_DATE = re.compile(r"0{1,2}[/.\-]0{1,2}[/.\-]0{2,4}|0000-?00-?00")
+
+
+class DateWithoutYear(ValueError):
+    """A day of the year, as a birthday may be written (vCard's --12-10): no date to store."""
+
+
+def read_date(raw: str, default_region: str) -> date | None:
+    """A date as files write it: ISO (1815-12-10, 18151210, with a time or not), or day, month
+    and year with `/`, `.` or `-` (a 2-digit year is this century's if not later than this
+    year, else the last's), the month first where default_region writes it so (US), and always
+    after a dot (10.12.1815). None for a file's way of saying "no date" (0/0/00). A date with no
+    year (vCard's --12-10) or anything else is a ValueError."""
+    text = raw.strip()
+    if _NO_DATE.fullmatch(text):
+        return None
+    if _NO_YEAR.fullmatch(text):
+        raise DateWithoutYear("a date without its year")
+    if iso := _ISO_DATE.fullmatch(text):
+        year, month, day = int(iso[1]), int(iso[2]), int(iso[3])
+    elif written := _WRITTEN_DATE.fullmatch(text):
+        first, separator, second, year = int(written[1]), written[2], int(written[3]), int(written[4])
+        if len(written[4]) == 2:
+            this_year = date.today().year
+            year += this_year // 100 * 100 if year <= this_year % 100 else this_year // 100 * 100 - 100
+        month_first = second > 12 or (first <= 12 and separator != "." and default_region.upper() in _MONTH_FIRST)
+        month, day = (first, second) if month_first else (second, first)
+    else:
+        raise ValueError("not a date (write it as YYYY-MM-DD)")
+    try:
+        return date(year, month, day)
+    except ValueError:
+        raise ValueError("not a date (write it as YYYY-MM-DD)") from None

@@ -1,5 +1,5 @@
-"""vCard files (.vcf), read as rows of an import: what iCloud, macOS and Android Contacts,
-Outlook and Google Contacts export.
+"""vCard files (.vcf): read as rows of an import (what iCloud, macOS and Android Contacts,
+Outlook and Google Contacts export), and written by `contacthub export --format vcf`.
 
 Each card becomes one row of cells under fixed headers (HEADERS) that the import's column plan
 already knows, so a card is validated, matched and written exactly as a CSV row is, and a card
@@ -19,17 +19,20 @@ import quopri
 import re
 from collections.abc import Iterable, Iterator
 
+from contacthub.core.views import ContactView
+
 ADDRESS_BLOCKS = 3  # a row takes the first with a street or a city (see imports._address_block)
 _ADDRESS_PARTS = ("Street", "Extended Address", "City", "Region", "Postal Code", "Country")
 HEADERS = [
-    "Type", "Name", "First Name", "Last Name", "Email", "Phone", "Company", "Organization", "Title", "Notes", "Groups",
+    "Type", "Name", "Prefix", "First Name", "Middle Name", "Last Name", "Suffix", "Nickname", "Birthday", "Email", "Phone",
+    "Company", "Organization", "Title", "Notes", "Groups",
     *(f"Address {n} - {part}" for n in range(1, ADDRESS_BLOCKS + 1) for part in _ADDRESS_PARTS),
 ]
 _COLUMN = {header: i for i, header in enumerate(HEADERS)}
 MULTI_VALUE = " ::: "  # several emails, phones or groups in one cell, as imports.RowParser reads them
 
 # The properties a row is made of; the card's kind is told by KIND (4.0) or Apple's own.
-_WANTED = {"FN", "N", "EMAIL", "TEL", "ADR", "ORG", "TITLE", "NOTE", "CATEGORIES", "KIND",
+_WANTED = {"FN", "N", "NICKNAME", "BDAY", "EMAIL", "TEL", "ADR", "ORG", "TITLE", "NOTE", "CATEGORIES", "KIND",
            "X-ADDRESSBOOKSERVER-KIND", "X-ABSHOWAS"}
 
 
@@ -212,9 +215,12 @@ def _cells(properties: list[tuple[str, dict[str, list[str]], str]]) -> list[str]
     else:
         put("Company", organization)
     put("Name", first("FN") or (organization if cells[_COLUMN["Type"]] == "organization" else ""))
-    family, given = (_components(first_raw("N")) + [""])[:2]
-    put("First Name", given)
-    put("Last Name", family)
+    family, given, middle, prefix, suffix = (_components(first_raw("N")) + [""] * 5)[:5]
+    for header, value in (("Prefix", prefix), ("First Name", given), ("Middle Name", middle), ("Last Name", family),
+                          ("Suffix", suffix)):
+        put(header, value)
+    put("Nickname", _components(first_raw("NICKNAME"), ",")[0])  # the first of a list
+    put("Birthday", first("BDAY"))
     emails = [_unescape(v).removeprefix("mailto:") for v in _preferred_first(by_name.get("EMAIL", []))]
     put("Email", MULTI_VALUE.join(e for e in emails if e))
     phones = [_phone(_unescape(v)) for v in _preferred_first(by_name.get("TEL", []))]
@@ -246,3 +252,77 @@ def _address(value: str) -> tuple[str, str, str, str, str, str]:
     street = lines[0] if lines else (f"PO Box {box}" if box.isdigit() else box)
     extended = ", ".join(part for part in (*lines[1:], extended) if part)
     return street, extended, city, region, code, country
+
+
+# ---------------------------------------------------------------- writing
+
+# A point's or address's type as vCard 3.0 names it (other types are left out, not invented).
+_PHONE_TYPES = {"mobile": "CELL", "cell": "CELL", "home": "HOME", "work": "WORK", "fax": "FAX", "pager": "PAGER",
+                "main": "VOICE", "voice": "VOICE"}
+_PLACE_TYPES = {"home": "HOME", "work": "WORK"}
+
+
+def write_card(view: ContactView, groups: list[str]) -> str:
+    """A contact as a vCard 3.0 (the version phones and address books all read), its lines
+    ending in CRLF and folded at 75 octets. Preferred (primary) emails, phones and addresses
+    come first and say so; `groups` (the names of the groups holding it) are its CATEGORIES.
+    card_rows reads it back to the same names, birth date, title, employer, notes, emails,
+    phones, first address and groups."""
+    organization = view.kind == "organization"
+    lines = ["BEGIN:VCARD", "VERSION:3.0", "PRODID:-//contacthub//EN", f"UID:urn:uuid:{view.id}",
+             "FN:" + _escape(view.computed_display_name or ""),
+             "N:" + ";".join(_escape(part or "") for part in (
+                 view.last_name, view.first_name, view.middle_name, view.prefix, view.suffix))]
+    if organization:
+        lines.append("X-ABShowAs:COMPANY")  # Apple's mark of a company card
+    for name, value in (("NICKNAME", view.nickname),
+                        ("ORG", (view.organization_name or view.display_name) if organization else view.employer),
+                        ("TITLE", view.title), ("NOTE", view.notes)):
+        if value:
+            lines.append(f"{name}:{_escape(value)}")
+    if view.birth_date:
+        lines.append(f"BDAY:{view.birth_date.isoformat()}")
+    for email in sorted(view.emails, key=lambda p: not p.primary):
+        types = _types("INTERNET", _PLACE_TYPES.get((email.type or "").lower()), preferred=email.primary)
+        lines.append(f"EMAIL{types}:{_escape(email.value)}")
+    for phone in sorted(view.phones, key=lambda p: not p.primary):
+        types = _types(_PHONE_TYPES.get((phone.type or "").lower(), "VOICE"), preferred=phone.primary)
+        lines.append(f"TEL{types}:{_escape(phone.value)}")
+    for a in sorted(view.addresses, key=lambda a: not a.primary):
+        types = _types(_PLACE_TYPES.get((a.type or "").lower()), preferred=a.primary)
+        parts = ("", a.line2, a.line1, a.city, a.region, a.postal_code, a.country)  # box; extended; street; …
+        lines.append(f"ADR{types}:" + ";".join(_escape(part or "") for part in parts))
+    if groups:
+        lines.append("CATEGORIES:" + ",".join(_escape(g) for g in groups))
+    lines.append("REV:" + view.updated_at.strftime("%Y%m%dT%H%M%SZ"))
+    lines.append("END:VCARD")
+    return "".join(_fold(line) + "\r\n" for line in lines)
+
+
+def _types(*types: str | None, preferred: bool) -> str:
+    """The `;TYPE=…` of a property (nothing when it has none); a preferred value says `pref`."""
+    named = [t for t in types if t] + (["pref"] if preferred else [])
+    return f";TYPE={','.join(named)}" if named else ""
+
+
+def _escape(text: str) -> str:
+    """A text value as vCard writes it (RFC 2426 5: backslash, comma, semicolon, line break)."""
+    return (text.replace("\\", "\\\\").replace(",", "\\,").replace(";", "\\;")
+            .replace("\r\n", "\\n").replace("\n", "\\n").replace("\r", "\\n"))
+
+
+def _fold(line: str, width: int = 75) -> str:
+    """Lines of at most `width` octets, each further one starting with a space; a character's
+    UTF-8 bytes are never split."""
+    if len(line.encode()) <= width:
+        return line
+    out, current, size = [], [], 0
+    for ch in line:
+        n = len(ch.encode())
+        if size + n > width:
+            out.append("".join(current))
+            current, size = [" "], 1
+        current.append(ch)
+        size += n
+    out.append("".join(current))
+    return "\r\n".join(out)
