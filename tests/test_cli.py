@@ -139,19 +139,19 @@ def test_import_a_vcard_file(cli, tmp_path):
 def test_a_csv_export_imports_back_with_its_name_parts_and_birth_date(cli, tmp_path):
     first = json.loads(cli("init", "--json").stdout)
     source = tmp_path / "people.csv"
-    source.write_text("Prefix,First Name,Middle Name,Last Name,Suffix,Nickname,Birthday,Email\n"
-                      "Dr.,Grace,Brewster,Hopper,PhD,Amazing Grace,1906-12-09,grace@navy.mil\n")
+    source.write_text("Prefix,First Name,Middle Name,Last Name,Suffix,Nickname,Birthday,Email,LinkedIn\n"
+                      "Dr.,Grace,Brewster,Hopper,PhD,Amazing Grace,1906-12-09,grace@navy.mil,https://linkedin.com/in/g\n")
     assert json.loads(cli("import", str(source), "--json").stdout)["created"] == 1
     exported = tmp_path / "export.csv"
     assert cli("export", "--format", "csv", "--output", str(exported)).exit_code == 0
     second = json.loads(cli("init", "--json").stdout)
     assert json.loads(cli("import", str(exported), "--workspace", second["workspace_id"], "--json").stdout)["created"] == 1
-    keep = ("prefix", "first_name", "middle_name", "last_name", "suffix", "nickname", "birth_date")
+    keep = ("prefix", "first_name", "middle_name", "last_name", "suffix", "nickname", "birth_date", "social")
     again = [json.loads(line) for line in cli("export", "--format", "jsonl", "--workspace", second["workspace_id"])
              .stdout.strip().splitlines()]
     assert [{k: c[k] for k in keep} for c in again] == [{
         "prefix": "Dr.", "first_name": "Grace", "middle_name": "Brewster", "last_name": "Hopper", "suffix": "PhD",
-        "nickname": "Amazing Grace", "birth_date": "1906-12-09"}]
+        "nickname": "Amazing Grace", "birth_date": "1906-12-09", "social": {"linkedin": "https://linkedin.com/in/g"}}]
     assert first["workspace_id"] != second["workspace_id"]
 
 
@@ -168,6 +168,7 @@ def test_a_vcard_export_imports_back_into_the_same_contacts(cli, tmp_path):
     assert data.count(b"BEGIN:VCARD") == 4  # the groups Friends and Science are categories, not cards
     assert all(len(line) <= 75 for line in data.split(b"\r\n")) and b"\n" not in data.replace(b"\r\n", b"")
     assert b"CATEGORIES:Friends,Science\r\n" in data
+    assert b"X-SOCIALPROFILE;TYPE=linkedin:https://www.linkedin.com/in/ada\r\n" in data
 
     second = json.loads(cli("init", "--json").stdout)["workspace_id"]
     summary = json.loads(cli("import", str(exported), "--workspace", second, "--create-groups", "--json").stdout)
@@ -177,7 +178,7 @@ def test_a_vcard_export_imports_back_into_the_same_contacts(cli, tmp_path):
         records = [json.loads(line) for line in
                    cli("export", "--format", "jsonl", "--workspace", workspace).stdout.strip().splitlines()]
         keep = ("kind", "display_name", "prefix", "first_name", "middle_name", "last_name", "suffix", "nickname",
-                "birth_date", "organization_name", "title", "employer", "notes")
+                "birth_date", "organization_name", "title", "employer", "notes", "social")
         return sorted(({k: r[k] for k in keep} | {
             "emails": [(e["address"], e["primary"]) for e in r["emails"]],
             "phones": [(p["number"], p["primary"]) for p in r["phones"]],

@@ -282,6 +282,29 @@ def test_limits_of_a_multi_value_cell_hold_for_each_value(run, db, actor):
     assert rows[2].errors == [{"column": "Labels", "field": "groups", "reason": "a group name longer than 300 characters"}]
 
 
+def test_social_profiles(run, db, actor):
+    with db.write() as session:
+        contacts.create(session, actor, ContactInput(first_name="Ada", emails=[{"address": "ada@example.com"}],
+                                                     social={"twitter": "@ada_stored"}))
+    job, rows = run("Name,Email,LinkedIn,Twitter,social.mastodon,URL\n"
+                    "Ada,ada@example.com,https://linkedin.com/in/ada,@ada_file,@ada@mastodon.example,https://ada.example\n"
+                    "Grace,grace@navy.mil,,@grace,,\n"
+                    "Grace H,GRACE@navy.mil,https://linkedin.com/in/grace,@other,,\n"
+                    f"Alan,alan@example.org,{'x' * 501},,,\n")
+    assert (job.created, job.merged, job.invalid) == (1, 2, 1), rows
+    assert rows[3].errors == [{"column": "LinkedIn", "field": "social.linkedin", "reason": "longer than 500 characters"}]
+    people = {v.first_name or v.display_name: v for v in everyone(db, actor)}
+    # a merge adds the networks the contact lacks and keeps the ones it has; a bare URL is no profile
+    assert people["Ada"].social == {"twitter": "@ada_stored", "linkedin": "https://linkedin.com/in/ada",
+                                    "mastodon": "@ada@mastodon.example"}
+    assert people["Grace"].social == {"twitter": "@grace", "linkedin": "https://linkedin.com/in/grace"}
+    job, _ = run("Who,Profile\nAlan,https://github.com/alan\n", mapping={"Who": "name", "Profile": "social.github"})
+    assert job.created == 1
+    assert {v.display_name: v.social for v in everyone(db, actor)}["Alan"] == {"github": "https://github.com/alan"}
+    with pytest.raises(ValueError, match="social.<network>"):
+        ImportOptions(mapping={"Profile": "social."})
+
+
 # LinkedIn's Connections.csv: notes above the header row.
 LINKEDIN_CSV = (
     "Notes:\n"
@@ -302,6 +325,7 @@ def test_notes_above_the_header_row_are_skipped(run, db, actor):
     assert rows[0].contact_id == people["Ada"].id and rows[1].contact_id == people["Grace"].id
     assert (people["Grace"].employer, people["Grace"].title) == ("US Navy", "Rear Admiral")
     assert [e.normalized for e in people["Ada"].emails] == ["ada@example.com"]
+    assert people["Grace"].social == {"linkedin": "https://www.linkedin.com/in/grace"}  # its URL, in this file
     # a mapped column is looked for below the notes as well
     job, rows = run(LINKEDIN_CSV, mapping={"Connected On": "metadata.connected"}, on_duplicate="skip")
     assert (job.status, job.skipped, job.created) == ("succeeded", 1, 1)  # Grace has no email to match by

@@ -27,6 +27,8 @@ IPHONE = CRLF.join([
     "TEL;type=CELL;type=VOICE;type=pref:+44 20 7946 0018",
     "item2.ADR;type=HOME;type=pref:;;12 St James\\, Square\\nFlat 3;London;;SW1Y 4JH;United Kingdom",
     "item2.X-ABADR:gb", "NOTE:Met at the\\nRoyal Society", "CATEGORIES:Friends,Science",
+    "X-SOCIALPROFILE;type=linkedin;x-user=ada:https://www.linkedin.com/in/ada",
+    "X-SOCIALPROFILE;type=myspace:https://myspace.example/ada",
     "PHOTO;ENCODING=b;TYPE=JPEG:/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAgGBgcGBQgHBwcJCQgKDBQNDAsLDBkSEw8UHR",
     " oeHx4dGhwcICQuJyAiLCMcHCg3KSwwMTQ0NB8nOT04MjwuMzQy/2wBDAQkJCQ!!!broken",
     "END:VCARD",
@@ -87,6 +89,7 @@ def test_an_iphone_export(run, db, actor):
     assert (ada.prefix, ada.first_name, ada.middle_name, ada.last_name, ada.employer, ada.title) == (
         "Hon.", "Ada", "Augusta", "Lovelace", "Analytical Engines Ltd", "Mathematician")
     assert (ada.nickname, ada.birth_date.isoformat()) == ("Enchantress of Numbers", "1815-12-10")
+    assert ada.social == {"linkedin": "https://www.linkedin.com/in/ada"}  # of the networks known
     assert ada.notes == "Met at the\nRoyal Society"
     assert [e.normalized for e in ada.emails] == ["ada@example.com", "ada@work.example"]  # the preferred first
     assert [p.normalized for p in ada.phones] == ["+442079460018"]

@@ -21,8 +21,8 @@ EXPORT_COLUMNS = ("id", "kind", "display_name", "first_name", "last_name", "orga
 
 
 # after those: line2, region, notes, groups (the names of the groups holding the contact, joined
-# by "|"), the name's other parts and the birth date, then email_2…, phone_2… and metadata.<key>
-# as the contacts need them
+# by "|"), the name's other parts and the birth date, then email_2…, phone_2…, social.<network>
+# and metadata.<key> as the contacts need them
 EXPORT_MORE_COLUMNS = ("line2", "region", "notes", "groups", "prefix", "middle_name", "suffix", "nickname", "birth_date")
 
 
@@ -114,7 +114,8 @@ def _export_views(db: Database, actor: Actor, advance, with_groups: bool = False
 
 def _write_csv(out, contacts_and_groups) -> None:
     """The CSV export: the fixed columns, then as many email_N / phone_N columns as the contacts
-    need and one metadata.<path> column per attribute. The rows go to a temporary file first
+    need, one social.<network> column per social network and one metadata.<path> column per
+    attribute. The rows go to a temporary file first
     (memory stays flat), since the header is only known at the end."""
     import tempfile
 
@@ -124,15 +125,17 @@ def _write_csv(out, contacts_and_groups) -> None:
         for view, held in contacts_and_groups:
             # the names of the groups holding it joined by "|", as the import's Groups column reads them
             row = _flat({**render_contact(view), "groups": "|".join(held) or None})
-            row = {k: v for k, v in row.items() if k in fixed or k.startswith(("email_", "phone_", "metadata."))}
+            row = {k: v for k, v in row.items()
+                   if k in fixed or k.startswith(("email_", "phone_", "social.", "metadata."))}
             for key in row:
                 if key not in fixed and key not in extra:
                     extra[key] = None
             spool.write(json.dumps(row, ensure_ascii=False) + "\n")
-        numbered = sorted((k for k in extra if not k.startswith("metadata.")),
+        numbered = sorted((k for k in extra if k.startswith(("email_", "phone_"))),
                           key=lambda k: (k.split("_")[0], int(k.rsplit("_", 1)[1])))
+        social = sorted(k for k in extra if k.startswith("social."))
         attributes = sorted(k for k in extra if k.startswith("metadata."))
-        columns = [*EXPORT_COLUMNS, *EXPORT_MORE_COLUMNS, *numbered, *attributes]
+        columns = [*EXPORT_COLUMNS, *EXPORT_MORE_COLUMNS, *numbered, *social, *attributes]
         writer = csv.DictWriter(out, columns, extrasaction="ignore")
         writer.writeheader()
         spool.seek(0)
@@ -142,7 +145,8 @@ def _write_csv(out, contacts_and_groups) -> None:
 
 def _flat(record: dict) -> dict:
     """One contact as one CSV row: the primary email, phone and address in the fixed columns,
-    further emails and phones in email_2, phone_2…, attributes in metadata.<path> (nested
+    further emails and phones in email_2, phone_2…, social profiles in social.<network>,
+    attributes in metadata.<path> (nested
     objects as dotted paths, lists and numbers as JSON)."""
     emails = sorted(record["emails"], key=lambda e: not e.get("primary"))
     phones = sorted(record["phones"], key=lambda p: not p.get("primary"))
@@ -163,6 +167,9 @@ def _flat(record: dict) -> dict:
         elif value is not None:
             row[prefix] = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
+    for network, profile in (record.get("social") or {}).items():
+        if profile:
+            row[f"social.{network}"] = profile
     for key, value in (record.get("attributes") or {}).items():
         attributes(f"metadata.{key}", value)
     return row

@@ -107,6 +107,10 @@ HEADER_ALIASES = {
     # HubSpot, Mailchimp and the like
     "companyname": "employer", "streetaddress": "address", "state/region": "region",
     "state/province": "region", "country/region": "country",
+    # social profiles (any other network: a `social.<network>` column or mapping)
+    "linkedin": "social.linkedin", "linkedinurl": "social.linkedin", "linkedinprofile": "social.linkedin",
+    "twitter": "social.twitter", "twitterhandle": "social.twitter", "facebook": "social.facebook",
+    "instagram": "social.instagram", "github": "social.github",
 }
 KIND_WORDS = {
     "": "person", "person": "person", "contact": "person", "individual": "person",
@@ -130,7 +134,8 @@ class ImportOptions(BaseModel):
     existing contact (or an earlier row of the same file)."""
 
     model_config = ConfigDict(extra="forbid")
-    # {"file header": "target"}; targets: FIELD_TARGETS or "metadata.<key>[.<key>...]"; "ignore" drops a column.
+    # {"file header": "target"}; targets: FIELD_TARGETS, "metadata.<key>[.<key>...]" or
+    # "social.<network>"; "ignore" drops a column.
     mapping: dict[str, str] | None = None
     # merge: fill the match's empty fields and add new emails/phones; skip: leave the row out;
     # create: write it as a new contact anyway; review: create it and flag the outcome for review.
@@ -154,10 +159,10 @@ class ImportOptions(BaseModel):
         if len(mapping) > 500:
             raise ValueError("at most 500 mapped columns")
         for header, target in mapping.items():
-            if target not in FIELD_TARGETS and not _is_metadata_target(target):
+            if target not in FIELD_TARGETS and not _is_metadata_target(target) and not _is_social_target(target):
                 raise ValueError(
-                    f"column {header!r}: unknown target {target!r} (use one of {', '.join(FIELD_TARGETS)} "
-                    "or metadata.<key>)"
+                    f"column {header!r}: unknown target {target!r} (use one of {', '.join(FIELD_TARGETS)}, "
+                    "metadata.<key> or social.<network>)"
                 )
         return mapping
 
@@ -187,6 +192,14 @@ class SourceSpec:
 
 def _is_metadata_target(target: str) -> bool:
     return target.startswith("metadata.") and all(part for part in target[9:].split("."))
+
+
+_SOCIAL_TARGET = re.compile(r"social\.[a-z0-9_\-]{1,50}")
+
+
+def _is_social_target(target: str) -> bool:
+    """`social.<network>`: a social profile (the contact's `social`, keyed by the network's name)."""
+    return _SOCIAL_TARGET.fullmatch(target) is not None
 
 
 # More email and phone columns: `Email 2`, `phone_3` (as `contacthub export` writes them),
@@ -244,7 +257,7 @@ def _norm_header(header: str) -> str:
 class Column:
     index: int
     header: str
-    target: str  # a FIELD_TARGETS entry or metadata.<path>
+    target: str  # a FIELD_TARGETS entry, metadata.<path> or social.<network>
     block: str = ""  # which of the file's address blocks an address column belongs to (see _address_block)
 
 
@@ -253,8 +266,11 @@ def plan_columns(headers: list[str], mapping: dict[str, str] | None) -> list[Col
     other columns are ignored."""
     given = {_norm_header(k): v for k, v in (mapping or {}).items()}
     present = {_norm_header(h) for h in headers}
-    # Outlook's files have both: its Title is the name's (Mr., Dr.), its Job Title the job
-    aliases = {**HEADER_ALIASES, "title": "prefix"} if "jobtitle" in present else HEADER_ALIASES
+    aliases = dict(HEADER_ALIASES)
+    if "jobtitle" in present:  # Outlook's files have both: its Title is the name's (Mr., Dr.), its Job Title the job
+        aliases["title"] = "prefix"
+    if "connectedon" in present:  # LinkedIn's Connections.csv: its URL is the connection's profile
+        aliases["url"] = "social.linkedin"
     missing = [k for k in (mapping or {}) if _norm_header(k) not in present]
     if missing:
         raise InvalidInput([FieldError(f"mapping.{k}", "no such column in the file") for k in missing])
@@ -266,6 +282,8 @@ def plan_columns(headers: list[str], mapping: dict[str, str] | None) -> list[Col
             target = given[key]
         elif header.strip().lower().startswith("metadata.") and _is_metadata_target("metadata." + header.strip()[9:].strip()):
             target = "metadata." + header.strip()[9:].strip()
+        elif _is_social_target(header.strip().lower()):
+            target = header.strip().lower()
         elif key in aliases:
             target = aliases[key]
         elif in_block := _address_block(key):
@@ -299,6 +317,7 @@ class ParsedRow:
     address: dict[str, str] = field(default_factory=dict)
     groups: list[str] = field(default_factory=list)
     metadata: dict[str, Any] = field(default_factory=dict)
+    social: dict[str, str] = field(default_factory=dict)  # network -> profile
     errors: list[dict[str, str]] = field(default_factory=list)  # {"column", "field", "reason"}
     # what a valid row's contact is made of, computed where the row is parsed (see Derived)
     derived: "Derived | None" = None
@@ -381,6 +400,8 @@ class RowParser:
                         row.groups.append(name)
             elif target.startswith("metadata."):
                 self._metadata(row, col, target[9:].split("."), value)
+            elif target.startswith("social."):
+                row.social[target[7:]] = value
         for kind, points in (("email", row.emails), ("phone", row.phones)):
             if len(points) > MAX_POINTS_PER_KIND:
                 row.errors.append({"column": "", "field": kind, "reason": f"more than {MAX_POINTS_PER_KIND} {kind}s"})
@@ -398,8 +419,7 @@ class RowParser:
         row = self.parse(index, cells)
         if not row.errors:
             row_keys = row.keys()
-            row.derived = derive(row.kind, row.scalars, row.emails, row.phones, row.address, row.metadata,
-                                 self.job_id, index)
+            row.derived = derive(row, self.job_id, index)
             row.derived.row_keys = row_keys
             row.cells = []
         return row
@@ -456,7 +476,7 @@ class RowParser:
     @staticmethod
     def _limit(target: str) -> int:
         """How long one value of a column may be."""
-        return MAX_TEXT.get(target, 300)
+        return MAX_TEXT.get(target, 500 if target.startswith("social.") else 300)
 
     @staticmethod
     def _fault(row: ParsedRow, col: Column, reason: str) -> None:
@@ -498,6 +518,7 @@ class Derived:
 
     search_text: str
     attributes_json: JsonText
+    social_json: JsonText
     attribute_pairs: list[tuple[str, str]]  # the filter index rows
     profile_json: JsonText  # the identity profile
     blocking_keys: list[str]
@@ -506,8 +527,10 @@ class Derived:
     row_keys: list[tuple[str, str]] = field(default_factory=list)  # the row's ParsedRow.keys()
 
 
-def derive(kind: str, scalars: dict[str, Any], emails: list[tuple[str, str]], phones: list[tuple[str, str]],
-           address: dict[str, str], metadata: dict[str, Any], job_id: uuid.UUID | None, row_index: int) -> Derived:
+def derive(contact: "ParsedRow | Pending", job_id: uuid.UUID | None, row_index: int) -> Derived:
+    """What `contact` (a row, or the contact a batch makes of it and its duplicates) is written as."""
+    kind, scalars, emails, phones = contact.kind, contact.scalars, contact.emails, contact.phones
+    address, metadata, social = contact.address, contact.metadata, contact.social
     search = " ".join(x.lower() for x in (  # as contacts.search_text makes it
         scalars.get("display_name"), scalars.get("first_name"), scalars.get("middle_name"), scalars.get("last_name"),
         scalars.get("nickname"), scalars.get("organization_name"), scalars.get("employer"),
@@ -526,9 +549,10 @@ def derive(kind: str, scalars: dict[str, Any], emails: list[tuple[str, str]], ph
         "import_id": str(job_id), "row": row_index, "kind": kind, **scalars,
         "emails": [e[1] for e in emails], "phones": [x[1] for x in phones],
         **({"address": address} if address else {}), **({"attributes": metadata} if metadata else {}),
+        **({"social": social} if social else {}),
     }
     return Derived(
-        search, _json(metadata), list(set(attribute_rules.index_pairs(metadata))),
+        search, _json(metadata), _json(social) if social else _EMPTY_DOC, list(set(attribute_rules.index_pairs(metadata))),
         _json(profile), list(set(blocking_keys(profile))), list(set(exact_keys(profile))), _json(changes),
     )
 
@@ -549,12 +573,13 @@ class Pending:
     phones: list[tuple[str, str]]
     address: dict[str, str]
     metadata: dict[str, Any]
+    social: dict[str, str]
     absorbed: bool = False  # a later row was merged in: `row.derived` no longer describes it
 
     @classmethod
     def from_row(cls, row: ParsedRow) -> "Pending":
         return cls(_fast_id(), row, row.kind, dict(row.scalars), list(row.emails), list(row.phones),
-                   dict(row.address), dict(row.metadata))
+                   dict(row.address), dict(row.metadata), dict(row.social))
 
     def absorb(self, row: ParsedRow) -> None:
         """Merge a later duplicate row in: its values fill what is still empty."""
@@ -564,15 +589,15 @@ class Pending:
         self.phones += [p for p in row.phones if p[1] not in {x[1] for x in self.phones}]
         if not self.address and row.address:
             self.address = dict(row.address)
-        for key, value in row.metadata.items():
-            self.metadata.setdefault(key, value)
+        for mine, theirs in ((self.metadata, row.metadata), (self.social, row.social)):
+            for key, value in theirs.items():
+                mine.setdefault(key, value)
         self.absorbed = True
 
     def derived(self, job_id: uuid.UUID) -> Derived:
         if self.row.derived is not None and not self.absorbed:
             return self.row.derived
-        return derive(self.kind, self.scalars, self.emails, self.phones, self.address, self.metadata, job_id,
-                      self.row.index)
+        return derive(self, job_id, self.row.index)
 
 
 @dataclass
@@ -805,7 +830,7 @@ class _Importer:
                 ws, pid, p.kind, s.get("display_name"), s.get("prefix"), s.get("first_name"), s.get("middle_name"),
                 s.get("last_name"), s.get("suffix"), s.get("nickname"), s.get("organization_name"), s.get("title"),
                 s.get("employer"), s.get("birth_date"), s.get("notes"),
-                _EMPTY_DOC, d.attributes_json, _EMPTY_DOC, d.search_text, now, now,
+                d.social_json, d.attributes_json, _EMPTY_DOC, d.search_text, now, now,
             ))
             for kind, values in (("email", p.emails), ("phone", p.phones)):
                 for i, (value, normalized) in enumerate(values):
@@ -920,13 +945,16 @@ def merge_patch(view, rows: list[ParsedRow]) -> ContactInput | None:
         address = next((r.address for r in rows if r.address), None)
         if address:
             data["addresses"] = [AddressInput(**address)]
-    attributes = {}
-    for row in rows:
-        for key, value in row.metadata.items():
-            if key not in view.attributes and key not in attributes:
-                attributes[key] = value
-    if attributes:
-        data["attributes"] = attributes
+    # the keys the contact lacks (each a patch at one level: the contact's other keys stay)
+    for name, stored, values_of in (("attributes", view.attributes, operator.attrgetter("metadata")),
+                                    ("social", view.social, operator.attrgetter("social"))):
+        added: dict[str, Any] = {}
+        for row in rows:
+            for key, value in values_of(row).items():
+                if stored.get(key) is None and key not in added:
+                    added[key] = value
+        if added:
+            data[name] = added
     return ContactInput(**data) if data else None
 
 

@@ -23,17 +23,20 @@ from contacthub.core.views import ContactView
 
 ADDRESS_BLOCKS = 3  # a row takes the first with a street or a city (see imports._address_block)
 _ADDRESS_PARTS = ("Street", "Extended Address", "City", "Region", "Postal Code", "Country")
+# X-SOCIALPROFILE's networks (Apple's, the de facto standard) kept as the contact's social profiles
+SOCIAL_NETWORKS = ("linkedin", "twitter", "facebook", "instagram", "github")
 HEADERS = [
     "Type", "Name", "Prefix", "First Name", "Middle Name", "Last Name", "Suffix", "Nickname", "Birthday", "Email", "Phone",
     "Company", "Organization", "Title", "Notes", "Groups",
     *(f"Address {n} - {part}" for n in range(1, ADDRESS_BLOCKS + 1) for part in _ADDRESS_PARTS),
+    *(f"social.{network}" for network in SOCIAL_NETWORKS),
 ]
 _COLUMN = {header: i for i, header in enumerate(HEADERS)}
 MULTI_VALUE = " ::: "  # several emails, phones or groups in one cell, as imports.RowParser reads them
 
 # The properties a row is made of; the card's kind is told by KIND (4.0) or Apple's own.
 _WANTED = {"FN", "N", "NICKNAME", "BDAY", "EMAIL", "TEL", "ADR", "ORG", "TITLE", "NOTE", "CATEGORIES", "KIND",
-           "X-ADDRESSBOOKSERVER-KIND", "X-ABSHOWAS"}
+           "X-ADDRESSBOOKSERVER-KIND", "X-ABSHOWAS", "X-SOCIALPROFILE"}
 
 
 def card_rows(lines: Iterable[str]) -> Iterator[list[str]]:
@@ -229,6 +232,10 @@ def _cells(properties: list[tuple[str, dict[str, list[str]], str]]) -> list[str]
     put("Notes", first("NOTE"))
     categories = [c for params_value in by_name.get("CATEGORIES", []) for c in _components(params_value[1], ",")]
     put("Groups", MULTI_VALUE.join(c for c in categories if c))
+    for params, value in by_name.get("X-SOCIALPROFILE", []):
+        network = next((t for t in params.get("TYPE", []) if t in SOCIAL_NETWORKS), None)
+        if network and not cells[_COLUMN[f"social.{network}"]]:
+            put(f"social.{network}", _unescape(value))
     for n, value in enumerate(_preferred_first(by_name.get("ADR", []))[:ADDRESS_BLOCKS], start=1):
         for part, text in zip(_ADDRESS_PARTS, _address(value)):
             put(f"Address {n} - {part}", text)
@@ -265,9 +272,10 @@ _PLACE_TYPES = {"home": "HOME", "work": "WORK"}
 def write_card(view: ContactView, groups: list[str]) -> str:
     """A contact as a vCard 3.0 (the version phones and address books all read), its lines
     ending in CRLF and folded at 75 octets. Preferred (primary) emails, phones and addresses
-    come first and say so; `groups` (the names of the groups holding it) are its CATEGORIES.
-    card_rows reads it back to the same names, birth date, title, employer, notes, emails,
-    phones, first address and groups."""
+    come first and say so; social profiles are Apple's X-SOCIALPROFILE; `groups` (the names of
+    the groups holding it) are its CATEGORIES. card_rows reads it back to the same names, birth
+    date, title, employer, notes, emails, phones, first address, groups and the profiles of
+    SOCIAL_NETWORKS."""
     organization = view.kind == "organization"
     lines = ["BEGIN:VCARD", "VERSION:3.0", "PRODID:-//contacthub//EN", f"UID:urn:uuid:{view.id}",
              "FN:" + _escape(view.computed_display_name or ""),
@@ -292,6 +300,9 @@ def write_card(view: ContactView, groups: list[str]) -> str:
         types = _types(_PLACE_TYPES.get((a.type or "").lower()), preferred=a.primary)
         parts = ("", a.line2, a.line1, a.city, a.region, a.postal_code, a.country)  # box; extended; street; …
         lines.append(f"ADR{types}:" + ";".join(_escape(part or "") for part in parts))
+    for network, profile in view.social.items():
+        if profile and network.isalnum():
+            lines.append(f"X-SOCIALPROFILE;TYPE={network}:{_escape(profile)}")
     if groups:
         lines.append("CATEGORIES:" + ",".join(_escape(g) for g in groups))
     lines.append("REV:" + view.updated_at.strftime("%Y%m%dT%H%M%SZ"))
