@@ -103,9 +103,9 @@ def _export_views(db: Database, actor: Actor, advance, with_groups: bool = False
     while True:
         with db.read() as session:
             page = contacts.list_page(session, actor, ContactFilter(), cursor, 500)
-            held = groups.referenced_by(session, actor, [v.id for v in page.items]) if with_groups else {}
+            held = groups.names_holding(session, actor, [v.id for v in page.items]) if with_groups else {}
         for view in page.items:
-            yield view, [g.computed_display_name or "" for g in held.get(view.id, []) if g.kind == "group"]
+            yield view, held.get(view.id, [])
         advance(len(page.items))
         if not page.has_more:
             return
@@ -115,8 +115,8 @@ def _export_views(db: Database, actor: Actor, advance, with_groups: bool = False
 def _write_csv(out, contacts_and_groups) -> None:
     """The CSV export: the fixed columns, then as many email_N / phone_N columns as the contacts
     need, one social.<network> column per social network and one metadata.<path> column per
-    attribute. The rows go to a temporary file first
-    (memory stays flat), since the header is only known at the end."""
+    attribute. The rows go to a temporary file first (memory stays flat), since the header is
+    only known at the end."""
     import tempfile
 
     fixed = set(EXPORT_COLUMNS + EXPORT_MORE_COLUMNS)
@@ -146,8 +146,7 @@ def _write_csv(out, contacts_and_groups) -> None:
 def _flat(record: dict) -> dict:
     """One contact as one CSV row: the primary email, phone and address in the fixed columns,
     further emails and phones in email_2, phone_2…, social profiles in social.<network>,
-    attributes in metadata.<path> (nested
-    objects as dotted paths, lists and numbers as JSON)."""
+    attributes in metadata.<path> (nested objects as dotted paths, lists and numbers as JSON)."""
     emails = sorted(record["emails"], key=lambda e: not e.get("primary"))
     phones = sorted(record["phones"], key=lambda p: not p.get("primary"))
     addresses = sorted(record["addresses"], key=lambda a: not a.get("primary"))

@@ -37,6 +37,13 @@ def referenced_by(session: Session, actor: Actor, contact_ids: list[uuid.UUID]) 
     return {cid: [views[i] for i in links.get(cid, []) if i in views] for cid in contact_ids}
 
 
+def names_holding(session: Session, actor: Actor, contact_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
+    """contact id -> the names of the groups it is a member of (as files name them: a CSV's
+    Groups column, a vCard's CATEGORIES)."""
+    held = referenced_by(session, actor, contact_ids)
+    return {cid: [g.computed_display_name or "" for g in groups if g.kind == "group"] for cid, groups in held.items()}
+
+
 def set_members(
     session: Session, actor: Actor, group_id: uuid.UUID, children: list[uuid.UUID] | None,
     primary: list[uuid.UUID] | None, path: str = "group_contacts",

@@ -283,6 +283,8 @@ def write_card(view: ContactView, groups: list[str]) -> str:
                  view.last_name, view.first_name, view.middle_name, view.prefix, view.suffix))]
     if organization:
         lines.append("X-ABShowAs:COMPANY")  # Apple's mark of a company card
+    elif view.kind == "group":
+        lines.append("X-ADDRESSBOOKSERVER-KIND:group")  # Apple's, as CardDAV servers write a group
     for name, value in (("NICKNAME", view.nickname),
                         ("ORG", (view.organization_name or view.display_name) if organization else view.employer),
                         ("TITLE", view.title), ("NOTE", view.notes)):

@@ -12,12 +12,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from contacthub import __version__
-from contacthub.core import attributes, contacts, events, idempotency, identity, lists, merge
+from contacthub.core import attributes, contacts, events, groups, idempotency, identity, lists, merge
 from contacthub.core.actor import Actor
 from contacthub.core.attributes import DefinitionInput, DefinitionPatch
 from contacthub.core.errors import Conflict
 from contacthub.core.inputs import WriteOptions
 from contacthub.core.lists import ListInput, ListPatch
+from contacthub.core.vcards import write_card
 from contacthub.core.pagination import clamp_limit, decode_cursor, encode_cursor
 from contacthub.db.engine import Database
 from contacthub.dialects.common import DOOR_TELEMETRY, BodyLimit, authenticate_async, parse_id, storable_query
@@ -180,6 +181,22 @@ def build(db: Database, settings: Settings) -> FastAPI:
         wanted = parse_id(contact_id, "contact")
         view = await db.read_soon(lambda session: contacts.get(session, caller, wanted))
         return FastJSONResponse(render_contact(view))
+
+    @app.get("/contacts/{contact_id}/vcard", tags=["contacts"], response_class=Response, responses={
+        200: {"content": {"text/vcard": {"schema": {"type": "string"}}}, "description": "A vCard 3.0"}})
+    async def contact_vcard(contact_id: str, caller: Caller):
+        """The contact as a vCard 3.0, for an address book or a phone: the card `contacthub export
+        --format vcf` writes, with the groups holding it as CATEGORIES (a group's own card says
+        so with `X-ADDRESSBOOKSERVER-KIND:group`). Served as an attachment named by its id."""
+        wanted = parse_id(contact_id, "contact")
+
+        def read(session: Session):
+            view = contacts.get(session, caller, wanted)
+            return view, groups.names_holding(session, caller, [view.id])[view.id]
+
+        view, held = await db.read_soon(read)
+        return Response(write_card(view, held), media_type="text/vcard; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="{view.id}.vcf"'})
 
     @app.patch("/contacts/{contact_id}", response_model=ContactOut, tags=["contacts"])
     def update_contact(
