@@ -180,9 +180,9 @@ def test_a_vcard_export_imports_back_into_the_same_contacts(cli, tmp_path):
         keep = ("kind", "display_name", "prefix", "first_name", "middle_name", "last_name", "suffix", "nickname",
                 "birth_date", "organization_name", "title", "employer", "notes", "social")
         return sorted(({k: r[k] for k in keep} | {
-            "emails": [(e["address"], e["primary"]) for e in r["emails"]],
-            "phones": [(p["number"], p["primary"]) for p in r["phones"]],
-            "addresses": [(a["line1"], a["line2"], a["city"], a["region"], a["postal_code"], a["country"])
+            "emails": [(e["address"], e["type"], e["primary"]) for e in r["emails"]],
+            "phones": [(p["number"], p["type"], p["primary"]) for p in r["phones"]],
+            "addresses": [(a["line1"], a["line2"], a["city"], a["region"], a["postal_code"], a["country"], a["type"])
                           for a in r["addresses"]],
         } for r in records), key=lambda c: (c["kind"], c["display_name"]))
 

@@ -199,17 +199,20 @@ def test_google_and_outlook_exports_import_without_a_mapping(run, db, actor):
     ada, grace = people["Ada"], people["Grace"]
     assert (ada.last_name, ada.employer, ada.title, ada.notes) == (
         "Lovelace", "Analytical Engines Ltd", "Analyst", "Met at the Royal Society")
-    assert [e.normalized for e in ada.emails] == ["ada@example.com", "ada.lovelace@example.org", "ada@work.example.com"]
-    assert [p.normalized for p in ada.phones] == ["+442079460958", "+442079460959"]
+    # each with the type in the column beside it (Google's "* " marks the preferred one)
+    assert [(e.normalized, e.type) for e in ada.emails] == [
+        ("ada@example.com", "home"), ("ada.lovelace@example.org", "home"), ("ada@work.example.com", "work")]
+    assert [(p.normalized, p.type) for p in ada.phones] == [("+442079460958", "mobile"), ("+442079460959", "mobile")]
     address = ada.addresses[0]
-    assert (address.line1, address.city, address.postal_code, address.country) == (
-        "12 High St", "London", "W1 1AA", "United Kingdom")
+    assert (address.line1, address.city, address.postal_code, address.country, address.type) == (
+        "12 High St", "London", "W1 1AA", "United Kingdom", "home")
     assert (grace.last_name, grace.employer, grace.title, grace.notes) == ("Hopper", "US Navy", "Rear Admiral", "Wrote COBOL")
-    assert [e.normalized for e in grace.emails] == ["grace@navy.mil", "grace@example.com"]
-    assert [p.normalized for p in grace.phones] == ["+12025550100", "+12025550101"]
-    assert [(a.line1, a.city) for a in grace.addresses] == [("1 Navy Yard", "Washington")]  # not her home's parts
+    assert [(e.normalized, e.type) for e in grace.emails] == [("grace@navy.mil", None), ("grace@example.com", None)]
+    # the type a header names (Outlook's Business Phone is a work number); its E-mail Type (SMTP) names none
+    assert [(p.normalized, p.type) for p in grace.phones] == [("+12025550100", "work"), ("+12025550101", "mobile")]
+    assert [(a.line1, a.city, a.type) for a in grace.addresses] == [("1 Navy Yard", "Washington", "work")]  # not home's
     alan = people["Alan"]
-    assert [(a.line1, a.city) for a in alan.addresses] == [("2 Bletchley Rd", "Milton Keynes")]
+    assert [(a.line1, a.city, a.type) for a in alan.addresses] == [("2 Bletchley Rd", "Milton Keynes", "home")]
     assert [p.normalized for p in alan.phones] == ["+441908640404"]
     assert members_of(db, actor, friends.id) == {ada.id, grace.id}
 

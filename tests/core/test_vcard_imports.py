@@ -91,11 +91,12 @@ def test_an_iphone_export(run, db, actor):
     assert (ada.nickname, ada.birth_date.isoformat()) == ("Enchantress of Numbers", "1815-12-10")
     assert ada.social == {"linkedin": "https://www.linkedin.com/in/ada"}  # of the networks known
     assert ada.notes == "Met at the\nRoyal Society"
-    assert [e.normalized for e in ada.emails] == ["ada@example.com", "ada@work.example"]  # the preferred first
-    assert [p.normalized for p in ada.phones] == ["+442079460018"]
+    # the preferred first; each with the type its TYPE words name (INTERNET and pref name none)
+    assert [(e.normalized, e.type) for e in ada.emails] == [("ada@example.com", "home"), ("ada@work.example", None)]
+    assert [(p.normalized, p.type) for p in ada.phones] == [("+442079460018", "mobile")]
     address = ada.addresses[0]
-    assert (address.line1, address.line2, address.city, address.postal_code, address.country) == (
-        "12 St James, Square", "Flat 3", "London", "SW1Y 4JH", "United Kingdom")
+    assert (address.line1, address.line2, address.city, address.postal_code, address.country, address.type) == (
+        "12 St James, Square", "Flat 3", "London", "SW1Y 4JH", "United Kingdom", "home")
     company = stored["Babbage & Co"]
     assert (company.kind, company.organization_name) == ("organization", "Babbage & Co")
     assert {"Friends", "Science"} <= set(stored)  # its categories, created as groups and joined
@@ -109,7 +110,7 @@ def test_an_android_export(run, db, actor):
     jurgen = stored["Jürgen Müller"]
     assert (jurgen.first_name, jurgen.last_name) == ("Jürgen", "Müller")
     assert jurgen.notes == "Zeile eins\nZeile zwei, lang genug für einen weichen Umbruch"
-    assert [p.normalized for p in jurgen.phones] == ["+49301234567"]
+    assert [(p.normalized, p.type) for p in jurgen.phones] == [("+49301234567", "mobile")]  # 2.1's bare CELL
     assert [e.normalized for e in jurgen.emails] == ["juergen@example.de"]
     grace = stored["Grace Hopper"]  # the last card lacks its END: it ends with the file
     assert [p.normalized for p in grace.phones] == ["+12025550100"]
@@ -179,7 +180,8 @@ def test_content_lines_as_the_rfcs_write_them():
         "BEGIN:VCARD", "FN:Next", "CATEGORIES:A\\,B,C",
     ) == [
         {"Name": "AdaLovelace", "First Name": "Jürgen", "Last Name": "Müller", "Email": "ada@example.com",
+         "Email - Type": "internet",
          "Address 1 - Street": "PO Box 12", "Address 1 - City": "Springfield", "Address 1 - Region": "IL",
-         "Address 1 - Postal Code": "62701", "Address 1 - Country": "USA"},
+         "Address 1 - Postal Code": "62701", "Address 1 - Country": "USA", "Address 1 - Type": "work"},
         {"Name": "Next", "Groups": "A,B ::: C"},
     ]

@@ -76,7 +76,8 @@ DuplicatePolicy = Literal["merge", "skip", "create", "review"]
 ROW_STATUSES = ("created", "merged", "skipped", "invalid", "review")
 FIELD_TARGETS = (
     "name", "first_name", "last_name", "middle_name", "prefix", "suffix", "nickname", "birth_date", "email", "phone",
-    "address", "address_line2", "city", "region", "postal_code", "country", "type", "groups", "notes", "title",
+    "address", "address_line2", "city", "region", "postal_code", "country", "address_type", "type", "groups", "notes",
+    "title",
     "employer", "organization", "ignore",
 )
 # Headers understood without a mapping, compared lower-cased without spaces, "_" or "-".
@@ -126,7 +127,7 @@ SCALAR_TARGETS = {
     "title": "title", "employer": "employer", "organization": "organization_name",
 }
 ADDRESS_TARGETS = {"address": "line1", "address_line2": "line2", "city": "city", "region": "region",
-                   "postal_code": "postal_code", "country": "country"}
+                   "postal_code": "postal_code", "country": "country", "address_type": "type"}
 
 
 class ImportOptions(BaseModel):
@@ -204,11 +205,31 @@ def _is_social_target(target: str) -> bool:
 
 # More email and phone columns: `Email 2`, `phone_3` (as `contacthub export` writes them),
 # Google's `E-mail 1 - Value` / `Phone 2 - Value`, Outlook's `E-mail 2 Address`, `Mobile Phone`,
-# `Business Phone 2`, HubSpot's `Mobile Phone Number`. Not their `… - Type` / `… - Label` columns.
+# `Business Phone 2`, `Business Fax`, HubSpot's `Mobile Phone Number`, `Work Email`. Not their
+# `… - Type` / `… - Label` columns: those give the type of the values beside them (_types_column).
 _MORE_POINTS = re.compile(
-    r"(?P<email>e?mail)\d{0,2}(?:value|address)?"
-    r"|(?:home|business|work|mobile|cell|primary|other|main)?(?P<phone>phone)(?:number)?\d{0,2}(?:value)?"
+    r"(?:home|business|work|personal|other)?(?P<email>e?mail)\d{0,2}(?:value|address)?"
+    r"|(?:home|business|work|mobile|cell|primary|other|main)?(?P<phone>phone|fax)(?:number)?\d{0,2}(?:value)?"
 )
+
+# The type of an email, phone or address, from a header (`Mobile Phone`, Outlook's `Business Street`)
+# or a type cell (Google's `Phone 1 - Type`, a vCard's TYPE): the first word that names one. Words that say
+# nothing of the kind (a vCard's INTERNET, VOICE, pref; Outlook's SMTP) are passed over; any
+# other label (Google's custom ones) is kept as written.
+_TYPE_WORDS = {"mobile": "mobile", "cell": "mobile", "iphone": "mobile", "home": "home", "personal": "home",
+               "work": "work", "business": "work", "other": "other", "main": "main", "primary": "main",
+               "fax": "fax", "pager": "pager"}
+_NOT_A_TYPE = {"", "internet", "smtp", "pref", "voice", "x400", "x.400", "text", "msg", "video", "uri",
+               "postal", "parcel", "dom", "intl"}
+_TYPE_IN_HEADER = re.compile("|".join(_TYPE_WORDS))
+
+
+def point_type(text: str) -> str | None:
+    for word in text.split(","):
+        word = word.strip().removeprefix("*").strip().lower()  # Google marks the preferred type "* Work"
+        if word not in _NOT_A_TYPE and len(word) <= 50:
+            return _TYPE_WORDS.get(word, word)
+    return None
 
 
 def _numbered_alias(key: str) -> str:
@@ -225,11 +246,12 @@ def _numbered_alias(key: str) -> str:
 # exports fill in everywhere): parts of two blocks would make an address nobody has.
 _ADDRESS_BLOCK = re.compile(
     r"(?:address(?P<number>\d{1,2})|(?P<place>business|home|other))"
-    r"(?P<part>street|street2|extendedaddress|city|state|region|postalcode|country|country/region)"
+    r"(?P<part>street|street2|extendedaddress|city|state|region|postalcode|country|country/region|type)"
 )
 _BLOCK_PARTS = {
     "street": "address", "street2": "address_line2", "extendedaddress": "address_line2", "city": "city",
     "state": "region", "region": "region", "postalcode": "postal_code", "country": "country", "country/region": "country",
+    "type": "address_type",
 }
 
 
@@ -259,6 +281,8 @@ class Column:
     header: str
     target: str  # a FIELD_TARGETS entry, metadata.<path> or social.<network>
     block: str = ""  # which of the file's address blocks an address column belongs to (see _address_block)
+    point_type: str | None = None  # an email or phone column's type, from its header (`Mobile Phone`)
+    types_at: int | None = None  # the column holding its values' types (Google's `Phone 1 - Type`)
 
 
 def plan_columns(headers: list[str], mapping: dict[str, str] | None) -> list[Column]:
@@ -292,6 +316,12 @@ def plan_columns(headers: list[str], mapping: dict[str, str] | None) -> list[Col
             target = _numbered_alias(key)
         if target != "ignore":
             columns.append(Column(i, header.strip(), target, block))
+    keys = [_norm_header(h) for h in headers]
+    for col in columns:
+        if col.target in ("email", "phone"):
+            found = _TYPE_IN_HEADER.search(keys[col.index])
+            col.point_type = _TYPE_WORDS[found.group()] if found else None
+            col.types_at = _types_column(keys, keys[col.index])
     if not any(c.target in ("name", "first_name", "last_name", "email", "phone") for c in columns):
         # what was read, so a wrong delimiter or a missing header row shows at once
         seen = ", ".join(repr(h[:40]) for h in headers[:5]) + (", …" if len(headers) > 5 else "")
@@ -300,6 +330,13 @@ def plan_columns(headers: list[str], mapping: dict[str, str] | None) -> list[Col
             + (f" (the header row read: {seen})" if headers else " (the file has no header row)")
         ))
     return columns
+
+
+def _types_column(keys: list[str], key: str) -> int | None:
+    """Where the types of an email or phone column's values are: Google's `E-mail 1 - Type` beside
+    `E-mail 1 - Value`, a vCard's `Phone - Type` beside `Phone` (see core/vcards.py)."""
+    stem = key.removesuffix("value").removesuffix("address")
+    return next((i for i, other in enumerate(keys) if other == stem + "type"), None)
 
 
 # ---------------------------------------------------------------- one row
@@ -312,8 +349,8 @@ class ParsedRow:
     cells: list[str]
     kind: str = "person"
     scalars: dict[str, Any] = field(default_factory=dict)  # core field -> value (text; birth_date a date)
-    emails: list[tuple[str, str]] = field(default_factory=list)  # (as given, normalized)
-    phones: list[tuple[str, str]] = field(default_factory=list)
+    emails: list[tuple[str, str, str | None]] = field(default_factory=list)  # (as given, normalized, type)
+    phones: list[tuple[str, str, str | None]] = field(default_factory=list)
     address: dict[str, str] = field(default_factory=dict)
     groups: list[str] = field(default_factory=list)
     metadata: dict[str, Any] = field(default_factory=dict)
@@ -405,8 +442,14 @@ class RowParser:
         for kind, points in (("email", row.emails), ("phone", row.phones)):
             if len(points) > MAX_POINTS_PER_KIND:
                 row.errors.append({"column": "", "field": kind, "reason": f"more than {MAX_POINTS_PER_KIND} {kind}s"})
-        if blocks:  # (a block holding nothing was never made)
-            row.address = next((b for b in blocks.values() if "line1" in b or "city" in b), next(iter(blocks.values())))
+        # (a block holding nothing was never made; one holding only its type is no address)
+        filled = [(name, b) for name, b in blocks.items() if b.keys() - {"type"}]
+        if filled:
+            name, row.address = next(((n, b) for n, b in filled if "line1" in b or "city" in b), filled[0])
+            # its type: the block's type column (Google's), else its name (Outlook's Business, Home, Other)
+            kind = point_type(row.address.pop("type", "")) or _TYPE_WORDS.get(name)
+            if kind:
+                row.address["type"] = kind
         if not row.errors and not row.name and not row.emails and not row.phones:
             row.errors.append({"column": "", "field": "name", "reason": "a contact needs a name, an email or a phone"})
         if row.kind == "group" and not row.name and not row.errors:
@@ -456,12 +499,20 @@ class RowParser:
             target = nxt
         target[path[-1]] = value
 
-    def _points(self, row: ParsedRow, col: Column, cell: str, points: list[tuple[str, str]],
+    def _points(self, row: ParsedRow, col: Column, cell: str, points: list[tuple[str, str, str | None]],
                 normalize: Callable[[str], str]) -> None:
         """The emails or phones of one cell (one, or several joined by MULTI_VALUE), each
-        (as given, normalized) once; a bad one is a fault of the row."""
-        values = [cell] if MULTI_VALUE not in cell else [v.strip() for v in cell.split(MULTI_VALUE) if v.strip()]
-        for value in values:
+        (as given, normalized, type) once; a bad one is a fault of the row. A type is the one in
+        the type cell beside it (one for all, or one for each value in turn), else the header's."""
+        values = [cell] if MULTI_VALUE not in cell else [v.strip() for v in cell.split(MULTI_VALUE)]
+        types = []
+        if col.types_at is not None and col.types_at < len(row.cells):
+            types = [t.strip() for t in row.cells[col.types_at].split(MULTI_VALUE)]
+        for at, value in enumerate(values):
+            if not value:
+                continue
+            given = types[at] if len(types) == len(values) else types[0] if len(types) == 1 else ""
+            kind = point_type(given) or col.point_type
             if len(value) > self._limit(col.target):
                 self._fault(row, col, f"longer than {self._limit(col.target)} characters")
                 continue
@@ -471,7 +522,7 @@ class RowParser:
                 self._fault(row, col, str(exc))
                 continue
             if all(p[1] != normalized for p in points):
-                points.append((value, normalized))
+                points.append((value, normalized, kind))
 
     @staticmethod
     def _limit(target: str) -> int:
@@ -569,8 +620,8 @@ class Pending:
     row: ParsedRow
     kind: str
     scalars: dict[str, Any]
-    emails: list[tuple[str, str]]
-    phones: list[tuple[str, str]]
+    emails: list[tuple[str, str, str | None]]
+    phones: list[tuple[str, str, str | None]]
     address: dict[str, str]
     metadata: dict[str, Any]
     social: dict[str, str]
@@ -833,11 +884,12 @@ class _Importer:
                 d.social_json, d.attributes_json, _EMPTY_DOC, d.search_text, now, now,
             ))
             for kind, values in (("email", p.emails), ("phone", p.phones)):
-                for i, (value, normalized) in enumerate(values):
-                    points.append((ws, _fast_hex(), pid, kind, kind, value, normalized, i == 0, i, _EMPTY_DOC, now))
+                for i, (value, normalized, point_type) in enumerate(values):
+                    points.append((ws, _fast_hex(), pid, kind, kind, value, normalized, point_type, i == 0, i,
+                                   _EMPTY_DOC, now))
             if p.address:
                 a = p.address
-                addresses.append((ws, _fast_hex(), pid, a.get("line1"), a.get("line2"), a.get("city"),
+                addresses.append((ws, _fast_hex(), pid, a.get("type"), a.get("line1"), a.get("line2"), a.get("city"),
                                   a.get("region"), a.get("postal_code"), a.get("country"), True, 0, _EMPTY_DOC, now))
             for key, value in d.attribute_pairs:
                 attribute_values.append((ws, pid, key, value))
@@ -935,10 +987,10 @@ def merge_patch(view, rows: list[ParsedRow]) -> ContactInput | None:
                   for p in existing]
         known = {p.normalized for p in existing}
         for row in rows:
-            for value, normalized in getattr(row, group):
+            for value, normalized, kind in getattr(row, group):
                 if normalized not in known:
                     known.add(normalized)
-                    points.append(model(**{value_name: value}))
+                    points.append(model(**{value_name: value}, type=kind))
         if len(points) > len(existing):
             data[group] = points[:MAX_POINTS_PER_KIND]
     if not view.addresses:
@@ -963,10 +1015,10 @@ _second = operator.itemgetter(1)
 _CONTACT_COLUMNS = ("workspace_id", "id", "kind", "display_name", "prefix", "first_name", "middle_name", "last_name",
                     "suffix", "nickname", "organization_name", "title", "employer", "birth_date", "notes", "social",
                     "attributes", "extra", "search_text", "created_at", "updated_at")
-_POINT_COLUMNS = ("workspace_id", "id", "contact_id", "kind", "key", "value", "normalized", "is_primary", "position",
-                  "properties", "created_at")
-_ADDRESS_COLUMNS = ("workspace_id", "id", "contact_id", "line1", "line2", "city", "region", "postal_code", "country",
-                    "is_primary", "position", "properties", "created_at")
+_POINT_COLUMNS = ("workspace_id", "id", "contact_id", "kind", "key", "value", "normalized", "type", "is_primary",
+                  "position", "properties", "created_at")
+_ADDRESS_COLUMNS = ("workspace_id", "id", "contact_id", "type", "line1", "line2", "city", "region", "postal_code",
+                    "country", "is_primary", "position", "properties", "created_at")
 _ATTRIBUTE_COLUMNS = ("workspace_id", "contact_id", "key", "value")
 _OUTCOME_COLUMNS = ("workspace_id", "job_id", "row_index", "status", "contact_id", "errors", "note", "raw")
 _EVENT_COLUMNS = ("workspace_id", "id", "subject_type", "subject_id", "action", "door", "api_key_id", "changes",

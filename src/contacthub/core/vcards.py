@@ -22,12 +22,12 @@ from collections.abc import Iterable, Iterator
 from contacthub.core.views import ContactView
 
 ADDRESS_BLOCKS = 3  # a row takes the first with a street or a city (see imports._address_block)
-_ADDRESS_PARTS = ("Street", "Extended Address", "City", "Region", "Postal Code", "Country")
+_ADDRESS_PARTS = ("Street", "Extended Address", "City", "Region", "Postal Code", "Country", "Type")
 # X-SOCIALPROFILE's networks (Apple's, the de facto standard) kept as the contact's social profiles
 SOCIAL_NETWORKS = ("linkedin", "twitter", "facebook", "instagram", "github")
 HEADERS = [
-    "Type", "Name", "Prefix", "First Name", "Middle Name", "Last Name", "Suffix", "Nickname", "Birthday", "Email", "Phone",
-    "Company", "Organization", "Title", "Notes", "Groups",
+    "Type", "Name", "Prefix", "First Name", "Middle Name", "Last Name", "Suffix", "Nickname", "Birthday",
+    "Email", "Email - Type", "Phone", "Phone - Type", "Company", "Organization", "Title", "Notes", "Groups",
     *(f"Address {n} - {part}" for n in range(1, ADDRESS_BLOCKS + 1) for part in _ADDRESS_PARTS),
     *(f"social.{network}" for network in SOCIAL_NETWORKS),
 ]
@@ -177,10 +177,11 @@ def _components(value: str, separator: str = ";") -> list[str]:
 
 # ---------------------------------------------------------------- one card
 
-def _preferred_first(values: list[tuple[dict[str, list[str]], str]]) -> list[str]:
-    """The values, the ones marked preferred (TYPE=pref, PREF=n) first, else in card order."""
+def _preferred_first(values: list[tuple[dict[str, list[str]], str]]) -> list[tuple[dict[str, list[str]], str]]:
+    """The (parameters, value) of a property, the ones marked preferred (TYPE=pref, PREF=n)
+    first, else in card order."""
     if len(values) < 2:
-        return [value for _, value in values]
+        return values
 
     def rank(item: tuple[int, tuple[dict[str, list[str]], str]]) -> tuple[int, int]:
         at, (params, _) = item
@@ -188,7 +189,7 @@ def _preferred_first(values: list[tuple[dict[str, list[str]], str]]) -> list[str
             return 0, at
         pref = (params.get("PREF") or [""])[0]
         return (int(pref) if pref.isdigit() else 101), at
-    return [value for _, (_, value) in sorted(enumerate(values), key=rank)]
+    return [pair for _, pair in sorted(enumerate(values), key=rank)]
 
 
 def _cells(properties: list[tuple[str, dict[str, list[str]], str]]) -> list[str]:
@@ -198,7 +199,7 @@ def _cells(properties: list[tuple[str, dict[str, list[str]], str]]) -> list[str]
 
     def first_raw(name: str) -> str:  # still escaped: a structured value's parts are cut first
         values = _preferred_first(by_name.get(name, []))
-        return values[0] if values else ""
+        return values[0][1] if values else ""
 
     def first(name: str) -> str:
         return _unescape(first_raw(name))
@@ -224,10 +225,13 @@ def _cells(properties: list[tuple[str, dict[str, list[str]], str]]) -> list[str]
         put(header, value)
     put("Nickname", _components(first_raw("NICKNAME"), ",")[0])  # the first of a list
     put("Birthday", first("BDAY"))
-    emails = [_unescape(v).removeprefix("mailto:") for v in _preferred_first(by_name.get("EMAIL", []))]
-    put("Email", MULTI_VALUE.join(e for e in emails if e))
-    phones = [_phone(_unescape(v)) for v in _preferred_first(by_name.get("TEL", []))]
-    put("Phone", MULTI_VALUE.join(p for p in phones if p))
+    for header, name, read in (("Email", "EMAIL", lambda v: _unescape(v).removeprefix("mailto:")),
+                               ("Phone", "TEL", lambda v: _phone(_unescape(v)))):
+        points = [(params, read(value)) for params, value in _preferred_first(by_name.get(name, []))]
+        points = [(params, value) for params, value in points if value]
+        put(header, MULTI_VALUE.join(value for _, value in points))
+        # each value's TYPE words, in turn (imports.point_type picks the one that names a type)
+        put(f"{header} - Type", MULTI_VALUE.join(",".join(params.get("TYPE", [])) for params, _ in points))
     put("Title", first("TITLE"))
     put("Notes", first("NOTE"))
     categories = [c for params_value in by_name.get("CATEGORIES", []) for c in _components(params_value[1], ",")]
@@ -236,8 +240,8 @@ def _cells(properties: list[tuple[str, dict[str, list[str]], str]]) -> list[str]
         network = next((t for t in params.get("TYPE", []) if t in SOCIAL_NETWORKS), None)
         if network and not cells[_COLUMN[f"social.{network}"]]:
             put(f"social.{network}", _unescape(value))
-    for n, value in enumerate(_preferred_first(by_name.get("ADR", []))[:ADDRESS_BLOCKS], start=1):
-        for part, text in zip(_ADDRESS_PARTS, _address(value)):
+    for n, (params, value) in enumerate(_preferred_first(by_name.get("ADR", []))[:ADDRESS_BLOCKS], start=1):
+        for part, text in zip(_ADDRESS_PARTS, (*_address(value), ",".join(params.get("TYPE", [])))):
             put(f"Address {n} - {part}", text)
     return cells
 
