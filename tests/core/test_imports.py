@@ -217,6 +217,32 @@ def test_google_and_outlook_exports_import_without_a_mapping(run, db, actor):
     assert members_of(db, actor, friends.id) == {ada.id, grace.id}
 
 
+# Google Contacts' newer export: `- Label` columns, `Organization Name` beside `Organization Title`.
+GOOGLE_NEW_CSV = (
+    "First Name,Middle Name,Last Name,Phonetic First Name,Name Prefix,Name Suffix,Nickname,File As,Organization Name,"
+    "Organization Title,Organization Department,Birthday,Notes,Photo,Labels,E-mail 1 - Label,E-mail 1 - Value,"
+    "E-mail 2 - Label,E-mail 2 - Value,Phone 1 - Label,Phone 1 - Value,Address 1 - Label,Address 1 - Formatted,"
+    "Address 1 - Street,Address 1 - City,Address 1 - PO Box,Address 1 - Region,Address 1 - Postal Code,"
+    "Address 1 - Country,Address 1 - Extended Address,Website 1 - Label,Website 1 - Value\n"
+    "Ada,Augusta,Lovelace,,,,,,Analytical Engines,Analyst,Research,1815-12-10,Met at the Royal Society,,"
+    "* myContacts ::: Friends,* Home,ada@example.com,Work,ada@work.example,Mobile,+44 20 7946 0958,Home,"
+    '"12 High St\nLondon",12 High St,London,,,W1 1AA,United Kingdom,,Profile,https://ada.example\n'
+)
+
+
+def test_google_contacts_newer_export(run, db, actor):
+    job, rows = run(GOOGLE_NEW_CSV, name="contacts.csv", create_groups=True)
+    assert (job.created, job.invalid, rows[0].note) == (1, 0, None), rows
+    ada = {v.first_name: v for v in everyone(db, actor)}["Ada"]
+    assert (ada.middle_name, ada.employer, ada.title, ada.organization_name, ada.birth_date.isoformat()) == (
+        "Augusta", "Analytical Engines", "Analyst", None, "1815-12-10")
+    assert [(e.normalized, e.type) for e in ada.emails] == [("ada@example.com", "home"), ("ada@work.example", "work")]
+    assert [(p.normalized, p.type) for p in ada.phones] == [("+442079460958", "mobile")]
+    assert [(a.line1, a.city, a.postal_code, a.type) for a in ada.addresses] == [("12 High St", "London", "W1 1AA", "home")]
+    groups = {v.display_name: v.id for v in everyone(db, actor) if v.kind == "group"}
+    assert set(groups) == {"Friends"} and members_of(db, actor, groups["Friends"]) == {ada.id}
+
+
 def test_name_parts_nicknames_and_birthdays(run, db, actor):
     # Google's columns; Outlook's, where Title is the name's and Job Title the job, and 0/0/00 no birthday
     google = ("Name Prefix,Given Name,Additional Name,Family Name,Name Suffix,Nickname,Birthday,E-mail 1 - Value\n"

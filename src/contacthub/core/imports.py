@@ -246,12 +246,12 @@ def _numbered_alias(key: str) -> str:
 # exports fill in everywhere): parts of two blocks would make an address nobody has.
 _ADDRESS_BLOCK = re.compile(
     r"(?:address(?P<number>\d{1,2})|(?P<place>business|home|other))"
-    r"(?P<part>street|street2|extendedaddress|city|state|region|postalcode|country|country/region|type)"
+    r"(?P<part>street|street2|extendedaddress|city|state|region|postalcode|country|country/region|type|label)"
 )
 _BLOCK_PARTS = {
     "street": "address", "street2": "address_line2", "extendedaddress": "address_line2", "city": "city",
     "state": "region", "region": "region", "postalcode": "postal_code", "country": "country", "country/region": "country",
-    "type": "address_type",
+    "type": "address_type", "label": "address_type",
 }
 
 
@@ -295,6 +295,8 @@ def plan_columns(headers: list[str], mapping: dict[str, str] | None) -> list[Col
         aliases["title"] = "prefix"
     if "connectedon" in present:  # LinkedIn's Connections.csv: its URL is the connection's profile
         aliases["url"] = "social.linkedin"
+    if "organizationtitle" in present:  # Google's: a person's organization is the employer, as in its older files
+        aliases["organizationname"] = "employer"
     missing = [k for k in (mapping or {}) if _norm_header(k) not in present]
     if missing:
         raise InvalidInput([FieldError(f"mapping.{k}", "no such column in the file") for k in missing])
@@ -333,10 +335,11 @@ def plan_columns(headers: list[str], mapping: dict[str, str] | None) -> list[Col
 
 
 def _types_column(keys: list[str], key: str) -> int | None:
-    """Where the types of an email or phone column's values are: Google's `E-mail 1 - Type` beside
-    `E-mail 1 - Value`, a vCard's `Phone - Type` beside `Phone` (see core/vcards.py)."""
+    """Where the types of an email or phone column's values are: Google's `E-mail 1 - Label`
+    (`- Type` in its older files) beside `E-mail 1 - Value`, a vCard's `Phone - Type` beside
+    `Phone` (see core/vcards.py)."""
     stem = key.removesuffix("value").removesuffix("address")
-    return next((i for i, other in enumerate(keys) if other == stem + "type"), None)
+    return next((i for i, other in enumerate(keys) if other in (stem + "type", stem + "label")), None)
 
 
 # ---------------------------------------------------------------- one row
