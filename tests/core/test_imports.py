@@ -243,6 +243,15 @@ def test_google_contacts_newer_export(run, db, actor):
     assert set(groups) == {"Friends"} and members_of(db, actor, groups["Friends"]) == {ada.id}
 
 
+def test_the_type_a_header_names(run, db, actor):
+    job, rows = run("Name,Business Fax,Home Phone,Work Email,Email\n"
+                    "Ada,+44 20 7946 0999,+44 20 7946 0998,ada@work.example,ada@example.com\n")
+    assert job.created == 1, rows
+    ada = everyone(db, actor)[0]
+    assert [(p.normalized, p.type) for p in ada.phones] == [("+442079460999", "fax"), ("+442079460998", "home")]
+    assert [(e.normalized, e.type) for e in ada.emails] == [("ada@work.example", "work"), ("ada@example.com", None)]
+
+
 def test_name_parts_nicknames_and_birthdays(run, db, actor):
     # Google's columns; Outlook's, where Title is the name's and Job Title the job, and 0/0/00 no birthday
     google = ("Name Prefix,Given Name,Additional Name,Family Name,Name Suffix,Nickname,Birthday,E-mail 1 - Value\n"

@@ -5,6 +5,8 @@ import base64
 import uuid
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from contacthub.core import contacts, imports
 from contacthub.core.actor import Actor
@@ -22,7 +24,7 @@ IPHONE = CRLF.join([
     "N:Lovelace;Ada;Augusta;Hon.;", "FN:Ada Augusta Lovelace", "ORG:Analytical Engines Ltd;Research",
     "NICKNAME:Enchantress of Numbers,Ada", "BDAY:1815-12-10",
     "TITLE:Mathematician",
-    "item1.EMAIL;type=INTERNET:ada@work.example",
+    "item1.EMAIL;type=INTERNET:ada@work.example", "item1.X-ABLabel:_$!<Other>!$_",
     "EMAIL;type=INTERNET;type=HOME;type=pref:ada@example.com",
     "TEL;type=CELL;type=VOICE;type=pref:+44 20 7946 0018",
     "item2.ADR;type=HOME;type=pref:;;12 St James\\, Square\\nFlat 3;London;;SW1Y 4JH;United Kingdom",
@@ -91,8 +93,8 @@ def test_an_iphone_export(run, db, actor):
     assert (ada.nickname, ada.birth_date.isoformat()) == ("Enchantress of Numbers", "1815-12-10")
     assert ada.social == {"linkedin": "https://www.linkedin.com/in/ada"}  # of the networks known
     assert ada.notes == "Met at the\nRoyal Society"
-    # the preferred first; each with the type its TYPE words name (INTERNET and pref name none)
-    assert [(e.normalized, e.type) for e in ada.emails] == [("ada@example.com", "home"), ("ada@work.example", None)]
+    # the preferred first; each with the type its TYPE words (INTERNET and pref name none) or its label name
+    assert [(e.normalized, e.type) for e in ada.emails] == [("ada@example.com", "home"), ("ada@work.example", "other")]
     assert [(p.normalized, p.type) for p in ada.phones] == [("+442079460018", "mobile")]
     address = ada.addresses[0]
     assert (address.line1, address.line2, address.city, address.postal_code, address.country, address.type) == (
@@ -185,3 +187,25 @@ def test_content_lines_as_the_rfcs_write_them():
          "Address 1 - Postal Code": "62701", "Address 1 - Country": "USA", "Address 1 - Type": "work"},
         {"Name": "Next", "Groups": "A,B ::: C"},
     ]
+
+
+LINE = st.one_of(
+    st.sampled_from(["BEGIN:VCARD", "END:VCARD", "VERSION:2.1", "N:;;;;", "ADR:;;;", "TEL;CELL:", "EMAIL:", ""]),
+    st.builds(lambda name, params, value: f"{name}{params}:{value}",
+              st.sampled_from(["FN", "N", "EMAIL", "TEL", "ADR", "ORG", "NOTE", "BDAY", "CATEGORIES", "item1.EMAIL",
+                               "item1.X-ABLabel", "X-SOCIALPROFILE", "KIND", "NICKNAME"]),
+              st.sampled_from(["", ";TYPE=pref", ";ENCODING=QUOTED-PRINTABLE;CHARSET=nonsense", ';X="a:b', ";PREF=x",
+                               ";TYPE=linkedin", ";CHARSET=UTF-8;QUOTED-PRINTABLE"]),
+              st.text(max_size=30)),
+    st.text(max_size=40).map(lambda text: " " + text),  # a folded line
+    st.text(max_size=40),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(LINE, max_size=25))
+def test_any_text_reads_as_cards_without_failing(lines):
+    """Whatever a file holds, reading it gives rows of HEADERS' width (a bad card is a bad row,
+    never a failed import)."""
+    for row in card_rows(line + "\r\n" for line in lines):
+        assert len(row) == len(HEADERS) and all(isinstance(cell, str) for cell in row)

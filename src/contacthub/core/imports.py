@@ -218,10 +218,15 @@ _MORE_POINTS = re.compile(
 # other label (Google's custom ones) is kept as written.
 _TYPE_WORDS = {"mobile": "mobile", "cell": "mobile", "iphone": "mobile", "home": "home", "personal": "home",
                "work": "work", "business": "work", "other": "other", "main": "main", "primary": "main",
-               "fax": "fax", "pager": "pager"}
+               "fax": "fax", "pager": "pager", "homefax": "fax", "workfax": "fax", "otherfax": "fax"}
 _NOT_A_TYPE = {"", "internet", "smtp", "pref", "voice", "x400", "x.400", "text", "msg", "video", "uri",
                "postal", "parcel", "dom", "intl"}
-_TYPE_IN_HEADER = re.compile("|".join(_TYPE_WORDS))
+_HEADER_TYPES = ("fax", "pager", "mobile", "cell", "home", "personal", "work", "business", "other", "main", "primary")
+
+
+def _header_type(key: str) -> str | None:
+    """The type a column's header names (Outlook's `Business Fax` is a fax before it is work's)."""
+    return next((_TYPE_WORDS[word] for word in _HEADER_TYPES if word in key), None)
 
 
 def point_type(text: str) -> str | None:
@@ -321,8 +326,7 @@ def plan_columns(headers: list[str], mapping: dict[str, str] | None) -> list[Col
     keys = [_norm_header(h) for h in headers]
     for col in columns:
         if col.target in ("email", "phone"):
-            found = _TYPE_IN_HEADER.search(keys[col.index])
-            col.point_type = _TYPE_WORDS[found.group()] if found else None
+            col.point_type = _header_type(keys[col.index])
             col.types_at = _types_column(keys, keys[col.index])
     if not any(c.target in ("name", "first_name", "last_name", "email", "phone") for c in columns):
         # what was read, so a wrong delimiter or a missing header row shows at once

@@ -36,7 +36,7 @@ MULTI_VALUE = " ::: "  # several emails, phones or groups in one cell, as import
 
 # The properties a row is made of; the card's kind is told by KIND (4.0) or Apple's own.
 _WANTED = {"FN", "N", "NICKNAME", "BDAY", "EMAIL", "TEL", "ADR", "ORG", "TITLE", "NOTE", "CATEGORIES", "KIND",
-           "X-ADDRESSBOOKSERVER-KIND", "X-ABSHOWAS", "X-SOCIALPROFILE"}
+           "X-ADDRESSBOOKSERVER-KIND", "X-ABSHOWAS", "X-SOCIALPROFILE", "X-ABLABEL"}
 
 
 def card_rows(lines: Iterable[str]) -> Iterator[list[str]]:
@@ -101,7 +101,7 @@ def _is_quoted_printable(line: str) -> bool:
 def _content_line(line: str) -> tuple[str, dict[str, list[str]], str] | None:
     """(name, parameters, value with quoted-printable decoded) of `group.NAME;PARAM=a,b:value`;
     None for a line with no value. Parameter names are upper-cased, their values lower-cased;
-    a bare 2.1 parameter (`TEL;CELL`) is a TYPE."""
+    a bare 2.1 parameter (`TEL;CELL`) is a TYPE; the group (`item1`) is the parameter GROUP."""
     at = line.find(":")
     if at < 0:
         return None
@@ -131,7 +131,10 @@ def _content_line(line: str) -> tuple[str, dict[str, list[str]], str] | None:
         except LookupError:  # a charset Python does not know
             value = data.decode("utf-8", "replace")
         value = value.replace("\r\n", "\n")  # an encoded line break, as the other versions escape it
-    return parts[0].rpartition(".")[2].strip().upper(), params, value
+    group, _, name = parts[0].rpartition(".")
+    if group:
+        params["GROUP"] = [group.strip().lower()]
+    return name.strip().upper(), params, value
 
 
 def _split(text: str, separator: str, quotes: bool = False) -> list[str]:
@@ -196,6 +199,13 @@ def _cells(properties: list[tuple[str, dict[str, list[str]], str]]) -> list[str]
     by_name: dict[str, list[tuple[dict[str, list[str]], str]]] = {}
     for name, params, value in properties:
         by_name.setdefault(name, []).append((params, value))
+    # Apple's labels (`item1.EMAIL:…` with `item1.X-ABLabel:_$!<Other>!$_`, or a label of the
+    # user's own): the first of their property's TYPE words
+    labels = {params["GROUP"][0]: _label(value) for params, value in by_name.get("X-ABLABEL", []) if "GROUP" in params}
+
+    def types(params: dict[str, list[str]]) -> str:
+        label = labels.get((params.get("GROUP") or [""])[0])
+        return ",".join(([label] if label else []) + params.get("TYPE", []))
 
     def first_raw(name: str) -> str:  # still escaped: a structured value's parts are cut first
         values = _preferred_first(by_name.get(name, []))
@@ -231,7 +241,7 @@ def _cells(properties: list[tuple[str, dict[str, list[str]], str]]) -> list[str]
         points = [(params, value) for params, value in points if value]
         put(header, MULTI_VALUE.join(value for _, value in points))
         # each value's TYPE words, in turn (imports.point_type picks the one that names a type)
-        put(f"{header} - Type", MULTI_VALUE.join(",".join(params.get("TYPE", [])) for params, _ in points))
+        put(f"{header} - Type", MULTI_VALUE.join(types(params) for params, _ in points))
     put("Title", first("TITLE"))
     put("Notes", first("NOTE"))
     categories = [c for params_value in by_name.get("CATEGORIES", []) for c in _components(params_value[1], ",")]
@@ -241,9 +251,18 @@ def _cells(properties: list[tuple[str, dict[str, list[str]], str]]) -> list[str]
         if network and not cells[_COLUMN[f"social.{network}"]]:
             put(f"social.{network}", _unescape(value))
     for n, (params, value) in enumerate(_preferred_first(by_name.get("ADR", []))[:ADDRESS_BLOCKS], start=1):
-        for part, text in zip(_ADDRESS_PARTS, (*_address(value), ",".join(params.get("TYPE", [])))):
+        for part, text in zip(_ADDRESS_PARTS, (*_address(value), types(params))):
             put(f"Address {n} - {part}", text)
     return cells
+
+
+def _label(value: str) -> str:
+    """An X-ABLabel as a type word: Apple's own `_$!<HomeFAX>!$_` as `homefax`, others as written
+    (a comma, which would split it, as a space)."""
+    text = _unescape(value)
+    if text.startswith("_$!<") and text.endswith(">!$_"):
+        text = text[4:-4].lower()
+    return text.replace(",", " ").strip()
 
 
 def _phone(value: str) -> str:
@@ -276,7 +295,8 @@ _PLACE_TYPES = {"home": "HOME", "work": "WORK"}
 def write_card(view: ContactView, groups: list[str]) -> str:
     """A contact as a vCard 3.0 (the version phones and address books all read), its lines
     ending in CRLF and folded at 75 octets. Preferred (primary) emails, phones and addresses
-    come first and say so; social profiles are Apple's X-SOCIALPROFILE; `groups` (the names of
+    come first and say so; a type vCard has a word for is a TYPE, another one (`other`, a label
+    of the user's own) an Apple label (`item1.TEL` with `item1.X-ABLabel`); social profiles are Apple's X-SOCIALPROFILE; `groups` (the names of
     the groups holding it) are its CATEGORIES. card_rows reads it back to the same names, birth
     date, title, employer, notes, emails, phones, first address, groups and the profiles of
     SOCIAL_NETWORKS."""
@@ -296,16 +316,27 @@ def write_card(view: ContactView, groups: list[str]) -> str:
             lines.append(f"{name}:{_escape(value)}")
     if view.birth_date:
         lines.append(f"BDAY:{view.birth_date.isoformat()}")
+    labelled = 0  # Apple's item groups, for the types vCard has no word for
+
+    def typed(name: str, kind: str | None, known: dict[str, str], preferred: bool, value: str,
+              always: str | None = None, otherwise: str | None = None) -> None:
+        nonlocal labelled
+        word = known.get((kind or "").lower())
+        label = kind if kind and word is None else None  # `other`, or a label of the user's own
+        if label:  # as Apple writes it: `item1.TEL:…` and `item1.X-ABLabel:…`
+            labelled += 1
+            name = f"item{labelled}.{name}"
+        lines.append(f"{name}{_types(always, word or (None if kind else otherwise), preferred=preferred)}:{value}")
+        if label:
+            lines.append(f"item{labelled}.X-ABLabel:{_escape(label)}")
+
     for email in sorted(view.emails, key=lambda p: not p.primary):
-        types = _types("INTERNET", _PLACE_TYPES.get((email.type or "").lower()), preferred=email.primary)
-        lines.append(f"EMAIL{types}:{_escape(email.value)}")
+        typed("EMAIL", email.type, _PLACE_TYPES, email.primary, _escape(email.value), always="INTERNET")
     for phone in sorted(view.phones, key=lambda p: not p.primary):
-        types = _types(_PHONE_TYPES.get((phone.type or "").lower(), "VOICE"), preferred=phone.primary)
-        lines.append(f"TEL{types}:{_escape(phone.value)}")
+        typed("TEL", phone.type, _PHONE_TYPES, phone.primary, _escape(phone.value), otherwise="VOICE")
     for a in sorted(view.addresses, key=lambda a: not a.primary):
-        types = _types(_PLACE_TYPES.get((a.type or "").lower()), preferred=a.primary)
         parts = ("", a.line2, a.line1, a.city, a.region, a.postal_code, a.country)  # box; extended; street; …
-        lines.append(f"ADR{types}:" + ";".join(_escape(part or "") for part in parts))
+        typed("ADR", a.type, _PLACE_TYPES, a.primary, ";".join(_escape(part or "") for part in parts))
     for network, profile in view.social.items():
         if profile and network.isalnum():
             lines.append(f"X-SOCIALPROFILE;TYPE={network}:{_escape(profile)}")

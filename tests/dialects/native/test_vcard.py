@@ -49,6 +49,16 @@ def test_a_contact_as_a_vcard(api, db, workspace):
     assert "X-ADDRESSBOOKSERVER-KIND:group\r\n" in group_card
 
 
+def test_a_type_vcard_has_no_word_for_is_a_label(api):
+    lab = api.post("/v1/contacts", json={"first_name": "Grace", "phones": [
+        {"number": "+1 202 555 0100", "type": "Lab"}, {"number": "+1 202 555 0101", "type": "fax"}]}).json()
+    lines = api.get(f"/v1/contacts/{lab['id']}/vcard").text.split("\r\n")
+    assert lines[lines.index("item1.TEL;TYPE=pref:+1 202 555 0100") + 1] == "item1.X-ABLabel:Lab"
+    assert "TEL;TYPE=FAX:+1 202 555 0101" in lines
+    [card] = [dict(zip(HEADERS, row)) for row in card_rows(lines)]
+    assert card["Phone - Type"] == "Lab,pref ::: fax"  # read back: the label, then its TYPE words
+
+
 def test_unknown_and_foreign_contacts_have_no_vcard(api, client, db):
     mine = api.post("/v1/contacts", json={"first_name": "Mine"}).json()["id"]
     with db.write() as session:
