@@ -213,10 +213,10 @@ def test_csv_export_imports_back_into_the_same_contacts(cli, tmp_path):
     people = [
         {"first_name": "Ada", "last_name": "Lovelace", "title": "Analyst", "employer": "Engines Ltd",
          "notes": "wrote the first program",
-         "emails": [{"address": "ada@example.com", "primary": True}, "ada@home.example"],
-         "phones": ["+442079460958", "+442079460959"],
+         "emails": [{"address": "ada@example.com", "primary": True}, {"address": "ada@home.example", "type": "home"}],
+         "phones": [{"number": "+442079460958", "type": "mobile"}, "+442079460959"],
          "addresses": [{"line1": "12 St James's Sq", "line2": "Flat 2", "city": "London", "region": "Greater London",
-                        "postal_code": "SW1Y 4JH", "country": "GB"}],
+                        "postal_code": "SW1Y 4JH", "country": "GB", "type": "home"}],
          "attributes": {"tier": "gold", "visits": 3, "prefs": {"news": "weekly"}}},
         {"kind": "organization", "organization_name": "Analytical Engines", "emails": ["info@engines.example"]},
         {"first_name": "Charles", "emails": ["charles@example.com"]},
@@ -229,8 +229,8 @@ def test_csv_export_imports_back_into_the_same_contacts(cli, tmp_path):
     assert header[:15] == ["id", "kind", "display_name", "first_name", "last_name", "organization_name", "title",
                            "employer", "email", "phone", "line1", "city", "postal_code", "country", "created_at"]
     assert header[15:] == ["line2", "region", "notes", "groups", "prefix", "middle_name", "suffix", "nickname",
-                           "birth_date", "email_2", "phone_2", "metadata.prefs.news",
-                           "metadata.tier", "metadata.visits"]
+                           "birth_date", "email_type", "phone_type", "address_type", "email_2", "email_2_type", "phone_2",
+                           "metadata.prefs.news", "metadata.tier", "metadata.visits"]
 
     second = json.loads(cli("init", "--name", "copy", "--json").stdout)
     summary = json.loads(cli("import", str(exported), "--workspace", second["workspace_id"], "--json").stdout)
@@ -242,8 +242,9 @@ def test_csv_export_imports_back_into_the_same_contacts(cli, tmp_path):
             "kind": c["kind"], "display_name": c["display_name"], "first_name": c["first_name"],
             "last_name": c["last_name"], "organization_name": c["organization_name"], "title": c["title"],
             "employer": c["employer"], "notes": c["notes"],
-            "emails": sorted(e["address"] for e in c["emails"]), "phones": sorted(p["number"] for p in c["phones"]),
-            "addresses": [{k: a[k] for k in ("line1", "line2", "city", "region", "postal_code", "country")}
+            "emails": sorted((e["address"], e["type"]) for e in c["emails"]),
+            "phones": sorted((p["number"], p["type"] or "") for p in c["phones"]),
+            "addresses": [{k: a[k] for k in ("line1", "line2", "city", "region", "postal_code", "country", "type")}
                           for a in c["addresses"]],
         } for c in data), key=lambda c: c["display_name"])
 

@@ -21,9 +21,11 @@ EXPORT_COLUMNS = ("id", "kind", "display_name", "first_name", "last_name", "orga
 
 
 # after those: line2, region, notes, groups (the names of the groups holding the contact, joined
-# by "|"), the name's other parts and the birth date, then email_2…, phone_2…, social.<network>
-# and metadata.<key> as the contacts need them
-EXPORT_MORE_COLUMNS = ("line2", "region", "notes", "groups", "prefix", "middle_name", "suffix", "nickname", "birth_date")
+# by "|"), the name's other parts, the birth date and the types of the primary email, phone and
+# address, then email_2, email_2_type…, phone_2…, social.<network> and metadata.<key> as the
+# contacts need them
+EXPORT_MORE_COLUMNS = ("line2", "region", "notes", "groups", "prefix", "middle_name", "suffix", "nickname", "birth_date",
+                       "email_type", "phone_type", "address_type")
 
 
 @app.command()
@@ -131,8 +133,8 @@ def _write_csv(out, contacts_and_groups) -> None:
                 if key not in fixed and key not in extra:
                     extra[key] = None
             spool.write(json.dumps(row, ensure_ascii=False) + "\n")
-        numbered = sorted((k for k in extra if k.startswith(("email_", "phone_"))),
-                          key=lambda k: (k.split("_")[0], int(k.rsplit("_", 1)[1])))
+        numbered = sorted((k for k in extra if k.startswith(("email_", "phone_"))),  # email_2, email_2_type, …
+                          key=lambda k: (k.split("_")[0], int(k.split("_")[1]), k.endswith("_type")))
         social = sorted(k for k in extra if k.startswith("social."))
         attributes = sorted(k for k in extra if k.startswith("metadata."))
         columns = [*EXPORT_COLUMNS, *EXPORT_MORE_COLUMNS, *numbered, *social, *attributes]
@@ -145,19 +147,23 @@ def _write_csv(out, contacts_and_groups) -> None:
 
 def _flat(record: dict) -> dict:
     """One contact as one CSV row: the primary email, phone and address in the fixed columns,
-    further emails and phones in email_2, phone_2…, social profiles in social.<network>,
+    further emails and phones in email_2, phone_2… (their types, where they have one, in
+    email_2_type…), social profiles in social.<network>,
     attributes in metadata.<path> (nested objects as dotted paths, lists and numbers as JSON)."""
     emails = sorted(record["emails"], key=lambda e: not e.get("primary"))
     phones = sorted(record["phones"], key=lambda p: not p.get("primary"))
     addresses = sorted(record["addresses"], key=lambda a: not a.get("primary"))
     address = addresses[0] if addresses else {}
     row = {**record, "email": emails[0]["address"] if emails else None,
-           "phone": phones[0]["number"] if phones else None,
+           "email_type": emails[0]["type"] if emails else None,
+           "phone": phones[0]["number"] if phones else None, "phone_type": phones[0]["type"] if phones else None,
+           "address_type": address.get("type"),
            **{k: address.get(k) for k in ("line1", "line2", "city", "region", "postal_code", "country")}}
-    for n, email in enumerate(emails[1:], start=2):
-        row[f"email_{n}"] = email["address"]
-    for n, phone in enumerate(phones[1:], start=2):
-        row[f"phone_{n}"] = phone["number"]
+    for kind, points, value in (("email", emails, "address"), ("phone", phones, "number")):
+        for n, point in enumerate(points[1:], start=2):
+            row[f"{kind}_{n}"] = point[value]
+            if point["type"]:
+                row[f"{kind}_{n}_type"] = point["type"]
 
     def attributes(prefix: str, value) -> None:
         if isinstance(value, dict) and value:

@@ -1,8 +1,9 @@
-"""`import`: a CSV/Excel file or URL through the import pipeline, with a progress bar, a
+"""`import`: a CSV/Excel/vCard file or URL through the import pipeline, with a progress bar, a
 summary, and Ctrl-C that leaves the job resumable."""
 
 import json
 import os
+import signal
 from pathlib import Path
 from typing import Annotated
 
@@ -97,11 +98,12 @@ def import_file(
         except BaseException:
             source.discard()
             raise
-        with progress_bar(disabled=json_out, share=True) as progress:
+        with progress_bar(disabled=json_out, share=True) as progress, _StopBetweenBatches() as stop:
             task = progress.add_task("Importing", total=1000)  # in thousandths of the file read
 
             def advance(done: int, position: float, counts) -> None:
                 progress.update(task, completed=int(position * 1000), description=f"Importing: {done:,} rows")
+                stop.check()
 
             job = imports.run_job(db, actor.workspace_id, job_id, source, progress=advance)
             progress.update(task, completed=1000)
@@ -168,6 +170,32 @@ def _source_message(exc: DomainError) -> str:
     details = [f"{e.field}: {e.message}" if e.field not in ("source", "columns") else e.message
                for e in getattr(exc, "errors", None) or []]
     return "Cannot import: " + ("; ".join(details) if details else exc.message)
+
+
+class _StopBetweenBatches:
+    """Ctrl-C during an import stops it once the batch being written is committed (checked after
+    each batch), so no write is cut off in the middle: a KeyboardInterrupt raised anywhere could
+    land inside a transaction or between taking and releasing the writers' lock, leaving the
+    store locked for the step that settles the job. A second Ctrl-C stops at once."""
+
+    def __init__(self) -> None:
+        self.asked = False
+
+    def __enter__(self) -> "_StopBetweenBatches":
+        self.previous = signal.signal(signal.SIGINT, self._asked)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        signal.signal(signal.SIGINT, self.previous)
+
+    def _asked(self, signum, frame) -> None:
+        if self.asked:
+            raise KeyboardInterrupt
+        self.asked = True
+
+    def check(self) -> None:
+        if self.asked:
+            raise KeyboardInterrupt
 
 
 def _import_interrupted(db: Database, actor: Actor, job_id, json_out: bool):

@@ -97,7 +97,7 @@ HEADER_ALIASES = {
     "title": "title", "jobtitle": "title", "position": "title", "employer": "employer", "company": "employer",
     "organization": "organization", "organisation": "organization",
     # the columns `contacthub export --format csv` writes under their own names
-    "displayname": "name", "kind": "type", "line1": "address", "line2": "address_line2",
+    "displayname": "name", "kind": "type", "line1": "address", "line2": "address_line2", "addresstype": "address_type",
     "organizationname": "organization",
     # other products' CSV exports, as they come (more emails and phones: _numbered_alias).
     # Google Contacts (its addresses: _address_block): the first organization is the person's employer
