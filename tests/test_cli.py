@@ -169,6 +169,7 @@ def test_a_vcard_export_imports_back_into_the_same_contacts(cli, tmp_path):
     assert all(len(line) <= 75 for line in data.split(b"\r\n")) and b"\n" not in data.replace(b"\r\n", b"")
     assert b"CATEGORIES:Friends,Science\r\n" in data
     assert b"X-SOCIALPROFILE;TYPE=linkedin:https://www.linkedin.com/in/ada\r\n" in data
+    assert b"URL:https://ada.example\r\n" in data
 
     second = json.loads(cli("init", "--json").stdout)["workspace_id"]
     summary = json.loads(cli("import", str(exported), "--workspace", second, "--create-groups", "--json").stdout)
@@ -178,7 +179,7 @@ def test_a_vcard_export_imports_back_into_the_same_contacts(cli, tmp_path):
         records = [json.loads(line) for line in
                    cli("export", "--format", "jsonl", "--workspace", workspace).stdout.strip().splitlines()]
         keep = ("kind", "display_name", "prefix", "first_name", "middle_name", "last_name", "suffix", "nickname",
-                "birth_date", "organization_name", "title", "employer", "notes", "social")
+                "birth_date", "organization_name", "title", "employer", "notes", "social", "attributes")
         return sorted(({k: r[k] for k in keep} | {
             "emails": [(e["address"], e["type"], e["primary"]) for e in r["emails"]],
             "phones": [(p["number"], p["type"], p["primary"]) for p in r["phones"]],

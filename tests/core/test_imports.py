@@ -236,6 +236,7 @@ def test_google_contacts_newer_export(run, db, actor):
     ada = {v.first_name: v for v in everyone(db, actor)}["Ada"]
     assert (ada.middle_name, ada.employer, ada.title, ada.organization_name, ada.birth_date.isoformat()) == (
         "Augusta", "Analytical Engines", "Analyst", None, "1815-12-10")
+    assert ada.attributes == {"website": "https://ada.example"}  # no field of its own: kept as an attribute
     assert [(e.normalized, e.type) for e in ada.emails] == [("ada@example.com", "home"), ("ada@work.example", "work")]
     assert [(p.normalized, p.type) for p in ada.phones] == [("+442079460958", "mobile")]
     assert [(a.line1, a.city, a.postal_code, a.type) for a in ada.addresses] == [("12 High St", "London", "W1 1AA", "home")]
@@ -335,6 +336,7 @@ def test_social_profiles(run, db, actor):
     # a merge adds the networks the contact lacks and keeps the ones it has; a bare URL is no profile
     assert people["Ada"].social == {"twitter": "@ada_stored", "linkedin": "https://linkedin.com/in/ada",
                                     "mastodon": "@ada@mastodon.example"}
+    assert people["Ada"].attributes == {"website": "https://ada.example"}
     assert people["Grace"].social == {"twitter": "@grace", "linkedin": "https://linkedin.com/in/grace"}
     job, _ = run("Who,Profile\nAlan,https://github.com/alan\n", mapping={"Who": "name", "Profile": "social.github"})
     assert job.created == 1

@@ -30,7 +30,7 @@ IPHONE = CRLF.join([
     "item2.ADR;type=HOME;type=pref:;;12 St James\\, Square\\nFlat 3;London;;SW1Y 4JH;United Kingdom",
     "item2.X-ABADR:gb", "NOTE:Met at the\\nRoyal Society", "CATEGORIES:Friends,Science",
     "X-SOCIALPROFILE;type=linkedin;x-user=ada:https://www.linkedin.com/in/ada",
-    "X-SOCIALPROFILE;type=myspace:https://myspace.example/ada",
+    "X-SOCIALPROFILE;type=myspace:https://myspace.example/ada", "URL:https://ada.example",
     "PHOTO;ENCODING=b;TYPE=JPEG:/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAgGBgcGBQgHBwcJCQgKDBQNDAsLDBkSEw8UHR",
     " oeHx4dGhwcICQuJyAiLCMcHCg3KSwwMTQ0NB8nOT04MjwuMzQy/2wBDAQkJCQ!!!broken",
     "END:VCARD",
@@ -92,6 +92,7 @@ def test_an_iphone_export(run, db, actor):
         "Hon.", "Ada", "Augusta", "Lovelace", "Analytical Engines Ltd", "Mathematician")
     assert (ada.nickname, ada.birth_date.isoformat()) == ("Enchantress of Numbers", "1815-12-10")
     assert ada.social == {"linkedin": "https://www.linkedin.com/in/ada"}  # of the networks known
+    assert ada.attributes == {"website": "https://ada.example"}
     assert ada.notes == "Met at the\nRoyal Society"
     # the preferred first; each with the type its TYPE words (INTERNET and pref name none) or its label name
     assert [(e.normalized, e.type) for e in ada.emails] == [("ada@example.com", "home"), ("ada@work.example", "other")]

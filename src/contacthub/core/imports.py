@@ -108,6 +108,10 @@ HEADER_ALIASES = {
     # HubSpot, Mailchimp and the like
     "companyname": "employer", "streetaddress": "address", "state/region": "region",
     "state/province": "region", "country/region": "country",
+    # a web page has no field of its own: kept as the attribute `website` (Google's `Website 1 -
+    # Value`, Outlook's `Web Page`, a vCard's URL), not dropped
+    "website": "metadata.website", "webpage": "metadata.website", "website1value": "metadata.website",
+    "url": "metadata.website",
     # social profiles (any other network: a `social.<network>` column or mapping)
     "linkedin": "social.linkedin", "linkedinurl": "social.linkedin", "linkedinprofile": "social.linkedin",
     "twitter": "social.twitter", "twitterhandle": "social.twitter", "facebook": "social.facebook",

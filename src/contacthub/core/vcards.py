@@ -29,14 +29,14 @@ HEADERS = [
     "Type", "Name", "Prefix", "First Name", "Middle Name", "Last Name", "Suffix", "Nickname", "Birthday",
     "Email", "Email - Type", "Phone", "Phone - Type", "Company", "Organization", "Title", "Notes", "Groups",
     *(f"Address {n} - {part}" for n in range(1, ADDRESS_BLOCKS + 1) for part in _ADDRESS_PARTS),
-    *(f"social.{network}" for network in SOCIAL_NETWORKS),
+    *(f"social.{network}" for network in SOCIAL_NETWORKS), "metadata.website",
 ]
 _COLUMN = {header: i for i, header in enumerate(HEADERS)}
 MULTI_VALUE = " ::: "  # several emails, phones or groups in one cell, as imports.RowParser reads them
 
 # The properties a row is made of; the card's kind is told by KIND (4.0) or Apple's own.
 _WANTED = {"FN", "N", "NICKNAME", "BDAY", "EMAIL", "TEL", "ADR", "ORG", "TITLE", "NOTE", "CATEGORIES", "KIND",
-           "X-ADDRESSBOOKSERVER-KIND", "X-ABSHOWAS", "X-SOCIALPROFILE", "X-ABLABEL"}
+           "X-ADDRESSBOOKSERVER-KIND", "X-ABSHOWAS", "X-SOCIALPROFILE", "X-ABLABEL", "URL"}
 
 
 def card_rows(lines: Iterable[str]) -> Iterator[list[str]]:
@@ -244,6 +244,7 @@ def _cells(properties: list[tuple[str, dict[str, list[str]], str]]) -> list[str]
         put(f"{header} - Type", MULTI_VALUE.join(types(params) for params, _ in points))
     put("Title", first("TITLE"))
     put("Notes", first("NOTE"))
+    put("metadata.website", first("URL"))
     categories = [c for params_value in by_name.get("CATEGORIES", []) for c in _components(params_value[1], ",")]
     put("Groups", MULTI_VALUE.join(c for c in categories if c))
     for params, value in by_name.get("X-SOCIALPROFILE", []):
@@ -314,8 +315,9 @@ def write_card(view: ContactView, groups: list[str]) -> str:
                         ("TITLE", view.title), ("NOTE", view.notes)):
         if value:
             lines.append(f"{name}:{_escape(value)}")
-    if view.birth_date:
-        lines.append(f"BDAY:{view.birth_date.isoformat()}")
+    birthday = view.birth_date.isoformat() if view.birth_date else view.attributes.get("birthday")
+    if isinstance(birthday, str) and birthday:  # (a birthday with no year is kept as that attribute)
+        lines.append(f"BDAY:{_escape(birthday)}")
     labelled = 0  # Apple's item groups, for the types vCard has no word for
 
     def typed(name: str, kind: str | None, known: dict[str, str], preferred: bool, value: str,
@@ -337,6 +339,9 @@ def write_card(view: ContactView, groups: list[str]) -> str:
     for a in sorted(view.addresses, key=lambda a: not a.primary):
         parts = ("", a.line2, a.line1, a.city, a.region, a.postal_code, a.country)  # box; extended; street; …
         typed("ADR", a.type, _PLACE_TYPES, a.primary, ";".join(_escape(part or "") for part in parts))
+    website = view.attributes.get("website")
+    if isinstance(website, str) and website:
+        lines.append(f"URL:{_escape(website)}")
     for network, profile in view.social.items():
         if profile and network.isalnum():
             lines.append(f"X-SOCIALPROFILE;TYPE={network}:{_escape(profile)}")
