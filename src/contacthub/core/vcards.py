@@ -196,6 +196,7 @@ def _preferred_first(values: list[tuple[dict[str, list[str]], str]]) -> list[tup
 
 
 def _cells(properties: list[tuple[str, dict[str, list[str]], str]]) -> list[str]:
+    """One card's row: its properties' values under HEADERS."""
     by_name: dict[str, list[tuple[dict[str, list[str]], str]]] = {}
     for name, params, value in properties:
         by_name.setdefault(name, []).append((params, value))
