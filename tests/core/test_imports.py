@@ -253,6 +253,13 @@ def test_the_type_a_header_names(run, db, actor):
     assert [(e.normalized, e.type) for e in ada.emails] == [("ada@work.example", "work"), ("ada@example.com", None)]
 
 
+def test_a_type_cell_that_names_no_storable_type_is_passed_over(run, db, actor):
+    job, rows = run("Name,Phone 1 - Label,Phone 1 - Value\n"
+                    f"Ada,bad\x00label ::: {'x' * 51},+44 20 7946 0958 ::: +44 20 7946 0959\n")
+    assert (job.status, job.created) == ("succeeded", 1), job.error
+    assert [p.type for p in everyone(db, actor)[0].phones] == [None, None]
+
+
 def test_name_parts_nicknames_and_birthdays(run, db, actor):
     # Google's columns; Outlook's, where Title is the name's and Job Title the job, and 0/0/00 no birthday
     google = ("Name Prefix,Given Name,Additional Name,Family Name,Name Suffix,Nickname,Birthday,E-mail 1 - Value\n"

@@ -77,8 +77,7 @@ ROW_STATUSES = ("created", "merged", "skipped", "invalid", "review")
 FIELD_TARGETS = (
     "name", "first_name", "last_name", "middle_name", "prefix", "suffix", "nickname", "birth_date", "email", "phone",
     "address", "address_line2", "city", "region", "postal_code", "country", "address_type", "type", "groups", "notes",
-    "title",
-    "employer", "organization", "ignore",
+    "title", "employer", "organization", "ignore",
 )
 # Headers understood without a mapping, compared lower-cased without spaces, "_" or "-".
 HEADER_ALIASES = {
@@ -234,9 +233,10 @@ def _header_type(key: str) -> str | None:
 
 
 def point_type(text: str) -> str | None:
+    """The type named by the first of `text`'s comma-separated words that names one, else None."""
     for word in text.split(","):
         word = word.strip().removeprefix("*").strip().lower()  # Google marks the preferred type "* Work"
-        if word not in _NOT_A_TYPE and len(word) <= 50:
+        if word not in _NOT_A_TYPE and len(word) <= 50 and "\x00" not in word:  # (NUL: unstorable)
             return _TYPE_WORDS.get(word, word)
     return None
 
