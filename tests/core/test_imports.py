@@ -210,8 +210,11 @@ def test_google_and_outlook_exports_import_without_a_mapping(run, db, actor):
     assert [(e.normalized, e.type) for e in grace.emails] == [("grace@navy.mil", None), ("grace@example.com", None)]
     # the type a header names (Outlook's Business Phone is a work number); its E-mail Type (SMTP) names none
     assert [(p.normalized, p.type) for p in grace.phones] == [("+12025550100", "work"), ("+12025550101", "mobile")]
-    assert [(a.line1, a.city, a.type) for a in grace.addresses] == [("1 Navy Yard", "Washington", "work")]  # not home's
+    # every block with a street or a city, whole: the first the primary (never parts of two mixed)
+    assert [(a.line1, a.city, a.type, a.primary) for a in grace.addresses] == [
+        ("1 Navy Yard", "Washington", "work", True), ("9 Elm St", "Arlington", "home", False)]
     alan = people["Alan"]
+    # a Business block holding only a country is no address of its own
     assert [(a.line1, a.city, a.type) for a in alan.addresses] == [("2 Bletchley Rd", "Milton Keynes", "home")]
     assert [p.normalized for p in alan.phones] == ["+441908640404"]
     assert members_of(db, actor, friends.id) == {ada.id, grace.id}

@@ -276,6 +276,7 @@ def _address_block(key: str) -> tuple[str, str] | None:
 # (as do vCards read by core/vcards.py); such a cell's limit is each value's (MAX_TEXT).
 MULTI_VALUE = ":::"
 MULTI_VALUED = ("email", "phone", "groups")
+MAX_ADDRESSES = 20  # as ContactInput holds
 
 
 def _norm_header(header: str) -> str:
@@ -362,7 +363,7 @@ class ParsedRow:
     scalars: dict[str, Any] = field(default_factory=dict)  # core field -> value (text; birth_date a date)
     emails: list[tuple[str, str, str | None]] = field(default_factory=list)  # (as given, normalized, type)
     phones: list[tuple[str, str, str | None]] = field(default_factory=list)
-    address: dict[str, str] = field(default_factory=dict)
+    addresses: list[dict[str, str]] = field(default_factory=list)  # the first is the primary
     groups: list[str] = field(default_factory=list)
     metadata: dict[str, Any] = field(default_factory=dict)
     social: dict[str, str] = field(default_factory=dict)  # network -> profile
@@ -453,14 +454,17 @@ class RowParser:
         for kind, points in (("email", row.emails), ("phone", row.phones)):
             if len(points) > MAX_POINTS_PER_KIND:
                 row.errors.append({"column": "", "field": kind, "reason": f"more than {MAX_POINTS_PER_KIND} {kind}s"})
-        # (a block holding nothing was never made; one holding only its type is no address)
+        # Each block with a street or a city is an address, the first the primary; without one, the
+        # first holding anything is (a block holding nothing was never made; one holding only its
+        # type is no address; a lone country, as some exports fill in everywhere, is no other one).
         filled = [(name, b) for name, b in blocks.items() if b.keys() - {"type"}]
-        if filled:
-            name, row.address = next(((n, b) for n, b in filled if "line1" in b or "city" in b), filled[0])
+        whole = [(name, b) for name, b in filled if "line1" in b or "city" in b] or filled[:1]
+        for name, address in whole[:MAX_ADDRESSES]:
             # its type: the block's type column (Google's), else its name (Outlook's Business, Home, Other)
-            kind = point_type(row.address.pop("type", "")) or _TYPE_WORDS.get(name)
+            kind = point_type(address.pop("type", "")) or _TYPE_WORDS.get(name)
             if kind:
-                row.address["type"] = kind
+                address["type"] = kind
+            row.addresses.append(address)
         if not row.errors and not row.name and not row.emails and not row.phones:
             row.errors.append({"column": "", "field": "name", "reason": "a contact needs a name, an email or a phone"})
         if row.kind == "group" and not row.name and not row.errors:
@@ -592,25 +596,25 @@ class Derived:
 def derive(contact: "ParsedRow | Pending", job_id: uuid.UUID | None, row_index: int) -> Derived:
     """What `contact` (a row, or the contact a batch makes of it and its duplicates) is written as."""
     kind, scalars, emails, phones = contact.kind, contact.scalars, contact.emails, contact.phones
-    address, metadata, social = contact.address, contact.metadata, contact.social
+    addresses, metadata, social = contact.addresses, contact.metadata, contact.social
     search = " ".join(x.lower() for x in (  # as contacts.search_text makes it
         scalars.get("display_name"), scalars.get("first_name"), scalars.get("middle_name"), scalars.get("last_name"),
         scalars.get("nickname"), scalars.get("organization_name"), scalars.get("employer"),
         *(e[1] for e in emails), *(x[1] for x in phones),
     ) if x)
-    a = address
     profile = build_profile(
         kind=kind, first=scalars.get("first_name"), middle=scalars.get("middle_name"), last=scalars.get("last_name"),
         nick=scalars.get("nickname"), birth=scalars.get("birth_date"),
         org=scalars.get("organization_name") or (scalars.get("display_name") if kind != "person" else None),
         emails=[e[1] for e in emails], phones=[x[1] for x in phones],
-        addresses=[(a.get("line1"), a.get("line2"), a.get("city"), a.get("postal_code"), a.get("region"))] if a else [],
+        addresses=[(a.get("line1"), a.get("line2"), a.get("city"), a.get("postal_code"), a.get("region"))
+                   for a in addresses],
         employer=scalars.get("employer"),
     )
     changes = {
         "import_id": str(job_id), "row": row_index, "kind": kind, **scalars,
         "emails": [e[1] for e in emails], "phones": [x[1] for x in phones],
-        **({"address": address} if address else {}), **({"attributes": metadata} if metadata else {}),
+        **({"addresses": addresses} if addresses else {}), **({"attributes": metadata} if metadata else {}),
         **({"social": social} if social else {}),
     }
     return Derived(
@@ -633,7 +637,7 @@ class Pending:
     scalars: dict[str, Any]
     emails: list[tuple[str, str, str | None]]
     phones: list[tuple[str, str, str | None]]
-    address: dict[str, str]
+    addresses: list[dict[str, str]]
     metadata: dict[str, Any]
     social: dict[str, str]
     absorbed: bool = False  # a later row was merged in: `row.derived` no longer describes it
@@ -641,7 +645,7 @@ class Pending:
     @classmethod
     def from_row(cls, row: ParsedRow) -> "Pending":
         return cls(_fast_id(), row, row.kind, dict(row.scalars), list(row.emails), list(row.phones),
-                   dict(row.address), dict(row.metadata), dict(row.social))
+                   [dict(a) for a in row.addresses], dict(row.metadata), dict(row.social))
 
     def absorb(self, row: ParsedRow) -> None:
         """Merge a later duplicate row in: its values fill what is still empty."""
@@ -649,8 +653,8 @@ class Pending:
             self.scalars.setdefault(name, value)
         self.emails += [e for e in row.emails if e[1] not in {x[1] for x in self.emails}]
         self.phones += [p for p in row.phones if p[1] not in {x[1] for x in self.phones}]
-        if not self.address and row.address:
-            self.address = dict(row.address)
+        if not self.addresses and row.addresses:
+            self.addresses = [dict(a) for a in row.addresses]
         for mine, theirs in ((self.metadata, row.metadata), (self.social, row.social)):
             for key, value in theirs.items():
                 mine.setdefault(key, value)
@@ -898,10 +902,9 @@ class _Importer:
                 for i, (value, normalized, point_type) in enumerate(values):
                     points.append((ws, _fast_hex(), pid, kind, kind, value, normalized, point_type, i == 0, i,
                                    _EMPTY_DOC, now))
-            if p.address:
-                a = p.address
+            for i, a in enumerate(p.addresses):
                 addresses.append((ws, _fast_hex(), pid, a.get("type"), a.get("line1"), a.get("line2"), a.get("city"),
-                                  a.get("region"), a.get("postal_code"), a.get("country"), True, 0, _EMPTY_DOC, now))
+                                  a.get("region"), a.get("postal_code"), a.get("country"), i == 0, i, _EMPTY_DOC, now))
             for key, value in d.attribute_pairs:
                 attribute_values.append((ws, pid, key, value))
             history.append((ws, _fast_hex(), "contact", pid, "created", door, key_id, d.event_json, now))
@@ -1005,9 +1008,9 @@ def merge_patch(view, rows: list[ParsedRow]) -> ContactInput | None:
         if len(points) > len(existing):
             data[group] = points[:MAX_POINTS_PER_KIND]
     if not view.addresses:
-        address = next((r.address for r in rows if r.address), None)
-        if address:
-            data["addresses"] = [AddressInput(**address)]
+        addresses = next((r.addresses for r in rows if r.addresses), None)
+        if addresses:
+            data["addresses"] = [AddressInput(**a) for a in addresses]
     # the keys the contact lacks (each a patch at one level: the contact's other keys stay)
     for name, stored, values_of in (("attributes", view.attributes, operator.attrgetter("metadata")),
                                     ("social", view.social, operator.attrgetter("social"))):
