@@ -216,7 +216,8 @@ def test_csv_export_imports_back_into_the_same_contacts(cli, tmp_path):
          "emails": [{"address": "ada@example.com", "primary": True}, {"address": "ada@home.example", "type": "home"}],
          "phones": [{"number": "+442079460958", "type": "mobile"}, "+442079460959"],
          "addresses": [{"line1": "12 St James's Sq", "line2": "Flat 2", "city": "London", "region": "Greater London",
-                        "postal_code": "SW1Y 4JH", "country": "GB", "type": "home"}],
+                        "postal_code": "SW1Y 4JH", "country": "GB", "type": "home"},
+                       {"line1": "1 Engine Yard", "city": "Cambridge", "type": "work"}],
          "attributes": {"tier": "gold", "visits": 3, "prefs": {"news": "weekly"}}},
         {"kind": "organization", "organization_name": "Analytical Engines", "emails": ["info@engines.example"]},
         {"first_name": "Charles", "emails": ["charles@example.com"]},
@@ -230,6 +231,7 @@ def test_csv_export_imports_back_into_the_same_contacts(cli, tmp_path):
                            "employer", "email", "phone", "line1", "city", "postal_code", "country", "created_at"]
     assert header[15:] == ["line2", "region", "notes", "groups", "prefix", "middle_name", "suffix", "nickname",
                            "birth_date", "email_type", "phone_type", "address_type", "email_2", "email_2_type", "phone_2",
+                           "address_2_line1", "address_2_city", "address_2_type",
                            "metadata.prefs.news", "metadata.tier", "metadata.visits"]
 
     second = json.loads(cli("init", "--name", "copy", "--json").stdout)

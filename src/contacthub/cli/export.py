@@ -24,6 +24,8 @@ EXPORT_COLUMNS = ("id", "kind", "display_name", "first_name", "last_name", "orga
 # by "|"), the name's other parts, the birth date and the types of the primary email, phone and
 # address, then email_2, email_2_type…, phone_2…, social.<network> and metadata.<key> as the
 # contacts need them
+# the columns of each further address: address_2_line1, …, address_2_type
+ADDRESS_PARTS = ("line1", "line2", "city", "region", "postal_code", "country", "type")
 EXPORT_MORE_COLUMNS = ("line2", "region", "notes", "groups", "prefix", "middle_name", "suffix", "nickname", "birth_date",
                        "email_type", "phone_type", "address_type")
 
@@ -128,16 +130,18 @@ def _write_csv(out, contacts_and_groups) -> None:
             # the names of the groups holding it joined by "|", as the import's Groups column reads them
             row = _flat({**render_contact(view), "groups": "|".join(held) or None})
             row = {k: v for k, v in row.items()
-                   if k in fixed or k.startswith(("email_", "phone_", "social.", "metadata."))}
+                   if k in fixed or k.startswith(("email_", "phone_", "address_", "social.", "metadata."))}
             for key in row:
                 if key not in fixed and key not in extra:
                     extra[key] = None
             spool.write(json.dumps(row, ensure_ascii=False) + "\n")
         numbered = sorted((k for k in extra if k.startswith(("email_", "phone_"))),  # email_2, email_2_type, …
                           key=lambda k: (k.split("_")[0], int(k.split("_")[1]), k.endswith("_type")))
+        more_addresses = sorted((k for k in extra if k.startswith("address_")),  # address_2_line1, …
+                                key=lambda k: (int(k.split("_")[1]), ADDRESS_PARTS.index(k.split("_", 2)[2])))
         social = sorted(k for k in extra if k.startswith("social."))
         attributes = sorted(k for k in extra if k.startswith("metadata."))
-        columns = [*EXPORT_COLUMNS, *EXPORT_MORE_COLUMNS, *numbered, *social, *attributes]
+        columns = [*EXPORT_COLUMNS, *EXPORT_MORE_COLUMNS, *numbered, *more_addresses, *social, *attributes]
         writer = csv.DictWriter(out, columns, extrasaction="ignore")
         writer.writeheader()
         spool.seek(0)
@@ -148,7 +152,7 @@ def _write_csv(out, contacts_and_groups) -> None:
 def _flat(record: dict) -> dict:
     """One contact as one CSV row: the primary email, phone and address in the fixed columns,
     further emails and phones in email_2, phone_2… (their types, where they have one, in
-    email_2_type…), social profiles in social.<network>,
+    email_2_type…), further addresses in address_2_line1…, social profiles in social.<network>,
     attributes in metadata.<path> (nested objects as dotted paths, lists and numbers as JSON)."""
     emails = sorted(record["emails"], key=lambda e: not e.get("primary"))
     phones = sorted(record["phones"], key=lambda p: not p.get("primary"))
@@ -164,6 +168,10 @@ def _flat(record: dict) -> dict:
             row[f"{kind}_{n}"] = point[value]
             if point["type"]:
                 row[f"{kind}_{n}_type"] = point["type"]
+    for n, other in enumerate(addresses[1:], start=2):
+        for part in ADDRESS_PARTS:
+            if other.get(part):
+                row[f"address_{n}_{part}"] = other[part]
 
     def attributes(prefix: str, value) -> None:
         if isinstance(value, dict) and value:

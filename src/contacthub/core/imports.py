@@ -250,15 +250,17 @@ def _numbered_alias(key: str) -> str:
 
 
 # Files with several addresses per contact, each a block of columns: Google's `Address 2 - City`,
-# Outlook's `Home City` / `Business City` / `Other City`. A row takes, whole, the first block (in
+# Outlook's `Home City` / `Business City` / `Other City`, our CSV export's `address_2_line1`. A row takes, whole, the first block (in
 # column order) with a street or a city, else the first holding anything (a country alone, as some
 # exports fill in everywhere): parts of two blocks would make an address nobody has.
 _ADDRESS_BLOCK = re.compile(
     r"(?:address(?P<number>\d{1,2})|(?P<place>business|home|other))"
-    r"(?P<part>street|street2|extendedaddress|city|state|region|postalcode|country|country/region|type|label)"
+    r"(?P<part>street|street2|extendedaddress|line1|line2|city|state|region|postalcode|country|country/region|type"
+    r"|label)"
 )
 _BLOCK_PARTS = {
-    "street": "address", "street2": "address_line2", "extendedaddress": "address_line2", "city": "city",
+    "street": "address", "street2": "address_line2", "extendedaddress": "address_line2", "line1": "address",
+    "line2": "address_line2", "city": "city",
     "state": "region", "region": "region", "postalcode": "postal_code", "country": "country", "country/region": "country",
     "type": "address_type", "label": "address_type",
 }
