@@ -116,6 +116,12 @@ HEADER_ALIASES = {
     "twitter": "social.twitter", "twitterhandle": "social.twitter", "facebook": "social.facebook",
     "instagram": "social.instagram", "github": "social.github",
 }
+# Headers that mean something else in a file that also has another one: {(that other, header): target}.
+ALIASES_BESIDE = {
+    ("jobtitle", "title"): "prefix",  # Outlook: its Title is the name's (Mr., Dr.), its Job Title the job
+    ("connectedon", "url"): "social.linkedin",  # LinkedIn's Connections.csv: the connection's profile
+    ("organizationtitle", "organizationname"): "employer",  # Google's: a person's organization, as in its older files
+}
 KIND_WORDS = {
     "": "person", "person": "person", "contact": "person", "individual": "person",
     "group": "group", "organization": "organization", "organisation": "organization", "company": "organization",
@@ -302,13 +308,7 @@ def plan_columns(headers: list[str], mapping: dict[str, str] | None) -> list[Col
     other columns are ignored."""
     given = {_norm_header(k): v for k, v in (mapping or {}).items()}
     present = {_norm_header(h) for h in headers}
-    aliases = dict(HEADER_ALIASES)
-    if "jobtitle" in present:  # Outlook's files have both: its Title is the name's (Mr., Dr.), its Job Title the job
-        aliases["title"] = "prefix"
-    if "connectedon" in present:  # LinkedIn's Connections.csv: its URL is the connection's profile
-        aliases["url"] = "social.linkedin"
-    if "organizationtitle" in present:  # Google's: a person's organization is the employer, as in its older files
-        aliases["organizationname"] = "employer"
+    aliases = {**HEADER_ALIASES, **{key: target for (beside, key), target in ALIASES_BESIDE.items() if beside in present}}
     missing = [k for k in (mapping or {}) if _norm_header(k) not in present]
     if missing:
         raise InvalidInput([FieldError(f"mapping.{k}", "no such column in the file") for k in missing])
