@@ -1,8 +1,10 @@
-"""Small files for import tests: the PackageX seed's example CSV, and a minimal XLSX writer
-(the project reads spreadsheets with calamine and has no writer dependency)."""
+"""Small files for import tests: the PackageX seed's example CSV, a minimal XLSX writer (the
+project reads spreadsheets with calamine and has no writer dependency), and a file imported in
+one call."""
 
 import base64
 import io
+import uuid
 import zipfile
 from xml.sax.saxutils import escape
 
@@ -65,3 +67,18 @@ def xlsx_bytes(rows: list[list]) -> bytes:
         for name, text in files.items():
             z.writestr(name, text)
     return out.getvalue()
+
+
+def import_file(db, actor, folder, database_url: str, content: str | bytes, name: str, **options):
+    """(the finished job, its row outcomes by index) of `content` imported as a file named `name`."""
+    from contacthub.core import imports
+    from contacthub.core.imports import ImportOptions, SourceSpec
+    from contacthub.settings import Settings
+
+    path = folder / f"{uuid.uuid4().hex}-{name}"
+    path.write_bytes(content.encode() if isinstance(content, str) else content)
+    job = imports.import_now(db, actor, SourceSpec(path=str(path)), ImportOptions(**options),
+                             Settings(database_url=database_url))
+    with db.read() as session:
+        rows = imports.row_outcomes(session, actor, job.id, None, -1, 1000)
+    return job, {r.row_index: r for r in rows}

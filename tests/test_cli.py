@@ -191,6 +191,50 @@ def test_a_vcard_export_imports_back_into_the_same_contacts(cli, tmp_path):
     assert [c["display_name"] for c in contacts(second) if c["kind"] == "group"] == ["Friends", "Science"]
 
 
+def test_a_jsonl_export_restores_into_another_workspace(cli, tmp_path):
+    from tests.core.test_vcard_imports import ANDROID, IPHONE
+
+    first = json.loads(cli("init", "--json").stdout)["workspace_id"]
+    source = tmp_path / "phone.vcf"
+    source.write_text(IPHONE + ANDROID, newline="")
+    assert json.loads(cli("import", str(source), "--create-groups", "--json").stdout)["created"] == 4  # + 2 groups
+    backup = tmp_path / "backup.jsonl"
+    assert cli("export", "--output", str(backup)).exit_code == 0
+
+    second = json.loads(cli("init", "--json").stdout)["workspace_id"]
+    restored = cli("import", str(backup), "--workspace", second, "--json")
+    summary = json.loads(restored.stdout)
+    assert (summary["status"], summary["created"], summary["invalid"]) == ("succeeded", 6, 0)
+
+    def everything(workspace):
+        records = [json.loads(line) for line in
+                   cli("export", "--workspace", workspace).stdout.strip().splitlines()]
+        for record in records:
+            del record["created_at"], record["updated_at"]
+            for address in record["addresses"]:
+                del address["id"]
+        return records
+
+    # the same contacts, ids included, and the same group memberships
+    assert everything(second) == everything(first)
+    assert any(r["groups"] == ["Friends", "Science"] for r in everything(second))
+    # imported once more, each line merges into itself: nothing is added
+    again = json.loads(cli("import", str(backup), "--workspace", second, "--json").stdout)
+    assert (again["created"], again["merged"]) == (0, 6)
+    assert everything(second) == everything(first)
+
+
+def test_a_bad_jsonl_line_is_reported_by_its_line(cli, tmp_path):
+    cli("init", "--json")
+    source = tmp_path / "people.jsonl"
+    source.write_text('{"first_name": "Ada"}\n\n{"first_name": "Bob", "emails": [{"address": "bob@"}]}\n')
+    result = cli("import", str(source))
+    assert result.exit_code == 0
+    assert "row 2: emails[0].address: " in result.output and "(line 3 of the file)" in result.output
+    mapped = cli("import", str(source), "--map", "Name=first_name")
+    assert mapped.exit_code == 1 and "a mapping applies to the columns" in mapped.output
+
+
 def test_import_creating_the_groups_rows_name(cli, tmp_path):
     cli("init", "--json")
     source = tmp_path / "labels.csv"

@@ -234,3 +234,35 @@ def test_a_vcard_file_parsed_in_the_child(db, actor, tmp_path, database_url):
     child = _import(db, actor, tmp_path, database_url, parallel=True, content=IPHONE + ANDROID, overwrite=True)
     assert child.status == "succeeded", child.error
     assert _snapshot(db, actor, child) == expected
+
+
+# JSONL: a group line after its members (groups still go first), an id, duplicates across
+# batches, bad lines, a blank line.
+JSONL_FILE = "\n".join([
+    '{"id": "0b1c3a52-6a55-4c3b-9a57-3f4b8e7a1c01", "first_name": "Ada", "emails": [{"address": "ada@example.com"}], '
+    '"groups": ["Team"], "attributes": {"score": 7}}',
+    '{"first_name": "Bad", "emails": [{"address": "nope"}]}',
+    '{"first_name": "Grace", "phones": [{"number": "+1 202 555 0100"}], "groups": ["Team", "Nobody"]}',
+    '',
+    '{"last_name": "Lovelace", "emails": [{"address": "ADA@example.com"}], "identifiers": [{"key": "crm", "value": "1"}]}',
+    '{"kind": "group", "display_name": "Team"}',
+    'garbage',
+    '{"nickname": "Amazing", "phones": [{"number": "+1 (202) 555-0100"}]}',
+]) + "\n"
+
+
+@pytest.mark.parametrize("policy", ["merge", "review"])
+def test_a_child_parser_gives_the_same_jsonl_import_as_inline_parsing(db, actor, tmp_path, database_url, policy):
+    inline = _import(db, actor, tmp_path, database_url, parallel=False, content=JSONL_FILE, on_duplicate=policy,
+                     overwrite=True)
+    assert (inline.status, inline.format, inline.invalid) == ("succeeded", "jsonl", 2), inline.error
+    expected = _snapshot(db, actor, inline)
+    parallel = _import(db, actor, tmp_path, database_url, parallel=True, content=JSONL_FILE, on_duplicate=policy,
+                       overwrite=True)
+    assert parallel.status == "succeeded", parallel.error
+    assert _snapshot(db, actor, parallel) == expected
+    if policy == "merge":
+        assert (inline.created, inline.merged) == (3, 2)
+        with db.read() as session:
+            ada = contacts.get(session, actor, uuid.UUID("0b1c3a52-6a55-4c3b-9a57-3f4b8e7a1c01"))
+        assert (ada.first_name, ada.last_name, [i.value for i in ada.identifiers]) == ("Ada", "Lovelace", ["1"])

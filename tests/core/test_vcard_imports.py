@@ -2,7 +2,6 @@
 Google Contacts export them."""
 
 import base64
-import uuid
 
 import pytest
 from hypothesis import given, settings
@@ -14,6 +13,7 @@ from contacthub.core.imports import ImportOptions, SourceSpec
 from contacthub.core.vcards import HEADERS, card_rows
 from contacthub.repositories.contacts import ContactFilter
 from contacthub.settings import Settings
+from tests.importfiles import import_file
 
 CRLF = "\r\n"
 
@@ -68,13 +68,7 @@ def actor(workspace) -> Actor:
 @pytest.fixture
 def run(db, actor, tmp_path, database_url):
     def go(content, name="contacts.vcf", **options):
-        path = tmp_path / f"{uuid.uuid4().hex}-{name}"
-        path.write_bytes(content.encode() if isinstance(content, str) else content)
-        job = imports.import_now(db, actor, SourceSpec(path=str(path)), ImportOptions(**options),
-                                 Settings(database_url=database_url))
-        with db.read() as session:
-            rows = imports.row_outcomes(session, actor, job.id, None, -1, 1000)
-        return job, {r.row_index: r for r in rows}
+        return import_file(db, actor, tmp_path, database_url, content, name, **options)
     return go
 
 

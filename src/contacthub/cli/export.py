@@ -37,7 +37,8 @@ def export(
                                                 "no partial file.")] = None,
     format: Annotated[str, typer.Option("--format", "-f", help="csv (one row per contact, the columns "
                                         "`contacthub import` reads), jsonl (every field, one JSON "
-                                        "contact per line) or vcf (a vCard 3.0 per person and "
+                                        "contact per line, its groups' names beside; `contacthub import` "
+                                        "restores it) or vcf (a vCard 3.0 per person and "
                                         "organization, for phones and address books).")] = "jsonl",
     workspace: Annotated[str | None, typer.Option(help="Workspace id (default: the first).")] = None,
 ):
@@ -69,7 +70,7 @@ def export(
                 progress.advance(task, n)
                 done[0] += n
 
-            contacts_and_groups = _export_views(db, actor, advance, with_groups=format != "jsonl")
+            contacts_and_groups = _export_views(db, actor, advance)
             if format == "csv":
                 _write_csv(out, contacts_and_groups)
             elif format == "vcf":
@@ -77,8 +78,8 @@ def export(
                     if view.kind != "group":  # a group is its members' CATEGORIES, not a card of its own
                         out.write(write_card(view, held))
             else:
-                for view, _ in contacts_and_groups:
-                    out.write(json.dumps(render_contact(view), ensure_ascii=False) + "\n")
+                for view, held in contacts_and_groups:
+                    out.write(json.dumps(jsonl_record(view, held), ensure_ascii=False) + "\n")
         out.flush()
     except KeyboardInterrupt:
         if part:
@@ -98,16 +99,23 @@ def export(
         console.print(f"Exported {total} contacts to {output}.")
 
 
-def _export_views(db: Database, actor: Actor, advance, with_groups: bool = False):
-    """(contact, the names of the groups holding it) for every contact, page by page (the names
-    only `with_groups`, else [])."""
+def jsonl_record(view, groups: list[str]) -> dict:
+    """One contact of a JSONL export: the native shape, and beside it what a restore needs that
+    the API does not show: `extra` (the fields only a vendor door reads, such as ChartMogul's
+    lead dates) and the names of the groups holding the contact, which `contacthub import`
+    joins it to again."""
+    return {**render_contact(view), "extra": view.extra, "groups": groups}
+
+
+def _export_views(db: Database, actor: Actor, advance):
+    """(contact, the names of the groups holding it) for every contact, page by page."""
     from contacthub.core import groups
 
     cursor = None
     while True:
         with db.read() as session:
             page = contacts.list_page(session, actor, ContactFilter(), cursor, 500)
-            held = groups.names_holding(session, actor, [v.id for v in page.items]) if with_groups else {}
+            held = groups.names_holding(session, actor, [v.id for v in page.items])
         for view in page.items:
             yield view, held.get(view.id, [])
         advance(len(page.items))

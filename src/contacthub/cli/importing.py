@@ -132,14 +132,22 @@ def import_file(
                 first = imports.row_outcomes(session, actor, job.id, ["invalid"], -1, 10)
             for row in first:
                 reasons = "; ".join(f"{e.get('column') or e.get('field')}: {e['reason']}" for e in row.errors or [])
-                line = row.row_index + 2  # after the header; blank lines count, as in a spreadsheet
-                console.print(f"  row {row.row_index}: {reasons} (line {line} of the file)", soft_wrap=True)
+                console.print(f"  row {row.row_index}: {reasons} ({_where(job.format, row.row_index)})", soft_wrap=True)
             if job.invalid > len(first):
                 console.print(f"  … and {job.invalid - len(first):,} more (GET /v1/imports/{job.id}/rejected.csv)")
         if job.status == "failed":
             console.print(f"[red]Import failed:[/] {job.error}", soft_wrap=True)
     if job.status == "failed":
         raise typer.Exit(1)
+
+
+def _where(file_format: str | None, row_index: int) -> str:
+    """Where a row is in its file, as an editor shows it."""
+    if file_format == "vcf":
+        return f"card {row_index + 1} of the file"
+    if file_format == "jsonl":
+        return f"line {row_index + 1} of the file"  # no header line
+    return f"line {row_index + 2} of the file"  # after the header; blank lines count, as in a spreadsheet
 
 
 def _check_local_file(path: Path) -> None:

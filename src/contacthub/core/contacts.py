@@ -79,6 +79,11 @@ def resolve_id(session: Session, actor: Actor, contact_id: uuid.UUID) -> uuid.UU
     raise NotFound("contact", contact_id)
 
 
+def id_taken(session: Session, actor: Actor, contact_id: uuid.UUID) -> bool:
+    """Whether any contact of the workspace, live or merged away, has this id."""
+    return repo.get(session, actor.workspace_id, contact_id) is not None
+
+
 def get_many(session: Session, actor: Actor, ids: list[uuid.UUID]) -> list[ContactView]:
     return _views(session, actor, ids)
 
@@ -126,7 +131,10 @@ def _views(session: Session, actor: Actor, ids: list[uuid.UUID]) -> list[Contact
 
 # ---------------------------------------------------------------- writing
 
-def create(session: Session, actor: Actor, data: ContactInput, options: WriteOptions | None = None) -> ContactView:
+def create(session: Session, actor: Actor, data: ContactInput, options: WriteOptions | None = None,
+           contact_id: uuid.UUID | None = None) -> ContactView:
+    """A new contact; `contact_id` keeps an id it had before (a restore from an export), which
+    the caller has made sure no contact of the workspace holds."""
     options = options or WriteOptions()
     given = data.model_fields_set
     prepared = prepare(session, actor, data, given, options)
@@ -134,7 +142,7 @@ def create(session: Session, actor: Actor, data: ContactInput, options: WriteOpt
     now = utcnow()
     ws = actor.workspace_id
     row = {name: getattr(data, name) if name in given else None for name in SCALAR_FIELDS}
-    row.update(workspace_id=ws, id=new_id(), kind=data.kind or "person", merged_into=None,
+    row.update(workspace_id=ws, id=contact_id or new_id(), kind=data.kind or "person", merged_into=None,
                social=_drop_nulls(data.social or {}), attributes=_drop_nulls(prepared.attributes or {}),
                extra=_drop_nulls(data.extra or {}), created_at=now, updated_at=now)
     # The new contact's view is built from what is written rather than read back.

@@ -3,6 +3,7 @@ to its own status codes and error envelope."""
 
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 
 class DomainError(Exception):
@@ -18,6 +19,19 @@ class DomainError(Exception):
 class FieldError:
     field: str  # dotted path with zero-based indexes, e.g. "emails[1].address"
     message: str
+
+
+def dotted_path(loc: tuple[Any, ...] | list[Any], skip: tuple[str, ...] = ("body",)) -> str:
+    """("body", "emails", 1, "address") -> "emails[1].address"."""
+    path = ""
+    for part in loc:
+        if part in skip and not path:
+            continue
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += f".{part}" if path else str(part)
+    return path
 
 
 class InvalidInput(DomainError):

@@ -64,7 +64,7 @@ def gc_paused() -> Iterator[None]:
 
 def _batches(source: SourceFile, reader, parser, batch_size: int) -> Iterator[tuple[list, float]]:
     """(batch of ParsedRow, progress in [0, 1]) in file order; blank lines are left out."""
-    passes = ("group", "other") if parser.type_column is not None else ("all",)
+    passes = ("group", "other") if parser.knows_kinds else ("all",)
     for which in passes:
         # the group pass reads the file on its own; the main reader (and its progress) is the last pass
         pass_reader = open_rows(source) if which == "group" else reader

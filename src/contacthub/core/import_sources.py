@@ -2,7 +2,8 @@
 
 Every source (a base64 data URL, a web URL, an upload, a local path) ends up as a local file,
 read row by row: CSV with its encoding and delimiter detected, XLSX/XLS/ODS through calamine,
-vCard (.vcf) a card a row (core/vcards.py).
+vCard (.vcf) a card a row (core/vcards.py), JSONL a line a row (each line a contact in the
+native API's shape: core/import_documents.py reads it).
 Faults of the source itself (an unreadable data URL, a URL that is refused or answers 404, a
 file too large) are InvalidInput on the field "source"; faults of single rows are not raised
 here, they belong to the row.
@@ -35,6 +36,11 @@ EXCEL_TYPES = {
     "application/vnd.oasis.opendocument.spreadsheet": "ods",
 }
 VCARD_TYPES = {"text/vcard", "text/x-vcard", "text/directory"}
+JSONL_TYPES = {"application/x-ndjson", "application/ndjson", "application/jsonl", "application/x-jsonl",
+               "application/jsonlines", "application/x-jsonlines", "application/json"}
+JSONL_NAMES = (".jsonl", ".ndjson", ".json")
+JSONL_HEADERS = ["contact"]  # a JSONL file's one column: the line, a whole contact
+MAX_LINE_BYTES = 1_048_576  # one JSONL line (one contact): as large as the native API's body
 CSV_TYPES = {"text/csv", "text/plain", "application/csv", "text/comma-separated-values", "application/octet-stream", ""}
 SNIFF_BYTES = 64 * 1024
 HEAD_BYTES = 64  # what sniff_format is given of a file's start
@@ -46,7 +52,7 @@ class SourceFile:
     """A local copy of the file to import."""
 
     path: Path
-    format: str  # csv | xlsx | xls | ods | vcf
+    format: str  # csv | xlsx | xls | ods | vcf | jsonl
     name: str
     temporary: bool = False
     header_row: int = 0  # rows above the header row, skipped (a preamble: see imports.find_header)
@@ -92,17 +98,25 @@ def sniff_format(head: bytes, mime: str = "", name: str = "") -> str:
     """The file's format from its first bytes, else its media type, else its name."""
     if _starts_a_vcard(head):
         return "vcf"
+    mime = (mime or "").split(";")[0].strip().lower()
+    opening = head.removeprefix(codecs.BOM_UTF8).lstrip()[:1]
+    if opening == b"{":
+        return "jsonl"
+    if mime in JSONL_TYPES or name.lower().endswith(JSONL_NAMES):
+        if opening == b"[":
+            raise source_error("a JSON array cannot be imported: write one contact object per line (JSONL), "
+                               "as `contacthub export --format jsonl` does")
+        return "jsonl"
     if head.startswith(b"PK\x03\x04"):
         return "ods" if mime.endswith("opendocument.spreadsheet") or name.lower().endswith(".ods") else "xlsx"
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         return "xls"
-    mime = (mime or "").split(";")[0].strip().lower()
     if mime in VCARD_TYPES or name.lower().endswith((".vcf", ".vcard")):
         return "vcf"
     if mime in EXCEL_TYPES and not _looks_like_text(head):
         return EXCEL_TYPES[mime]
     if mime and mime not in CSV_TYPES and mime not in EXCEL_TYPES and not mime.startswith("text/"):
-        raise source_error(f"unsupported file type {mime}; send CSV, XLSX, XLS, ODS or vCard")
+        raise source_error(f"unsupported file type {mime}; send CSV, XLSX, XLS, ODS, vCard or JSONL")
     return "csv"
 
 
@@ -298,6 +312,8 @@ def open_rows(source: SourceFile) -> RowReader:
         return _csv_rows(source.path, source.header_row)
     if source.format == "vcf":
         return _vcard_rows(source.path)
+    if source.format == "jsonl":
+        return _jsonl_rows(source.path)
     return _sheet_rows(source.path, source.header_row)
 
 
@@ -374,6 +390,37 @@ def _vcard_rows(path: Path) -> RowReader:
             raw.close()
 
     return RowReader(list(HEADERS), rows(), total, lambda: min(counter.count / size, 1.0))
+
+
+def _jsonl_rows(path: Path) -> RowReader:
+    """A line a row, under the one header JSONL_HEADERS; the line is parsed as a contact where
+    rows are parsed. A blank line is an empty row (passed over, but counted, so a row's index is
+    its line number less one); a line that is not UTF-8 or is longer than MAX_LINE_BYTES is a
+    broken row, and the rest of the file is still read."""
+    size = max(path.stat().st_size, 1)
+    raw = path.open("rb")
+    counter = _CountingReader(raw)
+    lines = io.BufferedReader(counter, CHUNK)
+
+    def rows() -> Iterator[list[str]]:
+        try:
+            first = True
+            while line := lines.readline(MAX_LINE_BYTES + 1):
+                if len(line) > MAX_LINE_BYTES and not line.endswith(b"\n"):
+                    while (rest := lines.readline(CHUNK)) and not rest.endswith(b"\n"):
+                        pass  # the rest of the over-long line, unread
+                    yield _BrokenRow(f"the line is longer than {MAX_LINE_BYTES} bytes")
+                    continue
+                if first:
+                    line, first = line.removeprefix(codecs.BOM_UTF8), False
+                try:
+                    yield [line.decode("utf-8").strip()]
+                except UnicodeDecodeError:
+                    yield _BrokenRow("the line is not UTF-8 text")
+        finally:
+            raw.close()
+
+    return RowReader(list(JSONL_HEADERS), rows(), count_lines(path), lambda: min(counter.count / size, 1.0))
 
 
 class _BrokenRow(list):

@@ -1,4 +1,4 @@
-"""Bulk import of contacts from a CSV or spreadsheet, for every door.
+"""Bulk import of contacts from a CSV, spreadsheet, vCard or JSONL file, for every door.
 
 A file is read row by row (memory does not grow with it), each row is mapped from its columns,
 validated with the same normalization as every other write (email-validator, phonenumbers), then
@@ -51,6 +51,7 @@ from contacthub.core.import_sources import (
     save_stream,
     source_error,
 )
+from contacthub.core.import_documents import kind_of_document, read_document
 from contacthub.core.import_pipeline import gc_paused, parsed_batches
 from contacthub.core.identity_rules import blocking_keys, build_profile, compare_cluster, exact_keys
 from contacthub.core.inputs import (
@@ -58,6 +59,7 @@ from contacthub.core.inputs import (
     AddressInput,
     ContactInput,
     EmailInput,
+    IdentifierInput,
     PhoneInput,
     WriteOptions,
 )
@@ -297,7 +299,7 @@ def _norm_header(header: str) -> str:
 class Column:
     index: int
     header: str
-    target: str  # a FIELD_TARGETS entry, metadata.<path> or social.<network>
+    target: str  # a FIELD_TARGETS entry, metadata.<path>, social.<network>, or document (a JSONL line)
     block: str = ""  # which of the file's address blocks an address column belongs to (see _address_block)
     point_type: str | None = None  # an email or phone column's type, from its header (`Mobile Phone`)
     types_at: int | None = None  # the column holding its values' types (Google's `Phone 1 - Type`)
@@ -369,9 +371,14 @@ class ParsedRow:
     groups: list[str] = field(default_factory=list)
     metadata: dict[str, Any] = field(default_factory=dict)
     social: dict[str, str] = field(default_factory=dict)  # network -> profile
+    identifiers: list[tuple[str, str]] = field(default_factory=list)  # (key, value): JSONL rows only
     errors: list[dict[str, str]] = field(default_factory=list)  # {"column", "field", "reason"}
     # what a valid row's contact is made of, computed where the row is parsed (see Derived)
     derived: "Derived | None" = None
+    # a JSONL row: the whole contact as checked (created through the contact service), and the
+    # id it had where it was exported (see core/import_documents.py)
+    document: ContactInput | None = None
+    given_id: uuid.UUID | None = None
 
     @property
     def name(self) -> str | None:
@@ -382,9 +389,11 @@ class ParsedRow:
         """The exact identifiers this row is matched by."""
         if self.derived is not None:
             return self.derived.row_keys
+        by_id = [("id", str(self.given_id))] if self.given_id else []
         if self.kind == "group":
-            return [("group", self.name.lower())] if self.name else []
-        return [("email", e[1]) for e in self.emails] + [("phone", p[1]) for p in self.phones]
+            return by_id + ([("group", self.name.lower())] if self.name else [])
+        return (by_id + [("email", e[1]) for e in self.emails] + [("phone", p[1]) for p in self.phones]
+                + [("identifier", f"{key}={value}") for key, value in self.identifiers])
 
     def raw(self, headers: list[str]) -> dict[str, str]:
         # a NUL character cannot be stored (PostgreSQL): shown as U+FFFD in the rejected row
@@ -398,10 +407,18 @@ class RowParser:
         self.region = region
         self.definitions = definitions
         self.type_column = next((c for c in columns if c.target == "type"), None)
+        self.documents = bool(columns) and columns[0].target == "document"  # a JSONL file's lines
         self.job_id: uuid.UUID | None = None  # named in the history event of each created contact
 
+    @property
+    def knows_kinds(self) -> bool:
+        """Whether rows can be groups, which are then imported first (their members name them)."""
+        return self.type_column is not None or self.documents
+
     def kind_of(self, cells: list[str]) -> str | None:
-        """Only the Type cell (the first pass reads nothing else)."""
+        """Only the Type cell, or a JSONL line's `kind` (the first pass reads nothing else)."""
+        if self.documents:
+            return kind_of_document(cells[0])
         if self.type_column is None:
             return "person"
         value = cells[self.type_column.index].strip().lower() if self.type_column.index < len(cells) else ""
@@ -412,6 +429,9 @@ class RowParser:
         blocks: dict[str, dict[str, str]] = {}  # the row's address, block by block (see _address_block)
         if isinstance(cells, _BrokenRow):
             row.errors.append({"column": "", "field": "row", "reason": cells.reason})
+            return row
+        if self.documents:
+            read_document(row, cells[0], self.region)
             return row
         for col in self.columns:
             value = cells[col.index].strip() if col.index < len(cells) else ""
@@ -808,19 +828,32 @@ class _Importer:
                 decision = resolve_by_likeness(session, self.ws, profile, self.options.on_duplicate, likeness)
             note = f"matches contact {decision.target_id} by {decision.via[0]} {decision.via[1]}" if decision.via else None
             if decision.action in ("create", "review"):
-                new = Pending.from_row(row)
-                pending.append(new)
+                dropped = None
+                if row.document is not None:
+                    try:
+                        new, dropped = self._create_document(session, row)
+                    except InvalidInput as exc:  # a rule only the store can check (an attribute's definition)
+                        errors = [{"column": e.field, "field": e.field, "reason": e.message} for e in exc.errors]
+                        outcomes.append(self._outcome(row, "invalid", None, errors=errors, raw=row.raw(self.headers)))
+                        counts.invalid += 1
+                        continue
+                else:
+                    new = Pending.from_row(row)
+                    pending.append(new)
+                    if profile is not None:
+                        likeness.file(new, profile)
                 for key in row.keys():
                     in_batch.setdefault(key, new)
-                if profile is not None:
-                    likeness.file(new, profile)
                 status = "review" if decision.action == "review" else "created"
                 if decision.action == "review":
                     note = f"created; possible duplicate: {note}"
                 elif note:
                     note = f"created anyway; {note}"
-                outcomes.append(self._outcome(row, status, new.id, note=note))
-                members.append((row, new.id))
+                if dropped:
+                    note = f"{note}; {dropped}" if note else dropped
+                contact_id = new if isinstance(new, uuid.UUID) else new.id
+                outcomes.append(self._outcome(row, status, contact_id, note=note))
+                members.append((row, contact_id))
                 setattr(counts, status, getattr(counts, status) + 1)
             elif decision.action == "merge":
                 if isinstance(decision.target, Pending):
@@ -856,7 +889,7 @@ class _Importer:
 
     def _lookup(self, session: Session, rows: list[ParsedRow]) -> dict[tuple[str, str], uuid.UUID]:
         found: dict[tuple[str, str], uuid.UUID] = {}
-        wanted: dict[str, list[str]] = {"email": [], "phone": [], "group": []}
+        wanted: dict[str, list[str]] = {"email": [], "phone": [], "group": [], "id": [], "identifier": []}
         for r in rows:
             for k, v in r.keys():
                 wanted[k].append(v)
@@ -866,7 +899,42 @@ class _Importer:
         names = wanted["group"]
         for name, contact_id in repo.groups_by_name(session, self.ws, names).items():
             found[("group", name)] = contact_id
+        # a JSONL row's id (the contact it was exported from, or the survivor it merged into) and
+        # identifiers, each compared within its key
+        for given in dict.fromkeys(wanted["id"]):
+            try:
+                found[("id", given)] = contact_service.resolve_id(session, self.actor, uuid.UUID(given))
+            except NotFound:
+                pass
+        by_key: dict[str, list[str]] = {}
+        for pair in wanted["identifier"]:
+            key, _, value = pair.partition("=")
+            by_key.setdefault(key, []).append(value)
+        for key, values in by_key.items():
+            for value, ids in contact_service_points(session, self.ws, "identifier", values, key).items():
+                found[("identifier", f"{key}={value}")] = ids[0]
         return found
+
+    def _create_document(self, session: Session, row: ParsedRow) -> tuple[uuid.UUID, str | None]:
+        """A JSONL row's contact, created whole through the contact service, under the id it was
+        exported with when no contact here holds that id. The lists and accounts it names that
+        this workspace does not have are left out (a restore into another workspace still
+        brings the contact in); what was left out is answered as the row's note."""
+        data = row.document
+        dropped = []
+        if data.lists:
+            known = simple_repo.existing_list_ids(session, self.ws, data.lists)
+            dropped += [f"list {i}" for i in data.lists if i not in known]
+            data = data.model_copy(update={"lists": [i for i in data.lists if i in known]})
+        if data.accounts:
+            known = simple_repo.existing_account_ids(session, self.ws, [a.id for a in data.accounts])
+            dropped += [f"account {a.id}" for a in data.accounts if a.id not in known]
+            data = data.model_copy(update={"accounts": [a for a in data.accounts if a.id in known]})
+        free = row.given_id is not None and not contact_service.id_taken(session, self.actor, row.given_id)
+        view = contact_service.create(session, self.actor, data, WriteOptions(on_duplicate="create"),
+                                      contact_id=row.given_id if free else None)
+        note = f"left out, not in this workspace: {', '.join(dropped)}" if dropped else None
+        return view.id, note
 
     def _merge_into_store(self, session: Session, merges: dict[uuid.UUID, list[ParsedRow]]) -> None:
         """Fills the existing contacts' empty fields and adds new emails and phones, through the
@@ -983,10 +1051,11 @@ def _profile(row: ParsedRow) -> dict[str, Any]:
     return orjson.loads(str(row.derived.profile_json))
 
 
-def contact_service_points(session: Session, workspace_id: uuid.UUID, kind: str, values: list[str]):
+def contact_service_points(session: Session, workspace_id: uuid.UUID, kind: str, values: list[str],
+                           key: str | None = None):
     from contacthub.repositories import contacts as contact_repo
 
-    return contact_repo.contacts_with_points(session, workspace_id, kind, values)
+    return contact_repo.contacts_with_points(session, workspace_id, kind, values, key)
 
 
 def merge_patch(view, rows: list[ParsedRow]) -> ContactInput | None:
@@ -1009,6 +1078,15 @@ def merge_patch(view, rows: list[ParsedRow]) -> ContactInput | None:
                     points.append(model(**{value_name: value}, type=kind))
         if len(points) > len(existing):
             data[group] = points[:MAX_POINTS_PER_KIND]
+    identifiers = [IdentifierInput(key=p.key, value=p.value, properties=p.properties) for p in view.identifiers]
+    known_ids = {(p.key, p.value) for p in view.identifiers}
+    for row in rows:
+        for key, value in row.identifiers:
+            if (key, value) not in known_ids:
+                known_ids.add((key, value))
+                identifiers.append(IdentifierInput(key=key, value=value))
+    if len(identifiers) > len(view.identifiers):
+        data["identifiers"] = identifiers[:MAX_POINTS_PER_KIND]
     if not view.addresses:
         addresses = next((r.addresses for r in rows if r.addresses), None)
         if addresses:
@@ -1190,7 +1268,14 @@ def _header_row_below(reader: RowReader, mapping: dict[str, str] | None) -> int 
 
 def _run(db: Database, actor: Actor, job: ImportJob, options: ImportOptions, source: SourceFile,
          settings: Settings, progress: ProgressCallback | None) -> None:
-    reader, headers, columns = find_header(source, open_rows(source), options.mapping)
+    if source.format == "jsonl":
+        if options.mapping:
+            raise InvalidInput(FieldError("mapping", "a JSONL file's lines are contacts in the native API's shape; "
+                                                     "a mapping applies to the columns of CSV and spreadsheet files"))
+        reader = open_rows(source)
+        headers, columns = reader.headers, [Column(0, reader.headers[0], "document")]
+    else:
+        reader, headers, columns = find_header(source, open_rows(source), options.mapping)
     with db.read() as session:
         definitions = simple_repo.definitions(session, actor.workspace_id)
     parser = RowParser(columns, settings.default_region, definitions)

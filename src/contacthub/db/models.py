@@ -312,7 +312,7 @@ class ImportJob(Base):
     status: Mapped[str] = mapped_column(String(16), default="queued")  # queued | running | succeeded | failed
     source_kind: Mapped[str] = mapped_column(String(16))  # data_url | url | upload | path
     source: Mapped[str] = mapped_column(String(2000), default="")  # the URL or file name (never the data)
-    format: Mapped[str | None] = mapped_column(String(16))  # csv | xlsx | xls | ods
+    format: Mapped[str | None] = mapped_column(String(16))  # csv | xlsx | xls | ods | vcf | jsonl
     options: Mapped[dict] = mapped_column(JsonDocument, default=dict)
     total_rows: Mapped[int | None] = mapped_column(Integer)
     processed: Mapped[int] = mapped_column(Integer, default=0)

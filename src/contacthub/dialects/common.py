@@ -103,19 +103,6 @@ def parse_id(raw: str, entity: str, prefix: str = "") -> uuid.UUID:
         raise NotFound(entity, raw) from None
 
 
-def dotted_path(loc: tuple[Any, ...] | list[Any], skip: tuple[str, ...] = ("body",)) -> str:
-    """("body", "emails", 1, "address") -> "emails[1].address"."""
-    path = ""
-    for part in loc:
-        if part in skip and not path:
-            continue
-        if isinstance(part, int):
-            path += f"[{part}]"
-        else:
-            path += f".{part}" if path else str(part)
-    return path
-
-
 def basic_credentials(header: str | None) -> tuple[str, str] | None:
     """(user, password) from `Authorization: Basic base64(user:password)`; None if absent or malformed."""
     if not header:

@@ -85,6 +85,31 @@ def test_a_vcard_upload(api, db, settings):
     assert [(c["first_name"], c["last_name"]) for c in found] == [("Jürgen", "Müller")]
 
 
+def test_a_jsonl_upload_restores_contacts_as_the_api_shows_them(api, db, settings):
+    made = api.post("/v1/contacts", json={"first_name": "Ada", "emails": ["ada@example.com"],
+                                          "identifiers": [{"key": "crm", "value": "7"}]}).json()
+    line = {**made, "first_name": "Augusta", "last_name": "Lovelace"}  # a GET's body, changed
+    other = {"kind": "organization", "organization_name": "Acme", "phones": [{"number": "+1 212 555 0100"}]}
+    content = (json.dumps(line) + "\n" + json.dumps(other) + "\n" + '{"first_name": 5}\n').encode()
+    started = api.post("/v1/imports", files={"file": ("contacts.jsonl", content, "application/x-ndjson")})
+    assert started.status_code == 202, started.text
+    run_jobs(db, settings)
+    done = api.get(f"/v1/imports/{started.json()['id']}").json()
+    assert (done["status"], done["format"]) == ("succeeded", "jsonl"), done
+    assert done["counts"] == {"created": 1, "merged": 1, "skipped": 0, "review": 0, "invalid": 1}
+    rows = done["rows"]["data"]
+    assert rows[0]["contact_id"] == made["id"] and rows[0]["note"].endswith(f"by id {made['id']}")
+    assert rows[2]["errors"] == [{"column": "first_name", "field": "first_name",
+                                  "reason": "Input should be a valid string"}]
+    merged = api.get(f"/v1/contacts/{made['id']}").json()
+    assert (merged["first_name"], merged["last_name"]) == ("Ada", "Lovelace")  # filled, not overwritten
+    acme = api.get(f"/v1/contacts/{rows[1]['contact_id']}").json()
+    assert (acme["kind"], acme["organization_name"], acme["phones"][0]["number"]) == (
+        "organization", "Acme", "+12125550100")
+    rejected = list(csv.DictReader(io.StringIO(api.get(f"/v1/imports/{done['id']}/rejected.csv").text)))
+    assert [(r["row_index"], r["contact"]) for r in rejected] == [("2", '{"first_name": 5}')]
+
+
 def test_a_web_url_job(db, database_url, workspace, tmp_path):
     allowed = Settings(database_url=database_url, import_allow_private_urls=True)
     client = TestClient(create_app(allowed, db))

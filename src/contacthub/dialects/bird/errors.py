@@ -9,9 +9,8 @@ from collections import defaultdict
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from contacthub.core.errors import Conflict, FieldError, InvalidInput
+from contacthub.core.errors import Conflict, FieldError, InvalidInput, dotted_path
 from contacthub.dialects import errors_base
-from contacthub.dialects.common import dotted_path
 
 log = logging.getLogger("contacthub.bird")
 

@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from contacthub import __version__
 from contacthub.core import accounts
 from contacthub.core.actor import Actor
+from contacthub.core.errors import dotted_path
 from contacthub.core.inputs import WriteOptions
 from contacthub.core.pagination import clamp_limit, encode_cursor
 from contacthub.db.engine import Database
@@ -47,7 +48,6 @@ from contacthub.dialects.common import (
     authenticate,
     basic_credentials,
     document_security,
-    dotted_path,
     parse_id,
     storable_query,
 )

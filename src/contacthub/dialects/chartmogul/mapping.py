@@ -17,11 +17,10 @@ from typing import Any
 from pydantic import ValidationError
 
 from contacthub.core.accounts import MemberView
-from contacthub.core.errors import FieldError, InvalidInput
+from contacthub.core.errors import FieldError, InvalidInput, dotted_path
 from contacthub.core.inputs import ContactInput, storable_text
 from contacthub.core.views import ContactView
 from contacthub.db.models import Account, DataSource
-from contacthub.dialects.common import dotted_path
 from contacthub.dialects.first_point import replace_first
 from contacthub.dialects.chartmogul.schemas import ContactFields, CustomerBody, CustomEntry
 

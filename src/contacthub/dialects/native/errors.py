@@ -7,9 +7,8 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from contacthub.core.errors import Conflict, InvalidInput
+from contacthub.core.errors import Conflict, InvalidInput, dotted_path
 from contacthub.dialects import errors_base
-from contacthub.dialects.common import dotted_path
 
 log = logging.getLogger("contacthub.native")
 

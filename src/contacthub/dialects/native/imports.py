@@ -17,11 +17,11 @@ from starlette.datastructures import UploadFile
 
 from contacthub.core import idempotency, imports
 from contacthub.core.actor import Actor
-from contacthub.core.errors import FieldError, InvalidInput
+from contacthub.core.errors import FieldError, InvalidInput, dotted_path
 from contacthub.core.imports import DuplicatePolicy, ImportOptions
 from contacthub.core.pagination import clamp_limit, decode_cursor, encode_cursor
 from contacthub.db.engine import Database
-from contacthub.dialects.common import dotted_path, parse_id
+from contacthub.dialects.common import parse_id
 from contacthub.dialects.native.errors import error_response
 from contacthub.dialects.native.schemas import iso, page_limit
 from contacthub.settings import Settings
@@ -56,7 +56,7 @@ _IMPORT_BODY = {
         "multipart/form-data": {"schema": {
             "type": "object", "required": ["file"],
             "properties": {
-                "file": {"type": "string", "format": "binary", "description": "CSV, XLSX, XLS, ODS or vCard (.vcf)"},
+                "file": {"type": "string", "format": "binary", "description": "CSV, XLSX, XLS, ODS, vCard (.vcf) or JSONL (a native contact a line)"},
                 "mapping": {"type": "string", "description": "a JSON object: header -> target field"},
                 "on_duplicate": {"type": "string", "enum": ["merge", "skip", "create", "review"], "default": "merge"},
                 "overwrite": {"type": "string", "enum": ["true", "false"], "default": "false"},
@@ -102,7 +102,8 @@ def install(app: FastAPI, db: Database, settings: Settings, actor_dependency) ->
 
     @app.post("/imports", status_code=202, tags=["imports"], openapi_extra={"requestBody": _IMPORT_BODY})
     async def start_import(request: Request, caller: Caller, idempotency_key: IdempotencyKey = None):
-        """Start an import job. Either `multipart/form-data` with a `file` (CSV, XLSX, XLS, ODS, vCard) and
+        """Start an import job. Either `multipart/form-data` with a `file` (CSV, XLSX, XLS, ODS, vCard, or JSONL:
+        one contact a line in this API's shape, as `contacthub export` writes it) and
         optional fields `mapping` (JSON object header -> target), `on_duplicate`
         (merge|skip|create|review, default merge), `overwrite` (true|false), `match`
         (exact|fuzzy, default exact: fuzzy also scores rows with no shared email or phone

@@ -11,9 +11,8 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException
 
-from contacthub.core.errors import Conflict, FieldError, InvalidInput, NotFound, Unauthenticated
+from contacthub.core.errors import Conflict, FieldError, InvalidInput, NotFound, Unauthenticated, dotted_path
 from contacthub.dialects import errors_base
-from contacthub.dialects.common import dotted_path
 from contacthub.dialects.ngpvan.mapping import wire_path
 
 log = logging.getLogger("contacthub.ngpvan")

@@ -13,11 +13,10 @@ from typing import Any, get_args
 
 from pydantic import ValidationError
 
-from contacthub.core.errors import FieldError, InvalidInput
+from contacthub.core.errors import FieldError, InvalidInput, dotted_path
 from contacthub.core.inputs import AddressInput, ContactInput, EmailInput, PhoneInput
 from contacthub.core.normalize import matching_email, matching_phone
 from contacthub.core.views import AddressView, ContactView, PointView
-from contacthub.dialects.common import dotted_path
 from contacthub.dialects.ngpvan.schemas import (
     INDIVIDUAL_ONLY,
     ORGANIZATION_ONLY,

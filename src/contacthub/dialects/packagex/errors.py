@@ -8,9 +8,8 @@ import re
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from contacthub.core.errors import InvalidInput, NotFound, Unauthenticated
+from contacthub.core.errors import InvalidInput, NotFound, Unauthenticated, dotted_path
 from contacthub.dialects import errors_base
-from contacthub.dialects.common import dotted_path
 
 log = logging.getLogger("contacthub.packagex")
 

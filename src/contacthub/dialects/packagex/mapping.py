@@ -6,11 +6,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from contacthub.core.errors import FieldError, InvalidInput
+from contacthub.core.errors import FieldError, InvalidInput, dotted_path
 from contacthub.core.groups import GroupMembers
 from contacthub.core.inputs import AddressInput, ContactInput, EmailInput, PhoneInput
 from contacthub.core.views import AddressView, ContactView
-from contacthub.dialects.common import dotted_path, parse_id
+from contacthub.dialects.common import parse_id
 from contacthub.dialects.first_point import replace_first
 from contacthub.dialects.packagex.schemas import AddressBody, ContactFields
 

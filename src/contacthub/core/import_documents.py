@@ -1,0 +1,149 @@
+"""One line of a JSONL import: a whole contact in the native API's shape, as
+`contacthub export --format jsonl` writes it and `POST /v1/contacts` accepts it.
+
+The line is checked by the same model and rules as the API's body (an unknown field, a bad email
+or phone, a value too long: the row is invalid, with the field at fault), then read into the
+row's plain values (names, emails, phones, addresses, attributes, social profiles, identifiers),
+which duplicate resolution and merging use as for any other row; the checked contact itself is
+kept whole, and a new contact is created from it through the contact service, so nothing the
+shape carries is lost (identifiers, point properties, `extra`, lists and accounts).
+"""
+
+import uuid
+from typing import TYPE_CHECKING, Any
+
+import orjson
+from pydantic import ValidationError
+
+from contacthub.core.errors import dotted_path
+from contacthub.core.inputs import SCALAR_FIELDS, ContactInput
+from contacthub.core.normalize import normalize_email, normalize_phone
+
+if TYPE_CHECKING:
+    from contacthub.core.imports import ParsedRow
+
+# What a contact's rendering carries that no one writes: the store sets them. `id` is read apart
+# (a restore keeps it); the others are passed over.
+READ_ONLY = ("id", "workspace_id", "created_at", "updated_at", "merged_into", "merged_from", "match")
+MAX_GROUP_NAME = 300  # a group's name is its display name
+ADDRESS_PARTS = ("type", "line1", "line2", "city", "region", "postal_code", "country")
+
+
+def read_document(row: "ParsedRow", text: str, region: str) -> None:
+    """Fills `row` from one JSONL line, or records why it cannot be a contact."""
+    try:
+        document = orjson.loads(text)
+    except orjson.JSONDecodeError as exc:
+        _fault(row, "contact", f"not valid JSON: {exc}")
+        return
+    if not isinstance(document, dict):
+        _fault(row, "contact", "each line must be one JSON object: a contact")
+        return
+    given_id = document.get("id")
+    groups = document.get("groups")
+    document = {k: v for k, v in document.items() if k not in READ_ONLY and k != "groups"}
+    if given_id is not None:
+        try:
+            row.given_id = uuid.UUID(str(given_id))
+        except ValueError:
+            _fault(row, "id", "must be a UUID")
+    if isinstance(document.get("addresses"), list):
+        for address in document["addresses"]:
+            if isinstance(address, dict):
+                address.pop("id", None)  # the address of the contact exported; here it is a new one
+    if document.get("display_name") is not None and document["display_name"] == _computed_name(document, region):
+        del document["display_name"]  # the export shows a name made from the others: not a name of its own
+    try:
+        data = ContactInput.model_validate(document)
+    except ValidationError as exc:
+        for e in exc.errors():
+            _fault(row, dotted_path(e["loc"], skip=()) or "contact", e["msg"].removeprefix("Value error, "))
+        return
+    _read_values(row, data, region)
+    _read_groups(row, groups)
+    named = row.name or row.scalars.get("organization_name") or row.scalars.get("nickname")
+    if not row.errors and not (named or row.emails or row.phones or row.identifiers):
+        _fault(row, "contact", "a contact needs a name, an email, a phone or an identifier")
+    if row.kind == "group" and not row.name and not row.errors:
+        _fault(row, "display_name", "a group needs a name")
+    if not row.errors:
+        row.document = data
+
+
+def kind_of_document(text: str) -> str | None:
+    """A line's `kind` alone (imports read groups first); None when the line cannot tell."""
+    try:
+        document = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return None
+    return document.get("kind") or "person" if isinstance(document, dict) else None
+
+
+def _read_values(row: "ParsedRow", data: ContactInput, region: str) -> None:
+    """The contact's values as a row holds them (the primary email, phone and address first)."""
+    row.kind = data.kind or "person"
+    row.scalars = {name: getattr(data, name) for name in SCALAR_FIELDS
+                   if name != "kind" and getattr(data, name) is not None}
+    for i, email in sorted(enumerate(data.emails or []), key=lambda e: not e[1].primary):
+        try:
+            normalized = normalize_email(email.address)
+        except ValueError as exc:
+            _fault(row, f"emails[{i}].address", str(exc))
+            continue
+        if all(e[1] != normalized for e in row.emails):
+            row.emails.append((email.address.strip(), normalized, email.type))
+    for i, phone in sorted(enumerate(data.phones or []), key=lambda p: not p[1].primary):
+        try:
+            normalized = normalize_phone(phone.number, region)
+        except ValueError as exc:
+            _fault(row, f"phones[{i}].number", str(exc))
+            continue
+        if all(p[1] != normalized for p in row.phones):
+            row.phones.append((phone.number.strip(), normalized, phone.type))
+    row.identifiers = list(dict.fromkeys((i.key, i.value) for i in data.identifiers or []))
+    row.addresses = [{part: getattr(a, part) for part in ADDRESS_PARTS if getattr(a, part) is not None}
+                     for a in sorted(data.addresses or [], key=lambda a: not a.primary)]
+    row.metadata = {k: v for k, v in (data.attributes or {}).items() if v is not None}
+    row.social = {k: v for k, v in (data.social or {}).items() if v is not None}
+
+
+def _read_groups(row: "ParsedRow", groups: Any) -> None:
+    """The names of the groups holding the contact (the export writes them beside the native
+    shape): joined as a CSV's Groups column is."""
+    if groups is None:
+        return
+    if not isinstance(groups, list) or not all(isinstance(g, str) for g in groups):
+        _fault(row, "groups", "must be a list of group names")
+        return
+    for name in groups:
+        name = name.strip()
+        if len(name) > MAX_GROUP_NAME:
+            _fault(row, "groups", f"a group name longer than {MAX_GROUP_NAME} characters")
+        elif name and name.lower() not in (g.lower() for g in row.groups):
+            row.groups.append(name)
+
+
+def _computed_name(document: dict[str, Any], region: str) -> str | None:
+    """The name a contact with no display name of its own is shown under (views.ContactView's
+    computed_display_name, from the document's values: a phone as normalized)."""
+    full = " ".join(p for p in (document.get("first_name"), document.get("last_name")) if isinstance(p, str) and p)
+    if full:
+        return full
+    if document.get("organization_name"):
+        return document["organization_name"]
+    for points, value in (("emails", "address"), ("phones", "number")):
+        given = document.get(points)
+        first = given[0] if isinstance(given, list) and given else None
+        if isinstance(first, dict) and isinstance(first.get(value), str) and first[value]:
+            if points == "emails":
+                return first[value]
+            try:
+                return normalize_phone(first[value], region)
+            except ValueError:
+                return first[value]
+    return None
+
+
+def _fault(row: "ParsedRow", field: str, reason: str) -> None:
+    # a line has no columns: the field's path within the contact names what is at fault
+    row.errors.append({"column": field, "field": field, "reason": reason})

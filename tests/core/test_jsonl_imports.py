@@ -1,0 +1,223 @@
+"""JSONL files through the import pipeline: a line a contact in the native API's shape, as
+`contacthub export --format jsonl` writes it, so an export restores into any workspace."""
+
+import base64
+import json
+import uuid
+
+import pytest
+
+from contacthub.cli.export import jsonl_record
+from contacthub.core import contacts, groups, imports, lists, workspaces
+from contacthub.core.actor import Actor
+from contacthub.core.attributes import DefinitionInput, create_definition
+from contacthub.core.errors import InvalidInput
+from contacthub.core.imports import ImportOptions, SourceSpec
+from contacthub.core.inputs import ContactInput, WriteOptions
+from contacthub.dialects.native.schemas import render_contact
+from contacthub.repositories.contacts import ContactFilter
+from contacthub.settings import Settings
+from tests.importfiles import import_file
+
+RICH = {
+    "kind": "person", "prefix": "Hon.", "first_name": "Ada", "middle_name": "Augusta", "last_name": "Lovelace",
+    "nickname": "Enchantress", "salutation": "Dear Ada", "title": "Countess", "employer": "Analytical Engines",
+    "occupation": "Mathematician", "birth_date": "1815-12-10", "notes": "Met at the\nRoyal Society",
+    "emails": [{"address": "ada@work.example", "type": "work", "properties": {"doNotEmail": True}},
+               {"address": "ada@example.com", "type": "home", "primary": True}],
+    "phones": [{"number": "+44 20 7946 0018", "type": "mobile", "primary": True}],
+    "identifiers": [{"key": "stripe", "value": "cus_123"}],
+    "addresses": [{"line1": "12 St James Square", "city": "London", "postal_code": "SW1Y 4JH", "country": "GB",
+                   "type": "home", "primary": True},
+                  {"line1": "1 Engine Row", "city": "Cambridge", "type": "work"}],
+    "social": {"linkedin": "https://www.linkedin.com/in/ada"},
+    "attributes": {"tier": "gold", "score": 42, "prefs": {"tea": "earl grey"}},
+    "extra": {"chartmogul": {"custom": 1}},
+}
+
+
+@pytest.fixture
+def actor(workspace) -> Actor:
+    return Actor(workspace.workspace_id, workspace.key_id, "cli")
+
+
+@pytest.fixture
+def elsewhere(db) -> Actor:
+    """A second, empty workspace: where an export is restored."""
+    with db.write() as session:
+        made = workspaces.create_workspace(session, f"restore-{uuid.uuid4().hex[:8]}")
+    return Actor(made.workspace_id, made.key_id, "cli")
+
+
+@pytest.fixture
+def run(db, tmp_path, database_url):
+    def go(who: Actor, content: str | bytes, name="contacts.jsonl", **options):
+        return import_file(db, who, tmp_path, database_url, content, name, **options)
+    return go
+
+
+def exported(db, who: Actor) -> str:
+    """The workspace as `contacthub export --format jsonl` writes it."""
+    with db.read() as session:
+        page = contacts.list_page(session, who, ContactFilter(), None, 200)
+        held = groups.names_holding(session, who, [v.id for v in page.items])
+    return "".join(json.dumps(jsonl_record(v, held.get(v.id, []))) + "\n" for v in page.items)
+
+
+def stored(db, who: Actor) -> dict[str, dict]:
+    """Every contact of the workspace as the native API renders it, by id, without what a
+    restore cannot keep (when it was written, the ids of its addresses)."""
+    with db.read() as session:
+        views = contacts.list_page(session, who, ContactFilter(), None, 200).items
+    out = {}
+    for view in views:
+        body = render_contact(view)
+        del body["created_at"], body["updated_at"]
+        for address in body["addresses"]:
+            del address["id"]
+        out[body["id"]] = body
+    return out
+
+
+def test_an_export_restores_into_another_workspace_whole(db, actor, elsewhere, run):
+    with db.write() as session:
+        vip = lists.create(session, actor, lists.ListInput(name="VIP"))
+        ada = contacts.create(session, actor, ContactInput(**RICH, lists=[vip.id]))
+        babbage = contacts.create(session, actor, ContactInput(kind="organization", organization_name="Babbage & Co",
+                                                               phones=[{"number": "+44 20 7946 0100"}]))
+        group = contacts.create(session, actor, ContactInput(kind="group", display_name="Friends"),
+                                WriteOptions(on_duplicate="create"))
+        groups.set_members(session, actor, group.id, [ada.id, babbage.id], None)
+    original = stored(db, actor)
+
+    job, rows = run(elsewhere, exported(db, actor))
+
+    assert (job.status, job.format, job.created, job.invalid) == ("succeeded", "jsonl", 3, 0), rows
+    restored = stored(db, elsewhere)
+    # every contact under its own id, every field as it was; the list is the first workspace's
+    # (left out, and said so on the row), the group and its members came along by name
+    assert set(restored) == set(original)
+    original[str(ada.id)]["lists"] = []
+    assert restored == original
+    ada_row = next(r for r in rows.values() if r.contact_id == ada.id)
+    assert ada_row.note == f"left out, not in this workspace: list {vip.id}"
+    with db.read() as session:
+        assert groups.names_holding(session, elsewhere, [ada.id, babbage.id]) == {
+            ada.id: ["Friends"], babbage.id: ["Friends"]}
+        again = contacts.get(session, elsewhere, ada.id)
+    assert {e.value: e.properties for e in again.emails} == {"ada@work.example": {"doNotEmail": True},
+                                                            "ada@example.com": {}}
+    assert again.extra == {"chartmogul": {"custom": 1}}  # the vendor doors' fields, which the API does not show
+    assert again.display_name is None  # the export's display name was only the name's parts joined
+
+
+def test_importing_a_workspace_s_own_export_changes_nothing(db, actor, run):
+    with db.write() as session:
+        contacts.create(session, actor, ContactInput(**RICH))
+        contacts.create(session, actor, ContactInput(first_name="Grace", emails=[{"address": "grace@example.com"}]))
+    before = stored(db, actor)
+    job, rows = run(actor, exported(db, actor))
+    assert (job.created, job.merged) == (0, 2), rows
+    assert {r.note for r in rows.values()} == {f"merged: matches contact {r.contact_id} by id {r.contact_id}"
+                                               for r in rows.values()}
+    assert stored(db, actor) == before
+
+
+def test_a_line_matching_a_contact_by_email_or_identifier_fills_it_in(db, actor, run):
+    with db.write() as session:
+        ada = contacts.create(session, actor, ContactInput(first_name="Ada", emails=[{"address": "ada@example.com"}]))
+        grace = contacts.create(session, actor, ContactInput(
+            first_name="Grace", identifiers=[{"key": "stripe", "value": "cus_9"}]))
+    lines = [
+        # no id: matched by its email; fills the empty last name, adds a phone and an identifier
+        {"first_name": "Augusta", "last_name": "Lovelace", "emails": [{"address": "ADA@example.com"}],
+         "phones": [{"number": "+44 20 7946 0018"}], "identifiers": [{"key": "stripe", "value": "cus_1"}]},
+        # an id unknown here, matched by an identifier within its key
+        {"id": str(uuid.uuid4()), "last_name": "Hopper", "identifiers": [{"key": "stripe", "value": "cus_9"}]},
+        # the same value under another key is another identifier: a new contact
+        {"first_name": "Alan", "identifiers": [{"key": "hubspot", "value": "cus_9"}]},
+    ]
+    job, rows = run(actor, "".join(json.dumps(line) + "\n" for line in lines))
+    assert (job.created, job.merged, job.invalid) == (1, 2, 0), rows
+    assert [rows[i].contact_id for i in (0, 1)] == [ada.id, grace.id]
+    assert rows[1].note == f"merged: matches contact {grace.id} by identifier stripe=cus_9"
+    with db.read() as session:
+        ada_now = contacts.get(session, actor, ada.id)
+        grace_now = contacts.get(session, actor, grace.id)
+    assert (ada_now.first_name, ada_now.last_name) == ("Ada", "Lovelace")  # a merge fills, never overwrites
+    assert [p.normalized for p in ada_now.phones] == ["+442079460018"]
+    assert [(i.key, i.value) for i in ada_now.identifiers] == [("stripe", "cus_1")]
+    assert grace_now.last_name == "Hopper"
+
+
+def test_duplicates_inside_the_file_follow_the_policy(db, actor, run):
+    ada_id = str(uuid.uuid4())
+    lines = [{"id": ada_id, "first_name": "Ada", "emails": [{"address": "ada@example.com"}]},
+             {"first_name": "Ada", "last_name": "Lovelace", "emails": [{"address": "ada@example.com"}]},
+             {"id": ada_id, "nickname": "Countess"}]
+    text = "".join(json.dumps(line) + "\n" for line in lines)
+    job, rows = run(actor, text)
+    assert (job.created, job.merged) == (1, 2), [(r.status, r.note, r.errors) for r in rows.values()]
+    with db.read() as session:
+        ada = contacts.get(session, actor, uuid.UUID(ada_id))
+    assert (ada.first_name, ada.last_name, ada.nickname) == ("Ada", "Lovelace", "Countess")
+
+    job, rows = run(actor, text, on_duplicate="skip")
+    assert (job.created, job.skipped) == (0, 3), rows
+    job, rows = run(actor, text, on_duplicate="create")
+    assert job.created == 3, rows
+    made = {r.contact_id for r in rows.values()}
+    assert len(made) == 3 and uuid.UUID(ada_id) not in made  # the id is taken: the copies get their own
+
+
+def test_bad_lines_are_invalid_rows_and_the_others_import(db, actor, run):
+    with db.write() as session:
+        create_definition(session, actor, DefinitionInput(key="age", type="integer"))
+    content = "\n".join([
+        json.dumps({"first_name": "Ada", "emails": [{"address": "ada@example.com"}]}),
+        "",
+        "not json",
+        "[1, 2]",
+        json.dumps({"first_name": "B", "emails": [{"address": "b@"}]}),
+        json.dumps({"first_name": "C", "favourite": "tea"}),
+        json.dumps({"id": "not-a-uuid", "first_name": "D"}),
+        json.dumps({"first_name": "E", "attributes": {"age": "old"}}),
+        json.dumps({"notes": "nobody"}),
+        json.dumps({"first_name": "F", "groups": "Friends"}),
+        json.dumps({"first_name": "G" * 201}),
+        json.dumps({"first_name": "Grace", "phones": [{"number": "+1 202 555 0100"}]}),
+    ]) + "\n"
+    job, rows = run(actor, content)
+    assert (job.created, job.invalid, job.processed) == (2, 9, 11), rows
+    assert 1 not in rows  # a blank line: no row, but counted, so an index is its line number less one
+    faults = {i: [(e["field"], e["reason"]) for e in r.errors] for i, r in rows.items() if r.status == "invalid"}
+    assert faults[2][0][0] == "contact" and faults[2][0][1].startswith("not valid JSON")
+    assert faults[3] == [("contact", "each line must be one JSON object: a contact")]
+    assert faults[4][0][0] == "emails[0].address"
+    assert faults[5] == [("favourite", "Extra inputs are not permitted")]
+    assert faults[6] == [("id", "must be a UUID")]
+    assert faults[7][0][0] == "attributes.age"  # only the store knows the definition: checked as the API does
+    assert faults[8] == [("contact", "a contact needs a name, an email, a phone or an identifier")]
+    assert faults[9] == [("groups", "must be a list of group names")]
+    assert faults[10][0][0] == "first_name"
+    assert rows[4].raw == {"contact": json.dumps({"first_name": "B", "emails": [{"address": "b@"}]})}
+    with db.read() as session:
+        names = {v.first_name for v in contacts.list_page(session, actor, ContactFilter(), None, 50).items}
+    assert names == {"Ada", "Grace"}
+
+
+def test_a_mapping_is_refused_for_jsonl(run, actor):
+    job, _ = run(actor, json.dumps({"first_name": "Ada"}) + "\n", mapping={"Name": "first_name"})
+    assert job.status == "failed" and "mapping applies to the columns" in job.error
+
+
+def test_jsonl_is_told_by_its_content_type_or_name(db, actor, database_url):
+    line = json.dumps({"first_name": "Ada", "emails": [{"address": "ada@example.com"}]}) + "\n"
+    encoded = base64.b64encode(line.encode()).decode()
+    job = imports.import_now(db, actor, SourceSpec(data_url=f"data:application/x-ndjson;base64,{encoded}"),
+                             ImportOptions(), Settings(database_url=database_url))
+    assert (job.status, job.format, job.created) == ("succeeded", "jsonl", 1)
+    array = base64.b64encode(b"[" + line.encode() + b"]").decode()
+    with pytest.raises(InvalidInput, match="one contact object per line"):
+        imports.import_now(db, actor, SourceSpec(data_url=f"data:application/json;base64,{array}"),
+                           ImportOptions(), Settings(database_url=database_url))
