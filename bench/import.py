@@ -4,6 +4,7 @@
     python bench/import.py                      # 1,000,000 rows, SQLite
     python bench/import.py --rows 100000
     scripts/with-postgres.sh python bench/import.py --backend postgresql
+    python bench/import.py --rows 20000 --restore   # then a JSONL export and its restore, timed
 
 The CSV has names, emails, phones, addresses and two metadata columns; about 5% of the rows
 are invalid (a broken email or phone) and about 5% repeat an earlier row's email (in-file
@@ -68,11 +69,13 @@ def generate(path: Path, rows: int, seed: int = 7) -> dict:
 
 
 def run_import(csv_path: Path, database_url: str, match: str = "exact") -> dict:
+    """`contacthub import` of the file into a new workspace, timed, its memory sampled."""
     env = {**os.environ, "CONTACTHUB_DATABASE_URL": database_url}
-    subprocess.run([CONTACTHUB, "init", "--json"], env=env, check=True, capture_output=True)
+    made = subprocess.run([CONTACTHUB, "init", "--json"], env=env, check=True, capture_output=True)
+    workspace = json.loads(made.stdout)["workspace_id"]
     started = time.perf_counter()
-    proc = subprocess.Popen([CONTACTHUB, "import", str(csv_path), "--json", "--match", match], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen([CONTACTHUB, "import", str(csv_path), "--json", "--match", match,
+                             "--workspace", workspace], env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     sampler = _TreeMemory(proc.pid)
     sampler.start()
     _, status, usage = os.wait4(proc.pid, 0)
@@ -86,7 +89,19 @@ def run_import(csv_path: Path, database_url: str, match: str = "exact") -> dict:
     summary = json.loads(out.strip().splitlines()[-1])
     # the import process and its parser child together (sampled), never less than either's own peak
     peak = max(sampler.peak_kb, usage.ru_maxrss) / 1024
-    return {"seconds": elapsed, "cpu": cpu, "peak_mb": peak, **summary}
+    return {"seconds": elapsed, "cpu": cpu, "peak_mb": peak, "workspace": workspace, **summary}
+
+
+def run_restore(folder: Path, database_url: str, workspace: str) -> tuple[dict, dict]:
+    """The workspace exported as JSONL (timed), then that file imported into a new workspace:
+    a backup and its restore, which creates each contact through the contact service."""
+    env = {**os.environ, "CONTACTHUB_DATABASE_URL": database_url}
+    backup = folder / "backup.jsonl"
+    started = time.perf_counter()
+    subprocess.run([CONTACTHUB, "export", "--workspace", workspace, "--output", str(backup)], env=env, check=True,
+                   capture_output=True)
+    exported = {"seconds": time.perf_counter() - started, "bytes": backup.stat().st_size}
+    return exported, run_import(backup, database_url)
 
 
 class _TreeMemory(threading.Thread):
@@ -273,6 +288,8 @@ def main() -> None:
     parser.add_argument("--write-docs", action="store_true", help="update the Import section of docs/benchmarks.md")
     parser.add_argument("--match", choices=["exact", "fuzzy"], default="exact",
                         help="the import's matching (the recorded figures are for exact)")
+    parser.add_argument("--restore", action="store_true",
+                        help="then export the imported workspace as JSONL and import that file into a new one")
     args = parser.parse_args()
     if args.write_docs and args.match != "exact":
         raise SystemExit("--write-docs records the default (exact) matching only")
@@ -308,6 +325,17 @@ def main() -> None:
                   f"peak memory {result['peak_mb']:.0f} MB; "
                   f"created {result['created']:,}, merged {result['merged']:,}, invalid {result['invalid']:,}",
                   flush=True)
+            if args.restore:
+                exported, restored = run_restore(tmp, url, result["workspace"])
+                contacts = restored["rows"]
+                print(f"contacthub export --format jsonl ({backend}): {contacts:,} contacts "
+                      f"({exported['bytes'] / 1e6:.0f} MB) in {exported['seconds']:.1f}s = "
+                      f"{contacts / exported['seconds']:,.0f} contacts/s", flush=True)
+                print(f"contacthub import of that JSONL ({backend}, a restore): {contacts:,} contacts in "
+                      f"{restored['seconds']:.1f}s = {contacts / restored['seconds']:,.0f} contacts/s "
+                      f"({contacts / restored['seconds'] / rate:.0%} of the CSV import's rows/s), "
+                      f"{contacts / restored['cpu']:,.0f} per CPU-second, peak memory {restored['peak_mb']:.0f} MB; "
+                      f"created {restored['created']:,}, invalid {restored['invalid']:,}", flush=True)
 
     if args.write_docs:
         result, rate = results[args.backend]

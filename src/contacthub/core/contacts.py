@@ -79,9 +79,19 @@ def resolve_id(session: Session, actor: Actor, contact_id: uuid.UUID) -> uuid.UU
     raise NotFound("contact", contact_id)
 
 
-def id_taken(session: Session, actor: Actor, contact_id: uuid.UUID) -> bool:
-    """Whether any contact of the workspace, live or merged away, has this id."""
-    return repo.get(session, actor.workspace_id, contact_id) is not None
+def resolve_ids(session: Session, actor: Actor, ids: list[uuid.UUID]) -> dict[uuid.UUID, uuid.UUID | None]:
+    """For each of `ids` that a contact of the workspace (live or merged away) has: the live
+    contact it is now, itself or the survivor it merged into (None if that chain is broken)."""
+    resolved: dict[uuid.UUID, uuid.UUID | None] = {}
+    for contact_id, into in repo.merged_into_of(session, actor.workspace_id, ids).items():
+        if into is None:
+            resolved[contact_id] = contact_id
+        else:
+            try:
+                resolved[contact_id] = resolve_id(session, actor, into)
+            except NotFound:
+                resolved[contact_id] = None
+    return resolved
 
 
 def get_many(session: Session, actor: Actor, ids: list[uuid.UUID]) -> list[ContactView]:
@@ -150,21 +160,22 @@ def create(session: Session, actor: Actor, data: ContactInput, options: WriteOpt
     points = _point_rows(ws, row["id"], prepared, now)
     for p in points:
         repo.add_point_view(view, repo.point_view(p))
-    addresses = _address_rows(ws, row["id"], data.addresses or [], {}, now)
-    view.addresses = [repo.address_view(a) for a in addresses]
+    addresses = _new_address_rows(ws, row["id"], data.addresses or [], now)
+    view.addresses = [repo.address_view_of_row(a) for a in addresses]
     view.list_ids = list(prepared.lists or [])
     view.accounts = [AccountLinkView(a, pos) for a, pos in prepared.accounts or []]
     row["search_text"] = search_text(view)
     # Straight to the database, one statement per table: through the unit of work the inserts
     # of a create cost several times what SQLite spends on them.
-    repo.insert_contact(session, row, points)
-    session.add_all(addresses)
-    if prepared.lists:
-        repo.replace_list_memberships(session, ws, row["id"], prepared.lists)
-    if prepared.accounts:
-        repo.replace_account_memberships(session, ws, row["id"], prepared.accounts)
-    if row["attributes"]:
-        repo.replace_attribute_index(session, ws, row["id"], attribute_rules.index_pairs(row["attributes"]))
+    repo.insert_contact(
+        session, row, points, addresses,
+        list_members=[{"workspace_id": ws, "list_id": i, "contact_id": row["id"], "created_at": now}
+                      for i in view.list_ids],
+        account_members=[{"workspace_id": ws, "account_id": a, "contact_id": row["id"], "position": pos,
+                          "created_at": now} for a, pos in prepared.accounts or []],
+        attribute_values=[{"workspace_id": ws, "contact_id": row["id"], "key": k, "value": v}
+                          for k, v in set(attribute_rules.index_pairs(row["attributes"]))],
+    )
     events.record(session, actor, "contact", row["id"], "created", changes=view.snapshot())
     identity_index.index_contact(session, ws, view, new=True)
     return view
@@ -392,10 +403,22 @@ def _point_rows(ws: uuid.UUID, contact_id: uuid.UUID, prepared: PreparedWrite, n
     ]
 
 
+def _new_address_rows(ws, contact_id, wanted: list, now) -> list[dict]:
+    """A new contact's address rows (columns), in the given order."""
+    first_primary = _first_primary(wanted)
+    return [{"workspace_id": ws, "id": new_id(), "contact_id": contact_id, **a.model_dump(exclude={"id", "primary"}),
+             "is_primary": i == first_primary, "position": i, "created_at": now} for i, a in enumerate(wanted)]
+
+
+def _first_primary(wanted: list) -> int:
+    """Which of the addresses given is the primary: the first marked so, else the first."""
+    return next((i for i, a in enumerate(wanted) if a.primary), 0)
+
+
 def _address_rows(ws, contact_id, wanted: list, existing: dict, now) -> list[Address]:
     """Address rows in the given order; one given with the id of an existing one updates it in place."""
     rows = []
-    first_primary = next((i for i, a in enumerate(wanted) if a.primary), 0)
+    first_primary = _first_primary(wanted)
     for i, a in enumerate(wanted):
         row = existing.get(a.id) if a.id else None
         if row is None:

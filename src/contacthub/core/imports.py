@@ -814,7 +814,7 @@ class _Importer:
                 counts.invalid += 1
             else:
                 valid.append(row)
-        in_store = self._lookup(session, valid)
+        in_store, ids_held = self._lookup(session, valid)
         in_batch: dict[tuple[str, str], Pending | uuid.UUID] = {}
         pending: list[Pending] = []
         merges: dict[uuid.UUID, list[ParsedRow]] = {}
@@ -831,7 +831,7 @@ class _Importer:
                 dropped = None
                 if row.document is not None:
                     try:
-                        new, dropped = self._create_document(session, row)
+                        new, dropped = self._create_document(session, row, ids_held)
                     except InvalidInput as exc:  # a rule only the store can check (an attribute's definition)
                         errors = [{"column": e.field, "field": e.field, "reason": e.message} for e in exc.errors]
                         outcomes.append(self._outcome(row, "invalid", None, errors=errors, raw=row.raw(self.headers)))
@@ -887,7 +887,9 @@ class _Importer:
             setattr(self.totals, name, getattr(self.totals, name) + n)
         return counts
 
-    def _lookup(self, session: Session, rows: list[ParsedRow]) -> dict[tuple[str, str], uuid.UUID]:
+    def _lookup(self, session: Session, rows: list[ParsedRow]) -> tuple[dict[tuple[str, str], uuid.UUID], set]:
+        """The stored contacts the rows' keys name, and of the ids JSONL rows give, those a
+        contact of the workspace already has (a new contact must not take one)."""
         found: dict[tuple[str, str], uuid.UUID] = {}
         wanted: dict[str, list[str]] = {"email": [], "phone": [], "group": [], "id": [], "identifier": []}
         for r in rows:
@@ -901,11 +903,10 @@ class _Importer:
             found[("group", name)] = contact_id
         # a JSONL row's id (the contact it was exported from, or the survivor it merged into) and
         # identifiers, each compared within its key
-        for given in dict.fromkeys(wanted["id"]):
-            try:
-                found[("id", given)] = contact_service.resolve_id(session, self.actor, uuid.UUID(given))
-            except NotFound:
-                pass
+        held = contact_service.resolve_ids(session, self.actor, [uuid.UUID(i) for i in dict.fromkeys(wanted["id"])])
+        for given, live in held.items():
+            if live is not None:
+                found[("id", str(given))] = live
         by_key: dict[str, list[str]] = {}
         for pair in wanted["identifier"]:
             key, _, value = pair.partition("=")
@@ -913,11 +914,12 @@ class _Importer:
         for key, values in by_key.items():
             for value, ids in contact_service_points(session, self.ws, "identifier", values, key).items():
                 found[("identifier", f"{key}={value}")] = ids[0]
-        return found
+        return found, set(held)
 
-    def _create_document(self, session: Session, row: ParsedRow) -> tuple[uuid.UUID, str | None]:
+    def _create_document(self, session: Session, row: ParsedRow, ids_held: set) -> tuple[uuid.UUID, str | None]:
         """A JSONL row's contact, created whole through the contact service, under the id it was
-        exported with when no contact here holds that id. The lists and accounts it names that
+        exported with when no contact here holds that id (`ids_held`, which the new contact's
+        id joins). The lists and accounts it names that
         this workspace does not have are left out (a restore into another workspace still
         brings the contact in); what was left out is answered as the row's note."""
         data = row.document
@@ -930,9 +932,9 @@ class _Importer:
             known = simple_repo.existing_account_ids(session, self.ws, [a.id for a in data.accounts])
             dropped += [f"account {a.id}" for a in data.accounts if a.id not in known]
             data = data.model_copy(update={"accounts": [a for a in data.accounts if a.id in known]})
-        free = row.given_id is not None and not contact_service.id_taken(session, self.actor, row.given_id)
         view = contact_service.create(session, self.actor, data, WriteOptions(on_duplicate="create"),
-                                      contact_id=row.given_id if free else None)
+                                      contact_id=row.given_id if row.given_id not in ids_held else None)
+        ids_held.add(view.id)
         note = f"left out, not in this workspace: {', '.join(dropped)}" if dropped else None
         return view.id, note
 

@@ -66,16 +66,37 @@ def address_view(a) -> AddressView:
                        a.is_primary, a.properties or {})
 
 
+def address_view_of_row(a: dict) -> AddressView:
+    """From an address's columns."""
+    return AddressView(a["id"], a["type"], a["line1"], a["line2"], a["city"], a["region"], a["postal_code"],
+                       a["country"], a["is_primary"], a["properties"] or {})
+
+
+def merged_into_of(session: Session, workspace_id: uuid.UUID, ids: Sequence[uuid.UUID]) -> dict:
+    """id -> the contact it merged into (None for a live one), for those of `ids` that any
+    contact of the workspace, live or merged away, has."""
+    if not ids:
+        return {}
+    query = select(Contact.id, Contact.merged_into).where(Contact.workspace_id == workspace_id, Contact.id.in_(ids))
+    return dict(session.execute(query).tuples().all())
+
+
 def contact_view(row: dict) -> ContactView:
     """From a contact's columns."""
     return ContactView(**{c: row[c] for c in _CONTACT_COLUMNS})
 
 
-def insert_contact(session: Session, row: dict, points: list[dict]) -> None:
-    """A new contact and its points, one statement each, in the session's transaction."""
+def insert_contact(session: Session, row: dict, points: list[dict], addresses: Sequence[dict] = (),
+                   list_members: Sequence[dict] = (), account_members: Sequence[dict] = (),
+                   attribute_values: Sequence[dict] = ()) -> None:
+    """A new contact and what hangs off it, one statement per table, in the session's
+    transaction (the unit of work would cost several times what the database spends)."""
     session.flush()  # rows the unit of work still holds (a new list, say) go first
     bulk.insert_dicts(session, _C, [row])
-    bulk.insert_dicts(session, _P, points)
+    for table, rows in ((_P, points), (Address.__table__, addresses), (ListMember.__table__, list_members),
+                        (AccountMember.__table__, account_members), (AttributeValue.__table__, attribute_values)):
+        if rows:
+            bulk.insert_dicts(session, table, rows)
 
 
 def insert_points(session: Session, points: list[dict]) -> None:
