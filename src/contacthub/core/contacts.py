@@ -5,6 +5,7 @@ stored in the caller's transaction, then recorded as an event with what changed.
 """
 
 import uuid
+from datetime import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -142,9 +143,9 @@ def _views(session: Session, actor: Actor, ids: list[uuid.UUID]) -> list[Contact
 # ---------------------------------------------------------------- writing
 
 def create(session: Session, actor: Actor, data: ContactInput, options: WriteOptions | None = None,
-           contact_id: uuid.UUID | None = None) -> ContactView:
-    """A new contact; `contact_id` keeps an id it had before (a restore from an export), which
-    the caller has made sure no contact of the workspace holds."""
+           contact_id: uuid.UUID | None = None, created_at: datetime | None = None) -> ContactView:
+    """A new contact. A restore from an export keeps the id it had (`contact_id`, which the
+    caller has made sure no contact of the workspace holds) and when it was first created."""
     options = options or WriteOptions()
     given = data.model_fields_set
     prepared = prepare(session, actor, data, given, options)
@@ -154,7 +155,7 @@ def create(session: Session, actor: Actor, data: ContactInput, options: WriteOpt
     row = {name: getattr(data, name) if name in given else None for name in SCALAR_FIELDS}
     row.update(workspace_id=ws, id=contact_id or new_id(), kind=data.kind or "person", merged_into=None,
                social=_drop_nulls(data.social or {}), attributes=_drop_nulls(prepared.attributes or {}),
-               extra=_drop_nulls(data.extra or {}), created_at=now, updated_at=now)
+               extra=_drop_nulls(data.extra or {}), created_at=created_at or now, updated_at=now)
     # The new contact's view is built from what is written rather than read back.
     view = repo.contact_view(row)
     points = _point_rows(ws, row["id"], prepared, now)

@@ -10,6 +10,7 @@ shape carries is lost (identifiers, point properties, `extra`, lists and account
 """
 
 import uuid
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -22,8 +23,8 @@ from contacthub.core.normalize import normalize_email, normalize_phone
 if TYPE_CHECKING:
     from contacthub.core.imports import ParsedRow
 
-# What a contact's rendering carries that no one writes: the store sets them. `id` is read apart
-# (a restore keeps it); the others are passed over.
+# What a contact's rendering carries that no one writes: the store sets them. `id` and
+# `created_at` are read apart (a restore keeps them); the others are passed over.
 READ_ONLY = ("id", "workspace_id", "created_at", "updated_at", "merged_into", "merged_from", "match")
 MAX_GROUP_NAME = 300  # a group's name is its display name
 ADDRESS_PARTS = ("type", "line1", "line2", "city", "region", "postal_code", "country")
@@ -39,7 +40,7 @@ def read_document(row: "ParsedRow", text: str, region: str) -> None:
     if not isinstance(document, dict):
         _fault(row, "contact", "each line must be one JSON object: a contact")
         return
-    given_id = document.get("id")
+    given_id, created_at = document.get("id"), document.get("created_at")
     groups = document.get("groups")
     document = {k: v for k, v in document.items() if k not in READ_ONLY and k != "groups"}
     if given_id is not None:
@@ -47,6 +48,14 @@ def read_document(row: "ParsedRow", text: str, region: str) -> None:
             row.given_id = uuid.UUID(str(given_id))
         except ValueError:
             _fault(row, "id", "must be a UUID")
+    if created_at is not None:
+        try:
+            moment = datetime.fromisoformat(created_at)
+        except (TypeError, ValueError):
+            _fault(row, "created_at", "must be a date and time (ISO 8601)")
+        else:
+            row.given_created_at = moment.astimezone(timezone.utc) if moment.tzinfo else moment.replace(
+                tzinfo=timezone.utc)
     if isinstance(document.get("addresses"), list):
         for address in document["addresses"]:
             if isinstance(address, dict):

@@ -24,7 +24,7 @@ import re
 import threading
 import time
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
@@ -376,9 +376,10 @@ class ParsedRow:
     # what a valid row's contact is made of, computed where the row is parsed (see Derived)
     derived: "Derived | None" = None
     # a JSONL row: the whole contact as checked (created through the contact service), and the
-    # id it had where it was exported (see core/import_documents.py)
+    # id and creation time it had where it was exported (see core/import_documents.py)
     document: ContactInput | None = None
     given_id: uuid.UUID | None = None
+    given_created_at: datetime | None = None
 
     @property
     def name(self) -> str | None:
@@ -933,7 +934,8 @@ class _Importer:
             dropped += [f"account {a.id}" for a in data.accounts if a.id not in known]
             data = data.model_copy(update={"accounts": [a for a in data.accounts if a.id in known]})
         view = contact_service.create(session, self.actor, data, WriteOptions(on_duplicate="create"),
-                                      contact_id=row.given_id if row.given_id not in ids_held else None)
+                                      contact_id=row.given_id if row.given_id not in ids_held else None,
+                                      created_at=row.given_created_at)
         ids_held.add(view.id)
         note = f"left out, not in this workspace: {', '.join(dropped)}" if dropped else None
         return view.id, note
