@@ -7,13 +7,13 @@ import uuid
 
 import pytest
 
-from contacthub.cli.export import jsonl_record
 from contacthub.core import contacts, groups, imports, lists, workspaces
 from contacthub.core.actor import Actor
 from contacthub.core.attributes import DefinitionInput, create_definition
 from contacthub.core.errors import InvalidInput
 from contacthub.core.imports import ImportOptions, SourceSpec
 from contacthub.core.inputs import ContactInput, WriteOptions
+from contacthub.dialects.native.exports import jsonl_record
 from contacthub.dialects.native.schemas import render_contact
 from contacthub.repositories.contacts import ContactFilter
 from contacthub.settings import Settings

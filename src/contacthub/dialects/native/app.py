@@ -24,6 +24,7 @@ from contacthub.db.engine import Database
 from contacthub.dialects.common import DOOR_TELEMETRY, BodyLimit, authenticate_async, parse_id, storable_query
 from contacthub.dialects.docs import serve_docs
 from contacthub.dialects.native import errors
+from contacthub.dialects.native.exports import install as install_exports
 from contacthub.dialects.native.imports import install as install_imports
 from contacthub.dialects.native.schemas import (
     ContactBody,
@@ -358,6 +359,7 @@ def build(db: Database, settings: Settings) -> FastAPI:
         return Response(status_code=204)
 
     install_imports(app, db, settings, actor)
+    install_exports(app, db, actor)
     serve_docs(app)
     return app
 
