@@ -183,7 +183,7 @@ def test_export_into_a_missing_directory_or_onto_a_directory(cli, tmp_path):
 
 
 def test_an_interrupted_export_leaves_the_old_file_and_no_partial_one(cli, tmp_path, monkeypatch):
-    from contacthub.cli import export as cli_module
+    from contacthub.dialects.native import exports as export_module
 
     key = json.loads(cli("init", "--json").stdout)["api_key"]
     api = _api(key)
@@ -191,7 +191,7 @@ def test_an_interrupted_export_leaves_the_old_file_and_no_partial_one(cli, tmp_p
         api.post("/v1/contacts", json={"first_name": f"P{i}"})
     target = tmp_path / "contacts.jsonl"
     target.write_text("the previous export\n")
-    real, calls = cli_module.render_contact, []
+    real, calls = export_module.render_contact, []
 
     def interrupted(view):
         calls.append(view)
@@ -199,7 +199,7 @@ def test_an_interrupted_export_leaves_the_old_file_and_no_partial_one(cli, tmp_p
             raise KeyboardInterrupt
         return real(view)
 
-    monkeypatch.setattr(cli_module, "render_contact", interrupted)
+    monkeypatch.setattr(export_module, "render_contact", interrupted)
     result = cli("export", "--output", str(target))
     assert result.exit_code == 130
     assert "Export interrupted" in result.output and "was not written" in result.output
