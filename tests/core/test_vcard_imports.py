@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from contacthub.core import contacts, imports
+from contacthub.core import contacts, groups, imports
 from contacthub.core.actor import Actor
 from contacthub.core.imports import ImportOptions, SourceSpec
 from contacthub.core.vcards import HEADERS, card_rows
@@ -124,6 +124,34 @@ def test_a_vcard_4_organization_and_group(run, db, actor):
     assert [(p.value, p.normalized) for p in acme.phones] == [
         ("+1-212-555-0199 ext. 42", "+12125550199"), ("+1-212-555-0100", "+12125550100")]
     assert stored["Suppliers"].kind == "group"
+
+
+def test_group_cards_bring_their_members(run, db, actor):
+    """iCloud and macOS write a group as a card listing its members' UIDs
+    (X-ADDRESSBOOKSERVER-MEMBER), vCard 4 as KIND:group with MEMBER; the group card may come
+    before or after the members."""
+    content = CRLF.join([
+        "BEGIN:VCARD", "VERSION:3.0", "UID:A1B2C3D4-0000-4000-8000-000000000001", "FN:Ada Lovelace",
+        "EMAIL:ada@example.com", "CATEGORIES:Science", "END:VCARD",
+        "BEGIN:VCARD", "VERSION:3.0", "X-ADDRESSBOOKSERVER-KIND:group", "FN:Book Club",
+        "X-ADDRESSBOOKSERVER-MEMBER:urn:uuid:a1b2c3d4-0000-4000-8000-000000000001",
+        "X-ADDRESSBOOKSERVER-MEMBER:urn:uuid:A1B2C3D4-0000-4000-8000-000000000002", "END:VCARD",
+        "BEGIN:VCARD", "VERSION:4.0", "KIND:group", "FN:Science",
+        "MEMBER:urn:uuid:a1b2c3d4-0000-4000-8000-000000000002", "END:VCARD",
+        "BEGIN:VCARD", "VERSION:4.0", "UID:urn:uuid:a1b2c3d4-0000-4000-8000-000000000002", "FN:Grace Hopper",
+        "TEL:+1 202 555 0100", "END:VCARD",
+        "BEGIN:VCARD", "VERSION:3.0", "UID:not-a-member", "FN:Alan Turing", "EMAIL:alan@example.org", "END:VCARD",
+    ]) + CRLF
+    job, rows = run(content)
+    assert (job.created, job.invalid) == (5, 0), rows
+    with db.read() as session:
+        stored = people(db, actor)
+        held = groups.names_holding(session, actor, [stored[n].id for n in ("Ada Lovelace", "Grace Hopper", "Alan Turing")])
+    assert sorted(held[stored["Ada Lovelace"].id]) == ["Book Club", "Science"]  # its CATEGORIES, and the group's list
+    assert sorted(held[stored["Grace Hopper"].id]) == ["Book Club", "Science"]
+    assert not held.get(stored["Alan Turing"].id)
+    notes = [r.note for r in rows.values() if r.note]
+    assert notes == []  # every group named is a card of the file
 
 
 def test_a_bad_card_is_an_invalid_row_and_the_others_import(run, db, actor):

@@ -27,7 +27,7 @@ from pathlib import Path
 import httpx
 
 from contacthub.core.errors import FieldError, InvalidInput
-from contacthub.core.vcards import HEADERS, card_rows, count_cards
+from contacthub.core.vcards import HEADERS, card_rows, group_memberships, scan_cards
 
 EXCEL_TYPES = {
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
@@ -371,11 +371,15 @@ def _vcard_rows(path: Path) -> RowReader:
     encoding = detect_encoding(path)
     if encoding == "utf-16":  # its byte-order mark, then two bytes a character: counted as text
         with path.open("r", encoding=encoding) as f:
-            total = count_cards(line.encode() for line in f)
+            total, has_members = scan_cards(line.encode() for line in f)
     else:
-        total = count_cards(_chunks(path))
+        total, has_members = scan_cards(_chunks(path))
     if total == 0:
         raise source_error("the vCard file holds no card (no BEGIN:VCARD line)")
+    memberships = None
+    if has_members:  # group cards listing their members: read first, whatever their place in the file
+        with path.open("r", encoding=encoding, errors="replace") as f:
+            memberships = group_memberships(f)
     size = max(path.stat().st_size, 1)
     raw = path.open("rb")
     counter = _CountingReader(raw)
@@ -383,7 +387,7 @@ def _vcard_rows(path: Path) -> RowReader:
 
     def rows() -> Iterator[list[str]]:
         try:
-            for cells in card_rows(text):
+            for cells in card_rows(text, memberships):
                 # a card with nothing read is a row to report, not a blank line to pass over
                 yield cells if any(cells) else _BrokenRow("the card holds no name, email, phone or address")
         finally:

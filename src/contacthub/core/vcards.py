@@ -39,9 +39,53 @@ _WANTED = {"FN", "N", "NICKNAME", "BDAY", "EMAIL", "TEL", "ADR", "ORG", "TITLE",
            "X-ADDRESSBOOKSERVER-KIND", "X-ABSHOWAS", "X-SOCIALPROFILE", "X-ABLABEL", "URL"}
 
 
-def card_rows(lines: Iterable[str]) -> Iterator[list[str]]:
+# A group card names its members by their UID: vCard 4's MEMBER, Apple's (iCloud, macOS)
+# X-ADDRESSBOOKSERVER-MEMBER, each `urn:uuid:<the member's UID>`.
+_MEMBERS = ("MEMBER", "X-ADDRESSBOOKSERVER-MEMBER")
+
+
+def card_rows(lines: Iterable[str], memberships: dict[str, list[str]] | None = None) -> Iterator[list[str]]:
     """The cells (in HEADERS order) of each card of a vCard file's text lines. A card whose END
-    is missing ends where the next begins, or with the file; lines outside cards are ignored."""
+    is missing ends where the next begins, or with the file; lines outside cards are ignored.
+    `memberships` (see group_memberships) adds the groups whose cards list a card as a member
+    to the groups its CATEGORIES name."""
+    for card in _cards(lines, _WANTED | {"UID"} if memberships else _WANTED):
+        cells = _cells(card)
+        uid = next((_uid(value) for name, _, value in card if name == "UID"), None)
+        joined = (memberships or {}).get(uid) if uid else None
+        if joined:
+            cell = cells[_COLUMN["Groups"]]
+            cells[_COLUMN["Groups"]] = MULTI_VALUE.join([cell, *joined] if cell else joined)
+        yield cells
+
+
+def group_memberships(lines: Iterable[str]) -> dict[str, list[str]]:
+    """A member's UID -> the names (FN) of the group cards that list it (a first pass over the
+    file: a group card may come before or after its members)."""
+    memberships: dict[str, list[str]] = {}
+    for card in _cards(lines, {"FN", *_MEMBERS}):
+        name = next((_unescape(value).strip() for key, _, value in card if key == "FN"), "")
+        if not name:
+            continue
+        for key, _, value in card:
+            if key in _MEMBERS and _uid(value):
+                memberships.setdefault(_uid(value), []).append(name)
+    return memberships
+
+
+def scan_cards(chunks: Iterable[bytes]) -> tuple[int, bool]:
+    """How many cards a file holds, and whether a group card lists members, from its bytes (an
+    estimate for progress: a BEGIN:VCARD or MEMBER cut by a chunk's edge is missed)."""
+    total, members = 0, False
+    for chunk in chunks:
+        upper = chunk.upper()
+        total += upper.count(b"BEGIN:VCARD")
+        members = members or b"MEMBER" in upper
+    return total, members
+
+
+def _cards(lines: Iterable[str], wanted: set[str]) -> Iterator[list[tuple[str, dict[str, list[str]], str]]]:
+    """The `wanted` properties of each card, as (name, parameters, value)."""
     card: list[tuple[str, dict[str, list[str]], str]] | None = None
     for line in _logical_lines(lines):
         name = _name_of(line)
@@ -49,20 +93,20 @@ def card_rows(lines: Iterable[str]) -> Iterator[list[str]]:
             if line.partition(":")[2].strip().upper() != "VCARD":
                 continue
             if card is not None:
-                yield _cells(card)
+                yield card
             card = [] if name == "BEGIN" else None
-        elif card is not None and name in _WANTED:
+        elif card is not None and name in wanted:
             parsed = _content_line(line)
             if parsed is not None:
                 card.append(parsed)
     if card is not None:
-        yield _cells(card)
+        yield card
 
 
-def count_cards(chunks: Iterable[bytes]) -> int:
-    """How many cards a file holds, from its bytes (an estimate for progress: a BEGIN:VCARD cut
-    by a chunk's edge is missed)."""
-    return sum(chunk.upper().count(b"BEGIN:VCARD") for chunk in chunks)
+def _uid(value: str) -> str:
+    """A UID as members name it: without `urn:uuid:`, in lower case."""
+    value = value.strip().lower()
+    return value.removeprefix("urn:uuid:").strip()
 
 
 # ---------------------------------------------------------------- content lines
