@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+import uuid
 
 from contacthub.settings import get_settings
 
@@ -222,6 +223,44 @@ def test_a_jsonl_export_restores_into_another_workspace(cli, tmp_path):
     again = json.loads(cli("import", str(backup), "--workspace", second, "--json").stdout)
     assert (again["created"], again["merged"]) == (0, 6)
     assert everything(second) == everything(first)
+
+
+def test_export_only_what_kind_and_list_keep(cli, tmp_path):
+    from contacthub.core import lists
+    from contacthub.core.actor import Actor
+
+    workspace = json.loads(cli("init", "--json").stdout)["workspace_id"]
+    source = tmp_path / "people.csv"
+    source.write_text("Name,Type,Email\nAda,person,ada@example.com\nAcme,organization,\nBob,person,bob@example.com\n")
+    assert json.loads(cli("import", str(source), "--json").stdout)["created"] == 3
+    from contacthub.cli.common import database
+
+    db = database()
+    actor = Actor(uuid.UUID(workspace), None, "cli")
+    with db.write() as session:
+        vip = lists.create(session, actor, lists.ListInput(name="VIP"))
+        ada = [v for v in contacts_of(db, actor) if v.first_name == "Ada" or v.display_name == "Ada"][0]
+        lists.add_members(session, actor, vip.id, [ada.id])
+
+    def exported(*options):
+        result = cli("export", *options)
+        assert result.exit_code == 0, result.output
+        return [json.loads(line)["display_name"] for line in result.stdout.strip().splitlines()]
+
+    assert exported("--kind", "organization") == ["Acme"]
+    assert exported("--list", str(vip.id)) == ["Ada"]
+    assert sorted(exported("--kind", "person")) == ["Ada", "Bob"]
+    bad = cli("export", "--list", str(uuid.uuid4()))
+    assert bad.exit_code == 2 and "no list" in bad.output
+    assert cli("export", "--kind", "robot").exit_code == 2
+
+
+def contacts_of(db, actor):
+    from contacthub.core import contacts as contact_service
+    from contacthub.repositories.contacts import ContactFilter
+
+    with db.read() as session:
+        return contact_service.list_page(session, actor, ContactFilter(), None, 100).items
 
 
 def test_a_bad_jsonl_line_is_reported_by_its_line(cli, tmp_path):

@@ -3,14 +3,17 @@
 not at all, with a progress bar."""
 
 import sys
+import uuid
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from contacthub.cli.common import app, console, database, progress_bar, workspace_actor
-from contacthub.core import contacts
+from contacthub.core import contacts, lists
+from contacthub.core.errors import NotFound
 from contacthub.dialects.native.exports import FORMATS, contacts_and_groups, write
+from contacthub.repositories.contacts import ContactFilter
 
 
 @app.command()
@@ -24,11 +27,16 @@ def export(
                                         "restores it) or vcf (a vCard 3.0 per person and "
                                         "organization, for phones and address books).")] = "jsonl",
     workspace: Annotated[str | None, typer.Option(help="Workspace id (default: the first).")] = None,
+    kind: Annotated[str | None, typer.Option(help="Only contacts of this kind: person, organization or group.")] = None,
+    list_id: Annotated[str | None, typer.Option("--list", help="Only the members of this list (its id).")] = None,
 ):
-    """Export every contact, streamed page by page (memory stays flat)."""
+    """Export every contact (or those --kind and --list keep), streamed page by page (memory
+    stays flat)."""
     format = format.lower()
     if format not in FORMATS:
         raise typer.BadParameter("use csv, jsonl or vcf", param_hint="--format")
+    if kind is not None and kind not in ("person", "organization", "group"):
+        raise typer.BadParameter("use person, organization or group", param_hint="--kind")
     if output is not None:
         output = output.expanduser()
         if output.is_dir():
@@ -37,8 +45,9 @@ def export(
             raise typer.BadParameter(f"no directory {output.parent}", param_hint="--output")
     db = database()
     actor = workspace_actor(db, workspace)
+    flt = ContactFilter(kind=kind, list_id=_list_of(db, actor, list_id) if list_id else None)
     with db.read() as session:
-        total = contacts.count(session, actor)
+        total = contacts.count(session, actor, flt)
     part = output.with_name(f".{output.name}.part") if output else None
     try:
         out = part.open("w", newline="", encoding="utf-8") if part else sys.stdout
@@ -53,7 +62,7 @@ def export(
                 progress.advance(task, n)
                 done[0] += n
 
-            for piece in write(format, contacts_and_groups(db, actor, advance)):
+            for piece in write(format, contacts_and_groups(db, actor, advance, flt)):
                 out.write(piece)
         out.flush()
     except KeyboardInterrupt:
@@ -72,3 +81,13 @@ def export(
         out.close()
         part.replace(output)
         console.print(f"Exported {total} contacts to {output}.")
+
+
+def _list_of(db, actor, list_id: str) -> uuid.UUID:
+    """The id of a list of the workspace, or a bad --list (exit 2)."""
+    try:
+        wanted = uuid.UUID(list_id)
+        with db.read() as session:
+            return lists.get(session, actor, wanted).id
+    except (ValueError, NotFound):
+        raise typer.BadParameter(f"no list {list_id} in this workspace", param_hint="--list") from None

@@ -71,3 +71,25 @@ def test_export_refusals_are_in_the_native_error_format(api, client):
     assert bad.status_code == 422 and bad.json()["error"]["details"][0]["field"] == "format"
     unauthenticated = client.get("/v1/export", headers={"Authorization": "Bearer nope"})
     assert unauthenticated.status_code == 401 and "error" in unauthenticated.json()
+
+
+def test_an_export_takes_the_list_filters(api):
+    vip = api.post("/v1/lists", json={"name": "VIP"}).json()
+    ada = api.post("/v1/contacts", json={"first_name": "Ada", "lists": [vip["id"]], "attributes": {"tier": "gold"}}).json()
+    api.post("/v1/contacts", json={"first_name": "Bob", "attributes": {"tier": "silver"}})
+    api.post("/v1/contacts", json={"kind": "organization", "organization_name": "Acme"})
+
+    def names(**params):
+        response = api.get("/v1/export", params=params)
+        assert response.status_code == 200, response.text
+        return [r["display_name"] for r in _lines(response)]
+
+    assert names() == ["Ada", "Bob", "Acme"]
+    assert names(list=vip["id"]) == ["Ada"]
+    assert names(kind="organization") == ["Acme"]
+    assert names(**{"attributes.tier": "silver"}) == ["Bob"]
+    assert names(q="ad", format="jsonl") == ["Ada"]
+    rows = list(csv.DictReader(io.StringIO(api.get("/v1/export", params={"format": "csv", "list": vip["id"]}).text)))
+    assert [r["id"] for r in rows] == [ada["id"]]
+    unknown = api.get("/v1/export", params={"list": "not-an-id"})
+    assert unknown.status_code == 404 and unknown.json()["error"]["type"] == "not_found"

@@ -25,6 +25,7 @@ from contacthub.dialects.common import DOOR_TELEMETRY, BodyLimit, authenticate_a
 from contacthub.dialects.docs import serve_docs
 from contacthub.dialects.native import errors
 from contacthub.dialects.native.exports import install as install_exports
+from contacthub.dialects.native.filters import contact_filter
 from contacthub.dialects.native.imports import install as install_imports
 from contacthub.dialects.native.schemas import (
     ContactBody,
@@ -156,21 +157,9 @@ def build(db: Database, settings: Settings) -> FastAPI:
 
     @app.get("/contacts", response_model=ContactPageOut, tags=["contacts"],
              dependencies=[Depends(storable_query)])  # its filters reach SQL
-    def list_contacts(
-        request: Request, caller: Caller,
-        kind: Literal["person", "organization", "group"] | None = None,
-        name: str | None = None, email: str | None = None, phone: str | None = None,
-        list_id: Annotated[str | None, Query(alias="list")] = None,
-        q: Annotated[str | None, Query(max_length=200)] = None,
-        cursor: str | None = None, limit: PageLimit = None,
-    ):
+    def list_contacts(caller: Caller, flt: Annotated[ContactFilter, Depends(contact_filter)],
+                      cursor: str | None = None, limit: PageLimit = None):
         """List contacts, oldest first. Filter by attribute with `attributes.<key>=<value>`."""
-        flt = ContactFilter(
-            kind=kind, name=name, email=email, phone=phone, q=q,
-            list_id=parse_id(list_id, "list") if list_id else None,
-            attributes={k.removeprefix("attributes."): v for k, v in request.query_params.items()
-                        if k.startswith("attributes.")},
-        )
         with db.read() as session:
             page = contacts.list_page(session, caller, flt, cursor, page_size(limit))
             return {"data": [render_contact(v) for v in page.items], "next_cursor": page.next_cursor,

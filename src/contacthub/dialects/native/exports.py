@@ -20,6 +20,8 @@ from contacthub.core.actor import Actor
 from contacthub.core.vcards import write_card
 from contacthub.core.views import ContactView
 from contacthub.db.engine import Database
+from contacthub.dialects.common import storable_query
+from contacthub.dialects.native.filters import contact_filter
 from contacthub.dialects.native.schemas import render_contact
 from contacthub.repositories.contacts import ContactFilter
 
@@ -42,13 +44,14 @@ ADDRESS_PARTS = ("line1", "line2", "city", "region", "postal_code", "country", "
 Contacts = Iterator[tuple[ContactView, list[str]]]
 
 
-def contacts_and_groups(db: Database, actor: Actor, advance: Callable[[int], None] | None = None) -> Contacts:
-    """(contact, the names of the groups holding it) for every contact, page by page; `advance`
-    is told how many each page brought."""
-    cursor = None
+def contacts_and_groups(db: Database, actor: Actor, advance: Callable[[int], None] | None = None,
+                        flt: ContactFilter | None = None) -> Contacts:
+    """(contact, the names of the groups holding it) for every contact (that `flt` keeps), page
+    by page; `advance` is told how many each page brought."""
+    cursor, flt = None, flt or ContactFilter()
     while True:
         with db.read() as session:
-            page = contacts.list_page(session, actor, ContactFilter(), cursor, PAGE)
+            page = contacts.list_page(session, actor, flt, cursor, PAGE)
             held = groups.names_holding(session, actor, [v.id for v in page.items])
         for view in page.items:
             yield view, held.get(view.id, [])
@@ -159,18 +162,22 @@ def _flat(record: dict) -> dict:
 def install(app: FastAPI, db: Database, actor_dependency) -> None:
     Caller = Annotated[Actor, Depends(actor_dependency)]
 
-    @app.get("/export", tags=["contacts"], response_class=StreamingResponse, responses={200: {"content": {
+    @app.get("/export", tags=["contacts"], response_class=StreamingResponse, dependencies=[Depends(storable_query)],
+             responses={200: {"content": {
         "application/x-ndjson": {"schema": {"type": "string"}}, "text/csv": {"schema": {"type": "string"}},
         "text/vcard": {"schema": {"type": "string"}}}, "description": "The workspace's contacts, streamed"}})
-    def export(caller: Caller, format: Annotated[ExportFormat, Query(description=(
+    def export(caller: Caller, flt: Annotated[ContactFilter, Depends(contact_filter)],
+               format: Annotated[ExportFormat, Query(description=(
             "jsonl: a contact a line, this API's shape with `extra` and `groups` beside (POST /v1/imports "
             "restores it); csv: a row a contact, the columns imports read back; vcf: a vCard 3.0 per "
             "person and organization"))] = "jsonl"):
         """Every contact of the workspace as one file, streamed as it is read (an attachment
-        named `contacts.<format>`): what `contacthub export` writes. Not one snapshot: each
-        page of 500 contacts is read in its own transaction."""
+        named `contacts.<format>`): what `contacthub export` writes. The filters of `GET
+        /v1/contacts` (`kind`, `name`, `email`, `phone`, `list`, `q`, `attributes.<key>=<value>`)
+        export only the contacts they keep. Not one snapshot: each page of 500 contacts is read
+        in its own transaction."""
         return StreamingResponse(
-            write(format, contacts_and_groups(db, caller)),
+            write(format, contacts_and_groups(db, caller, flt=flt)),
             media_type=f"{MEDIA_TYPES[format]}; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="contacts.{format}"'},
         )
