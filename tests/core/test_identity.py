@@ -141,6 +141,13 @@ def test_index_follows_updates_deletes_merges_and_unmerges(db, actor):
         contacts.update(s, actor, b.id, ContactInput(emails=[{"address": "hopper@cobol.org"}]))
     with db.read() as s:
         assert all(m.contact_id != b.id or not m.exact for m in identity.rank(s, actor.workspace_id, identity.profile_of_input(probe)))
+    # a change the identity profile does not hold (notes, a title) leaves the contact filed as it was
+    cobol = ContactInput(emails=[{"address": "hopper@cobol.org"}])
+    with db.write() as s:
+        contacts.update(s, actor, b.id, ContactInput(notes="Rear admiral", title="Programmer"))
+    with db.read() as s:
+        found = identity.rank(s, actor.workspace_id, identity.profile_of_input(cobol))[0]
+    assert (found.contact_id, found.exact) == (b.id, True)
     with db.write() as s:
         contacts.delete(s, actor, b.id)
     with db.read() as s:

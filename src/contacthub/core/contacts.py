@@ -15,6 +15,7 @@ from contacthub.core import attributes as attribute_rules
 from contacthub.core import events, identity_index
 from contacthub.core.actor import Actor
 from contacthub.core.errors import Conflict, FieldError, InvalidInput, NotFound
+from contacthub.core.identity_rules import profile_of
 from contacthub.core.inputs import SCALAR_FIELDS, ContactInput, WriteOptions
 from contacthub.core.normalize import loose_email, loose_phone, matching_email, normalize_email, normalize_phone
 from contacthub.core.pagination import decode_cursor, encode_cursor
@@ -103,7 +104,7 @@ def list_page(
     session: Session, actor: Actor, flt: ContactFilter, cursor: str | None, limit: int, descending: bool = False
 ) -> Page:
     after = decode_cursor(cursor)
-    flt = _normalized_filter(flt)
+    flt = checked_filter(flt)
     ids = repo.page_ids(session, actor.workspace_id, flt, after, limit + 1, descending)
     more = len(ids) > limit
     ids = ids[:limit]
@@ -112,11 +113,13 @@ def list_page(
 
 def count(session: Session, actor: Actor, flt: ContactFilter | None = None) -> int:
     """How many live contacts match the filter (all of them without one)."""
-    return repo.count(session, actor.workspace_id, _normalized_filter(flt or ContactFilter()))
+    return repo.count(session, actor.workspace_id, checked_filter(flt or ContactFilter()))
 
 
-def _normalized_filter(flt: ContactFilter) -> ContactFilter:
-    """Filters compare in the stored form, so `email=Ada@Example.com` finds ada@example.com."""
+def checked_filter(flt: ContactFilter) -> ContactFilter:
+    """The filter in the stored form its values compare in, so `email=Ada@Example.com` finds
+    ada@example.com; InvalidInput when a value can be no such form (a phone that is none). A
+    door that streams its answer checks the filter with this first, while it can still refuse."""
     errors = []
     email, phone = flt.email, flt.phone
     if email is not None:
@@ -188,7 +191,8 @@ def update(
     options = options or WriteOptions()
     row = live_row(session, actor, contact_id)
     given = data.model_fields_set
-    before = _views(session, actor, [row.id])[0].snapshot()
+    before_view = _views(session, actor, [row.id])[0]
+    before = before_view.snapshot()
     prepared = prepare(session, actor, data, given, options, contact_id=row.id)
     check_taken(session, actor, prepared, options, exclude=row.id)
     named = {"display_name": row.display_name, "organization_name": row.organization_name}
@@ -213,7 +217,10 @@ def update(
         row.updated_at = view.updated_at = utcnow()
         row.search_text = search_text(view)
         events.record(session, actor, "contact", row.id, "updated", changes=changes)
-        identity_index.index_contact(session, actor.workspace_id, view)
+        # what the identity index holds is made of the profile alone: a change that leaves it
+        # as it was (notes, a title, attributes) leaves the index as it is
+        if profile_of(view) != profile_of(before_view):
+            identity_index.index_contact(session, actor.workspace_id, view)
     return view
 
 

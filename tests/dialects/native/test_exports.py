@@ -93,3 +93,6 @@ def test_an_export_takes_the_list_filters(api):
     assert [r["id"] for r in rows] == [ada["id"]]
     unknown = api.get("/v1/export", params={"list": "not-an-id"})
     assert unknown.status_code == 404 and unknown.json()["error"]["type"] == "not_found"
+    # refused before the file starts, in the native error format, not cut off in the middle
+    bad_phone = api.get("/v1/export", params={"phone": "note"})
+    assert bad_phone.status_code == 422 and bad_phone.json()["error"]["details"][0]["field"] == "phone"

@@ -176,6 +176,7 @@ def install(app: FastAPI, db: Database, actor_dependency) -> None:
         /v1/contacts` (`kind`, `name`, `email`, `phone`, `list`, `q`, `attributes.<key>=<value>`)
         export only the contacts they keep. Not one snapshot: each page of 500 contacts is read
         in its own transaction."""
+        flt = contacts.checked_filter(flt)  # a bad filter is a 422 now, not a broken stream later
         return StreamingResponse(
             write(format, contacts_and_groups(db, caller, flt=flt)),
             media_type=f"{MEDIA_TYPES[format]}; charset=utf-8",
