@@ -434,7 +434,7 @@ def test_a_binary_file_is_neither_csv_nor_spreadsheet(cli, tmp_path):
     source.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
     result = cli("import", str(source))
     assert result.exit_code == 1
-    assert "is neither a CSV, a spreadsheet (XLSX, XLS, ODS) nor a vCard file" in _one_line(result)
+    assert "is neither a CSV, a spreadsheet (XLSX, XLS, ODS), a vCard nor a JSONL file" in _one_line(result)
     utf16 = tmp_path / "unicode.txt"  # Excel's "Unicode Text": UTF-16 with NULs, still a CSV
     utf16.write_bytes("Name\tEmail\r\nZoë\tzoe@example.com\r\n".encode("utf-16"))
     assert json.loads(cli("import", str(utf16), "--json").stdout)["created"] == 1

@@ -1,5 +1,5 @@
-"""`import`: a CSV/Excel/vCard file or URL through the import pipeline, with a progress bar, a
-summary, and Ctrl-C that leaves the job resumable."""
+"""`import`: a CSV/Excel/vCard/JSONL file or URL through the import pipeline, with a progress
+bar, a summary, and Ctrl-C that leaves the job resumable."""
 
 import json
 import os
@@ -58,8 +58,8 @@ def _import_options(mapping: str | None, maps: list[str] | None, on_duplicate: s
 
 @app.command("import")
 def import_file(
-    file: Annotated[str, typer.Argument(help="A CSV (delimiter , ; tab or | sniffed), XLSX, XLS, ODS or vCard (.vcf) file, "
-                                             "or an http(s) URL.")],
+    file: Annotated[str, typer.Argument(help="A CSV (delimiter , ; tab or | sniffed), XLSX, XLS, ODS, vCard (.vcf) or JSONL "
+                                             "(`contacthub export`'s: a restore) file, or an http(s) URL.")],
     mapping: Annotated[str | None, typer.Option(help="JSON {\"header\": \"target\"} or a JSON file.")] = None,
     map_: Annotated[list[str] | None, typer.Option("--map", help="HEADER=TARGET, repeatable (e.g. 'E-mail=email').")] = None,
     on_duplicate: Annotated[str, typer.Option(help="merge, skip, create or review.")] = "merge",
@@ -167,7 +167,7 @@ def _check_local_file(path: Path) -> None:
         spreadsheet = head.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0"))
         utf16 = head.startswith((b"\xff\xfe", b"\xfe\xff"))
         if b"\0" in head and not spreadsheet and not utf16:
-            problem = f"{path} is neither a CSV, a spreadsheet (XLSX, XLS, ODS) nor a vCard file"
+            problem = f"{path} is neither a CSV, a spreadsheet (XLSX, XLS, ODS), a vCard nor a JSONL file"
     if problem:
         console.print(f"[red]Cannot import:[/] {problem}.", soft_wrap=True)
         raise typer.Exit(1)

@@ -25,7 +25,8 @@ if TYPE_CHECKING:
 
 # What a contact's rendering carries that no one writes: the store sets them. `id` and
 # `created_at` are read apart (a restore keeps them); the others are passed over.
-READ_ONLY = ("id", "workspace_id", "created_at", "updated_at", "merged_into", "merged_from", "match")
+READ_ONLY = ("id", "workspace_id", "created_at", "updated_at", "merged_into", "merged_from", "match",
+             "possible_duplicates")
 MAX_GROUP_NAME = 300  # a group's name is its display name
 ADDRESS_PARTS = ("type", "line1", "line2", "city", "region", "postal_code", "country")
 
