@@ -189,38 +189,45 @@ def update(
     session: Session, actor: Actor, contact_id: uuid.UUID, data: ContactInput, options: WriteOptions | None = None
 ) -> ContactView:
     options = options or WriteOptions()
-    row = live_row(session, actor, contact_id)
+    ws = actor.workspace_id
+    # The contact is read whole in one statement and its row changed with one UPDATE, around
+    # the unit of work (which costs several times as much): what the session still holds
+    # goes to the database first, so these reads see it and nothing stale is written later.
+    repo.flush(session)
+    before_view = get(session, actor, contact_id)  # a merged-away id answers its survivor
+    cid = before_view.id
     given = data.model_fields_set
-    before_view = _views(session, actor, [row.id])[0]
     before = before_view.snapshot()
-    prepared = prepare(session, actor, data, given, options, contact_id=row.id)
-    check_taken(session, actor, prepared, options, exclude=row.id)
-    named = {"display_name": row.display_name, "organization_name": row.organization_name}
+    prepared = prepare(session, actor, data, given, options, contact_id=cid)
+    check_taken(session, actor, prepared, options, exclude=cid)
+    values: dict[str, Any] = {}
     for name in SCALAR_FIELDS:
         if name in given:
             value = getattr(data, name)
             if name == "kind" and value is None:
                 raise InvalidInput(FieldError("kind", "cannot be null"))
-            setattr(row, name, value)
-    _one_organization_name(row, given, named)
+            values[name] = value
+    _one_organization_name(before_view, values, given)
     if "social" in given:
-        row.social = _merge_patch(row.social, data.social)
+        values["social"] = _merge_patch(before_view.social, data.social)
     if "attributes" in given:
-        row.attributes = _merge_patch(row.attributes, prepared.attributes)
+        values["attributes"] = _merge_patch(before_view.attributes, prepared.attributes)
     if "extra" in given:
-        row.extra = _merge_patch(row.extra, data.extra)
-    _store_children(session, actor, row.id, data, prepared, given)
-    view = _views(session, actor, [row.id])[0]
+        values["extra"] = _merge_patch(before_view.extra, data.extra)
+    if values:
+        repo.update_columns(session, ws, cid, values)
+    _store_children(session, actor, cid, data, prepared, given, values.get("attributes"))
+    view = _views(session, actor, [cid])[0]
     after = view.snapshot()
     changes = events.diff(before, after)
     if changes:
-        row.updated_at = view.updated_at = utcnow()
-        row.search_text = search_text(view)
-        events.record(session, actor, "contact", row.id, "updated", changes=changes)
+        view.updated_at = utcnow()
+        repo.update_columns(session, ws, cid, {"updated_at": view.updated_at, "search_text": search_text(view)})
+        events.record(session, actor, "contact", cid, "updated", changes=changes)
         # what the identity index holds is made of the profile alone: a change that leaves it
         # as it was (notes, a title, attributes) leaves the index as it is
         if profile_of(view) != profile_of(before_view):
-            identity_index.index_contact(session, actor.workspace_id, view)
+            identity_index.index_contact(session, ws, view)
     return view
 
 
@@ -257,15 +264,16 @@ def _placed(session: Session, ws: uuid.UUID, contact_id: uuid.UUID | None,
     return placed
 
 
-def _one_organization_name(row: Contact, given: set[str], before: dict[str, str | None]) -> None:
+def _one_organization_name(current: ContactView, values: dict[str, Any], given: set[str]) -> None:
     """An organization's name is one name: renamed through a door that writes only its display
     name (PackageX `name`, Bird `displayName`) or only its organization name (NGP VAN
-    `commonName`), the other follows where it was set, so every door shows the new name."""
-    if row.kind == "person":
+    `commonName`), the other follows where it was set, so every door shows the new name.
+    `values` are the columns the update writes; the rule adds to them."""
+    if values.get("kind", current.kind) == "person":
         return
     for written, other in (("display_name", "organization_name"), ("organization_name", "display_name")):
-        if written in given and other not in given and before[other] is not None and getattr(row, written):
-            setattr(row, other, getattr(row, written))
+        if written in given and other not in given and getattr(current, other) is not None and values.get(written):
+            values[other] = values[written]
 
 
 def prepare(
@@ -377,8 +385,10 @@ def _deduplicated(points: list[PreparedPoint]) -> list[PreparedPoint]:
 
 # ---------------------------------------------------------------- storing
 
-def _store_children(session: Session, actor: Actor, contact_id, data: ContactInput, prepared: PreparedWrite, given) -> None:
-    """Replaces the collections the update names; the others stay as they are."""
+def _store_children(session: Session, actor: Actor, contact_id, data: ContactInput, prepared: PreparedWrite, given,
+                    attributes: dict[str, Any] | None) -> None:
+    """Replaces the collections the update names; the others stay as they are. `attributes`:
+    the contact's attributes as written, when the update names them (their filter index)."""
     ws = actor.workspace_id
     now = utcnow()
     for kind in prepared.points:
@@ -396,9 +406,8 @@ def _store_children(session: Session, actor: Actor, contact_id, data: ContactInp
         repo.replace_list_memberships(session, ws, contact_id, prepared.lists)
     if prepared.accounts is not None:
         repo.replace_account_memberships(session, ws, contact_id, prepared.accounts)
-    if "attributes" in given:
-        current = repo.get(session, ws, contact_id).attributes
-        repo.replace_attribute_index(session, ws, contact_id, attribute_rules.index_pairs(current))
+    if attributes is not None:
+        repo.replace_attribute_index(session, ws, contact_id, attribute_rules.index_pairs(attributes))
 
 
 def _point_rows(ws: uuid.UUID, contact_id: uuid.UUID, prepared: PreparedWrite, now) -> list[dict]:

@@ -5,8 +5,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from contacthub.core.views import AddressView, ContactView, PointView
 from contacthub.db.models import (
@@ -97,6 +98,15 @@ def insert_contact(session: Session, row: dict, points: list[dict], addresses: S
                         (AccountMember.__table__, account_members), (AttributeValue.__table__, attribute_values)):
         if rows:
             bulk.insert_dicts(session, table, rows)
+
+
+def update_columns(session: Session, workspace_id: uuid.UUID, contact_id: uuid.UUID, values: dict) -> None:
+    """Sets columns of one contact with one UPDATE, around the unit of work; a copy of the row
+    the session holds is expired, so that it is read again rather than believed."""
+    session.execute(update(_C).where(_C.c.workspace_id == workspace_id, _C.c.id == contact_id).values(**values))
+    held = session.identity_map.get(identity_key(Contact, (workspace_id, contact_id)))
+    if held is not None:
+        session.expire(held)
 
 
 def insert_points(session: Session, points: list[dict]) -> None:
