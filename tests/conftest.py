@@ -75,6 +75,13 @@ def workspace(db) -> workspaces.NewKey:
 
 
 @pytest.fixture
+def read_only_key(db, workspace) -> str:
+    """A second key of the fresh workspace, one that may only read."""
+    with db.write() as session:
+        return workspaces.create_key(session, workspace.workspace_id, "reports", read_only=True).api_key
+
+
+@pytest.fixture
 def client(app) -> TestClient:
     return TestClient(app)
 

@@ -41,6 +41,23 @@ def test_keys_create_list_revoke(cli):
     assert cli("keys", "revoke", "chk_nothing").exit_code == 1
 
 
+def test_a_read_only_key_from_the_cli(cli):
+    from fastapi.testclient import TestClient
+
+    from contacthub.app import create_app
+
+    cli("init", "--json")
+    made = json.loads(cli("keys", "create", "--read-only", "--name", "reports", "--json").stdout)
+    assert made["read_only"] is True
+    listed = {k["key_id"]: k["read_only"] for k in json.loads(cli("keys", "list", "--json").stdout)}
+    assert listed[made["key_id"]] is True and list(listed.values()).count(False) == 1
+    assert "read-only" in cli("keys", "list").stdout
+    client = TestClient(create_app(get_settings()))
+    reader = {"Authorization": f"Bearer {made['api_key']}"}
+    assert client.get("/v1/contacts", headers=reader).status_code == 200
+    assert client.post("/v1/contacts", headers=reader, json={"first_name": "Ada"}).status_code == 403
+
+
 def test_export_jsonl_and_csv(cli, tmp_path):
     from fastapi.testclient import TestClient
 

@@ -102,10 +102,11 @@ def workspace_actor(db: Database, workspace: str | None) -> Actor:
 
 def print_key(new: workspaces.NewKey, json_out: bool, headline: str) -> None:
     if json_out:
-        print(json.dumps({"workspace_id": str(new.workspace_id), "api_key": new.api_key, "key_id": str(new.key_id)}))
+        print(json.dumps({"workspace_id": str(new.workspace_id), "api_key": new.api_key, "key_id": str(new.key_id),
+                          "read_only": new.read_only}))
         return
     console.print(f"[green]{headline}[/] workspace {new.workspace_id}")
-    console.print(f"API key (shown once): [bold]{new.api_key}[/]")
+    console.print(f"API key (shown once{', read-only' if new.read_only else ''}): [bold]{new.api_key}[/]")
 
 
 def progress_bar(disabled: bool, share: bool = False) -> Progress:

@@ -1,6 +1,7 @@
 """`init` and `keys create|list|revoke`: workspaces and their API keys."""
 
 import json
+import sys
 from typing import Annotated
 
 import typer
@@ -32,13 +33,15 @@ def init(name: Annotated[str, typer.Option(help="Workspace name.")] = "default",
 def keys_create(
     workspace: Annotated[str | None, typer.Option(help="Workspace id (default: the first).")] = None,
     name: Annotated[str, typer.Option(help="A label for the key, shown by `keys list` (default: none).")] = "",
+    read_only: Annotated[bool, typer.Option("--read-only", help="A key that reads through every door but changes "
+                                            "nothing (writes answer 403).")] = False,
     json_out: JsonFlag = False,
 ):
     """Create an API key (shown once)."""
     db = database()
     actor = workspace_actor(db, workspace)
     with db.write() as session:
-        new = workspaces.create_key(session, actor.workspace_id, name)
+        new = workspaces.create_key(session, actor.workspace_id, name, read_only=read_only)
     print_key(new, json_out, "Key created.")
 
 
@@ -51,17 +54,20 @@ def keys_list(workspace: Annotated[str | None, typer.Option(help="Workspace id (
     with db.read() as session:
         rows = workspaces.list_keys(session, actor.workspace_id)
     if json_out:
-        print(json.dumps([{"key_id": str(k.id), "prefix": k.prefix, "name": k.name,
+        print(json.dumps([{"key_id": str(k.id), "prefix": k.prefix, "name": k.name, "read_only": k.read_only,
                            "created_at": k.created_at.isoformat(),
                            "revoked_at": k.revoked_at.isoformat() if k.revoked_at else None} for k in rows]))
         return
     # the id and prefix are what `keys revoke` takes: never cut short, whatever the terminal's width
     table = Table(Column("id", no_wrap=True, min_width=36), Column("prefix", no_wrap=True, min_width=13),
-                  "name", "created", "revoked", title=f"Keys of workspace {actor.workspace_id}")
+                  "name", Column("access", no_wrap=True, min_width=10), "created", "revoked",
+                  title=f"Keys of workspace {actor.workspace_id}")
     for k in rows:
-        table.add_row(str(k.id), k.prefix + "…", k.name, k.created_at.strftime("%Y-%m-%d %H:%M"),
+        table.add_row(str(k.id), k.prefix + "…", k.name, "read-only" if k.read_only else "read-write",
+                      k.created_at.strftime("%Y-%m-%d %H:%M"),
                       k.revoked_at.strftime("%Y-%m-%d %H:%M") if k.revoked_at else "")
-    Console().print(table)
+    # in a terminal, as wide as it is; into a pipe or a file, wide enough for every column whole
+    Console(width=None if sys.stdout.isatty() else 120).print(table)
 
 
 @keys_app.command("revoke")

@@ -27,7 +27,7 @@ class KeyCache:
 
     def __init__(self, ttl: float = 5.0, size: int = 10_000):
         self.ttl, self.size = ttl, size
-        self._entries: dict[str, tuple[float, tuple[uuid.UUID, uuid.UUID]]] = {}
+        self._entries: dict[str, tuple[float, KeyGrant]] = {}
         self._lock = threading.Lock()
 
     def lookup(self, api_key: str | None, load):
@@ -45,8 +45,8 @@ class KeyCache:
             self._entries[digest] = (now, value)
         return value
 
-    def peek(self, api_key: str | None) -> tuple[uuid.UUID, uuid.UUID] | None:
-        """The cached (workspace_id, key_id) if fresh, without loading."""
+    def peek(self, api_key: str | None) -> "KeyGrant | None":
+        """The cached grant if fresh, without loading."""
         if not api_key:
             return None
         entry = self._entries.get(_hash(api_key.strip()))
@@ -67,10 +67,20 @@ KEY_CACHE = KeyCache()
 
 
 @dataclass(frozen=True)
+class KeyGrant:
+    """What a valid key lets its holder do: reach one workspace, and write there unless read-only."""
+
+    workspace_id: uuid.UUID
+    key_id: uuid.UUID
+    read_only: bool
+
+
+@dataclass(frozen=True)
 class NewKey:
     workspace_id: uuid.UUID
     key_id: uuid.UUID
     api_key: str  # the only time the plain key exists
+    read_only: bool = False
 
 
 def _hash(api_key: str) -> str:
@@ -84,14 +94,16 @@ def create_workspace(session: Session, name: str = "default") -> NewKey:
     return create_key(session, workspace.id, name="first key")
 
 
-def create_key(session: Session, workspace_id: uuid.UUID, name: str = "") -> NewKey:
+def create_key(session: Session, workspace_id: uuid.UUID, name: str = "", read_only: bool = False) -> NewKey:
+    """A new key; a `read_only` one reads the workspace through every door but changes nothing."""
     if session.get(Workspace, workspace_id) is None:
         raise NotFound("workspace", workspace_id)
     api_key = KEY_PREFIX + secrets.token_urlsafe(32)
-    row = ApiKey(workspace_id=workspace_id, name=name, prefix=api_key[:12], key_hash=_hash(api_key))
+    row = ApiKey(workspace_id=workspace_id, name=name, prefix=api_key[:12], key_hash=_hash(api_key),
+                 read_only=read_only)
     session.add(row)
     session.flush()
-    return NewKey(workspace_id, row.id, api_key)
+    return NewKey(workspace_id, row.id, api_key, read_only)
 
 
 def authenticate(session: Session, api_key: str | None) -> ApiKey:

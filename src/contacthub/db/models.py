@@ -17,6 +17,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     Uuid,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -58,6 +59,8 @@ class ApiKey(Base):
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # may read the workspace through every door, but not change it (a report, a dashboard)
+    read_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     __table_args__ = (
         ForeignKeyConstraint(["workspace_id"], ["workspaces.id"], ondelete="CASCADE"),
     )

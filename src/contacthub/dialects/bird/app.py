@@ -76,8 +76,10 @@ def build(db: Database, settings: Settings) -> FastAPI:
     })
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, reject=errors.too_large)
 
-    def caller(workspaceId: str, authorization: Annotated[str | None, Header(include_in_schema=False)] = None) -> Actor:
-        actor = authenticate(db, bearer_token(authorization, schemes=("accesskey", "bearer")), door="bird")
+    def caller(request: Request, workspaceId: str,
+               authorization: Annotated[str | None, Header(include_in_schema=False)] = None) -> Actor:
+        actor = authenticate(db, bearer_token(authorization, schemes=("accesskey", "bearer")), door="bird",
+                             request=request, reads=("/contacts/search",))
         if parse_id(workspaceId, "workspace") != actor.workspace_id:
             raise Forbidden("this key belongs to another workspace")
         return actor

@@ -7,7 +7,7 @@ Routes only: each authenticates, opens one transaction, calls core/accounts and 
 
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Header, Path, Query
+from fastapi import Depends, FastAPI, Header, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 
@@ -96,8 +96,8 @@ def build(db: Database, settings: Settings) -> FastAPI:
                                          "description": "HTTP Basic: the API key as username, an empty password"}})
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, reject=errors.too_large)
 
-    def actor(authorization: Annotated[str | None, Header(include_in_schema=False)] = None) -> Actor:
-        return authenticate(db, basic_key(authorization), door="chartmogul")
+    def actor(request: Request, authorization: Annotated[str | None, Header(include_in_schema=False)] = None) -> Actor:
+        return authenticate(db, basic_key(authorization), door="chartmogul", request=request)
 
     Caller = Annotated[Actor, Depends(actor)]
     PerPage = Annotated[int | None, Query()]

@@ -80,7 +80,8 @@ def build(db: Database, settings: Settings) -> FastAPI:
 
         async def __call__(self, request: Request) -> Actor:  # type: ignore[override]
             credentials = await super().__call__(request)
-            return await authenticate_async(db, credentials.credentials if credentials else None, door="native")
+            return await authenticate_async(db, credentials.credentials if credentials else None, door="native",
+                                            request=request, reads=("/contacts/match",))
 
     actor = BearerKey(auto_error=False, description="`Authorization: Bearer <key>`")
     Caller = Annotated[Actor, Depends(actor)]

@@ -157,13 +157,14 @@ def build(db: Database, settings: Settings) -> FastAPI:
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, reject=errors.too_large)
 
     def actor(
+        request: Request,
         authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
         api_key: Annotated[str | None, Header(alias="apiKey", include_in_schema=False)] = None,
     ) -> Actor:
         key = api_key_from(authorization, api_key)
         if key is None:
             raise Unauthenticated()
-        return authenticate(db, key, door=DOOR)
+        return authenticate(db, key, door=DOOR, request=request)
 
     Caller = Annotated[Actor, Depends(actor)]
 

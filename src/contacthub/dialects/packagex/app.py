@@ -46,10 +46,11 @@ def build(db: Database, settings: Settings) -> FastAPI:
                        reject=errors.too_large_for("/v1/contacts"))
 
     def actor(
+        request: Request,
         px_api_key: Annotated[str | None, Header(alias="PX-API-KEY", include_in_schema=False)] = None,
         x_api_key: Annotated[str | None, Header(alias="X-API-KEY", include_in_schema=False)] = None,
     ) -> Actor:
-        return authenticate(db, (px_api_key or x_api_key or "").strip() or None, door="packagex")
+        return authenticate(db, (px_api_key or x_api_key or "").strip() or None, door="packagex", request=request)
 
     Caller = Annotated[Actor, Depends(actor)]
 
