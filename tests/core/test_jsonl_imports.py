@@ -221,3 +221,43 @@ def test_jsonl_is_told_by_its_content_type_or_name(db, actor, database_url):
     with pytest.raises(InvalidInput, match="one contact object per line"):
         imports.import_now(db, actor, SourceSpec(data_url=f"data:application/json;base64,{array}"),
                            ImportOptions(), Settings(database_url=database_url))
+
+
+# ---------------------------------------------------------------- hostile lines
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from tests.dialects.fuzzing import emails, fuzz, hostile_text, json_values, loose, phones, uuids  # noqa: E402
+
+_lines = st.fixed_dictionaries({}, optional={
+    "id": loose(uuids), "created_at": loose(st.datetimes().map(lambda d: d.isoformat()), hostile_text),
+    "kind": loose(st.sampled_from(["person", "organization", "group"])),
+    "first_name": loose(hostile_text), "display_name": loose(hostile_text),
+    "organization_name": loose(hostile_text), "birth_date": loose(st.dates().map(str)),
+    "emails": loose(st.lists(st.fixed_dictionaries({"address": emails}), max_size=3)),
+    "phones": loose(st.lists(st.fixed_dictionaries({"number": phones}), max_size=3)),
+    "identifiers": loose(st.lists(st.fixed_dictionaries({"key": loose(st.sampled_from(["crm", "a b"])),
+                                                         "value": hostile_text}), max_size=2)),
+    "addresses": loose(st.lists(st.fixed_dictionaries({"id": loose(uuids), "line1": hostile_text}), max_size=2)),
+    "attributes": json_values, "social": json_values, "extra": json_values, "groups": json_values,
+    "lists": loose(st.lists(uuids, max_size=2)), "accounts": json_values, "unknown": json_values,
+})
+
+
+@fuzz(15)
+@given(lines=st.lists(st.one_of(_lines.map(json.dumps), hostile_text, json_values.map(json.dumps)), min_size=1,
+                      max_size=6))
+def test_any_jsonl_file_imports_without_failing(db, actor, tmp_path, database_url, lines):
+    """Whatever the lines hold, the import succeeds and every line is an outcome: created,
+    merged, or invalid with its reasons; nothing half-written (the contacts made are whole)."""
+    content = ("\n".join(lines) + "\n").encode("utf-8", "surrogatepass")  # a lone surrogate: bytes no UTF-8 has
+    job, rows = import_file(db, actor, tmp_path, database_url, content, "hostile.jsonl")
+    assert job.status == "succeeded", job.error
+    assert set(rows) <= set(range(len(lines)))
+    for row in rows.values():
+        assert row.status in ("created", "merged", "invalid")
+        assert (row.status == "invalid") == bool(row.errors)
+        if row.status != "invalid":
+            with db.read() as session:
+                assert contacts.get(session, actor, row.contact_id).id == row.contact_id

@@ -52,11 +52,10 @@ def read_document(row: "ParsedRow", text: str, region: str) -> None:
     if created_at is not None:
         try:
             moment = datetime.fromisoformat(created_at)
-        except (TypeError, ValueError):
-            _fault(row, "created_at", "must be a date and time (ISO 8601)")
-        else:
             row.given_created_at = moment.astimezone(timezone.utc) if moment.tzinfo else moment.replace(
                 tzinfo=timezone.utc)
+        except (TypeError, ValueError, OverflowError):  # OverflowError: year 1 east of Greenwich, in UTC
+            _fault(row, "created_at", "must be a date and time (ISO 8601)")
     if isinstance(document.get("addresses"), list):
         for address in document["addresses"]:
             if isinstance(address, dict):
@@ -156,4 +155,11 @@ def _computed_name(document: dict[str, Any], region: str) -> str | None:
 
 def _fault(row: "ParsedRow", field: str, reason: str) -> None:
     # a line has no columns: the field's path within the contact names what is at fault
-    row.errors.append({"column": field, "field": field, "reason": reason})
+    field = escape_unstorable(field)
+    row.errors.append({"column": field, "field": field, "reason": escape_unstorable(reason)})
+
+
+def escape_unstorable(text: str) -> str:
+    """`text` as an outcome can keep it: a key of the line may hold a NUL or a lone surrogate
+    (JSON escapes both), which no database here stores; they are written out as escapes."""
+    return text.replace("\x00", "\\x00").encode("utf-8", "backslashreplace").decode("utf-8")

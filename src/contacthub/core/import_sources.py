@@ -103,7 +103,7 @@ def sniff_format(head: bytes, mime: str = "", name: str = "") -> str:
     if opening == b"{":
         return "jsonl"
     if mime in JSONL_TYPES or name.lower().endswith(JSONL_NAMES):
-        if opening == b"[":
+        if opening == b"[" and (mime == "application/json" or name.lower().endswith(".json")):
             raise source_error("a JSON array cannot be imported: write one contact object per line (JSONL), "
                                "as `contacthub export --format jsonl` does")
         return "jsonl"

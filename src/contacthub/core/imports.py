@@ -51,7 +51,7 @@ from contacthub.core.import_sources import (
     save_stream,
     source_error,
 )
-from contacthub.core.import_documents import kind_of_document, read_document
+from contacthub.core.import_documents import escape_unstorable, kind_of_document, read_document
 from contacthub.core.import_pipeline import gc_paused, parsed_batches
 from contacthub.core.identity_rules import blocking_keys, build_profile, compare_cluster, exact_keys
 from contacthub.core.inputs import (
@@ -834,7 +834,8 @@ class _Importer:
                     try:
                         new, dropped = self._create_document(session, row, ids_held)
                     except InvalidInput as exc:  # a rule only the store can check (an attribute's definition)
-                        errors = [{"column": e.field, "field": e.field, "reason": e.message} for e in exc.errors]
+                        errors = [{"column": escape_unstorable(e.field), "field": escape_unstorable(e.field),
+                                   "reason": escape_unstorable(e.message)} for e in exc.errors]
                         outcomes.append(self._outcome(row, "invalid", None, errors=errors, raw=row.raw(self.headers)))
                         counts.invalid += 1
                         continue
