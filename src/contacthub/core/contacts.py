@@ -5,8 +5,8 @@ stored in the caller's transaction, then recorded as an event with what changed.
 """
 
 import uuid
-from datetime import datetime
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
