@@ -35,3 +35,27 @@ def test_values_that_do_not_fit_are_refused(kind, raw):
 def test_index_pairs_cover_scalars_and_list_items_but_not_objects():
     pairs = index_pairs({"tier": "gold", "tags": ["a", "b"], "vip": True, "nested": {"x": 1}, "gone": None})
     assert sorted(pairs) == [("tags", "a"), ("tags", "b"), ("tier", "gold"), ("vip", "true")]
+
+
+def test_a_definition_made_in_a_transaction_rules_the_creates_after_it(db, workspace):
+    """Definitions are read once per transaction; one created, changed or deleted in it is seen
+    by the next create all the same."""
+    import pytest
+
+    from contacthub.core import attributes, contacts
+    from contacthub.core.actor import Actor
+    from contacthub.core.errors import InvalidInput
+    from contacthub.core.inputs import ContactInput
+
+    actor = Actor(workspace.workspace_id, workspace.key_id, "native")
+    with db.write() as session:
+        loose = contacts.create(session, actor, ContactInput(first_name="A", attributes={"age": "old"}))
+        assert loose.attributes == {"age": "old"}  # no definition yet: kept as given
+        attributes.create_definition(session, actor, attributes.DefinitionInput(key="age", type="integer"))
+        with pytest.raises(InvalidInput, match="attributes.age"):
+            contacts.create(session, actor, ContactInput(first_name="B", attributes={"age": "old"}))
+        typed = contacts.create(session, actor, ContactInput(first_name="C", attributes={"age": "42"}))
+        assert typed.attributes == {"age": 42}
+        attributes.delete_definition(session, actor, "age")
+        again = contacts.create(session, actor, ContactInput(first_name="D", attributes={"age": "old"}))
+        assert again.attributes == {"age": "old"}

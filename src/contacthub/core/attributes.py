@@ -57,6 +57,7 @@ def create_definition(session: Session, actor: Actor, data: DefinitionInput) -> 
         raise Conflict(f"attribute {data.key!r} is already defined", field="key")
     row = AttributeDefinition(workspace_id=actor.workspace_id, **data.model_dump())
     session.add(row)
+    repo.forget_definitions(session)
     try:
         session.flush()
     except IntegrityError:  # a concurrent create of the same key
@@ -87,6 +88,7 @@ def update_definition(session: Session, actor: Actor, key: str, patch: Definitio
             changes[name] = [getattr(row, name), value]
             setattr(row, name, value)
     row.updated_at = utcnow()
+    repo.forget_definitions(session)
     events.record(session, actor, "attribute_definition", row.id, "updated", changes=changes)
     return row
 
@@ -96,6 +98,7 @@ def delete_definition(session: Session, actor: Actor, key: str) -> None:
     row = get_definition(session, actor, key)
     events.record(session, actor, "attribute_definition", row.id, "deleted", before={"key": row.key, "type": row.type})
     session.delete(row)
+    repo.forget_definitions(session)
 
 
 def coerce_all(

@@ -44,11 +44,28 @@ def keys_by_prefix_or_id(session: Session, ident: str) -> list[ApiKey]:
         return list(session.scalars(query.where(ApiKey.prefix == ident)))
 
 
+_DEFINITIONS = "attribute_definitions"  # session.info: (the transaction, workspace, its definitions)
+
+
 def definitions(session: Session, workspace_id: uuid.UUID) -> dict[str, AttributeDefinition]:
+    """key -> definition, read once per transaction: every create carrying attributes asks, and
+    a batch of them (an import, a restore) would ask for each contact. `forget_definitions`
+    after a change to one."""
+    held = session.info.get(_DEFINITIONS)
+    transaction = session.get_transaction()
+    if held is not None and held[0] is transaction and held[1] == workspace_id:
+        return held[2]
     rows = session.scalars(
         select(AttributeDefinition).where(AttributeDefinition.workspace_id == workspace_id).order_by(AttributeDefinition.key)
     )
-    return {d.key: d for d in rows}
+    found = {d.key: d for d in rows}
+    if transaction is not None:
+        session.info[_DEFINITIONS] = (transaction, workspace_id, found)
+    return found
+
+
+def forget_definitions(session: Session) -> None:
+    session.info.pop(_DEFINITIONS, None)
 
 
 def definition(session: Session, workspace_id: uuid.UUID, key: str) -> AttributeDefinition | None:
