@@ -165,7 +165,7 @@ def create(session: Session, actor: Actor, data: ContactInput, options: WriteOpt
     for p in points:
         repo.add_point_view(view, repo.point_view(p))
     addresses = _new_address_rows(ws, row["id"], data.addresses or [], now)
-    view.addresses = [repo.address_view_of_row(a) for a in addresses]
+    view.addresses = [repo.address_view(a) for a in addresses]
     view.list_ids = list(prepared.lists or [])
     view.accounts = [AccountLinkView(a, pos) for a, pos in prepared.accounts or []]
     row["search_text"] = search_text(view)

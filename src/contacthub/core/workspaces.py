@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from contacthub.core.errors import NotFound, Unauthenticated
+from contacthub.core.actor import Actor
+from contacthub.core.errors import Forbidden, NotFound, Unauthenticated
 from contacthub.db.models import ApiKey, Workspace
 from contacthub.db.types import utcnow
 from contacthub.repositories import simple as repo
@@ -73,6 +74,13 @@ class KeyGrant:
     workspace_id: uuid.UUID
     key_id: uuid.UUID
     read_only: bool
+
+    def actor(self, door: str, writes: bool) -> Actor:
+        """Who acts through `door` with this key; a request that `writes` with a read-only key
+        is Forbidden (each door answers 403 in its own error format)."""
+        if writes and self.read_only:
+            raise Forbidden("this API key may only read: changes need a key that is not read-only")
+        return Actor(self.workspace_id, self.key_id, door)
 
 
 @dataclass(frozen=True)

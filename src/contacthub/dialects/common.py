@@ -16,7 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from contacthub.core import workspaces
 from contacthub.core.actor import Actor
-from contacthub.core.errors import FieldError, Forbidden, InvalidInput, NotFound
+from contacthub.core.errors import FieldError, InvalidInput, NotFound
 from contacthub.db.engine import Database
 
 # Each door is a FastAPI app mounted under the root app (app.py), whose telemetry already sees
@@ -80,11 +80,11 @@ READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 def authenticate(db: Database, api_key: str | None, door: str, request: Request,
                  reads: tuple[str, ...] = ()) -> Actor:
-    """The caller of `request`. A read-only key may make reads only: GET (HEAD, OPTIONS), and
-    the POSTs whose path ends as one of the door's `reads` (a search, a match); anything else is
-    Forbidden, which each door answers as 403 in its own error format."""
+    """The caller of `request`. A request writes unless it is a GET (HEAD, OPTIONS) or a POST
+    whose path ends as one of the door's `reads` (a search, a match); the key's grant says
+    whether it may (see workspaces.KeyGrant.actor)."""
     grant = workspaces.KEY_CACHE.lookup(api_key, lambda: _load_key(db, api_key))
-    return _actor(grant, door, request, reads)
+    return grant.actor(door, writes=_writes(request, reads))
 
 
 async def authenticate_async(db: Database, api_key: str | None, door: str, request: Request,
@@ -92,15 +92,13 @@ async def authenticate_async(db: Database, api_key: str | None, door: str, reque
     """For async dependencies: a cached key costs no thread hop; a lookup runs in the thread pool."""
     cached = workspaces.KEY_CACHE.peek(api_key)
     if cached is not None:
-        return _actor(cached, door, request, reads)
+        return cached.actor(door, writes=_writes(request, reads))
     return await run_in_threadpool(authenticate, db, api_key, door, request, reads)
 
 
-def _actor(grant: workspaces.KeyGrant, door: str, request: Request, reads: tuple[str, ...]) -> Actor:
-    if grant.read_only and request.method not in READ_METHODS and not (
-            request.method == "POST" and reads and request.url.path.endswith(reads)):
-        raise Forbidden("this API key may only read: changes need a key that is not read-only")
-    return Actor(grant.workspace_id, grant.key_id, door)
+def _writes(request: Request, reads: tuple[str, ...]) -> bool:
+    return request.method not in READ_METHODS and not (
+        request.method == "POST" and bool(reads) and request.url.path.endswith(reads))
 
 
 def _load_key(db: Database, api_key: str | None) -> workspaces.KeyGrant:

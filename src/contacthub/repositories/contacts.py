@@ -62,12 +62,7 @@ def point_view(p: dict) -> PointView:
                      p["properties"] or {}, p["created_at"])
 
 
-def address_view(a) -> AddressView:
-    return AddressView(a.id, a.type, a.line1, a.line2, a.city, a.region, a.postal_code, a.country,
-                       a.is_primary, a.properties or {})
-
-
-def address_view_of_row(a: dict) -> AddressView:
+def address_view(a: dict) -> AddressView:
     """From an address's columns."""
     return AddressView(a["id"], a["type"], a["line1"], a["line2"], a["city"], a["region"], a["postal_code"],
                        a["country"], a["is_primary"], a["properties"] or {})
