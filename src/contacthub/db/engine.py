@@ -9,6 +9,7 @@ so they never wait for a writer (WAL).
 import asyncio
 import sqlite3
 import threading
+import weakref
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -19,6 +20,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from contacthub.core.errors import Busy
+from contacthub.db.checkpoints import Checkpointer
 
 T = TypeVar("T")
 HOT_THREADS = 4  # threads of the hot routes on PostgreSQL: 2-4 served best with the server on the same 2 cores
@@ -75,6 +77,10 @@ class Database:
             self.read_engine = self.write_engine
         self._writer = sessionmaker(self.write_engine, expire_on_commit=False)
         self._write_lock = threading.Lock() if self.is_sqlite else None
+        path = self.write_engine.url.database if self.is_sqlite else None
+        self._checkpointer = Checkpointer(path) if path and path != ":memory:" else None
+        if self._checkpointer is not None:  # a Database dropped without dispose() stops it too
+            weakref.finalize(self, self._checkpointer.stop)
         self._reader = sessionmaker(self.read_engine, expire_on_commit=False)
         self._held = threading.local()  # see _held_transaction
         self._held_connections: list = []  # every thread's, to close on dispose
@@ -97,6 +103,8 @@ class Database:
             else:
                 with self._writer() as session, session.begin():
                     yield session
+        if self._checkpointer is not None:
+            self._checkpointer.wrote()
 
     @contextmanager
     def _queued_writer(self) -> Iterator[None]:
@@ -195,6 +203,8 @@ class Database:
             connection.close()
 
     def dispose(self) -> None:
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
         if self._hot is not None:
             self._hot.shutdown(wait=True)
             self._hot = None
