@@ -1,11 +1,14 @@
-"""The append-only change record: who (key), through which door, what changed."""
+"""The append-only change record: who (key), through which door, what changed; and the change
+feed, which hands it out in order to clients that keep themselves in step with the store."""
 
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from contacthub.core.actor import Actor
+from contacthub.core.errors import FieldError, InvalidInput
 from contacthub.db.models import Event
 from contacthub.db.types import new_id, utcnow
 from contacthub.repositories import simple as repo
@@ -43,3 +46,37 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
 
 def page(session: Session, actor: Actor, subject_id: uuid.UUID | None, after: uuid.UUID | None, limit: int) -> list[Event]:
     return repo.page_events(session, actor.workspace_id, subject_id, after, limit)
+
+
+@dataclass
+class Changes:
+    events: list[Event]
+    last_seq: int  # what the reader passes next time: the last number handed out to it
+    more: bool  # more is waiting beyond this page
+
+
+def changes_since(session: Session, actor: Actor, since: int, limit: int) -> Changes:
+    """The workspace's events numbered after `since`, in number order. Needs a write transaction.
+
+    A poller that asked for "events with an id after the last I saw" could miss some for good:
+    ids are made when a change is written, and a transaction that wrote earlier may commit
+    later. So an event is numbered only when a reader first finds it committed, by one reader
+    at a time (the workspace's last number stays locked until the numbering commits), and
+    every later number goes to an event seen later. What `since` has covered never changes.
+    A `since` past the last number given is InvalidInput: no such point in the feed exists."""
+    last = _number_new_events(session, actor.workspace_id, limit)
+    if since > last:
+        raise InvalidInput(FieldError("since", f"the feed has reached {last}; {since} is past its end"))
+    found = repo.events_after_seq(session, actor.workspace_id, since, limit + 1)
+    page = found[:limit]
+    more = len(found) > limit or bool(repo.unnumbered_event_ids(session, actor.workspace_id, 1))
+    return Changes(page, page[-1].seq if page else since, more)
+
+
+def _number_new_events(session: Session, workspace_id: uuid.UUID, most: int) -> int:
+    """Numbers up to `most` committed events that have none, oldest id first; the last number."""
+    last = repo.held_last_seq(session, workspace_id)
+    ids = repo.unnumbered_event_ids(session, workspace_id, most)
+    if ids:
+        repo.number_events(session, workspace_id, [(event_id, last + i) for i, event_id in enumerate(ids, 1)])
+    return last + len(ids)

@@ -5,6 +5,7 @@ import uuid
 from datetime import date, datetime
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Date,
     Float,
@@ -291,7 +292,23 @@ class Event(Base):
     changes: Mapped[dict] = mapped_column(JsonDocument, default=dict)
     before: Mapped[dict | None] = mapped_column(JsonDocument)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    __table_args__ = (Index("ix_events_subject", "workspace_id", "subject_id", "id"),)
+    # Its place in the workspace's change feed: numbered when a reader of the feed first finds it
+    # committed (core/events.py), so the numbers follow the order changes became visible, which
+    # ids made before a transaction commits cannot promise.
+    seq: Mapped[int | None] = mapped_column(BigInteger)
+    __table_args__ = (
+        Index("ix_events_subject", "workspace_id", "subject_id", "id"),
+        Index("ix_events_seq", "workspace_id", "seq", "id"),
+    )
+
+
+class EventSequence(Base):
+    """The last number given to an event of the workspace. Its row is held (locked) by whoever
+    numbers events until that transaction ends, so numbers are given out one reader at a time."""
+
+    __tablename__ = "event_sequences"
+    workspace_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    last_seq: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class IdempotencyRecord(Base):

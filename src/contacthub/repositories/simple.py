@@ -4,7 +4,7 @@ idempotency records. Each function is one query; rules live in the services."""
 import uuid
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from contacthub.db.models import (
@@ -13,6 +13,7 @@ from contacthub.db.models import (
     AttributeDefinition,
     ContactList,
     Event,
+    EventSequence,
     IdempotencyRecord,
     ListMember,
     Workspace,
@@ -119,6 +120,36 @@ def page_events(
     if after:
         query = query.where(Event.id > after)
     return list(session.scalars(query.order_by(Event.id).limit(limit)))
+
+
+def held_last_seq(session: Session, workspace_id: uuid.UUID) -> int:
+    """The workspace's last event number, its row locked until the transaction ends (made at 0
+    the first time)."""
+    bulk.insert_dicts(session, EventSequence.__table__, [{"workspace_id": workspace_id, "last_seq": 0}],
+                      ignore_conflicts=True)
+    return session.scalar(select(EventSequence.last_seq).where(EventSequence.workspace_id == workspace_id)
+                          .with_for_update())
+
+
+def unnumbered_event_ids(session: Session, workspace_id: uuid.UUID, limit: int) -> list[uuid.UUID]:
+    """Committed events without a number yet, oldest id first."""
+    return list(session.scalars(
+        select(Event.id).where(Event.workspace_id == workspace_id, Event.seq.is_(None)).order_by(Event.id).limit(limit)))
+
+
+def number_events(session: Session, workspace_id: uuid.UUID, numbers: list[tuple[uuid.UUID, int]]) -> None:
+    """Gives each event its number and moves the workspace's last number to the highest."""
+    session.execute(
+        update(Event.__table__).where(Event.workspace_id == workspace_id, Event.id == bindparam("event_id"))
+        .values(seq=bindparam("number")),
+        [{"event_id": i, "number": n} for i, n in numbers])
+    session.execute(update(EventSequence).where(EventSequence.workspace_id == workspace_id)
+                    .values(last_seq=max(n for _, n in numbers)))
+
+
+def events_after_seq(session: Session, workspace_id: uuid.UUID, after: int, limit: int) -> list[Event]:
+    return list(session.scalars(
+        select(Event).where(Event.workspace_id == workspace_id, Event.seq > after).order_by(Event.seq).limit(limit)))
 
 
 def idempotency_record(session: Session, workspace_id: uuid.UUID, key: str) -> IdempotencyRecord | None:

@@ -231,6 +231,17 @@ def build(db: Database, settings: Settings) -> FastAPI:
     def workspace_events(caller: Caller, cursor: str | None = None, limit: PageLimit = None):
         return _events_page(caller, None, cursor, limit)
 
+    @app.get("/changes", tags=["events"])
+    def change_feed(caller: Caller, since: Annotated[int, Query(ge=0)] = 0, limit: PageLimit = None):
+        """The change feed: every change to the workspace (the events of `/v1/events`, each with its
+        `seq`), in the order they became visible, after `since` (0: from the first). Pass the
+        answer's `next_since` as `since` next time, now or later: no change is ever missed or
+        handed out twice, however writes interleave. `has_more`: ask again at once."""
+        with db.write() as session:  # numbering new events is the only thing written
+            found = events.changes_since(session, caller, since, page_size(limit))
+            return {"data": [render_event(e) | {"seq": e.seq} for e in found.events],
+                    "next_since": found.last_seq, "has_more": found.more}
+
     def _events_page(caller: Actor, subject: uuid.UUID | None, cursor: str | None, limit: int | None):
         size = page_size(limit)
         with db.read() as session:
