@@ -43,6 +43,13 @@ class Settings(BaseSettings):
     import_parallel_min_rows: int = 20000
     # `serve` runs import jobs in a background thread of its own process.
     import_embedded_worker: bool = True
+    # Webhooks: a receiver on a private/loopback/link-local address is refused unless allowed.
+    webhook_allow_private_urls: bool = False
+    # How long a receiver has to answer a delivery; changes sent in one delivery, at most.
+    webhook_timeout_seconds: float = 10.0
+    webhook_batch_size: int = 100
+    # `serve` sends webhooks from a background thread of its own process.
+    webhook_embedded_worker: bool = True
     # PackageX: largest request body (a base64 data URL of about 7.5 MB fits).
     packagex_max_body_bytes: int = 11 * 1024 * 1024
 

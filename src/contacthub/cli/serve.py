@@ -46,6 +46,7 @@ def serve(
     console.print(f"Database: {shown_url(settings.database_url)}", soft_wrap=True)
     db.dispose()
     _start_import_worker(settings)
+    _start_webhook_worker(settings)
     if workers > 1 and settings.database_url.startswith("sqlite"):
         console.print("[yellow]SQLite serves from one process; ignoring --workers.[/]")
         workers = 1
@@ -117,12 +118,28 @@ def _start_import_worker(settings, poll_seconds: float = 1.0):
     that stops it (None when turned off)."""
     if not settings.import_embedded_worker:
         return None
-    import threading
-
     from contacthub.core import imports
+
+    return _background("import-worker", settings, lambda db, stop: imports.work_forever(db, stop, "serve", poll_seconds))
+
+
+def _start_webhook_worker(settings, poll_seconds: float = 1.0):
+    """The embedded webhook sender: one daemon thread in the serving process, sending the
+    native door's deliveries. Answers the event that stops it (None when turned off)."""
+    if not settings.webhook_embedded_worker:
+        return None
+    from contacthub.core import webhook_delivery
+    from contacthub.dialects.native.schemas import webhook_body
+
+    return _background("webhook-sender", settings, lambda db, stop: webhook_delivery.deliver_forever(
+        db, stop, settings, webhook_body, poll_seconds))
+
+
+def _background(name: str, settings, work):
+    """Runs `work(db, stop)` on a daemon thread with a Database of its own; answers `stop`."""
+    import threading
 
     db = Database(settings.database_url, settings.write_wait_seconds)
     stop = threading.Event()
-    threading.Thread(target=imports.work_forever, args=(db, stop, "serve", poll_seconds), daemon=True,
-                     name="import-worker").start()
+    threading.Thread(target=work, args=(db, stop), daemon=True, name=name).start()
     return stop

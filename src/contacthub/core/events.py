@@ -48,6 +48,9 @@ def page(session: Session, actor: Actor, subject_id: uuid.UUID | None, after: uu
     return repo.page_events(session, actor.workspace_id, subject_id, after, limit)
 
 
+NUMBERED_AT_ONCE = 10_000
+
+
 @dataclass
 class Changes:
     events: list[Event]
@@ -71,6 +74,15 @@ def changes_since(session: Session, actor: Actor, since: int, limit: int) -> Cha
     page = found[:limit]
     more = len(found) > limit or bool(repo.unnumbered_event_ids(session, actor.workspace_id, 1))
     return Changes(page, page[-1].seq if page else since, more)
+
+
+def feed_end(session: Session, actor: Actor) -> int:
+    """The last number of the workspace's feed once every committed event has one: where a
+    reader that wants only what comes from now on starts. Needs a write transaction."""
+    last = _number_new_events(session, actor.workspace_id, NUMBERED_AT_ONCE)
+    while (after := _number_new_events(session, actor.workspace_id, NUMBERED_AT_ONCE)) != last:
+        last = after
+    return last
 
 
 def _number_new_events(session: Session, workspace_id: uuid.UUID, most: int) -> int:

@@ -14,9 +14,7 @@ import binascii
 import codecs
 import csv
 import io
-import ipaddress
 import os
-import socket
 import tempfile
 import urllib.parse
 from collections.abc import Iterator
@@ -26,6 +24,7 @@ from pathlib import Path
 
 import httpx
 
+from contacthub.core import outbound
 from contacthub.core.errors import FieldError, InvalidInput
 from contacthub.core.vcards import HEADERS, card_rows, group_memberships, scan_cards
 
@@ -169,38 +168,8 @@ def local_file(path: str | Path) -> SourceFile:
 # ---------------------------------------------------------------- web URLs
 
 def check_url(url: str, allow_private: bool, field: str = "source") -> str | None:
-    """http(s) only; a host that resolves to a private, loopback, link-local or otherwise
-    non-public address is refused unless allowed (the server must not become a proxy into
-    its own network). Answers the checked address to connect to (None when private targets
-    are allowed, or the host is an address already)."""
-    try:
-        parsed = httpx.URL(url)
-    except Exception:
-        raise source_error("not a valid URL", field) from None
-    if parsed.scheme not in ("http", "https") or not parsed.host:
-        raise source_error("only http and https URLs can be imported", field)
-    if allow_private:
-        return None
-    try:
-        infos = socket.getaddrinfo(parsed.host, parsed.port or (443 if parsed.scheme == "https" else 80))
-    except (socket.gaierror, UnicodeError):
-        raise source_error(f"the host {parsed.host} cannot be resolved", field) from None
-    addresses = [info[4][0].split("%")[0] for info in infos]
-    for address in addresses:
-        ip = ipaddress.ip_address(address)
-        if not ip.is_global or ip.is_multicast:
-            raise source_error(f"the host {parsed.host} is a private or local address; it cannot be imported from", field)
-    return addresses[0] if addresses else None
-
-
-def _pinned(url: str, address: str | None) -> tuple[httpx.URL, dict[str, str], dict]:
-    """The request to send: to the address that was checked, not to whatever the name resolves
-    to a moment later (a DNS rebinding answer could point it into our own network). The Host
-    header and the TLS server name stay the URL's own, so virtual hosts and certificates work."""
-    parsed = httpx.URL(url)
-    if address is None or address == parsed.host:
-        return parsed, {}, {}
-    return parsed.copy_with(host=address), {"Host": parsed.netloc.decode("ascii")}, {"sni_hostname": parsed.host}
+    """A web URL an import may read (see outbound.check_url)."""
+    return outbound.check_url(url, allow_private, field, purpose="be imported")
 
 
 def fetch_url(
@@ -210,7 +179,7 @@ def fetch_url(
     current = url
     with httpx.Client(timeout=timeout, follow_redirects=False) as client:
         for _ in range(max_redirects + 1):
-            target, host, extensions = _pinned(current, check_url(current, allow_private, field))
+            target, host, extensions = outbound.pinned(current, check_url(current, allow_private, field))
             try:
                 with client.stream("GET", target, headers={"User-Agent": "contacthub-import", **host},
                                    extensions=extensions) as response:

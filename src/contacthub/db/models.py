@@ -311,6 +311,28 @@ class EventSequence(Base):
     last_seq: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
+class Webhook(Base):
+    """An address the workspace's change feed is sent to as it grows (core/webhooks.py)."""
+
+    __tablename__ = "webhooks"
+    workspace_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    url: Mapped[str] = mapped_column(String(2048))
+    description: Mapped[str | None] = mapped_column(String(2000))
+    secret: Mapped[str] = mapped_column(String(128))  # signs each delivery (shown once, at creation)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    delivered_seq: Mapped[int] = mapped_column(BigInteger, default=0)  # the feed's number the receiver has taken
+    # the last number of the batch being sent: a retry sends the same batch, under the same message id
+    sending_through: Mapped[int | None] = mapped_column(BigInteger)
+    failures: Mapped[int] = mapped_column(Integer, default=0)  # in a row; reset by a delivery
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # after a failure: the backoff
+    leased_until: Mapped[datetime | None] = mapped_column(UTCDateTime)  # a deliverer is sending
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class IdempotencyRecord(Base):
     __tablename__ = "idempotency_keys"
     workspace_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)

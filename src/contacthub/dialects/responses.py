@@ -8,7 +8,12 @@ from starlette.responses import JSONResponse
 
 class FastJSONResponse(JSONResponse):
     def render(self, content) -> bytes:
-        try:
-            return orjson.dumps(content)
-        except TypeError:  # orjson.JSONEncodeError is a TypeError
-            return super().render(content)
+        return json_bytes(content)
+
+
+def json_bytes(content) -> bytes:
+    """`content` as JSON, as a JSONResponse writes it (also the body of a webhook's delivery)."""
+    try:
+        return orjson.dumps(content)
+    except TypeError:  # orjson.JSONEncodeError is a TypeError
+        return JSONResponse(content).body

@@ -12,12 +12,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from contacthub import __version__
-from contacthub.core import attributes, contacts, events, groups, idempotency, identity, lists, merge
+from contacthub.core import attributes, contacts, events, groups, idempotency, identity, lists, merge, webhooks
 from contacthub.core.actor import Actor
 from contacthub.core.attributes import DefinitionInput, DefinitionPatch
 from contacthub.core.errors import Conflict
 from contacthub.core.inputs import WriteOptions
 from contacthub.core.lists import ListInput, ListPatch
+from contacthub.core.webhooks import WebhookInput, WebhookPatch
 from contacthub.core.vcards import write_card
 from contacthub.core.pagination import clamp_limit, decode_cursor, encode_cursor
 from contacthub.db.engine import Database
@@ -34,6 +35,7 @@ from contacthub.dialects.native.schemas import (
     ErrorOut,
     MembersBody,
     MergeBody,
+    render_change,
     render_contact,
     render_definition,
     render_event,
@@ -41,6 +43,7 @@ from contacthub.dialects.native.schemas import (
     render_outcome,
     page_limit,
     render_review,
+    render_webhook,
 )
 from contacthub.dialects.responses import FastJSONResponse
 from contacthub.repositories.contacts import ContactFilter
@@ -65,7 +68,8 @@ def build(db: Database, settings: Settings) -> FastAPI:
         default_response_class=FastJSONResponse,
         title="contacthub native API",
         version=__version__,
-        description="Contacts, lists, attribute definitions and history. Auth: `Authorization: Bearer <key>`. "
+        description="Contacts, lists, attribute definitions, history, the change feed and webhooks. "
+        "Auth: `Authorization: Bearer <key>`. "
         f"Limits: request body {settings.max_body_bytes} bytes (413), page size {settings.max_page_size}.",
         responses=ERRORS,
     )
@@ -239,7 +243,7 @@ def build(db: Database, settings: Settings) -> FastAPI:
         handed out twice, however writes interleave. `has_more`: ask again at once."""
         with db.write() as session:  # numbering new events is the only thing written
             found = events.changes_since(session, caller, since, page_size(limit))
-            return {"data": [render_event(e) | {"seq": e.seq} for e in found.events],
+            return {"data": [render_change(e) for e in found.events],
                     "next_since": found.last_seq, "has_more": found.more}
 
     def _events_page(caller: Actor, subject: uuid.UUID | None, cursor: str | None, limit: int | None):
@@ -357,6 +361,45 @@ def build(db: Database, settings: Settings) -> FastAPI:
     def remove_member(list_id: str, contact_id: str, caller: Caller):
         with db.write() as session:
             lists.remove_members(session, caller, parse_id(list_id, "list"), [parse_id(contact_id, "contact")])
+        return Response(status_code=204)
+
+    # ------------------------------------------------------------ webhooks
+
+    @app.post("/webhooks", status_code=201, tags=["webhooks"])
+    def create_webhook(body: WebhookInput, request: Request, caller: Caller, idempotency_key: IdempotencyKey = None):
+        """Send the change feed to `url` as it grows (see `GET /v1/changes`): each delivery a POST
+        of `{"webhook_id", "data": [changes], "next_since"}`, signed as Standard Webhooks says
+        with the `secret` answered here (and only here). From `since` (default: what changes
+        from now on; 0: every change from the first)."""
+        return idempotent(caller, idempotency_key, request, body, 201, lambda s: render_webhook(
+            webhooks.create(s, caller, body, settings.webhook_allow_private_urls), secret=True))
+
+    @app.get("/webhooks", tags=["webhooks"])
+    def list_webhooks(caller: Caller, cursor: str | None = None, limit: PageLimit = None):
+        with db.read() as session:
+            page = webhooks.page(session, caller, cursor, page_size(limit))
+            return {"data": [render_webhook(w) for w in page.items], "next_cursor": page.next_cursor,
+                    "has_more": page.has_more}
+
+    @app.get("/webhooks/{webhook_id}", tags=["webhooks"])
+    def get_webhook(webhook_id: str, caller: Caller):
+        """The webhook and how its deliveries stand: `delivered_seq` (the last change it took),
+        `failures` in a row, `last_error`, and when it is tried next."""
+        with db.read() as session:
+            return render_webhook(webhooks.get(session, caller, parse_id(webhook_id, "webhook")))
+
+    @app.patch("/webhooks/{webhook_id}", tags=["webhooks"])
+    def update_webhook(webhook_id: str, body: WebhookPatch, caller: Caller):
+        """Change its `url` or `description`, or turn it off and on (`active`); turned on, a
+        failing webhook is tried again at once."""
+        with db.write() as session:
+            return render_webhook(webhooks.update(session, caller, parse_id(webhook_id, "webhook"), body,
+                                                  settings.webhook_allow_private_urls))
+
+    @app.delete("/webhooks/{webhook_id}", status_code=204, tags=["webhooks"])
+    def delete_webhook(webhook_id: str, caller: Caller):
+        with db.write() as session:
+            webhooks.delete(session, caller, parse_id(webhook_id, "webhook"))
         return Response(status_code=204)
 
     install_imports(app, db, settings, actor)

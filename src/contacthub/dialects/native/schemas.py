@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from contacthub.core.inputs import ContactInput
 from contacthub.core.views import AddressView, ContactView, PointView
+from contacthub.dialects.responses import json_bytes
 
 
 class ContactBody(ContactInput):
@@ -175,6 +176,28 @@ def render_event(e) -> dict[str, Any]:
         "door": e.door, "api_key_id": str(e.api_key_id) if e.api_key_id else None, "changes": e.changes,
         "before": e.before, "created_at": iso(e.created_at),
     }
+
+
+def render_change(e) -> dict[str, Any]:
+    """An event as the change feed hands it out: with its number in the feed."""
+    return render_event(e) | {"seq": e.seq}
+
+
+def render_webhook(row, secret: bool = False) -> dict[str, Any]:
+    """A webhook and where its deliveries stand; the signing secret only when it is made."""
+    out = {"id": str(row.id), "url": row.url, "description": row.description, "active": row.active,
+           "delivered_seq": row.delivered_seq, "failures": row.failures, "last_error": row.last_error,
+           "last_attempt_at": iso(row.last_attempt_at), "next_attempt_at": iso(row.next_attempt_at),
+           "created_at": iso(row.created_at), "updated_at": iso(row.updated_at)}
+    if secret:
+        out["secret"] = row.secret
+    return out
+
+
+def webhook_body(hook, changes: list, through: int) -> bytes:
+    """What a webhook is sent: a page of the change feed, as `GET /v1/changes` answers it."""
+    return json_bytes({"webhook_id": str(hook.id), "data": [render_change(e) for e in changes],
+                       "next_since": through})
 
 
 def render_outcome(outcome) -> dict[str, Any]:

@@ -1,0 +1,48 @@
+"""Requests the server sends out on a user's word (an import's web URL, a webhook): the URL is
+checked first, so the server never becomes a proxy into its own network."""
+
+import ipaddress
+import socket
+
+import httpx
+
+from contacthub.core.errors import FieldError, InvalidInput
+
+
+def check_url(url: str, allow_private: bool, field: str, purpose: str) -> str | None:
+    """http(s) only; a host that resolves to a private, loopback, link-local or otherwise
+    non-public address is refused unless allowed. Answers the checked address to connect to
+    (None when private targets are allowed, or the host is an address already). `purpose`
+    finishes the refusals' sentences: "only http and https URLs can {purpose}"."""
+    try:
+        parsed = httpx.URL(url)
+    except Exception:
+        raise _refused("not a valid URL", field) from None
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        raise _refused(f"only http and https URLs can {purpose}", field)
+    if allow_private:
+        return None
+    try:
+        infos = socket.getaddrinfo(parsed.host, parsed.port or (443 if parsed.scheme == "https" else 80))
+    except (socket.gaierror, UnicodeError):
+        raise _refused(f"the host {parsed.host} cannot be resolved", field) from None
+    addresses = [info[4][0].split("%")[0] for info in infos]
+    for address in addresses:
+        ip = ipaddress.ip_address(address)
+        if not ip.is_global or ip.is_multicast:
+            raise _refused(f"the host {parsed.host} is a private or local address; it cannot {purpose}", field)
+    return addresses[0] if addresses else None
+
+
+def pinned(url: str, address: str | None) -> tuple[httpx.URL, dict[str, str], dict]:
+    """The request to send: to the address that was checked, not to whatever the name resolves
+    to a moment later (a DNS rebinding answer could point it into our own network). The Host
+    header and the TLS server name stay the URL's own, so virtual hosts and certificates work."""
+    parsed = httpx.URL(url)
+    if address is None or address == parsed.host:
+        return parsed, {}, {}
+    return parsed.copy_with(host=address), {"Host": parsed.netloc.decode("ascii")}, {"sni_hostname": parsed.host}
+
+
+def _refused(message: str, field: str) -> InvalidInput:
+    return InvalidInput(FieldError(field, message), message)

@@ -1,0 +1,142 @@
+"""Sends each webhook the changes it has not taken yet, in the feed's order, a batch at a time.
+
+Signed as Standard Webhooks (standardwebhooks.com) says, so a receiver can check a delivery with
+that project's libraries: headers `webhook-id` (the message), `webhook-timestamp` (Unix seconds)
+and `webhook-signature` ("v1," and the base64 HMAC-SHA256 of "{id}.{timestamp}.{body}", keyed
+by the bytes of the secret after `whsec_`).
+
+At least once, in order: a batch the receiver does not take with a 2xx answer is sent again, the
+same changes under the same `webhook-id`, after 5 s, 10 s, 20 s… (at most an hour between
+tries), and nothing after it goes first. Whoever sends holds a lease on the webhook, so several
+serving processes never send one webhook's batches side by side. The request itself is made
+outside any transaction: a slow receiver holds no lock of the store."""
+
+import base64
+import hashlib
+import hmac
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+import httpx
+
+from contacthub import __version__
+from contacthub.core import events, outbound
+from contacthub.core.actor import Actor
+from contacthub.core.errors import InvalidInput
+from contacthub.core.webhooks import PURPOSE
+from contacthub.db.engine import Database
+from contacthub.db.models import Event, Webhook
+from contacthub.db.types import utcnow
+from contacthub.repositories import webhooks as repo
+from contacthub.settings import Settings
+
+log = logging.getLogger("contacthub.webhooks")
+
+FIRST_RETRY_SECONDS = 5
+LONGEST_WAIT_SECONDS = 3600
+# the body of one delivery, in the door's wire shape: (webhook, its changes, the last one's number)
+BodyOf = Callable[[Webhook, list[Event], int], bytes]
+
+
+@dataclass
+class Delivery:
+    url: str
+    secret: str
+    message_id: str
+    body: bytes
+
+
+def deliver_due(db: Database, settings: Settings, body_of: BodyOf) -> int:
+    """One round: every webhook that has changes waiting and is not waiting out a failure is
+    sent its next batch. Answers how many were sent (taken or not)."""
+    now = utcnow()
+    with db.read() as session:  # a round with nothing to send takes no write lock
+        due = repo.due(session, now)
+    return sum(_attempt(db, settings, body_of, workspace_id, webhook_id) for workspace_id, webhook_id in due)
+
+
+def deliver_forever(db: Database, stop, settings: Settings, body_of: BodyOf, poll_seconds: float = 1.0) -> None:
+    """Rounds until `stop` (a threading.Event) is set, at once again after a round that sent
+    something; an error never ends the loop."""
+    while not stop.is_set():
+        try:
+            sent = deliver_due(db, settings, body_of)
+        except Exception:
+            log.exception("webhook delivery error")
+            sent = 0
+        if not sent:
+            stop.wait(poll_seconds)
+
+
+def _attempt(db: Database, settings: Settings, body_of: BodyOf, workspace_id: uuid.UUID, webhook_id: uuid.UUID) -> bool:
+    now = utcnow()
+    with db.write() as session:
+        lease = now + timedelta(seconds=settings.webhook_timeout_seconds + 60)
+        if not repo.take(session, workspace_id, webhook_id, now, lease):
+            return False  # another deliverer has it, or it changed since the round began
+        hook = repo.get(session, workspace_id, webhook_id)
+        found = events.changes_since(session, Actor(workspace_id, None, "webhook"), hook.delivered_seq,
+                                     settings.webhook_batch_size)
+        batch = [e for e in found.events if hook.sending_through is None or e.seq <= hook.sending_through]
+        if not batch:
+            repo.set_columns(session, workspace_id, webhook_id, leased_until=None)
+            return False
+        through = batch[-1].seq
+        repo.set_columns(session, workspace_id, webhook_id, sending_through=through)
+        delivery = Delivery(hook.url, hook.secret, f"msg_{webhook_id.hex}_{hook.delivered_seq + 1}_{through}",
+                            body_of(hook, batch, through))
+        failures = hook.failures
+    error = send(delivery, settings)
+    done = utcnow()
+    with db.write() as session:
+        if error is None:
+            repo.set_columns(session, workspace_id, webhook_id, delivered_seq=through, sending_through=None,
+                             failures=0, last_error=None, last_attempt_at=done, next_attempt_at=None,
+                             leased_until=None)
+        else:
+            failures += 1
+            repo.set_columns(session, workspace_id, webhook_id, failures=failures, last_error=error[:500],
+                             last_attempt_at=done, next_attempt_at=done + retry_wait(failures), leased_until=None)
+            log.info("webhook %s: %s (try %d)", webhook_id, error, failures)
+    return True
+
+
+def retry_wait(failures: int) -> timedelta:
+    """How long after its `failures`-th failure in a row a batch is tried again."""
+    return timedelta(seconds=min(FIRST_RETRY_SECONDS * 2 ** min(failures - 1, 20), LONGEST_WAIT_SECONDS))
+
+
+def send(delivery: Delivery, settings: Settings) -> str | None:
+    """Posts the delivery; None when the receiver took it (a 2xx answer), else what went wrong
+    (the webhook's `last_error`). The URL is checked again: the name may point elsewhere now."""
+    try:
+        address = outbound.check_url(delivery.url, settings.webhook_allow_private_urls, "url", PURPOSE)
+    except InvalidInput as exc:
+        return str(exc)
+    target, host, extensions = outbound.pinned(delivery.url, address)
+    timestamp = str(int(time.time()))
+    headers = {
+        "Content-Type": "application/json", "User-Agent": f"contacthub-webhooks/{__version__}",
+        "webhook-id": delivery.message_id, "webhook-timestamp": timestamp,
+        "webhook-signature": signature(delivery.secret, delivery.message_id, timestamp, delivery.body), **host,
+    }
+    timeout = settings.webhook_timeout_seconds
+    try:
+        with httpx.Client(timeout=timeout, follow_redirects=False) as client, \
+                client.stream("POST", target, content=delivery.body, headers=headers, extensions=extensions) as answer:
+            status = answer.status_code  # the answer's body is never read: a receiver cannot make us hold it
+    except httpx.TimeoutException:
+        return f"no answer within {timeout:g} seconds"
+    except httpx.HTTPError as exc:
+        return f"could not be sent: {exc.__class__.__name__}"
+    return None if 200 <= status < 300 else f"the receiver answered HTTP {status}"
+
+
+def signature(secret: str, message_id: str, timestamp: str, body: bytes) -> str:
+    key = base64.b64decode(secret.removeprefix("whsec_"))
+    digest = hmac.new(key, f"{message_id}.{timestamp}.".encode() + body, hashlib.sha256).digest()
+    return "v1," + base64.b64encode(digest).decode()

@@ -1,0 +1,99 @@
+"""Webhooks: addresses the workspace's change feed (core/events.py) is sent to as it grows, each
+keeping its own place in it. Creating, reading, changing and removing them; the sending is
+core/webhook_delivery.py's."""
+
+import base64
+import secrets
+import uuid
+
+from pydantic import Field
+from sqlalchemy.orm import Session
+
+from contacthub.core import events, outbound
+from contacthub.core.actor import Actor
+from contacthub.core.errors import FieldError, InvalidInput, NotFound
+from contacthub.core.inputs import Strict
+from contacthub.core.pagination import decode_cursor, encode_cursor
+from contacthub.core.views import Page
+from contacthub.db.models import Webhook
+from contacthub.db.types import new_id, utcnow
+from contacthub.repositories import webhooks as repo
+
+PURPOSE = "receive webhooks"  # finishes outbound's refusals: "only http and https URLs can …"
+
+
+class WebhookInput(Strict):
+    url: str = Field(min_length=1, max_length=2048)
+    description: str | None = Field(default=None, max_length=2000)
+    # where in the feed to start: after this number (0: every change from the first); by default
+    # after the last change made before the webhook
+    since: int | None = Field(default=None, ge=0)
+
+
+class WebhookPatch(Strict):
+    url: str | None = Field(default=None, min_length=1, max_length=2048)
+    description: str | None = Field(default=None, max_length=2000)
+    active: bool | None = None
+
+
+def new_secret() -> str:
+    """A Standard Webhooks secret: `whsec_` and the base64 of 24 random bytes (the HMAC key)."""
+    return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
+
+
+def create(session: Session, actor: Actor, data: WebhookInput, allow_private: bool) -> Webhook:
+    outbound.check_url(data.url, allow_private, "url", PURPOSE)
+    end = events.feed_end(session, actor)
+    if data.since is not None and data.since > end:
+        raise InvalidInput(FieldError("since", f"the feed has reached {end}; {data.since} is past its end"))
+    now = utcnow()
+    row = Webhook(workspace_id=actor.workspace_id, id=new_id(), url=data.url, description=data.description,
+                  secret=new_secret(), active=True, delivered_seq=end if data.since is None else data.since,
+                  failures=0, created_at=now, updated_at=now)
+    session.add(row)
+    session.flush()
+    # in the feed after where the webhook starts: its first delivery says it was made
+    events.record(session, actor, "webhook", row.id, "created", changes={"url": data.url})
+    return row
+
+
+def get(session: Session, actor: Actor, webhook_id: uuid.UUID) -> Webhook:
+    row = repo.get(session, actor.workspace_id, webhook_id)
+    if row is None:
+        raise NotFound("webhook", webhook_id)
+    return row
+
+
+def page(session: Session, actor: Actor, cursor: str | None, limit: int) -> Page:
+    rows = repo.page(session, actor.workspace_id, decode_cursor(cursor), limit + 1)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return Page(rows, encode_cursor(rows[-1].id) if more and rows else None)
+
+
+def update(session: Session, actor: Actor, webhook_id: uuid.UUID, patch: WebhookPatch, allow_private: bool) -> Webhook:
+    """Changes what is given. Turned on again (`active`), a webhook that was failing is tried at
+    once, from where it stopped."""
+    row = get(session, actor, webhook_id)
+    given = patch.model_fields_set
+    for name in ("url", "active"):
+        if name in given and getattr(patch, name) is None:
+            raise InvalidInput(FieldError(name, "cannot be null"))
+    if "url" in given:
+        outbound.check_url(patch.url, allow_private, "url", PURPOSE)
+    changes = {name: [getattr(row, name), getattr(patch, name)] for name in given
+               if getattr(row, name) != getattr(patch, name)}
+    for name, (_, value) in changes.items():
+        setattr(row, name, value)
+    if "active" in changes and row.active:
+        row.failures, row.next_attempt_at, row.last_error = 0, None, None
+    if changes:
+        row.updated_at = utcnow()
+        events.record(session, actor, "webhook", row.id, "updated", changes=changes)
+    return row
+
+
+def delete(session: Session, actor: Actor, webhook_id: uuid.UUID) -> None:
+    row = get(session, actor, webhook_id)
+    events.record(session, actor, "webhook", row.id, "deleted", before={"url": row.url})
+    session.delete(row)

@@ -1,0 +1,220 @@
+"""/v1/webhooks: the change feed sent to a receiver as it grows, signed (checked here with the
+Standard Webhooks library a receiver would use), in order, again after a failure."""
+
+import http.server
+import json
+import threading
+import time
+from datetime import timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from standardwebhooks.webhooks import Webhook as Verifier
+
+from contacthub.app import create_app
+from contacthub.core import webhook_delivery
+from contacthub.db.types import utcnow
+from contacthub.dialects.native.schemas import webhook_body
+from contacthub.repositories import webhooks as webhook_repo
+from contacthub.settings import Settings
+
+
+class Receiver:
+    """An HTTP server on a loopback port that keeps what it is sent and answers `status`."""
+
+    def __init__(self):
+        self.received: list[tuple[dict, bytes]] = []
+        self.status = 200
+        receiver = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.received.append(({k.lower(): v for k, v in self.headers.items()}, body))
+                self.send_response(receiver.status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def bodies(self) -> list[dict]:
+        return [json.loads(body) for _, body in self.received]
+
+
+@pytest.fixture
+def receiver():
+    r = Receiver()
+    yield r
+    r.server.shutdown()
+
+
+@pytest.fixture
+def local_settings(database_url) -> Settings:
+    """Settings that let a webhook point at a loopback receiver."""
+    return Settings(database_url=database_url, webhook_allow_private_urls=True)
+
+
+@pytest.fixture
+def hooks_api(db, local_settings, workspace) -> TestClient:
+    client = TestClient(create_app(local_settings, db))
+    client.headers["Authorization"] = f"Bearer {workspace.api_key}"
+    return client
+
+
+def deliver(db, settings) -> int:
+    """One round of what the sender thread of `serve` does."""
+    return webhook_delivery.deliver_due(db, settings, webhook_body)
+
+
+def test_a_webhook_is_sent_the_changes_in_order_and_signed(hooks_api, db, local_settings, receiver):
+    made = hooks_api.post("/v1/webhooks", json={"url": receiver.url, "description": "mirror"})
+    assert made.status_code == 201, made.text
+    hook = made.json()
+    assert hook["secret"].startswith("whsec_") and hook["active"] is True and hook["failures"] == 0
+    ada = hooks_api.post("/v1/contacts", json={"first_name": "Ada", "emails": ["ada@hooks.example"]}).json()
+    hooks_api.patch(f"/v1/contacts/{ada['id']}", json={"last_name": "Lovelace"})
+
+    assert deliver(db, local_settings) == 1
+    (headers, body), = receiver.received
+    verified = Verifier(hook["secret"]).verify(body, headers)  # raises if the signature is wrong
+    assert verified["webhook_id"] == hook["id"]
+    assert [(c["subject_type"], c["action"]) for c in verified["data"]] == [
+        ("webhook", "created"), ("contact", "created"), ("contact", "updated")]
+    assert verified["data"][1]["subject_id"] == ada["id"]
+    assert verified["data"][2]["changes"] == {"last_name": [None, "Lovelace"]}
+    # a page of the feed, as GET /v1/changes hands it out
+    seqs = [c["seq"] for c in verified["data"]]
+    assert seqs == sorted(seqs) and verified["next_since"] == seqs[-1]
+    assert headers["content-type"] == "application/json" and abs(int(headers["webhook-timestamp"]) - time.time()) < 60
+
+    state = hooks_api.get(f"/v1/webhooks/{hook['id']}").json()
+    assert state["delivered_seq"] == seqs[-1] and state["last_error"] is None and "secret" not in state
+    assert deliver(db, local_settings) == 0 and len(receiver.received) == 1  # nothing twice
+
+    hooks_api.delete(f"/v1/contacts/{ada['id']}")
+    assert deliver(db, local_settings) == 1
+    later = receiver.bodies()[1]["data"]
+    assert [(c["action"], c["seq"]) for c in later] == [("deleted", seqs[-1] + 1)]
+
+
+def test_a_batch_the_receiver_refused_is_sent_again_whole_before_anything_newer(hooks_api, db, local_settings,
+                                                                                 receiver, workspace):
+    hook = hooks_api.post("/v1/webhooks", json={"url": receiver.url}).json()
+    hooks_api.post("/v1/contacts", json={"first_name": "First"})
+    receiver.status = 503
+    assert deliver(db, local_settings) == 1
+    state = hooks_api.get(f"/v1/webhooks/{hook['id']}").json()
+    assert state["failures"] == 1 and state["last_error"] == "the receiver answered HTTP 503"
+    assert state["delivered_seq"] == 0 + hook["delivered_seq"]
+    assert state["next_attempt_at"] is not None
+    # it waits out its backoff: a round now sends nothing
+    hooks_api.post("/v1/contacts", json={"first_name": "Second"})
+    assert deliver(db, local_settings) == 0 and len(receiver.received) == 1
+
+    with db.write() as session:  # the backoff has passed
+        webhook_repo.set_columns(session, workspace.workspace_id, _uuid(hook["id"]),
+                                 next_attempt_at=utcnow() - timedelta(seconds=1))
+    receiver.status = 200
+    assert deliver(db, local_settings) == 1
+    (failed_headers, failed), (again_headers, again) = receiver.received
+    assert again_headers["webhook-id"] == failed_headers["webhook-id"]
+    assert json.loads(again)["data"] == json.loads(failed)["data"]  # the same batch, not "Second" too
+    assert deliver(db, local_settings) == 1
+    newer = receiver.bodies()[2]["data"]
+    assert [c["changes"].get("first_name") for c in newer] == ["Second"]
+    state = hooks_api.get(f"/v1/webhooks/{hook['id']}").json()
+    assert state["failures"] == 0 and state["last_error"] is None and state["next_attempt_at"] is None
+
+
+def test_an_unreachable_receiver_is_recorded_and_turning_it_on_again_tries_at_once(hooks_api, db, local_settings,
+                                                                                     receiver):
+    closed = Receiver()
+    closed.server.shutdown()
+    closed.server.server_close()
+    hook = hooks_api.post("/v1/webhooks", json={"url": closed.url}).json()
+    assert deliver(db, local_settings) == 1
+    state = hooks_api.get(f"/v1/webhooks/{hook['id']}").json()
+    assert state["failures"] == 1 and state["last_error"] == "could not be sent: ConnectError"
+
+    off = hooks_api.patch(f"/v1/webhooks/{hook['id']}", json={"active": False, "url": receiver.url})
+    assert off.status_code == 200 and off.json()["active"] is False and off.json()["url"] == receiver.url
+    assert deliver(db, local_settings) == 0  # off: not sent
+    on = hooks_api.patch(f"/v1/webhooks/{hook['id']}", json={"active": True}).json()
+    assert on["failures"] == 0 and on["next_attempt_at"] is None and on["last_error"] is None
+    assert deliver(db, local_settings) == 1  # the batch that failed, as it was
+    assert [c["action"] for c in receiver.bodies()[0]["data"]] == ["created"]
+    assert deliver(db, local_settings) == 1  # then what came after it: the webhook's own history
+    assert [c["changes"] for c in receiver.bodies()[1]["data"]] == [
+        {"active": [True, False], "url": [closed.url, receiver.url]}, {"active": [False, True]}]
+
+
+def test_since_zero_replays_the_whole_feed_and_each_workspace_sends_its_own(hooks_api, db, local_settings, receiver):
+    from contacthub.core import workspaces
+
+    hooks_api.post("/v1/contacts", json={"first_name": "Old"})
+    with db.write() as session:
+        other = workspaces.create_workspace(session, "hooks-other")
+    other_api = TestClient(create_app(local_settings, db))
+    other_api.headers["Authorization"] = f"Bearer {other.api_key}"
+    other_api.post("/v1/contacts", json={"first_name": "Theirs"})
+
+    hook = hooks_api.post("/v1/webhooks", json={"url": receiver.url, "since": 0}).json()
+    assert hook["delivered_seq"] == 0
+    deliver(db, local_settings)
+    mine = [b for b in receiver.bodies() if b["webhook_id"] == hook["id"]]
+    sent = [c for b in mine for c in b["data"]]
+    assert [c["seq"] for c in sent] == [1, 2]
+    assert sent[0]["changes"]["first_name"] == "Old" and sent[1]["subject_type"] == "webhook"
+
+
+def test_bad_webhooks_are_refused_in_the_native_envelope(api, hooks_api, read_only_key, client):
+    scheme = api.post("/v1/webhooks", json={"url": "ftp://example.com/hooks"})
+    assert scheme.status_code == 422
+    assert scheme.json()["error"]["details"] == [{"field": "url", "message": "only http and https URLs can receive webhooks"}]
+    private = api.post("/v1/webhooks", json={"url": "http://127.0.0.1:9/hooks"})  # the default settings
+    assert private.status_code == 422 and "private or local address" in private.json()["error"]["details"][0]["message"]
+    assert api.post("/v1/webhooks", json={"url": "https://example.com/h", "since": 10**6}).status_code == 422
+    assert api.post("/v1/webhooks", json={"url": "https://example.com/h", "events": ["x"]}).status_code == 422
+    assert api.get("/v1/webhooks/00000000-0000-0000-0000-000000000000").status_code == 404
+    assert api.patch("/v1/webhooks/nope", json={"active": False}).status_code == 404
+    assert api.get("/v1/webhooks").json()["data"] == []  # nothing refused was stored
+    read_only = client.post("/v1/webhooks", json={"url": "https://example.com/h"},
+                            headers={"Authorization": f"Bearer {read_only_key}"})
+    assert read_only.status_code == 403
+
+
+def test_a_deleted_webhook_is_gone_and_sent_nothing(hooks_api, db, local_settings, receiver):
+    hook = hooks_api.post("/v1/webhooks", json={"url": receiver.url}).json()
+    assert [w["id"] for w in hooks_api.get("/v1/webhooks").json()["data"]] == [hook["id"]]
+    assert hooks_api.delete(f"/v1/webhooks/{hook['id']}").status_code == 204
+    assert hooks_api.get(f"/v1/webhooks/{hook['id']}").status_code == 404
+    hooks_api.post("/v1/contacts", json={"first_name": "Unseen"})
+    deliver(db, local_settings)
+    assert receiver.received == []
+
+
+def test_serve_sends_webhooks_from_a_thread_of_its_own(hooks_api, local_settings, receiver):
+    from contacthub.cli import serve as cli_module
+
+    hooks_api.post("/v1/webhooks", json={"url": receiver.url})
+    made = hooks_api.post("/v1/contacts", json={"first_name": "Served"}).json()
+    stop = cli_module._start_webhook_worker(local_settings, poll_seconds=0.05)
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not any(
+                c["subject_id"] == made["id"] for b in receiver.bodies() for c in b["data"]):
+            time.sleep(0.05)
+    finally:
+        stop.set()
+    assert any(c["subject_id"] == made["id"] for b in receiver.bodies() for c in b["data"])
+
+
+def _uuid(text: str):
+    import uuid
+
+    return uuid.UUID(text)
