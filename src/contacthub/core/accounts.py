@@ -28,7 +28,7 @@ from contacthub.core.actor import Actor
 from contacthub.core.errors import FieldError, InvalidInput, NotFound
 from contacthub.core.inputs import MAX_POSITION, AccountLink, ContactInput, IdentifierInput, Strict, WriteOptions, storable_text
 from contacthub.core.normalize import matching_email
-from contacthub.core.pagination import decode_cursor, encode_cursor
+from contacthub.core.pagination import decode_cursor, encode_cursor, page_of
 from contacthub.core.views import ContactView, Page
 from contacthub.db.models import Account, DataSource
 from contacthub.db.types import new_id, utcnow
@@ -132,9 +132,7 @@ def list_accounts(
     cursor: str | None, limit: int,
 ) -> Page:
     rows = repo.page_accounts(session, actor.workspace_id, data_source_id, external_id, decode_cursor(cursor), limit + 1)
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return Page(rows, encode_cursor(rows[-1].id) if more and rows else None)
+    return page_of(rows, limit)
 
 
 # ---------------------------------------------------------------- contacts of accounts

@@ -9,7 +9,7 @@ from contacthub.core import contacts, events
 from contacthub.core.actor import Actor
 from contacthub.core.errors import FieldError, InvalidInput, NotFound
 from contacthub.core.inputs import Strict
-from contacthub.core.pagination import decode_cursor, encode_cursor
+from contacthub.core.pagination import decode_cursor, page_of
 from contacthub.core.views import Page
 from contacthub.db.models import ContactList, ListMember
 from contacthub.db.types import utcnow
@@ -46,9 +46,7 @@ def get(session: Session, actor: Actor, list_id: uuid.UUID) -> ContactList:
 
 def page(session: Session, actor: Actor, cursor: str | None, limit: int) -> Page:
     rows = repo.page_lists(session, actor.workspace_id, decode_cursor(cursor), limit + 1)
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return Page(rows, encode_cursor(rows[-1].id) if more and rows else None)
+    return page_of(rows, limit)
 
 
 def update(session: Session, actor: Actor, list_id: uuid.UUID, patch: ListPatch) -> ContactList:
@@ -122,6 +120,4 @@ def of_contact(session: Session, actor: Actor, contact_id: uuid.UUID, cursor: st
     """The lists a contact is a member of, in list id order."""
     contact_id = contacts.resolve_id(session, actor, contact_id)
     rows = repo.page_lists_of_contact(session, actor.workspace_id, contact_id, decode_cursor(cursor), limit + 1)
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return Page(rows, encode_cursor(rows[-1].id) if more and rows else None)
+    return page_of(rows, limit)

@@ -5,6 +5,7 @@ import binascii
 import uuid
 
 from contacthub.core.errors import FieldError, InvalidInput
+from contacthub.core.views import Page
 
 
 def encode_cursor(last_id: uuid.UUID) -> str:
@@ -27,3 +28,11 @@ def clamp_limit(limit: int | None, default: int, maximum: int, field: str = "lim
     if limit < 1 or limit > maximum:
         raise InvalidInput(FieldError(field, f"must be between 1 and {maximum}"))
     return limit
+
+
+def page_of(rows: list, limit: int) -> Page:
+    """The page of `rows`, read with `limit + 1` to tell whether more follow; its cursor is the
+    last row's id."""
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return Page(rows, encode_cursor(rows[-1].id) if more and rows else None)

@@ -13,7 +13,7 @@ from contacthub.core import events, outbound
 from contacthub.core.actor import Actor
 from contacthub.core.errors import FieldError, InvalidInput, NotFound
 from contacthub.core.inputs import Strict
-from contacthub.core.pagination import decode_cursor, encode_cursor
+from contacthub.core.pagination import decode_cursor, page_of
 from contacthub.core.views import Page
 from contacthub.db.models import Webhook
 from contacthub.db.types import new_id, utcnow
@@ -66,9 +66,7 @@ def get(session: Session, actor: Actor, webhook_id: uuid.UUID) -> Webhook:
 
 def page(session: Session, actor: Actor, cursor: str | None, limit: int) -> Page:
     rows = repo.page(session, actor.workspace_id, decode_cursor(cursor), limit + 1)
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return Page(rows, encode_cursor(rows[-1].id) if more and rows else None)
+    return page_of(rows, limit)
 
 
 def update(session: Session, actor: Actor, webhook_id: uuid.UUID, patch: WebhookPatch, allow_private: bool) -> Webhook:

@@ -24,9 +24,10 @@ def due(session: Session, now: datetime) -> list[tuple[uuid.UUID, uuid.UUID]]:
     """(workspace, webhook) of every active webhook, in any workspace, that is not waiting out a
     failure or being sent by a deliverer, and whose workspace has events it has not taken (or
     not yet numbered)."""
-    waiting = select(Event.id).where(
-        Event.workspace_id == Webhook.workspace_id,
-        or_(Event.seq.is_(None), Event.seq > Webhook.delivered_seq)).limit(1).exists()
+    in_workspace = Event.workspace_id == Webhook.workspace_id
+    # two lookups, each a range of ix_events_seq (one OR inside a lookup scanned the workspace's events)
+    waiting = or_(select(Event.id).where(in_workspace, Event.seq.is_(None)).exists(),
+                  select(Event.id).where(in_workspace, Event.seq > Webhook.delivered_seq).exists())
     return [(ws, i) for ws, i in session.execute(
         select(Webhook.workspace_id, Webhook.id).where(
             Webhook.active.is_(True),

@@ -41,6 +41,7 @@ from contacthub.dialects.native.schemas import (
     render_event,
     render_list,
     render_outcome,
+    render_page,
     page_limit,
     render_review,
     render_webhook,
@@ -167,8 +168,7 @@ def build(db: Database, settings: Settings) -> FastAPI:
         """List contacts, oldest first. Filter by attribute with `attributes.<key>=<value>`."""
         with db.read() as session:
             page = contacts.list_page(session, caller, flt, cursor, page_size(limit))
-            return {"data": [render_contact(v) for v in page.items], "next_cursor": page.next_cursor,
-                    "has_more": page.has_more}
+            return render_page(page, render_contact)
 
     @app.get("/contacts/{contact_id}", response_model=ContactOut, tags=["contacts"])
     async def get_contact(contact_id: str, caller: Caller):
@@ -324,8 +324,7 @@ def build(db: Database, settings: Settings) -> FastAPI:
     def list_lists(caller: Caller, cursor: str | None = None, limit: PageLimit = None):
         with db.read() as session:
             page = lists.page(session, caller, cursor, page_size(limit))
-            return {"data": [render_list(r) for r in page.items], "next_cursor": page.next_cursor,
-                    "has_more": page.has_more}
+            return render_page(page, render_list)
 
     @app.get("/lists/{list_id}", tags=["lists"])
     def get_list(list_id: str, caller: Caller):
@@ -348,8 +347,7 @@ def build(db: Database, settings: Settings) -> FastAPI:
     def list_members(list_id: str, caller: Caller, cursor: str | None = None, limit: PageLimit = None):
         with db.read() as session:
             page = lists.members(session, caller, parse_id(list_id, "list"), cursor, page_size(limit))
-            return {"data": [render_contact(v) for v in page.items], "next_cursor": page.next_cursor,
-                    "has_more": page.has_more}
+            return render_page(page, render_contact)
 
     @app.post("/lists/{list_id}/contacts", tags=["lists"])
     def add_members(list_id: str, body: MembersBody, caller: Caller):
@@ -378,8 +376,7 @@ def build(db: Database, settings: Settings) -> FastAPI:
     def list_webhooks(caller: Caller, cursor: str | None = None, limit: PageLimit = None):
         with db.read() as session:
             page = webhooks.page(session, caller, cursor, page_size(limit))
-            return {"data": [render_webhook(w) for w in page.items], "next_cursor": page.next_cursor,
-                    "has_more": page.has_more}
+            return render_page(page, render_webhook)
 
     @app.get("/webhooks/{webhook_id}", tags=["webhooks"])
     def get_webhook(webhook_id: str, caller: Caller):

@@ -178,6 +178,11 @@ def render_event(e) -> dict[str, Any]:
     }
 
 
+def render_page(page, render) -> dict[str, Any]:
+    """A page of a list endpoint: each item rendered, and how to ask for the next."""
+    return {"data": [render(item) for item in page.items], "next_cursor": page.next_cursor, "has_more": page.has_more}
+
+
 def render_change(e) -> dict[str, Any]:
     """An event as the change feed hands it out: with its number in the feed."""
     return render_event(e) | {"seq": e.seq}
