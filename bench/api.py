@@ -99,6 +99,21 @@ def lua(template: str, path: str, headers: dict, ids: list[str] | None = None, o
     return script
 
 
+def fresh_postgres_database() -> str:
+    """The URL of an empty database `contacthub_bench` on the server scripts/with-postgres.sh started."""
+    admin = os.environ.get("CONTACTHUB_TEST_POSTGRES_URL")
+    if not admin:
+        sys.exit("run under scripts/with-postgres.sh (or set CONTACTHUB_TEST_POSTGRES_URL)")
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text("DROP DATABASE IF EXISTS contacthub_bench WITH (FORCE)"))
+        conn.execute(text("CREATE DATABASE contacthub_bench"))
+    engine.dispose()
+    return admin.rsplit("/", 1)[0] + "/contacthub_bench"
+
+
 def fill(database_url: str, workspace_id: str, count: int, folder: Path) -> None:
     """Stores `count` contacts through the bulk import pipeline (the same rows, points and
     identity index entries a create writes), so a 100,000-contact store takes seconds, not an hour."""
@@ -150,20 +165,7 @@ def main() -> None:
         sys.exit("bench/api.py needs wrk: apt-get install wrk")
 
     tmp = Path(tempfile.mkdtemp(prefix="contacthub-bench-"))
-    if args.backend == "postgresql":
-        admin = os.environ.get("CONTACTHUB_TEST_POSTGRES_URL")
-        if not admin:
-            sys.exit("run under scripts/with-postgres.sh (or set CONTACTHUB_TEST_POSTGRES_URL)")
-        from sqlalchemy import create_engine, text
-
-        engine = create_engine(admin, isolation_level="AUTOCOMMIT")
-        with engine.connect() as conn:
-            conn.execute(text("DROP DATABASE IF EXISTS contacthub_bench WITH (FORCE)"))
-            conn.execute(text("CREATE DATABASE contacthub_bench"))
-        engine.dispose()
-        url = admin.rsplit("/", 1)[0] + "/contacthub_bench"
-    else:
-        url = f"sqlite:///{tmp / 'bench.db'}"
+    url = fresh_postgres_database() if args.backend == "postgresql" else f"sqlite:///{tmp / 'bench.db'}"
 
     from contacthub.core import workspaces
     from contacthub.db.engine import Database

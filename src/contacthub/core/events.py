@@ -88,7 +88,4 @@ def feed_end(session: Session, actor: Actor) -> int:
 def _number_new_events(session: Session, workspace_id: uuid.UUID, most: int) -> int:
     """Numbers up to `most` committed events that have none, oldest id first; the last number."""
     last = repo.held_last_seq(session, workspace_id)
-    ids = repo.unnumbered_event_ids(session, workspace_id, most)
-    if ids:
-        repo.number_events(session, workspace_id, [(event_id, last + i) for i, event_id in enumerate(ids, 1)])
-    return last + len(ids)
+    return last + repo.number_events(session, workspace_id, last, most)

@@ -19,6 +19,7 @@ from sqlalchemy import (
     UniqueConstraint,
     Uuid,
     false,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -298,7 +299,12 @@ class Event(Base):
     seq: Mapped[int | None] = mapped_column(BigInteger)
     __table_args__ = (
         Index("ix_events_subject", "workspace_id", "subject_id", "id"),
-        Index("ix_events_seq", "workspace_id", "seq", "id"),
+        # The feed's two lookups, each over its own events only: those waiting for a number, in
+        # id order (a write adds one entry), and the numbered ones by number (each at most once).
+        Index("ix_events_unnumbered", "workspace_id", "id",
+              sqlite_where=text("seq IS NULL"), postgresql_where=text("seq IS NULL")),
+        Index("ix_events_seq", "workspace_id", "seq", unique=True,
+              sqlite_where=text("seq IS NOT NULL"), postgresql_where=text("seq IS NOT NULL")),
     )
 
 

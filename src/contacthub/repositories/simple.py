@@ -4,7 +4,7 @@ idempotency records. Each function is one query; rules live in the services."""
 import uuid
 from datetime import datetime
 
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from contacthub.db.models import (
@@ -137,14 +137,19 @@ def unnumbered_event_ids(session: Session, workspace_id: uuid.UUID, limit: int) 
         select(Event.id).where(Event.workspace_id == workspace_id, Event.seq.is_(None)).order_by(Event.id).limit(limit)))
 
 
-def number_events(session: Session, workspace_id: uuid.UUID, numbers: list[tuple[uuid.UUID, int]]) -> None:
-    """Gives each event its number and moves the workspace's last number to the highest."""
-    session.execute(
-        update(Event.__table__).where(Event.workspace_id == workspace_id, Event.id == bindparam("event_id"))
-        .values(seq=bindparam("number")),
-        [{"event_id": i, "number": n} for i, n in numbers])
-    session.execute(update(EventSequence).where(EventSequence.workspace_id == workspace_id)
-                    .values(last_seq=max(n for _, n in numbers)))
+def number_events(session: Session, workspace_id: uuid.UUID, last: int, most: int) -> int:
+    """Numbers up to `most` events that have no number, oldest id first, from `last` + 1 on, in
+    one statement, and moves the workspace's last number past them; how many it numbered."""
+    oldest = (select(Event.id).where(Event.workspace_id == workspace_id, Event.seq.is_(None))
+              .order_by(Event.id).limit(most).subquery())
+    numbers = select(oldest.c.id, (last + func.row_number().over(order_by=oldest.c.id)).label("number")).subquery()
+    numbered = session.execute(
+        update(Event.__table__).where(Event.workspace_id == workspace_id, Event.id == numbers.c.id)
+        .values(seq=numbers.c.number)).rowcount
+    if numbered:
+        session.execute(update(EventSequence).where(EventSequence.workspace_id == workspace_id)
+                        .values(last_seq=last + numbered))
+    return numbered
 
 
 def events_after_seq(session: Session, workspace_id: uuid.UUID, after: int, limit: int) -> list[Event]:

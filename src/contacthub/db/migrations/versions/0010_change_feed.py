@@ -16,7 +16,10 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table('events') as batch:
         batch.add_column(sa.Column('seq', sa.BigInteger(), nullable=True))
-        batch.create_index('ix_events_seq', ['workspace_id', 'seq', 'id'], unique=False)
+        batch.create_index('ix_events_unnumbered', ['workspace_id', 'id'], unique=False,
+                           sqlite_where=sa.text('seq IS NULL'), postgresql_where=sa.text('seq IS NULL'))
+        batch.create_index('ix_events_seq', ['workspace_id', 'seq'], unique=True,
+                           sqlite_where=sa.text('seq IS NOT NULL'), postgresql_where=sa.text('seq IS NOT NULL'))
     op.create_table(
         'event_sequences',
         sa.Column('workspace_id', sa.Uuid(), nullable=False),
@@ -29,4 +32,5 @@ def downgrade() -> None:
     op.drop_table('event_sequences')
     with op.batch_alter_table('events') as batch:
         batch.drop_index('ix_events_seq')
+        batch.drop_index('ix_events_unnumbered')
         batch.drop_column('seq')
