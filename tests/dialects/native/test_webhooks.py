@@ -9,10 +9,12 @@ from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import delete
 from standardwebhooks.webhooks import Webhook as Verifier
 
 from contacthub.app import create_app
 from contacthub.core import webhook_delivery
+from contacthub.db.models import Webhook
 from contacthub.db.types import utcnow
 from contacthub.dialects.native.schemas import webhook_body
 from contacthub.repositories import webhooks as webhook_repo
@@ -25,12 +27,14 @@ class Receiver:
     def __init__(self):
         self.received: list[tuple[dict, bytes]] = []
         self.status = 200
+        self.delay = 0.0  # seconds before it answers
         receiver = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 receiver.received.append(({k.lower(): v for k, v in self.headers.items()}, body))
+                time.sleep(receiver.delay)
                 self.send_response(receiver.status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
@@ -51,6 +55,19 @@ def receiver():
     r = Receiver()
     yield r
     r.server.shutdown()
+
+
+@pytest.fixture(autouse=True)
+def only_this_test_s_webhooks(db):
+    """A round of deliveries looks at every workspace's webhooks: those other tests made (in this
+    worker's database) are removed before and after each test, so a round counts only its own."""
+    def clear():
+        with db.write() as session:
+            session.execute(delete(Webhook))
+
+    clear()
+    yield
+    clear()
 
 
 @pytest.fixture
@@ -218,3 +235,46 @@ def _uuid(text: str):
     import uuid
 
     return uuid.UUID(text)
+
+
+def test_another_workspace_s_webhook_is_not_found_and_stays_as_it_was(hooks_api, db, local_settings, receiver):
+    from contacthub.core import workspaces
+
+    hook = hooks_api.post("/v1/webhooks", json={"url": receiver.url}).json()
+    with db.write() as session:
+        other = workspaces.create_workspace(session, "hooks-intruder")
+    intruder = TestClient(create_app(local_settings, db))
+    intruder.headers["Authorization"] = f"Bearer {other.api_key}"
+    path = f"/v1/webhooks/{hook['id']}"
+    assert intruder.get(path).status_code == 404
+    assert intruder.patch(path, json={"url": "http://127.0.0.1:1/stolen"}).status_code == 404
+    assert intruder.delete(path).status_code == 404
+    assert intruder.get("/v1/webhooks").json()["data"] == []
+    assert hooks_api.get(path).json()["url"] == receiver.url
+
+
+def test_malformed_webhook_bodies_are_refused(hooks_api):
+    broken = hooks_api.post("/v1/webhooks", content=b'{"url": ', headers={"Content-Type": "application/json"})
+    assert broken.status_code in (400, 422) and "error" in broken.json()
+    assert hooks_api.post("/v1/webhooks", json={"url": 5}).status_code == 422
+    assert hooks_api.post("/v1/webhooks", json={"url": "https://example.com/" + "x" * 2100}).status_code == 422
+    made = hooks_api.post("/v1/webhooks", json={"url": "http://127.0.0.1:9/h"}).json()
+    assert hooks_api.patch(f"/v1/webhooks/{made['id']}", json={"active": None}).status_code == 422
+    assert hooks_api.patch(f"/v1/webhooks/{made['id']}", json={"url": None}).status_code == 422
+    assert hooks_api.patch(f"/v1/webhooks/{made['id']}", json={"active": "maybe"}).status_code == 422
+    assert hooks_api.get(f"/v1/webhooks/{made['id']}").json()["active"] is True
+
+
+def test_two_senders_at_once_send_a_batch_once(hooks_api, db, local_settings, receiver):
+    """What keeps several serving processes from sending one webhook's batches side by side: the
+    lease. The second sender finds the webhook held while the first waits for the receiver."""
+    hook = hooks_api.post("/v1/webhooks", json={"url": receiver.url}).json()
+    receiver.delay = 0.5
+    results = []
+    senders = [threading.Thread(target=lambda: results.append(deliver(db, local_settings))) for _ in range(2)]
+    for sender in senders:
+        sender.start()
+    for sender in senders:
+        sender.join()
+    assert sorted(results) == [0, 1] and len(receiver.received) == 1
+    assert receiver.bodies()[0]["webhook_id"] == hook["id"]
