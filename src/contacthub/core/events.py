@@ -49,6 +49,8 @@ def page(session: Session, actor: Actor, subject_id: uuid.UUID | None, after: uu
 
 
 NUMBERED_AT_ONCE = 10_000
+# what events are about (their subject_type)
+SUBJECT_TYPES = ("contact", "list", "attribute_definition", "account", "data_source", "webhook")
 
 
 @dataclass

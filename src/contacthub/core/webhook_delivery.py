@@ -26,10 +26,9 @@ from datetime import timedelta
 import httpx
 
 from contacthub import __version__
-from contacthub.core import events, outbound
+from contacthub.core import events, outbound, webhooks
 from contacthub.core.actor import Actor
 from contacthub.core.errors import InvalidInput
-from contacthub.core.webhooks import PURPOSE
 from contacthub.db.engine import Database
 from contacthub.db.models import Event, Webhook
 from contacthub.db.types import utcnow
@@ -54,7 +53,8 @@ class Delivery:
 
 def deliver_due(db: Database, settings: Settings, body_of: BodyOf) -> int:
     """One round: every webhook that has changes waiting and is not waiting out a failure is
-    sent its next batch. Answers how many were sent (taken or not)."""
+    sent its next batch. Answers how many webhooks moved on: a batch sent (taken or not), or
+    passed over when it holds none of the changes the webhook is sent."""
     now = utcnow()
     with db.read() as session:  # a round with nothing to send takes no write lock
         due = repo.due(session, now)
@@ -88,6 +88,10 @@ def _attempt(db: Database, settings: Settings, body_of: BodyOf, workspace_id: uu
             repo.set_columns(session, workspace_id, webhook_id, leased_until=None)
             return False
         through = batch[-1].seq
+        batch = [e for e in batch if webhooks.wanted(hook.events, e)]
+        if not batch:  # none of these is a change it is sent: passed over, nothing to send
+            repo.set_columns(session, workspace_id, webhook_id, delivered_seq=through, leased_until=None)
+            return True
         repo.set_columns(session, workspace_id, webhook_id, sending_through=through)
         delivery = Delivery(hook.url, hook.secret, f"msg_{webhook_id.hex}_{hook.delivered_seq + 1}_{through}",
                             body_of(hook, batch, through))
@@ -116,7 +120,7 @@ def send(delivery: Delivery, settings: Settings) -> str | None:
     """Posts the delivery; None when the receiver took it (a 2xx answer), else what went wrong
     (the webhook's `last_error`). The URL is checked again: the name may point elsewhere now."""
     try:
-        address = outbound.check_url(delivery.url, settings.webhook_allow_private_urls, "url", PURPOSE)
+        address = outbound.check_url(delivery.url, settings.webhook_allow_private_urls, "url", webhooks.PURPOSE)
     except InvalidInput as exc:
         return str(exc)
     target, host, extensions = outbound.pinned(delivery.url, address)

@@ -3,6 +3,7 @@ keeping its own place in it. Creating, reading, changing and removing them; the 
 core/webhook_delivery.py's."""
 
 import base64
+import re
 import secrets
 import uuid
 
@@ -19,12 +20,15 @@ from contacthub.db.models import Webhook
 from contacthub.db.types import new_id, utcnow
 from contacthub.repositories import webhooks as repo
 
+_NAME = re.compile(r"[a-z_]+")
 PURPOSE = "receive webhooks"  # finishes outbound's refusals: "only http and https URLs can …"
 
 
 class WebhookInput(Strict):
     url: str = Field(min_length=1, max_length=2048)
     description: str | None = Field(default=None, max_length=2000)
+    # the changes it is sent: `<subject>.<action>` (contact.created), `<subject>.*`, or `*` for all
+    events: list[str] = Field(default_factory=lambda: ["*"], min_length=1, max_length=50)
     # where in the feed to start: after this number (0: every change from the first); by default
     # after the last change made before the webhook
     since: int | None = Field(default=None, ge=0)
@@ -33,6 +37,7 @@ class WebhookInput(Strict):
 class WebhookPatch(Strict):
     url: str | None = Field(default=None, min_length=1, max_length=2048)
     description: str | None = Field(default=None, max_length=2000)
+    events: list[str] | None = Field(default=None, min_length=1, max_length=50)
     active: bool | None = None
 
 
@@ -41,19 +46,42 @@ def new_secret() -> str:
     return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
 
 
+def wanted(patterns: list[str], event) -> bool:
+    """Whether a webhook sent the changes `patterns` name is sent this event."""
+    return any(p in ("*", f"{event.subject_type}.*", f"{event.subject_type}.{event.action}") for p in patterns)
+
+
+def _checked_patterns(patterns: list[str]) -> list[str]:
+    errors = []
+    for i, pattern in enumerate(patterns):
+        subject, dot, action = pattern.partition(".")
+        if pattern == "*":
+            continue
+        if not dot or not _NAME.fullmatch(action) and action != "*":
+            errors.append(FieldError(f"events[{i}]", "a change is named <subject>.<action> (contact.created), "
+                                                     "<subject>.* or *"))
+        elif subject not in events.SUBJECT_TYPES:
+            errors.append(FieldError(f"events[{i}]", f"no changes are about {subject!r}; "
+                                                     f"one of {', '.join(events.SUBJECT_TYPES)}"))
+    if errors:
+        raise InvalidInput(errors)
+    return list(dict.fromkeys(patterns))
+
+
 def create(session: Session, actor: Actor, data: WebhookInput, allow_private: bool) -> Webhook:
     outbound.check_url(data.url, allow_private, "url", PURPOSE)
+    patterns = _checked_patterns(data.events)
     end = events.feed_end(session, actor)
     if data.since is not None and data.since > end:
         raise InvalidInput(FieldError("since", f"the feed has reached {end}; {data.since} is past its end"))
     now = utcnow()
     row = Webhook(workspace_id=actor.workspace_id, id=new_id(), url=data.url, description=data.description,
-                  secret=new_secret(), active=True, delivered_seq=end if data.since is None else data.since,
+                  secret=new_secret(), events=patterns, active=True, delivered_seq=end if data.since is None else data.since,
                   failures=0, created_at=now, updated_at=now)
     session.add(row)
     session.flush()
     # in the feed after where the webhook starts: its first delivery says it was made
-    events.record(session, actor, "webhook", row.id, "created", changes={"url": data.url})
+    events.record(session, actor, "webhook", row.id, "created", changes={"url": data.url, "events": patterns})
     return row
 
 
@@ -74,15 +102,17 @@ def update(session: Session, actor: Actor, webhook_id: uuid.UUID, patch: Webhook
     once, from where it stopped."""
     row = get(session, actor, webhook_id)
     given = patch.model_fields_set
-    for name in ("url", "active"):
+    for name in ("url", "active", "events"):
         if name in given and getattr(patch, name) is None:
             raise InvalidInput(FieldError(name, "cannot be null"))
     if "url" in given:
         outbound.check_url(patch.url, allow_private, "url", PURPOSE)
-    changes = {name: [getattr(row, name), getattr(patch, name)] for name in given
-               if getattr(row, name) != getattr(patch, name)}
+    wanted_now = {name: _checked_patterns(patch.events) if name == "events" else getattr(patch, name) for name in given}
+    changes = {name: [getattr(row, name), value] for name, value in wanted_now.items() if getattr(row, name) != value}
     for name, (_, value) in changes.items():
         setattr(row, name, value)
+    if "events" in changes:
+        row.sending_through = None  # a batch waiting to be sent again is chosen anew
     if "active" in changes and row.active:
         row.failures, row.next_attempt_at, row.last_error = 0, None, None
     if changes:

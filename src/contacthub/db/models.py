@@ -326,6 +326,7 @@ class Webhook(Base):
     url: Mapped[str] = mapped_column(String(2048))
     description: Mapped[str | None] = mapped_column(String(2000))
     secret: Mapped[str] = mapped_column(String(128))  # signs each delivery (shown once, at creation)
+    events: Mapped[list] = mapped_column(JsonDocument, default=lambda: ["*"])  # the changes it is sent
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     delivered_seq: Mapped[int] = mapped_column(BigInteger, default=0)  # the feed's number the receiver has taken
     # the last number of the batch being sent: a retry sends the same batch, under the same message id

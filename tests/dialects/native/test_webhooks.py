@@ -278,3 +278,56 @@ def test_two_senders_at_once_send_a_batch_once(hooks_api, db, local_settings, re
         sender.join()
     assert sorted(results) == [0, 1] and len(receiver.received) == 1
     assert receiver.bodies()[0]["webhook_id"] == hook["id"]
+
+
+def test_a_webhook_is_sent_only_the_changes_it_names(hooks_api, db, local_settings, receiver):
+    hook = hooks_api.post("/v1/webhooks", json={"url": receiver.url, "events": ["contact.created", "list.*"]}).json()
+    assert hook["events"] == ["contact.created", "list.*"]
+    ada = hooks_api.post("/v1/contacts", json={"first_name": "Ada"}).json()
+    hooks_api.patch(f"/v1/contacts/{ada['id']}", json={"notes": "not sent"})
+    hooks_api.post("/v1/lists", json={"name": "VIP"})
+    while deliver(db, local_settings):
+        pass
+    sent = [(c["subject_type"], c["action"]) for b in receiver.bodies() for c in b["data"]]
+    assert sent == [("contact", "created"), ("list", "created")]
+
+    # changes it is not sent are passed over without a request, and its place moves past them
+    posts = len(receiver.received)
+    hooks_api.patch(f"/v1/contacts/{ada['id']}", json={"notes": "still not sent"})
+    assert deliver(db, local_settings) == 1 and len(receiver.received) == posts
+    _, end = _feed_end(hooks_api)
+    assert hooks_api.get(f"/v1/webhooks/{hook['id']}").json()["delivered_seq"] == end
+
+    changed = hooks_api.patch(f"/v1/webhooks/{hook['id']}", json={"events": ["contact.*"]})
+    assert changed.status_code == 200 and changed.json()["events"] == ["contact.*"]
+    hooks_api.delete(f"/v1/contacts/{ada['id']}")
+    while deliver(db, local_settings):
+        pass
+    assert [c["action"] for c in receiver.bodies()[-1]["data"]] == ["deleted"]
+
+
+def test_change_types_a_webhook_cannot_name_are_refused(hooks_api):
+    bad = hooks_api.post("/v1/webhooks", json={"url": "http://127.0.0.1:9/h",
+                                               "events": ["contact", "person.created", "contact.Created", "*"]})
+    assert bad.status_code == 422
+    fields = [d["field"] for d in bad.json()["error"]["details"]]
+    assert fields == ["events[0]", "events[1]", "events[2]"]
+    assert "one of contact, list" in bad.json()["error"]["details"][1]["message"]
+    assert hooks_api.post("/v1/webhooks", json={"url": "http://127.0.0.1:9/h", "events": []}).status_code == 422
+    assert hooks_api.get("/v1/webhooks").json()["data"] == []
+    made = hooks_api.post("/v1/webhooks", json={"url": "http://127.0.0.1:9/h"}).json()
+    assert made["events"] == ["*"]
+    assert hooks_api.patch(f"/v1/webhooks/{made['id']}", json={"events": ["nope"]}).status_code == 422
+    assert hooks_api.patch(f"/v1/webhooks/{made['id']}", json={"events": None}).status_code == 422
+    assert hooks_api.get(f"/v1/webhooks/{made['id']}").json()["events"] == ["*"]
+
+
+def _feed_end(api) -> tuple[list, int]:
+    """Where the workspace's feed ends now (reading it numbers what waits)."""
+    since, seen = 0, []
+    while True:
+        body = api.get("/v1/changes", params={"since": since, "limit": 200}).json()
+        seen += body["data"]
+        since = body["next_since"]
+        if not body["has_more"]:
+            return seen, since

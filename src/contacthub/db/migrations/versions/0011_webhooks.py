@@ -6,6 +6,7 @@ Create Date: 2026-11-24 23:45:00
 """
 from alembic import op
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 from contacthub.db.types import UTCDateTime
 
@@ -23,6 +24,8 @@ def upgrade() -> None:
         sa.Column('url', sa.String(length=2048), nullable=False),
         sa.Column('description', sa.String(length=2000), nullable=True),
         sa.Column('secret', sa.String(length=128), nullable=False),
+        sa.Column('events', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'),
+                  nullable=False),
         sa.Column('active', sa.Boolean(), nullable=False),
         sa.Column('delivered_seq', sa.BigInteger(), nullable=False),
         sa.Column('sending_through', sa.BigInteger(), nullable=True),
