@@ -131,6 +131,31 @@ def test_worker_once_runs_queued_jobs(cli):
     db.dispose()
 
 
+def test_worker_once_sends_webhooks_their_waiting_changes(cli, monkeypatch):
+    from contacthub.core import contacts, webhooks
+    from contacthub.core.actor import Actor
+    from contacthub.core.inputs import ContactInput
+    from contacthub.db.engine import Database
+    from tests.dialects.native.test_webhooks import Receiver
+
+    monkeypatch.setenv("CONTACTHUB_WEBHOOK_ALLOW_PRIVATE_URLS", "true")
+    get_settings.cache_clear()
+    receiver = Receiver()
+    created = json.loads(cli("init", "--json").stdout)
+    actor = Actor(uuid.UUID(created["workspace_id"]), None, "native")
+    db = Database(get_settings().database_url)
+    with db.write() as session:
+        webhooks.create(session, actor, webhooks.WebhookInput(url=receiver.url, events=["contact.*"]), True)
+        contacts.create(session, actor, ContactInput(first_name="Queued"))
+    db.dispose()
+    result = cli("worker", "--once")
+    assert "Ran 0 import job" in result.output and "Webhooks: 1 batch" in result.output
+    (body,) = receiver.bodies()
+    assert [c["changes"]["first_name"] for c in body["data"]] == ["Queued"]
+    assert "Webhooks" not in cli("worker", "--once", "--no-webhooks").output
+    receiver.server.shutdown()
+
+
 def test_import_with_fuzzy_matching(cli, tmp_path):
     cli("init", "--json")
     moved = tmp_path / "moved.csv"  # the same person at the same address, under a new email

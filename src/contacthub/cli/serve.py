@@ -87,13 +87,16 @@ def worker(
     once: Annotated[bool, typer.Option(help="Run the queued jobs (and those whose worker died), then stop "
                                             "(default: keep waiting for jobs until Ctrl-C).")] = False,
     poll: Annotated[float, typer.Option(help="Seconds between looks at the queue.", min=0.05)] = 1.0,
+    webhooks: Annotated[bool, typer.Option(help="Send webhooks their waiting changes too, as `serve` does.")] = True,
 ):
-    """Run queued import jobs (start as many as you like on PostgreSQL: each job goes to one)."""
+    """Run queued import jobs (start as many as you like on PostgreSQL: each job goes to one) and
+    send webhooks (each webhook is sent by one process at a time)."""
     import os
     import socket
     import threading
 
-    from contacthub.core import imports
+    from contacthub.core import imports, webhook_delivery
+    from contacthub.dialects.native.schemas import webhook_body
 
     db = database()
     label = name or f"{socket.gethostname()}:{os.getpid()}"
@@ -102,13 +105,21 @@ def worker(
         while imports.work_once(db, label) is not None:
             done += 1
         console.print(f"Ran {done} import job(s).")
+        if webhooks:
+            sent = 0
+            while moved := webhook_delivery.deliver_due(db, get_settings(), webhook_body):
+                sent += moved
+            console.print(f"Webhooks: {sent} batch(es) of changes sent or passed over.")
         return
     stop = threading.Event()
-    console.print(f"Worker {label} waiting for import jobs (Ctrl-C stops).")
+    sender = _webhook_sender(get_settings(), poll) if webhooks else None
+    console.print(f"Worker {label} waiting for import jobs{' and sending webhooks' if webhooks else ''} (Ctrl-C stops).")
     try:
         imports.work_forever(db, stop, label, poll)
     except KeyboardInterrupt:
         stop.set()
+        if sender is not None:
+            sender.set()
         console.print(f"Worker {label} stopped. A job it was running keeps the batches it wrote and is resumed by "
                       "the next worker once its lease runs out (CONTACTHUB_IMPORT_LEASE_SECONDS).", soft_wrap=True)
 
@@ -124,10 +135,15 @@ def _start_import_worker(settings, poll_seconds: float = 1.0):
 
 
 def _start_webhook_worker(settings, poll_seconds: float = 1.0):
-    """The embedded webhook sender: one daemon thread in the serving process, sending the
-    native door's deliveries. Answers the event that stops it (None when turned off)."""
+    """The embedded webhook sender: one daemon thread in the serving process. Answers the event
+    that stops it (None when turned off)."""
     if not settings.webhook_embedded_worker:
         return None
+    return _webhook_sender(settings, poll_seconds)
+
+
+def _webhook_sender(settings, poll_seconds: float):
+    """A daemon thread sending the native door's deliveries; answers the event that stops it."""
     from contacthub.core import webhook_delivery
     from contacthub.dialects.native.schemas import webhook_body
 
