@@ -65,18 +65,10 @@ def exported(db, who: Actor) -> str:
 
 
 def stored(db, who: Actor) -> dict[str, dict]:
-    """Every contact of the workspace as the native API renders it, by id, without what a
-    restore cannot keep (when it was last written, the ids of its addresses)."""
+    """Every contact of the workspace as the native API renders it, by id."""
     with db.read() as session:
         views = contacts.list_page(session, who, ContactFilter(), None, 200).items
-    out = {}
-    for view in views:
-        body = render_contact(view)
-        del body["updated_at"]
-        for address in body["addresses"]:
-            del address["id"]
-        out[body["id"]] = body
-    return out
+    return {body["id"]: body for body in map(render_contact, views)}
 
 
 def test_an_export_restores_into_another_workspace_whole(db, actor, elsewhere, run):
@@ -94,7 +86,8 @@ def test_an_export_restores_into_another_workspace_whole(db, actor, elsewhere, r
 
     assert (job.status, job.format, job.created, job.invalid) == ("succeeded", "jsonl", 3, 0), rows
     restored = stored(db, elsewhere)
-    # every contact under its own id and creation time, every field as it was; the list is the first workspace's
+    # every contact under its own id, creation and change times, every field (address ids too) as it was; the
+    # list is the first workspace's
     # (left out, and said so on the row), the group and its members came along by name
     assert set(restored) == set(original)
     original[str(ada.id)]["lists"] = []
@@ -109,6 +102,23 @@ def test_an_export_restores_into_another_workspace_whole(db, actor, elsewhere, r
                                                             "ada@example.com": {}}
     assert again.extra == {"chartmogul": {"custom": 1}}  # the vendor doors' fields, which the API does not show
     assert again.display_name is None  # the export's display name was only the name's parts joined
+
+
+def test_an_address_id_held_here_is_made_anew_and_a_bad_change_time_is_refused(db, actor, run):
+    with db.write() as session:
+        ada = contacts.create(session, actor, ContactInput(**RICH))
+    line = json.loads(exported(db, actor))
+    twin = dict(line, id=str(uuid.uuid4()), emails=[{"address": "twin@example.com"}], phones=[], identifiers=[],
+                first_name="Twin")
+    broken = dict(twin, id=str(uuid.uuid4()), emails=[{"address": "broken@example.com"}], updated_at="yesterday")
+    job, rows = run(actor, json.dumps(twin) + "\n" + json.dumps(broken) + "\n")
+    assert (job.created, job.invalid) == (1, 1), rows
+    assert next(r for r in rows.values() if r.status == "invalid").errors[0]["field"] == "updated_at"
+    made = stored(db, actor)[twin["id"]]
+    assert made["updated_at"] == line["updated_at"]
+    held = {a.id for a in ada.addresses}
+    assert len(made["addresses"]) == 2 and not held & {uuid.UUID(a["id"]) for a in made["addresses"]}
+    assert [a["line1"] for a in stored(db, actor)[str(ada.id)]["addresses"]] == [a["line1"] for a in made["addresses"]]
 
 
 def test_importing_a_workspace_s_own_export_changes_nothing(db, actor, run):

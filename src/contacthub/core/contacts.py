@@ -55,6 +55,18 @@ class PreparedWrite:
     accounts: list[tuple[uuid.UUID, int]] | None = None
 
 
+@dataclass
+class Restored:
+    """What a contact had where it was exported, kept when a restore creates it again: its id
+    (the caller makes sure no contact here holds it), when it was created and last changed, and
+    its addresses' ids in order (one that an address here holds is made anew)."""
+
+    id: uuid.UUID | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    address_ids: list[uuid.UUID | None] = field(default_factory=list)
+
+
 # ---------------------------------------------------------------- reading
 
 def get(session: Session, actor: Actor, contact_id: uuid.UUID) -> ContactView:
@@ -146,25 +158,28 @@ def _views(session: Session, actor: Actor, ids: list[uuid.UUID]) -> list[Contact
 # ---------------------------------------------------------------- writing
 
 def create(session: Session, actor: Actor, data: ContactInput, options: WriteOptions | None = None,
-           contact_id: uuid.UUID | None = None, created_at: datetime | None = None) -> ContactView:
-    """A new contact. A restore from an export keeps the id it had (`contact_id`, which the
-    caller has made sure no contact of the workspace holds) and when it was first created."""
+           restored: Restored | None = None) -> ContactView:
+    """A new contact; a restore from an export keeps what `restored` carries."""
     options = options or WriteOptions()
+    restored = restored or Restored()
     given = data.model_fields_set
     prepared = prepare(session, actor, data, given, options)
     check_taken(session, actor, prepared, options, exclude=None)
     now = utcnow()
     ws = actor.workspace_id
     row = {name: getattr(data, name) if name in given else None for name in SCALAR_FIELDS}
-    row.update(workspace_id=ws, id=contact_id or new_id(), kind=data.kind or "person", merged_into=None,
+    row.update(workspace_id=ws, id=restored.id or new_id(), kind=data.kind or "person", merged_into=None,
                social=_drop_nulls(data.social or {}), attributes=_drop_nulls(prepared.attributes or {}),
-               extra=_drop_nulls(data.extra or {}), created_at=created_at or now, updated_at=now)
+               extra=_drop_nulls(data.extra or {}), created_at=restored.created_at or now,
+               updated_at=restored.updated_at or now)
     # The new contact's view is built from what is written rather than read back.
     view = repo.contact_view(row)
     points = _point_rows(ws, row["id"], prepared, now)
     for p in points:
         repo.add_point_view(view, repo.point_view(p))
     addresses = _new_address_rows(ws, row["id"], data.addresses or [], now)
+    if restored.address_ids:
+        _keep_address_ids(session, ws, addresses, restored.address_ids)
     view.addresses = [repo.address_view(a) for a in addresses]
     view.list_ids = list(prepared.lists or [])
     view.accounts = [AccountLinkView(a, pos) for a, pos in prepared.accounts or []]
@@ -425,6 +440,16 @@ def _new_address_rows(ws, contact_id, wanted: list, now) -> list[dict]:
     first_primary = _first_primary(wanted)
     return [{"workspace_id": ws, "id": new_id(), "contact_id": contact_id, **a.model_dump(exclude={"id", "primary"}),
              "is_primary": i == first_primary, "position": i, "created_at": now} for i, a in enumerate(wanted)]
+
+
+def _keep_address_ids(session: Session, ws: uuid.UUID, addresses: list[dict], ids: list[uuid.UUID | None]) -> None:
+    """Gives new address rows the ids they had where they were exported, each one that no address
+    of the workspace (nor an earlier row) holds."""
+    held = repo.existing_address_ids(session, ws, [i for i in ids if i is not None])
+    for address, kept in zip(addresses, ids):
+        if kept is not None and kept not in held:
+            address["id"] = kept
+            held.add(kept)
 
 
 def _first_primary(wanted: list) -> int:

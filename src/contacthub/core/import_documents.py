@@ -23,8 +23,8 @@ from contacthub.core.normalize import normalize_email, normalize_phone
 if TYPE_CHECKING:
     from contacthub.core.imports import ParsedRow
 
-# What a contact's rendering carries that no one writes: the store sets them. `id` and
-# `created_at` are read apart (a restore keeps them); the others are passed over.
+# What a contact's rendering carries that no one writes: the store sets them. `id`,
+# `created_at` and `updated_at` are read apart (a restore keeps them); the others are passed over.
 READ_ONLY = ("id", "workspace_id", "created_at", "updated_at", "merged_into", "merged_from", "match",
              "possible_duplicates")
 MAX_GROUP_NAME = 300  # a group's name is its display name
@@ -41,7 +41,7 @@ def read_document(row: "ParsedRow", text: str, region: str) -> None:
     if not isinstance(document, dict):
         _fault(row, "contact", "each line must be one JSON object: a contact")
         return
-    given_id, created_at = document.get("id"), document.get("created_at")
+    given_id, created_at, updated_at = document.get("id"), document.get("created_at"), document.get("updated_at")
     groups = document.get("groups")
     document = {k: v for k, v in document.items() if k not in READ_ONLY and k != "groups"}
     if given_id is not None:
@@ -49,17 +49,13 @@ def read_document(row: "ParsedRow", text: str, region: str) -> None:
             row.given_id = uuid.UUID(str(given_id))
         except ValueError:
             _fault(row, "id", "must be a UUID")
-    if created_at is not None:
-        try:
-            moment = datetime.fromisoformat(created_at)
-            row.given_created_at = moment.astimezone(timezone.utc) if moment.tzinfo else moment.replace(
-                tzinfo=timezone.utc)
-        except (TypeError, ValueError, OverflowError):  # OverflowError: year 1 east of Greenwich, in UTC
-            _fault(row, "created_at", "must be a date and time (ISO 8601)")
+    row.given_created_at = _moment(row, "created_at", created_at)
+    row.given_updated_at = _moment(row, "updated_at", updated_at)
     if isinstance(document.get("addresses"), list):
         for address in document["addresses"]:
             if isinstance(address, dict):
-                address.pop("id", None)  # the address of the contact exported; here it is a new one
+                # the id it had where it was exported: kept where no address here holds it
+                row.given_address_ids.append(_uuid_or_none(address.pop("id", None)))
     if document.get("display_name") is not None and document["display_name"] == _computed_name(document, region):
         del document["display_name"]  # the export shows a name made from the others: not a name of its own
     try:
@@ -77,6 +73,27 @@ def read_document(row: "ParsedRow", text: str, region: str) -> None:
         _fault(row, "display_name", "a group needs a name")
     if not row.errors:
         row.document = data
+
+
+def _moment(row: "ParsedRow", name: str, value) -> datetime | None:
+    """An ISO 8601 date and time, in UTC (one without its zone is UTC's); a fault of the row if
+    it is none."""
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+        return moment.astimezone(timezone.utc) if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    except (TypeError, ValueError, OverflowError):  # OverflowError: year 1 east of Greenwich, in UTC
+        _fault(row, name, "must be a date and time (ISO 8601)")
+        return None
+
+
+def _uuid_or_none(value) -> uuid.UUID | None:
+    """An address's exported id, if it is one (anything else: the address gets a new id)."""
+    try:
+        return uuid.UUID(str(value)) if value is not None else None
+    except ValueError:
+        return None
 
 
 def kind_of_document(text: str) -> str | None:

@@ -376,10 +376,12 @@ class ParsedRow:
     # what a valid row's contact is made of, computed where the row is parsed (see Derived)
     derived: "Derived | None" = None
     # a JSONL row: the whole contact as checked (created through the contact service), and the
-    # id and creation time it had where it was exported (see core/import_documents.py)
+    # id, times and address ids it had where it was exported (see core/import_documents.py)
     document: ContactInput | None = None
     given_id: uuid.UUID | None = None
     given_created_at: datetime | None = None
+    given_updated_at: datetime | None = None
+    given_address_ids: list[uuid.UUID | None] = field(default_factory=list)
 
     @property
     def name(self) -> str | None:
@@ -934,9 +936,10 @@ class _Importer:
             known = simple_repo.existing_account_ids(session, self.ws, [a.id for a in data.accounts])
             dropped += [f"account {a.id}" for a in data.accounts if a.id not in known]
             data = data.model_copy(update={"accounts": [a for a in data.accounts if a.id in known]})
-        view = contact_service.create(session, self.actor, data, WriteOptions(on_duplicate="create"),
-                                      contact_id=row.given_id if row.given_id not in ids_held else None,
-                                      created_at=row.given_created_at)
+        kept = contact_service.Restored(id=row.given_id if row.given_id not in ids_held else None,
+                                        created_at=row.given_created_at, updated_at=row.given_updated_at,
+                                        address_ids=row.given_address_ids)
+        view = contact_service.create(session, self.actor, data, WriteOptions(on_duplicate="create"), kept)
         ids_held.add(view.id)
         note = f"left out, not in this workspace: {', '.join(dropped)}" if dropped else None
         return view.id, note

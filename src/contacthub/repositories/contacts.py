@@ -180,6 +180,13 @@ def addresses_of(session: Session, workspace_id: uuid.UUID, contact_id: uuid.UUI
     return {a.id: a for a in rows}
 
 
+def existing_address_ids(session: Session, workspace_id: uuid.UUID, ids: list[uuid.UUID]) -> set[uuid.UUID]:
+    """Which of `ids` an address of the workspace holds."""
+    if not ids:
+        return set()
+    return set(session.scalars(select(Address.id).where(Address.workspace_id == workspace_id, Address.id.in_(ids))))
+
+
 def delete_row(session: Session, row) -> None:
     session.delete(row)
 
