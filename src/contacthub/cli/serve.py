@@ -113,7 +113,8 @@ def worker(
         return
     stop = threading.Event()
     sender = _webhook_sender(get_settings(), poll) if webhooks else None
-    console.print(f"Worker {label} waiting for import jobs{' and sending webhooks' if webhooks else ''} (Ctrl-C stops).")
+    doing = "waiting for import jobs" + (" and sending webhooks" if webhooks else "")
+    console.print(f"Worker {label} {doing} (Ctrl-C stops).")
     try:
         imports.work_forever(db, stop, label, poll)
     except KeyboardInterrupt:
@@ -131,7 +132,8 @@ def _start_import_worker(settings, poll_seconds: float = 1.0):
         return None
     from contacthub.core import imports
 
-    return _background("import-worker", settings, lambda db, stop: imports.work_forever(db, stop, "serve", poll_seconds))
+    return _background("import-worker", settings,
+                       lambda db, stop: imports.work_forever(db, stop, "serve", poll_seconds))
 
 
 def _start_webhook_worker(settings, poll_seconds: float = 1.0):

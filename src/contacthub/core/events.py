@@ -70,8 +70,7 @@ def changes_since(session: Session, actor: Actor, since: int, limit: int) -> Cha
     every later number goes to an event seen later. What `since` has covered never changes.
     A `since` past the last number given is InvalidInput: no such point in the feed exists."""
     last = _number_new_events(session, actor.workspace_id, limit)
-    if since > last:
-        raise InvalidInput(FieldError("since", f"the feed has reached {last}; {since} is past its end"))
+    check_since(since, last)
     found = repo.events_after_seq(session, actor.workspace_id, since, limit + 1)
     page = found[:limit]
     more = len(found) > limit or bool(repo.unnumbered_event_ids(session, actor.workspace_id, 1))
@@ -85,6 +84,12 @@ def feed_end(session: Session, actor: Actor) -> int:
     while (after := _number_new_events(session, actor.workspace_id, NUMBERED_AT_ONCE)) != last:
         last = after
     return last
+
+
+def check_since(since: int, last: int) -> None:
+    """A point in the feed must be one it has reached: InvalidInput (field `since`) otherwise."""
+    if since > last:
+        raise InvalidInput(FieldError("since", f"the feed has reached {last}; {since} is past its end"))
 
 
 def _number_new_events(session: Session, workspace_id: uuid.UUID, most: int) -> int:

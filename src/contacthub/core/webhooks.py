@@ -24,21 +24,24 @@ _NAME = re.compile(r"[a-z_]+")
 PURPOSE = "receive webhooks"  # finishes outbound's refusals: "only http and https URLs can …"
 
 
+EVENTS_HELP = ("The changes it is sent: `<subject>.<action>` (`contact.created`), `<subject>.*`, or `*` "
+               "for all. Subjects: contact, list, attribute_definition, account, data_source, webhook.")
+
+
 class WebhookInput(Strict):
-    url: str = Field(min_length=1, max_length=2048)
+    url: str = Field(min_length=1, max_length=2048, description="http(s); a private address only where allowed")
     description: str | None = Field(default=None, max_length=2000)
-    # the changes it is sent: `<subject>.<action>` (contact.created), `<subject>.*`, or `*` for all
-    events: list[str] = Field(default_factory=lambda: ["*"], min_length=1, max_length=50)
-    # where in the feed to start: after this number (0: every change from the first); by default
-    # after the last change made before the webhook
-    since: int | None = Field(default=None, ge=0)
+    events: list[str] = Field(default_factory=lambda: ["*"], min_length=1, max_length=50, description=EVENTS_HELP)
+    since: int | None = Field(default=None, ge=0, description=(
+        "Where in the feed to start: after this `seq` (0: every change from the first). "
+        "By default, after the last change made before the webhook."))
 
 
 class WebhookPatch(Strict):
     url: str | None = Field(default=None, min_length=1, max_length=2048)
     description: str | None = Field(default=None, max_length=2000)
-    events: list[str] | None = Field(default=None, min_length=1, max_length=50)
-    active: bool | None = None
+    events: list[str] | None = Field(default=None, min_length=1, max_length=50, description=EVENTS_HELP)
+    active: bool | None = Field(default=None, description="false stops the sending; true takes it up again at once")
 
 
 def new_secret() -> str:
@@ -71,13 +74,14 @@ def _checked_patterns(patterns: list[str]) -> list[str]:
 def create(session: Session, actor: Actor, data: WebhookInput, allow_private: bool) -> Webhook:
     outbound.check_url(data.url, allow_private, "url", PURPOSE)
     patterns = _checked_patterns(data.events)
-    end = events.feed_end(session, actor)
-    if data.since is not None and data.since > end:
-        raise InvalidInput(FieldError("since", f"the feed has reached {end}; {data.since} is past its end"))
+    start = end = events.feed_end(session, actor)
+    if data.since is not None:
+        events.check_since(data.since, end)
+        start = data.since
     now = utcnow()
     row = Webhook(workspace_id=actor.workspace_id, id=new_id(), url=data.url, description=data.description,
-                  secret=new_secret(), events=patterns, active=True, delivered_seq=end if data.since is None else data.since,
-                  failures=0, created_at=now, updated_at=now)
+                  secret=new_secret(), events=patterns, active=True, delivered_seq=start, failures=0,
+                  created_at=now, updated_at=now)
     session.add(row)
     session.flush()
     # in the feed after where the webhook starts: its first delivery says it was made

@@ -134,7 +134,8 @@ def held_last_seq(session: Session, workspace_id: uuid.UUID) -> int:
 def unnumbered_event_ids(session: Session, workspace_id: uuid.UUID, limit: int) -> list[uuid.UUID]:
     """Committed events without a number yet, oldest id first."""
     return list(session.scalars(
-        select(Event.id).where(Event.workspace_id == workspace_id, Event.seq.is_(None)).order_by(Event.id).limit(limit)))
+        select(Event.id).where(Event.workspace_id == workspace_id, Event.seq.is_(None))
+        .order_by(Event.id).limit(limit)))
 
 
 def number_events(session: Session, workspace_id: uuid.UUID, last: int, most: int) -> int:

@@ -25,7 +25,8 @@ def due(session: Session, now: datetime) -> list[tuple[uuid.UUID, uuid.UUID]]:
     failure or being sent by a deliverer, and whose workspace has events it has not taken (or
     not yet numbered)."""
     in_workspace = Event.workspace_id == Webhook.workspace_id
-    # two lookups, each a range of ix_events_seq (one OR inside a lookup scanned the workspace's events)
+    # two lookups, each a range of one index (ix_events_unnumbered, ix_events_seq); one OR inside
+    # a single lookup scanned the workspace's events
     waiting = or_(select(Event.id).where(in_workspace, Event.seq.is_(None)).exists(),
                   select(Event.id).where(in_workspace, Event.seq > Webhook.delivered_seq).exists())
     return [(ws, i) for ws, i in session.execute(
