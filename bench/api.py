@@ -99,6 +99,22 @@ def lua(template: str, path: str, headers: dict, ids: list[str] | None = None, o
     return script
 
 
+def new_store(backend: str, folder: Path):
+    """(its URL, the key of its one workspace) of a new, migrated store: a SQLite file in
+    `folder`, or a fresh database on the throwaway PostgreSQL."""
+    from contacthub.core import workspaces
+    from contacthub.db.engine import Database
+    from contacthub.db.migrate import upgrade
+
+    url = fresh_postgres_database() if backend == "postgresql" else f"sqlite:///{folder / 'bench.db'}"
+    upgrade(url)
+    db = Database(url)
+    with db.write() as session:
+        key = workspaces.create_workspace(session, "bench")
+    db.dispose()
+    return url, key
+
+
 def fresh_postgres_database() -> str:
     """The URL of an empty database `contacthub_bench` on the server scripts/with-postgres.sh started."""
     admin = os.environ.get("CONTACTHUB_TEST_POSTGRES_URL")
@@ -165,17 +181,7 @@ def main() -> None:
         sys.exit("bench/api.py needs wrk: apt-get install wrk")
 
     tmp = Path(tempfile.mkdtemp(prefix="contacthub-bench-"))
-    url = fresh_postgres_database() if args.backend == "postgresql" else f"sqlite:///{tmp / 'bench.db'}"
-
-    from contacthub.core import workspaces
-    from contacthub.db.engine import Database
-    from contacthub.db.migrate import upgrade
-
-    upgrade(url)
-    db = Database(url)
-    with db.write() as session:
-        key = workspaces.create_workspace(session, "bench")
-    db.dispose()
+    url, key = new_store(args.backend, tmp)
     headers = {"Authorization": f"Bearer {key.api_key}", "Content-Type": "application/json"}
 
     ours_port, bare_port, skip_port = free_port(), free_port(), free_port()
@@ -211,13 +217,7 @@ def main() -> None:
         for name, runs in rounds.items():
             results[name] = sorted(runs, key=lambda r: r["rps"])[len(runs) // 2]
 
-        empty_store = tmp / "empty.db"
         # Create latency: one client, one request at a time, on a store with few contacts and then with --fill more.
-        if args.backend == "sqlite":
-            small_url = f"sqlite:///{empty_store}"
-            upgrade(small_url)
-        else:
-            small_url = url
         lat_empty = create_latency(ours_base, headers, 500, "empty")
         fill(url, str(key.workspace_id), args.fill, tmp)
         lat_full = create_latency(ours_base, headers, 500, "full")

@@ -30,7 +30,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.api import fill, fresh_postgres_database  # noqa: E402
+from bench.api import fill, new_store  # noqa: E402
 
 
 class Receiver:
@@ -67,21 +67,17 @@ def main() -> None:
     parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
     args = parser.parse_args()
 
-    from contacthub.core import events, webhooks, workspaces
+    from contacthub.core import events, webhooks
     from contacthub.core.actor import Actor
     from contacthub.core.webhook_delivery import deliver_due
     from contacthub.db.engine import Database
-    from contacthub.db.migrate import upgrade
     from contacthub.dialects.native.schemas import webhook_body
     from contacthub.settings import Settings
 
     tmp = Path(tempfile.mkdtemp(prefix="contacthub-bench-"))
-    url = fresh_postgres_database() if args.backend == "postgresql" else f"sqlite:///{tmp / 'changes.db'}"
-    upgrade(url)
-    db = Database(url)
-    with db.write() as session:
-        key = workspaces.create_workspace(session, "bench")
+    url, key = new_store(args.backend, tmp)
     fill(url, str(key.workspace_id), args.changes, tmp)
+    db = Database(url)
     actor = Actor(key.workspace_id, key.key_id, "bench")
 
     # baseline: the history read by id, numbering nothing
