@@ -131,6 +131,11 @@ def held_last_seq(session: Session, workspace_id: uuid.UUID) -> int:
                           .with_for_update())
 
 
+def last_seq(session: Session, workspace_id: uuid.UUID) -> int:
+    """The workspace's last event number, as committed (0 before any)."""
+    return session.scalar(select(EventSequence.last_seq).where(EventSequence.workspace_id == workspace_id)) or 0
+
+
 def unnumbered_event_ids(session: Session, workspace_id: uuid.UUID, limit: int) -> list[uuid.UUID]:
     """Committed events without a number yet, oldest id first."""
     return list(session.scalars(

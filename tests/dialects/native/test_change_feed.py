@@ -1,9 +1,18 @@
 """GET /v1/changes: every change to the workspace, in the order it became visible, handed out
 once to a client that passes back the `next_since` it was given."""
 
+import sqlite3
+import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
 import httpx
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+
+from contacthub.app import create_app
+from contacthub.db.engine import Database
+from contacthub.settings import Settings
 
 
 def _drain(api, since: int = 0, limit: int | None = None) -> tuple[list[dict], int]:
@@ -131,3 +140,46 @@ def test_a_poller_during_concurrent_writes_gets_every_change_exactly_once(live_s
             if not cursor:
                 break
     assert sorted(c["id"] for c in seen) == sorted(e["id"] for e in history)
+
+
+@contextmanager
+def feed_numbering_held(database_url: str, workspace_id):
+    """Another process holding what numbering the feed needs: on SQLite the write lock (as an
+    import does), on PostgreSQL the workspace's last-number row."""
+    if database_url.startswith("sqlite"):
+        connection = sqlite3.connect(database_url.removeprefix("sqlite:///"), isolation_level=None)
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        finally:
+            connection.execute("ROLLBACK")
+            connection.close()
+        return
+    engine = create_engine(database_url)
+    with engine.connect() as connection:
+        connection.execute(text("SELECT last_seq FROM event_sequences WHERE workspace_id = :ws FOR UPDATE"),
+                           {"ws": workspace_id})
+        yield
+        connection.rollback()
+    engine.dispose()
+
+
+def test_a_poll_with_nothing_to_number_answers_while_a_writer_holds_the_store(database_url, workspace):
+    db = Database(database_url, write_wait_seconds=0.5)
+    api = TestClient(create_app(Settings(database_url=database_url, write_wait_seconds=0.5), db))
+    api.headers["Authorization"] = f"Bearer {workspace.api_key}"
+    try:
+        api.post("/v1/contacts", json={"first_name": "Seen"})
+        _, since = _drain(api)
+        with feed_numbering_held(database_url, workspace.workspace_id):
+            started = time.monotonic()
+            idle = api.get("/v1/changes", params={"since": since})
+            assert idle.status_code == 200 and idle.json()["data"] == [] and time.monotonic() - started < 0.4
+        api.post("/v1/contacts", json={"first_name": "Waiting"})  # committed, not numbered yet
+        with feed_numbering_held(database_url, workspace.workspace_id):
+            busy = api.get("/v1/changes", params={"since": since})
+            assert busy.status_code == 503  # numbering it must wait for the store, as any write
+        later, _ = _drain(api, since)
+        assert [c["changes"]["first_name"] for c in later] == ["Waiting"]
+    finally:
+        db.dispose()

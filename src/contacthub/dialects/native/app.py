@@ -241,10 +241,9 @@ def build(db: Database, settings: Settings) -> FastAPI:
         `seq`), in the order they became visible, after `since` (0: from the first). Pass the
         answer's `next_since` as `since` next time, now or later: no change is ever missed or
         handed out twice, however writes interleave. `has_more`: ask again at once."""
-        with db.write() as session:  # numbering new events is the only thing written
-            found = events.changes_since(session, caller, since, page_size(limit))
-            return {"data": [render_change(e) for e in found.events],
-                    "next_since": found.last_seq, "has_more": found.more}
+        found = events.poll_changes(db, caller, since, page_size(limit))
+        return {"data": [render_change(e) for e in found.events], "next_since": found.last_seq,
+                "has_more": found.more}
 
     def _events_page(caller: Actor, subject: uuid.UUID | None, cursor: str | None, limit: int | None):
         size = page_size(limit)
