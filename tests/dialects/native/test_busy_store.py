@@ -32,6 +32,14 @@ def impatient(database_url, workspace):
 @contextmanager
 def store_held(database_url: str, contact_id: str):
     """Another process's writer, holding what a PATCH of `contact_id` needs."""
+    with held_elsewhere(database_url, "SELECT id FROM contacts WHERE id = :id FOR UPDATE", {"id": uuid.UUID(contact_id)}):
+        yield
+
+
+@contextmanager
+def held_elsewhere(database_url: str, lock: str, params: dict):
+    """Another process's writer: on SQLite holding the one write lock, on PostgreSQL the rows
+    the statement `lock` (a SELECT … FOR UPDATE) takes."""
     if database_url.startswith("sqlite"):
         connection = sqlite3.connect(database_url.removeprefix("sqlite:///"), isolation_level=None)
         connection.execute("BEGIN IMMEDIATE")
@@ -43,7 +51,7 @@ def store_held(database_url: str, contact_id: str):
         return
     engine = create_engine(database_url)
     with engine.connect() as connection:
-        connection.execute(text("SELECT id FROM contacts WHERE id = :id FOR UPDATE"), {"id": uuid.UUID(contact_id)})
+        connection.execute(text(lock), params)
         yield
         connection.rollback()
     engine.dispose()

@@ -1,18 +1,16 @@
 """GET /v1/changes: every change to the workspace, in the order it became visible, handed out
 once to a client that passes back the `next_since` it was given."""
 
-import sqlite3
 import time
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 
 import httpx
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
 
 from contacthub.app import create_app
 from contacthub.db.engine import Database
 from contacthub.settings import Settings
+from tests.dialects.native.test_busy_store import held_elsewhere
 
 
 def _drain(api, since: int = 0, limit: int | None = None) -> tuple[list[dict], int]:
@@ -142,26 +140,11 @@ def test_a_poller_during_concurrent_writes_gets_every_change_exactly_once(live_s
     assert sorted(c["id"] for c in seen) == sorted(e["id"] for e in history)
 
 
-@contextmanager
 def feed_numbering_held(database_url: str, workspace_id):
     """Another process holding what numbering the feed needs: on SQLite the write lock (as an
     import does), on PostgreSQL the workspace's last-number row."""
-    if database_url.startswith("sqlite"):
-        connection = sqlite3.connect(database_url.removeprefix("sqlite:///"), isolation_level=None)
-        connection.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        finally:
-            connection.execute("ROLLBACK")
-            connection.close()
-        return
-    engine = create_engine(database_url)
-    with engine.connect() as connection:
-        connection.execute(text("SELECT last_seq FROM event_sequences WHERE workspace_id = :ws FOR UPDATE"),
-                           {"ws": workspace_id})
-        yield
-        connection.rollback()
-    engine.dispose()
+    return held_elsewhere(database_url, "SELECT last_seq FROM event_sequences WHERE workspace_id = :ws FOR UPDATE",
+                          {"ws": workspace_id})
 
 
 def test_a_poll_with_nothing_to_number_answers_while_a_writer_holds_the_store(database_url, workspace):
