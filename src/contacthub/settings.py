@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     # How long a receiver has to answer a delivery; changes sent in one delivery, at most.
     webhook_timeout_seconds: float = 10.0
     webhook_batch_size: int = 100
+    # A webhook whose deliveries have failed for this long is turned off (0: never).
+    webhook_give_up_hours: float = 72.0
     # `serve` sends webhooks from a background thread of its own process.
     webhook_embedded_worker: bool = True
     # PackageX: largest request body (a base64 data URL of about 7.5 MB fits).

@@ -95,19 +95,24 @@ def _attempt(db: Database, settings: Settings, body_of: BodyOf, workspace_id: uu
         repo.set_columns(session, workspace_id, webhook_id, sending_through=through)
         delivery = Delivery(hook.url, hook.secret, f"msg_{webhook_id.hex}_{hook.delivered_seq + 1}_{through}",
                             body_of(hook, batch, through))
-        failures = hook.failures
+        failures, failing_since = hook.failures, hook.failing_since
     error = send(delivery, settings)
     done = utcnow()
     with db.write() as session:
         if error is None:
             repo.set_columns(session, workspace_id, webhook_id, delivered_seq=through, sending_through=None,
-                             failures=0, last_error=None, last_attempt_at=done, next_attempt_at=None,
-                             leased_until=None)
+                             failures=0, failing_since=None, last_error=None, last_attempt_at=done,
+                             next_attempt_at=None, leased_until=None)
         else:
             failures += 1
-            repo.set_columns(session, workspace_id, webhook_id, failures=failures, last_error=error[:500],
-                             last_attempt_at=done, next_attempt_at=done + retry_wait(failures), leased_until=None)
+            failing_since = failing_since or done
+            repo.set_columns(session, workspace_id, webhook_id, failures=failures, failing_since=failing_since,
+                             last_error=error[:500], last_attempt_at=done,
+                             next_attempt_at=done + retry_wait(failures), leased_until=None)
             log.info("webhook %s: %s (try %d)", webhook_id, error, failures)
+            give_up = settings.webhook_give_up_hours
+            if give_up and done - failing_since >= timedelta(hours=give_up):
+                webhooks.give_up(session, Actor(workspace_id, None, "webhook"), webhook_id, give_up)
     return True
 
 

@@ -118,11 +118,23 @@ def update(session: Session, actor: Actor, webhook_id: uuid.UUID, patch: Webhook
     if "events" in changes:
         row.sending_through = None  # a batch waiting to be sent again is chosen anew
     if "active" in changes and row.active:
-        row.failures, row.next_attempt_at, row.last_error = 0, None, None
+        row.failures, row.failing_since, row.next_attempt_at, row.last_error = 0, None, None, None
     if changes:
         row.updated_at = utcnow()
         events.record(session, actor, "webhook", row.id, "updated", changes=changes)
     return row
+
+
+def give_up(session: Session, actor: Actor, webhook_id: uuid.UUID, hours: float) -> None:
+    """Turns off a webhook whose deliveries have failed for `hours`: its receiver is gone, or
+    refuses. The change is in the feed like any other; turned on again, it takes up where it
+    stopped."""
+    row = get(session, actor, webhook_id)
+    if row.active:
+        row.active = False
+        row.last_error = f"{row.last_error} (turned off after {hours:g} hours of failures)"[:500]
+        row.updated_at = utcnow()
+        events.record(session, actor, "webhook", row.id, "updated", changes={"active": [True, False]})
 
 
 def delete(session: Session, actor: Actor, webhook_id: uuid.UUID) -> None:

@@ -332,6 +332,7 @@ class Webhook(Base):
     # the last number of the batch being sent: a retry sends the same batch, under the same message id
     sending_through: Mapped[int | None] = mapped_column(BigInteger)
     failures: Mapped[int] = mapped_column(Integer, default=0)  # in a row; reset by a delivery
+    failing_since: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the first of those failures
     last_error: Mapped[str | None] = mapped_column(String(500))
     last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # after a failure: the backoff

@@ -331,3 +331,29 @@ def _feed_end(api) -> tuple[list, int]:
         since = body["next_since"]
         if not body["has_more"]:
             return seen, since
+
+
+def test_a_webhook_failing_for_days_is_turned_off_and_says_so(hooks_api, db, local_settings, receiver, workspace):
+    hook = hooks_api.post("/v1/webhooks", json={"url": receiver.url}).json()
+    receiver.status = 500
+    assert deliver(db, local_settings) == 1
+    state = hooks_api.get(f"/v1/webhooks/{hook['id']}").json()
+    assert state["active"] is True and state["failing_since"] is not None
+    with db.write() as session:  # it has been failing for three days, and its wait is over
+        webhook_repo.set_columns(session, workspace.workspace_id, _uuid(hook["id"]),
+                                 failing_since=utcnow() - timedelta(hours=72, minutes=1),
+                                 next_attempt_at=utcnow() - timedelta(seconds=1))
+    assert deliver(db, local_settings) == 1
+    state = hooks_api.get(f"/v1/webhooks/{hook['id']}").json()
+    assert state["active"] is False and state["failures"] == 2
+    assert state["last_error"] == "the receiver answered HTTP 500 (turned off after 72 hours of failures)"
+    assert deliver(db, local_settings) == 0 and len(receiver.received) == 2
+    changes = hooks_api.get("/v1/changes").json()["data"]
+    assert (changes[-1]["subject_id"], changes[-1]["changes"]) == (hook["id"], {"active": [True, False]})
+    assert changes[-1]["door"] == "webhook"
+
+    receiver.status = 200
+    on = hooks_api.patch(f"/v1/webhooks/{hook['id']}", json={"active": True}).json()
+    assert on["failing_since"] is None and on["failures"] == 0
+    assert deliver(db, local_settings) == 1
+    assert [c["action"] for c in receiver.bodies()[-1]["data"]] == ["created"]  # the batch that failed, at last

@@ -192,7 +192,8 @@ def render_webhook(row, secret: bool = False) -> dict[str, Any]:
     """A webhook and where its deliveries stand; the signing secret only when it is made."""
     out = {"id": str(row.id), "url": row.url, "description": row.description, "events": row.events,
            "active": row.active,
-           "delivered_seq": row.delivered_seq, "failures": row.failures, "last_error": row.last_error,
+           "delivered_seq": row.delivered_seq, "failures": row.failures, "failing_since": iso(row.failing_since),
+           "last_error": row.last_error,
            "last_attempt_at": iso(row.last_attempt_at), "next_attempt_at": iso(row.next_attempt_at),
            "created_at": iso(row.created_at), "updated_at": iso(row.updated_at)}
     if secret:

@@ -30,6 +30,7 @@ def upgrade() -> None:
         sa.Column('delivered_seq', sa.BigInteger(), nullable=False),
         sa.Column('sending_through', sa.BigInteger(), nullable=True),
         sa.Column('failures', sa.Integer(), nullable=False),
+        sa.Column('failing_since', UTCDateTime(timezone=True), nullable=True),
         sa.Column('last_error', sa.String(length=500), nullable=True),
         sa.Column('last_attempt_at', UTCDateTime(timezone=True), nullable=True),
         sa.Column('next_attempt_at', UTCDateTime(timezone=True), nullable=True),
