@@ -125,6 +125,17 @@ def update(session: Session, actor: Actor, webhook_id: uuid.UUID, patch: Webhook
     return row
 
 
+def rotate_secret(session: Session, actor: Actor, webhook_id: uuid.UUID) -> Webhook:
+    """A new signing secret (a leaked one is then worthless); deliveries from now on are signed
+    with it. The webhook keeps its place in the feed. The history records that it changed, not
+    the secret."""
+    row = get(session, actor, webhook_id)
+    row.secret = new_secret()
+    row.updated_at = utcnow()
+    events.record(session, actor, "webhook", row.id, "updated", changes={"secret": ["…", "…"]})
+    return row
+
+
 def give_up(session: Session, actor: Actor, webhook_id: uuid.UUID, hours: float) -> None:
     """Turns off a webhook whose deliveries have failed for `hours`: its receiver is gone, or
     refuses. The change is in the feed like any other; turned on again, it takes up where it

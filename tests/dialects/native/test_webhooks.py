@@ -357,3 +357,30 @@ def test_a_webhook_failing_for_days_is_turned_off_and_says_so(hooks_api, db, loc
     assert on["failing_since"] is None and on["failures"] == 0
     assert deliver(db, local_settings) == 1
     assert [c["action"] for c in receiver.bodies()[-1]["data"]] == ["created"]  # the batch that failed, at last
+
+
+def test_a_rotated_secret_signs_what_is_sent_from_then_on(hooks_api, client, db, local_settings, receiver,
+                                                           read_only_key):
+    from standardwebhooks.webhooks import WebhookVerificationError
+
+    hook = hooks_api.post("/v1/webhooks", json={"url": receiver.url}).json()
+    rotated = hooks_api.post(f"/v1/webhooks/{hook['id']}/rotate-secret")
+    assert rotated.status_code == 200
+    secret = rotated.json()["secret"]
+    assert secret.startswith("whsec_") and secret != hook["secret"]
+    assert rotated.json()["delivered_seq"] == hook["delivered_seq"]  # its place in the feed is kept
+    assert "secret" not in hooks_api.get(f"/v1/webhooks/{hook['id']}").json()
+
+    assert deliver(db, local_settings) == 1
+    (headers, body), = receiver.received
+    Verifier(secret).verify(body, headers)
+    with pytest.raises(WebhookVerificationError):
+        Verifier(hook["secret"]).verify(body, headers)
+    changes = json.loads(body)["data"]
+    assert changes[-1]["changes"] == {"secret": ["…", "…"]}  # recorded, never shown
+    assert hook["secret"] not in body.decode() and secret not in body.decode()
+
+    assert hooks_api.post("/v1/webhooks/00000000-0000-0000-0000-000000000000/rotate-secret").status_code == 404
+    read_only = client.post(f"/v1/webhooks/{hook['id']}/rotate-secret",
+                            headers={"Authorization": f"Bearer {read_only_key}"})
+    assert read_only.status_code == 403

@@ -392,6 +392,14 @@ def build(db: Database, settings: Settings) -> FastAPI:
             return render_webhook(webhooks.update(session, caller, parse_id(webhook_id, "webhook"), body,
                                                   settings.webhook_allow_private_urls))
 
+    @app.post("/webhooks/{webhook_id}/rotate-secret", tags=["webhooks"])
+    def rotate_webhook_secret(webhook_id: str, request: Request, caller: Caller,
+                              idempotency_key: IdempotencyKey = None):
+        """A new signing `secret`, answered here (and only here); every delivery from now on,
+        a retried one too, is signed with it. The webhook keeps its place in the feed."""
+        return idempotent(caller, idempotency_key, request, None, 200, lambda s: render_webhook(
+            webhooks.rotate_secret(s, caller, parse_id(webhook_id, "webhook")), secret=True))
+
     @app.delete("/webhooks/{webhook_id}", status_code=204, tags=["webhooks"])
     def delete_webhook(webhook_id: str, caller: Caller):
         with db.write() as session:
