@@ -67,11 +67,9 @@ def poll_changes(db: Database, actor: Actor, since: int, limit: int) -> Changes:
     (on SQLite, the one writer's; a poll during an import that holds it answers at once).
     Events committed meanwhile have no number yet: the next poll numbers them."""
     with db.read() as session:
-        if not repo.unnumbered_event_ids(session, actor.workspace_id, 1):
+        if not repo.has_unnumbered_events(session, actor.workspace_id):
             check_since(since, repo.last_seq(session, actor.workspace_id))
-            found = repo.events_after_seq(session, actor.workspace_id, since, limit + 1)
-            page = found[:limit]
-            return Changes(page, page[-1].seq if page else since, len(found) > limit)
+            return _page(session, actor, since, limit, waiting=False)
     with db.write() as session:
         return changes_since(session, actor, since, limit)
 
@@ -87,10 +85,14 @@ def changes_since(session: Session, actor: Actor, since: int, limit: int) -> Cha
     A `since` past the last number given is InvalidInput: no such point in the feed exists."""
     last = _number_new_events(session, actor.workspace_id, limit)
     check_since(since, last)
+    return _page(session, actor, since, limit, waiting=repo.has_unnumbered_events(session, actor.workspace_id))
+
+
+def _page(session: Session, actor: Actor, since: int, limit: int, waiting: bool) -> Changes:
+    """The numbered events after `since`, at most `limit`; `waiting`: events wait for numbers."""
     found = repo.events_after_seq(session, actor.workspace_id, since, limit + 1)
     page = found[:limit]
-    more = len(found) > limit or bool(repo.unnumbered_event_ids(session, actor.workspace_id, 1))
-    return Changes(page, page[-1].seq if page else since, more)
+    return Changes(page, page[-1].seq if page else since, len(found) > limit or waiting)
 
 
 def feed_end(session: Session, actor: Actor) -> int:

@@ -136,11 +136,10 @@ def last_seq(session: Session, workspace_id: uuid.UUID) -> int:
     return session.scalar(select(EventSequence.last_seq).where(EventSequence.workspace_id == workspace_id)) or 0
 
 
-def unnumbered_event_ids(session: Session, workspace_id: uuid.UUID, limit: int) -> list[uuid.UUID]:
-    """Committed events without a number yet, oldest id first."""
-    return list(session.scalars(
-        select(Event.id).where(Event.workspace_id == workspace_id, Event.seq.is_(None))
-        .order_by(Event.id).limit(limit)))
+def has_unnumbered_events(session: Session, workspace_id: uuid.UUID) -> bool:
+    """Whether a committed event of the workspace waits for its number."""
+    return session.scalar(select(
+        select(Event.id).where(Event.workspace_id == workspace_id, Event.seq.is_(None)).exists()))
 
 
 def number_events(session: Session, workspace_id: uuid.UUID, last: int, most: int) -> int:

@@ -3,7 +3,7 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from contacthub.db.models import Event, Webhook
@@ -20,6 +20,13 @@ def page(session: Session, workspace_id: uuid.UUID, after: uuid.UUID | None, lim
     return list(session.scalars(query.order_by(Webhook.id).limit(limit)))
 
 
+def _free_now(now: datetime):
+    """Active, not waiting out a failure, and not leased to a sender."""
+    return and_(Webhook.active.is_(True),
+                or_(Webhook.next_attempt_at.is_(None), Webhook.next_attempt_at <= now),
+                or_(Webhook.leased_until.is_(None), Webhook.leased_until <= now))
+
+
 def due(session: Session, now: datetime) -> list[tuple[uuid.UUID, uuid.UUID]]:
     """(workspace, webhook) of every active webhook, in any workspace, that is not waiting out a
     failure or being sent by a deliverer, and whose workspace has events it has not taken (or
@@ -30,21 +37,14 @@ def due(session: Session, now: datetime) -> list[tuple[uuid.UUID, uuid.UUID]]:
     waiting = or_(select(Event.id).where(in_workspace, Event.seq.is_(None)).exists(),
                   select(Event.id).where(in_workspace, Event.seq > Webhook.delivered_seq).exists())
     return [(ws, i) for ws, i in session.execute(
-        select(Webhook.workspace_id, Webhook.id).where(
-            Webhook.active.is_(True),
-            or_(Webhook.next_attempt_at.is_(None), Webhook.next_attempt_at <= now),
-            or_(Webhook.leased_until.is_(None), Webhook.leased_until <= now),
-            waiting,
-        ).order_by(Webhook.next_attempt_at.is_not(None), Webhook.id))]
+        select(Webhook.workspace_id, Webhook.id).where(_free_now(now), waiting).order_by(Webhook.next_attempt_at.is_not(None), Webhook.id))]
 
 
 def take(session: Session, workspace_id: uuid.UUID, webhook_id: uuid.UUID, now: datetime, until: datetime) -> bool:
     """Leases the webhook to the caller until `until` if it is still due and nobody holds it."""
     taken = session.execute(
         update(Webhook).where(
-            Webhook.workspace_id == workspace_id, Webhook.id == webhook_id, Webhook.active.is_(True),
-            or_(Webhook.next_attempt_at.is_(None), Webhook.next_attempt_at <= now),
-            or_(Webhook.leased_until.is_(None), Webhook.leased_until <= now),
+            Webhook.workspace_id == workspace_id, Webhook.id == webhook_id, _free_now(now),
         ).values(leased_until=until).execution_options(synchronize_session=False))
     return taken.rowcount == 1
 
