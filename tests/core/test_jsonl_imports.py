@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from contacthub.core import contacts, groups, imports, lists, workspaces
+from contacthub.core import accounts, contacts, groups, imports, lists, workspaces
 from contacthub.core.actor import Actor
 from contacthub.core.attributes import DefinitionInput, create_definition
 from contacthub.core.errors import InvalidInput
@@ -158,6 +158,46 @@ def test_a_line_matching_a_contact_by_email_or_identifier_fills_it_in(db, actor,
     assert [p.normalized for p in ada_now.phones] == ["+442079460018"]
     assert [(i.key, i.value) for i in ada_now.identifiers] == [("stripe", "cus_1")]
     assert grace_now.last_name == "Hopper"
+
+
+def test_a_line_merging_into_a_stored_contact_brings_everything_it_carries(db, actor, elsewhere, run):
+    with db.write() as session:
+        vip = lists.create(session, actor, lists.ListInput(name="VIP"))
+        press = lists.create(session, actor, lists.ListInput(name="Press"))
+        source = accounts.create_data_source(session, actor, accounts.DataSourceInput(name="Billing"))
+        acme = accounts.create_account(session, actor, accounts.AccountInput(data_source_id=source.id,
+                                                                             external_id="acme"))
+        ada = contacts.create(session, actor, ContactInput(
+            first_name="Ada", emails=[{"address": "ada@example.com", "properties": {"verified": True}}],
+            identifiers=[{"key": "stripe", "value": "cus_1"}], lists=[press.id], extra={"bird": {"a": 1}}))
+    gone = uuid.uuid4()
+    line = {"id": str(ada.id), "first_name": "Augusta",
+            "emails": [{"address": "ADA@example.com", "properties": {"doNotEmail": True, "verified": False}}],
+            "phones": [{"number": "+44 20 7946 0018", "type": "mobile", "properties": {"sms": False}}],
+            "identifiers": [{"key": "stripe", "value": "cus_1", "properties": {"live": True}},
+                            {"key": "hubspot", "value": "h-7", "properties": {"portal": 3}}],
+            "lists": [str(vip.id), str(gone)], "accounts": [{"id": str(acme.id)}],
+            "extra": {"bird": {"a": 2}, "ngpvan": {"vanId": 9}}}
+    job, rows = run(actor, json.dumps(line) + "\n")
+
+    assert (job.merged, job.invalid) == (1, 0), rows
+    assert rows[0].note == f"merged: matches contact {ada.id} by id {ada.id}; left out, not in this workspace: list {gone}"
+    with db.read() as session:
+        now = contacts.get(session, actor, ada.id)
+    assert now.first_name == "Ada"  # a merge fills, never overwrites
+    # a stored point keeps its own properties and gains the keys it lacked; new points bring theirs
+    assert [(e.value, e.properties) for e in now.emails] == [("ada@example.com", {"verified": True, "doNotEmail": True})]
+    assert [(p.normalized, p.type, p.properties) for p in now.phones] == [("+442079460018", "mobile", {"sms": False})]
+    assert [(i.key, i.value, i.properties) for i in now.identifiers] == [
+        ("stripe", "cus_1", {"live": True}), ("hubspot", "h-7", {"portal": 3})]
+    assert set(now.list_ids) == {press.id, vip.id}
+    assert [a.id for a in now.accounts] == [acme.id]
+    assert now.extra == {"bird": {"a": 1}, "ngpvan": {"vanId": 9}}
+
+    # the same line again changes nothing: everything it carries is already there
+    before = stored(db, actor)
+    job, rows = run(actor, json.dumps(line) + "\n")
+    assert job.merged == 1 and stored(db, actor) == before
 
 
 def test_duplicates_inside_the_file_follow_the_policy(db, actor, run):

@@ -6,7 +6,8 @@ or phone, a value too long: the row is invalid, with the field at fault), then r
 row's plain values (names, emails, phones, addresses, attributes, social profiles, identifiers),
 which duplicate resolution and merging use as for any other row; the checked contact itself is
 kept whole, and a new contact is created from it through the contact service, so nothing the
-shape carries is lost (identifiers, point properties, `extra`, lists and accounts).
+shape carries is lost (identifiers, point properties, `extra`, lists and accounts). A line that
+merges into a stored contact brings those too (see imports.merge_patch).
 """
 
 import uuid
@@ -118,6 +119,7 @@ def _read_values(row: "ParsedRow", data: ContactInput, region: str) -> None:
             continue
         if all(e[1] != normalized for e in row.emails):
             row.emails.append((email.address.strip(), normalized, email.type))
+        _keep_properties(row, "email", normalized, email.properties)
     for i, phone in sorted(enumerate(data.phones or []), key=lambda p: not p[1].primary):
         try:
             normalized = normalize_phone(phone.number, region)
@@ -126,11 +128,21 @@ def _read_values(row: "ParsedRow", data: ContactInput, region: str) -> None:
             continue
         if all(p[1] != normalized for p in row.phones):
             row.phones.append((phone.number.strip(), normalized, phone.type))
+        _keep_properties(row, "phone", normalized, phone.properties)
     row.identifiers = list(dict.fromkeys((i.key, i.value) for i in data.identifiers or []))
+    for identifier in data.identifiers or []:
+        _keep_properties(row, "identifier", f"{identifier.key}={identifier.value}", identifier.properties)
     row.addresses = [{part: getattr(a, part) for part in ADDRESS_PARTS if getattr(a, part) is not None}
                      for a in sorted(data.addresses or [], key=lambda a: not a.primary)]
     row.metadata = {k: v for k, v in (data.attributes or {}).items() if v is not None}
     row.social = {k: v for k, v in (data.social or {}).items() if v is not None}
+
+
+def _keep_properties(row: "ParsedRow", kind: str, key: str, properties: dict[str, Any]) -> None:
+    """A point's properties, which a merge into a stored contact brings along (the first
+    point of a value gives them, as the first is the one kept)."""
+    if properties:
+        row.point_properties.setdefault((kind, key), properties)
 
 
 def _read_groups(row: "ParsedRow", groups: Any) -> None:

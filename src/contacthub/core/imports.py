@@ -55,7 +55,9 @@ from contacthub.core.import_documents import escape_unstorable, kind_of_document
 from contacthub.core.import_pipeline import gc_paused, parsed_batches
 from contacthub.core.identity_rules import blocking_keys, build_profile, compare_cluster, exact_keys
 from contacthub.core.inputs import (
+    MAX_MEMBERSHIPS,
     MAX_POINTS_PER_KIND,
+    AccountLink,
     AddressInput,
     ContactInput,
     EmailInput,
@@ -372,6 +374,9 @@ class ParsedRow:
     metadata: dict[str, Any] = field(default_factory=dict)
     social: dict[str, str] = field(default_factory=dict)  # network -> profile
     identifiers: list[tuple[str, str]] = field(default_factory=list)  # (key, value): JSONL rows only
+    # JSONL rows only: the properties an email, phone or identifier carries, by
+    # (kind, normalized value) (an identifier's "value" is key=value)
+    point_properties: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     errors: list[dict[str, str]] = field(default_factory=list)  # {"column", "field", "reason"}
     # what a valid row's contact is made of, computed where the row is parsed (see Derived)
     derived: "Derived | None" = None
@@ -860,6 +865,7 @@ class _Importer:
                 members.append((row, contact_id))
                 setattr(counts, status, getattr(counts, status) + 1)
             elif decision.action == "merge":
+                dropped = self._only_known(session, row) if row.document is not None else None
                 if isinstance(decision.target, Pending):
                     decision.target.absorb(row)
                     if profile is not None:
@@ -868,7 +874,8 @@ class _Importer:
                     merges.setdefault(decision.target, []).append(row)
                 for key in row.keys():
                     in_batch.setdefault(key, decision.target)
-                outcomes.append(self._outcome(row, "merged", decision.target_id, note=f"merged: {note}"))
+                note = f"merged: {note}; {dropped}" if dropped else f"merged: {note}"
+                outcomes.append(self._outcome(row, "merged", decision.target_id, note=note))
                 members.append((row, decision.target_id))
                 counts.merged += 1
             else:
@@ -926,6 +933,17 @@ class _Importer:
         id joins). The lists and accounts it names that
         this workspace does not have are left out (a restore into another workspace still
         brings the contact in); what was left out is answered as the row's note."""
+        note = self._only_known(session, row)
+        kept = contact_service.Restored(id=row.given_id if row.given_id not in ids_held else None,
+                                        created_at=row.given_created_at, updated_at=row.given_updated_at,
+                                        address_ids=row.given_address_ids)
+        view = contact_service.create(session, self.actor, row.document, WriteOptions(on_duplicate="create"), kept)
+        ids_held.add(view.id)
+        return view.id, note
+
+    def _only_known(self, session: Session, row: ParsedRow) -> str | None:
+        """Leaves out of a JSONL row the lists and accounts this workspace does not have (a
+        backup restores into another workspace too), and says what was left out."""
         data = row.document
         dropped = []
         if data.lists:
@@ -936,13 +954,8 @@ class _Importer:
             known = simple_repo.existing_account_ids(session, self.ws, [a.id for a in data.accounts])
             dropped += [f"account {a.id}" for a in data.accounts if a.id not in known]
             data = data.model_copy(update={"accounts": [a for a in data.accounts if a.id in known]})
-        kept = contact_service.Restored(id=row.given_id if row.given_id not in ids_held else None,
-                                        created_at=row.given_created_at, updated_at=row.given_updated_at,
-                                        address_ids=row.given_address_ids)
-        view = contact_service.create(session, self.actor, data, WriteOptions(on_duplicate="create"), kept)
-        ids_held.add(view.id)
-        note = f"left out, not in this workspace: {', '.join(dropped)}" if dropped else None
-        return view.id, note
+        row.document = data
+        return f"left out, not in this workspace: {', '.join(dropped)}" if dropped else None
 
     def _merge_into_store(self, session: Session, merges: dict[uuid.UUID, list[ParsedRow]]) -> None:
         """Fills the existing contacts' empty fields and adds new emails and phones, through the
@@ -1067,41 +1080,30 @@ def contact_service_points(session: Session, workspace_id: uuid.UUID, kind: str,
 
 
 def merge_patch(view, rows: list[ParsedRow]) -> ContactInput | None:
-    """The update that fills `view`'s empty fields from the rows and adds their new emails and
-    phones; None when the rows add nothing."""
+    """The update that fills `view`'s empty fields from the rows and adds their new emails,
+    phones and identifiers; None when the rows add nothing. A JSONL row also brings its points'
+    properties (the keys a point lacks), its lists and accounts, and the `extra` keys the
+    contact lacks: nothing its line carries is lost."""
     data: dict[str, Any] = {}
     for row in rows:
         for name, value in row.scalars.items():
             if getattr(view, name) in (None, "") and name not in data:
                 data[name] = value
     for group, existing, model, value_name in (("emails", view.emails, EmailInput, "address"),
-                                               ("phones", view.phones, PhoneInput, "number")):
-        points = [model(**{value_name: p.value}, type=p.type, primary=p.primary, properties=p.properties)
-                  for p in existing]
-        known = {p.normalized for p in existing}
-        for row in rows:
-            for value, normalized, kind in getattr(row, group):
-                if normalized not in known:
-                    known.add(normalized)
-                    points.append(model(**{value_name: value}, type=kind))
-        if len(points) > len(existing):
-            data[group] = points[:MAX_POINTS_PER_KIND]
-    identifiers = [IdentifierInput(key=p.key, value=p.value, properties=p.properties) for p in view.identifiers]
-    known_ids = {(p.key, p.value) for p in view.identifiers}
-    for row in rows:
-        for key, value in row.identifiers:
-            if (key, value) not in known_ids:
-                known_ids.add((key, value))
-                identifiers.append(IdentifierInput(key=key, value=value))
-    if len(identifiers) > len(view.identifiers):
-        data["identifiers"] = identifiers[:MAX_POINTS_PER_KIND]
+                                               ("phones", view.phones, PhoneInput, "number"),
+                                               ("identifiers", view.identifiers, IdentifierInput, "value")):
+        points = _merged_points(group, existing, model, value_name, rows)
+        if points is not None:
+            data[group] = points
     if not view.addresses:
-        addresses = next((r.addresses for r in rows if r.addresses), None)
-        if addresses:
-            data["addresses"] = [AddressInput(**a) for a in addresses]
+        row = next((r for r in rows if r.addresses), None)
+        if row is not None:
+            data["addresses"] = (row.document.addresses if row.document is not None
+                                 else [AddressInput(**a) for a in row.addresses])
     # the keys the contact lacks (each a patch at one level: the contact's other keys stay)
     for name, stored, values_of in (("attributes", view.attributes, operator.attrgetter("metadata")),
-                                    ("social", view.social, operator.attrgetter("social"))):
+                                    ("social", view.social, operator.attrgetter("social")),
+                                    ("extra", view.extra, _extra_of)):
         added: dict[str, Any] = {}
         for row in rows:
             for key, value in values_of(row).items():
@@ -1109,7 +1111,60 @@ def merge_patch(view, rows: list[ParsedRow]) -> ContactInput | None:
                     added[key] = value
         if added:
             data[name] = added
+    documents = [r.document for r in rows if r.document is not None]
+    lists = list(dict.fromkeys([*view.list_ids, *(i for d in documents for i in d.lists or [])]))
+    # (a contact may belong to more than an update names when the lists' own endpoints added
+    # it: then it stays as it is rather than lose any)
+    if len(view.list_ids) < len(lists) and len(view.list_ids) < MAX_MEMBERSHIPS:
+        data["lists"] = lists[:MAX_MEMBERSHIPS]
+    accounts = {a.id: AccountLink(id=a.id, position=a.position) for a in view.accounts}
+    for link in (a for d in documents for a in d.accounts or []):
+        accounts.setdefault(link.id, link)
+    if len(view.accounts) < len(accounts) and len(view.accounts) < MAX_MEMBERSHIPS:
+        data["accounts"] = list(accounts.values())[:MAX_MEMBERSHIPS]
     return ContactInput(**data) if data else None
+
+
+def _merged_points(group: str, existing, model, value_name: str, rows: list[ParsedRow]) -> list | None:
+    """The contact's emails, phones or identifiers with the rows' new ones after them, each
+    point given the properties a JSONL row has for it that it lacks; None when nothing changes."""
+    kind = group[:-1]
+    points, changed = [], False
+    for p in existing:
+        properties = dict(p.properties)
+        for row in rows:
+            for name, value in row.point_properties.get((kind, _point_key(p)), {}).items():
+                if name not in properties:
+                    properties[name] = value
+                    changed = True
+        fields = {value_name: p.value, "properties": properties}
+        if kind == "identifier":
+            fields["key"] = p.key
+        else:
+            fields.update(type=p.type, primary=p.primary)
+        points.append(model(**fields))
+    known = {_point_key(p) for p in existing}
+    for row in rows:
+        if kind == "identifier":
+            given = [(f"{key}={value}", {"key": key, "value": value}) for key, value in row.identifiers]
+        else:
+            given = [(normalized, {value_name: value, "type": point_type})
+                     for value, normalized, point_type in getattr(row, group)]
+        for point_key, fields in given:
+            if point_key not in known:
+                known.add(point_key)
+                points.append(model(**fields, properties=row.point_properties.get((kind, point_key), {})))
+                changed = True
+    return points[:MAX_POINTS_PER_KIND] if changed else None
+
+
+def _point_key(point) -> str:
+    """How a stored point is known among a row's: an identifier within its key."""
+    return f"{point.key}={point.value}" if point.kind == "identifier" else point.normalized
+
+
+def _extra_of(row: ParsedRow) -> dict[str, Any]:
+    return {k: v for k, v in (row.document.extra or {}).items() if v is not None} if row.document else {}
 
 
 _EMPTY_DOC = JsonText("{}")

@@ -23,6 +23,7 @@ ContactKind = Literal["person", "organization", "group"]
 
 # How many emails, phones or identifiers one contact may carry (each kind counted alone).
 MAX_POINTS_PER_KIND = 50
+MAX_MEMBERSHIPS = 100  # lists, and accounts, a contact belongs to
 
 
 def storage_faults(value: Any, path: str = "") -> list[tuple[str, str]]:
@@ -140,8 +141,8 @@ class ContactInput(Strict):
     phones: Annotated[list[PhoneInput], Field(max_length=MAX_POINTS_PER_KIND)] | None = None
     identifiers: Annotated[list[IdentifierInput], Field(max_length=MAX_POINTS_PER_KIND)] | None = None
     addresses: Annotated[list[AddressInput], Field(max_length=20)] | None = None
-    lists: Annotated[list[uuid.UUID], Field(max_length=100)] | None = None
-    accounts: Annotated[list[AccountLink], Field(max_length=100)] | None = None
+    lists: Annotated[list[uuid.UUID], Field(max_length=MAX_MEMBERSHIPS)] | None = None
+    accounts: Annotated[list[AccountLink], Field(max_length=MAX_MEMBERSHIPS)] | None = None
 
 
 SCALAR_FIELDS = (
