@@ -31,6 +31,8 @@ IPHONE = CRLF.join([
     "item2.X-ABADR:gb", "NOTE:Met at the\\nRoyal Society", "CATEGORIES:Friends,Science",
     "X-SOCIALPROFILE;type=linkedin;x-user=ada:https://www.linkedin.com/in/ada",
     "X-SOCIALPROFILE;type=myspace:https://myspace.example/ada", "URL:https://ada.example",
+    "IMPP;X-SERVICE-TYPE=Skype;type=HOME;type=pref:skype:ada.lovelace",
+    "item3.X-ABDATE;type=pref:1835-07-08", "item3.X-ABLabel:_$!<Anniversary>!$_",
     "PHOTO;ENCODING=b;TYPE=JPEG:/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAgGBgcGBQgHBwcJCQgKDBQNDAsLDBkSEw8UHR",
     " oeHx4dGhwcICQuJyAiLCMcHCg3KSwwMTQ0NB8nOT04MjwuMzQy/2wBDAQkJCQ!!!broken",
     "END:VCARD",
@@ -85,8 +87,9 @@ def test_an_iphone_export(run, db, actor):
     assert (ada.prefix, ada.first_name, ada.middle_name, ada.last_name, ada.employer, ada.title) == (
         "Hon.", "Ada", "Augusta", "Lovelace", "Analytical Engines Ltd", "Mathematician")
     assert (ada.nickname, ada.birth_date.isoformat()) == ("Enchantress of Numbers", "1815-12-10")
-    assert ada.social == {"linkedin": "https://www.linkedin.com/in/ada"}  # of the networks known
-    assert ada.attributes == {"website": "https://ada.example"}
+    # of the networks known; a messaging service's name too
+    assert ada.social == {"linkedin": "https://www.linkedin.com/in/ada", "skype": "ada.lovelace"}
+    assert ada.attributes == {"website": "https://ada.example", "anniversary": "1835-07-08"}  # the photo was embedded
     assert ada.notes == "Met at the\nRoyal Society"
     # the preferred first; each with the type its TYPE words (INTERNET and pref name none) or its label name
     assert [(e.normalized, e.type) for e in ada.emails] == [("ada@example.com", "home"), ("ada@work.example", "other")]
@@ -209,6 +212,35 @@ def test_content_lines_as_the_rfcs_write_them():
          "Address 1 - Street": "PO Box 12", "Address 1 - City": "Springfield", "Address 1 - Region": "IL",
          "Address 1 - Postal Code": "62701", "Address 1 - Country": "USA", "Address 1 - Type": "work"},
         {"Name": "Next", "Groups": "A,B ::: C"},
+    ]
+
+
+def test_messaging_anniversaries_and_photos():
+    """IMPP (and the older X-AIM, X-SKYPE… properties) as social profiles under the service's
+    name; an anniversary and a photo's URL as attributes; an embedded photo passed over."""
+    assert cells(
+        "BEGIN:VCARD", "VERSION:3.0", "FN:Ada",
+        "IMPP;X-SERVICE-TYPE=Skype;type=HOME:skype:ada.lovelace?call",
+        "item1.IMPP;X-SERVICE-TYPE=AIM;type=pref:aim:goim?screenname=ada1815",
+        "IMPP;X-SERVICE-TYPE=Jabber:xmpp:ada@jabber.example",
+        "IMPP;X-SERVICE-TYPE=Jabber:xmpp:second@jabber.example",  # one per service: the first kept
+        "IMPP;X-SERVICE-TYPE=Unheard:x-apple:nobody",  # a service of none of the known names
+        "X-ICQ:123456", "X-GOOGLE-TALK:ada@gmail.example",
+        "item2.X-ABDATE:1843-07-08", "item2.X-ABLabel:_$!<Anniversary>!$_",
+        "item3.X-ABDATE:1840-01-01", "item3.X-ABLabel:_$!<Other>!$_",
+        "PHOTO;ENCODING=b;TYPE=JPEG:/9j/4AAQSkZJRgABAQAAAQABAAD",
+        "END:VCARD",
+        "BEGIN:VCARD", "VERSION:4.0", "FN:Grace", "IMPP:sip:grace@voip.example", "ANNIVERSARY:19410609",
+        "PHOTO:https://photos.example/grace.jpg", "END:VCARD",
+        "BEGIN:VCARD", "VERSION:2.1", "FN:Alan", "X-ANNIVERSARY:--0623", "X-SKYPE-USERNAME:alan.t",
+        "PHOTO;VALUE=uri:http://photos.example/alan.png", "END:VCARD",
+    ) == [
+        {"Name": "Ada", "social.skype": "ada.lovelace", "social.aim": "ada1815", "social.xmpp": "ada@jabber.example",
+         "social.icq": "123456", "social.googletalk": "ada@gmail.example", "metadata.anniversary": "1843-07-08"},
+        {"Name": "Grace", "social.sip": "grace@voip.example", "metadata.anniversary": "1941-06-09",
+         "metadata.photo": "https://photos.example/grace.jpg"},
+        {"Name": "Alan", "social.skype": "alan.t", "metadata.anniversary": "--06-23",
+         "metadata.photo": "http://photos.example/alan.png"},
     ]
 
 

@@ -8,7 +8,7 @@ that cannot be used is an invalid row showing its values under those headers.
 Versions 2.1, 3.0 and 4.0: folded lines, quoted-printable values (2.1, in their CHARSET),
 escaped characters, property groups (`item1.EMAIL`), bare 2.1 types (`TEL;CELL`), `tel:` URIs,
 preferred values first (`TYPE=pref`, `PREF=1`). Only the properties below are decoded; the rest
-(PHOTO and the like) are passed over undecoded.
+are passed over undecoded, and so is a photo embedded in the card (one given by its URL is kept).
 
 Written here rather than with vobject: vobject decodes every property of a card, photos
 included, and a single malformed photo ends its reading of the whole file, where an import must
@@ -25,18 +25,31 @@ ADDRESS_BLOCKS = 3  # a row takes the first with a street or a city (see imports
 _ADDRESS_PARTS = ("Street", "Extended Address", "City", "Region", "Postal Code", "Country", "Type")
 # X-SOCIALPROFILE's networks (Apple's, the de facto standard) kept as the contact's social profiles
 SOCIAL_NETWORKS = ("linkedin", "twitter", "facebook", "instagram", "github")
+# Instant messaging services (IMPP, and the older X-AIM, X-SKYPE and the like), kept as social
+# profiles too, under these names: service -> (how X-SERVICE-TYPE names it, its URI scheme)
+IM_SERVICES = {"skype": ("Skype", "skype"), "xmpp": ("Jabber", "xmpp"), "googletalk": ("GoogleTalk", "xmpp"),
+               "aim": ("AIM", "aim"), "icq": ("ICQ", "aim"), "msn": ("MSN", "msnim"), "yahoo": ("Yahoo", "ymsgr"),
+               "qq": ("QQ", "x-apple"), "gadugadu": ("GaduGadu", "x-apple"), "sip": ("SIP", "sip")}
+# what the cards call them (X-SERVICE-TYPE, a URI's scheme, an X- property) -> the service
+_IM_NAMES = {"jabber": "xmpp", "gtalk": "googletalk", "google talk": "googletalk", "google": "googletalk",
+             "msnim": "msn", "ymsgr": "yahoo", "gadu-gadu": "gadugadu", "gadu": "gadugadu",
+             "skypeusername": "skype", **{name: name for name in IM_SERVICES}}
+_IM_PROPERTIES = {"X-AIM", "X-ICQ", "X-JABBER", "X-MSN", "X-YAHOO", "X-SKYPE", "X-SKYPE-USERNAME", "X-GOOGLE-TALK",
+                  "X-QQ", "X-GADUGADU"}
 HEADERS = [
     "Type", "Name", "Prefix", "First Name", "Middle Name", "Last Name", "Suffix", "Nickname", "Birthday",
     "Email", "Email - Type", "Phone", "Phone - Type", "Company", "Organization", "Title", "Notes", "Groups",
     *(f"Address {n} - {part}" for n in range(1, ADDRESS_BLOCKS + 1) for part in _ADDRESS_PARTS),
-    *(f"social.{network}" for network in SOCIAL_NETWORKS), "metadata.website",
+    *(f"social.{network}" for network in (*SOCIAL_NETWORKS, *IM_SERVICES)),
+    "metadata.website", "metadata.anniversary", "metadata.photo",
 ]
 _COLUMN = {header: i for i, header in enumerate(HEADERS)}
 MULTI_VALUE = " ::: "  # several emails, phones or groups in one cell, as imports.RowParser reads them
 
 # The properties a row is made of; the card's kind is told by KIND (4.0) or Apple's own.
 _WANTED = {"FN", "N", "NICKNAME", "BDAY", "EMAIL", "TEL", "ADR", "ORG", "TITLE", "NOTE", "CATEGORIES", "KIND",
-           "X-ADDRESSBOOKSERVER-KIND", "X-ABSHOWAS", "X-SOCIALPROFILE", "X-ABLABEL", "URL"}
+           "X-ADDRESSBOOKSERVER-KIND", "X-ABSHOWAS", "X-SOCIALPROFILE", "X-ABLABEL", "URL", "IMPP", *_IM_PROPERTIES,
+           "ANNIVERSARY", "X-ANNIVERSARY", "X-ABDATE", "PHOTO"}
 
 
 # A group card names its members by their UID: vCard 4's MEMBER, Apple's (iCloud, macOS)
@@ -296,10 +309,64 @@ def _cells(properties: list[tuple[str, dict[str, list[str]], str]]) -> list[str]
         network = next((t for t in params.get("TYPE", []) if t in SOCIAL_NETWORKS), None)
         if network and not cells[_COLUMN[f"social.{network}"]]:
             put(f"social.{network}", _unescape(value))
+    for name, params, value in _preferred_first_of(properties, {"IMPP", *_IM_PROPERTIES}):
+        service, handle = _im_handle(name, params, _unescape(value))
+        if service and handle and not cells[_COLUMN[f"social.{service}"]]:
+            put(f"social.{service}", handle)
+    # an anniversary: vCard 4's, Android's and Evolution's, or an Apple date labelled so
+    anniversaries = [value for params, value in by_name.get("ANNIVERSARY", []) + by_name.get("X-ANNIVERSARY", [])]
+    anniversaries += [value for params, value in by_name.get("X-ABDATE", [])
+                      if labels.get((params.get("GROUP") or [""])[0]) == "anniversary"]
+    if anniversaries:
+        put("metadata.anniversary", _date(_unescape(anniversaries[0])))
+    put("metadata.photo", next((url for url in map(_photo_url, by_name.get("PHOTO", [])) if url), ""))
     for n, (params, value) in enumerate(_preferred_first(by_name.get("ADR", []))[:ADDRESS_BLOCKS], start=1):
         for part, text in zip(_ADDRESS_PARTS, (*_address(value), types(params))):
             put(f"Address {n} - {part}", text)
     return cells
+
+
+def _preferred_first_of(properties: list[tuple[str, dict[str, list[str]], str]], names: set[str]):
+    """(name, parameters, value) of the properties of any of `names`, the preferred first."""
+    found = [(params, (name, value)) for name, params, value in properties if name in names]
+    return [(name, params, value) for params, (name, value) in _preferred_first(found)]
+
+
+def _im_handle(name: str, params: dict[str, list[str]], value: str) -> tuple[str | None, str]:
+    """(service, handle) of an IMPP (`IMPP;X-SERVICE-TYPE=Skype:skype:ada`) or an older X-AIM,
+    X-SKYPE… property; the service None when it is none of IM_SERVICES."""
+    scheme, colon, rest = value.partition(":")
+    if name != "IMPP":
+        return _IM_NAMES.get(name.removeprefix("X-").lower().replace("-", "")), value
+    handle = rest if colon and " " not in scheme else value
+    # (AIM's `aim:goim?screenname=ada`; another URI's query, `?call` and such, is no part of the name)
+    handle = handle.removeprefix("//").removeprefix("goim?screenname=").partition("?")[0]
+    named = (params.get("X-SERVICE-TYPE") or [""])[0]
+    service = _IM_NAMES.get(named) or _IM_NAMES.get(named.replace(" ", "")) or _IM_NAMES.get(scheme.lower())
+    return service, handle.strip()
+
+
+_PHOTO_URL = re.compile(r"https?://\S+", re.IGNORECASE)
+
+
+def _photo_url(item: tuple[dict[str, list[str]], str]) -> str:
+    """A PHOTO's URL (`PHOTO;VALUE=uri:https://…`, or 4.0's bare URI); "" for a photo embedded in
+    the card, which is passed over (it is no text a contact keeps)."""
+    value = item[1].strip()
+    return value if _PHOTO_URL.fullmatch(value) and len(value) <= 2000 else ""
+
+
+_VCARD_DATE = re.compile(r"(\d{4}|--)-?(\d{2})-?(\d{2})(?:T.*)?")
+
+
+def _date(value: str) -> str:
+    """A vCard date as ISO text (`19900615` and `1990-06-15T00:00:00Z` as 1990-06-15, a date with
+    no year as --06-15); anything else as written."""
+    match = _VCARD_DATE.fullmatch(value.strip())
+    if match is None:
+        return value
+    year, month, day = match.groups()
+    return f"{year}-{month}-{day}" if year != "--" else f"--{month}-{day}"
 
 
 def _label(value: str) -> str:
@@ -343,9 +410,10 @@ def write_card(view: ContactView, groups: list[str]) -> str:
     ending in CRLF and folded at 75 octets. Preferred (primary) emails, phones and addresses
     come first and say so; a type vCard has a word for is a TYPE, another one (`other`, a label
     of the user's own) an Apple label (`item1.TEL` with `item1.X-ABLabel`); social profiles are Apple's X-SOCIALPROFILE; `groups` (the names of
-    the groups holding it) are its CATEGORIES. card_rows reads it back to the same names, birth
-    date, title, employer, notes, emails, phones, first address, groups and the profiles of
-    SOCIAL_NETWORKS."""
+    the groups holding it) are its CATEGORIES; the profiles of IM_SERVICES are IMPP; the attributes
+    website, anniversary and photo (a URL) are URL, X-ANNIVERSARY and PHOTO. card_rows reads it
+    back to the same names, birth date, title, employer, notes, emails, phones, addresses, groups,
+    those attributes and the profiles of SOCIAL_NETWORKS and IM_SERVICES."""
     organization = view.kind == "organization"
     lines = ["BEGIN:VCARD", "VERSION:3.0", "PRODID:-//contacthub//EN", f"UID:urn:uuid:{view.id}",
              "FN:" + _escape(view.computed_display_name or ""),
@@ -384,11 +452,15 @@ def write_card(view: ContactView, groups: list[str]) -> str:
     for a in sorted(view.addresses, key=lambda a: not a.primary):
         parts = ("", a.line2, a.line1, a.city, a.region, a.postal_code, a.country)  # box; extended; street; …
         typed("ADR", a.type, _PLACE_TYPES, a.primary, ";".join(_escape(part or "") for part in parts))
-    website = view.attributes.get("website")
-    if isinstance(website, str) and website:
-        lines.append(f"URL:{_escape(website)}")
+    for name, key in (("URL", "website"), ("X-ANNIVERSARY", "anniversary"), ("PHOTO;VALUE=uri", "photo")):
+        value = view.attributes.get(key)
+        if isinstance(value, str) and value and (key != "photo" or _PHOTO_URL.fullmatch(value)):
+            lines.append(f"{name}:{_escape(value)}")
     for network, profile in view.social.items():
-        if profile and network.isalnum():
+        if profile and network in IM_SERVICES:
+            service, scheme = IM_SERVICES[network]
+            lines.append(f"IMPP;X-SERVICE-TYPE={service}:{scheme}:{_escape(profile)}")
+        elif profile and network.isalnum():
             lines.append(f"X-SOCIALPROFILE;TYPE={network}:{_escape(profile)}")
     if groups:
         lines.append("CATEGORIES:" + ",".join(_escape(g) for g in groups))

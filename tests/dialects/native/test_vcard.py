@@ -49,6 +49,21 @@ def test_a_contact_as_a_vcard(api, db, workspace):
     assert "X-ADDRESSBOOKSERVER-KIND:group\r\n" in group_card
 
 
+def test_messaging_an_anniversary_and_a_photo_go_out_and_come_back(api):
+    grace = api.post("/v1/contacts", json={
+        "first_name": "Grace", "social": {"skype": "grace.h", "xmpp": "grace@jabber.example", "github": "ghopper"},
+        "attributes": {"anniversary": "1930-06-15", "photo": "https://photos.example/grace.jpg"}}).json()
+    lines = api.get(f"/v1/contacts/{grace['id']}/vcard").text.split("\r\n")
+    assert "IMPP;X-SERVICE-TYPE=Skype:skype:grace.h" in lines
+    assert "IMPP;X-SERVICE-TYPE=Jabber:xmpp:grace@jabber.example" in lines
+    assert "X-SOCIALPROFILE;TYPE=github:ghopper" in lines
+    assert "X-ANNIVERSARY:1930-06-15" in lines and "PHOTO;VALUE=uri:https://photos.example/grace.jpg" in lines
+    [card] = [{h: c for h, c in zip(HEADERS, row) if c} for row in card_rows(lines)]
+    assert {h: card[h] for h in card if h.startswith(("social.", "metadata."))} == {
+        "social.github": "ghopper", "social.skype": "grace.h", "social.xmpp": "grace@jabber.example",
+        "metadata.anniversary": "1930-06-15", "metadata.photo": "https://photos.example/grace.jpg"}
+
+
 def test_a_type_vcard_has_no_word_for_is_a_label(api):
     lab = api.post("/v1/contacts", json={"first_name": "Grace", "phones": [
         {"number": "+1 202 555 0100", "type": "Lab"}, {"number": "+1 202 555 0101", "type": "fax"}]}).json()
