@@ -248,9 +248,11 @@ LINE = st.one_of(
     st.sampled_from(["BEGIN:VCARD", "END:VCARD", "VERSION:2.1", "N:;;;;", "ADR:;;;", "TEL;CELL:", "EMAIL:", ""]),
     st.builds(lambda name, params, value: f"{name}{params}:{value}",
               st.sampled_from(["FN", "N", "EMAIL", "TEL", "ADR", "ORG", "NOTE", "BDAY", "CATEGORIES", "item1.EMAIL",
-                               "item1.X-ABLabel", "X-SOCIALPROFILE", "KIND", "NICKNAME"]),
+                               "item1.X-ABLabel", "X-SOCIALPROFILE", "KIND", "NICKNAME", "IMPP", "X-AIM",
+                               "item1.X-ABDATE", "ANNIVERSARY", "PHOTO"]),
               st.sampled_from(["", ";TYPE=pref", ";ENCODING=QUOTED-PRINTABLE;CHARSET=nonsense", ';X="a:b', ";PREF=x",
-                               ";TYPE=linkedin", ";CHARSET=UTF-8;QUOTED-PRINTABLE"]),
+                               ";TYPE=linkedin", ";CHARSET=UTF-8;QUOTED-PRINTABLE", ";X-SERVICE-TYPE=Skype",
+                               ";VALUE=uri"]),
               st.text(max_size=30)),
     st.text(max_size=40).map(lambda text: " " + text),  # a folded line
     st.text(max_size=40),
