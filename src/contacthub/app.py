@@ -6,7 +6,9 @@ from fastapi.exception_handlers import http_exception_handler
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from contacthub import __version__
+from contacthub.core.rate_limits import RateLimiter
 from contacthub.db.engine import Database
+from contacthub.dialects.common import Gate
 from contacthub.dialects.bird.app import build as build_bird
 from contacthub.dialects.chartmogul.app import build as build_chartmogul
 from contacthub.dialects.native.app import build as build_native
@@ -30,12 +32,14 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     db = db or Database(settings.database_url, settings.write_wait_seconds)
     app = FastAPI(title="contacthub", version=__version__, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.db = db
+    # one gate for every door: a key's requests count against its rate together
+    gate = Gate(db, RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst))
     doors = {
-        "/v1": build_native(db, settings),
-        "/bird": build_bird(db, settings),
-        "/packagex": build_packagex(db, settings),
-        "/chartmogul": build_chartmogul(db, settings),
-        "/ngpvan": build_ngpvan(db, settings),
+        "/v1": build_native(db, settings, gate),
+        "/bird": build_bird(db, settings, gate),
+        "/packagex": build_packagex(db, settings, gate),
+        "/chartmogul": build_chartmogul(db, settings, gate),
+        "/ngpvan": build_ngpvan(db, settings, gate),
     }
     for mount, door in doors.items():
         app.mount(mount, door)

@@ -20,6 +20,11 @@ class Settings(BaseSettings):
     # How long a write waits for another writer (on SQLite the one write lock, which an overwrite
     # import holds to its end; on PostgreSQL a row lock) before it is refused: 503 with Retry-After.
     write_wait_seconds: float = 30.0
+    # Requests per second one API key may make, through all doors together, after a first burst of
+    # `rate_limit_burst` (0: one second's worth); over it: 429 with Retry-After. Counted in each
+    # serving process. 0: no limit.
+    rate_limit_per_second: float = 0.0
+    rate_limit_burst: int = 0
     # Page sizes of list endpoints.
     default_page_size: int = 50
     max_page_size: int = 200

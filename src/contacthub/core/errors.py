@@ -74,3 +74,13 @@ class Busy(DomainError):
         self.waited_seconds = waited_seconds
         super().__init__(f"the store is busy with another write (waited {waited_seconds:g} s); nothing was "
                          "written, try again shortly")
+
+
+class RateLimited(DomainError):
+    """The key made more requests than its rate allows (see core/rate_limits.py). Nothing was
+    done; the same request works again after `retry_after_seconds`."""
+
+    def __init__(self, retry_after_seconds: int, per_second: float):
+        self.retry_after_seconds = retry_after_seconds
+        super().__init__(f"too many requests: this key may make {per_second:g} per second; "
+                         f"try again in {retry_after_seconds} s")

@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from contacthub.core import workspaces
 from contacthub.core.actor import Actor
 from contacthub.core.errors import FieldError, InvalidInput, NotFound
+from contacthub.core.rate_limits import RateLimiter
 from contacthub.db.engine import Database
 
 # Each door is a FastAPI app mounted under the root app (app.py), whose telemetry already sees
@@ -78,22 +79,33 @@ class BodyLimit:
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def authenticate(db: Database, api_key: str | None, door: str, request: Request,
-                 reads: tuple[str, ...] = ()) -> Actor:
-    """The caller of `request`. A request writes unless it is a GET (HEAD, OPTIONS) or a POST
-    whose path ends as one of the door's `reads` (a search, a match); the key's grant says
-    whether it may (see workspaces.KeyGrant.actor)."""
-    grant = workspaces.KEY_CACHE.lookup(api_key, lambda: _load_key(db, api_key))
-    return grant.actor(door, writes=_writes(request, reads))
+class Gate:
+    """Who may come in through a door: the key's check and its rate (one Gate is shared by every
+    door of an app, so a key's requests count together)."""
 
+    def __init__(self, db: Database, limits: RateLimiter):
+        self.db = db
+        self.limits = limits
 
-async def authenticate_async(db: Database, api_key: str | None, door: str, request: Request,
-                             reads: tuple[str, ...] = ()) -> Actor:
-    """For async dependencies: a cached key costs no thread hop; a lookup runs in the thread pool."""
-    cached = workspaces.KEY_CACHE.peek(api_key)
-    if cached is not None:
-        return cached.actor(door, writes=_writes(request, reads))
-    return await run_in_threadpool(authenticate, db, api_key, door, request, reads)
+    def authenticate(self, api_key: str | None, door: str, request: Request, reads: tuple[str, ...] = ()) -> Actor:
+        """The caller of `request`. A request writes unless it is a GET (HEAD, OPTIONS) or a POST
+        whose path ends as one of the door's `reads` (a search, a match); the key's grant says
+        whether it may (see workspaces.KeyGrant.actor), and its rate whether it may now."""
+        grant = workspaces.KEY_CACHE.lookup(api_key, lambda: _load_key(self.db, api_key))
+        return self._admit(grant, door, request, reads)
+
+    async def authenticate_async(self, api_key: str | None, door: str, request: Request,
+                                 reads: tuple[str, ...] = ()) -> Actor:
+        """For async dependencies: a cached key costs no thread hop; a lookup runs in the thread pool."""
+        cached = workspaces.KEY_CACHE.peek(api_key)
+        if cached is not None:
+            return self._admit(cached, door, request, reads)
+        return await run_in_threadpool(self.authenticate, api_key, door, request, reads)
+
+    def _admit(self, grant: workspaces.KeyGrant, door: str, request: Request, reads: tuple[str, ...]) -> Actor:
+        actor = grant.actor(door, writes=_writes(request, reads))
+        self.limits.take(grant.key_id)
+        return actor
 
 
 def _writes(request: Request, reads: tuple[str, ...]) -> bool:

@@ -19,7 +19,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.routing import Match
 
-from contacthub.core.errors import Busy, Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
+from contacthub.core.errors import Busy, Conflict, Forbidden, InvalidInput, NotFound, RateLimited, Unauthenticated
 from contacthub.dialects.common import BodyTooLarge
 
 
@@ -65,6 +65,9 @@ class ErrorRenderer:
     def busy(self, request: Request, exc: Busy) -> Response:
         return self.plain(request, 503, exc.message, {"Retry-After": str(RETRY_AFTER_SECONDS)})
 
+    def rate_limited(self, request: Request, exc: RateLimited) -> Response:
+        return self.plain(request, 429, exc.message, {"Retry-After": str(exc.retry_after_seconds)})
+
     def unauthenticated(self, request: Request, exc: Unauthenticated) -> Response:
         return self.plain(request, 401, exc.message, {"WWW-Authenticate": self.challenge})
 
@@ -105,6 +108,7 @@ def install(app: FastAPI, door: ErrorRenderer, log: logging.Logger) -> None:
     app.add_exception_handler(Conflict, door.conflict)
     app.add_exception_handler(Busy, door.busy)
     app.add_exception_handler(Unauthenticated, door.unauthenticated)
+    app.add_exception_handler(RateLimited, door.rate_limited)
     app.add_exception_handler(Forbidden, door.forbidden)
     app.add_exception_handler(RequestValidationError, door.request_invalid)
 

@@ -38,7 +38,7 @@ from contacthub.dialects.bird.schemas import (
 from contacthub.dialects.common import (
     DOOR_TELEMETRY,
     BodyLimit,
-    authenticate,
+    Gate,
     bearer_token,
     document_security,
     parse_id,
@@ -56,7 +56,7 @@ REJECT = WriteOptions(on_duplicate="reject")
 WS = "/workspaces/{workspaceId}"
 
 
-def build(db: Database, settings: Settings) -> FastAPI:
+def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
     app = FastAPI(
         telemetry=DOOR_TELEMETRY,
         docs_url=None,  # served by serve_docs, without a CDN
@@ -78,7 +78,7 @@ def build(db: Database, settings: Settings) -> FastAPI:
 
     def caller(request: Request, workspaceId: str,
                authorization: Annotated[str | None, Header(include_in_schema=False)] = None) -> Actor:
-        actor = authenticate(db, bearer_token(authorization, schemes=("accesskey", "bearer")), door="bird",
+        actor = gate.authenticate(bearer_token(authorization, schemes=("accesskey", "bearer")), door="bird",
                              request=request, reads=("/contacts/search",))
         if parse_id(workspaceId, "workspace") != actor.workspace_id:
             raise Forbidden("this key belongs to another workspace")

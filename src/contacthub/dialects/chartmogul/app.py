@@ -45,7 +45,7 @@ from contacthub.dialects.chartmogul.schemas import (
 from contacthub.dialects.common import (
     DOOR_TELEMETRY,
     BodyLimit,
-    authenticate,
+    Gate,
     basic_credentials,
     document_security,
     parse_id,
@@ -77,7 +77,7 @@ def required(value: Any, param: str) -> Any:
     return value
 
 
-def build(db: Database, settings: Settings) -> FastAPI:
+def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
     app = FastAPI(
         telemetry=DOOR_TELEMETRY,
         docs_url=None,  # served by serve_docs, without a CDN
@@ -97,7 +97,7 @@ def build(db: Database, settings: Settings) -> FastAPI:
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, reject=errors.too_large)
 
     def actor(request: Request, authorization: Annotated[str | None, Header(include_in_schema=False)] = None) -> Actor:
-        return authenticate(db, basic_key(authorization), door="chartmogul", request=request)
+        return gate.authenticate(basic_key(authorization), door="chartmogul", request=request)
 
     Caller = Annotated[Actor, Depends(actor)]
     PerPage = Annotated[int | None, Query()]

@@ -22,7 +22,7 @@ from contacthub.core.webhooks import WebhookInput, WebhookPatch
 from contacthub.core.vcards import write_card
 from contacthub.core.pagination import clamp_limit, decode_cursor, encode_cursor
 from contacthub.db.engine import Database
-from contacthub.dialects.common import DOOR_TELEMETRY, BodyLimit, authenticate_async, parse_id, storable_query
+from contacthub.dialects.common import DOOR_TELEMETRY, BodyLimit, Gate, parse_id, storable_query
 from contacthub.dialects.docs import serve_docs
 from contacthub.dialects.native import errors
 from contacthub.dialects.native.exports import install as install_exports
@@ -61,7 +61,7 @@ ERRORS[503] = {"model": ErrorOut, "description": "A write waited CONTACTHUB_WRIT
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=255)]
 
 
-def build(db: Database, settings: Settings) -> FastAPI:
+def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
     app = FastAPI(
         telemetry=DOOR_TELEMETRY,
         docs_url=None,  # served by serve_docs, without a CDN
@@ -85,7 +85,7 @@ def build(db: Database, settings: Settings) -> FastAPI:
 
         async def __call__(self, request: Request) -> Actor:  # type: ignore[override]
             credentials = await super().__call__(request)
-            return await authenticate_async(db, credentials.credentials if credentials else None, door="native",
+            return await gate.authenticate_async(credentials.credentials if credentials else None, door="native",
                                             request=request, reads=("/contacts/match",))
 
     actor = BearerKey(auto_error=False, description="`Authorization: Bearer <key>`")

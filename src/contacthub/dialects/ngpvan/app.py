@@ -22,7 +22,7 @@ from contacthub.db.engine import Database
 from contacthub.dialects.common import (
     DOOR_TELEMETRY,
     BodyLimit,
-    authenticate,
+    Gate,
     basic_credentials,
     document_json_body,
     document_security,
@@ -133,7 +133,7 @@ def contact_url(request: Request, contact_id: uuid.UUID | str) -> str:
     return f"{request.scope.get('root_path', '')}/v2/contacts/{contact_id}"
 
 
-def build(db: Database, settings: Settings) -> FastAPI:
+def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
     app = FastAPI(
         telemetry=DOOR_TELEMETRY,
         docs_url=None,  # served by serve_docs, without a CDN
@@ -164,7 +164,7 @@ def build(db: Database, settings: Settings) -> FastAPI:
         key = api_key_from(authorization, api_key)
         if key is None:
             raise Unauthenticated()
-        return authenticate(db, key, door=DOOR, request=request)
+        return gate.authenticate(key, door=DOOR, request=request)
 
     Caller = Annotated[Actor, Depends(actor)]
 

@@ -19,7 +19,7 @@ log = logging.getLogger("contacthub.ngpvan")
 
 CODES = {400: "INVALID_PARAMETER", 401: "UNAUTHORIZED", 403: "FORBIDDEN", 404: "NOT_FOUND",
          405: "METHOD_NOT_ALLOWED", 409: "CONFLICT", 413: "REQUEST_TOO_LARGE", 415: "UNSUPPORTED_MEDIA_TYPE",
-         500: "INTERNAL_SERVER_ERROR"}
+         429: "TOO_MANY_REQUESTS", 500: "INTERNAL_SERVER_ERROR"}
 
 
 class MalformedBody(Exception):

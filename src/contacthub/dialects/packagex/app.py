@@ -14,7 +14,7 @@ from contacthub.core.errors import FieldError, InvalidInput
 from contacthub.core.inputs import WriteOptions
 from contacthub.core.views import ContactView
 from contacthub.db.engine import Database
-from contacthub.dialects.common import DOOR_TELEMETRY, BodyLimit, authenticate, document_security, storable_query
+from contacthub.dialects.common import DOOR_TELEMETRY, BodyLimit, Gate, document_security, storable_query
 from contacthub.dialects.docs import serve_docs
 from contacthub.dialects.packagex import errors, mapping
 from contacthub.dialects.packagex.errors import endpoint, envelope
@@ -25,7 +25,7 @@ from contacthub.settings import Settings
 MAX_LIMIT = 100
 
 
-def build(db: Database, settings: Settings) -> FastAPI:
+def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
     app = FastAPI(
         telemetry=DOOR_TELEMETRY,
         docs_url=None,  # served by serve_docs, without a CDN
@@ -50,7 +50,7 @@ def build(db: Database, settings: Settings) -> FastAPI:
         px_api_key: Annotated[str | None, Header(alias="PX-API-KEY", include_in_schema=False)] = None,
         x_api_key: Annotated[str | None, Header(alias="X-API-KEY", include_in_schema=False)] = None,
     ) -> Actor:
-        return authenticate(db, (px_api_key or x_api_key or "").strip() or None, door="packagex", request=request)
+        return gate.authenticate((px_api_key or x_api_key or "").strip() or None, door="packagex", request=request)
 
     Caller = Annotated[Actor, Depends(actor)]
 

@@ -15,7 +15,8 @@ log = logging.getLogger("contacthub.packagex")
 
 CODES = {
     400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-    409: "conflict", 413: "payload_too_large", 422: "unprocessable_entity", 500: "internal_error",
+    409: "conflict", 413: "payload_too_large", 422: "unprocessable_entity", 429: "too_many_requests",
+    500: "internal_error",
 }
 
 
