@@ -47,7 +47,7 @@ from contacthub.dialects.docs import serve_docs
 from contacthub.repositories.contacts import ContactFilter
 from contacthub.settings import Settings
 
-ERRORS = {status: {"model": ErrorOut} for status in (400, 401, 403, 404, 409, 413, 422)}
+ERRORS = {status: {"model": ErrorOut} for status in (400, 401, 403, 404, 409, 413, 422, 429)}
 DEFAULT_PAGE, MAX_PAGE = 10, 100
 MAX_MEMBERS_PER_CALL = 100
 # Bird refuses a second contact with a taken identifier, whatever the server's default.

@@ -89,7 +89,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
         "Auth: HTTP Basic, the API key as username. Errors: "
         '`{"code", "message", "param", "errors"}` with 400/401/404/413/422. '
         f"Request body limit {settings.max_body_bytes} bytes; `per_page` at most {MAX_PER_PAGE}.",
-        responses={status: {"model": ErrorOut} for status in (400, 401, 404, 413, 422)},
+        responses={status: {"model": ErrorOut} for status in (400, 401, 404, 413, 422, 429)},
     )
     errors.install(app)
     document_security(app, {"BasicKey": {"type": "http", "scheme": "basic",

@@ -143,7 +143,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
         description="NGP VAN contacts (`/v2/contacts`). Auth: HTTP Basic with username `apiuser` and your API key "
         "as password, or an `apiKey` header. Dedupe is always on. Errors: "
         '`{"errors": [{"code", "text", "properties"}]}`.',
-        responses={status: {"model": ErrorsOut} for status in (400, 401, 404, 405, 413, 503)},
+        responses={status: {"model": ErrorsOut} for status in (400, 401, 404, 405, 413, 429, 503)},
     )
     # The routes read their bodies themselves (a BOM, NGP's own error words): say what they take.
     document_json_body(app, NewContactBody, [("/v2/contacts", "post"), ("/v2/contacts/findOrCreate", "post")])

@@ -35,7 +35,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
         version=__version__,
         description="Contacts and groups, and CSV/Excel imports through `csv_url`. Auth: `PX-API-KEY` header. "
         f"Request body limit {settings.packagex_max_body_bytes} bytes (a base64 data URL of about 7.5 MB).",
-        responses={status: {"model": ErrorEnvelope} for status in (400, 401, 404, 405, 409, 413, 503)},
+        responses={status: {"model": ErrorEnvelope} for status in (400, 401, 404, 405, 409, 413, 429, 503)},
     )
     errors.install(app)
     document_security(app, {
