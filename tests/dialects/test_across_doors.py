@@ -712,3 +712,44 @@ def test_a_packagex_round_trip_stores_no_name_of_its_own(doors):
     assert shown["name"] is None
     doors.px_update(bare, {name: shown[name] for name in ("name", "email", "phone", "notes", "type", "metadata")})
     assert doors.px.post(f"/packagex/v1/contacts/contact_{cid}", json={"name": ""}).status_code == 400
+
+
+# ---------------------------------------------------------------- one person, one contact: the review queue
+
+def _queued(doors) -> list[tuple[str, str, set[str]]]:
+    """The open review pairs: (contact, candidate, the fields their reasons name)."""
+    return [(d["contact_id"], d["candidate_id"], {r["field"] for r in d["reasons"]})
+            for d in _ok(doors.native.get("/v1/duplicates"))["data"]]
+
+
+def test_a_door_that_keeps_a_second_holder_of_an_email_or_phone_queues_the_pair(doors):
+    """PackageX and NGP VAN let two contacts hold the same email or phone (their vendors do); the
+    write stands, and the pair waits in the review queue to be merged or kept apart."""
+    ada = doors.native_create({"first_name": "Ada", "last_name": "Lovelace", "emails": ["ada@example.com"],
+                               "phones": ["+442079460958"]})
+    assert _queued(doors) == []
+    # a PackageX create (no matching asked for) of the same email
+    made = _ok(doors.px.post("/packagex/v1/contacts", json={"name": "A. Lovelace", "email": "ada@example.com"}))
+    twin = made["data"]["id"].removeprefix("contact_")
+    assert twin != ada
+    assert [(c, k, "email" in why) for c, k, why in _queued(doors)] == [(twin, ada, True)]
+
+    # a fresh email and phone queue nothing
+    grace = doors.px.post("/packagex/v1/contacts", json={"name": "Grace", "email": "grace@example.com",
+                                                          "phone": "+12025550100"}).json()["data"]["id"]
+    assert len(_queued(doors)) == 1
+    # until a PackageX update gives Grace Ada's phone
+    doors.px_update(grace.removeprefix("contact_"), {"phone": "+442079460958"})
+    assert (grace.removeprefix("contact_"), ada) in [(c, k) for c, k, _ in _queued(doors)]
+
+    # an NGP VAN update giving a third contact Ada's email
+    van = doors.van_create({"type": "INDIVIDUAL", "firstName": "Augusta", "lastName": "King", "emails": [{"address": "augusta@example.com"}]})
+    doors.van_update(van, {"emails": [{"address": "ada@example.com", "type": "MAIN"}]})
+    assert doors.get_van(van)["emails"][0]["address"] == "ada@example.com"  # as VAN keeps it
+    pairs = {(c, k) for c, k, _ in _queued(doors)}
+    grace = grace.removeprefix("contact_")
+    # with each contact holding the email before it: Ada and the PackageX twin
+    assert pairs == {(twin, ada), (grace, ada), (van, ada), (van, twin)}
+    # the same update again queues nothing twice
+    doors.van_update(van, {"emails": [{"address": "ada@example.com", "type": "MAIN"}]})
+    assert len(_queued(doors)) == 4

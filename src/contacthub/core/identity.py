@@ -195,6 +195,21 @@ def find_or_create(session: Session, actor: Actor, data: ContactInput, options: 
     return Outcome(view, created=True)
 
 
+def queue_shared_keys(session: Session, actor: Actor, view: ContactView) -> list[Match]:
+    """Queues for review each live contact that shares an email, phone or identifier with
+    `view`: for a door whose vendor lets two contacts hold the same one, so the write stands
+    as the vendor's would, and the pair waits in the review queue (/v1/duplicates) for someone
+    to merge or keep apart. Costs one indexed lookup when nothing is shared."""
+    ws = actor.workspace_id
+    profile = profile_of(view)
+    if not repo.contacts_with_keys(session, ws, exact_keys(profile)) - {view.id}:
+        return []
+    shared = [m for m in rank(session, ws, profile, 5, exclude=view.id) if m.exact]
+    for m in shared:
+        repo.add_review(session, ws, view.id, m.contact_id, m.score, m.reasons)
+    return shared
+
+
 def _check_claims(session: Session, ws: uuid.UUID, view: ContactView, known: set[uuid.UUID]) -> None:
     """An exact key of the new contact held by a contact we did not see when we resolved means
     a concurrent write of the same person committed first."""

@@ -201,9 +201,11 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
                 # one per VAN type (the posted one takes its type's place)
                 # (the posted items were checked when the incoming record was written; the
                 # survivor's own may have come through a door that keeps emails unchecked)
-                contacts.update(session, caller, outcome.contact.id,
-                                mapping.merge_patch(data, outcome.contact),
-                                WriteOptions(on_duplicate="create", strict_emails=False, strict_phones=False))
+                survivor = contacts.update(session, caller, outcome.contact.id,
+                                           mapping.merge_patch(data, outcome.contact),
+                                           WriteOptions(on_duplicate="create", strict_emails=False,
+                                                        strict_phones=False))
+                identity.queue_shared_keys(session, caller, survivor)
             return outcome
 
         outcome = identity.run_resolving(db.write, work)
@@ -242,6 +244,8 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
             mapping.check(body, current.kind, creating=False, current=current)
             view = contacts.update(session, caller, current.id, mapping.to_core(body, set_kind=False, current=current),
                                    WriteOptions(on_duplicate="create"))
+            # VAN lets two people share an email or phone (a household); the pair is queued for review
+            identity.queue_shared_keys(session, caller, view)
             return {"contactId": str(view.id)}
 
     @app.get("/v2/contacts", tags=["contacts"])

@@ -8,7 +8,7 @@ from fastapi import Depends, FastAPI, Header, Query, Request
 from sqlalchemy.orm import Session
 
 from contacthub import __version__
-from contacthub.core import contacts, groups, imports
+from contacthub.core import contacts, groups, identity, imports
 from contacthub.core.actor import Actor
 from contacthub.core.errors import FieldError, InvalidInput
 from contacthub.core.inputs import WriteOptions
@@ -83,6 +83,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
                     return envelope(endpoint(request), 200, "Matched an existing contact.",
                                     one(session, caller, existing))
             view = contacts.create(session, caller, data, WriteOptions(on_duplicate="create"))
+            identity.queue_shared_keys(session, caller, view)  # PackageX keeps both; a human may merge them
             return envelope(endpoint(request), 200, "Contact created.", one(session, caller, view.id))
 
     def _match(session: Session, caller: Actor, body: ContactCreateBody) -> uuid.UUID | None:
@@ -177,8 +178,9 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
                 given = given - {"name"}  # a contact with no name to show, written back as read
             reuse = _reuse(session, caller, body, given)
             if given:
-                contacts.update(session, caller, current.id, mapping.to_input(body, given, current, reuse),
-                                WriteOptions(on_duplicate="create"))
+                view = contacts.update(session, caller, current.id, mapping.to_input(body, given, current, reuse),
+                                       WriteOptions(on_duplicate="create"))
+                identity.queue_shared_keys(session, caller, view)
             if body.group_contacts is not None:
                 gc = body.group_contacts
                 children = mapping.contact_ids(gc.children, "group_contacts.children") if gc.children is not None else None
