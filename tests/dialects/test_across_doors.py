@@ -753,3 +753,24 @@ def test_a_door_that_keeps_a_second_holder_of_an_email_or_phone_queues_the_pair(
     # the same update again queues nothing twice
     doors.van_update(van, {"emails": [{"address": "ada@example.com", "type": "MAIN"}]})
     assert len(_queued(doors)) == 4
+
+
+def test_contacts_of_one_chartmogul_data_source_are_not_one_person(doors):
+    """Every contact of a ChartMogul data source carries the source as an identifier: that says
+    nothing of who someone is, so it neither conflicts, nor matches, nor queues a pair."""
+    source = _ok(doors.cm.post("/v1/data_sources", json={"name": "Billing"}), 201)["uuid"]
+    ada = _ok(doors.cm.post("/v1/contacts", json={"data_source_uuid": source, "first_name": "Ada",
+                                                  "email": "ada@example.com"}), 201)["uuid"].removeprefix("con_")
+    _ok(doors.cm.post("/v1/contacts", json={"data_source_uuid": source, "first_name": "Grace",
+                                            "email": "grace@example.com"}), 201)
+    read = doors.get_native(ada)
+    assert [i["key"] for i in read["identifiers"]] == ["data_source"]
+    # a native client writing back what it read keeps the contact as it was
+    assert _ok(doors.native.patch(f"/v1/contacts/{ada}", json={"identifiers": read["identifiers"]}))["id"] == ada
+    # a record carrying only the source is nobody in particular: a merge finds no match
+    alan = doors.native.post("/v1/contacts", params={"on_duplicate": "merge"},
+                             json={"first_name": "Alan", "identifiers": read["identifiers"]})
+    assert alan.status_code == 201, alan.text
+    # nor does a PackageX update of a source's contact queue the others for review
+    doors.px_update(ada, {"notes": "met at the Royal Society"})
+    assert _queued(doors) == []

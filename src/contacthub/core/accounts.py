@@ -22,7 +22,7 @@ from typing import Annotated, Any
 from pydantic import Field, StringConstraints
 from sqlalchemy.orm import Session
 
-from contacthub.core import contacts, events
+from contacthub.core import contacts, events, identity_rules
 from contacthub.core import merge as merge_service
 from contacthub.core.actor import Actor
 from contacthub.core.errors import FieldError, InvalidInput, NotFound
@@ -36,7 +36,7 @@ from contacthub.repositories import accounts as repo
 from contacthub.repositories import contacts as contact_repo
 from contacthub.repositories.accounts import MemberFilter
 
-DATA_SOURCE_KEY = "data_source"
+DATA_SOURCE_KEY = identity_rules.DATA_SOURCE_KEY  # an identifier every contact of the source holds
 EXTERNAL_ID_KEY = "external_id"
 MAX_EXTERNAL_ID = 500  # an identifier's value
 UNSET: Any = object()  # "not given" for arguments where None means "clear"

@@ -15,7 +15,7 @@ from contacthub.core import attributes as attribute_rules
 from contacthub.core import events, identity_index
 from contacthub.core.actor import Actor
 from contacthub.core.errors import Conflict, FieldError, InvalidInput, NotFound
-from contacthub.core.identity_rules import profile_of
+from contacthub.core.identity_rules import SHARED_IDENTIFIER_KEYS, profile_of
 from contacthub.core.inputs import SCALAR_FIELDS, ContactInput, WriteOptions
 from contacthub.core.normalize import loose_email, loose_phone, matching_email, normalize_email, normalize_phone
 from contacthub.core.pagination import decode_cursor, encode_cursor
@@ -369,10 +369,12 @@ def prepare(
 
 def check_taken(session: Session, actor: Actor, prepared: PreparedWrite, options: WriteOptions, exclude) -> None:
     """An email, phone or identifier already on another contact is a conflict, unless the
-    caller asked to create anyway. Identifiers are compared within their key."""
+    caller asked to create anyway. Identifiers are compared within their key; one that many
+    contacts hold alike (a ChartMogul data source) is no one's alone."""
     if options.on_duplicate in ("create", "review"):
         return
-    mine = [p for points in prepared.points.values() for p in points]
+    mine = [p for points in prepared.points.values() for p in points
+            if not (p.kind == "identifier" and p.key in SHARED_IDENTIFIER_KEYS)]
     owners = repo.owners_of_points(session, actor.workspace_id, ((p.kind, p.key, p.normalized) for p in mine))
     for point in mine:
         others = [c for c in owners.get((point.kind, point.key, point.normalized), []) if c != exclude]

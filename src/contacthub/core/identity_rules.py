@@ -129,6 +129,12 @@ def _split_street(line1: str) -> tuple[str, str]:
     return number, street
 
 
+# Identifiers that many contacts hold alike, so they say nothing of who someone is: ChartMogul's
+# data source, kept on each of its contacts (core/accounts.py files it under this key).
+DATA_SOURCE_KEY = "data_source"
+SHARED_IDENTIFIER_KEYS = frozenset({DATA_SOURCE_KEY})
+
+
 def profile_of(view: ContactView) -> dict[str, Any]:
     """What the matcher keeps of a stored contact, JSON-ready."""
     return build_profile(
@@ -160,7 +166,7 @@ def build_profile(*, kind: str, first=None, middle=None, last=None, nick=None, o
         "birth": birth.isoformat() if birth else "",
         "emails": sorted(set(emails)),
         "phones": sorted(set(phones)),
-        "ids": sorted({f"{k}={v}" for k, v in ids}),
+        "ids": sorted({f"{k}={v}" for k, v in ids if k not in SHARED_IDENTIFIER_KEYS}),
         "addresses": entries,
         "employer": fold_words(employer),
     }
