@@ -173,7 +173,7 @@ def write(session: Session, actor: Actor, data: ContactInput, policy: Policy,
                 survivor = merge.merge(session, actor, survivor.id, other.contact_id)
         return Outcome(survivor, created=False, merged_from=incoming.id, match=best)
     view = contacts.create(session, actor, data, as_new)
-    _check_claims(session, ws, view, seen)
+    check_claims(session, ws, view, seen)
     reviews = matches if policy == "review" else [m for m in matches if m.decision == "review" or m.exact]
     for m in reviews:
         repo.add_review(session, ws, view.id, m.contact_id, m.score, m.reasons)
@@ -191,7 +191,7 @@ def find_or_create(session: Session, actor: Actor, data: ContactInput, options: 
         found = contacts.get(session, actor, matches[0].contact_id)
         return Outcome(found, created=False, match=matches[0])
     view = contacts.create(session, actor, data, options.model_copy(update={"on_duplicate": "create"}))
-    _check_claims(session, ws, view, seen)
+    check_claims(session, ws, view, seen)
     return Outcome(view, created=True)
 
 
@@ -210,7 +210,7 @@ def queue_shared_keys(session: Session, actor: Actor, view: ContactView) -> list
     return shared
 
 
-def _check_claims(session: Session, ws: uuid.UUID, view: ContactView, known: set[uuid.UUID]) -> None:
+def check_claims(session: Session, ws: uuid.UUID, view: ContactView, known: set[uuid.UUID]) -> None:
     """An exact key of the new contact held by a contact we did not see when we resolved means
     a concurrent write of the same person committed first."""
     owners = repo.holders(session, ws, exact_keys(profile_of(view)))  # the create claimed what was free

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from contacthub import __version__
-from contacthub.core import attributes, contacts, events, groups, idempotency, identity, lists, merge, webhooks
+from contacthub.core import attributes, contacts, events, groups, idempotency, identity, lists, merge, upserts, webhooks
 from contacthub.core.actor import Actor
 from contacthub.core.attributes import DefinitionInput, DefinitionPatch
 from contacthub.core.errors import Conflict
@@ -35,6 +35,7 @@ from contacthub.dialects.native.schemas import (
     ErrorOut,
     MembersBody,
     MergeBody,
+    UpsertBody,
     render_change,
     render_contact,
     render_definition,
@@ -140,19 +141,47 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
             return await db.write_soon(lambda: idempotent(
                 caller, idempotency_key, request, body, 201,
                 lambda s: render_contact(contacts.create(s, caller, body, options))))
-        return await db.write_soon(lambda: _resolving_create(caller, idempotency_key, request, body, policy))
 
-    def _resolving_create(caller: Actor, key: str | None, request: Request, body: ContactBody, policy: str):
         def work(session: Session):
             outcome = identity.write(session, caller, body, policy, WriteOptions())
             return (201 if outcome.created else 200), render_outcome(outcome)
 
+        return await db.write_soon(lambda: _resolving(caller, idempotency_key, request, body, 201, work))
+
+    def _resolving(caller: Actor, key: str | None, request: Request, body: Any, status: int,
+                   work: Callable[[Session], Any]):
+        """`idempotent`, again when a concurrent write of the same contact won (ResolutionRace, or
+        a unique key of the identity index that collided): the next round finds that contact."""
         for attempt in range(5):
             try:
-                return idempotent(caller, key, request, body, 201, work)
+                return idempotent(caller, key, request, body, status, work)
             except (identity.ResolutionRace, IntegrityError):
                 if attempt == 4:
                     raise Conflict("the same contact is being written concurrently; retry") from None
+
+    @app.post("/contacts/batch/upsert", tags=["contacts"])
+    async def upsert_contacts(
+        body: UpsertBody, request: Request, caller: Caller, idempotency_key: IdempotencyKey = None,
+        on_duplicate: Literal["reject", "create"] | None = None,
+    ):
+        """Up to 100 contacts, each known by its identifier with the key `identifier_key` (another
+        system's id for it): the contact holding that identifier is updated as PATCH does (its
+        other identifiers kept), and where no contact holds it one is created. One transaction:
+        an item refused (422, or 409 when an email or phone is another contact's and
+        `on_duplicate` is `reject`) leaves the whole batch unwritten, its fields named from
+        `contacts[i]`. Answers each item's contact and whether it was `created` or `updated`, in
+        the items' order."""
+        options = WriteOptions(on_duplicate=on_duplicate or settings.on_duplicate)
+        if options.on_duplicate not in ("reject", "create"):
+            options = WriteOptions(on_duplicate="reject")  # merge and review resolve one record, not a batch
+
+        def work(session: Session):
+            done = upserts.upsert(session, caller, body.identifier_key, list(body.contacts), options)
+            return 200, {"data": [{"status": "created" if u.created else "updated", "contact": render_contact(u.contact)}
+                                  for u in done],
+                         "created": sum(u.created for u in done), "updated": sum(not u.created for u in done)}
+
+        return await db.write_soon(lambda: _resolving(caller, idempotency_key, request, body, 200, work))
 
     @app.post("/contacts/match", tags=["contacts"])
     def match_contacts(body: ContactBody, caller: Caller, limit: Annotated[int, Query(ge=1, le=50)] = 10):

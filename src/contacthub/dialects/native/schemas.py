@@ -8,7 +8,8 @@ from typing import Annotated, Any, Literal
 from fastapi import Query
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from contacthub.core.inputs import ContactInput
+from contacthub.core import upserts
+from contacthub.core.inputs import ContactInput, IdentifierKey
 from contacthub.core.views import AddressView, ContactView, PointView
 from contacthub.dialects.responses import json_bytes
 
@@ -25,6 +26,12 @@ class ContactBody(ContactInput):
     @classmethod
     def _phone_strings(cls, value):
         return [{"number": v} if isinstance(v, str) else v for v in value] if isinstance(value, list) else value
+
+
+class UpsertBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    identifier_key: IdentifierKey = Field(description="The key of the identifier each contact is known by.")
+    contacts: list[ContactBody] = Field(min_length=1, max_length=upserts.MAX_ITEMS)
 
 
 class MembersBody(BaseModel):
