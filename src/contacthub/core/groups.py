@@ -44,6 +44,14 @@ def names_holding(session: Session, actor: Actor, contact_ids: list[uuid.UUID]) 
     return {cid: [g.computed_display_name or "" for g in groups if g.kind == "group"] for cid, groups in held.items()}
 
 
+def get_group(session: Session, actor: Actor, group_id: uuid.UUID) -> ContactView:
+    """The group (a merged-away id answers its survivor); NotFound for any other contact."""
+    view = contacts.get(session, actor, group_id)
+    if view.kind != "group":
+        raise NotFound("group", group_id)
+    return view
+
+
 def set_members(
     session: Session, actor: Actor, group_id: uuid.UUID, children: list[uuid.UUID] | None,
     primary: list[uuid.UUID] | None, path: str = "group_contacts",
@@ -57,18 +65,19 @@ def set_members(
     errors: list[FieldError] = []
 
     def resolve(ids: list[uuid.UUID], side: str) -> list[uuid.UUID]:
+        where = f"{path}.{side}" if path else side
         if len(ids) > MAX_MEMBERS_PER_WRITE:
-            errors.append(FieldError(f"{path}.{side}", f"at most {MAX_MEMBERS_PER_WRITE} contacts per call"))
+            errors.append(FieldError(where, f"at most {MAX_MEMBERS_PER_WRITE} contacts per call"))
             return []
         out = []
         for i, cid in enumerate(ids):
             try:
                 resolved = contacts.resolve_id(session, actor, cid)
             except NotFound:
-                errors.append(FieldError(f"{path}.{side}[{i}]", f"no contact {cid}"))
+                errors.append(FieldError(f"{where}[{i}]", f"no contact {cid}"))
                 continue
             if resolved == group.id:
-                errors.append(FieldError(f"{path}.{side}[{i}]", "a group cannot contain itself"))
+                errors.append(FieldError(f"{where}[{i}]", "a group cannot contain itself"))
             elif resolved not in out:
                 out.append(resolved)
         return out

@@ -34,12 +34,14 @@ from contacthub.dialects.native.schemas import (
     ContactPageOut,
     ErrorOut,
     MembersBody,
+    GroupMembersBody,
     MergeBody,
     UpsertBody,
     render_change,
     render_contact,
     render_definition,
     render_event,
+    render_group_members,
     render_list,
     render_outcome,
     render_page,
@@ -390,6 +392,33 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
         with db.write() as session:
             lists.remove_members(session, caller, parse_id(list_id, "list"), [parse_id(contact_id, "contact")])
         return Response(status_code=204)
+
+    # ------------------------------------------------------------ groups (contacts of kind group)
+
+    @app.get("/groups/{group_id}/members", tags=["groups"])
+    def group_members(group_id: str, caller: Caller):
+        """The contacts the group holds (`children`), and those of them called out as `primary`."""
+        with db.read() as session:
+            group = groups.get_group(session, caller, parse_id(group_id, "group"))
+            return render_group_members(group.id, groups.members(session, caller, [group.id])[group.id])
+
+    @app.put("/groups/{group_id}/members", tags=["groups"])
+    def set_group_members(group_id: str, body: GroupMembersBody, caller: Caller):
+        """Replaces the group's members with `children` (at most 1,000); `primary` replaces its
+        primary ones (each becomes a child too), or when absent keeps those still children. A
+        merged-away id counts as its survivor; a group cannot hold itself."""
+        with db.write() as session:
+            group = groups.get_group(session, caller, parse_id(group_id, "group"))
+            return render_group_members(group.id, groups.set_members(session, caller, group.id, body.children,
+                                                                     body.primary, path=""))
+
+    @app.get("/contacts/{contact_id}/groups", response_model=ContactPageOut, tags=["groups"])
+    def contact_groups(contact_id: str, caller: Caller):
+        """The groups holding the contact."""
+        with db.read() as session:
+            view = contacts.get(session, caller, parse_id(contact_id, "contact"))
+            held = [g for g in groups.referenced_by(session, caller, [view.id])[view.id] if g.kind == "group"]
+            return {"data": [render_contact(g) for g in held], "next_cursor": None, "has_more": False}
 
     # ------------------------------------------------------------ webhooks
 

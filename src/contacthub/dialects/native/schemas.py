@@ -34,6 +34,19 @@ class UpsertBody(BaseModel):
     contacts: list[ContactBody] = Field(min_length=1, max_length=upserts.MAX_ITEMS)
 
 
+class GroupMembersBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    children: list[uuid.UUID] = Field(max_length=1000, description="Every member of the group, replaced whole.")
+    primary: list[uuid.UUID] | None = Field(
+        None, max_length=1000, description="The members called out as primary (each also a child); "
+                                            "absent: those of before that are still children.")
+
+
+def render_group_members(group_id: uuid.UUID, members) -> dict[str, Any]:
+    return {"group_id": str(group_id), "children": [str(i) for i in members.children],
+            "primary": [str(i) for i in members.primary]}
+
+
 class MembersBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     contact_ids: list[str] = Field(min_length=1, max_length=1000)
