@@ -7,11 +7,14 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass
+from typing import Annotated
 
+from pydantic import StringConstraints
 from sqlalchemy.orm import Session
 
 from contacthub.core.actor import Actor
-from contacthub.core.errors import Forbidden, NotFound, Unauthenticated
+from contacthub.core.errors import Conflict, Forbidden, NotFound, Unauthenticated
+from contacthub.core.inputs import Strict
 from contacthub.db.models import ApiKey, Workspace
 from contacthub.db.types import utcnow
 from contacthub.repositories import simple as repo
@@ -132,6 +135,39 @@ def revoke_key(session: Session, ident: str) -> ApiKey:
     rows[0].revoked_at = rows[0].revoked_at or utcnow()
     KEY_CACHE.forget(rows[0].key_hash)
     return rows[0]
+
+
+# ---------------------------------------------------------------- a workspace's own keys (the native API)
+
+class KeyInput(Strict):
+    name: Annotated[str, StringConstraints(max_length=200)] = ""
+    read_only: bool = False
+
+
+def workspace_keys(session: Session, actor: Actor) -> list[ApiKey]:
+    """The keys of the caller's workspace, revoked ones included (never the keys themselves)."""
+    return repo.keys_of(session, actor.workspace_id)
+
+
+def new_workspace_key(session: Session, actor: Actor, data: KeyInput) -> tuple[ApiKey, str]:
+    """A new key of the caller's workspace, and the key itself (shown this once)."""
+    made = create_key(session, actor.workspace_id, data.name, data.read_only)
+    return repo.key(session, actor.workspace_id, made.key_id), made.api_key
+
+
+def revoke_workspace_key(session: Session, actor: Actor, key_id: uuid.UUID) -> ApiKey:
+    """Revokes a key of the caller's workspace (the caller's own too). The workspace's last key
+    that can write is kept (Conflict): without it nothing could make another."""
+    row = repo.key(session, actor.workspace_id, key_id)
+    if row is None:
+        raise NotFound("api key", key_id)
+    if row.revoked_at is None and not row.read_only and not any(
+            k.id != row.id and k.revoked_at is None and not k.read_only for k in repo.keys_of(session, actor.workspace_id)):
+        raise Conflict("this is the workspace's last key that can write: make another before revoking it",
+                       field="key_id")
+    row.revoked_at = row.revoked_at or utcnow()
+    KEY_CACHE.forget(row.key_hash)
+    return row
 
 
 def list_keys(session: Session, workspace_id: uuid.UUID | None = None) -> list[ApiKey]:

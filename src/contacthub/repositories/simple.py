@@ -37,6 +37,10 @@ def keys_of(session: Session, workspace_id: uuid.UUID) -> list[ApiKey]:
     return list(session.scalars(select(ApiKey).where(ApiKey.workspace_id == workspace_id).order_by(ApiKey.id)))
 
 
+def key(session: Session, workspace_id: uuid.UUID, key_id: uuid.UUID) -> ApiKey | None:
+    return session.get(ApiKey, (workspace_id, key_id))
+
+
 def keys_by_prefix_or_id(session: Session, ident: str) -> list[ApiKey]:
     query = select(ApiKey)
     try:

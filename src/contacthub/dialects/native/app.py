@@ -12,7 +12,19 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from contacthub import __version__
-from contacthub.core import attributes, contacts, events, groups, idempotency, identity, lists, merge, upserts, webhooks
+from contacthub.core import (
+    attributes,
+    contacts,
+    events,
+    groups,
+    idempotency,
+    identity,
+    lists,
+    merge,
+    upserts,
+    webhooks,
+    workspaces,
+)
 from contacthub.core.actor import Actor
 from contacthub.core.attributes import DefinitionInput, DefinitionPatch
 from contacthub.core.errors import Conflict
@@ -42,6 +54,7 @@ from contacthub.dialects.native.schemas import (
     render_definition,
     render_event,
     render_group_members,
+    render_key,
     render_list,
     render_outcome,
     render_page,
@@ -102,8 +115,9 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
         return clamp_limit(limit, settings.default_page_size, settings.max_page_size)
 
     def idempotent(actor: Actor, key: str | None, request: Request, body: Any, status: int,
-                   write: Callable[[Session], Any]) -> FastJSONResponse:
-        """Runs `write` once per Idempotency-Key; a repeat answers what the first call answered."""
+                   write: Callable[[Session], Any], replayed: Callable[[Any], Any] | None = None) -> FastJSONResponse:
+        """Runs `write` once per Idempotency-Key; a repeat answers what the first call answered,
+        or what `replayed` makes of it (an answer holding a secret that must not be stored)."""
         if key is None:
             with db.write() as session:
                 answered, result = _answer(write(session), status)
@@ -117,7 +131,8 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
                     if stored is not None:
                         return FastJSONResponse(stored[1], status_code=stored[0], headers={"Idempotent-Replayed": "true"})
                     answered, result = _answer(write(session), status)
-                    idempotency.remember(session, actor, key, print_, answered, result)
+                    idempotency.remember(session, actor, key, print_, answered,
+                                         replayed(result) if replayed else result)
                     return FastJSONResponse(result, status_code=answered)
             except IntegrityError:
                 continue  # a concurrent request with the same key won: replay its answer
@@ -419,6 +434,36 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
             view = contacts.get(session, caller, parse_id(contact_id, "contact"))
             held = [g for g in groups.referenced_by(session, caller, [view.id])[view.id] if g.kind == "group"]
             return {"data": [render_contact(g) for g in held], "next_cursor": None, "has_more": False}
+
+    # ------------------------------------------------------------ API keys of the workspace
+
+    @app.get("/keys", tags=["keys"])
+    def list_keys(caller: Caller):
+        """The workspace's keys, revoked ones too: id, name, the prefix that shows which is which,
+        `read_only`, when made and revoked. Never the keys themselves."""
+        with db.read() as session:
+            return {"data": [render_key(k) for k in workspaces.workspace_keys(session, caller)],
+                    "next_cursor": None, "has_more": False}
+
+    @app.post("/keys", status_code=201, tags=["keys"])
+    def create_key(body: workspaces.KeyInput, request: Request, caller: Caller,
+                   idempotency_key: IdempotencyKey = None):
+        """A new key of this workspace (`read_only`: it may read through every door but change
+        nothing), answered with `api_key`: the key itself, shown this once. A repeat with the
+        same Idempotency-Key answers the key's record without it (only its hash is kept)."""
+        def write(session: Session):
+            row, api_key = workspaces.new_workspace_key(session, caller, body)
+            return render_key(row) | {"api_key": api_key}
+
+        return idempotent(caller, idempotency_key, request, body, 201, write,
+                          replayed=lambda answer: answer | {"api_key": None})
+
+    @app.delete("/keys/{key_id}", tags=["keys"])
+    def revoke_key(key_id: str, caller: Caller):
+        """Revokes the key (this one too): it stops working at once in this server process, and
+        within 5 seconds in others. The workspace's last key that can write is kept (409)."""
+        with db.write() as session:
+            return render_key(workspaces.revoke_workspace_key(session, caller, parse_id(key_id, "api key")))
 
     # ------------------------------------------------------------ webhooks
 

@@ -47,6 +47,11 @@ def render_group_members(group_id: uuid.UUID, members) -> dict[str, Any]:
             "primary": [str(i) for i in members.primary]}
 
 
+def render_key(row) -> dict[str, Any]:
+    return {"id": str(row.id), "name": row.name, "prefix": row.prefix, "read_only": row.read_only,
+            "created_at": iso(row.created_at), "revoked_at": iso(row.revoked_at)}
+
+
 class MembersBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     contact_ids: list[str] = Field(min_length=1, max_length=1000)

@@ -1,0 +1,57 @@
+"""A workspace's API keys through the native API: listed, made (the key shown once), revoked."""
+
+import uuid
+
+from fastapi.testclient import TestClient
+
+
+def test_a_key_is_made_used_listed_and_revoked(api, app, workspace):
+    made = api.post("/v1/keys", json={"name": "reports", "read_only": True})
+    assert made.status_code == 201, made.text
+    body = made.json()
+    assert body["api_key"].startswith("chk_") and body["prefix"] == body["api_key"][:12]
+    assert (body["name"], body["read_only"], body["revoked_at"]) == ("reports", True, None)
+
+    reader = TestClient(app, headers={"Authorization": f"Bearer {body['api_key']}"})
+    assert reader.get("/v1/contacts").status_code == 200
+    assert reader.post("/v1/contacts", json={"first_name": "Ada"}).status_code == 403  # read-only
+    assert reader.post("/v1/keys", json={"name": "escalate"}).status_code == 403
+
+    listed = api.get("/v1/keys").json()["data"]
+    assert [k["id"] for k in listed] == [str(workspace.key_id), body["id"]]
+    assert all("api_key" not in k and "key_hash" not in k for k in listed)
+
+    revoked = api.delete(f"/v1/keys/{body['id']}")
+    assert revoked.status_code == 200 and revoked.json()["revoked_at"] is not None
+    assert reader.get("/v1/contacts").status_code == 401  # at once, in this process
+
+
+def test_the_last_key_that_can_write_stays(api, workspace, app):
+    response = api.delete(f"/v1/keys/{workspace.key_id}")
+    assert response.status_code == 409 and response.json()["error"]["details"][0]["field"] == "key_id"
+    spare = api.post("/v1/keys", json={"name": "spare"}).json()
+    assert api.delete(f"/v1/keys/{workspace.key_id}").status_code == 200  # its own key, now that another writes
+    assert api.get("/v1/contacts").status_code == 401
+    other = TestClient(app, headers={"Authorization": f"Bearer {spare['api_key']}"})
+    assert other.delete(f"/v1/keys/{spare['id']}").status_code == 409
+
+
+def test_keys_of_another_workspace_and_bad_input(api, db):
+    from contacthub.core import workspaces
+
+    with db.write() as session:
+        elsewhere = workspaces.create_workspace(session, f"other-{uuid.uuid4().hex[:8]}")
+    assert api.delete(f"/v1/keys/{elsewhere.key_id}").status_code == 404
+    assert str(elsewhere.key_id) not in {k["id"] for k in api.get("/v1/keys").json()["data"]}
+    assert api.delete("/v1/keys/nope").status_code == 404
+    assert api.post("/v1/keys", json={"name": "x" * 201}).status_code == 422
+    assert api.post("/v1/keys", json={"role": "admin"}).status_code == 422
+
+
+def test_a_repeat_with_the_same_idempotency_key_does_not_show_the_key_again(api):
+    first = api.post("/v1/keys", json={"name": "ci"}, headers={"Idempotency-Key": "k-1"})
+    repeat = api.post("/v1/keys", json={"name": "ci"}, headers={"Idempotency-Key": "k-1"})
+    assert first.status_code == repeat.status_code == 201
+    assert first.json()["api_key"].startswith("chk_")
+    assert repeat.json() == first.json() | {"api_key": None}  # only the key's hash is kept
+    assert len(api.get("/v1/keys").json()["data"]) == 2
