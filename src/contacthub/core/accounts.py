@@ -114,6 +114,53 @@ def create_account(session: Session, actor: Actor, data: AccountInput) -> Accoun
     return row
 
 
+class AccountPatch(Strict):
+    """Absent fields stay; null clears (an account keeps its data source and external id)."""
+
+    external_id: Annotated[str, StringConstraints(min_length=1, max_length=300)] | None = None
+    name: Text | None = None
+    email: Annotated[str, StringConstraints(max_length=320)] | None = None
+    company: Text | None = None
+    country: Annotated[str, StringConstraints(max_length=100)] | None = None
+    state: Annotated[str, StringConstraints(max_length=100)] | None = None
+    city: Annotated[str, StringConstraints(max_length=200)] | None = None
+    zip: Annotated[str, StringConstraints(max_length=50)] | None = None
+    website_url: Annotated[str, StringConstraints(max_length=500)] | None = None
+    attributes: dict[str, Any] | None = None
+    extra: dict[str, Any] | None = None
+
+
+def update_account(session: Session, actor: Actor, account_id: uuid.UUID, data: AccountPatch) -> Account:
+    row = get_account(session, actor, account_id, lock=True)
+    given = {name: getattr(data, name) for name in data.model_fields_set}
+    if "external_id" in given:
+        if given["external_id"] is None:
+            raise InvalidInput(FieldError("external_id", "cannot be cleared"))
+        other = repo.account_by_external_id(session, actor.workspace_id, row.data_source_id, given["external_id"])
+        if other is not None and other.id != row.id:
+            raise InvalidInput(FieldError("external_id", "an account with this external id already exists in the data source"))
+    for name in ("attributes", "extra"):
+        if name in given and given[name] is None:
+            given[name] = {}
+    before = {name: getattr(row, name) for name in given}
+    changed = {name: value for name, value in given.items() if before[name] != value}
+    if changed:
+        for name, value in changed.items():
+            setattr(row, name, value)
+        row.updated_at = utcnow()
+        repo.flush(session)
+        events.record(session, actor, "account", row.id, "updated",
+                      changes={name: [before[name], value] for name, value in changed.items()})
+    return row
+
+
+def delete_account(session: Session, actor: Actor, account_id: uuid.UUID) -> None:
+    """The account and its memberships; its contacts stay."""
+    row = get_account(session, actor, account_id, lock=True)
+    events.record(session, actor, "account", row.id, "deleted", before={"name": row.name, "external_id": row.external_id})
+    repo.delete_account(session, actor.workspace_id, row.id)
+
+
 def get_account(session: Session, actor: Actor, account_id: uuid.UUID, lock: bool = False) -> Account:
     """The account; `lock` holds it until the transaction ends, so two writes checking the
     per-account email rule or shifting positions take turns."""

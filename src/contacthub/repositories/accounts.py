@@ -62,6 +62,13 @@ def account(session: Session, workspace_id: uuid.UUID, account_id: uuid.UUID, lo
     return session.get(Account, (workspace_id, account_id), with_for_update=lock or None)
 
 
+def delete_account(session: Session, workspace_id: uuid.UUID, account_id: uuid.UUID) -> None:
+    """The account and its memberships (explicitly, whatever the engine's FK mode)."""
+    session.execute(delete(AccountMember).where(AccountMember.workspace_id == workspace_id,
+                                                AccountMember.account_id == account_id))
+    session.execute(delete(Account).where(Account.workspace_id == workspace_id, Account.id == account_id))
+
+
 def accounts_by_id(session: Session, workspace_id: uuid.UUID, ids: list[uuid.UUID]) -> dict[uuid.UUID, Account]:
     if not ids:
         return {}

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from contacthub import __version__
 from contacthub.core import (
+    accounts,
     attributes,
     contacts,
     events,
@@ -50,7 +51,9 @@ from contacthub.dialects.native.schemas import (
     MergeBody,
     UpsertBody,
     render_change,
+    render_account,
     render_contact,
+    render_data_source,
     render_definition,
     render_event,
     render_group_members,
@@ -434,6 +437,69 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
             view = contacts.get(session, caller, parse_id(contact_id, "contact"))
             held = [g for g in groups.referenced_by(session, caller, [view.id])[view.id] if g.kind == "group"]
             return {"data": [render_contact(g) for g in held], "next_cursor": None, "has_more": False}
+
+    # ------------------------------------------------------------ data sources and accounts
+
+    @app.post("/data-sources", status_code=201, tags=["accounts"])
+    def create_data_source(body: accounts.DataSourceInput, request: Request, caller: Caller,
+                           idempotency_key: IdempotencyKey = None):
+        """Where accounts come from (a billing system, a CRM): `name` unique in the workspace."""
+        return idempotent(caller, idempotency_key, request, body, 201,
+                          lambda s: render_data_source(accounts.create_data_source(s, caller, body)))
+
+    @app.get("/data-sources", tags=["accounts"])
+    def list_data_sources(caller: Caller, name: str | None = None):
+        with db.read() as session:
+            return {"data": [render_data_source(d) for d in accounts.list_data_sources(session, caller, name)],
+                    "next_cursor": None, "has_more": False}
+
+    @app.get("/data-sources/{source_id}", tags=["accounts"])
+    def get_data_source(source_id: str, caller: Caller):
+        with db.read() as session:
+            return render_data_source(accounts.get_data_source(session, caller, parse_id(source_id, "data source")))
+
+    @app.delete("/data-sources/{source_id}", status_code=204, tags=["accounts"])
+    def delete_data_source(source_id: str, caller: Caller):
+        """The data source and its accounts; their contacts stay, no longer members of them."""
+        with db.write() as session:
+            accounts.delete_data_source(session, caller, parse_id(source_id, "data source"))
+        return Response(status_code=204)
+
+    @app.post("/accounts", status_code=201, tags=["accounts"])
+    def create_account(body: accounts.AccountInput, request: Request, caller: Caller,
+                       idempotency_key: IdempotencyKey = None):
+        """An account (a customer, a company) of a data source, known there by `external_id`
+        (unique in the source). Contacts join it through their `accounts`."""
+        return idempotent(caller, idempotency_key, request, body, 201,
+                          lambda s: render_account(accounts.create_account(s, caller, body)))
+
+    @app.get("/accounts", tags=["accounts"])
+    def list_accounts(caller: Caller, data_source_id: str | None = None, external_id: str | None = None,
+                      cursor: str | None = None, limit: PageLimit = None):
+        """Accounts, oldest first; filter by `data_source_id` and `external_id`. Their contacts:
+        `GET /v1/contacts?account=<id>`."""
+        source = parse_id(data_source_id, "data source") if data_source_id else None
+        with db.read() as session:
+            return render_page(accounts.list_accounts(session, caller, source, external_id, cursor, page_size(limit)),
+                               render_account)
+
+    @app.get("/accounts/{account_id}", tags=["accounts"])
+    def get_account(account_id: str, caller: Caller):
+        with db.read() as session:
+            return render_account(accounts.get_account(session, caller, parse_id(account_id, "account")))
+
+    @app.patch("/accounts/{account_id}", tags=["accounts"])
+    def update_account(account_id: str, body: accounts.AccountPatch, caller: Caller):
+        """Absent fields stay, null clears; `attributes` and `extra` are replaced whole."""
+        with db.write() as session:
+            return render_account(accounts.update_account(session, caller, parse_id(account_id, "account"), body))
+
+    @app.delete("/accounts/{account_id}", status_code=204, tags=["accounts"])
+    def delete_account(account_id: str, caller: Caller):
+        """The account; its contacts stay, no longer members of it."""
+        with db.write() as session:
+            accounts.delete_account(session, caller, parse_id(account_id, "account"))
+        return Response(status_code=204)
 
     # ------------------------------------------------------------ API keys of the workspace
 

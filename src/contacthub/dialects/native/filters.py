@@ -1,10 +1,12 @@
 """The contact filters of the native API's query string, shared by `GET /v1/contacts` and
-`GET /v1/export`: `kind`, `name`, `email`, `phone`, `list`, `q` and `attributes.<key>=<value>`."""
+`GET /v1/export`: `kind`, `name`, `email`, `phone`, `list`, `account`, `identifier=<key>=<value>`,
+`q` and `attributes.<key>=<value>`."""
 
 from typing import Annotated, Literal
 
 from fastapi import Query, Request
 
+from contacthub.core.errors import FieldError, InvalidInput
 from contacthub.dialects.common import parse_id
 from contacthub.repositories.contacts import ContactFilter
 
@@ -14,11 +16,25 @@ def contact_filter(
     kind: Literal["person", "organization", "group"] | None = None,
     name: str | None = None, email: str | None = None, phone: str | None = None,
     list_id: Annotated[str | None, Query(alias="list")] = None,
+    account_id: Annotated[str | None, Query(alias="account")] = None,
+    identifier: Annotated[str | None, Query(description="`key=value`: the contacts holding that identifier")] = None,
     q: Annotated[str | None, Query(max_length=200)] = None,
 ) -> ContactFilter:
     return ContactFilter(
         kind=kind, name=name, email=email, phone=phone, q=q,
         list_id=parse_id(list_id, "list") if list_id else None,
+        account_id=parse_id(account_id, "account") if account_id else None,
+        identifier=_identifier(identifier),
         attributes={k.removeprefix("attributes."): v for k, v in request.query_params.items()
                     if k.startswith("attributes.")},
     )
+
+
+def _identifier(given: str | None) -> tuple[str, str] | None:
+    """`crm=c-1` as (key, value): an identifier's key holds no `=`, so the first one splits."""
+    if given is None:
+        return None
+    key, sep, value = given.partition("=")
+    if not sep or not key or not value:
+        raise InvalidInput(FieldError("identifier", "write it as <key>=<value>, e.g. identifier=crm=c-1"))
+    return key, value

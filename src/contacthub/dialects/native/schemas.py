@@ -47,6 +47,19 @@ def render_group_members(group_id: uuid.UUID, members) -> dict[str, Any]:
             "primary": [str(i) for i in members.primary]}
 
 
+def render_data_source(row) -> dict[str, Any]:
+    return {"id": str(row.id), "name": row.name, "system": row.system, "status": row.status,
+            "created_at": iso(row.created_at)}
+
+
+def render_account(row) -> dict[str, Any]:
+    return {"id": str(row.id), "data_source_id": str(row.data_source_id) if row.data_source_id else None,
+            "external_id": row.external_id, "name": row.name, "email": row.email, "company": row.company,
+            "country": row.country, "state": row.state, "city": row.city, "zip": row.zip,
+            "website_url": row.website_url, "attributes": row.attributes or {}, "extra": row.extra or {},
+            "created_at": iso(row.created_at), "updated_at": iso(row.updated_at)}
+
+
 def render_key(row) -> dict[str, Any]:
     return {"id": str(row.id), "name": row.name, "prefix": row.prefix, "read_only": row.read_only,
             "created_at": iso(row.created_at), "revoked_at": iso(row.revoked_at)}

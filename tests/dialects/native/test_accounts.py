@@ -1,0 +1,65 @@
+"""Data sources and accounts through the native API (ChartMogul's customers are the same
+accounts), and contacts filtered by account or identifier."""
+
+import base64
+
+
+def test_data_sources_and_accounts_and_their_contacts(api):
+    source = api.post("/v1/data-sources", json={"name": "Billing"})
+    assert source.status_code == 201, source.text
+    source = source.json()
+    assert (source["name"], source["system"], source["status"]) == ("Billing", "Import API", "idle")
+    assert api.post("/v1/data-sources", json={"name": "Billing"}).status_code == 422  # a name is unique
+    assert [d["id"] for d in api.get("/v1/data-sources").json()["data"]] == [source["id"]]
+
+    made = api.post("/v1/accounts", json={"data_source_id": source["id"], "external_id": "cus_1", "name": "Acme",
+                                          "country": "US", "attributes": {"tags": ["vip"]}})
+    assert made.status_code == 201, made.text
+    acme = made.json()
+    assert (acme["external_id"], acme["name"], acme["attributes"]) == ("cus_1", "Acme", {"tags": ["vip"]})
+    dup = api.post("/v1/accounts", json={"data_source_id": source["id"], "external_id": "cus_1"})
+    assert dup.status_code == 422 and dup.json()["error"]["details"][0]["field"] == "external_id"
+
+    ada = api.post("/v1/contacts", json={"first_name": "Ada", "accounts": [{"id": acme["id"]}],
+                                         "identifiers": [{"key": "crm", "value": "c-1"}]}).json()
+    api.post("/v1/contacts", json={"first_name": "Grace"})
+    assert [c["id"] for c in api.get("/v1/contacts", params={"account": acme["id"]}).json()["data"]] == [ada["id"]]
+    assert [c["id"] for c in api.get("/v1/contacts", params={"identifier": "crm=c-1"}).json()["data"]] == [ada["id"]]
+    assert api.get("/v1/contacts", params={"identifier": "crm=nobody"}).json()["data"] == []
+    bad = api.get("/v1/contacts", params={"identifier": "crm"})
+    assert bad.status_code == 422 and bad.json()["error"]["details"][0]["field"] == "identifier"
+
+    # filtered and paged lists
+    listed = api.get("/v1/accounts", params={"data_source_id": source["id"], "external_id": "cus_1"}).json()
+    assert [a["id"] for a in listed["data"]] == [acme["id"]] and listed["has_more"] is False
+    # the same account is ChartMogul's customer
+    token = api.headers["Authorization"].removeprefix("Bearer ")
+    auth = {"Authorization": "Basic " + base64.b64encode(f"{token}:".encode()).decode()}
+    customer = api.get(f"/chartmogul/v1/customers/cus_{acme['id']}", headers=auth)
+    assert customer.status_code == 200 and customer.json()["name"] == "Acme"
+
+    patched = api.patch(f"/v1/accounts/{acme['id']}", json={"name": "Acme Inc", "country": None})
+    assert patched.status_code == 200
+    assert (patched.json()["name"], patched.json()["country"], patched.json()["external_id"]) == ("Acme Inc", None, "cus_1")
+    assert api.patch(f"/v1/accounts/{acme['id']}", json={"external_id": None}).status_code == 422
+    assert api.patch(f"/v1/accounts/{acme['id']}", json={"data_source_id": source["id"]}).status_code == 422
+    events = api.get("/v1/events").json()["data"]
+    assert any(e["subject_type"] == "account" and e["action"] == "updated" for e in events)
+
+    assert api.delete(f"/v1/accounts/{acme['id']}").status_code == 204
+    assert api.get(f"/v1/accounts/{acme['id']}").status_code == 404
+    assert api.get(f"/v1/contacts/{ada['id']}").json()["accounts"] == []  # the contact stays
+    assert api.delete(f"/v1/data-sources/{source['id']}").status_code == 204
+    assert api.get(f"/v1/data-sources/{source['id']}").status_code == 404
+
+
+def test_unknown_ids_and_bad_input(api):
+    missing = "00000000-0000-0000-0000-000000000000"
+    assert api.get(f"/v1/accounts/{missing}").status_code == 404
+    assert api.get("/v1/accounts/nope").status_code == 404
+    assert api.patch(f"/v1/accounts/{missing}", json={"name": "x"}).status_code == 404
+    assert api.delete(f"/v1/data-sources/{missing}").status_code == 404
+    response = api.post("/v1/accounts", json={"data_source_id": missing, "external_id": "x"})
+    assert response.status_code == 422 and response.json()["error"]["details"][0]["field"] == "data_source_id"
+    assert api.post("/v1/accounts", json={"external_id": "x"}).status_code == 422
+    assert api.post("/v1/data-sources", json={"name": ""}).status_code == 422
