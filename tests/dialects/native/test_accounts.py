@@ -63,3 +63,6 @@ def test_unknown_ids_and_bad_input(api):
     assert response.status_code == 422 and response.json()["error"]["details"][0]["field"] == "data_source_id"
     assert api.post("/v1/accounts", json={"external_id": "x"}).status_code == 422
     assert api.post("/v1/data-sources", json={"name": ""}).status_code == 422
+    # a NUL reaching SQL through a filter is refused before it gets there
+    assert api.get("/v1/accounts", params={"external_id": "a\x00b"}).status_code == 422
+    assert api.get("/v1/data-sources", params={"name": "a\x00b"}).status_code == 422

@@ -447,7 +447,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
         return idempotent(caller, idempotency_key, request, body, 201,
                           lambda s: render_data_source(accounts.create_data_source(s, caller, body)))
 
-    @app.get("/data-sources", tags=["accounts"])
+    @app.get("/data-sources", tags=["accounts"], dependencies=[Depends(storable_query)])  # `name` reaches SQL
     def list_data_sources(caller: Caller, name: str | None = None):
         with db.read() as session:
             return {"data": [render_data_source(d) for d in accounts.list_data_sources(session, caller, name)],
@@ -473,7 +473,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
         return idempotent(caller, idempotency_key, request, body, 201,
                           lambda s: render_account(accounts.create_account(s, caller, body)))
 
-    @app.get("/accounts", tags=["accounts"])
+    @app.get("/accounts", tags=["accounts"], dependencies=[Depends(storable_query)])  # `external_id` reaches SQL
     def list_accounts(caller: Caller, data_source_id: str | None = None, external_id: str | None = None,
                       cursor: str | None = None, limit: PageLimit = None):
         """Accounts, oldest first; filter by `data_source_id` and `external_id`. Their contacts:
