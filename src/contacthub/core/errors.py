@@ -84,3 +84,7 @@ class RateLimited(DomainError):
         self.retry_after_seconds = retry_after_seconds
         super().__init__(f"too many requests: this key may make {per_second:g} per second; "
                          f"try again in {retry_after_seconds} s")
+
+
+class Gone(DomainError):
+    """What the request asks for was there once and is no more (erased), for good."""

@@ -19,7 +19,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.routing import Match
 
-from contacthub.core.errors import Busy, Conflict, Forbidden, InvalidInput, NotFound, RateLimited, Unauthenticated
+from contacthub.core.errors import Busy, Conflict, Forbidden, Gone, InvalidInput, NotFound, RateLimited, Unauthenticated
 from contacthub.dialects.common import BodyTooLarge
 
 
@@ -61,6 +61,9 @@ class ErrorRenderer:
 
     def conflict(self, request: Request, exc: Conflict) -> Response:
         return self.plain(request, 409, exc.message)
+
+    def gone(self, request: Request, exc: Gone) -> Response:
+        return self.plain(request, 410, exc.message)
 
     def busy(self, request: Request, exc: Busy) -> Response:
         return self.plain(request, 503, exc.message, {"Retry-After": str(RETRY_AFTER_SECONDS)})
@@ -106,6 +109,7 @@ def install(app: FastAPI, door: ErrorRenderer, log: logging.Logger) -> None:
     app.add_exception_handler(InvalidInput, door.invalid)
     app.add_exception_handler(NotFound, door.not_found)
     app.add_exception_handler(Conflict, door.conflict)
+    app.add_exception_handler(Gone, door.gone)
     app.add_exception_handler(Busy, door.busy)
     app.add_exception_handler(Unauthenticated, door.unauthenticated)
     app.add_exception_handler(RateLimited, door.rate_limited)

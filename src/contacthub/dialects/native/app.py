@@ -16,6 +16,7 @@ from contacthub.core import (
     accounts,
     attributes,
     contacts,
+    erasure,
     events,
     groups,
     idempotency,
@@ -28,7 +29,7 @@ from contacthub.core import (
 )
 from contacthub.core.actor import Actor
 from contacthub.core.attributes import DefinitionInput, DefinitionPatch
-from contacthub.core.errors import Conflict
+from contacthub.core.errors import Conflict, Gone
 from contacthub.core.inputs import WriteOptions
 from contacthub.core.lists import ListInput, ListPatch
 from contacthub.core.webhooks import WebhookInput, WebhookPatch
@@ -74,7 +75,7 @@ def _answer(result: Any, status: int) -> tuple[int, Any]:
     return result if isinstance(result, tuple) else (status, result)
 
 
-ERRORS = {status: {"model": ErrorOut} for status in (400, 401, 404, 405, 409, 413, 422)}
+ERRORS = {status: {"model": ErrorOut} for status in (400, 401, 404, 405, 409, 410, 413, 422)}
 ERRORS[503] = {"model": ErrorOut, "description": "A write waited CONTACTHUB_WRITE_WAIT_SECONDS for another "
                "writer and gave up; nothing was written. Retry after `Retry-After` seconds."}
 ERRORS[429] = {"model": ErrorOut, "description": "The key made more requests than CONTACTHUB_RATE_LIMIT_PER_SECOND "
@@ -131,6 +132,9 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
             try:
                 with db.write() as session:
                     stored = idempotency.replay(session, actor, key, print_)
+                    if stored is not None and stored[1] is None:  # its answer showed a person since erased
+                        raise Gone("the answer to this Idempotency-Key showed a contact since erased; "
+                                   "the request is not run again")
                     if stored is not None:
                         return FastJSONResponse(stored[1], status_code=stored[0], headers={"Idempotent-Replayed": "true"})
                     answered, result = _answer(write(session), status)
@@ -261,6 +265,18 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
         with db.write() as session:
             contacts.delete(session, caller, parse_id(contact_id, "contact"))
         return Response(status_code=204)
+
+    @app.post("/contacts/{contact_id}/erase", tags=["contacts"])
+    def erase_contact(contact_id: str, caller: Caller):
+        """Erases the person: what a right-to-erasure request asks, where DELETE keeps the
+        history. The contact (a merged-away id: the one it merged into) and every record merged
+        into it are removed, the history of each keeps only what happened, when and through which
+        door, and the review queue's pairs, import notes and idempotent replays that show them are
+        dropped. Works on a contact deleted before, whose history still holds it. One `erased`
+        event goes out on the change feed, naming every id the person had. Cannot be undone."""
+        with db.write() as session:
+            subject = erasure.erase(session, caller, parse_id(contact_id, "contact"))
+            return {"erased": str(subject)}
 
     @app.post("/contacts/{contact_id}/merge", response_model=ContactOut, tags=["contacts"])
     def merge_contact(contact_id: str, body: MergeBody, caller: Caller):

@@ -1,0 +1,61 @@
+"""The queries that erase a person (core/erasure.py): their contact rows, and what other tables
+keep of them."""
+
+import uuid
+from collections.abc import Collection
+
+from sqlalchemy import String, cast, delete, or_, select, update
+from sqlalchemy.orm import Session
+
+from contacthub.db.models import Contact, DuplicateReview, Event, IdempotencyRecord, ImportRow
+
+
+def merged_from(session: Session, workspace_id: uuid.UUID, ids: Collection[uuid.UUID]) -> set[uuid.UUID]:
+    """The records merged into any of `ids` (tombstones), one level."""
+    if not ids:
+        return set()
+    return set(session.scalars(select(Contact.id).where(Contact.workspace_id == workspace_id,
+                                                        Contact.merged_into.in_(list(ids)))))
+
+
+def has_events(session: Session, workspace_id: uuid.UUID, contact_id: uuid.UUID) -> bool:
+    return session.scalar(select(Event.id).where(Event.workspace_id == workspace_id, Event.subject_type == "contact",
+                                                 Event.subject_id == contact_id).limit(1)) is not None
+
+
+def delete_contacts(session: Session, workspace_id: uuid.UUID, ids: Collection[uuid.UUID]) -> None:
+    """The rows, live or merged away; what hangs off them goes by the foreign keys' cascades."""
+    session.execute(delete(Contact).where(Contact.workspace_id == workspace_id, Contact.id.in_(list(ids))))
+
+
+def blank_events(session: Session, workspace_id: uuid.UUID, ids: Collection[uuid.UUID]) -> int:
+    """Empties what the contacts' history says of them (the events stay, in their places in
+    the change feed: an action, a door, a time)."""
+    result = session.execute(
+        update(Event).where(Event.workspace_id == workspace_id, Event.subject_type == "contact",
+                            Event.subject_id.in_(list(ids)))
+        .values(changes={}, before=None).execution_options(synchronize_session=False))
+    return result.rowcount
+
+
+def forget_reviews(session: Session, workspace_id: uuid.UUID, ids: Collection[uuid.UUID]) -> None:
+    session.execute(delete(DuplicateReview).where(
+        DuplicateReview.workspace_id == workspace_id,
+        or_(DuplicateReview.contact_id.in_(list(ids)), DuplicateReview.candidate_id.in_(list(ids)))))
+
+
+def blank_import_notes(session: Session, workspace_id: uuid.UUID, ids: Collection[uuid.UUID]) -> None:
+    """A row outcome's note names the email or phone it matched by. (No index serves
+    `contact_id`: this reads the workspace's outcomes through, which erasing, a rare act, can
+    afford, where every import would pay for one.)"""
+    session.execute(update(ImportRow).where(ImportRow.workspace_id == workspace_id, ImportRow.contact_id.in_(list(ids)))
+                    .values(note=None, raw=None).execution_options(synchronize_session=False))
+
+
+def blank_answers(session: Session, workspace_id: uuid.UUID, ids: Collection[uuid.UUID]) -> None:
+    """Idempotent answers kept for replay that show any of the contacts lose their body and
+    stand as 410 (the key stays used, so a retry cannot make the person again)."""
+    session.execute(update(IdempotencyRecord).where(
+        IdempotencyRecord.workspace_id == workspace_id,
+        or_(*(cast(IdempotencyRecord.body, String).contains(str(i)) for i in ids)))
+        .values(status_code=410, body=None).execution_options(synchronize_session=False))

@@ -1,0 +1,78 @@
+"""POST /v1/contacts/{id}/erase: a right-to-erasure request. Unlike DELETE, nothing of what the
+workspace knew of the person stays: not their merged-away records, not their history's values."""
+
+import json
+import uuid
+
+from contacthub.core.actor import Actor
+from tests.importfiles import import_file
+
+ADA = {"first_name": "Ada", "last_name": "Lovelace", "emails": ["ada@example.com"], "phones": ["+442079460958"]}
+
+
+def everything_said(api) -> str:
+    """Every event of the workspace, and the change feed, as text."""
+    history = api.get("/v1/events", params={"limit": 200}).json()["data"]
+    feed = api.get("/v1/changes", params={"since": 0, "limit": 200}).json()["data"]
+    return json.dumps(history) + json.dumps(feed)
+
+
+def test_a_person_s_records_history_and_traces_go(api, db, workspace, tmp_path, database_url):
+    made = api.post("/v1/contacts", json=ADA, headers={"Idempotency-Key": "make-ada"})
+    ada = made.json()["id"]
+    api.patch(f"/v1/contacts/{ada}", json={"notes": "Met at the Royal Society"})
+    twin = api.post("/v1/contacts", params={"on_duplicate": "create"},
+                    json={"first_name": "Augusta", "emails": ["augusta@example.com"]}).json()["id"]
+    assert api.post(f"/v1/contacts/{ada}/merge", json={"from": twin}).status_code == 200
+    # a namesake queued for review beside her, and an import row that matched her by email
+    namesake = api.post("/v1/contacts", params={"on_duplicate": "review"},
+                        json={"first_name": "Ada", "last_name": "Lovelace", "phones": ["+442079460999"]}).json()
+    assert [d["id"] for d in namesake["possible_duplicates"]] == [ada]
+    actor = Actor(workspace.workspace_id, workspace.key_id, "cli")
+    job, rows = import_file(db, actor, tmp_path, database_url, "Name,Email\nAda L,ada@example.com\n", "a.csv")
+    assert rows[0].status == "merged" and "ada@example.com" in rows[0].note
+    grace = api.post("/v1/contacts", json={"first_name": "Grace", "emails": ["grace@example.com"]}).json()["id"]
+    assert "ada@example.com" in everything_said(api) and "Lovelace" in everything_said(api)
+
+    # erased through the merged-away id: the person is the contact it merged into
+    response = api.post(f"/v1/contacts/{twin}/erase")
+    assert response.status_code == 200, response.text
+    assert response.json() == {"erased": ada}
+    assert api.get(f"/v1/contacts/{ada}").status_code == 404
+    assert api.get(f"/v1/contacts/{twin}").status_code == 404
+    said = everything_said(api)
+    for trace in ("ada@example.com", "augusta@example.com", "Augusta", "Royal Society", "+442079460958"):
+        assert trace not in said, trace
+    # the history keeps what happened, in its place in the feed; one `erased` event names every id
+    ada_events = api.get(f"/v1/contacts/{ada}/events").json()["data"]
+    assert [e["action"] for e in ada_events][:2] == ["created", "updated"]
+    assert all(e["changes"] == {} and e["before"] is None for e in ada_events if e["action"] != "erased")
+    erased = [e for e in api.get("/v1/changes", params={"since": 0, "limit": 200}).json()["data"]
+              if e["action"] == "erased"]
+    assert [(e["subject_id"], sorted(e["changes"]["ids"])) for e in erased] == [(ada, sorted([ada, twin]))]
+    # the review pair and the import note are gone; the namesake and Grace stay as they were
+    assert api.get("/v1/duplicates").json()["data"] == []
+    outcome = api.get(f"/v1/imports/{job.id}").json()["rows"]["data"][0]
+    assert outcome["note"] is None
+    assert api.get(f"/v1/contacts/{namesake['id']}").status_code == 200
+    assert api.get(f"/v1/contacts/{grace}").json()["emails"][0]["address"] == "grace@example.com"
+    # a retry of the request that made her does not make her again
+    again = api.post("/v1/contacts", json=ADA, headers={"Idempotency-Key": "make-ada"})
+    assert again.status_code == 410 and again.json()["error"]["type"] == "gone"
+
+
+def test_a_deleted_contact_s_history_is_erased_too_and_unknown_ids_are_404(api):
+    ada = api.post("/v1/contacts", json=ADA).json()["id"]
+    assert api.delete(f"/v1/contacts/{ada}").status_code == 204
+    assert "ada@example.com" in everything_said(api)  # a delete keeps the history
+    assert api.post(f"/v1/contacts/{ada}/erase").json() == {"erased": ada}
+    assert "ada@example.com" not in everything_said(api)
+    assert api.post(f"/v1/contacts/{uuid.uuid4()}/erase").status_code == 404
+    assert api.post("/v1/contacts/nope/erase").status_code == 404
+
+
+def test_a_read_only_key_cannot_erase(api, client, read_only_key):
+    ada = api.post("/v1/contacts", json=ADA).json()["id"]
+    response = client.post(f"/v1/contacts/{ada}/erase", headers={"Authorization": f"Bearer {read_only_key}"})
+    assert response.status_code == 403
+    assert api.get(f"/v1/contacts/{ada}").status_code == 200
