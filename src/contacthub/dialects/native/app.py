@@ -23,6 +23,7 @@ from contacthub.core import (
     identity,
     lists,
     merge,
+    undelete,
     upserts,
     webhooks,
     workspaces,
@@ -118,6 +119,12 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
     def page_size(limit: int | None) -> int:
         return clamp_limit(limit, settings.default_page_size, settings.max_page_size)
 
+    def plain_policy(on_duplicate: str | None) -> WriteOptions:
+        """`reject` or `create` as asked, else as the server's default says; a default of `merge`
+        or `review` (which resolve one new record against the store) writes as `reject`."""
+        policy = on_duplicate or settings.on_duplicate
+        return WriteOptions(on_duplicate=policy if policy in ("reject", "create") else "reject")
+
     def idempotent(actor: Actor, key: str | None, request: Request, body: Any, status: int,
                    write: Callable[[Session], Any], replayed: Callable[[Any], Any] | None = None) -> FastJSONResponse:
         """Runs `write` once per Idempotency-Key; a repeat answers what the first call answered,
@@ -195,9 +202,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
         `on_duplicate` is `reject`) leaves the whole batch unwritten, its fields named from
         `contacts[i]`. Answers each item's contact and whether it was `created` or `updated`, in
         the items' order."""
-        options = WriteOptions(on_duplicate=on_duplicate or settings.on_duplicate)
-        if options.on_duplicate not in ("reject", "create"):
-            options = WriteOptions(on_duplicate="reject")  # merge and review resolve one record, not a batch
+        options = plain_policy(on_duplicate)
 
         def work(session: Session):
             done = upserts.upsert(session, caller, body.identifier_key, list(body.contacts), options)
@@ -255,7 +260,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
         """Absent fields stay as they are; null clears. Lists of emails, phones, addresses,
         identifiers, lists and accounts are replaced whole; `attributes` and `social` are merged
         key by key (a key set to null is removed)."""
-        options = WriteOptions(on_duplicate=on_duplicate or settings.on_duplicate)
+        options = plain_policy(on_duplicate)
         with db.write() as session:
             view = contacts.update(session, caller, parse_id(contact_id, "contact"), body, options)
             return FastJSONResponse(render_contact(view))
@@ -265,6 +270,18 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
         with db.write() as session:
             contacts.delete(session, caller, parse_id(contact_id, "contact"))
         return Response(status_code=204)
+
+    @app.post("/contacts/{contact_id}/undelete", status_code=201, response_model=ContactOut, tags=["contacts"])
+    def undelete_contact(contact_id: str, caller: Caller, on_duplicate: Literal["reject", "create"] | None = None):
+        """Brings back a deleted contact under its id, as its `deleted` event recorded it (the
+        lists and accounts that still exist; not the groups that held it). 409 when a contact has
+        the id, or when another contact took one of its emails, phones or identifiers meanwhile
+        (`on_duplicate=create` restores it anyway); 404 when no contact with that id was deleted
+        (or it was erased)."""
+        options = plain_policy(on_duplicate)
+        with db.write() as session:
+            view = undelete.undelete(session, caller, parse_id(contact_id, "contact"), options)
+            return FastJSONResponse(render_contact(view), status_code=201)
 
     @app.post("/contacts/{contact_id}/erase", tags=["contacts"])
     def erase_contact(contact_id: str, caller: Caller):

@@ -1,0 +1,74 @@
+"""Bringing back a deleted contact from its history: the `deleted` event keeps the whole contact
+as it was (core/events.py), so a delete made by mistake can be undone, under the same id.
+
+What comes back is what the contact held: names, emails, phones and identifiers with their
+types, flags and properties, addresses under their ids, attributes, social profiles, `extra`,
+and the lists and accounts that still exist. The groups that held it do not keep a deleted
+contact (their links go with it) and are not rejoined. Records merged into it before the delete
+resolve to it again. An erased contact (core/erasure.py) has no history left to restore.
+"""
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from contacthub.core import contacts
+from contacthub.core.actor import Actor
+from contacthub.core.errors import Conflict, NotFound
+from contacthub.core.inputs import SCALAR_FIELDS, AccountLink, ContactInput, WriteOptions
+from contacthub.core.views import ContactView
+from contacthub.repositories import contacts as contact_repo
+from contacthub.repositories import simple as simple_repo
+
+
+def undelete(session: Session, actor: Actor, contact_id: uuid.UUID, options: WriteOptions | None = None) -> ContactView:
+    """The deleted contact made again as its `deleted` event recorded it. NotFound when the
+    workspace has no deleted contact with that id (or its history was erased); Conflict when a
+    contact has the id now, or (with the `reject` policy) when another contact took one of its
+    emails, phones or identifiers meanwhile."""
+    ws = actor.workspace_id
+    if contact_repo.get(session, ws, contact_id) is not None:
+        raise Conflict(f"contact {contact_id} is not deleted", field="id", existing_id=contact_id)
+    event = contact_repo.last_event(session, ws, contact_id, "deleted")
+    if event is None or not event.before:
+        raise NotFound("deleted contact", contact_id)
+    was = event.before
+    data = ContactInput(
+        **{name: was.get(name) for name in SCALAR_FIELDS if was.get(name) is not None},
+        social=was.get("social") or {}, attributes=was.get("attributes") or {}, extra=was.get("extra") or {},
+        emails=[_point(p, "address") for p in was.get("emails") or []],
+        phones=[_point(p, "number") for p in was.get("phones") or []],
+        identifiers=[{"key": p["key"], "value": p["value"], "properties": p.get("properties") or {}}
+                     for p in was.get("identifiers") or []],
+        addresses=[{part: a.get(part) for part in ("type", "line1", "line2", "city", "region", "postal_code",
+                                                   "country", "primary", "properties") if a.get(part) is not None}
+                   for a in was.get("addresses") or []],
+        lists=sorted(simple_repo.existing_list_ids(session, ws, [uuid.UUID(i) for i in was.get("list_ids") or []]),
+                     key=str),
+        accounts=_accounts_still_there(session, ws, was.get("accounts") or []),
+    )
+    kept = contacts.Restored(id=contact_id, created_at=_moment(was.get("created_at")),
+                             address_ids=[_uuid(a.get("id")) for a in was.get("addresses") or []])
+    # what was stored comes back as it was, even a value a door stored unchecked (ChartMogul's emails)
+    options = (options or WriteOptions()).model_copy(update={"strict_emails": False, "strict_phones": False})
+    return contacts.create(session, actor, data, options, kept)
+
+
+def _point(point: dict[str, Any], value_name: str) -> dict[str, Any]:
+    return {value_name: point["value"], "type": point.get("type"), "primary": bool(point.get("primary")),
+            "properties": point.get("properties") or {}}
+
+
+def _accounts_still_there(session: Session, ws: uuid.UUID, links: list[dict[str, Any]]) -> list[AccountLink]:
+    known = simple_repo.existing_account_ids(session, ws, [uuid.UUID(a["id"]) for a in links])
+    return [AccountLink(id=a["id"], position=a.get("position")) for a in links if uuid.UUID(a["id"]) in known]
+
+
+def _moment(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+def _uuid(text: str | None) -> uuid.UUID | None:
+    return uuid.UUID(text) if text else None

@@ -1,0 +1,59 @@
+"""POST /v1/contacts/{id}/undelete: a deleted contact back under its id, as its history kept it."""
+
+import uuid
+
+RICH = {
+    "first_name": "Ada", "last_name": "Lovelace", "birth_date": "1815-12-10", "title": "Countess",
+    "emails": [{"address": "ada@example.com", "type": "home", "primary": True, "properties": {"verified": True}},
+               {"address": "ada@work.example", "type": "work"}],
+    "phones": ["+44 20 7946 0958"],
+    "identifiers": [{"key": "crm", "value": "c-1", "properties": {"source": "sync"}}],
+    "addresses": [{"line1": "12 St James's Sq", "city": "London", "country": "GB", "type": "home"}],
+    "attributes": {"tier": "gold"}, "social": {"linkedin": "https://linkedin.com/in/ada"},
+}
+
+
+def test_a_deleted_contact_comes_back_whole_under_its_id(api):
+    vip = api.post("/v1/lists", json={"name": "VIP"}).json()["id"]
+    press = api.post("/v1/lists", json={"name": "Press"}).json()["id"]
+    ada = api.post("/v1/contacts", json={**RICH, "lists": [vip, press]}).json()
+    twin = api.post("/v1/contacts", params={"on_duplicate": "create"},
+                    json={"first_name": "Augusta", "emails": ["augusta@example.com"]}).json()["id"]
+    before = api.post(f"/v1/contacts/{ada['id']}/merge", json={"from": twin}).json()
+    assert api.delete(f"/v1/contacts/{ada['id']}").status_code == 204
+    assert api.delete(f"/v1/lists/{press}").status_code == 204  # gone meanwhile
+    assert api.get(f"/v1/contacts/{twin}").status_code == 404
+
+    response = api.post(f"/v1/contacts/{ada['id']}/undelete")
+    assert response.status_code == 201, response.text
+    back = response.json()
+    assert back["lists"] == [vip]
+    expected = {**before, "lists": [vip]}
+    ignored = ("updated_at",)
+    assert {k: v for k, v in back.items() if k not in ignored} == {k: v for k, v in expected.items() if k not in ignored}
+    # what merged into it resolves to it again, and the history tells the story
+    assert api.get(f"/v1/contacts/{twin}").json()["id"] == ada["id"]
+    actions = [e["action"] for e in api.get(f"/v1/contacts/{ada['id']}/events").json()["data"]]
+    assert actions[-2:] == ["deleted", "created"]
+    # found by its email and identifier again
+    assert [c["id"] for c in api.get("/v1/contacts", params={"email": "ada@example.com"}).json()["data"]] == [ada["id"]]
+
+
+def test_what_cannot_be_undeleted(api):
+    ada = api.post("/v1/contacts", json=RICH).json()["id"]
+    live = api.post(f"/v1/contacts/{ada}/undelete")
+    assert live.status_code == 409 and live.json()["error"]["details"][0]["field"] == "id"
+    assert api.post(f"/v1/contacts/{uuid.uuid4()}/undelete").status_code == 404
+    assert api.post("/v1/contacts/nope/undelete").status_code == 404
+
+    # its email taken meanwhile: a conflict, unless asked to restore anyway
+    api.delete(f"/v1/contacts/{ada}")
+    taker = api.post("/v1/contacts", json={"first_name": "A. L.", "emails": ["ada@example.com"]}).json()["id"]
+    taken = api.post(f"/v1/contacts/{ada}/undelete", params={"on_duplicate": "reject"})
+    assert taken.status_code == 409 and taken.json()["error"]["existing_id"] == taker
+    assert api.get(f"/v1/contacts/{ada}").status_code == 404  # nothing was written
+    assert api.post(f"/v1/contacts/{ada}/undelete", params={"on_duplicate": "create"}).status_code == 201
+
+    # an erased contact has no history left to come back from
+    api.post(f"/v1/contacts/{ada}/erase")
+    assert api.post(f"/v1/contacts/{ada}/undelete").status_code == 404
