@@ -65,22 +65,7 @@ def set_members(
     errors: list[FieldError] = []
 
     def resolve(ids: list[uuid.UUID], side: str) -> list[uuid.UUID]:
-        where = f"{path}.{side}" if path else side
-        if len(ids) > MAX_MEMBERS_PER_WRITE:
-            errors.append(FieldError(where, f"at most {MAX_MEMBERS_PER_WRITE} contacts per call"))
-            return []
-        out = []
-        for i, cid in enumerate(ids):
-            try:
-                resolved = contacts.resolve_id(session, actor, cid)
-            except NotFound:
-                errors.append(FieldError(f"{where}[{i}]", f"no contact {cid}"))
-                continue
-            if resolved == group.id:
-                errors.append(FieldError(f"{where}[{i}]", "a group cannot contain itself"))
-            elif resolved not in out:
-                out.append(resolved)
-        return out
+        return resolve_members(session, actor, group.id, ids, f"{path}.{side}" if path else side, errors)
 
     new_children = resolve(children, "children") if children is not None else list(before.children)
     new_primary = resolve(primary, "primary") if primary is not None else list(before.primary)
@@ -99,6 +84,27 @@ def set_members(
             {"children": [str(i) for i in after.children], "primary": [str(i) for i in after.primary]},
         ]})
     return after
+
+
+def resolve_members(session: Session, actor: Actor, holder_id: uuid.UUID, ids: list[uuid.UUID], where: str,
+                    errors: list[FieldError]) -> list[uuid.UUID]:
+    """The live contacts `ids` are now (a merged-away id: its survivor), each once; an unknown
+    one, or the holder itself, is a fault added to `errors` at `where[i]`."""
+    if len(ids) > MAX_MEMBERS_PER_WRITE:
+        errors.append(FieldError(where, f"at most {MAX_MEMBERS_PER_WRITE} contacts per call"))
+        return []
+    out: list[uuid.UUID] = []
+    for i, cid in enumerate(ids):
+        try:
+            resolved = contacts.resolve_id(session, actor, cid)
+        except NotFound:
+            errors.append(FieldError(f"{where}[{i}]", f"no contact {cid}"))
+            continue
+        if resolved == holder_id:
+            errors.append(FieldError(f"{where}[{i}]", "a contact cannot hold itself"))
+        elif resolved not in out:
+            out.append(resolved)
+    return out
 
 
 def address_for_reuse(session: Session, actor: Actor, address_id: uuid.UUID, path: str = "address") -> AddressView:

@@ -264,7 +264,8 @@ class AccountMember(Base):
 
 
 class Relation(Base):
-    """A directed edge between two contacts: group_child, group_primary, member_of."""
+    """A directed edge between two contacts, from the one that holds to the one held: group_child,
+    group_primary (core/groups.py), org_member (core/organizations.py)."""
 
     __tablename__ = "relations"
     workspace_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)

@@ -1,5 +1,6 @@
-"""Queries over group relations (relations of kind group_child / group_primary, from the group
-to the member) and a page-numbered contact directory. No rules here."""
+"""Queries over the relations from a contact to its members (a group's group_child and
+group_primary, an organization's org_member) and a page-numbered contact directory. No rules
+here."""
 
 import uuid
 from collections import defaultdict
@@ -13,16 +14,18 @@ from contacthub.db.models import Address, Contact, Relation
 GROUP_KINDS = ("group_child", "group_primary")
 
 
-def members(session: Session, workspace_id: uuid.UUID, group_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, dict[str, list]]:
-    """group id -> {"group_child": [ids], "group_primary": [ids]} (oldest link first)."""
-    found: dict[uuid.UUID, dict[str, list]] = {g: {k: [] for k in GROUP_KINDS} for g in group_ids}
+def members(session: Session, workspace_id: uuid.UUID, group_ids: Sequence[uuid.UUID],
+            kinds: Sequence[str] = GROUP_KINDS) -> dict[uuid.UUID, dict[str, list]]:
+    """group id -> {"group_child": [ids], "group_primary": [ids]} (oldest link first); or, for
+    other `kinds` of relation from a contact to its members, the same by those kinds."""
+    found: dict[uuid.UUID, dict[str, list]] = {g: {k: [] for k in kinds} for g in group_ids}
     if not group_ids:
         return found
     rows = session.execute(
         select(Relation.from_id, Relation.kind, Relation.to_id)
         .join(Contact, (Contact.workspace_id == Relation.workspace_id) & (Contact.id == Relation.to_id))
         .where(Relation.workspace_id == workspace_id, Relation.from_id.in_(group_ids),
-               Relation.kind.in_(GROUP_KINDS), Contact.merged_into.is_(None))
+               Relation.kind.in_(kinds), Contact.merged_into.is_(None))
         .order_by(Relation.created_at, Relation.to_id)
     )
     for group_id, kind, member_id in rows:
@@ -30,14 +33,16 @@ def members(session: Session, workspace_id: uuid.UUID, group_ids: Sequence[uuid.
     return found
 
 
-def referencing(session: Session, workspace_id: uuid.UUID, contact_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list]:
-    """contact id -> ids of the contacts (groups) whose relations point at it."""
+def referencing(session: Session, workspace_id: uuid.UUID, contact_ids: Sequence[uuid.UUID],
+                kinds: Sequence[str] = GROUP_KINDS) -> dict[uuid.UUID, list]:
+    """contact id -> ids of the contacts (groups, or whatever holds it by `kinds`) whose
+    relations point at it."""
     found: dict[uuid.UUID, list] = defaultdict(list)
     if not contact_ids:
         return found
     rows = session.execute(
         select(Relation.to_id, Relation.from_id)
-        .where(Relation.workspace_id == workspace_id, Relation.to_id.in_(contact_ids), Relation.kind.in_(GROUP_KINDS))
+        .where(Relation.workspace_id == workspace_id, Relation.to_id.in_(contact_ids), Relation.kind.in_(kinds))
         .order_by(Relation.created_at, Relation.from_id)
     )
     for to_id, from_id in rows:

@@ -23,6 +23,7 @@ from contacthub.core import (
     identity,
     lists,
     merge,
+    organizations,
     undelete,
     upserts,
     webhooks,
@@ -51,6 +52,7 @@ from contacthub.dialects.native.schemas import (
     MembersBody,
     GroupMembersBody,
     MergeBody,
+    OrganizationMembersBody,
     UpsertBody,
     render_change,
     render_account,
@@ -470,6 +472,32 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
             view = contacts.get(session, caller, parse_id(contact_id, "contact"))
             held = [g for g in groups.referenced_by(session, caller, [view.id])[view.id] if g.kind == "group"]
             return {"data": [render_contact(g) for g in held], "next_cursor": None, "has_more": False}
+
+    # ------------------------------------------------------------ organizations and their members
+
+    @app.get("/organizations/{organization_id}/members", tags=["organizations"])
+    def organization_members(organization_id: str, caller: Caller):
+        """The people (and parts) of an organization: contacts linked to its contact."""
+        with db.read() as session:
+            organization = organizations.get_organization(session, caller, parse_id(organization_id, "organization"))
+            return {"organization_id": str(organization.id),
+                    "members": [str(i) for i in organizations.members(session, caller, organization.id)]}
+
+    @app.put("/organizations/{organization_id}/members", tags=["organizations"])
+    def set_organization_members(organization_id: str, body: OrganizationMembersBody, caller: Caller):
+        """Replaces the organization's members (at most 1,000; people, or organizations that are
+        its parts; not groups, not itself). A merged-away id counts as its survivor."""
+        with db.write() as session:
+            held_by, kept = organizations.set_members(session, caller, parse_id(organization_id, "organization"),
+                                                      body.members)
+            return {"organization_id": str(held_by), "members": [str(i) for i in kept]}
+
+    @app.get("/contacts/{contact_id}/organizations", response_model=ContactPageOut, tags=["organizations"])
+    def contact_organizations(contact_id: str, caller: Caller):
+        """The organizations the contact is a member of."""
+        with db.read() as session:
+            found = organizations.organizations_of(session, caller, parse_id(contact_id, "contact"))
+            return {"data": [render_contact(o) for o in found], "next_cursor": None, "has_more": False}
 
     # ------------------------------------------------------------ data sources and accounts
 

@@ -42,6 +42,11 @@ class GroupMembersBody(BaseModel):
                                             "absent: those of before that are still children.")
 
 
+class OrganizationMembersBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    members: list[uuid.UUID] = Field(max_length=1000, description="Every member of the organization, replaced whole.")
+
+
 def render_group_members(group_id: uuid.UUID, members) -> dict[str, Any]:
     return {"group_id": str(group_id), "children": [str(i) for i in members.children],
             "primary": [str(i) for i in members.primary]}

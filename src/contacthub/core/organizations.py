@@ -1,0 +1,57 @@
+"""Organizations and the people in them: a contact of kind organization holds its members
+(relation org_member, from the organization to the member), as a group holds its children
+(core/groups.py). A person's `employer` stays a name of its own; this is the link to the
+organization's contact, which merges, deletes and erasure carry like every relation.
+"""
+
+import uuid
+
+from sqlalchemy.orm import Session
+
+from contacthub.core import contacts, events, groups
+from contacthub.core.actor import Actor
+from contacthub.core.errors import FieldError, InvalidInput, NotFound
+from contacthub.core.views import ContactView
+from contacthub.db.types import utcnow
+from contacthub.repositories import groups as repo
+
+MEMBER = "org_member"
+
+
+def get_organization(session: Session, actor: Actor, organization_id: uuid.UUID) -> ContactView:
+    """The organization (a merged-away id answers its survivor); NotFound for any other contact."""
+    view = contacts.get(session, actor, organization_id)
+    if view.kind != "organization":
+        raise NotFound("organization", organization_id)
+    return view
+
+
+def members(session: Session, actor: Actor, organization_id: uuid.UUID) -> list[uuid.UUID]:
+    return repo.members(session, actor.workspace_id, [organization_id], (MEMBER,))[organization_id][MEMBER]
+
+
+def set_members(session: Session, actor: Actor, organization_id: uuid.UUID,
+                member_ids: list[uuid.UUID]) -> tuple[uuid.UUID, list[uuid.UUID]]:
+    """Replaces the organization's members (people, or other organizations: its parts); answers
+    the organization's id (a merged-away one's survivor) and its members now."""
+    organization = get_organization(session, actor, organization_id)
+    errors: list[FieldError] = []
+    wanted = groups.resolve_members(session, actor, organization.id, member_ids, "members", errors)
+    kinds = {v.id: v.kind for v in contacts.get_many(session, actor, wanted)} if wanted else {}
+    errors += [FieldError("members", f"contact {cid} is a group: a group cannot be a member of an organization")
+               for cid in wanted if kinds.get(cid) == "group"]
+    if errors:
+        raise InvalidInput(errors)
+    before = members(session, actor, organization.id)
+    if before != wanted:
+        repo.replace_members(session, actor.workspace_id, organization.id, MEMBER, wanted, utcnow())
+        events.record(session, actor, "contact", organization.id, "updated",
+                      changes={"members": [[str(i) for i in before], [str(i) for i in wanted]]})
+    return organization.id, wanted
+
+
+def organizations_of(session: Session, actor: Actor, contact_id: uuid.UUID) -> list[ContactView]:
+    """The organizations the contact is a member of."""
+    view = contacts.get(session, actor, contact_id)
+    held = repo.referencing(session, actor.workspace_id, [view.id], (MEMBER,))[view.id]
+    return [v for v in contacts.get_many(session, actor, held) if v.kind == "organization"]

@@ -1,0 +1,47 @@
+"""An organization's members through the native API: people linked to the organization's
+contact, carried through merges and gone with a deleted member."""
+
+import uuid
+
+
+def make(api, **contact) -> str:
+    response = api.post("/v1/contacts", json=contact, params={"on_duplicate": "create"})
+    assert response.status_code == 201, response.text
+    return response.json()["id"]
+
+
+def test_members_are_set_read_and_seen_from_the_member(api):
+    acme = make(api, kind="organization", organization_name="Acme")
+    ada, grace = make(api, first_name="Ada"), make(api, first_name="Grace")
+    labs = make(api, kind="organization", organization_name="Acme Labs")
+    assert api.get(f"/v1/organizations/{acme}/members").json() == {"organization_id": acme, "members": []}
+    response = api.put(f"/v1/organizations/{acme}/members", json={"members": [ada, grace, labs, ada]})
+    assert response.status_code == 200, response.text
+    assert response.json()["members"] == [ada, grace, labs]
+    assert [o["id"] for o in api.get(f"/v1/contacts/{ada}/organizations").json()["data"]] == [acme]
+    changes = [e["changes"] for e in api.get(f"/v1/contacts/{acme}/events").json()["data"] if e["action"] == "updated"]
+    assert changes == [{"members": [[], [ada, grace, labs]]}]
+
+    # a member merged into another: the survivor is the member; a deleted one is no more
+    ada2 = make(api, first_name="Ada", last_name="Lovelace")
+    api.post(f"/v1/contacts/{ada2}/merge", json={"from": ada})
+    assert set(api.get(f"/v1/organizations/{acme}/members").json()["members"]) == {ada2, grace, labs}
+    api.delete(f"/v1/contacts/{grace}")
+    assert set(api.get(f"/v1/organizations/{acme}/members").json()["members"]) == {ada2, labs}
+    assert api.put(f"/v1/organizations/{acme}/members", json={"members": []}).json()["members"] == []
+    assert api.get(f"/v1/contacts/{ada2}/organizations").json()["data"] == []
+
+
+def test_bad_members_and_non_organizations(api):
+    acme = make(api, kind="organization", organization_name="Acme")
+    ada = make(api, first_name="Ada")
+    team = make(api, kind="group", display_name="Team")
+    response = api.put(f"/v1/organizations/{acme}/members", json={"members": [ada, str(uuid.uuid4()), acme]})
+    assert response.status_code == 422
+    assert [d["field"] for d in response.json()["error"]["details"]] == ["members[1]", "members[2]"]
+    grouped = api.put(f"/v1/organizations/{acme}/members", json={"members": [team]})
+    assert grouped.status_code == 422 and team in grouped.json()["error"]["details"][0]["message"]
+    assert api.get(f"/v1/organizations/{acme}/members").json()["members"] == []  # nothing was kept
+    assert api.get(f"/v1/organizations/{ada}/members").status_code == 404  # a person is no organization
+    assert api.put(f"/v1/organizations/{team}/members", json={"members": []}).status_code == 404
+    assert api.get(f"/v1/contacts/{uuid.uuid4()}/organizations").status_code == 404
