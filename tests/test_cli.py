@@ -399,3 +399,23 @@ def test_serve_on_an_empty_database_prints_a_key_that_works(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+def test_erase_asks_first_and_then_leaves_nothing_of_the_person(cli):
+    from fastapi.testclient import TestClient
+
+    from contacthub.app import create_app
+
+    key = json.loads(cli("init", "--json").stdout)["api_key"]
+    client = TestClient(create_app(get_settings()), headers={"Authorization": f"Bearer {key}"})
+    ada = client.post("/v1/contacts", json={"first_name": "Ada", "emails": ["ada@example.com"]}).json()["id"]
+
+    unasked = cli("erase", ada)  # no answer to the question: nothing happens
+    assert unasked.exit_code == 1 and client.get(f"/v1/contacts/{ada}").status_code == 200
+    done = cli("erase", ada, "--yes", "--json")
+    assert done.exit_code == 0 and json.loads(done.stdout) == {"erased": ada}
+    assert client.get(f"/v1/contacts/{ada}").status_code == 404
+    assert "ada@example.com" not in json.dumps(client.get("/v1/events").json())
+    again = cli("erase", str(uuid.uuid4()), "--yes")
+    assert again.exit_code == 1 and "not found" in again.stderr + again.stdout
+    assert cli("erase", "nope", "--yes").exit_code == 2
