@@ -6,8 +6,9 @@ every record merged into it, or what remains of a contact already deleted. Their
 merged-away ones too, which a delete keeps for unmerge); their history events stay in place
 (the change feed's numbers do not move) but say only what happened, when and through which
 door; the review queue's pairs and import outcomes' notes are dropped, and an idempotent
-answer that showed them answers 410 Gone instead (a retry does not make the person again). One event, `erased`, goes out on the change feed, so the systems that follow it
-can erase their copies too.
+answer that showed them answers 410 Gone instead (a retry does not make the person again). One
+event, `erased`, goes out on the change feed, so the systems that follow it can erase their
+copies too.
 """
 
 import uuid

@@ -4,10 +4,26 @@ workspace knew of the person stays: not their merged-away records, not their his
 import json
 import uuid
 
+from sqlalchemy import text
+
 from contacthub.core.actor import Actor
 from tests.importfiles import import_file
 
 ADA = {"first_name": "Ada", "last_name": "Lovelace", "emails": ["ada@example.com"], "phones": ["+442079460958"]}
+
+
+HANGING = ("contact_points", "addresses", "attribute_values", "identity_keys", "identity_profiles", "identity_claims",
+           "list_members")
+
+
+def rows_of(db, database_url: str, table: str, workspace_id: uuid.UUID, contact_id: str) -> int:
+    """How many rows of `table` belong to the contact, read straight from the database."""
+    def stored(value: uuid.UUID):  # as the database keeps an id (SQLite: hex text; PostgreSQL: uuid)
+        return value.hex if database_url.startswith("sqlite") else value
+
+    with db.read() as session:
+        return session.execute(text(f"SELECT count(*) FROM {table} WHERE workspace_id = :ws AND contact_id = :c"),
+                               {"ws": stored(workspace_id), "c": stored(uuid.UUID(contact_id))}).scalar()
 
 
 def everything_said(api) -> str:
@@ -34,6 +50,9 @@ def test_a_person_s_records_history_and_traces_go(api, db, workspace, tmp_path, 
     grace = api.post("/v1/contacts", json={"first_name": "Grace", "emails": ["grace@example.com"]}).json()["id"]
     assert "ada@example.com" in everything_said(api) and "Lovelace" in everything_said(api)
 
+    assert rows_of(db, database_url, "contact_points", workspace.workspace_id, ada) == 3  # two emails, a phone
+    assert rows_of(db, database_url, "identity_profiles", workspace.workspace_id, ada) == 2  # hers and the twin's
+
     # erased through the merged-away id: the person is the contact it merged into
     response = api.post(f"/v1/contacts/{twin}/erase")
     assert response.status_code == 200, response.text
@@ -54,6 +73,10 @@ def test_a_person_s_records_history_and_traces_go(api, db, workspace, tmp_path, 
     assert api.get("/v1/duplicates").json()["data"] == []
     outcome = api.get(f"/v1/imports/{job.id}").json()["rows"]["data"][0]
     assert outcome["note"] is None
+    # nothing hangs off the erased records in any table (the foreign keys' cascades did their part)
+    for table in HANGING:
+        for record in (ada, twin):
+            assert rows_of(db, database_url, table, workspace.workspace_id, record) == 0, (table, record)
     assert api.get(f"/v1/contacts/{namesake['id']}").status_code == 200
     assert api.get(f"/v1/contacts/{grace}").json()["emails"][0]["address"] == "grace@example.com"
     # a retry of the request that made her does not make her again
