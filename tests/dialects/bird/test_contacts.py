@@ -334,3 +334,25 @@ def test_removing_the_primary_email_promotes_the_next(bird, workspace):
     bird.post(f"{bird.ws}/contacts/{made['id']}/identifiers", json={"key": "emailaddress", "value": "third@x.com"})
     native = bird.get(f"/v1/contacts/{made['id']}", headers={"Authorization": f"Bearer {workspace.api_key}"}).json()
     assert [(e["address"], e["primary"]) for e in native["emails"]] == [("second@x.com", True), ("third@x.com", False)]
+
+
+def test_an_attribute_bird_has_no_type_for_reads_as_json_text_and_survives_a_write_back(bird, workspace):
+    """Bird's attribute values are booleans, numbers, strings or arrays of those: a native
+    contact's object value reads as its JSON text, and writing back what was read keeps it."""
+    native = {"Authorization": f"Bearer {workspace.api_key}"}
+    made = bird.post("/v1/contacts", headers=native, json={
+        "first_name": "Ada", "attributes": {"prefs": {"tea": "earl grey", "sugar": 0}, "tier": "gold",
+                                           "rows": [{"a": 1}]}}).json()
+    read = bird.get(f"{bird.ws}/contacts/{made['id']}").json()
+    assert read["attributes"]["prefs"] == '{"sugar":0,"tea":"earl grey"}'
+    assert read["attributes"]["rows"] == '[{"a":1}]' and read["attributes"]["tier"] == "gold"
+    # every value a Bird client reads is one Bird has a type for
+    assert all(isinstance(v, (str, int, float, bool)) or isinstance(v, list) for v in read["attributes"].values())
+
+    echoed = bird.patch(f"{bird.ws}/contacts/{made['id']}", json={"attributes": {**read["attributes"], "tier": "platinum"}})
+    assert echoed.status_code == 200, echoed.text
+    stored = bird.get(f"/v1/contacts/{made['id']}", headers=native).json()["attributes"]
+    assert stored == {"prefs": {"tea": "earl grey", "sugar": 0}, "tier": "platinum", "rows": [{"a": 1}]}
+    # another text is a new value, as Bird would store it
+    bird.patch(f"{bird.ws}/contacts/{made['id']}", json={"attributes": {"prefs": "none"}})
+    assert bird.get(f"/v1/contacts/{made['id']}", headers=native).json()["attributes"]["prefs"] == "none"

@@ -8,6 +8,8 @@
   reads back the same.
 - `companyRefs` and unknown top-level properties are kept in the contact's `extra` under
   "bird.<name>".
+- An attribute value Bird has no type for (an object, an array of objects, written through
+  another door) reads as its JSON text, a string; written back unchanged, it is left as it is.
 """
 
 import json
@@ -85,7 +87,7 @@ def patch_change(body: ContactPatch, current: ContactView | None = None) -> Cont
         if body.attributes is None:
             errors.append(FieldError("attributes", "must be an object"))
         else:
-            echoed = _identifier_attributes(current) if current is not None else {}
+            echoed = _echoes(current) if current is not None else {}
             _split_attributes({k: v for k, v in body.attributes.items() if k not in echoed or echoed[k] != v},
                               fields, errors)
     if "listIds" in given:
@@ -195,8 +197,23 @@ def _identifier_attributes(view: ContactView) -> dict[str, list[str]]:
     return grouped
 
 
+def _as_bird_value(value: Any) -> Any:
+    """A stored attribute value as Bird shows it: as it is, or, when Bird has no type for it,
+    its JSON text."""
+    if _value_problem(value) is None:
+        return value
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+def _echoes(view: ContactView) -> dict[str, Any]:
+    """The attributes a read shows that a client writing them back changes nothing with: the
+    identifiers, and the values shown as JSON text."""
+    shown = {k: _as_bird_value(v) for k, v in view.attributes.items() if _value_problem(v) is not None}
+    return shown | _identifier_attributes(view)
+
+
 def render_contact(view: ContactView) -> dict[str, Any]:
-    attributes = dict(view.attributes)
+    attributes = {k: _as_bird_value(v) for k, v in view.attributes.items()}
     for attribute, name_field in NAME_ATTRIBUTES.items():
         value = getattr(view, name_field)
         if value is not None:
