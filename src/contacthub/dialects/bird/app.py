@@ -79,7 +79,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
     def caller(request: Request, workspaceId: str,
                authorization: Annotated[str | None, Header(include_in_schema=False)] = None) -> Actor:
         actor = gate.authenticate(bearer_token(authorization, schemes=("accesskey", "bearer")), door="bird",
-                             request=request, reads=("/contacts/search",))
+                                  request=request, reads=("/contacts/search",))
         if parse_id(workspaceId, "workspace") != actor.workspace_id:
             raise Forbidden("this key belongs to another workspace")
         return actor

@@ -49,13 +49,13 @@ from contacthub.dialects.native.schemas import (
     ContactOut,
     ContactPageOut,
     ErrorOut,
-    MembersBody,
     GroupMembersBody,
+    MembersBody,
     MergeBody,
     OrganizationMembersBody,
     UpsertBody,
-    render_change,
     render_account,
+    render_change,
     render_contact,
     render_data_source,
     render_definition,
@@ -111,7 +111,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
         async def __call__(self, request: Request) -> Actor:  # type: ignore[override]
             credentials = await super().__call__(request)
             return await gate.authenticate_async(credentials.credentials if credentials else None, door="native",
-                                            request=request, reads=("/contacts/match",))
+                                                 request=request, reads=("/contacts/match",))
 
     actor = BearerKey(auto_error=False, description="`Authorization: Bearer <key>`")
     Caller = Annotated[Actor, Depends(actor)]
