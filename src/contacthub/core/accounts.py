@@ -82,9 +82,12 @@ def delete_data_source(session: Session, actor: Actor, source_id: uuid.UUID) -> 
 
 # ---------------------------------------------------------------- accounts
 
-class AccountInput(Strict):
-    data_source_id: uuid.UUID
-    external_id: Annotated[str, StringConstraints(min_length=1, max_length=300)]
+ExternalId = Annotated[str, StringConstraints(min_length=1, max_length=300)]
+
+
+class _AccountDetails(Strict):
+    """What an account says of itself, beside where it comes from (shared by create and patch)."""
+
     name: Text | None = None
     email: Annotated[str, StringConstraints(max_length=320)] | None = None
     company: Text | None = None
@@ -93,6 +96,11 @@ class AccountInput(Strict):
     city: Annotated[str, StringConstraints(max_length=200)] | None = None
     zip: Annotated[str, StringConstraints(max_length=50)] | None = None
     website_url: Annotated[str, StringConstraints(max_length=500)] | None = None
+
+
+class AccountInput(_AccountDetails):
+    data_source_id: uuid.UUID
+    external_id: ExternalId
     attributes: dict[str, Any] = Field(default_factory=dict)  # tags, custom: kept as given
     extra: dict[str, Any] = Field(default_factory=dict)  # lead dates and such, kept as given
 
@@ -114,18 +122,10 @@ def create_account(session: Session, actor: Actor, data: AccountInput) -> Accoun
     return row
 
 
-class AccountPatch(Strict):
+class AccountPatch(_AccountDetails):
     """Absent fields stay; null clears (an account keeps its data source and external id)."""
 
-    external_id: Annotated[str, StringConstraints(min_length=1, max_length=300)] | None = None
-    name: Text | None = None
-    email: Annotated[str, StringConstraints(max_length=320)] | None = None
-    company: Text | None = None
-    country: Annotated[str, StringConstraints(max_length=100)] | None = None
-    state: Annotated[str, StringConstraints(max_length=100)] | None = None
-    city: Annotated[str, StringConstraints(max_length=200)] | None = None
-    zip: Annotated[str, StringConstraints(max_length=50)] | None = None
-    website_url: Annotated[str, StringConstraints(max_length=500)] | None = None
+    external_id: ExternalId | None = None
     attributes: dict[str, Any] | None = None
     extra: dict[str, Any] | None = None
 

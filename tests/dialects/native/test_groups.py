@@ -4,15 +4,9 @@ members called out as `primary`; the same membership PackageX's `group_contacts`
 import uuid
 
 
-def make(api, **contact) -> str:
-    response = api.post("/v1/contacts", json=contact, params={"on_duplicate": "create"})
-    assert response.status_code == 201, response.text
-    return response.json()["id"]
-
-
-def test_members_are_set_read_and_seen_from_the_member(api):
-    team = make(api, kind="group", display_name="Engine team")
-    ada, grace = make(api, first_name="Ada"), make(api, first_name="Grace")
+def test_members_are_set_read_and_seen_from_the_member(api, make):
+    team = make(kind="group", display_name="Engine team")
+    ada, grace = make(first_name="Ada"), make(first_name="Grace")
     assert api.get(f"/v1/groups/{team}/members").json() == {"group_id": team, "children": [], "primary": []}
 
     response = api.put(f"/v1/groups/{team}/members", json={"children": [ada], "primary": [grace]})
@@ -35,9 +29,9 @@ def test_members_are_set_read_and_seen_from_the_member(api):
     assert changes and "group_contacts" in changes[0]
 
 
-def test_bad_members_and_non_groups(api):
-    team = make(api, kind="group", display_name="Engine team")
-    ada = make(api, first_name="Ada")
+def test_bad_members_and_non_groups(api, make):
+    team = make(kind="group", display_name="Engine team")
+    ada = make(first_name="Ada")
     unknown = str(uuid.uuid4())
     response = api.put(f"/v1/groups/{team}/members", json={"children": [ada, unknown, team]})
     assert response.status_code == 422

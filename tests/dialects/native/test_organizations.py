@@ -4,16 +4,10 @@ contact, carried through merges and gone with a deleted member."""
 import uuid
 
 
-def make(api, **contact) -> str:
-    response = api.post("/v1/contacts", json=contact, params={"on_duplicate": "create"})
-    assert response.status_code == 201, response.text
-    return response.json()["id"]
-
-
-def test_members_are_set_read_and_seen_from_the_member(api):
-    acme = make(api, kind="organization", organization_name="Acme")
-    ada, grace = make(api, first_name="Ada"), make(api, first_name="Grace")
-    labs = make(api, kind="organization", organization_name="Acme Labs")
+def test_members_are_set_read_and_seen_from_the_member(api, make):
+    acme = make(kind="organization", organization_name="Acme")
+    ada, grace = make(first_name="Ada"), make(first_name="Grace")
+    labs = make(kind="organization", organization_name="Acme Labs")
     assert api.get(f"/v1/organizations/{acme}/members").json() == {"organization_id": acme, "members": []}
     response = api.put(f"/v1/organizations/{acme}/members", json={"members": [ada, grace, labs, ada]})
     assert response.status_code == 200, response.text
@@ -23,7 +17,7 @@ def test_members_are_set_read_and_seen_from_the_member(api):
     assert changes == [{"members": [[], [ada, grace, labs]]}]
 
     # a member merged into another: the survivor is the member; a deleted one is no more
-    ada2 = make(api, first_name="Ada", last_name="Lovelace")
+    ada2 = make(first_name="Ada", last_name="Lovelace")
     api.post(f"/v1/contacts/{ada2}/merge", json={"from": ada})
     assert set(api.get(f"/v1/organizations/{acme}/members").json()["members"]) == {ada2, grace, labs}
     api.delete(f"/v1/contacts/{grace}")
@@ -32,10 +26,10 @@ def test_members_are_set_read_and_seen_from_the_member(api):
     assert api.get(f"/v1/contacts/{ada2}/organizations").json()["data"] == []
 
 
-def test_bad_members_and_non_organizations(api):
-    acme = make(api, kind="organization", organization_name="Acme")
-    ada = make(api, first_name="Ada")
-    team = make(api, kind="group", display_name="Team")
+def test_bad_members_and_non_organizations(api, make):
+    acme = make(kind="organization", organization_name="Acme")
+    ada = make(first_name="Ada")
+    team = make(kind="group", display_name="Team")
     response = api.put(f"/v1/organizations/{acme}/members", json={"members": [ada, str(uuid.uuid4()), acme]})
     assert response.status_code == 422
     assert [d["field"] for d in response.json()["error"]["details"]] == ["members[1]", "members[2]"]
