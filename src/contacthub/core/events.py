@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from contacthub.core.actor import Actor
-from contacthub.core.errors import FieldError, InvalidInput
+from contacthub.core.errors import Busy, FieldError, InvalidInput
 from contacthub.db.engine import Database
 from contacthub.db.models import Event
 from contacthub.db.types import new_id, utcnow
@@ -50,6 +50,8 @@ def page(session: Session, actor: Actor, subject_id: uuid.UUID | None, after: uu
 
 
 NUMBERED_AT_ONCE = 10_000
+# How long a poll waits for the store to number new events before it answers what is numbered
+POLL_WAIT_SECONDS = 0.5
 # what events are about (their subject_type)
 SUBJECT_TYPES = ("contact", "list", "attribute_definition", "account", "data_source", "webhook")
 
@@ -65,13 +67,21 @@ def poll_changes(db: Database, actor: Actor, since: int, limit: int) -> Changes:
     """`changes_since` for a poller: when every committed event already has its number, the
     page is read in a read transaction, so a poll that finds nothing new takes no write lock
     (on SQLite, the one writer's; a poll during an import that holds it answers at once).
-    Events committed meanwhile have no number yet: the next poll numbers them."""
+    Events committed meanwhile have no number yet: the next poll numbers them. When numbering
+    them would wait longer than POLL_WAIT_SECONDS for the store (an `overwrite` import holds
+    it to its end), the poll answers what is numbered already, and not to ask again at once:
+    the waiting events keep their turn for a later poll."""
     with db.read() as session:
         if not repo.has_unnumbered_events(session, actor.workspace_id):
             check_since(since, repo.last_seq(session, actor.workspace_id))
             return _page(session, actor, since, limit, waiting=False)
-    with db.write() as session:
-        return changes_since(session, actor, since, limit)
+    try:
+        with db.write(wait_seconds=POLL_WAIT_SECONDS) as session:
+            return changes_since(session, actor, since, limit)
+    except Busy:
+        with db.read() as session:
+            check_since(since, repo.last_seq(session, actor.workspace_id))
+            return _page(session, actor, since, limit, waiting=False)
 
 
 def changes_since(session: Session, actor: Actor, since: int, limit: int) -> Changes:

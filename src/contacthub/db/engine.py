@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import TypeVar
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -23,6 +23,9 @@ from contacthub.core.errors import Busy
 from contacthub.db.checkpoints import Checkpointer
 
 T = TypeVar("T")
+# A write that waits less than the usual for the store (see Database.write): read by the BEGIN
+# of SQLite's writing connections, on the thread that begins.
+_PATIENCE = threading.local()
 HOT_THREADS = 4  # threads of the hot routes on PostgreSQL: 2-4 served best with the server on the same 2 cores
 READ_MMAP_BYTES = 256 * 1024 * 1024
 
@@ -49,10 +52,20 @@ def _sqlite_engine(url: str, begin: str, wait_seconds: float, read_only: bool = 
             cursor.execute(f"PRAGMA mmap_size={READ_MMAP_BYTES}")
         cursor.close()
 
+    usual_ms = int(wait_seconds * 1000)
+
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
         # straight to the driver: through exec_driver_sql this cost more than the BEGIN itself
-        connection.connection.driver_connection.execute(begin)
+        driver = connection.connection.driver_connection
+        # how long this BEGIN waits for another process's writer; the pragma is sent only when
+        # it changes (the connection remembers the last one), so a usual write pays nothing
+        wanted = getattr(_PATIENCE, "ms", None) or usual_ms
+        info = connection.connection.info
+        if info.get("busy_ms", usual_ms) != wanted:
+            driver.execute(f"PRAGMA busy_timeout={wanted}")
+            info["busy_ms"] = wanted
+        driver.execute(begin)
 
     return engine
 
@@ -88,40 +101,59 @@ class Database:
         self._setup_lock = threading.Lock()
 
     @contextmanager
-    def write(self) -> Iterator[Session]:
+    def write(self, wait_seconds: float | None = None) -> Iterator[Session]:
         """One transaction: committed when the block ends, rolled back if it raises.
 
         SQLite has one writer at a time. Threads of this process queue on a lock instead of
         polling the file lock with growing sleeps (busy_timeout), which under load wastes most
         of the time in sleeps; other processes still wait through busy_timeout. However it waits
         (this queue, the file lock, a PostgreSQL row lock), a write that cannot have the store
-        within write_wait_seconds raises Busy, with nothing written."""
-        with self._lock_timeouts_as_busy(), self._queued_writer():
+        within write_wait_seconds (or `wait_seconds`, for a write that would rather give up
+        soon) raises Busy, with nothing written."""
+        wait = wait_seconds or self.write_wait_seconds
+        with self._lock_timeouts_as_busy(wait), self._queued_writer(wait), self._patience(wait_seconds):
             if getattr(self._held, "hot", False):  # a thread of the hot routes (see _hot_threads)
                 with self._held_transaction(self.write_engine) as session:
-                    yield session
+                    yield self._waiting_at_most(session, wait_seconds)
             else:
                 with self._writer() as session, session.begin():
-                    yield session
+                    yield self._waiting_at_most(session, wait_seconds)
         if self._checkpointer is not None:
             self._checkpointer.wrote()
 
+    def _waiting_at_most(self, session: Session, wait_seconds: float | None) -> Session:
+        """On PostgreSQL, a row lock this transaction meets is waited for `wait_seconds` at most."""
+        if wait_seconds is not None and not self.is_sqlite:
+            session.execute(text(f"SET LOCAL lock_timeout = {int(wait_seconds * 1000)}"))
+        return session
+
     @contextmanager
-    def _queued_writer(self) -> Iterator[None]:
-        """This process's turn to write on SQLite (see write), waited for no longer than a
-        write may wait."""
+    def _patience(self, wait_seconds: float | None) -> Iterator[None]:
+        """How long SQLite's BEGIN waits on this thread, while the block runs (see _on_begin)."""
+        if wait_seconds is None or not self.is_sqlite:
+            yield
+            return
+        _PATIENCE.ms = int(wait_seconds * 1000)
+        try:
+            yield
+        finally:
+            _PATIENCE.ms = None
+
+    @contextmanager
+    def _queued_writer(self, wait: float) -> Iterator[None]:
+        """This process's turn to write on SQLite (see write), waited for no longer than `wait`."""
         if self._write_lock is None:
             yield
             return
-        if not self._write_lock.acquire(timeout=self.write_wait_seconds):
-            raise Busy(self.write_wait_seconds)
+        if not self._write_lock.acquire(timeout=wait):
+            raise Busy(wait)
         try:
             yield
         finally:
             self._write_lock.release()
 
     @contextmanager
-    def _lock_timeouts_as_busy(self) -> Iterator[None]:
+    def _lock_timeouts_as_busy(self, wait: float) -> Iterator[None]:
         """A statement that waited out the lock timeout (SQLite's busy_timeout, PostgreSQL's
         lock_timeout) is Busy: the transaction was rolled back and nothing was written."""
         try:
@@ -132,7 +164,7 @@ class Database:
             message = str(cause).lower()
             if "database is locked" in message or "database table is locked" in message \
                     or getattr(cause, "sqlstate", None) == "55P03":  # lock_not_available
-                raise Busy(self.write_wait_seconds) from exc
+                raise Busy(wait) from exc
             raise
 
     @contextmanager

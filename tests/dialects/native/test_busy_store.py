@@ -129,3 +129,33 @@ def test_a_create_waits_for_a_short_write_of_another_process(database_url, works
         assert [c["first_name"] for c in found] == ["Alan"]
     finally:
         db.dispose()
+
+
+def test_a_write_may_ask_to_wait_less_and_the_next_write_waits_as_usual(database_url, workspace):
+    """`Database.write(wait_seconds=…)` (the change feed's polls) gives up sooner; the writes after
+    it, on the same connection, wait the usual time again."""
+    db = Database(database_url, write_wait_seconds=1.5)
+    try:
+        with store_held_for_the_feed(database_url, workspace.workspace_id):
+            for wait, least, most in ((0.2, 0.15, 1.0), (None, 1.4, 3.0)):
+                started = time.monotonic()
+                with pytest.raises(Busy):
+                    with db.write(wait_seconds=wait) as session:  # SQLite waits at the BEGIN of its first statement
+                        session.execute(text("SELECT 1" if db.is_sqlite else "SELECT last_seq FROM event_sequences "
+                                             "WHERE workspace_id = :ws FOR UPDATE"), {"ws": workspace.workspace_id})
+                assert least <= time.monotonic() - started < most, wait
+    finally:
+        db.dispose()
+
+
+def store_held_for_the_feed(database_url: str, workspace_id):
+    """Another process's writer: on SQLite the one write lock, on PostgreSQL the workspace's
+    last-number row of the change feed (which it first makes, so there is one to hold)."""
+    if not database_url.startswith("sqlite"):
+        engine = create_engine(database_url)
+        with engine.begin() as connection:
+            connection.execute(text("INSERT INTO event_sequences (workspace_id, last_seq) VALUES (:ws, 0) "
+                                    "ON CONFLICT DO NOTHING"), {"ws": workspace_id})
+        engine.dispose()
+    return held_elsewhere(database_url, "SELECT last_seq FROM event_sequences WHERE workspace_id = :ws FOR UPDATE",
+                          {"ws": workspace_id})
