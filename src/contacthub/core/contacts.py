@@ -201,15 +201,18 @@ def create(session: Session, actor: Actor, data: ContactInput, options: WriteOpt
 
 
 def update(
-    session: Session, actor: Actor, contact_id: uuid.UUID, data: ContactInput, options: WriteOptions | None = None
+    session: Session, actor: Actor, contact_id: uuid.UUID, data: ContactInput, options: WriteOptions | None = None,
+    current: ContactView | None = None,
 ) -> ContactView:
+    """Changes the given fields. `current`: the contact as this transaction has just read it,
+    when the caller has (an import reads a batch's contacts in one query), so it is not read again."""
     options = options or WriteOptions()
     ws = actor.workspace_id
     # The contact is read whole in one statement and its row changed with one UPDATE, around
     # the unit of work (which costs several times as much): what the session still holds
     # goes to the database first, so these reads see it and nothing stale is written later.
     repo.flush(session)
-    before_view = get(session, actor, contact_id)  # a merged-away id answers its survivor
+    before_view = current if current is not None else get(session, actor, contact_id)  # a merged-away id: its survivor
     cid = before_view.id
     given = data.model_fields_set
     before = before_view.snapshot()

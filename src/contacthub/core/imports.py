@@ -970,7 +970,7 @@ class _Importer:
             patch = merge_patch(view, rows)
             if patch is not None:
                 contact_service.update(session, self.actor, contact_id, patch,
-                                       WriteOptions(on_duplicate="create", strict_phones=False))
+                                       WriteOptions(on_duplicate="create", strict_phones=False), current=view)
 
     def _create(self, session: Session, pending: list[Pending]) -> None:
         """Writes the batch's new contacts, table by table, rows given as tuples (the bulk
