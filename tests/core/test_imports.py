@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from contacthub.core import contacts, imports
+from contacthub.core import contacts, identity, imports
 from contacthub.core.actor import Actor
 from contacthub.core.errors import InvalidInput
 from contacthub.core.imports import ImportOptions, SourceSpec
@@ -107,6 +107,12 @@ def test_merge_fills_the_empty_fields_of_an_existing_contact(run, db, actor):
     assert len(everyone(db, actor)) == 1
 
 
+def open_reviews(db, actor):
+    """The workspace's open review pairs, oldest first."""
+    with db.read() as session:
+        return identity.reviews_page(session, actor, "open", None, 100)
+
+
 @pytest.mark.parametrize("policy,status,count", [("skip", "skipped", 1), ("create", "created", 2), ("review", "review", 2)])
 def test_duplicate_policies(run, db, actor, policy, status, count):
     with db.write() as session:
@@ -117,6 +123,13 @@ def test_duplicate_policies(run, db, actor, policy, status, count):
     assert len(everyone(db, actor)) == count
     if policy == "skip":
         assert rows[0].contact_id == existing.id
+    # a row kept for review waits in the review queue too, scored by the engine, where accepting it merges
+    queued = open_reviews(db, actor)
+    if policy == "review":
+        assert [(r.contact_id, r.candidate_id) for r in queued] == [(rows[0].contact_id, existing.id)]
+        assert any(reason["field"] == "email" for reason in queued[0].reasons) and queued[0].score > 0
+    else:
+        assert queued == []
 
 
 def test_every_bad_row_is_reported_and_the_rest_imported(run, db, actor):
@@ -695,6 +708,8 @@ def test_fuzzy_matching_within_one_batch(run, db, actor):
     job, rows = run(caroline, match="fuzzy", on_duplicate="review")
     assert rows[0].status == "created" and rows[2].status == "review"
     assert f"matches contact {rows[0].contact_id} by likeness score" in rows[2].note
+    # the pair of one batch (both written by it) waits in the review queue
+    assert (rows[2].contact_id, rows[0].contact_id) in [(r.contact_id, r.candidate_id) for r in open_reviews(db, actor)]
 
     job, rows = run(csv_text.replace("@batch", "@exact-batch"))
     assert (job.created, job.merged) == (4, 0)

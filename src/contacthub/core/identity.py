@@ -210,6 +210,21 @@ def queue_shared_keys(session: Session, actor: Actor, view: ContactView) -> list
     return shared
 
 
+def queue_pairs(session: Session, ws: uuid.UUID, pairs: list[tuple[uuid.UUID, uuid.UUID]]) -> int:
+    """Queues each (newer contact, the one it may duplicate) for review, scored as the engine
+    scores them, both already filed in the identity index (an import's `review` rows, written
+    in bulk); answers how many were new to the queue."""
+    found = repo.profiles(session, ws, list({i for pair in pairs for i in pair}))
+    queued = 0
+    for contact_id, candidate_id in pairs:
+        own, theirs = found.get(contact_id), found.get(candidate_id)
+        if not own or not theirs or contact_id == candidate_id:
+            continue
+        score = compare_cluster(own[0], theirs)
+        queued += repo.add_review(session, ws, contact_id, candidate_id, round(score.total, 2), score.reasons)
+    return queued
+
+
 def check_claims(session: Session, ws: uuid.UUID, view: ContactView, known: set[uuid.UUID]) -> None:
     """An exact key of the new contact held by a contact we did not see when we resolved means
     a concurrent write of the same person committed first."""

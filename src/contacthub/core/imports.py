@@ -827,6 +827,7 @@ class _Importer:
         pending: list[Pending] = []
         merges: dict[uuid.UUID, list[ParsedRow]] = {}
         members: list[tuple[ParsedRow, uuid.UUID]] = []
+        reviews: list[tuple[uuid.UUID, uuid.UUID]] = []  # (the row's new contact, the one it may duplicate)
         likeness = BatchLikeness()
         for row in valid:
             decision = resolve_row(row, self.options.on_duplicate, in_batch, in_store)
@@ -861,6 +862,8 @@ class _Importer:
                 if dropped:
                     note = f"{note}; {dropped}" if note else dropped
                 contact_id = new if isinstance(new, uuid.UUID) else new.id
+                if decision.action == "review" and decision.target_id is not None:
+                    reviews.append((contact_id, decision.target_id))
                 outcomes.append(self._outcome(row, status, contact_id, note=note))
                 members.append((row, contact_id))
                 setattr(counts, status, getattr(counts, status) + 1)
@@ -885,6 +888,8 @@ class _Importer:
                 self.group_ids.setdefault(row.name.lower(), outcomes[-1][4])
         self._merge_into_store(session, merges)
         self._create(session, pending)
+        # in the review queue (/v1/duplicates) too, where accepting a pair merges it
+        identity.queue_pairs(session, self.ws, reviews)
         notes = self._join_groups(session, members)
         if notes:
             for outcome in outcomes:
