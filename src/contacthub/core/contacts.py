@@ -82,6 +82,15 @@ def get(session: Session, actor: Actor, contact_id: uuid.UUID) -> ContactView:
     raise NotFound("contact", contact_id)
 
 
+def get_of_kind(session: Session, actor: Actor, contact_id: uuid.UUID, kind: str) -> ContactView:
+    """A contact of that kind (a group, an organization), as `get` finds it; NotFound, named
+    after the kind, for a contact of another kind."""
+    view = get(session, actor, contact_id)
+    if view.kind != kind:
+        raise NotFound(kind, contact_id)
+    return view
+
+
 def resolve_id(session: Session, actor: Actor, contact_id: uuid.UUID) -> uuid.UUID:
     row = repo.get(session, actor.workspace_id, contact_id)
     for _ in range(MAX_MERGE_HOPS):

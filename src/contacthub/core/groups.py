@@ -46,10 +46,7 @@ def names_holding(session: Session, actor: Actor, contact_ids: list[uuid.UUID]) 
 
 def get_group(session: Session, actor: Actor, group_id: uuid.UUID) -> ContactView:
     """The group (a merged-away id answers its survivor); NotFound for any other contact."""
-    view = contacts.get(session, actor, group_id)
-    if view.kind != "group":
-        raise NotFound("group", group_id)
-    return view
+    return contacts.get_of_kind(session, actor, group_id, "group")
 
 
 def set_members(

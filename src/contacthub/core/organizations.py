@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from contacthub.core import contacts, events, groups
 from contacthub.core.actor import Actor
-from contacthub.core.errors import FieldError, InvalidInput, NotFound
+from contacthub.core.errors import FieldError, InvalidInput
 from contacthub.core.views import ContactView
 from contacthub.db.types import utcnow
 from contacthub.repositories import groups as repo
@@ -20,10 +20,7 @@ MEMBER = "org_member"
 
 def get_organization(session: Session, actor: Actor, organization_id: uuid.UUID) -> ContactView:
     """The organization (a merged-away id answers its survivor); NotFound for any other contact."""
-    view = contacts.get(session, actor, organization_id)
-    if view.kind != "organization":
-        raise NotFound("organization", organization_id)
-    return view
+    return contacts.get_of_kind(session, actor, organization_id, "organization")
 
 
 def members(session: Session, actor: Actor, organization_id: uuid.UUID) -> list[uuid.UUID]:

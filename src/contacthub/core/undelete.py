@@ -4,8 +4,8 @@ as it was (core/events.py), so a delete made by mistake can be undone, under the
 What comes back is what the contact held: names, emails, phones and identifiers with their
 types, flags and properties, addresses under their ids, attributes, social profiles, `extra`,
 and the lists and accounts that still exist. The groups and organizations that held it do not
-keep a deleted contact (their links go with it) and are not rejoined. Records merged into it before the delete
-resolve to it again. An erased contact (core/erasure.py) has no history left to restore.
+keep a deleted contact (their links go with it) and are not rejoined. Records merged into it
+before the delete resolve to it again. An erased contact (core/erasure.py) has no history left to restore.
 """
 
 import uuid

@@ -31,7 +31,7 @@ IM_SERVICES = {"skype": ("Skype", "skype"), "xmpp": ("Jabber", "xmpp"), "googlet
                "aim": ("AIM", "aim"), "icq": ("ICQ", "aim"), "msn": ("MSN", "msnim"), "yahoo": ("Yahoo", "ymsgr"),
                "qq": ("QQ", "x-apple"), "gadugadu": ("GaduGadu", "x-apple"), "sip": ("SIP", "sip")}
 # what the cards call them (X-SERVICE-TYPE, a URI's scheme, an X- property) -> the service
-_IM_NAMES = {"jabber": "xmpp", "gtalk": "googletalk", "google talk": "googletalk", "google": "googletalk",
+_IM_NAMES = {"jabber": "xmpp", "gtalk": "googletalk", "google": "googletalk",
              "msnim": "msn", "ymsgr": "yahoo", "gadu-gadu": "gadugadu", "gadu": "gadugadu",
              "skypeusername": "skype", **{name: name for name in IM_SERVICES}}
 _IM_PROPERTIES = {"X-AIM", "X-ICQ", "X-JABBER", "X-MSN", "X-YAHOO", "X-SKYPE", "X-SKYPE-USERNAME", "X-GOOGLE-TALK",
