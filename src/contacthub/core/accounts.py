@@ -83,6 +83,7 @@ def delete_data_source(session: Session, actor: Actor, source_id: uuid.UUID) -> 
 # ---------------------------------------------------------------- accounts
 
 ExternalId = Annotated[str, StringConstraints(min_length=1, max_length=300)]
+EXTERNAL_ID_TAKEN = "an account with this external id already exists in the data source"
 
 
 class _AccountDetails(Strict):
@@ -111,7 +112,7 @@ def create_account(session: Session, actor: Actor, data: AccountInput) -> Accoun
     if repo.data_source(session, ws, data.data_source_id) is None:
         errors.append(FieldError("data_source_id", f"no data source {data.data_source_id}"))
     elif repo.account_by_external_id(session, ws, data.data_source_id, data.external_id) is not None:
-        errors.append(FieldError("external_id", "an account with this external id already exists in the data source"))
+        errors.append(FieldError("external_id", EXTERNAL_ID_TAKEN))
     if errors:
         raise InvalidInput(errors)
     now = utcnow()
@@ -138,7 +139,7 @@ def update_account(session: Session, actor: Actor, account_id: uuid.UUID, data: 
             raise InvalidInput(FieldError("external_id", "cannot be cleared"))
         other = repo.account_by_external_id(session, actor.workspace_id, row.data_source_id, given["external_id"])
         if other is not None and other.id != row.id:
-            raise InvalidInput(FieldError("external_id", "an account with this external id already exists in the data source"))
+            raise InvalidInput(FieldError("external_id", EXTERNAL_ID_TAKEN))
     for name in ("attributes", "extra"):
         if name in given and given[name] is None:
             given[name] = {}
