@@ -42,6 +42,17 @@ def test_a_vcard_data_url(px):
     assert px.get(f"/packagex/v1/contacts/{data['ids'][0]}").json()["data"]["email"] == "ada@example.com"
 
 
+def test_without_matching_every_row_is_created_and_a_repeat_is_queued_for_review(px, workspace):
+    ada = px.post("/packagex/v1/contacts", json={"name": "Ada Lovelace", "email": "ada@example.com"}).json()["data"]
+    data = px.post("/packagex/v1/contacts", json={"csv_url": data_url(
+        "Name,Email\nA. Lovelace,ADA@example.com\nGrace Hopper,grace@example.com\n")}).json()["data"]
+    assert len(data["ids"]) == 2 and data["merged"] == 0  # as PackageX does: both created
+    native = {"Authorization": f"Bearer {workspace.api_key}"}
+    queued = px.get("/v1/duplicates", headers=native).json()["data"]
+    assert [(d["contact_id"], d["candidate_id"]) for d in queued] == [
+        (data["ids"][0].removeprefix("contact_"), ada["id"].removeprefix("contact_"))]
+
+
 def test_overwrite_replaces_everything(px):
     px.post("/packagex/v1/contacts", json={"name": "Old"})
     body = px.post("/packagex/v1/contacts", json={"csv_url": data_url("Name\nNew\n"), "overwrite": True}).json()

@@ -118,7 +118,9 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
         spec = (imports.SourceSpec(data_url=url, field="csv_url") if url[:5].lower() == "data:"
                 else imports.SourceSpec(url=url, field="csv_url"))
         match = body.options.match_contacts if body.options else False
-        options = imports.ImportOptions(on_duplicate="merge" if match else "create", overwrite=body.overwrite)
+        # without matching, PackageX creates every row; one that repeats a stored contact's email or
+        # phone is queued for review too (/v1/duplicates), as a single create through this door is
+        options = imports.ImportOptions(on_duplicate="merge" if match else "review", overwrite=body.overwrite)
         job = imports.import_now(db, caller, spec, options, settings)
         if job.status != "succeeded":
             return envelope(endpoint(request), 400, job.error or "The file could not be imported.",
