@@ -17,7 +17,12 @@ from sqlalchemy.orm import Session
 from contacthub.core import contacts
 from contacthub.core.actor import Actor
 from contacthub.core.errors import Conflict, NotFound
-from contacthub.core.inputs import SCALAR_FIELDS, AccountLink, ContactInput, WriteOptions
+from contacthub.core.inputs import (
+    SCALAR_FIELDS,
+    AccountLink,
+    ContactInput,
+    WriteOptions,
+)
 from contacthub.core.views import ContactView
 from contacthub.repositories import contacts as contact_repo
 from contacthub.repositories import simple as simple_repo

@@ -7,7 +7,13 @@ from collections.abc import Collection
 from sqlalchemy import String, cast, delete, or_, select, update
 from sqlalchemy.orm import Session
 
-from contacthub.db.models import Contact, DuplicateReview, Event, IdempotencyRecord, ImportRow
+from contacthub.db.models import (
+    Contact,
+    DuplicateReview,
+    Event,
+    IdempotencyRecord,
+    ImportRow,
+)
 
 
 def merged_from(session: Session, workspace_id: uuid.UUID, ids: Collection[uuid.UUID]) -> set[uuid.UUID]:
