@@ -144,6 +144,15 @@ class KeyInput(Strict):
     read_only: bool = False
 
 
+def whoami(session: Session, actor: Actor) -> tuple[Workspace, ApiKey | None]:
+    """The caller's workspace and the key it called with."""
+    workspace = session.get(Workspace, actor.workspace_id)
+    if workspace is None:
+        raise NotFound("workspace", actor.workspace_id)
+    key = repo.key(session, actor.workspace_id, actor.api_key_id) if actor.api_key_id else None
+    return workspace, key
+
+
 def workspace_keys(session: Session, actor: Actor) -> list[ApiKey]:
     """The keys of the caller's workspace, revoked ones included (never the keys themselves)."""
     return repo.keys_of(session, actor.workspace_id)

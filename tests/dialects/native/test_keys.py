@@ -55,3 +55,16 @@ def test_a_repeat_with_the_same_idempotency_key_does_not_show_the_key_again(api)
     assert first.json()["api_key"].startswith("chk_")
     assert repeat.json() == first.json() | {"api_key": None}  # only the key's hash is kept
     assert len(api.get("/v1/keys").json()["data"]) == 2
+
+
+def test_a_key_tells_its_workspace_and_itself(api, app, workspace):
+    me = api.get("/v1/workspace")
+    assert me.status_code == 200, me.text
+    body = me.json()
+    assert body["id"] == str(workspace.workspace_id) and body["name"].startswith("test-")
+    assert body["key"]["id"] == str(workspace.key_id) and body["key"]["read_only"] is False
+    assert "api_key" not in body["key"]
+    # the id is Bird's workspaceId
+    bird = TestClient(app, headers={"Authorization": f"AccessKey {workspace.api_key}"})
+    assert bird.get(f"/bird/workspaces/{body['id']}/contacts").status_code == 200
+    assert TestClient(app).get("/v1/workspace").status_code == 401

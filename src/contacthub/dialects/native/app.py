@@ -54,6 +54,7 @@ from contacthub.dialects.native.schemas import (
     MergeBody,
     OrganizationMembersBody,
     UpsertBody,
+    iso,
     render_account,
     render_change,
     render_contact,
@@ -563,6 +564,15 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
         return Response(status_code=204)
 
     # ------------------------------------------------------------ API keys of the workspace
+
+    @app.get("/workspace", tags=["keys"])
+    def current_workspace(caller: Caller):
+        """The workspace the key reaches (its `id` is the `workspaceId` of Bird's paths) and the
+        key itself, as `GET /v1/keys` lists it."""
+        with db.read() as session:
+            workspace, key = workspaces.whoami(session, caller)
+            return {"id": str(workspace.id), "name": workspace.name, "created_at": iso(workspace.created_at),
+                    "key": render_key(key) if key is not None else None}
 
     @app.get("/keys", tags=["keys"])
     def list_keys(caller: Caller):
