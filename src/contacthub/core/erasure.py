@@ -30,8 +30,11 @@ def erase(session: Session, actor: Actor, contact_id: uuid.UUID) -> uuid.UUID:
     ws = actor.workspace_id
     chain, subject = _chain(session, ws, contact_id)
     if not chain:
-        if not repo.has_events(session, ws, contact_id):
+        last = repo.last_action(session, ws, contact_id)
+        if last is None:
             raise NotFound("contact", contact_id)
+        if last == "erased":
+            return contact_id  # erased already: asked again, nothing more to do
         chain = {contact_id}  # deleted already: only its history remains
     records, frontier = set(chain), set(chain)
     while frontier and len(records) < MAX_RECORDS:

@@ -24,9 +24,11 @@ def merged_from(session: Session, workspace_id: uuid.UUID, ids: Collection[uuid.
                                                         Contact.merged_into.in_(list(ids)))))
 
 
-def has_events(session: Session, workspace_id: uuid.UUID, contact_id: uuid.UUID) -> bool:
-    return session.scalar(select(Event.id).where(Event.workspace_id == workspace_id, Event.subject_type == "contact",
-                                                 Event.subject_id == contact_id).limit(1)) is not None
+def last_action(session: Session, workspace_id: uuid.UUID, contact_id: uuid.UUID) -> str | None:
+    """What the contact's history last says happened to it (None: it has no history)."""
+    return session.scalar(select(Event.action).where(Event.workspace_id == workspace_id, Event.subject_type == "contact",
+                                                     Event.subject_id == contact_id)
+                          .order_by(Event.id.desc()).limit(1))
 
 
 def delete_contacts(session: Session, workspace_id: uuid.UUID, ids: Collection[uuid.UUID]) -> None:

@@ -90,6 +90,10 @@ def test_a_deleted_contact_s_history_is_erased_too_and_unknown_ids_are_404(api):
     assert "ada@example.com" in everything_said(api)  # a delete keeps the history
     assert api.post(f"/v1/contacts/{ada}/erase").json() == {"erased": ada}
     assert "ada@example.com" not in everything_said(api)
+    # asked again: the same answer, and no second `erased` event on the feed
+    assert api.post(f"/v1/contacts/{ada}/erase").json() == {"erased": ada}
+    actions = [e["action"] for e in api.get(f"/v1/contacts/{ada}/events").json()["data"]]
+    assert actions == ["created", "deleted", "erased"]
     assert api.post(f"/v1/contacts/{uuid.uuid4()}/erase").status_code == 404
     assert api.post("/v1/contacts/nope/erase").status_code == 404
 
