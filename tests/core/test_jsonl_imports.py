@@ -7,13 +7,13 @@ import uuid
 
 import pytest
 
-from contacthub.core import accounts, contacts, groups, imports, lists, workspaces
+from contacthub.core import accounts, contacts, groups, imports, lists, organizations, workspaces
 from contacthub.core.actor import Actor
 from contacthub.core.attributes import DefinitionInput, create_definition
 from contacthub.core.errors import InvalidInput
 from contacthub.core.imports import ImportOptions, SourceSpec
 from contacthub.core.inputs import ContactInput, WriteOptions
-from contacthub.dialects.native.exports import jsonl_record
+from contacthub.dialects.native.exports import contacts_and_groups, write
 from contacthub.dialects.native.schemas import render_contact
 from contacthub.repositories.contacts import ContactFilter
 from contacthub.settings import Settings
@@ -58,10 +58,7 @@ def run(db, tmp_path, database_url):
 
 def exported(db, who: Actor) -> str:
     """The workspace as `contacthub export --format jsonl` writes it."""
-    with db.read() as session:
-        page = contacts.list_page(session, who, ContactFilter(), None, 200)
-        held = groups.names_holding(session, who, [v.id for v in page.items])
-    return "".join(json.dumps(jsonl_record(v, held.get(v.id, []))) + "\n" for v in page.items)
+    return "".join(write("jsonl", contacts_and_groups(db, who)))
 
 
 def stored(db, who: Actor) -> dict[str, dict]:
@@ -102,6 +99,34 @@ def test_an_export_restores_into_another_workspace_whole(db, actor, elsewhere, r
                                                             "ada@example.com": {}}
     assert again.extra == {"chartmogul": {"custom": 1}}  # the vendor doors' fields, which the API does not show
     assert again.display_name is None  # the export's display name was only the name's parts joined
+
+
+def test_an_export_restores_organizations_and_their_members(db, actor, elsewhere, run):
+    with db.write() as session:
+        ada = contacts.create(session, actor, ContactInput(first_name="Ada", emails=[{"address": "ada@example.com"}]))
+        acme = contacts.create(session, actor, ContactInput(kind="organization", organization_name="Acme"))
+        grace = contacts.create(session, actor, ContactInput(first_name="Grace"))
+        organizations.set_members(session, actor, acme.id, [ada.id, grace.id])
+    # members' lines before their organization's (a restore must read the organization first)
+    backup = "".join(sorted(exported(db, actor).splitlines(keepends=True), key=lambda line: '"organization"' in line))
+    assert {json.loads(line)["id"]: json.loads(line)["organizations"] for line in backup.splitlines()} == {
+        str(ada.id): [str(acme.id)], str(grace.id): [str(acme.id)], str(acme.id): []}
+    assert json.loads(backup.splitlines()[-1])["id"] == str(acme.id)
+
+    job, rows = run(elsewhere, backup)
+    assert (job.created, job.invalid) == (3, 0), rows
+    assert all(r.note is None for r in rows.values()), [r.note for r in rows.values()]
+    with db.read() as session:
+        assert set(organizations.members(session, elsewhere, acme.id)) == {ada.id, grace.id}
+
+    # a line naming an organization this workspace lacks (or a contact that is none) still imports
+    unknown = uuid.uuid4()
+    line = {"first_name": "Alan", "organizations": [str(unknown), str(ada.id)]}
+    job, rows = run(elsewhere, json.dumps(line) + "\n")
+    assert job.created == 1
+    assert rows[0].note == f"left out, not in this workspace: organization {unknown}, {ada.id}"
+    bad = run(elsewhere, json.dumps({"first_name": "Bad", "organizations": ["nope"]}) + "\n")[1][0]
+    assert bad.status == "invalid" and bad.errors[0]["field"] == "organizations[0]"
 
 
 def test_an_address_id_held_here_is_made_anew_and_a_bad_change_time_is_refused(db, actor, run):

@@ -7,7 +7,9 @@ row's plain values (names, emails, phones, addresses, attributes, social profile
 which duplicate resolution and merging use as for any other row; the checked contact itself is
 kept whole, and a new contact is created from it through the contact service, so nothing the
 shape carries is lost (identifiers, point properties, `extra`, lists and accounts). A line that
-merges into a stored contact brings those too (see imports.merge_patch).
+merges into a stored contact brings those too (see imports.merge_patch). Beside the shape, the
+export writes the names of the groups holding the contact and the ids of the organizations it
+is a member of; the import joins them again.
 """
 
 import uuid
@@ -43,8 +45,8 @@ def read_document(row: "ParsedRow", text: str, region: str) -> None:
         _fault(row, "contact", "each line must be one JSON object: a contact")
         return
     given_id, created_at, updated_at = document.get("id"), document.get("created_at"), document.get("updated_at")
-    groups = document.get("groups")
-    document = {k: v for k, v in document.items() if k not in READ_ONLY and k != "groups"}
+    groups, member_of = document.get("groups"), document.get("organizations")
+    document = {k: v for k, v in document.items() if k not in READ_ONLY and k not in ("groups", "organizations")}
     if given_id is not None:
         try:
             row.given_id = uuid.UUID(str(given_id))
@@ -67,6 +69,7 @@ def read_document(row: "ParsedRow", text: str, region: str) -> None:
         return
     _read_values(row, data, region)
     _read_groups(row, groups)
+    _read_organizations(row, member_of)
     named = row.name or row.scalars.get("organization_name") or row.scalars.get("nickname")
     if not row.errors and not (named or row.emails or row.phones or row.identifiers):
         _fault(row, "contact", "a contact needs a name, an email, a phone or an identifier")
@@ -159,6 +162,21 @@ def _read_groups(row: "ParsedRow", groups: Any) -> None:
             _fault(row, "groups", f"a group name longer than {MAX_GROUP_NAME} characters")
         elif name and name.lower() not in (g.lower() for g in row.groups):
             row.groups.append(name)
+
+
+def _read_organizations(row: "ParsedRow", given: Any) -> None:
+    """The ids of the organizations the contact is a member of (the export writes them beside
+    the native shape): joined when the workspace has them."""
+    if given is None:
+        return
+    if not isinstance(given, list) or not all(isinstance(i, str) for i in given):
+        _fault(row, "organizations", "must be a list of organization ids")
+        return
+    for i, text in enumerate(given):
+        try:
+            row.organizations.append(uuid.UUID(text))
+        except ValueError:
+            _fault(row, f"organizations[{i}]", "must be a UUID")
 
 
 def _computed_name(document: dict[str, Any], region: str) -> str | None:

@@ -9,7 +9,8 @@ small file is parsed inline (starting a child costs more than it saves). Both wa
 code (`_batches`), so the outcome of every row is the same.
 
 Groups: when the file has a Type column, the rows of type group come first (a first pass over
-the file), so that rows naming groups can join them.
+the file), so that rows naming groups can join them; in a JSONL file, organizations come first
+too, so that lines naming them can join them.
 """
 
 import dataclasses
@@ -64,17 +65,18 @@ def gc_paused() -> Iterator[None]:
 
 def _batches(source: SourceFile, reader, parser, batch_size: int) -> Iterator[tuple[list, float]]:
     """(batch of ParsedRow, progress in [0, 1]) in file order; blank lines are left out."""
-    passes = ("group", "other") if parser.knows_kinds else ("all",)
+    passes = ("first", "other") if parser.knows_kinds else ("all",)
     for which in passes:
-        # the group pass reads the file on its own; the main reader (and its progress) is the last pass
-        pass_reader = open_rows(source) if which == "group" else reader
+        # the first pass (groups; see RowParser.first_kinds) reads the file on its own; the main
+        # reader (and its progress) is the last pass
+        pass_reader = open_rows(source) if which == "first" else reader
         batch = []
         for index, cells in enumerate(pass_reader.rows):
             if not isinstance(cells, _BrokenRow) and not any(c.strip() for c in cells):
                 continue  # a blank line: no contact, no outcome
             if which != "all":
-                is_group = not isinstance(cells, _BrokenRow) and parser.kind_of(cells) == "group"
-                if (which == "group") != is_group:
+                first = not isinstance(cells, _BrokenRow) and parser.kind_of(cells) in parser.first_kinds
+                if (which == "first") != first:
                     continue
             batch.append(parser.parse_prepared(index, cells))
             if len(batch) >= batch_size:

@@ -36,7 +36,7 @@ from sqlalchemy.orm import Session
 
 from contacthub.core import attributes as attribute_rules
 from contacthub.core import contacts as contact_service
-from contacthub.core import events, identity, identity_index
+from contacthub.core import events, identity, identity_index, organizations
 from contacthub.core.actor import Actor
 from contacthub.core.errors import DomainError, FieldError, InvalidInput, NotFound
 from contacthub.core.import_sources import (
@@ -374,6 +374,7 @@ class ParsedRow:
     metadata: dict[str, Any] = field(default_factory=dict)
     social: dict[str, str] = field(default_factory=dict)  # network -> profile
     identifiers: list[tuple[str, str]] = field(default_factory=list)  # (key, value): JSONL rows only
+    organizations: list[uuid.UUID] = field(default_factory=list)  # the ones it is a member of: JSONL rows only
     # JSONL rows only: the properties an email, phone or identifier carries, by
     # (kind, normalized value) (an identifier's "value" is key=value)
     point_properties: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
@@ -422,6 +423,12 @@ class RowParser:
     def knows_kinds(self) -> bool:
         """Whether rows can be groups, which are then imported first (their members name them)."""
         return self.type_column is not None or self.documents
+
+    @property
+    def first_kinds(self) -> tuple[str, ...]:
+        """The kinds of rows imported before the others: groups, which rows name to join them,
+        and in a JSONL file organizations too, which its lines name by id."""
+        return ("group", "organization") if self.documents else ("group",)
 
     def kind_of(self, cells: list[str]) -> str | None:
         """Only the Type cell, or a JSONL line's `kind` (the first pass reads nothing else)."""
@@ -891,6 +898,8 @@ class _Importer:
         # in the review queue (/v1/duplicates) too, where accepting a pair merges it
         identity.queue_pairs(session, self.ws, reviews)
         notes = self._join_groups(session, members)
+        for index, extra in self._join_organizations(session, members).items():
+            notes[index] = f"{notes[index]}; {extra}" if index in notes else extra
         if notes:
             for outcome in outcomes:
                 extra = notes.get(outcome[2])
@@ -1053,6 +1062,35 @@ class _Importer:
             repo.insert_relations(session, [
                 {"workspace_id": self.ws, "from_id": g, "kind": "group_child", "to_id": c, "created_at": utcnow()}
                 for g, c in pairs if (g, c) not in existing
+            ])
+        return notes
+
+    def _join_organizations(self, session: Session, members: list[tuple[ParsedRow, uuid.UUID]]) -> dict[int, str]:
+        """JSONL rows naming the organizations they are members of (by id) join them; one this
+        workspace does not have is noted on the row (organizations' lines come first)."""
+        wanted = list(dict.fromkeys(o for row, _ in members for o in row.organizations))
+        if not wanted:
+            return {}
+        live = contact_service.resolve_ids(session, self.actor, wanted)
+        kinds = {v.id: v.kind for v in contact_service.get_many(session, self.actor, [i for i in live.values() if i])}
+        notes: dict[int, str] = {}
+        pairs = []
+        for row, contact_id in members:
+            unknown = []
+            for given in row.organizations:
+                organization = live.get(given)
+                if organization is None or kinds.get(organization) != "organization":
+                    unknown.append(str(given))
+                elif organization != contact_id:
+                    pairs.append((organization, contact_id))
+            if unknown:
+                notes[row.index] = "left out, not in this workspace: organization " + ", ".join(unknown)
+        pairs = list(dict.fromkeys(pairs))
+        if pairs:
+            existing = repo.existing_relations(session, self.ws, organizations.MEMBER, pairs)
+            repo.insert_relations(session, [
+                {"workspace_id": self.ws, "from_id": o, "kind": organizations.MEMBER, "to_id": c, "created_at": utcnow()}
+                for o, c in pairs if (o, c) not in existing
             ])
         return notes
 

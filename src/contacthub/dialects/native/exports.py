@@ -9,13 +9,15 @@ import csv
 import io
 import json
 import tempfile
+import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Annotated, Literal
 
 from fastapi import Depends, FastAPI, Query
 from fastapi.responses import StreamingResponse
 
-from contacthub.core import contacts, groups
+from contacthub.core import contacts, groups, organizations
 from contacthub.core.actor import Actor
 from contacthub.core.vcards import write_card
 from contacthub.core.views import ContactView
@@ -41,20 +43,30 @@ EXPORT_MORE_COLUMNS = ("line2", "region", "notes", "groups", "prefix", "middle_n
 # the columns of each further address: address_2_line1, …, address_2_type
 ADDRESS_PARTS = ("line1", "line2", "city", "region", "postal_code", "country", "type")
 
-Contacts = Iterator[tuple[ContactView, list[str]]]
+@dataclass
+class Around:
+    """What holds an exported contact: the names of its groups, the ids of its organizations."""
+
+    groups: list[str]
+    organizations: list[uuid.UUID]
+
+
+Contacts = Iterator[tuple[ContactView, Around]]
 
 
 def contacts_and_groups(db: Database, actor: Actor, advance: Callable[[int], None] | None = None,
                         flt: ContactFilter | None = None) -> Contacts:
-    """(contact, the names of the groups holding it) for every contact (that `flt` keeps), page
-    by page; `advance` is told how many each page brought."""
+    """(contact, the groups and organizations holding it) for every contact (that `flt` keeps),
+    page by page; `advance` is told how many each page brought."""
     cursor, flt = None, flt or ContactFilter()
     while True:
         with db.read() as session:
             page = contacts.list_page(session, actor, flt, cursor, PAGE)
-            held = groups.names_holding(session, actor, [v.id for v in page.items])
+            ids = [v.id for v in page.items]
+            held = groups.names_holding(session, actor, ids)
+            member_of = organizations.memberships(session, actor, ids)
         for view in page.items:
-            yield view, held.get(view.id, [])
+            yield view, Around(held.get(view.id, []), member_of.get(view.id, []))
         if advance:
             advance(len(page.items))
         if not page.has_more:
@@ -69,18 +81,19 @@ def write(file_format: str, items: Contacts) -> Iterator[str]:
     elif file_format == "vcf":
         for view, held in items:
             if view.kind != "group":  # a group is its members' CATEGORIES, not a card of its own
-                yield write_card(view, held)
+                yield write_card(view, held.groups)
     else:
         for view, held in items:
-            yield json.dumps(jsonl_record(view, held), ensure_ascii=False) + "\n"
+            yield json.dumps(jsonl_record(view, held.groups, held.organizations), ensure_ascii=False) + "\n"
 
 
-def jsonl_record(view: ContactView, groups: list[str]) -> dict:
+def jsonl_record(view: ContactView, groups: list[str], member_of: list[uuid.UUID] = ()) -> dict:
     """One contact of a JSONL export: the native shape, and beside it what a restore needs that
     the API does not show: `extra` (the fields only a vendor door reads, such as ChartMogul's
-    lead dates) and the names of the groups holding the contact, which `contacthub import`
-    joins it to again."""
-    return {**render_contact(view), "extra": view.extra, "groups": groups}
+    lead dates), the names of the groups holding the contact and the ids of the organizations
+    it is a member of, which `contacthub import` joins it to again."""
+    return {**render_contact(view), "extra": view.extra, "groups": groups,
+            "organizations": [str(i) for i in member_of]}
 
 
 def _csv(items: Contacts) -> Iterator[str]:
@@ -93,7 +106,7 @@ def _csv(items: Contacts) -> Iterator[str]:
     with tempfile.TemporaryFile("w+", encoding="utf-8") as spool:
         for view, held in items:
             # the names of the groups holding it joined by "|", as the import's Groups column reads them
-            row = _flat({**render_contact(view), "groups": "|".join(held) or None})
+            row = _flat({**render_contact(view), "groups": "|".join(held.groups) or None})
             row = {k: v for k, v in row.items()
                    if k in fixed or k.startswith(("email_", "phone_", "address_", "social.", "metadata."))}
             for key in row:
