@@ -4,6 +4,7 @@ A write is checked in full before anything is stored (all faults reported togeth
 stored in the caller's transaction, then recorded as an event with what changed.
 """
 
+import dataclasses
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -153,11 +154,7 @@ def checked_filter(flt: ContactFilter) -> ContactFilter:
     if errors:
         raise InvalidInput(errors)
     attrs = {k: attribute_rules.filter_text(v) for k, v in flt.attributes.items()}
-    return ContactFilter(
-        kind=flt.kind, name=flt.name, email=email, phone=phone, identifier=flt.identifier,
-        list_id=flt.list_id, account_id=flt.account_id, attributes=attrs, q=flt.q,
-        first_name=flt.first_name, last_name=flt.last_name,
-    )
+    return dataclasses.replace(flt, email=email, phone=phone, attributes=attrs)
 
 
 def _views(session: Session, actor: Actor, ids: list[uuid.UUID]) -> list[ContactView]:

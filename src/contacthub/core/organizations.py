@@ -13,9 +13,10 @@ from contacthub.core.actor import Actor
 from contacthub.core.errors import FieldError, InvalidInput
 from contacthub.core.views import ContactView
 from contacthub.db.types import utcnow
+from contacthub.repositories import contacts as contact_repo
 from contacthub.repositories import groups as repo
 
-MEMBER = "org_member"
+MEMBER = contact_repo.ORG_MEMBER
 
 
 def get_organization(session: Session, actor: Actor, organization_id: uuid.UUID) -> ContactView:

@@ -23,6 +23,7 @@ from contacthub.db.models import (
 from contacthub.repositories import bulk, contact_reads, raw
 
 _CONTACT_COLUMNS = contact_reads.CONTACT_COLUMNS
+ORG_MEMBER = "org_member"  # the relation from an organization to a member (core/organizations.py)
 
 
 @dataclass
@@ -34,6 +35,8 @@ class ContactFilter:
     identifier: tuple[str, str] | None = None  # (key, value)
     list_id: uuid.UUID | None = None
     account_id: uuid.UUID | None = None
+    group_id: uuid.UUID | None = None  # the group's members
+    organization_id: uuid.UUID | None = None  # the organization's members
     attributes: dict[str, str] = field(default_factory=dict)
     q: str | None = None
     first_name: str | None = None  # whole name, any case
@@ -276,6 +279,12 @@ def _matching(query, workspace_id: uuid.UUID, flt: ContactFilter):
             select(AccountMember.contact_id).where(
                 AccountMember.workspace_id == workspace_id, AccountMember.account_id == flt.account_id)
         ))
+    for holder, kind in ((flt.group_id, "group_child"), (flt.organization_id, ORG_MEMBER)):
+        if holder:
+            query = query.where(Contact.id.in_(
+                select(Relation.to_id).where(
+                    Relation.workspace_id == workspace_id, Relation.from_id == holder, Relation.kind == kind)
+            ))
     for key, value in flt.attributes.items():
         query = query.where(Contact.id.in_(
             select(AttributeValue.contact_id).where(

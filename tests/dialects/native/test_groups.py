@@ -14,6 +14,9 @@ def test_members_are_set_read_and_seen_from_the_member(api, make):
     assert response.json() == {"group_id": team, "children": [ada, grace], "primary": [grace]}  # a primary is a child
     assert api.get(f"/v1/groups/{team}/members").json()["children"] == [ada, grace]
     assert [g["id"] for g in api.get(f"/v1/contacts/{ada}/groups").json()["data"]] == [team]
+    # the members whole, in one list
+    listed = api.get("/v1/contacts", params={"group": team}).json()["data"]
+    assert sorted(c["id"] for c in listed) == sorted([ada, grace])
     # PackageX shows the same members
     px = api.get(f"/packagex/v1/contacts/contact_{team}",
                  headers={"PX-API-KEY": api.headers["Authorization"].removeprefix("Bearer ")}).json()["data"]

@@ -13,6 +13,8 @@ def test_members_are_set_read_and_seen_from_the_member(api, make):
     assert response.status_code == 200, response.text
     assert response.json()["members"] == [ada, grace, labs]
     assert [o["id"] for o in api.get(f"/v1/contacts/{ada}/organizations").json()["data"]] == [acme]
+    listed = api.get("/v1/contacts", params={"organization": acme, "kind": "person"}).json()["data"]
+    assert sorted(c["id"] for c in listed) == sorted([ada, grace])  # the members whole; Acme Labs is no person
     changes = [e["changes"] for e in api.get(f"/v1/contacts/{acme}/events").json()["data"] if e["action"] == "updated"]
     assert changes == [{"members": [[], [ada, grace, labs]]}]
 
@@ -22,6 +24,7 @@ def test_members_are_set_read_and_seen_from_the_member(api, make):
     assert set(api.get(f"/v1/organizations/{acme}/members").json()["members"]) == {ada2, grace, labs}
     api.delete(f"/v1/contacts/{grace}")
     assert set(api.get(f"/v1/organizations/{acme}/members").json()["members"]) == {ada2, labs}
+    assert {c["id"] for c in api.get("/v1/contacts", params={"organization": acme}).json()["data"]} == {ada2, labs}
     assert api.put(f"/v1/organizations/{acme}/members", json={"members": []}).json()["members"] == []
     assert api.get(f"/v1/contacts/{ada2}/organizations").json()["data"] == []
 

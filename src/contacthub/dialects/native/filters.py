@@ -1,6 +1,6 @@
 """The contact filters of the native API's query string, shared by `GET /v1/contacts` and
-`GET /v1/export`: `kind`, `name`, `email`, `phone`, `list`, `account`, `identifier=<key>=<value>`,
-`q` and `attributes.<key>=<value>`."""
+`GET /v1/export`: `kind`, `name`, `email`, `phone`, `list`, `account`, `group`, `organization`,
+`identifier=<key>=<value>`, `q` and `attributes.<key>=<value>`."""
 
 from typing import Annotated, Literal
 
@@ -17,6 +17,9 @@ def contact_filter(
     name: str | None = None, email: str | None = None, phone: str | None = None,
     list_id: Annotated[str | None, Query(alias="list")] = None,
     account_id: Annotated[str | None, Query(alias="account")] = None,
+    group_id: Annotated[str | None, Query(alias="group", description="the group's members")] = None,
+    organization_id: Annotated[str | None, Query(alias="organization",
+                                                 description="the organization's members")] = None,
     identifier: Annotated[str | None, Query(description="`key=value`: the contacts holding that identifier")] = None,
     q: Annotated[str | None, Query(max_length=200)] = None,
 ) -> ContactFilter:
@@ -24,6 +27,8 @@ def contact_filter(
         kind=kind, name=name, email=email, phone=phone, q=q,
         list_id=parse_id(list_id, "list") if list_id else None,
         account_id=parse_id(account_id, "account") if account_id else None,
+        group_id=parse_id(group_id, "group") if group_id else None,
+        organization_id=parse_id(organization_id, "organization") if organization_id else None,
         identifier=_identifier(identifier),
         attributes={k.removeprefix("attributes."): v for k, v in request.query_params.items()
                     if k.startswith("attributes.")},
