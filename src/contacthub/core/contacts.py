@@ -256,8 +256,12 @@ def update(
 
 
 def delete(session: Session, actor: Actor, contact_id: uuid.UUID) -> None:
+    """The contact goes; its `deleted` event keeps it whole, with the links to the groups and
+    organizations that held it (or that it held), so core/undelete.py can bring it back."""
     row = live_row(session, actor, contact_id)
     before = _views(session, actor, [row.id])[0].snapshot()
+    before["relations"] = [{"from": str(r.from_id), "kind": r.kind, "to": str(r.to_id)}
+                           for r in repo.relations_touching(session, actor.workspace_id, row.id)]
     events.record(session, actor, "contact", row.id, "deleted", before=before)
     repo.delete_row(session, row)
 

@@ -3,9 +3,9 @@ as it was (core/events.py), so a delete made by mistake can be undone, under the
 
 What comes back is what the contact held: names, emails, phones and identifiers with their
 types, flags and properties, addresses under their ids, attributes, social profiles, `extra`,
-and the lists and accounts that still exist. The groups and organizations that held it do not
-keep a deleted contact (their links go with it) and are not rejoined. Records merged into it
-before the delete resolve to it again. An erased contact (core/erasure.py) has no history left to restore.
+and the lists and accounts that still exist. It rejoins the groups and organizations that held it,
+and a group or organization gets back its members, those of them still there (the `deleted`
+event keeps the links). Records merged into it before the delete resolve to it again. An erased contact (core/erasure.py) has no history left to restore.
 """
 
 import uuid
@@ -24,7 +24,9 @@ from contacthub.core.inputs import (
     WriteOptions,
 )
 from contacthub.core.views import ContactView
+from contacthub.db.types import utcnow
 from contacthub.repositories import contacts as contact_repo
+from contacthub.repositories import groups as groups_repo
 from contacthub.repositories import simple as simple_repo
 
 
@@ -58,7 +60,23 @@ def undelete(session: Session, actor: Actor, contact_id: uuid.UUID, options: Wri
                              address_ids=[_uuid(a.get("id")) for a in was.get("addresses") or []])
     # what was stored comes back as it was, even a value a door stored unchecked (ChartMogul's emails)
     options = (options or WriteOptions()).model_copy(update={"strict_emails": False, "strict_phones": False})
-    return contacts.create(session, actor, data, options, kept)
+    view = contacts.create(session, actor, data, options, kept)
+    _relink(session, actor, view.id, was.get("relations") or [])
+    return view
+
+
+def _relink(session: Session, actor: Actor, contact_id: uuid.UUID, relations: list[dict[str, str]]) -> None:
+    """The links the contact had with the groups and organizations holding it (or held by it),
+    each to the contact the other end is now, when it is still there."""
+    ends = {uuid.UUID(r["from"] if r["to"] == str(contact_id) else r["to"]) for r in relations}
+    now_at = contacts.resolve_ids(session, actor, list(ends))
+    links = []
+    for r in relations:
+        mine_is_to = r["to"] == str(contact_id)
+        other = now_at.get(uuid.UUID(r["from"] if mine_is_to else r["to"]))
+        if other is not None and other != contact_id:
+            links.append((other, r["kind"], contact_id) if mine_is_to else (contact_id, r["kind"], other))
+    groups_repo.add_relations(session, actor.workspace_id, links, utcnow())
 
 
 def _point(point: dict[str, Any], value_name: str) -> dict[str, Any]:

@@ -60,6 +60,15 @@ def replace_members(session: Session, workspace_id: uuid.UUID, group_id: uuid.UU
     session.flush()
 
 
+def add_relations(session: Session, workspace_id: uuid.UUID, links: Sequence[tuple[uuid.UUID, str, uuid.UUID]],
+                  now) -> None:
+    """The (from, kind, to) links that are not there yet."""
+    for from_id, kind, to_id in dict.fromkeys(links):
+        if session.get(Relation, (workspace_id, from_id, kind, to_id)) is None:
+            session.add(Relation(workspace_id=workspace_id, from_id=from_id, kind=kind, to_id=to_id, created_at=now))
+    session.flush()
+
+
 def address(session: Session, workspace_id: uuid.UUID, address_id: uuid.UUID) -> Address | None:
     return session.get(Address, (workspace_id, address_id))
 

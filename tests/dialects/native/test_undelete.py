@@ -57,3 +57,24 @@ def test_what_cannot_be_undeleted(api):
     # an erased contact has no history left to come back from
     api.post(f"/v1/contacts/{ada}/erase")
     assert api.post(f"/v1/contacts/{ada}/undelete").status_code == 404
+
+
+def test_an_undeleted_contact_rejoins_its_groups_and_organizations(api, make):
+    team = make(kind="group", display_name="Engine team")
+    acme = make(kind="organization", organization_name="Acme")
+    ada, grace, alan = make(first_name="Ada"), make(first_name="Grace"), make(first_name="Alan")
+    api.put(f"/v1/groups/{team}/members", json={"children": [ada, grace], "primary": [ada]})
+    api.put(f"/v1/organizations/{acme}/members", json={"members": [ada, alan]})
+
+    api.delete(f"/v1/contacts/{ada}")
+    assert api.get(f"/v1/groups/{team}/members").json()["children"] == [grace]
+    assert api.post(f"/v1/contacts/{ada}/undelete").status_code == 201
+    assert set(api.get(f"/v1/groups/{team}/members").json()["children"]) == {ada, grace}
+    assert api.get(f"/v1/groups/{team}/members").json()["primary"] == [ada]
+    assert set(api.get(f"/v1/organizations/{acme}/members").json()["members"]) == {ada, alan}
+
+    # a group brought back gets back the members still there
+    api.delete(f"/v1/contacts/{team}")
+    api.delete(f"/v1/contacts/{grace}")
+    assert api.post(f"/v1/contacts/{team}/undelete").status_code == 201
+    assert api.get(f"/v1/groups/{team}/members").json() == {"group_id": team, "children": [ada], "primary": [ada]}
