@@ -5,7 +5,8 @@ What comes back is what the contact held: names, emails, phones and identifiers 
 types, flags and properties, addresses under their ids, attributes, social profiles, `extra`,
 and the lists and accounts that still exist. It rejoins the groups and organizations that held it,
 and a group or organization gets back its members, those of them still there (the `deleted`
-event keeps the links). Records merged into it before the delete resolve to it again. An erased contact (core/erasure.py) has no history left to restore.
+event keeps the links). Records merged into it before the delete resolve to it again. An erased
+contact (core/erasure.py) has no history left to restore.
 """
 
 import uuid
