@@ -15,7 +15,7 @@ import uuid
 
 from sqlalchemy.orm import Session
 
-from contacthub.core import events
+from contacthub.core import events, idempotency
 from contacthub.core.actor import Actor
 from contacthub.core.errors import NotFound
 from contacthub.repositories import contacts as contact_repo
@@ -44,7 +44,7 @@ def erase(session: Session, actor: Actor, contact_id: uuid.UUID) -> uuid.UUID:
     repo.blank_events(session, ws, records)
     repo.forget_reviews(session, ws, records)
     repo.blank_import_notes(session, ws, records)
-    repo.blank_answers(session, ws, records)
+    repo.blank_answers(session, ws, records, idempotency.ERASED)
     # every id the person was known by, so a follower of the feed can erase what it keeps under each
     events.record(session, actor, "contact", subject, "erased", changes={"ids": sorted(str(i) for i in records)})
     return subject

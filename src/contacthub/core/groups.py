@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from contacthub.core import contacts, events
 from contacthub.core.actor import Actor
-from contacthub.core.errors import FieldError, InvalidInput, NotFound
+from contacthub.core.errors import FieldError, InvalidInput
 from contacthub.core.views import AddressView, ContactView
 from contacthub.db.types import utcnow
 from contacthub.repositories import groups as repo
@@ -90,18 +90,17 @@ def resolve_members(session: Session, actor: Actor, holder_id: uuid.UUID, ids: l
     if len(ids) > MAX_MEMBERS_PER_WRITE:
         errors.append(FieldError(where, f"at most {MAX_MEMBERS_PER_WRITE} contacts per call"))
         return []
-    out: list[uuid.UUID] = []
+    out: dict[uuid.UUID, None] = {}  # in order, each once
+    now_at = contacts.resolve_ids(session, actor, list(dict.fromkeys(ids)))  # one query for them all
     for i, cid in enumerate(ids):
-        try:
-            resolved = contacts.resolve_id(session, actor, cid)
-        except NotFound:
+        resolved = now_at.get(cid)
+        if resolved is None:
             errors.append(FieldError(f"{where}[{i}]", f"no contact {cid}"))
-            continue
-        if resolved == holder_id:
+        elif resolved == holder_id:
             errors.append(FieldError(f"{where}[{i}]", "a contact cannot hold itself"))
-        elif resolved not in out:
-            out.append(resolved)
-    return out
+        else:
+            out[resolved] = None
+    return list(out)
 
 
 def address_for_reuse(session: Session, actor: Actor, address_id: uuid.UUID, path: str = "address") -> AddressView:

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from contacthub.core.actor import Actor
-from contacthub.core.errors import Conflict
+from contacthub.core.errors import Conflict, Gone
 from contacthub.db.models import IdempotencyRecord
 from contacthub.db.types import utcnow
 from contacthub.repositories import simple as repo
@@ -18,6 +18,11 @@ from contacthub.settings import get_settings
 
 def fingerprint(method: str, path: str, body: bytes) -> str:
     return hashlib.sha256(b"\0".join([method.encode(), path.encode(), body])).hexdigest()
+
+
+# the status an answer kept for replay is left with when it showed a person since erased
+# (repositories/erasure.blank_answers); a replay then raises Gone
+ERASED = 410
 
 
 def replay(session: Session, actor: Actor, key: str, print_: str) -> tuple[int, Any] | None:
@@ -32,6 +37,8 @@ def replay(session: Session, actor: Actor, key: str, print_: str) -> tuple[int, 
         return None
     if record.fingerprint != print_:
         raise Conflict("this Idempotency-Key was already used for a different request", field="Idempotency-Key")
+    if record.status_code == ERASED and record.body is None:  # its answer showed a person since erased
+        raise Gone("the answer to this Idempotency-Key showed a contact since erased; the request is not run again")
     return record.status_code, record.body
 
 

@@ -69,6 +69,7 @@ from contacthub.core.normalize import DateWithoutYear, normalize_email, normaliz
 from contacthub.db.engine import Database
 from contacthub.db.models import ImportJob, ImportRow
 from contacthub.db.types import new_id, utcnow
+from contacthub.repositories import groups as groups_repo
 from contacthub.repositories import imports as repo
 from contacthub.repositories import simple as simple_repo
 from contacthub.repositories.bulk import JsonText
@@ -1056,13 +1057,7 @@ class _Importer:
                     pairs.append((group_id, contact_id))
             if unknown:
                 notes[row.index] = "no group named " + ", ".join(repr(n) for n in unknown)
-        pairs = list(dict.fromkeys(pairs))
-        if pairs:
-            existing = repo.existing_relations(session, self.ws, "group_child", pairs)
-            repo.insert_relations(session, [
-                {"workspace_id": self.ws, "from_id": g, "kind": "group_child", "to_id": c, "created_at": utcnow()}
-                for g, c in pairs if (g, c) not in existing
-            ])
+        groups_repo.add_relations(session, self.ws, "group_child", pairs, utcnow())
         return notes
 
     def _join_organizations(self, session: Session, members: list[tuple[ParsedRow, uuid.UUID]]) -> dict[int, str]:
@@ -1085,13 +1080,7 @@ class _Importer:
                     pairs.append((organization, contact_id))
             if unknown:
                 notes[row.index] = "left out, not in this workspace: organization " + ", ".join(unknown)
-        pairs = list(dict.fromkeys(pairs))
-        if pairs:
-            existing = repo.existing_relations(session, self.ws, organizations.MEMBER, pairs)
-            repo.insert_relations(session, [
-                {"workspace_id": self.ws, "from_id": o, "kind": organizations.MEMBER, "to_id": c, "created_at": utcnow()}
-                for o, c in pairs if (o, c) not in existing
-            ])
+        groups_repo.add_relations(session, self.ws, organizations.MEMBER, pairs, utcnow())
         return notes
 
     def _create_groups(self, session: Session, members: list[tuple[ParsedRow, uuid.UUID]], names: list[str]) -> None:

@@ -71,13 +71,14 @@ def _relink(session: Session, actor: Actor, contact_id: uuid.UUID, relations: li
     each to the contact the other end is now, when it is still there."""
     ends = {uuid.UUID(r["from"] if r["to"] == str(contact_id) else r["to"]) for r in relations}
     now_at = contacts.resolve_ids(session, actor, list(ends))
-    links = []
+    links: dict[str, list[tuple[uuid.UUID, uuid.UUID]]] = {}  # kind -> (from, to)
     for r in relations:
         mine_is_to = r["to"] == str(contact_id)
         other = now_at.get(uuid.UUID(r["from"] if mine_is_to else r["to"]))
         if other is not None and other != contact_id:
-            links.append((other, r["kind"], contact_id) if mine_is_to else (contact_id, r["kind"], other))
-    groups_repo.add_relations(session, actor.workspace_id, links, utcnow())
+            links.setdefault(r["kind"], []).append((other, contact_id) if mine_is_to else (contact_id, other))
+    for kind, pairs in links.items():
+        groups_repo.add_relations(session, actor.workspace_id, kind, pairs, utcnow())
 
 
 def _point(point: dict[str, Any], value_name: str) -> dict[str, Any]:

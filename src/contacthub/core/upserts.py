@@ -87,7 +87,7 @@ def _write(session: Session, actor: Actor, key: str, value: str, item: ContactIn
             kept = [IdentifierInput(key=p.key, value=p.value, properties=p.properties)
                     for p in current.identifiers if (p.key, p.value) not in given]
             joined = item.model_copy(update={"identifiers": [*item.identifiers, *kept]})
-        return Upserted(contacts.update(session, actor, current.id, joined, options), created=False)
+        return Upserted(contacts.update(session, actor, current.id, joined, options, current=current), created=False)
     # the contacts already holding the item's emails and phones (allowed by a `create` policy):
     # any other holder found after the create is a concurrent write of the same contact
     seen = identity_repo.contacts_with_keys(session, actor.workspace_id, exact_keys(identity.profile_of_input(item)))

@@ -60,10 +60,10 @@ def blank_import_notes(session: Session, workspace_id: uuid.UUID, ids: Collectio
                     .values(note=None, raw=None).execution_options(synchronize_session=False))
 
 
-def blank_answers(session: Session, workspace_id: uuid.UUID, ids: Collection[uuid.UUID]) -> None:
-    """Idempotent answers kept for replay that show any of the contacts lose their body and
-    stand as 410 (the key stays used, so a retry cannot make the person again)."""
+def blank_answers(session: Session, workspace_id: uuid.UUID, ids: Collection[uuid.UUID], status: int) -> None:
+    """Idempotent answers kept for replay that show any of the contacts lose their body and take
+    `status` (the key stays used, so a retry cannot make the person again)."""
     session.execute(update(IdempotencyRecord).where(
         IdempotencyRecord.workspace_id == workspace_id,
         or_(*(cast(IdempotencyRecord.body, String).contains(str(i)) for i in ids)))
-        .values(status_code=410, body=None).execution_options(synchronize_session=False))
+        .values(status_code=status, body=None).execution_options(synchronize_session=False))

@@ -60,12 +60,19 @@ def replace_members(session: Session, workspace_id: uuid.UUID, group_id: uuid.UU
     session.flush()
 
 
-def add_relations(session: Session, workspace_id: uuid.UUID, links: Sequence[tuple[uuid.UUID, str, uuid.UUID]],
+def add_relations(session: Session, workspace_id: uuid.UUID, kind: str, pairs: Sequence[tuple[uuid.UUID, uuid.UUID]],
                   now) -> None:
-    """The (from, kind, to) links that are not there yet."""
-    for from_id, kind, to_id in dict.fromkeys(links):
-        if session.get(Relation, (workspace_id, from_id, kind, to_id)) is None:
-            session.add(Relation(workspace_id=workspace_id, from_id=from_id, kind=kind, to_id=to_id, created_at=now))
+    """The (from, to) links of `kind` that are not there yet: one query to find those that are."""
+    pairs = list(dict.fromkeys(pairs))
+    if not pairs:
+        return
+    existing = set(session.execute(
+        select(Relation.from_id, Relation.to_id).where(
+            Relation.workspace_id == workspace_id, Relation.kind == kind,
+            Relation.from_id.in_({p[0] for p in pairs}), Relation.to_id.in_({p[1] for p in pairs}))
+    ).tuples())
+    session.add_all(Relation(workspace_id=workspace_id, from_id=a, kind=kind, to_id=b, created_at=now)
+                    for a, b in pairs if (a, b) not in existing)
     session.flush()
 
 

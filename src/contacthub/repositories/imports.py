@@ -64,24 +64,6 @@ def refresh_statistics(session: Session) -> None:
         connection.exec_driver_sql("ANALYZE contacts")
 
 
-def insert_relations(session: Session, rows: Sequence[dict]) -> None:
-    insert_many(session, Relation, rows)
-
-
-def existing_relations(session: Session, workspace_id: uuid.UUID, kind: str, pairs: Iterable[tuple]) -> set[tuple]:
-    pairs = list(pairs)
-    if not pairs:
-        return set()
-    froms = {p[0] for p in pairs}
-    rows = session.execute(
-        select(Relation.from_id, Relation.to_id).where(
-            Relation.workspace_id == workspace_id, Relation.kind == kind, Relation.from_id.in_(froms),
-            Relation.to_id.in_({p[1] for p in pairs}),
-        )
-    )
-    return {(a, b) for a, b in rows}
-
-
 def groups_by_name(session: Session, workspace_id: uuid.UUID, names: Iterable[str]) -> dict[str, uuid.UUID]:
     """lower-cased name -> id of the oldest live group with that display name."""
     names = list({n.lower() for n in names})

@@ -31,7 +31,7 @@ from contacthub.core import (
 )
 from contacthub.core.actor import Actor
 from contacthub.core.attributes import DefinitionInput, DefinitionPatch
-from contacthub.core.errors import Conflict, Gone
+from contacthub.core.errors import Conflict
 from contacthub.core.inputs import WriteOptions
 from contacthub.core.lists import ListInput, ListPatch
 from contacthub.core.webhooks import WebhookInput, WebhookPatch
@@ -142,9 +142,6 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
             try:
                 with db.write() as session:
                     stored = idempotency.replay(session, actor, key, print_)
-                    if stored is not None and stored[1] is None:  # its answer showed a person since erased
-                        raise Gone("the answer to this Idempotency-Key showed a contact since erased; "
-                                   "the request is not run again")
                     if stored is not None:
                         return FastJSONResponse(stored[1], status_code=stored[0], headers={"Idempotent-Replayed": "true"})
                     answered, result = _answer(write(session), status)
