@@ -331,6 +331,23 @@ def test_import_creating_the_groups_rows_name(cli, tmp_path):
     assert groups == ["Family", "Friends"]  # one Friends for both spellings, as first spelled
 
 
+def test_import_summary_names_the_rows_whose_groups_were_not_found(cli, tmp_path):
+    cli("init", "--json")
+    source = tmp_path / "labels.csv"
+    source.write_text("Name,Email,Groups\nAda,ada@example.com,Friends\nBob,bob@example.com,\n"
+                      "Ada Again,ada@example.com,Poets|Family\n")
+    result = cli("import", str(source))
+    assert result.exit_code == 0
+    assert "2 rows named what this workspace lacks" in result.output
+    assert "--create-groups creates the groups" in result.output
+    assert "row 0: no group named 'Friends' (line 2 of the file)" in result.output
+    assert "no group named 'Poets', 'Family' (line 4 of the file)" in result.output  # merged into Ada, noted too
+    assert "row 1:" not in result.output
+    source.write_text(source.read_text().replace("@example.com", "@example.org"))
+    created = cli("import", str(source), "--create-groups")
+    assert created.exit_code == 0 and "lacks" not in created.output
+
+
 def test_serve_starts_an_import_worker_thread(cli):
     import time
     import uuid

@@ -79,6 +79,9 @@ def test_groups_listed_after_their_members_still_get_them(run, db, actor):
     team = next(v for v in everyone(db, actor) if v.kind == "group")
     assert members_of(db, actor, team.id) == {rows[0].contact_id, rows[2].contact_id}
     assert "no group named 'Nobody'" in rows[2].note
+    with db.read() as session:  # what the CLI's summary names
+        left_out, total = imports.rows_left_out(session, actor, job.id, 10)
+    assert total == 1 and [r.row_index for r in left_out] == [2]
 
 
 def test_duplicates_inside_the_file_merge_across_batches(run, db, actor, database_url):

@@ -135,10 +135,29 @@ def import_file(
                 console.print(f"  row {row.row_index}: {reasons} ({_where(job.format, row.row_index)})", soft_wrap=True)
             if job.invalid > len(first):
                 console.print(f"  … and {job.invalid - len(first):,} more (GET /v1/imports/{job.id}/rejected.csv)")
+        _print_left_out(db, actor, job)
         if job.status == "failed":
             console.print(f"[red]Import failed:[/] {job.error}", soft_wrap=True)
     if job.status == "failed":
         raise typer.Exit(1)
+
+
+def _print_left_out(db, actor, job) -> None:
+    """The rows whose contact came in without a group, organization, list or account it named:
+    the counts call them created or merged, so without this an importer would not know."""
+    from contacthub.core import imports
+
+    with db.read() as session:
+        first, total = imports.rows_left_out(session, actor, job.id, 10)
+    if not total:
+        return
+    hint = "" if job.options.get("create_groups") else "; --create-groups creates the groups a file names"
+    rows = f"{total:,} row{'s' if total > 1 else ''}"
+    console.print(f"[yellow]{rows} named what this workspace lacks, and came in without it[/]{hint}:", soft_wrap=True)
+    for row in first:
+        console.print(f"  row {row.row_index}: {row.note} ({_where(job.format, row.row_index)})", soft_wrap=True)
+    if total > len(first):
+        console.print(f"  … and {total - len(first):,} more (GET /v1/imports/{job.id})")
 
 
 def _where(file_format: str | None, row_index: int) -> str:

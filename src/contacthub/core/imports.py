@@ -79,6 +79,10 @@ log = logging.getLogger("contacthub.imports")
 
 DuplicatePolicy = Literal["merge", "skip", "create", "review"]
 ROW_STATUSES = ("created", "merged", "skipped", "invalid", "review")
+# How a row's note begins to say its contact was written without something it named.
+NO_GROUP = "no group named "
+LEFT_OUT = "left out, not in this workspace: "
+LEFT_OUT_NOTES = (NO_GROUP, LEFT_OUT)
 FIELD_TARGETS = (
     "name", "first_name", "last_name", "middle_name", "prefix", "suffix", "nickname", "birth_date", "email", "phone",
     "address", "address_line2", "city", "region", "postal_code", "country", "address_type", "type", "groups", "notes",
@@ -970,7 +974,7 @@ class _Importer:
             dropped += [f"account {a.id}" for a in data.accounts if a.id not in known]
             data = data.model_copy(update={"accounts": [a for a in data.accounts if a.id in known]})
         row.document = data
-        return f"left out, not in this workspace: {', '.join(dropped)}" if dropped else None
+        return LEFT_OUT + ", ".join(dropped) if dropped else None
 
     def _merge_into_store(self, session: Session, merges: dict[uuid.UUID, list[ParsedRow]]) -> None:
         """Fills the existing contacts' empty fields and adds new emails and phones, through the
@@ -1056,7 +1060,7 @@ class _Importer:
                 elif group_id != contact_id:
                     pairs.append((group_id, contact_id))
             if unknown:
-                notes[row.index] = "no group named " + ", ".join(repr(n) for n in unknown)
+                notes[row.index] = NO_GROUP + ", ".join(repr(n) for n in unknown)
         groups_repo.add_relations(session, self.ws, "group_child", pairs, utcnow())
         return notes
 
@@ -1079,7 +1083,7 @@ class _Importer:
                 elif organization != contact_id:
                     pairs.append((organization, contact_id))
             if unknown:
-                notes[row.index] = "left out, not in this workspace: organization " + ", ".join(unknown)
+                notes[row.index] = LEFT_OUT + "organization " + ", ".join(unknown)
         groups_repo.add_relations(session, self.ws, organizations.MEMBER, pairs, utcnow())
         return notes
 
@@ -1516,6 +1520,14 @@ def row_outcomes(session: Session, actor: Actor, job_id: uuid.UUID, statuses: li
     if bad:
         raise InvalidInput(FieldError("status", f"unknown status {bad[0]!r}; use {', '.join(ROW_STATUSES)}"))
     return repo.row_outcomes(session, actor.workspace_id, job_id, statuses, after, limit)
+
+
+def rows_left_out(session: Session, actor: Actor, job_id: uuid.UUID, limit: int) -> tuple[list[ImportRow], int]:
+    """The first `limit` rows (by index) whose contact was written without something the row
+    named (a group, an organization, a list or an account this workspace lacks), and how many
+    such rows there are: what an importer would otherwise never see in the counts."""
+    get_job(session, actor, job_id)
+    return repo.rows_noting(session, actor.workspace_id, job_id, LEFT_OUT_NOTES, limit)
 
 
 def rejected_rows(db: Database, actor: Actor, job_id: uuid.UUID, page: int = 1000) -> Iterator[ImportRow]:

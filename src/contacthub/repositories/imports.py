@@ -199,6 +199,16 @@ def row_outcomes(
     return list(session.scalars(query.order_by(ImportRow.row_index).limit(limit)))
 
 
+def rows_noting(session: Session, workspace_id: uuid.UUID, job_id: uuid.UUID, phrases: Sequence[str],
+                limit: int) -> tuple[list[ImportRow], int]:
+    """The first `limit` rows whose note holds one of `phrases`, and how many rows do."""
+    where = (ImportRow.workspace_id == workspace_id, ImportRow.job_id == job_id,
+             or_(*(ImportRow.note.contains(p, autoescape=True) for p in phrases)))
+    rows = list(session.scalars(select(ImportRow).where(*where).order_by(ImportRow.row_index).limit(limit)))
+    total = len(rows) if len(rows) < limit else session.scalar(select(func.count()).select_from(ImportRow).where(*where))
+    return rows, total
+
+
 def created_contact_ids(session: Session, workspace_id: uuid.UUID, job_id: uuid.UUID) -> list[uuid.UUID]:
     return list(session.scalars(
         select(ImportRow.contact_id).where(
