@@ -24,7 +24,7 @@ as_pg() {
 }
 if [ "$(id -u)" = "0" ]; then chown postgres "$dir"; fi
 
-as_pg "$bin/initdb" -D "$dir/data" -A trust -U postgres >"$dir/initdb.log" 2>&1 \
+as_pg "$bin/initdb" -D "$dir/data" -A trust -U postgres -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 \
   || { cat "$dir/initdb.log" >&2; exit 1; }
 # Durability is pointless for a throwaway test server; turning it off makes the suite faster.
 as_pg "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \

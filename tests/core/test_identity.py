@@ -97,6 +97,39 @@ def test_resolution_merges_creates_and_reviews(db, actor):
     assert ranked[0][0].id == first.contact.id and ranked[0][1].decision == "merge"
 
 
+def test_another_first_name_on_a_shared_email_is_reviewed_not_merged(db, actor):
+    """A household shares an email; an office shares info@. Neither is one person, and a
+    nameless record the contact absorbed must not let another name in either."""
+    def write(policy="merge", **fields):
+        with db.write() as s:
+            return identity.write(s, actor, ContactInput(**fields), policy)
+
+    peter = write(first_name="Peter", last_name="Quill", emails=[{"address": "pq@example.com"}])
+    gamora = write(first_name="Gamora", last_name="Quill", emails=[{"address": "pq@example.com"}])
+    assert gamora.created and [m.contact_id for m in gamora.reviews] == [peter.contact.id]
+    assert gamora.reviews[0].decision == "review"
+
+    grace = write(first_name="Grace", last_name="Hopper", emails=[{"address": "gh@example.com"}])
+    nameless = write(emails=[{"address": "gh@example.com"}])
+    assert nameless.merged_into == grace.contact.id
+    zack = write(first_name="Zack", last_name="Mortimer", emails=[{"address": "gh@example.com"}])
+    assert zack.created and zack.merged_into is None
+    nickname = write(first_name="Gracie", last_name="Hopper", emails=[{"address": "gh@example.com"}])
+    assert nickname.merged_into == grace.contact.id  # a near spelling is no other person
+
+    acme = write(kind="organization", organization_name="Acme", emails=[{"address": "info@acme.example"}])
+    globex = write(kind="organization", organization_name="Globex", emails=[{"address": "info@acme.example"}])
+    assert globex.created and globex.reviews[0].contact_id == acme.contact.id
+    with db.read() as s:
+        assert contacts.get(s, actor, grace.contact.id).first_name == "Grace"
+        assert contacts.get(s, actor, acme.contact.id).organization_name == "Acme"
+
+    # an identifier another system gave both says they are one, whatever the names say
+    crm = write(first_name="Bob", last_name="Smith", identifiers=[{"key": "crm", "value": "c-1"}])
+    renamed = write(first_name="Alice", last_name="Smith", identifiers=[{"key": "crm", "value": "c-1"}])
+    assert renamed.merged_into == crm.contact.id
+
+
 def test_a_key_many_contacts_share_is_looked_at_only_so_far(db, actor, monkeypatch):
     """A blocking key shared by more contacts than BLOCK_LIMIT (a common initial and surname)
     contributes only that many candidates, so its cost stays flat as the block grows; a contact

@@ -578,6 +578,42 @@ def test_a_rebinding_name_cannot_point_the_fetch_into_our_network(tmp_path, monk
     assert seen == []
 
 
+def test_a_server_that_trickles_its_file_is_cut_off_at_the_time_limit(tmp_path):
+    """The limit is for the whole download, not each read: a line every 0.2 s never makes a
+    read wait long, and would keep the import waiting for as long as the server likes."""
+    import time
+
+    from contacthub.core import import_sources
+
+    class Trickle(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Type", "text/csv")
+            self.end_headers()
+            try:
+                self.wfile.write(b"Name\n")
+                for i in range(50):
+                    self.wfile.write(f"P{i}\n".encode())
+                    self.wfile.flush()
+                    time.sleep(0.2)
+            except OSError:
+                pass  # the client hung up: what the test wants
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Trickle)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    started = time.monotonic()
+    try:
+        with pytest.raises(InvalidInput, match="did not answer within 1 seconds"):
+            import_sources.fetch_url(f"http://127.0.0.1:{server.server_address[1]}/slow.csv", max_bytes=10_000,
+                                     timeout=1.0, max_redirects=0, allow_private=True)
+        assert time.monotonic() - started < 3
+    finally:
+        server.shutdown()
+
+
 def test_a_running_job_is_taken_over_only_once_its_lease_ran_out(db, actor, database_url):
     from datetime import timedelta
 

@@ -317,6 +317,9 @@ def prepare(
     if "emails" in given:
         prepared.points["email"] = points = []
         for i, email in enumerate(data.emails or []):
+            if not email.address.strip():
+                errors.append(FieldError(f"emails[{i}].address", "must not be blank"))
+                continue
             try:
                 normalized = normalize_email(email.address)
             except ValueError as exc:
@@ -329,6 +332,9 @@ def prepare(
     if "phones" in given:
         prepared.points["phone"] = points = []
         for i, phone in enumerate(data.phones or []):
+            if not phone.number.strip():
+                errors.append(FieldError(f"phones[{i}].number", "must not be blank"))
+                continue
             try:
                 normalized = normalize_phone(phone.number, region)
             except ValueError as exc:
@@ -390,7 +396,10 @@ def check_taken(session: Session, actor: Actor, prepared: PreparedWrite, options
             if not (p.kind == "identifier" and p.key in SHARED_IDENTIFIER_KEYS)]
     owners = repo.owners_of_points(session, actor.workspace_id, ((p.kind, p.key, p.normalized) for p in mine))
     for point in mine:
-        others = [c for c in owners.get((point.kind, point.key, point.normalized), []) if c != exclude]
+        holders = owners.get((point.kind, point.key, point.normalized), [])
+        if exclude is not None and exclude in holders:
+            continue  # one the contact keeps: shared already (a door that allows it wrote both), not taken now
+        others = [c for c in holders if c != exclude]
         if others:
             label = {"email": "email", "phone": "phone"}.get(point.kind, f"identifier {point.key}")
             raise Conflict(

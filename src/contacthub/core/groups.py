@@ -4,6 +4,7 @@ child). Plus a page-numbered directory listing for doors that page by number and
 """
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
@@ -113,14 +114,14 @@ def address_for_reuse(session: Session, actor: Actor, address_id: uuid.UUID, pat
 
 
 def directory(
-    session: Session, actor: Actor, kind: str | None = None, child_of: uuid.UUID | None = None,
+    session: Session, actor: Actor, kinds: Sequence[str] | None = None, child_of: uuid.UUID | None = None,
     search: str | None = None, order_by: str = "created", descending: bool = False, page: int = 1, limit: int = 25,
 ) -> tuple[list[ContactView], int]:
-    """One numbered page (from 1) of live contacts and the total count."""
+    """One numbered page (from 1) of live contacts (of `kinds`, when given) and the total count."""
     if page < 1:
         raise InvalidInput(FieldError("page", "must be 1 or more"))
     if order_by not in ("created", "name"):
         raise InvalidInput(FieldError("order_by", "use name or created_at"))
-    ids, total = repo.directory_page(session, actor.workspace_id, kind, child_of, search, order_by, descending,
+    ids, total = repo.directory_page(session, actor.workspace_id, kinds, child_of, search, order_by, descending,
                                      (page - 1) * limit, limit)
     return contacts.get_many(session, actor, ids), total

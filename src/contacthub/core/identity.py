@@ -31,6 +31,7 @@ from contacthub.core.identity_rules import (
     compare_cluster,
     corroborated,
     exact_keys,
+    names_clash,
     profile_of,
 )
 from contacthub.core.inputs import ContactInput, WriteOptions
@@ -62,7 +63,8 @@ class Match:
 
     @property
     def decision(self) -> str:
-        if (self.score >= MERGE_AT and corroborated(self.reasons, self.score)) or (self.exact and self.score >= REVIEW_AT):
+        strong = (self.score >= MERGE_AT and corroborated(self.reasons, self.score)) or (self.exact and self.score >= REVIEW_AT)
+        if strong and not names_clash(self.reasons):
             return "merge"
         return "review" if self.score >= REVIEW_AT else "distinct"
 

@@ -397,10 +397,31 @@ def corroborated(reasons: list[dict[str, Any]], total: float = 0.0) -> bool:
     return (clashes < 2 or total >= MERGE_AT + 6) and any(r["field"] in CORROBORATING and r["weight"] > 0 for r in reasons)
 
 
+# The names that say who someone is: two records whose first names (or two organizations whose
+# names) differ outright are two people however much else they share. A household shares an
+# email, a phone and a last name; an office shares info@. A last name may change (marriage).
+DEFINING_NAMES = ("first_name", "organization_name")
+
+
+def names_clash(reasons: list[dict[str, Any]]) -> bool:
+    """The pair's defining names differ, and no identifier from another system says they are one:
+    then it is never merged unasked, only reviewed (see identity.Match.decision)."""
+    clash = any(r["field"] in DEFINING_NAMES and r["outcome"] == "differs" for r in reasons)
+    return clash and not any(r["field"] == "identifier" and r["outcome"] == "exact" for r in reasons)
+
+
 def compare_cluster(incoming: dict[str, Any], profiles: list[dict[str, Any]]) -> Score:
     """A contact that absorbed others is compared through each of the records it is made of;
-    the best of them speaks for it."""
-    return max((compare(incoming, p) for p in profiles), key=lambda s: s.total)
+    the best of them speaks for it, but not over the contact's own name (profiles[0], what it
+    is now): a nameless record it absorbed must not let another person's name in."""
+    scores = [compare(incoming, p) for p in profiles]
+    best = max(scores, key=lambda s: s.total)
+    if best is not scores[0]:
+        clashes = [r for r in scores[0].reasons if r["field"] in DEFINING_NAMES and r["outcome"] == "differs"
+                   and not any(b["field"] == r["field"] for b in best.reasons)]
+        if clashes:
+            best = Score(best.total + sum(r["weight"] for r in clashes), best.reasons + clashes)
+    return best
 
 
 def parse_birth(value: Any) -> date | None:

@@ -23,6 +23,7 @@ ContactKind = Literal["person", "organization", "group"]
 
 # How many emails, phones or identifiers one contact may carry (each kind counted alone).
 MAX_POINTS_PER_KIND = 50
+MAX_ADDRESSES = 20
 MAX_MEMBERSHIPS = 100  # lists, and accounts, a contact belongs to
 
 
@@ -140,7 +141,7 @@ class ContactInput(Strict):
     emails: Annotated[list[EmailInput], Field(max_length=MAX_POINTS_PER_KIND)] | None = None
     phones: Annotated[list[PhoneInput], Field(max_length=MAX_POINTS_PER_KIND)] | None = None
     identifiers: Annotated[list[IdentifierInput], Field(max_length=MAX_POINTS_PER_KIND)] | None = None
-    addresses: Annotated[list[AddressInput], Field(max_length=20)] | None = None
+    addresses: Annotated[list[AddressInput], Field(max_length=MAX_ADDRESSES)] | None = None
     lists: Annotated[list[uuid.UUID], Field(max_length=MAX_MEMBERSHIPS)] | None = None
     accounts: Annotated[list[AccountLink], Field(max_length=MAX_MEMBERSHIPS)] | None = None
 

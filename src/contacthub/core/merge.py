@@ -17,7 +17,7 @@ from contacthub.core import attributes as attribute_rules
 from contacthub.core import contacts, events, identity_index
 from contacthub.core.actor import Actor
 from contacthub.core.errors import Conflict, FieldError, InvalidInput, NotFound
-from contacthub.core.inputs import SCALAR_FIELDS
+from contacthub.core.inputs import MAX_ADDRESSES, MAX_POINTS_PER_KIND, SCALAR_FIELDS
 from contacthub.core.views import ContactView
 from contacthub.db.models import AccountMember, ContactPoint, ListMember, Relation
 from contacthub.db.types import utcnow
@@ -27,6 +27,23 @@ from contacthub.repositories import simple as simple_repo
 MERGED = "merged"
 MERGED_INTO = "merged_into"
 UNMERGED = "unmerged"
+
+
+def _check_room(have: dict, theirs: list, addresses: int, their_addresses: int) -> None:
+    """A merged contact holds no more than any contact may (what a write of it would refuse,
+    it could never be written back): InvalidInput naming the kind that would overflow."""
+    errors = []
+    for kind, plural in (("email", "emails"), ("phone", "phones"), ("identifier", "identifiers")):
+        count = sum(1 for k in have if k[0] == kind) + \
+            sum(1 for p in theirs if p.kind == kind and (p.kind, p.key, p.normalized) not in have)
+        if count > MAX_POINTS_PER_KIND:
+            errors.append(FieldError(plural, f"a contact holds at most {MAX_POINTS_PER_KIND} {plural}; "
+                                             f"merged, this one would hold {count}"))
+    if addresses + their_addresses > MAX_ADDRESSES:
+        errors.append(FieldError("addresses", f"a contact holds at most {MAX_ADDRESSES} addresses; "
+                                              f"merged, this one would hold {addresses + their_addresses}"))
+    if errors:
+        raise InvalidInput(errors)
 
 
 def merge(session: Session, actor: Actor, survivor_id: uuid.UUID, loser_id: uuid.UUID) -> ContactView:
@@ -51,8 +68,11 @@ def merge(session: Session, actor: Actor, survivor_id: uuid.UUID, loser_id: uuid
             moved["filled"] += [f"{name}.{k}" for k in added]
 
     have = {(p.kind, p.key, p.normalized): p for p in repo.points_of(session, ws, survivor.id)}
+    theirs = repo.points_of(session, ws, loser.id)
+    _check_room(have, theirs, len(repo.addresses_of(session, ws, survivor.id)),
+                len(repo.addresses_of(session, ws, loser.id)))
     offset = len(have)
-    for p in repo.points_of(session, ws, loser.id):
+    for p in theirs:
         if (p.kind, p.key, p.normalized) in have:
             moved["dropped_points"].append(_point_record(p))
             _enrich_point(have[(p.kind, p.key, p.normalized)], p, moved)

@@ -46,8 +46,12 @@ def normalize_phone(raw: str, default_region: str) -> str:
         number = phonenumbers.parse(text, None if text.startswith("+") else default_region)
     except phonenumbers.NumberParseException:
         raise ValueError("not a phone number") from None
-    if not phonenumbers.is_possible_number(number):
+    # A number dialable only inside its area (555-0177) has no E.164 form; one read in the
+    # default region must be a real number of it (0612345672 is Dutch, not American).
+    if phonenumbers.is_possible_number_with_reason(number) != phonenumbers.ValidationResult.IS_POSSIBLE:
         raise ValueError("not a possible phone number for its country")
+    if not text.startswith("+") and not phonenumbers.is_valid_number(number):
+        raise ValueError(f"not a phone number of {default_region}: give it with its country code, as +<country> <number>")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 

@@ -28,10 +28,26 @@ def check_url(url: str, allow_private: bool, field: str, purpose: str) -> str | 
         raise _refused(f"the host {parsed.host} cannot be resolved", field) from None
     addresses = [info[4][0].split("%")[0] for info in infos]
     for address in addresses:
-        ip = ipaddress.ip_address(address)
-        if not ip.is_global or ip.is_multicast:
+        if not _public(ipaddress.ip_address(address)):
             raise _refused(f"the host {parsed.host} is a private or local address; it cannot {purpose}", field)
     return addresses[0] if addresses else None
+
+
+# IPv6 prefixes that carry an IPv4 address in their last 32 bits: NAT64 (RFC 6052, 8215)
+_NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
+
+
+def _public(ip) -> bool:
+    """A public unicast address, and so is any IPv4 address it carries: a gateway turns an IPv6
+    form of 127.0.0.1 (NAT64, 6to4, Teredo, IPv4-compatible) back into our own network."""
+    if not ip.is_global or ip.is_multicast:
+        return False
+    if ip.version == 6:
+        carried = [ip.ipv4_mapped, ip.sixtofour, ip.teredo[1] if ip.teredo else None]
+        if any(ip in net for net in _NAT64) or int(ip) >> 32 == 0:  # NAT64, or ::a.b.c.d
+            carried.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
+        return all(_public(v4) for v4 in carried if v4 is not None)
+    return True
 
 
 def pinned(url: str, address: str | None) -> tuple[httpx.URL, dict[str, str], dict]:

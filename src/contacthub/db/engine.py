@@ -30,6 +30,10 @@ HOT_THREADS = 4  # threads of the hot routes on PostgreSQL: 2-4 served best with
 READ_MMAP_BYTES = 256 * 1024 * 1024
 
 
+def _lower(value):
+    return value.lower() if isinstance(value, str) else value
+
+
 def _sqlite_engine(url: str, begin: str, wait_seconds: float, read_only: bool = False) -> Engine:
     # A pool as large as the thread pool, so busy servers reuse connections instead of reopening them.
     engine = create_engine(
@@ -51,6 +55,8 @@ def _sqlite_engine(url: str, begin: str, wait_seconds: float, read_only: bool = 
             # touches the whole file.
             cursor.execute(f"PRAGMA mmap_size={READ_MMAP_BYTES}")
         cursor.close()
+        # SQLite's own lower() folds ASCII only (ÉMILE stays ÉMILE); filters compare names any case
+        dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
 
     usual_ms = int(wait_seconds * 1000)
 

@@ -41,6 +41,7 @@ class ContactFilter:
     q: str | None = None
     first_name: str | None = None  # whole name, any case
     last_name: str | None = None
+    organization_name: str | None = None  # whole name, any case (or the display name, where it is the name)
 
 
 def get(session: Session, workspace_id: uuid.UUID, contact_id: uuid.UUID) -> Contact | None:
@@ -243,20 +244,25 @@ def _matching(query, workspace_id: uuid.UUID, flt: ContactFilter):
     query = query.where(Contact.workspace_id == workspace_id, Contact.merged_into.is_(None))
     if flt.kind:
         query = query.where(Contact.kind == flt.kind)
+    # Case is folded by the database on both sides (`lower` is Unicode-aware on SQLite too: see
+    # db/engine.py), and a searched name's % and _ are letters, not wildcards.
     if flt.name:
-        pattern = f"%{flt.name.lower()}%"
+        pattern = func.lower("%" + raw.like_escaped(flt.name) + "%")
         query = query.where(
-            or_(*(func.lower(col).like(pattern) for col in (
+            or_(*(func.lower(col).like(pattern, escape="\\") for col in (
                 Contact.display_name, Contact.first_name, Contact.last_name, Contact.organization_name,
                 func.coalesce(Contact.first_name, "") + " " + func.coalesce(Contact.last_name, ""),
             )))
         )
     if flt.q:
-        query = query.where(Contact.search_text.like(f"%{flt.q.lower()}%"))
-    if flt.first_name:
-        query = query.where(func.lower(Contact.first_name) == flt.first_name.lower())
-    if flt.last_name:
-        query = query.where(func.lower(Contact.last_name) == flt.last_name.lower())
+        query = query.where(Contact.search_text.like(f"%{raw.like_escaped(flt.q.lower())}%", escape="\\"))
+    for column, value in ((Contact.first_name, flt.first_name), (Contact.last_name, flt.last_name)):
+        if value:
+            query = query.where(func.lower(column) == func.lower(value))
+    if flt.organization_name:
+        query = query.where(or_(func.lower(Contact.organization_name) == func.lower(flt.organization_name),
+                                (Contact.organization_name.is_(None))
+                                & (func.lower(Contact.display_name) == func.lower(flt.organization_name))))
     for kind, value, key in (
         ("email", flt.email, None),
         ("phone", flt.phone, None),

@@ -10,6 +10,7 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from contacthub.db.models import Address, Contact, Relation
+from contacthub.repositories.raw import like_escaped
 
 GROUP_KINDS = ("group_child", "group_primary")
 
@@ -90,20 +91,22 @@ def _name_expr():
 
 
 def directory_page(
-    session: Session, workspace_id: uuid.UUID, kind: str | None, child_of: uuid.UUID | None, search: str | None,
+    session: Session, workspace_id: uuid.UUID, kinds: Sequence[str] | None, child_of: uuid.UUID | None,
+    search: str | None,
     order_by: str, descending: bool, offset: int, limit: int,
 ) -> tuple[list[uuid.UUID], int]:
     """Ids of one numbered page of live contacts, and how many match in all."""
     query = select(Contact.id).where(Contact.workspace_id == workspace_id, Contact.merged_into.is_(None))
-    if kind:
-        query = query.where(Contact.kind == kind)
+    if kinds:
+        query = query.where(Contact.kind.in_(list(kinds)))
     if child_of is not None:
         query = query.where(Contact.id.in_(
             select(Relation.from_id).where(Relation.workspace_id == workspace_id, Relation.to_id == child_of,
                                            Relation.kind.in_(GROUP_KINDS))))
     if search:
-        pattern = f"%{search.lower()}%"
-        query = query.where(or_(Contact.search_text.like(pattern), _name_expr().like(pattern)))
+        pattern = f"%{like_escaped(search.lower())}%"  # % and _ searched are letters
+        query = query.where(or_(Contact.search_text.like(pattern, escape="\\"),
+                                _name_expr().like(pattern, escape="\\")))
     total = session.scalar(select(func.count()).select_from(query.subquery()))
     if order_by == "name":
         key = _name_expr()

@@ -43,6 +43,11 @@ def select(session: Session, sql: str, params: Sequence) -> list[tuple]:
         cursor.close()
 
 
+def like_escaped(text: str) -> str:
+    """`text` for a LIKE pattern written with ESCAPE '\\': its % and _ match themselves."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 IN_CHUNK = 500  # values per IN list: well under either engine's limit on bound parameters
 
 

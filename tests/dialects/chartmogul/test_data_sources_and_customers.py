@@ -101,3 +101,25 @@ def test_the_door_documents_itself(client):
         assert path in paths, path
     assert client.get("/chartmogul/docs").status_code == 200
     assert client.get("/").json()["apis"]["chartmogul"]["base"] == "/chartmogul/v1"
+
+
+def test_customer_lead_dates_given_with_an_offset_are_stored_in_utc(cm, source):
+    body = cm.post("/v1/customers", json={
+        "data_source_uuid": source["uuid"], "external_id": "tz1",
+        "lead_created_at": "2015-01-01T10:00:00+02:00", "free_trial_started_at": "2015-01-09T23:30:00-05:00",
+    }).json()
+    assert body["lead_created_at"] == "2015-01-01T08:00:00.000Z"
+    assert body["free_trial_started_at"] == "2015-01-10T04:30:00.000Z"
+    assert cm.get(f"/v1/customers/{body['uuid']}").json()["free_trial_started_at"] == "2015-01-10T04:30:00.000Z"
+
+
+def test_a_blank_email_or_phone_is_none(cm, native, customer):
+    made = cm.post(f"/v1/customers/{customer['uuid']}/contacts",
+                   json={"data_source_uuid": customer["data_source_uuid"], "email": "   ", "phone": " "})
+    assert made.status_code == 201
+    assert (made.json()["email"], made.json()["phone"]) == (None, None)
+    stored = native.get(f"/v1/contacts/{made.json()['uuid'].removeprefix('con_')}").json()
+    assert (stored["emails"], stored["phones"]) == ([], [])
+    again = cm.post(f"/v1/customers/{customer['uuid']}/contacts",
+                    json={"data_source_uuid": customer["data_source_uuid"], "email": "  "})
+    assert again.status_code == 201  # no empty email that a second contact would "share"

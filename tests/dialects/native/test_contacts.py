@@ -102,6 +102,21 @@ def test_filters(api):
     assert ids(q="nobody") == []
 
 
+def test_name_filters_fold_any_letter_and_take_wildcards_as_letters(api):
+    emile = api.post("/v1/contacts", json={"first_name": "Émile", "last_name": "Zola"}).json()
+    odd = api.post("/v1/contacts", json={"display_name": "100% Pure_Cotton"}).json()
+    api.post("/v1/contacts", json={"display_name": "Plain"})
+
+    def ids(**params):
+        return [c["id"] for c in api.get("/v1/contacts", params=params).json()["data"]]
+
+    assert ids(name="ÉMILE") == ids(name="émile zola") == [emile["id"]]
+    assert ids(name="%") == ids(name="100%") == [odd["id"]]
+    assert ids(name="_") == ids(name="pure_") == [odd["id"]]
+    assert ids(q="%") == [odd["id"]]
+    assert ids(q="émile") == [emile["id"]]
+
+
 def test_cursor_pagination_walks_every_contact_once(api):
     made = [api.post("/v1/contacts", json={"first_name": f"P{i}"}).json()["id"] for i in range(7)]
     seen, cursor = [], None
@@ -127,6 +142,19 @@ def test_emails_and_phones_already_taken_are_reported_with_the_owner(api):
     allowed = api.post("/v1/contacts", params={"on_duplicate": "create"},
                        json={"first_name": "Other", "emails": ["ada@example.com"]})
     assert allowed.status_code == 201
+    # each of the two may keep the email they share; neither may take another's
+    kept = api.patch(f"/v1/contacts/{first['id']}", json={"emails": ["ada@example.com", "ada@work.example"]})
+    assert kept.status_code == 200
+    assert [e["address"] for e in kept.json()["emails"]] == ["ada@example.com", "ada@work.example"]
+    taken = api.patch(f"/v1/contacts/{allowed.json()['id']}", json={"emails": ["ada@example.com", "ADA@work.example"]})
+    assert taken.status_code == 409 and taken.json()["error"]["details"][0]["field"] == "emails[1].address"
+
+
+def test_blank_emails_and_phones_are_refused(api):
+    response = api.post("/v1/contacts", json={"first_name": "A", "emails": ["  "], "phones": [" "]})
+    assert response.status_code == 422
+    assert [d["field"] for d in response.json()["error"]["details"]] == ["emails[0].address", "phones[0].number"]
+    assert api.get("/v1/contacts").json()["data"] == []
 
 
 def test_patching_a_contact_with_its_own_email_is_not_a_conflict(api):

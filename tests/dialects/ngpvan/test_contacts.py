@@ -173,7 +173,7 @@ def test_organizations(van):
     assert org.status_code == 201
     body = van.get(f"/ngpvan/v2/contacts/{org.json()['contactId']}").json()
     assert body["type"] == "ORGANIZATION" and body["commonName"] == "Acme Corp" and "firstName" not in body
-    listed = van.get("/ngpvan/v2/contacts", params={"commonName": "acme"}).json()["items"]
+    listed = van.get("/ngpvan/v2/contacts", params={"commonName": "acme corp"}).json()["items"]
     assert [c["contactId"] for c in listed] == [org.json()["contactId"]]
 
 
@@ -192,6 +192,21 @@ def test_filtered_list_and_pages(van):
     rest = van.get(page["nextPageLink"]).json()
     assert len(rest["items"]) == 1 and rest["nextPageLink"] is None and rest["count"] == 3
     assert van.get("/ngpvan/v2/contacts", params={"lastName": "same", "firstName": "person1"}).json()["count"] == 1
+
+
+def test_name_filters_match_whole_names_in_any_case_and_any_letter(van):
+    post(van, {"type": "INDIVIDUAL", "firstName": "Émile", "lastName": "Zola", "emails": [{"address": "ez@example.com"}]})
+    for name in ("Acme", "Big Acme Widgets", "100%"):
+        post(van, {"type": "ORGANIZATION", "commonName": name})
+
+    def found(**params):
+        return [c.get("commonName") or c["firstName"] for c in van.get("/ngpvan/v2/contacts", params=params).json()["items"]]
+
+    assert found(firstName="émile") == found(firstName="ÉMILE") == found(lastName="ZOLA") == ["Émile"]
+    assert found(commonName="acme") == ["Acme"]
+    assert found(commonName="big acme widgets") == ["Big Acme Widgets"]
+    assert found(commonName="Widg") == found(commonName="%") == found(commonName="_cme") == []
+    assert found(commonName="100%") == ["100%"]
 
 
 def test_api_key_header_and_bad_auth(client, workspace):

@@ -231,3 +231,53 @@ def test_the_openapi_document_shows_the_bodies_and_errors(client):
     contact = doc["components"]["schemas"]["ContactBody"]
     assert {"type", "firstName", "emails", "phones", "addresses"} <= set(contact["properties"])
     assert doc["components"]["schemas"]["Email"]["properties"]["address"]
+
+
+def test_a_read_posts_back_whole_dates_included(van):
+    created = post(van, {"type": "INDIVIDUAL", "firstName": "Read", "lastName": "Back",
+                         "emails": [{"address": "rb@example.com"}]}).json()["contactId"]
+    read = van.get(f"{CONTACTS}/{created}").json()
+    assert "dateCreated" in read and "dateModified" in read
+    again = post(van, read, f"{CONTACTS}/{created}")
+    assert again.status_code == 200
+    assert without_dates(van.get(f"{CONTACTS}/{created}").json()) == without_dates(read)
+
+
+def test_an_update_keeps_the_properties_other_doors_gave_emails_and_phones(van, workspace):
+    native = {"Authorization": f"Bearer {workspace.api_key}"}
+    made = van.post("/v1/contacts", headers=native, json={
+        "first_name": "Prop", "last_name": "Keep",
+        "emails": [{"address": "pk@example.com", "type": "work", "properties": {"verified": True}}],
+        "phones": [{"number": "+12025550188", "properties": {"carrier": "X"}}]}).json()
+    read = van.get(f"{CONTACTS}/{made['id']}").json()
+    assert post(van, without_dates(read), f"{CONTACTS}/{made['id']}").status_code == 200
+    stored = van.get(f"/v1/contacts/{made['id']}", headers=native).json()
+    assert stored["emails"][0]["properties"]["verified"] is True
+    assert stored["phones"][0]["properties"]["carrier"] == "X"
+
+
+@pytest.mark.parametrize("item, path", [
+    ({"contactCodes": [{"contactCodeId": True}]}, "contactCodes[0].contactCodeId"),
+    ({"disclosureFields": [{"disclosureFieldId": 1, "designationId": False}]}, "disclosureFields[0].designationId"),
+    ({"emails": [{"address": "t@example.com", "appliedEmailLists": [{"emailListId": True}]}]},
+     "emails[0].appliedEmailLists[0].emailListId"),
+    ({"emails": [{"address": "t@example.com", "doNotEmail": "yes"}]}, "emails[0].doNotEmail"),
+    ({"phones": [{"number": "2025550100", "isPrimary": 1}]}, "phones[0].isPrimary"),
+])
+def test_a_flag_is_no_id_and_an_id_no_flag(van, item, path):
+    response = post(van, {"type": "INDIVIDUAL", "firstName": "T", "lastName": "Types", **item})
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["properties"] == [path]
+    assert van.get(CONTACTS).json()["count"] == 0
+
+
+def test_a_merge_that_would_overflow_a_contact_is_refused_whole(van):
+    many = [{"address": f"m{i}@many.example.com"} for i in range(50)]
+    first = post(van, {"type": "INDIVIDUAL", "firstName": "Many", "lastName": "Mails", "emails": many})
+    assert first.status_code == 201
+    more = post(van, {"type": "INDIVIDUAL", "firstName": "Many", "lastName": "Mails",
+                      "emails": [{"address": "m0@many.example.com"}, {"address": "new@many.example.com"}]})
+    assert more.status_code == 400
+    assert more.json()["errors"][0]["properties"] == ["emails"]
+    listed = van.get(CONTACTS).json()
+    assert listed["count"] == 1 and len(van.get(f"{CONTACTS}/{first.json()['contactId']}").json()["emails"]) == 50

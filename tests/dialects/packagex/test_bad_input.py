@@ -218,6 +218,12 @@ def no_outgoing_requests(monkeypatch):
     "http://169.254.169.254/latest/meta-data",
     "http://0.0.0.0/contacts.csv",
     "https://[fd00::1]/contacts.csv",
+    # IPv6 forms that carry a private IPv4 address, which a gateway turns back into it
+    "http://[::ffff:127.0.0.1]/contacts.csv",
+    "http://[64:ff9b::7f00:1]:8999/contacts.csv",  # NAT64
+    "http://[64:ff9b::a00:1]/contacts.csv",
+    "http://[2002:7f00:1::]/contacts.csv",  # 6to4
+    "http://[::127.0.0.1]/contacts.csv",  # IPv4-compatible
 ])
 def test_an_http_csv_url_to_a_private_address_is_400(px, tony, no_outgoing_requests, csv_url):
     before = everything(px)

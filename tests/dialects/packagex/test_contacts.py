@@ -125,6 +125,22 @@ def test_list_pages_filters_and_name_order(px):
     assert px.get("/packagex/v1/contacts", params={"type": "robot"}).status_code == 400
 
 
+def test_type_person_lists_every_contact_shown_as_a_person_and_search_takes_wildcards_as_letters(px, api):
+    acme = api.post("/v1/contacts", json={"kind": "organization", "organization_name": "Acme Corp"}).json()
+    ada = create(px, name="Ada 100%")
+    create(px, name="Team_A", type="group")
+
+    def names(**params):
+        return [c["name"] for c in px.get("/packagex/v1/contacts", params=params).json()["data"]]
+
+    assert names() == ["Acme Corp", "Ada 100%", "Team_A"]
+    assert names(type="person") == ["Acme Corp", "Ada 100%"]  # an organization reads as a person here
+    assert names(type="group") == ["Team_A"]
+    assert px.get(f"/packagex/v1/contacts/contact_{acme['id']}").json()["data"]["type"] == "person"
+    assert names(search="%") == [ada["name"]]
+    assert names(search="_") == ["Team_A"]
+
+
 def test_update_fields_address_by_id_and_delete(px, api):
     tony = create(px, name="Tony", email="tony@stark.com", address="1 Old Road")
     pepper = create(px, name="Pepper", address={"line1": "10880 Malibu Point", "city": "Malibu", "state": "CA",

@@ -11,7 +11,7 @@ Where a ChartMogul contact field lives in the core:
 
 import re
 import uuid
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 from pydantic import ValidationError
@@ -70,20 +70,22 @@ def contact_input(body: ContactFields, current: ContactView | None = None) -> Co
     for name in SCALARS:
         if name in given:
             data[name] = getattr(body, name)
+    # a blank email or phone is none, as "" is
+    email, phone = (body.email or "").strip(), (body.phone or "").strip()
     if "email" in given:
-        if current is not None and body.email:
-            emails = replace_first(current.emails, body.email, "email")  # None: the one shown, unchanged
+        if current is not None and email:
+            emails = replace_first(current.emails, email, "email")  # None: the one shown, unchanged
             if emails is not None:
                 data["emails"] = emails
         else:
-            data["emails"] = [{"address": body.email, "primary": True}] if body.email else []
+            data["emails"] = [{"address": email, "primary": True}] if email else []
     if "phone" in given:
-        if current is not None and body.phone:
-            phones = replace_first(current.phones, body.phone, "phone")
+        if current is not None and phone:
+            phones = replace_first(current.phones, phone, "phone")
             if phones is not None:
                 data["phones"] = phones
         else:
-            data["phones"] = [{"number": body.phone, "primary": True}] if body.phone else []
+            data["phones"] = [{"number": phone, "primary": True}] if phone else []
     social = {key: getattr(body, name) for name, key in SOCIAL.items() if name in given}
     if social:
         data["social"] = social
@@ -133,9 +135,11 @@ def render_contact(member: MemberView) -> dict[str, Any]:
 
 
 def timestamp(value: datetime | None) -> str | None:
-    """ISO-8601 UTC with milliseconds and Z."""
+    """ISO-8601 UTC with milliseconds and Z (a time given with another offset is moved to UTC)."""
     if value is None:
         return None
+    if value.tzinfo is not None:
+        value = value.astimezone(timezone.utc)
     return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
 
 

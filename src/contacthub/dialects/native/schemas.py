@@ -155,7 +155,7 @@ def _email(p: PointView) -> dict:
 
 
 def _phone(p: PointView) -> dict:
-    return {"number": p.normalized, "type": p.type, "primary": p.primary, **({"properties": p.properties} if p.properties else {})}
+    return {"number": p.normalized or p.value, "type": p.type, "primary": p.primary, **({"properties": p.properties} if p.properties else {})}
 
 
 def _address(a: AddressView) -> dict:

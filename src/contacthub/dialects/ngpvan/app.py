@@ -263,8 +263,8 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
         check_query(request, LIST_PARAMETERS)
         size = clamp_limit(top, settings.default_page_size, settings.max_page_size, field="$top")
         decode_cursor(cursor, field="$cursor")
-        flt = ContactFilter(first_name=firstName, last_name=lastName, email=email, phone=phone, name=commonName,
-                            kind="organization" if commonName else None)
+        flt = ContactFilter(first_name=firstName, last_name=lastName, email=email, phone=phone,
+                            organization_name=commonName, kind="organization" if commonName else None)
         with db.read() as session:
             page = contacts.list_page(session, caller, flt, cursor, size)
             items = [mapping.from_core(v) for v in page.items]

@@ -151,7 +151,8 @@ def _keep_stored(data: dict[str, Any], current: ContactView) -> None:
     """An update names emails, phones and addresses by their values. One the contact already has
     keeps its stored type where the post repeats what a read shows for it (a type written through
     another door reads as the VAN enum it fits, or as no type on a second item of that enum), and
-    an address keeps its id (which PackageX shows), so writing back a read changes nothing."""
+    an address keeps its id (which PackageX shows) and every item its properties that VAN does
+    not show, so writing back a read changes nothing."""
     region = get_settings().default_region
     groups = (
         ("emails", current.emails, lambda i: matching_email(i["address"]), lambda p: p.normalized, EmailType),
@@ -173,6 +174,8 @@ def _keep_stored(data: dict[str, Any], current: ContactView) -> None:
                 continue
             if match.type is not None and (item["type"] is None or item["type"] == _enum(match.type, allowed)):
                 item["type"] = match.type
+            # what other doors wrote beside VAN's own fields (a verified flag, a carrier) stays
+            item["properties"] = {**match.properties, **(item.get("properties") or {})}
             if group == "addresses":
                 item["id"] = match.id
 

@@ -3,7 +3,7 @@
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StringConstraints, field_validator
 
 from contacthub.core.inputs import Strict
 
@@ -37,22 +37,22 @@ def _string_or_integer(value: Any, what: str) -> str | int:
 
 
 class EmailListRef(Wire):
-    emailListId: int
+    emailListId: StrictInt
 
 
 class Email(Wire):
     address: Annotated[str, StringConstraints(min_length=1, max_length=320)]
     type: EmailType | None = None
-    doNotEmail: bool | None = None
-    isPrimary: bool | None = None
+    doNotEmail: StrictBool | None = None
+    isPrimary: StrictBool | None = None
     appliedEmailLists: Annotated[list[EmailListRef], Field(max_length=100)] | None = None
 
 
 class Phone(Wire):
     number: Annotated[str, StringConstraints(min_length=1, max_length=64)]
     type: PhoneType | None = None
-    isPrimary: bool | None = None
-    isDisclosure: bool | None = None
+    isPrimary: StrictBool | None = None
+    isDisclosure: StrictBool | None = None
     extension: Annotated[str, StringConstraints(max_length=20)] | None = None
 
 
@@ -65,8 +65,8 @@ class Address(Wire):
     postalCode: Short | None = None
     countryCode: Short | None = None
     type: AddressType | None = None
-    isPrimary: bool | None = None
-    isDisclosure: bool | None = None
+    isPrimary: StrictBool | None = None
+    isDisclosure: StrictBool | None = None
 
 
 class ExternalLink(Wire):
@@ -91,12 +91,12 @@ class ExternalLink(Wire):
 
 
 class ContactCode(Wire):
-    contactCodeId: int
+    contactCodeId: StrictInt
 
 
 class DisclosureField(Wire):
-    disclosureFieldId: int
-    designationId: int | None = None
+    disclosureFieldId: StrictInt
+    designationId: StrictInt | None = None
     value: Any = None
 
 
@@ -105,6 +105,9 @@ class ContactBody(Wire):
 
     type: ContactType | None = None
     contactId: Any = None  # never stored: a body naming it is redirected to the contact's own URL
+    # what a read shows and a write cannot set: taken and passed over, so a read can be posted back
+    dateCreated: Any = None
+    dateModified: Any = None
     prefix: Short | None = None
     firstName: Name | None = None
     middleName: Name | None = None

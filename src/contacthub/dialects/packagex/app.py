@@ -152,7 +152,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
         child_id = mapping.contact_ids([child], "child")[0] if child else None
         with db.read() as session:
             views, total = groups.directory(
-                session, caller, kind=type, child_of=child_id, search=search,
+                session, caller, kinds=mapping.KINDS_SHOWN_AS.get(type), child_of=child_id, search=search,
                 order_by="name" if order_by == "name" else "created", descending=direction == "desc",
                 page=page, limit=limit,
             )

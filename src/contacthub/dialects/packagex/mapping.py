@@ -17,6 +17,8 @@ from contacthub.dialects.packagex.schemas import AddressBody, ContactFields
 CONTACT_PREFIX = "contact_"
 ADDRESS_PREFIX = "address_"
 ORG_PREFIX = "organization_"
+# The core kinds each PackageX type shows (PackageX has no organizations: they read as persons).
+KINDS_SHOWN_AS = {"person": ("person", "organization"), "group": ("group",)}
 
 
 def contact_id(raw: str) -> uuid.UUID:
