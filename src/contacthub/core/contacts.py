@@ -25,6 +25,7 @@ from contacthub.db.models import Address, Contact
 from contacthub.db.types import new_id, utcnow
 from contacthub.repositories import accounts as account_repo
 from contacthub.repositories import contacts as repo
+from contacthub.repositories import identity as identity_repo
 from contacthub.repositories import simple as simple_repo
 from contacthub.repositories.contacts import ContactFilter
 from contacthub.settings import get_settings
@@ -240,6 +241,10 @@ def update(
         values["extra"] = _merge_patch(before_view.extra, data.extra)
     if values:
         repo.update_columns(session, ws, cid, values)
+    if values.get("kind", before_view.kind) != before_view.kind:
+        # members are a group's or an organization's: a contact that is neither now holds no one
+        # (every door would otherwise disagree on whom it holds)
+        repo.delete_relations_from(session, ws, cid)
     _store_children(session, actor, cid, data, prepared, given, values.get("attributes"))
     view = _views(session, actor, [cid])[0]
     after = view.snapshot()
@@ -264,6 +269,7 @@ def delete(session: Session, actor: Actor, contact_id: uuid.UUID) -> None:
                            for r in repo.relations_touching(session, actor.workspace_id, row.id)]
     events.record(session, actor, "contact", row.id, "deleted", before=before)
     repo.delete_row(session, row)
+    identity_repo.drop_open_reviews(session, actor.workspace_id, [row.id])  # no pair to decide is left
 
 
 def live_row(session: Session, actor: Actor, contact_id: uuid.UUID) -> Contact:

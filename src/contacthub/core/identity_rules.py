@@ -404,10 +404,12 @@ DEFINING_NAMES = ("first_name", "organization_name")
 
 
 def names_clash(reasons: list[dict[str, Any]]) -> bool:
-    """The pair's defining names differ, and no identifier from another system says they are one:
-    then it is never merged unasked, only reviewed (see identity.Match.decision)."""
+    """The pair's defining names differ, and nothing personal says they are one (an identifier
+    another system gave both, or the same birth date: a household shares contact points, not
+    birthdays, while a record keyed in twice may garble the first name): then it is never
+    merged unasked, only reviewed (see identity.Match.decision)."""
     clash = any(r["field"] in DEFINING_NAMES and r["outcome"] == "differs" for r in reasons)
-    return clash and not any(r["field"] == "identifier" and r["outcome"] == "exact" for r in reasons)
+    return clash and not any(r["field"] in ("identifier", "birth_date") and r["outcome"] == "exact" for r in reasons)
 
 
 def compare_cluster(incoming: dict[str, Any], profiles: list[dict[str, Any]]) -> Score:

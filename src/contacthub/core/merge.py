@@ -22,6 +22,7 @@ from contacthub.core.views import ContactView
 from contacthub.db.models import AccountMember, ContactPoint, ListMember, Relation
 from contacthub.db.types import utcnow
 from contacthub.repositories import contacts as repo
+from contacthub.repositories import identity as identity_repo
 from contacthub.repositories import simple as simple_repo
 
 MERGED = "merged"
@@ -102,6 +103,8 @@ def merge(session: Session, actor: Actor, survivor_id: uuid.UUID, loser_id: uuid
         repo.delete_row(session, m)
     moved["moved_relations"] = _repoint_relations(session, ws, loser.id, survivor.id)
 
+    # the pair waiting in the review queue, if it was, is decided now
+    identity_repo.settle_open_pair(session, ws, survivor.id, loser.id, utcnow())
     for older in repo.tombstones_pointing_at(session, ws, loser.id):
         older.merged_into = survivor.id
     loser.merged_into = survivor.id

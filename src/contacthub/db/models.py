@@ -477,4 +477,5 @@ class DuplicateReview(Base):
         ForeignKeyConstraint(["workspace_id"], ["workspaces.id"], ondelete="CASCADE"),
         UniqueConstraint("workspace_id", "contact_id", "candidate_id", name="uq_duplicate_reviews_pair"),
         Index("ix_duplicate_reviews_status", "workspace_id", "status", "id"),
+        Index("ix_duplicate_reviews_candidate", "workspace_id", "candidate_id"),
     )

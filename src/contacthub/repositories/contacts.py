@@ -340,6 +340,11 @@ def relations_touching(session: Session, workspace_id, contact_id) -> list:
     ))
 
 
+def delete_relations_from(session: Session, workspace_id, contact_id) -> None:
+    """The relations in which the contact holds others (its members, as a group or an organization)."""
+    session.execute(delete(Relation).where(Relation.workspace_id == workspace_id, Relation.from_id == contact_id))
+
+
 def tombstones_pointing_at(session: Session, workspace_id, contact_id) -> list[Contact]:
     return list(session.scalars(
         select(Contact).where(Contact.workspace_id == workspace_id, Contact.merged_into == contact_id)

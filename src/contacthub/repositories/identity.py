@@ -3,7 +3,7 @@
 import uuid
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import delete, func, select, union_all, update
+from sqlalchemy import delete, func, or_, select, union_all, update
 from sqlalchemy.orm import Session
 
 from contacthub.db.models import Contact, DuplicateReview, IdentityClaim, IdentityKey, IdentityProfile
@@ -153,6 +153,23 @@ def add_review(session: Session, ws: uuid.UUID, contact_id, candidate_id, score:
     session.add(DuplicateReview(workspace_id=ws, contact_id=contact_id, candidate_id=candidate_id,
                                 score=score, reasons=reasons))
     return True
+
+
+def drop_open_reviews(session: Session, ws: uuid.UUID, contact_ids: Sequence[uuid.UUID]) -> None:
+    """The open pairs naming any of these contacts, on either side, go."""
+    ids = list(contact_ids)
+    session.execute(delete(DuplicateReview).where(
+        DuplicateReview.workspace_id == ws, DuplicateReview.status == "open",
+        or_(DuplicateReview.contact_id.in_(ids), DuplicateReview.candidate_id.in_(ids))))
+
+
+def settle_open_pair(session: Session, ws: uuid.UUID, a: uuid.UUID, b: uuid.UUID, now) -> None:
+    """The open pair of these two contacts (in either order), if any, is accepted."""
+    session.execute(update(DuplicateReview).where(
+        DuplicateReview.workspace_id == ws, DuplicateReview.status == "open",
+        or_((DuplicateReview.contact_id == a) & (DuplicateReview.candidate_id == b),
+            (DuplicateReview.contact_id == b) & (DuplicateReview.candidate_id == a)))
+        .values(status="accepted", decided_at=now).execution_options(synchronize_session=False))
 
 
 def review(session: Session, ws: uuid.UUID, review_id: uuid.UUID) -> DuplicateReview | None:

@@ -89,9 +89,9 @@ def delete_all_contacts(session: Session, workspace_id: uuid.UUID) -> int:
     """Every contact of the workspace, with what hangs off them (cascades)."""
     for model in (Relation, AttributeValue, Address, ContactPoint):
         session.execute(delete(model).where(model.workspace_id == workspace_id))
-    from contacthub.db.models import AccountMember, ListMember
+    from contacthub.db.models import AccountMember, DuplicateReview, ListMember
 
-    for model in (ListMember, AccountMember):
+    for model in (ListMember, AccountMember, DuplicateReview):  # review pairs name contacts too
         session.execute(delete(model).where(model.workspace_id == workspace_id))
     result = session.execute(delete(Contact).where(Contact.workspace_id == workspace_id))
     return result.rowcount or 0

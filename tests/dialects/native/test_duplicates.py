@@ -37,3 +37,33 @@ def test_reject_dismisses_and_errors(api):
     assert api.post("/v1/duplicates/nope/accept").status_code == 404
     assert api.post("/v1/duplicates/00000000-0000-0000-0000-000000000000/reject").status_code == 404
     assert api.get("/v1/duplicates", params={"status": "bogus"}).status_code == 422
+
+
+def test_a_pair_whose_contact_is_gone_or_merged_leaves_the_queue(api):
+    a, b = _pair(api, "Gone")
+    assert len(api.get("/v1/duplicates").json()["data"]) == 1
+    assert api.delete(f"/v1/contacts/{a['id']}").status_code == 204
+    assert api.get("/v1/duplicates").json()["data"] == []  # nothing left to decide
+
+    assert api.delete(f"/v1/contacts/{b['id']}").status_code == 204  # (it shares the next pair's phone)
+    c, d = _pair(api, "Merged")
+    merged = api.post(f"/v1/contacts/{c['id']}/merge", json={"from": d["id"]})
+    assert merged.status_code == 200
+    assert api.get("/v1/duplicates").json()["data"] == []  # merged by hand: the pair is decided
+    decided = api.get("/v1/duplicates", params={"status": "accepted"}).json()["data"]
+    assert [(x["contact_id"], x["candidate_id"]) for x in decided] == [(d["id"], c["id"])]
+
+
+def test_an_overwrite_import_empties_the_queue_with_the_contacts(api, db, settings):
+    import base64
+
+    from tests.dialects.native.test_imports import run_jobs
+
+    _pair(api, "Old")
+    csv = base64.b64encode(b"Name,Email\nNew,new@example.com\n").decode()
+    job = api.post("/v1/imports", json={"data_url": f"data:text/csv;base64,{csv}", "overwrite": True})
+    assert job.status_code == 202
+    run_jobs(db, settings)
+    assert api.get(job.headers["Location"]).json()["status"] == "succeeded"
+    assert [c["display_name"] for c in api.get("/v1/contacts").json()["data"]] == ["New"]
+    assert api.get("/v1/duplicates").json()["data"] == []

@@ -168,3 +168,17 @@ def test_match_contacts_answers_the_existing_contact(px):
     assert again["id"] == first["id"]
     other = create(px, name="Ada L", email="ada@example.com")
     assert other["id"] != first["id"]
+
+
+def test_a_group_made_a_person_holds_no_one_in_any_door(px, api):
+    team = create(px, name="Team", type="group")
+    ada = create(px, name="Ada")
+    px.post(f"/packagex/v1/contacts/{team['id']}", json={"group_contacts": {"children": [ada["id"]], "primary": [ada["id"]]}})
+    assert px.get(f"/packagex/v1/contacts/{ada['id']}").json()["data"]["referenced_contacts"] != []
+    person = px.post(f"/packagex/v1/contacts/{team['id']}", json={"type": "person"}).json()["data"]
+    assert person["type"] == "person" and person["group_contacts"] == {"children": [], "primary": []}
+    assert px.get(f"/packagex/v1/contacts/{ada['id']}").json()["data"]["referenced_contacts"] == []
+    assert px.get("/packagex/v1/contacts", params={"child": ada["id"]}).json()["data"] == []
+    assert api.get(f"/v1/contacts/{ada['id'].removeprefix('contact_')}/groups").json()["data"] == []
+    again = px.post(f"/packagex/v1/contacts/{team['id']}", json={"type": "group"}).json()["data"]
+    assert again["group_contacts"] == {"children": [], "primary": []}  # what it held is not brought back
