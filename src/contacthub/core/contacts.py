@@ -31,6 +31,9 @@ from contacthub.repositories.contacts import ContactFilter
 from contacthub.settings import get_settings
 
 MAX_MERGE_HOPS = 20
+# Identifier keys that name an email or a phone (Bird's among them): those are given as emails
+# and phones, which every door reads as such, and never as identifiers.
+POINT_KEYS = {"email": "email", "emailaddress": "email", "phone": "phone", "phonenumber": "phone"}
 
 
 @dataclass
@@ -356,6 +359,10 @@ def prepare(
                    f"identifiers[{i}].value")
             for i, ident in enumerate(data.identifiers or [])
         ]
+        for i, ident in enumerate(data.identifiers or []):
+            point = POINT_KEYS.get(ident.key.lower())
+            if point:  # one door's identifier key for emails (Bird's) would be an email there, not here
+                errors.append(FieldError(f"identifiers[{i}].key", f"an {point} is no identifier: give it in {point}s"))
     if "attributes" in given and data.attributes is not None:
         definitions = simple_repo.definitions(session, actor.workspace_id) if data.attributes else {}
         try:

@@ -68,6 +68,7 @@ def test_identifier_validation(bird):
         ({"key": "visitorid", "value": "v" * 501}, ".value"),
         ({"key": "emailaddress", "value": "not-an-email"}, ".value"),
         ({"key": "phonenumber", "value": "12"}, ".value"),
+        ({"key": "phonenumber", "value": "0612345672"}, ".value"),  # a Dutch mobile without +31: no US number
     ):
         response = bird.post(url, json=body)
         assert response.status_code == 422, body
@@ -200,3 +201,19 @@ def test_identifier_values_match_exactly_as_stored(bird):
     other_key_case = bird.post(bird.ws + "/contacts", json={"displayName": "C", "identifiers": [
         {"key": "ExternalId", "value": " padded "}]})
     assert other_key_case.status_code == 201
+
+
+def test_email_and_phone_keys_are_identifiers_not_attributes_nor_other_doors_identifiers(bird, client, workspace):
+    made = bird.post(bird.ws + "/contacts", json={"displayName": "Fake",
+                                                  "attributes": {"emailaddress": ["fake@x.com"], "PhoneNumber": "+31600000009"}})
+    assert made.status_code == 422
+    assert {".attributes.emailaddress", ".attributes.PhoneNumber"} <= set(made.json()["details"])
+    real = _contact(bird, ("emailaddress", "real@x.com"))
+    patched = bird.patch(f"{bird.ws}/contacts/{real['id']}", json={"attributes": {"emailaddress": ["shadow@x.com"]}})
+    assert patched.status_code == 422 and ".attributes.emailaddress" in patched.json()["details"]
+    # a native identifier under Bird's email key would read as an email there that Bird cannot find
+    native = client.post("/v1/contacts", headers={"Authorization": f"Bearer {workspace.api_key}"},
+                         json={"first_name": "K", "identifiers": [{"key": "emailaddress", "value": "keyed@x.com"},
+                                                                   {"key": "PhoneNumber", "value": "+31600000001"}]})
+    assert native.status_code == 422
+    assert [d["field"] for d in native.json()["error"]["details"]] == ["identifiers[0].key", "identifiers[1].key"]

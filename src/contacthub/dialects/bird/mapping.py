@@ -120,6 +120,9 @@ def _split_attributes(attributes: dict[str, Any], fields: dict[str, Any], errors
         if not 1 <= len(key) <= 64:
             errors.append(FieldError(where, "an attribute key has 1 to 64 characters"))
             continue
+        if key.lower() in (EMAIL_KEY, PHONE_KEY):
+            errors.append(FieldError(where, f"{key} is an identifier: add it with identifiers (addIdentifiers on an update)"))
+            continue
         problem = _value_problem(value)
         if problem:
             errors.append(FieldError(where, problem))
