@@ -177,9 +177,11 @@ def find_account(session: Session, actor: Actor, data_source_id: uuid.UUID, exte
 
 def list_accounts(
     session: Session, actor: Actor, data_source_id: uuid.UUID | None, external_id: str | None,
-    cursor: str | None, limit: int,
+    cursor: str | None, limit: int, email: str | None = None,
 ) -> Page:
-    rows = repo.page_accounts(session, actor.workspace_id, data_source_id, external_id, decode_cursor(cursor), limit + 1)
+    """A page of accounts; `email` keeps those with that email, in any case."""
+    rows = repo.page_accounts(session, actor.workspace_id, data_source_id, external_id, decode_cursor(cursor),
+                              limit + 1, email)
     return page_of(rows, limit)
 
 

@@ -89,9 +89,11 @@ def account_by_external_id(
 
 def page_accounts(
     session: Session, workspace_id: uuid.UUID, data_source_id: uuid.UUID | None, external_id: str | None,
-    after: uuid.UUID | None, limit: int,
+    after: uuid.UUID | None, limit: int, email: str | None = None,
 ) -> list[Account]:
     query = select(Account).where(Account.workspace_id == workspace_id)
+    if email is not None:
+        query = query.where(func.lower(Account.email) == func.lower(email))
     if data_source_id is not None:
         query = query.where(Account.data_source_id == data_source_id)
     if external_id is not None:

@@ -123,3 +123,14 @@ def test_a_blank_email_or_phone_is_none(cm, native, customer):
     again = cm.post(f"/v1/customers/{customer['uuid']}/contacts",
                     json={"data_source_uuid": customer["data_source_uuid"], "email": "  "})
     assert again.status_code == 201  # no empty email that a second contact would "share"
+
+
+def test_customer_update_search_and_delete_refuse_bad_input(cm, customer):
+    assert cm.patch("/v1/customers/cus_00000000-0000-0000-0000-000000000000", json={"name": "x"}).status_code == 404
+    missing = cm.get("/v1/customers/search")
+    assert missing.status_code == 400 and missing.json()["param"] == "email"
+    long = cm.patch(f"/v1/customers/{customer['uuid']}", json={"name": "x" * 301})
+    assert long.status_code == 422 and long.json()["param"] == "name"
+    assert cm.get(f"/v1/customers/{customer['uuid']}").json()["name"] == customer["name"]
+    assert cm.delete(f"/v1/customers/{customer['uuid']}").status_code == 204
+    assert cm.delete(f"/v1/customers/{customer['uuid']}").status_code == 404

@@ -168,3 +168,26 @@ def test_errors_surface_as_api_errors(config, live_server, source, customer, nat
         chartmogul.DataSource.all(bad).get()
     assert caught.value.__cause__.response.status_code == 401
     assert native.get("/v1/contacts").json()["data"] == []
+
+
+def test_customer_modify_search_and_destroy(config, native, customer):
+    contact = chartmogul.Customer.createContact(config, uuid=customer.uuid, data={
+        "data_source_uuid": customer.data_source_uuid, "first_name": "Adam"}).get()
+    changed = chartmogul.Customer.modify(config, uuid=customer.uuid, data={
+        "name": "Adam Smithers", "lead_created_at": "2023-02-01T10:00:00+02:00",
+        "attributes": {"tags": ["vip"], "custom": {"channel": "Email", "plan": "pro"}}}).get()
+    assert changed.name == "Adam Smithers" and changed.company == "Acme" and changed.email == "adam@example.com"
+    assert changed.attributes.tags == ["vip"]
+    assert changed.attributes.custom == {"channel": "Email", "plan": "pro"}
+    assert changed.lead_created_at.isoformat().startswith("2023-02-01T08:00:00")
+    assert chartmogul.Customer.retrieve(config, uuid=customer.uuid).get().name == "Adam Smithers"
+
+    found = chartmogul.Customer.search(config, email="ADAM@example.com").get()
+    assert [c.uuid for c in found.entries] == [customer.uuid] and found.has_more is False
+    assert chartmogul.Customer.search(config, email="nobody@example.com").get().entries == []
+
+    assert chartmogul.Customer.destroy(config, uuid=customer.uuid).get() is None
+    with pytest.raises(APIError):
+        chartmogul.Customer.retrieve(config, uuid=customer.uuid).get()
+    kept = native.get(f"/v1/contacts/{contact.uuid.removeprefix('con_')}").json()
+    assert kept["first_name"] == "Adam" and kept["accounts"] == []  # the contact stays, out of the customer

@@ -26,6 +26,7 @@ from contacthub.dialects.chartmogul.mapping import (
     DATA_SOURCE,
     contact_input,
     customer_fields,
+    customer_patch,
     parse_ref,
     render_contact,
     render_customer,
@@ -37,6 +38,7 @@ from contacthub.dialects.chartmogul.schemas import (
     ContactOut,
     ContactPatch,
     CustomerBody,
+    CustomerPatchBody,
     DataSourceBody,
     DataSourceListOut,
     DataSourceOut,
@@ -168,12 +170,43 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
             return {"entries": [render_customer(r, sources.get(r.data_source_id)) for r in page.items],
                     "cursor": page.next_cursor, "has_more": page.has_more}
 
+    @app.get("/v1/customers/search", tags=["customers"])
+    def search_customers(caller: Caller, email: str | None = None, cursor: str | None = None,
+                         per_page: PerPage = None):
+        """The customers with this email (any case)."""
+        wanted = required((email or "").strip(), "email")
+        with db.read() as session:
+            page = accounts.list_accounts(session, caller, None, None, cursor or None, per_page_of(per_page),
+                                          email=wanted)
+            sources = {s.id: s for s in accounts.list_data_sources(session, caller)}
+            return {"entries": [render_customer(r, sources.get(r.data_source_id)) for r in page.items],
+                    "cursor": page.next_cursor, "has_more": page.has_more}
+
     @app.get("/v1/customers/{uuid}", tags=["customers"])
     def get_customer(uuid: str, caller: Caller):
         with db.read() as session:
             row = accounts.get_account(session, caller, parse_id(uuid, "account", CUSTOMER))
-            source = accounts.get_data_source(session, caller, row.data_source_id) if row.data_source_id else None
-            return render_customer(row, source)
+            return render_customer(row, _source_of(session, caller, row))
+
+    @app.patch("/v1/customers/{uuid}", tags=["customers"])
+    def update_customer(uuid: str, body: CustomerPatchBody, caller: Caller):
+        """Changes the fields given; the customer's data source and external id stay."""
+        account_id = parse_id(uuid, "account", CUSTOMER)
+        with db.write() as session:
+            row = accounts.get_account(session, caller, account_id, lock=True)
+            data = _validated(accounts.AccountPatch, **customer_patch(body, row))
+            row = accounts.update_account(session, caller, account_id, data)
+            return render_customer(row, _source_of(session, caller, row))
+
+    @app.delete("/v1/customers/{uuid}", status_code=204, tags=["customers"])
+    def delete_customer(uuid: str, caller: Caller):
+        """The customer goes; its contacts stay (they leave it)."""
+        with db.write() as session:
+            accounts.delete_account(session, caller, parse_id(uuid, "account", CUSTOMER))
+        return Response(status_code=204)
+
+    def _source_of(session, caller: Actor, row):
+        return accounts.get_data_source(session, caller, row.data_source_id) if row.data_source_id else None
 
     @app.post("/v1/customers/{uuid}/contacts", status_code=201, responses={201: {"model": ContactOut}}, tags=["contacts"])
     def add_contact_to_customer(uuid: str, body: ContactBody, caller: Caller):

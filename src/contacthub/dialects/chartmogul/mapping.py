@@ -22,7 +22,7 @@ from contacthub.core.inputs import ContactInput, storable_text
 from contacthub.core.views import ContactView
 from contacthub.db.models import Account, DataSource
 from contacthub.dialects.first_point import replace_first
-from contacthub.dialects.chartmogul.schemas import ContactFields, CustomerBody, CustomEntry
+from contacthub.dialects.chartmogul.schemas import ContactFields, CustomerBody, CustomerPatchBody, CustomEntry
 
 CUSTOM_KEY = re.compile(r"^[A-Za-z0-9_]{1,64}$")
 SCALARS = ("first_name", "last_name", "title", "notes")
@@ -160,6 +160,32 @@ def customer_fields(body: CustomerBody) -> dict[str, Any]:
     extra = {name: timestamp(getattr(body, name)) for name in ("lead_created_at", "free_trial_started_at")
              if getattr(body, name) is not None}
     return {"attributes": attributes, "extra": extra}
+
+
+def customer_patch(body: CustomerPatchBody, row: Account) -> dict[str, Any]:
+    """The account's fields a customer update changes (see CustomerPatchBody): the given
+    scalars, and its attributes and extra fields with the given parts replaced."""
+    given = body.model_fields_set
+    patch: dict[str, Any] = {name: getattr(body, name) for name in given & _CUSTOMER_SCALARS}
+    lead_dates = {name: timestamp(getattr(body, name)) for name in given & _LEAD_DATES}
+    if lead_dates:
+        patch["extra"] = {k: v for k, v in {**(row.extra or {}), **lead_dates}.items() if v is not None}
+    if body.attributes is not None:
+        attributes = dict(row.attributes or {})
+        if "tags" in body.attributes.model_fields_set:
+            attributes["tags"] = list(body.attributes.tags or [])
+        if body.attributes.custom is not None:
+            custom = body.attributes.custom
+            if isinstance(custom, list):
+                custom = {str(item.get("key")): item.get("value") for item in custom if item.get("key") is not None}
+            merged = {**(attributes.get("custom") or {}), **custom}
+            attributes["custom"] = {k: v for k, v in merged.items() if v is not None}
+        patch["attributes"] = attributes
+    return patch
+
+
+_CUSTOMER_SCALARS = {"name", "email", "company", "country", "state", "city", "zip", "website_url"}
+_LEAD_DATES = {"lead_created_at", "free_trial_started_at"}
 
 
 def render_customer(row: Account, source: DataSource | None) -> dict[str, Any]:
