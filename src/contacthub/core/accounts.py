@@ -16,6 +16,7 @@ Rules kept here, whichever door asks:
 """
 
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -210,7 +211,10 @@ def get_member(session: Session, actor: Actor, contact_id: uuid.UUID) -> MemberV
     return member_views(session, actor, [get_live(session, actor, contact_id)])[0]
 
 
-def member_views(session: Session, actor: Actor, views: list[ContactView], within: uuid.UUID | None = None) -> list[MemberView]:
+def member_views(session: Session, actor: Actor, views: list[ContactView],
+                 within: Collection[uuid.UUID] | None = None) -> list[MemberView]:
+    """Each contact seen from its first account, or from its first account among `within`
+    (the accounts a list was filtered by)."""
     wanted = [_link(v, within) for v in views]
     found = repo.accounts_by_id(session, actor.workspace_id, [link.id for link in wanted if link is not None])
     result = []
@@ -232,7 +236,11 @@ def list_members(session: Session, actor: Actor, flt: MemberFilter, cursor: str 
     more = len(ids) > limit
     ids = ids[:limit]
     views = contacts.get_many(session, actor, ids)
-    return Page(member_views(session, actor, views, within=flt.account_id), encode_cursor(ids[-1]) if more and ids else None)
+    # a contact is shown as a member of the account the list was filtered by
+    within = {flt.account_id} if flt.account_id is not None else None
+    if within is None and flt.account_external_id is not None:
+        within = repo.account_ids_with_external_id(session, actor.workspace_id, flt.account_external_id)
+    return Page(member_views(session, actor, views, within=within), encode_cursor(ids[-1]) if more and ids else None)
 
 
 def create_member(
@@ -264,7 +272,7 @@ def create_member(
     if account is not None:
         update["accounts"] = [AccountLink(id=account.id, position=_make_room(session, ws, account.id, None, position))]
     view = contacts.create(session, actor, data.model_copy(update=update), options)
-    return member_views(session, actor, [view], within=account.id if account else None)[0]
+    return member_views(session, actor, [view], within={account.id} if account else None)[0]
 
 
 def update_member(
@@ -297,7 +305,7 @@ def update_member(
             for link in view.accounts
         ]
     view = contacts.update(session, actor, view.id, data.model_copy(update=update), options)
-    return member_views(session, actor, [view], within=account.id if account else None)[0]
+    return member_views(session, actor, [view], within={account.id} if account else None)[0]
 
 
 def delete_member(session: Session, actor: Actor, contact_id: uuid.UUID) -> None:
@@ -313,9 +321,9 @@ def merge_members(session: Session, actor: Actor, into_id: uuid.UUID, from_id: u
 
 # ---------------------------------------------------------------- helpers
 
-def _link(view: ContactView, within: uuid.UUID | None):
+def _link(view: ContactView, within: Collection[uuid.UUID] | None):
     if within is not None:
-        return next((a for a in view.accounts if a.id == within), None)
+        return next((a for a in view.accounts if a.id in within), None)
     return view.accounts[0] if view.accounts else None
 
 
@@ -362,10 +370,17 @@ def _email_errors(session: Session, ws: uuid.UUID, account_id: uuid.UUID, data: 
 
 def _make_room(session: Session, ws: uuid.UUID, account_id: uuid.UUID, contact_id, position: int | None) -> int:
     """The position the contact gets; when another contact holds it, that one and the ones
-    after it move down by one."""
-    others = [m for m in repo.members(session, ws, account_id) if m.contact_id != contact_id]
+    after it move down by one. A contact moving within the account first leaves its place,
+    the ones after it moving up, so moving there and back leaves no gap."""
+    members = repo.members(session, ws, account_id)
+    others = [m for m in members if m.contact_id != contact_id]
     if position is None:
         return max((m.position for m in others), default=0) + 1
+    mine = next((m.position for m in members if m.contact_id == contact_id), None)
+    if mine is not None and mine != position:
+        for m in others:
+            if m.position > mine:
+                m.position -= 1
     if any(m.position == position for m in others):
         for m in others:
             if m.position >= position:

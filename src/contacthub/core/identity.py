@@ -186,15 +186,22 @@ def find_or_create(session: Session, actor: Actor, data: ContactInput, options: 
     """The best match as it is (nothing written), or a new contact when there is none."""
     options = options or WriteOptions()
     ws = actor.workspace_id
-    profile = profile_of_input(data)
-    seen = repo.contacts_with_keys(session, ws, exact_keys(profile))  # before ranking: see write()
-    matches = [m for m in rank(session, ws, profile, 5) if m.decision != "distinct"]
-    if matches and matches[0].decision == "merge":
-        found = contacts.get(session, actor, matches[0].contact_id)
-        return Outcome(found, created=False, match=matches[0])
+    seen = repo.contacts_with_keys(session, ws, exact_keys(profile_of_input(data)))  # before ranking: see write()
+    found = find(session, actor, data)
+    if found is not None:
+        return found
     view = contacts.create(session, actor, data, options.model_copy(update={"on_duplicate": "create"}))
     check_claims(session, ws, view, seen)
     return Outcome(view, created=True)
+
+
+def find(session: Session, actor: Actor, data: ContactInput) -> Outcome | None:
+    """The stored contact `write(..., "merge")` would fold this record into, as it is now
+    (nothing written); None when it would create one."""
+    matches = [m for m in rank(session, actor.workspace_id, profile_of_input(data), 5) if m.decision != "distinct"]
+    if matches and matches[0].decision == "merge":
+        return Outcome(contacts.get(session, actor, matches[0].contact_id), created=False, match=matches[0])
+    return None
 
 
 def queue_shared_keys(session: Session, actor: Actor, view: ContactView) -> list[Match]:

@@ -87,6 +87,11 @@ def account_by_external_id(
     ).first()
 
 
+def account_ids_with_external_id(session: Session, workspace_id: uuid.UUID, external_id: str) -> set[uuid.UUID]:
+    return set(session.scalars(select(Account.id).where(Account.workspace_id == workspace_id,
+                                                        Account.external_id == external_id)))
+
+
 def page_accounts(
     session: Session, workspace_id: uuid.UUID, data_source_id: uuid.UUID | None, external_id: str | None,
     after: uuid.UUID | None, limit: int, email: str | None = None,

@@ -209,6 +209,21 @@ def test_patch_custom_merges_key_by_key(cm, customer, define):
     assert bad.status_code == 422 and bad.json()["param"] == "custom.c"
 
 
+def test_moving_a_contact_there_and_back_leaves_no_gap(cm, customer):
+    made = {name: _add(cm, customer, first_name=name) for name in "ABCD"}
+
+    def positions():
+        return {c["first_name"]: c["position"]
+                for c in cm.get(f"/v1/customers/{customer['uuid']}/contacts").json()["entries"]}
+
+    assert cm.patch(f"/v1/contacts/{made['D']['uuid']}", json={"position": 1}).json()["position"] == 1
+    assert positions() == {"D": 1, "A": 2, "B": 3, "C": 4}
+    assert cm.patch(f"/v1/contacts/{made['D']['uuid']}", json={"position": 4}).json()["position"] == 4
+    assert positions() == {"A": 1, "B": 2, "C": 3, "D": 4}
+    assert cm.patch(f"/v1/contacts/{made['A']['uuid']}", json={"position": 3}).json()["position"] == 3
+    assert positions() == {"B": 1, "C": 2, "A": 3, "D": 4}
+
+
 def test_patch_email_keeps_the_per_customer_rule_and_position_moves(cm, customer):
     a = _add(cm, customer, email="a@example.com")
     b = _add(cm, customer, email="b@example.com")
@@ -263,6 +278,12 @@ def test_merge_keeps_into_and_from_is_gone_here(cm, native, source, customer, de
     assert _ids(cm.get("/v1/contacts").json()) == [into["uuid"]]
     # The merged customer's contact list now shows the survivor; the history keeps the loser.
     assert _ids(cm.get(f"/v1/customers/{other['uuid']}/contacts").json()) == [into["uuid"]]
+    # each list filtered by a customer shows the survivor as that customer's contact
+    for params, wanted in (({"customer_external_id": "customer_002"}, other), ({"customer_uuid": other["uuid"]}, other),
+                           ({"customer_external_id": "customer_001"}, customer)):
+        entries = cm.get("/v1/contacts", params=params).json()["entries"]
+        assert [(e["uuid"], e["customer_uuid"], e["customer_external_id"]) for e in entries] == \
+            [(into["uuid"], wanted["uuid"], wanted["external_id"])]
     events = native.get(f"/v1/contacts/{loser['uuid'].removeprefix('con_')}/events").json()["data"]
     assert [e["action"] for e in events] == ["created", "merged_into"]
 

@@ -50,10 +50,12 @@ def test_posting_the_seed_twice_changes_nothing_visible(van, workspace):
         again = post(van, SEED_BODY, path)
         assert again.status_code == 200 and again.json() == {"contactId": first}
     after = van.get(f"{CONTACTS}/{first}").json()
-    assert without_dates(after) == without_dates(before)  # the address is not doubled, nothing is
+    assert after == before  # the address is not doubled, nothing is: not even dateModified moves
     assert len(after["addresses"]) == 1 and len(after["phones"]) == 2 and len(after["externalLinks"]) == 2
     native = van.get("/v1/contacts", headers={"Authorization": f"Bearer {workspace.api_key}"}).json()["data"]
     assert [c["id"] for c in native] == [first]
+    history = van.get(f"/v1/contacts/{first}/events", headers={"Authorization": f"Bearer {workspace.api_key}"})
+    assert [e["action"] for e in history.json()["data"]] == ["created"]  # no merge, no update on the feed
 
 
 def test_a_merge_keeps_one_item_per_type_and_the_posted_one_wins(van, workspace):
@@ -281,3 +283,16 @@ def test_a_merge_that_would_overflow_a_contact_is_refused_whole(van):
     assert more.json()["errors"][0]["properties"] == ["emails"]
     listed = van.get(CONTACTS).json()
     assert listed["count"] == 1 and len(van.get(f"{CONTACTS}/{first.json()['contactId']}").json()["emails"]) == 50
+
+
+def test_a_repeat_with_something_new_still_merges_it_in(van):
+    body = {"type": "INDIVIDUAL", "firstName": "Rae", "lastName": "Peat", "emails": [{"address": "rp@example.com"}]}
+    first = post(van, body).json()["contactId"]
+    assert post(van, body).status_code == 200
+    for extra in ({"occupation": "Pilot"}, {"externalLinks": [{"externalSourceTypeId": 1, "externalId": "x-1"}]},
+                  {"phones": [{"number": "2025550111", "type": "HOME"}]}):
+        again = post(van, {**body, **extra})
+        assert again.status_code == 200 and again.json() == {"contactId": first}
+    stored = van.get(f"{CONTACTS}/{first}").json()
+    assert stored["occupation"] == "Pilot" and stored["externalLinks"][0]["externalId"] == "x-1"
+    assert [p["number"] for p in stored["phones"]] == ["2025550111"]

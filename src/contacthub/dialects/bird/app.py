@@ -143,13 +143,14 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
         except ValueError:
             raise InvalidInput(FieldError("identifierKey", "an identifier key has 1-64 letters, digits or _.:- "
                                           "and a value 1-500 characters")) from None
-        change = mapping.patch_change(body)
-        refs = [mapping.point_ref(path_ident, "identifierValue"), *change.add_points]
+        refs = [mapping.point_ref(path_ident, "identifierValue"),
+                *mapping.point_refs(body.addIdentifiers, "addIdentifiers"), *mapping.point_refs(body.identifiers, "identifiers")]
         with db.write() as session:
+            current = None
             if body.attributes:  # identifier attributes echoed from a read of the contact it finds
                 found = [owner for owner in identifiers.owners(session, caller, refs) if owner is not None]
-                if found:
-                    change = mapping.patch_change(body, contacts.get(session, caller, found[0]))
+                current = contacts.get(session, caller, found[0]) if found else None
+            change = mapping.patch_change(body, current)
             view, created = identifiers.upsert(session, caller, refs, chosen, change, REJECT)
             return JSONResponse(mapping.render_contact(view), status_code=201 if created else 200)
 

@@ -195,6 +195,11 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
         data = mapping.to_core(body)
 
         def work(session: Session):
+            # a post that would change nothing on its match (the same body again) writes nothing:
+            # no record folded in, no event on the feed
+            found = identity.find(session, caller, data)
+            if found is not None and mapping.changes_nothing(data, found.contact):
+                return found
             outcome = identity.write(session, caller, data, "merge", WriteOptions(on_duplicate="create"))
             if not outcome.created:
                 # given fields replace; posted emails, phones and addresses join the survivor's,

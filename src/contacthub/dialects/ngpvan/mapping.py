@@ -279,6 +279,22 @@ def from_core(v: ContactView) -> dict[str, Any]:
     return out
 
 
+def changes_nothing(data: ContactInput, current: ContactView) -> bool:
+    """Whether merging the posted contact into `current` would leave it as it is: every field
+    the merge would write already holds that value, and every posted identifier is there."""
+    patch = merge_patch(data, current)
+    for name in patch.model_fields_set:
+        value = getattr(patch, name)
+        if name in ("social", "extra"):
+            stored = getattr(current, name) or {}
+            if any(stored.get(k) != v for k, v in (value or {}).items()):
+                return False
+        elif name in ("emails", "phones", "addresses") or value != getattr(current, name):
+            return False
+    held = {(p.key, p.value) for p in current.identifiers}
+    return all((i.key, i.value) in held for i in data.identifiers or [])
+
+
 def merge_patch(data: ContactInput, survivor: ContactView) -> ContactInput:
     """What a posted contact changes on the contact it was merged into: its scalars, social and
     extra replace (`scalar_patch`), and each posted group (emails, phones, addresses) becomes the
