@@ -27,6 +27,8 @@ KEY_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
 TRUE_WORDS = {"true", "t", "1", "yes"}
 FALSE_WORDS = {"false", "f", "0", "no"}
 MAX_STRING_VALUE = 2000
+MAX_DECIMAL = Decimal("1e300")
+MIN_DECIMAL = Decimal("1e-300")
 
 
 class DefinitionInput(Strict):
@@ -116,6 +118,8 @@ def coerce_all(
         if definition is None:
             if not allow_undefined:
                 errors.append(FieldError(where, f"attribute {key!r} is not defined for contacts"))
+            elif _longest_text(value) > MAX_STRING_VALUE:  # the same limit a defined string has
+                errors.append(FieldError(where, f"a text in it is longer than {MAX_STRING_VALUE} characters"))
             else:
                 result[key] = value
             continue
@@ -175,10 +179,24 @@ def coerce_value(kind: str, value: Any) -> Any:
             raise ValueError("must be a number") from None
         if not number.is_finite():
             raise ValueError("must be a finite number")
+        # the range a double holds with its meaning: 1e400 would come back as 401 digits, 1e-400 as 0
+        if abs(number) >= MAX_DECIMAL or (number and abs(number) < MIN_DECIMAL):
+            raise ValueError(f"must be 0 or between {MIN_DECIMAL} and {MAX_DECIMAL} in size")
         return int(number) if number == number.to_integral_value() and "." not in str(value) else float(number)
     if kind == "datetime":
         return _iso_datetime(value)
     raise ValueError(f"unknown attribute type {kind}")
+
+
+def _longest_text(value: Any) -> int:
+    """The length of the longest string in a value (nested in lists and objects too)."""
+    if isinstance(value, str):
+        return len(value)
+    if isinstance(value, list):
+        return max((_longest_text(v) for v in value), default=0)
+    if isinstance(value, dict):
+        return max((_longest_text(v) for v in (*value.keys(), *value.values())), default=0)
+    return 0
 
 
 def _iso_datetime(value: Any) -> str:

@@ -31,6 +31,7 @@ from contacthub.repositories.contacts import ContactFilter
 from contacthub.settings import get_settings
 
 MAX_MERGE_HOPS = 20
+ADDRESS_CONTENT = ("line1", "line2", "city", "region", "postal_code", "country")  # what makes an address one
 # Identifier keys that name an email or a phone (Bird's among them): those are given as emails
 # and phones, which every door reads as such, and never as identifiers.
 POINT_KEYS = {"email": "email", "emailaddress": "email", "phone": "phone", "phonenumber": "phone"}
@@ -391,6 +392,11 @@ def prepare(
         errors.extend(
             FieldError(f"addresses[{i}].id", f"no address {a.id} on this contact")
             for i, a in enumerate(data.addresses or []) if a.id is not None and a.id not in existing
+        )
+        errors.extend(
+            FieldError(f"addresses[{i}]", "is empty: give a line, a city, a region, a postal code or a country")
+            for i, a in enumerate(data.addresses or [])
+            if not any((getattr(a, name) or "").strip() for name in ADDRESS_CONTENT)
         )
     if errors:
         raise InvalidInput(errors)

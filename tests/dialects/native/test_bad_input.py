@@ -31,6 +31,10 @@ def test_malformed_json_is_400(api):
         ({"kind": "robot"}, "kind"),
         ({"birth_date": "10/12/1815"}, "birth_date"),
         ({"emails": [{"adress": "a@b.com"}]}, "emails[0].adress"),
+        ({"first_name": "x", "addresses": [{}]}, "addresses[0]"),
+        ({"first_name": "x", "addresses": [{"type": "home", "line1": "   "}]}, "addresses[0]"),
+        ({"first_name": "x", "attributes": {"bio": "x" * 2001}}, "attributes.bio"),
+        ({"first_name": "x", "attributes": {"notes": ["ok", {"deep": "y" * 2001}]}}, "attributes.notes"),
     ],
 )
 def test_wrong_types_unknown_fields_and_long_strings_are_422(api, body, field):
@@ -113,6 +117,12 @@ def test_undefined_typed_attribute_values_are_checked(api):
     assert error["details"] == [{"field": "attributes.score", "message": "must be an integer"}]
     created = api.post("/v1/contacts", json={"attributes": {"score": "42"}}).json()
     assert created["attributes"] == {"score": 42}
+    api.post("/v1/attribute-definitions", json={"key": "ratio", "type": "decimal"})
+    for value in ("1e400", "-1e400", "1e-400", "1E+301"):
+        error = _error(api.post("/v1/contacts", json={"attributes": {"ratio": value}}), 422)
+        assert error["details"][0]["field"] == "attributes.ratio", value
+    kept = api.post("/v1/contacts", json={"attributes": {"ratio": "0.000125"}}).json()
+    assert kept["attributes"] == {"ratio": 0.000125}
 
 
 @pytest.mark.parametrize(

@@ -238,6 +238,7 @@ def test_api_key_header_and_bad_auth(client, workspace):
     ({"type": "INDIVIDUAL", "firstName": "A", "lastName": "B", "shoeSize": 9}, ["shoeSize"]),
     ({"type": "INDIVIDUAL", "firstName": "A", "lastName": "B", "contactCodes": [{"contactCodeId": "x"}]},
      ["contactCodes[0].contactCodeId"]),
+    ({"type": "INDIVIDUAL", "firstName": "A", "lastName": "B", "addresses": [{"type": "HOME"}]}, ["addresses[0]"]),
 ])
 def test_invalid_bodies_answer_400_with_dot_paths_and_store_nothing(van, body, properties):
     response = post(van, body)

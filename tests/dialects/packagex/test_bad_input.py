@@ -346,3 +346,15 @@ def test_match_contacts_checks_the_values_before_looking_them_up(px, tony, body)
     before = everything(px)
     refused(px.post("/packagex/v1/contacts", json=body), 400)
     assert everything(px) == before
+
+
+@pytest.mark.parametrize("body, field", [
+    ({"name": "   "}, "name"),
+    ({"name": "A", "address": {}}, "address"),
+    ({"name": "A", "address": "   "}, "address"),
+])
+def test_a_blank_name_or_an_empty_address_is_400(px, tony, body, field):
+    before = everything(px)
+    response = refused(px.post("/packagex/v1/contacts", json=body), 400)
+    assert response["errors"][0].startswith(field), response
+    assert everything(px) == before

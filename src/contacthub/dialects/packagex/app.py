@@ -71,7 +71,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
         if body.csv_url is not None:
             return _import_csv(body, request, caller)
         given = body.model_fields_set - {"options", "csv_url", "overwrite"}
-        if not body.name:
+        if not (body.name or "").strip():
             raise InvalidInput(FieldError("name", "is required"))
         match = body.options.match_contacts if body.options else False
         with db.write() as session:
@@ -174,7 +174,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
         given = body.model_fields_set - {"group_contacts"}
         with db.write() as session:
             current = contacts.get(session, caller, target)
-            if "name" in given and not body.name:
+            if "name" in given and not (body.name or "").strip():
                 if current.computed_display_name is not None:
                     raise InvalidInput(FieldError("name", "cannot be empty"))
                 given = given - {"name"}  # a contact with no name to show, written back as read
