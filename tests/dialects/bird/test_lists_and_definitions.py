@@ -116,3 +116,14 @@ def test_typed_definitions_are_enforced_and_undefined_keys_allowed(bird, workspa
     assert bird.get(f"{bird.ws}/contacts/{good.json()['id']}").json()["attributes"]["age"] == 42
     native = bird.get("/v1/attribute-definitions/age", headers={"Authorization": f"Bearer {workspace.api_key}"})
     assert native.json()["type"] == "decimal"
+
+
+def test_null_list_or_account_ids_in_a_patch_are_422_and_keep_the_memberships(bird):
+    lst = bird.post(bird.ws + "/lists", json={"name": "Keep"}).json()
+    made = bird.post(bird.ws + "/contacts", json={"displayName": "M", "listIds": [lst["id"]]}).json()
+    for field in ("listIds", "accountIds"):
+        response = bird.patch(f"{bird.ws}/contacts/{made['id']}", json={field: None})
+        assert response.status_code == 422 and f".{field}" in response.json()["details"]
+    assert bird.get(f"{bird.ws}/contacts/{made['id']}").json()["listIds"] == [lst["id"]]
+    emptied = bird.patch(f"{bird.ws}/contacts/{made['id']}", json={"listIds": []})
+    assert emptied.status_code == 200 and emptied.json()["listIds"] == []

@@ -90,6 +90,9 @@ def patch_change(body: ContactPatch, current: ContactView | None = None) -> Cont
             echoed = _echoes(current) if current is not None else {}
             _split_attributes({k: v for k, v in body.attributes.items() if k not in echoed or echoed[k] != v},
                               fields, errors)
+    for name, core in (("listIds", "lists"), ("accountIds", "accounts")):
+        if name in given and getattr(body, name) is None:  # [] empties; null is no list
+            errors.append(FieldError(name, "must be a list (an empty one removes them all)"))
     if "listIds" in given:
         fields["lists"] = body.listIds or []
     if "accountIds" in given:
@@ -131,7 +134,7 @@ def _split_attributes(attributes: dict[str, Any], fields: dict[str, Any], errors
         if name_field is None:
             plain[key] = value
         elif isinstance(value, str) and len(value) <= NAME_LIMITS[name_field]:
-            fields[name_field] = value
+            fields[name_field] = value.strip() or None  # a blank name is none (it clears, as null does)
             plain[key] = None  # a value kept as an attribute before gives way to the name field
         else:
             fields[name_field] = None
