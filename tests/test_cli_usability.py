@@ -56,6 +56,19 @@ def test_a_missing_file_a_directory_or_an_empty_file_is_one_line(cli, tmp_path):
     assert _jobs(workspace) == []  # nothing was recorded
 
 
+def test_a_refused_import_with_json_still_prints_one_json_object(cli, tmp_path):
+    cli("init", "--json")
+    (tmp_path / "empty.csv").write_bytes(b"")
+    nocolumns = tmp_path / "nocolumns.csv"
+    nocolumns.write_text("Favourite Colour\nred\n")
+    for target, says in ((tmp_path / "missing.csv", "no file"), (tmp_path / "empty.csv", "is empty"),
+                         ("ftp://example.com/a.csv", "only local files"), (nocolumns, "")):
+        result = cli("import", str(target), "--json")
+        assert result.exit_code == 1
+        answer = json.loads(result.stdout)
+        assert answer["status"] in ("refused", "failed") and says in (answer["error"] or "")
+
+
 def test_a_header_only_csv_succeeds_and_says_there_were_no_rows(cli, tmp_path):
     cli("init")
     source = tmp_path / "header.csv"

@@ -70,7 +70,8 @@ def export(
             out.close()
             part.unlink(missing_ok=True)
         where = f"{output} was not written" if output else "the output above is incomplete"
-        console.print(f"[yellow]Export interrupted[/] after {done[0]:,} of {total:,} contacts; {where}.")
+        console.print(f"[yellow]Export interrupted[/] after {done[0]:,} of {total:,} contacts; {where}.",
+                      soft_wrap=True)
         raise typer.Exit(130) from None
     except BaseException:
         if part:

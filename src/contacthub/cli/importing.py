@@ -5,7 +5,7 @@ import json
 import os
 import signal
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -78,11 +78,11 @@ def import_file(
 
     is_url = file.startswith(("http://", "https://"))
     if not is_url and "://" in file and not Path(file).exists():
-        console.print(f"[red]Cannot import:[/] {file}: only local files and http(s) URLs can be imported.",
-                      soft_wrap=True)
-        raise typer.Exit(1)
+        _refuse(f"{file}: only local files and http(s) URLs can be imported", json_out)
     if not is_url:
-        _check_local_file(Path(file).expanduser())
+        problem = _local_file_problem(Path(file).expanduser())
+        if problem:
+            _refuse(problem, json_out)
     options = _import_options(mapping, map_, on_duplicate, overwrite, match, create_groups)
     db = database()
     actor = workspace_actor(db, workspace)
@@ -108,8 +108,7 @@ def import_file(
             job = imports.run_job(db, actor.workspace_id, job_id, source, progress=advance)
             progress.update(task, completed=1000)
     except DomainError as exc:
-        console.print(f"[red]{_source_message(exc)}[/]", soft_wrap=True)
-        raise typer.Exit(1) from None
+        _refuse(_source_message(exc).removeprefix("Cannot import: "), json_out)
     except KeyboardInterrupt:
         _import_interrupted(db, actor, job_id, json_out)
     counts = {k: getattr(job, k) for k in ("created", "merged", "skipped", "review", "invalid")}
@@ -169,8 +168,17 @@ def _where(file_format: str | None, row_index: int) -> str:
     return f"line {row_index + 2} of the file"  # after the header; blank lines count, as in a spreadsheet
 
 
-def _check_local_file(path: Path) -> None:
-    """The file to import is there and readable, or a one-line reason (exit 1)."""
+def _refuse(reason: str, json_out: bool) -> NoReturn:
+    """An import refused before it began: one line on stderr, and with --json one JSON object
+    on stdout as every other outcome has (exit 1)."""
+    console.print(f"[red]Cannot import:[/] {reason}.", soft_wrap=True)
+    if json_out:
+        print(json.dumps({"import_id": None, "status": "refused", "error": reason}))
+    raise typer.Exit(1)
+
+
+def _local_file_problem(path: Path) -> str | None:
+    """Why the file cannot be imported (missing, a directory, unreadable, empty, binary), if it cannot."""
     problem = None
     if path.is_dir():
         problem = f"{path} is a directory, not a file"
@@ -187,9 +195,7 @@ def _check_local_file(path: Path) -> None:
         utf16 = head.startswith((b"\xff\xfe", b"\xfe\xff"))
         if b"\0" in head and not spreadsheet and not utf16:
             problem = f"{path} is neither a CSV, a spreadsheet (XLSX, XLS, ODS), a vCard nor a JSONL file"
-    if problem:
-        console.print(f"[red]Cannot import:[/] {problem}.", soft_wrap=True)
-        raise typer.Exit(1)
+    return problem
 
 
 def _source_message(exc: DomainError) -> str:
