@@ -24,23 +24,34 @@ def data_url(content: bytes | str, mime: str = "text/csv") -> str:
 
 def xlsx_bytes(rows: list[list]) -> bytes:
     """A one-sheet workbook with inline strings and numbers."""
+    return xlsx_sheets([rows])
+
+
+def xlsx_sheets(sheets: list[list[list]]) -> bytes:
+    """A workbook of these sheets (each a list of rows), with inline strings and numbers."""
     def cell(ref: str, value) -> str:
         if isinstance(value, (int, float)):
             return f'<c r="{ref}"><v>{value}</v></c>'
         return f'<c r="{ref}" t="inlineStr"><is><t>{escape(str(value))}</t></is></c>'
 
-    sheet_rows = []
-    for r, row in enumerate(rows, start=1):
-        cells = "".join(cell(f"{chr(65 + c)}{r}", v) for c, v in enumerate(row) if v is not None)
-        sheet_rows.append(f'<row r="{r}">{cells}</row>')
+    def sheet_xml(rows: list[list]) -> str:
+        sheet_rows = []
+        for r, row in enumerate(rows, start=1):
+            cells = "".join(cell(f"{chr(65 + c)}{r}", v) for c, v in enumerate(row) if v is not None)
+            sheet_rows.append(f'<row r="{r}">{cells}</row>')
+        return ('<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+                f'<sheetData>{"".join(sheet_rows)}</sheetData></worksheet>')
+
+    numbers = range(1, len(sheets) + 1)
     files = {
         "[Content_Types].xml": (
             '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
             '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
             '<Default Extension="xml" ContentType="application/xml"/>'
             '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
-            '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
-            '</Types>'
+            + "".join(f'<Override PartName="/xl/worksheets/sheet{n}.xml" ContentType="application/vnd.openxmlformats-'
+                      f'officedocument.spreadsheetml.worksheet+xml"/>' for n in numbers)
+            + '</Types>'
         ),
         "_rels/.rels": (
             '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
@@ -49,18 +60,17 @@ def xlsx_bytes(rows: list[list]) -> bytes:
         ),
         "xl/workbook.xml": (
             '<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
-            'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
-            '<sheets><sheet name="Contacts" sheetId="1" r:id="rId1"/></sheets></workbook>'
+            'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets>'
+            + "".join(f'<sheet name="{"Contacts" if n == 1 else f"Sheet{n}"}" sheetId="{n}" r:id="rId{n}"/>' for n in numbers)
+            + '</sheets></workbook>'
         ),
         "xl/_rels/workbook.xml.rels": (
             '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-            '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>'
-            '</Relationships>'
+            + "".join(f'<Relationship Id="rId{n}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+                      f'worksheet" Target="worksheets/sheet{n}.xml"/>' for n in numbers)
+            + '</Relationships>'
         ),
-        "xl/worksheets/sheet1.xml": (
-            '<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-            f'<sheetData>{"".join(sheet_rows)}</sheetData></worksheet>'
-        ),
+        **{f"xl/worksheets/sheet{n}.xml": sheet_xml(rows) for n, rows in zip(numbers, sheets)},
     }
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:

@@ -15,7 +15,7 @@ from contacthub.core.imports import ImportOptions, SourceSpec
 from contacthub.core.inputs import ContactInput
 from contacthub.repositories.contacts import ContactFilter
 from contacthub.settings import Settings
-from tests.importfiles import SEED_CSV, data_url, xlsx_bytes
+from tests.importfiles import SEED_CSV, data_url, xlsx_bytes, xlsx_sheets
 
 
 @pytest.fixture
@@ -424,6 +424,13 @@ def test_a_spreadsheet_with_a_title_above_its_header_row(run, db, actor):
     job, rows = run(content, name="customers.xlsx")
     assert (job.status, job.created, job.total_rows) == ("succeeded", 1, 1)
     assert rows[0].contact_id == everyone(db, actor)[0].id
+
+
+def test_a_workbook_whose_first_sheet_is_empty_imports_its_next_sheet(run, db, actor):
+    content = xlsx_sheets([[], [["Name", "Email"], ["Ada", "ada@example.com"]], [["Other"], ["x"]]])
+    job, rows = run(content, name="book.xlsx")
+    assert (job.status, job.created) == ("succeeded", 1)
+    assert [v.computed_display_name for v in everyone(db, actor)] == ["Ada"]
 
 
 def test_overwrite_replaces_the_workspace_contacts(run, db, actor):

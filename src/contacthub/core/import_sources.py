@@ -421,7 +421,7 @@ def _sheet_rows(path: Path, above_header: int = 0) -> RowReader:
 
     try:
         workbook = CalamineWorkbook.from_path(str(path))
-        sheet = workbook.get_sheet_by_index(0)
+        sheet = _first_sheet_with_cells(workbook)
         iterator = iter(sheet.iter_rows())
     except Exception as exc:  # calamine raises its own error types for broken files
         raise source_error(f"the spreadsheet cannot be read: {exc}") from None
@@ -440,6 +440,16 @@ def _sheet_rows(path: Path, above_header: int = 0) -> RowReader:
             yield [_cell_text(c) for c in row]
 
     return RowReader(headers, rows(), total, lambda: done[0] / total if total else 1.0)
+
+
+def _first_sheet_with_cells(workbook):
+    """The first sheet that holds anything: a workbook whose first sheet was left empty (its
+    contacts on the second) imports as the person who made it expects. The first sheet when all are empty."""
+    for index in range(len(workbook.sheet_names)):
+        sheet = workbook.get_sheet_by_index(index)
+        if sheet.height and any(_cell_text(c).strip() for row in sheet.iter_rows() for c in row):
+            return sheet
+    return workbook.get_sheet_by_index(0)
 
 
 def _cell_text(value) -> str:
