@@ -372,6 +372,8 @@ def prepare(
             )
         except InvalidInput as exc:
             errors.extend(exc.errors)
+        if not options.write_read_only and prepared.attributes is not None:
+            errors.extend(_read_only_written(session, actor, definitions, prepared.attributes, contact_id))
     if "lists" in given:
         wanted = list(dict.fromkeys(data.lists or []))
         known = simple_repo.existing_list_ids(session, actor.workspace_id, wanted)
@@ -425,6 +427,16 @@ def check_taken(session: Session, actor: Actor, prepared: PreparedWrite, options
                 f"{label} {point.normalized} already belongs to contact {others[0]}",
                 field=point.path, existing_id=others[0],
             )
+
+
+def _read_only_written(session: Session, actor: Actor, definitions: dict, values: dict[str, Any],
+                       contact_id: uuid.UUID | None) -> list[FieldError]:
+    """The attributes of read-only definitions that this write would change."""
+    locked = [k for k in values if k in definitions and definitions[k].read_only]
+    if not locked:
+        return []
+    stored = _views(session, actor, [contact_id])[0].attributes if contact_id else {}
+    return [FieldError(f"attributes.{k}", "is read-only") for k in locked if stored.get(k) != values[k]]
 
 
 def _deduplicated(points: list[PreparedPoint]) -> list[PreparedPoint]:

@@ -166,3 +166,6 @@ class WriteOptions(BaseModel):
     # Refuse an email that email-validator cannot read (else it is kept as given, matched
     # lower-cased): ChartMogul stores contact emails without checking them.
     strict_emails: bool = True
+    # Write attributes whose definition is read-only (Bird lets only its own flows write them,
+    # or an upsert that says allowWritingReadOnly). Writing back the stored value is no write.
+    write_read_only: bool = True

@@ -127,3 +127,25 @@ def test_null_list_or_account_ids_in_a_patch_are_422_and_keep_the_memberships(bi
     assert bird.get(f"{bird.ws}/contacts/{made['id']}").json()["listIds"] == [lst["id"]]
     emptied = bird.patch(f"{bird.ws}/contacts/{made['id']}", json={"listIds": []})
     assert emptied.status_code == 200 and emptied.json()["listIds"] == []
+
+
+def test_read_only_attributes_are_written_only_by_an_upsert_that_says_so(bird, client, workspace):
+    assert bird.post(bird.ws + "/attribute-definitions", json={
+        "key": "ro", "displayName": "RO", "type": "string", "readOnly": True}).status_code == 201
+    refused = bird.post(bird.ws + "/contacts", json={"displayName": "N", "attributes": {"ro": "x"}})
+    assert refused.status_code == 422 and ".attributes.ro" in refused.json()["details"]
+    upsert = f"{bird.ws}/contacts/identifiers/emailaddress/ro@example.com"
+    assert bird.patch(upsert, json={"attributes": {"ro": "x"}}).status_code == 422
+    made = bird.patch(upsert, json={"attributes": {"ro": "x"}, "allowWritingReadOnly": True})
+    assert made.status_code == 201 and made.json()["attributes"]["ro"] == "x"
+    cid = made.json()["id"]
+    # writing back what was read is no write; changing or removing it is
+    assert bird.patch(f"{bird.ws}/contacts/{cid}", json={"attributes": {"ro": "x", "other": 1}}).status_code == 200
+    for value in ("y", None):
+        changed = bird.patch(f"{bird.ws}/contacts/{cid}", json={"attributes": {"ro": value}})
+        assert changed.status_code == 422 and ".attributes.ro" in changed.json()["details"]
+    assert bird.get(f"{bird.ws}/contacts/{cid}").json()["attributes"]["ro"] == "x"
+    # the native API, the workspace's own door, writes it
+    native = client.patch(f"/v1/contacts/{cid}", headers={"Authorization": f"Bearer {workspace.api_key}"},
+                          json={"attributes": {"ro": "z"}})
+    assert native.status_code == 200 and native.json()["attributes"]["ro"] == "z"

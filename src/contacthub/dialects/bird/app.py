@@ -51,7 +51,9 @@ ERRORS = {status: {"model": ErrorOut} for status in (400, 401, 403, 404, 409, 41
 DEFAULT_PAGE, MAX_PAGE = 10, 100
 MAX_MEMBERS_PER_CALL = 100
 # Bird refuses a second contact with a taken identifier, whatever the server's default.
-REJECT = WriteOptions(on_duplicate="reject")
+# Bird's rules: an identifier of another contact is refused; read-only attributes are written
+# only by Bird's own flows (or an upsert that says allowWritingReadOnly)
+REJECT = WriteOptions(on_duplicate="reject", write_read_only=False)
 
 WS = "/workspaces/{workspaceId}"
 
@@ -151,7 +153,8 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
                 found = [owner for owner in identifiers.owners(session, caller, refs) if owner is not None]
                 current = contacts.get(session, caller, found[0]) if found else None
             change = mapping.patch_change(body, current)
-            view, created = identifiers.upsert(session, caller, refs, chosen, change, REJECT)
+            options = REJECT.model_copy(update={"write_read_only": bool(body.allowWritingReadOnly)})
+            view, created = identifiers.upsert(session, caller, refs, chosen, change, options)
             return JSONResponse(mapping.render_contact(view), status_code=201 if created else 200)
 
     @app.get(WS + "/contacts/{contactId}", response_model=ContactOut, tags=["contacts"])
