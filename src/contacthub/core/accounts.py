@@ -48,7 +48,7 @@ Text = Annotated[str, StringConstraints(max_length=300)]
 # ---------------------------------------------------------------- data sources
 
 class DataSourceInput(Strict):
-    name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]  # "   " is none
     system: Annotated[str, StringConstraints(min_length=1, max_length=100)] = "Import API"
 
 
@@ -75,10 +75,18 @@ def get_data_source(session: Session, actor: Actor, source_id: uuid.UUID) -> Dat
 
 
 def delete_data_source(session: Session, actor: Actor, source_id: uuid.UUID) -> None:
-    """Its accounts go with it; their contacts stay, no longer members of them."""
+    """Its accounts go with it; their contacts stay, no longer members of them, and no longer
+    saying they come from it (each such change recorded as an update of the contact)."""
     row = get_data_source(session, actor, source_id)
     events.record(session, actor, "data_source", row.id, "deleted", before={"name": row.name})
     repo.delete_data_source(session, actor.workspace_id, row.id)
+    from_it = contact_repo.ContactFilter(identifier=(DATA_SOURCE_KEY, str(row.id)))
+    while ids := contact_repo.page_ids(session, actor.workspace_id, from_it, None, 500):  # each one leaves the filter
+        for view in contacts.get_many(session, actor, ids):
+            kept = [IdentifierInput(key=p.key, value=p.value, properties=p.properties) for p in view.identifiers
+                    if not (p.key == DATA_SOURCE_KEY and p.value == str(row.id))]
+            contacts.update(session, actor, view.id, ContactInput(identifiers=kept),
+                            WriteOptions(on_duplicate="create"), current=view)
 
 
 # ---------------------------------------------------------------- accounts

@@ -197,7 +197,7 @@ def test_patch_absent_unchanged_null_clears(cm, customer, define):
     assert cm.get(f"/v1/contacts/{made['uuid']}").json() == cleared.json()
 
 
-def test_patch_custom_merges_key_by_key(cm, customer, define):
+def test_patch_custom_merges_key_by_key(cm, native, customer, define):
     define("a")
     define("b")
     made = _add(cm, customer, custom={"a": "1"})
@@ -207,6 +207,13 @@ def test_patch_custom_merges_key_by_key(cm, customer, define):
     assert got["custom"] == {"b": "2"}
     bad = cm.patch(f"/v1/contacts/{made['uuid']}", json={"custom": {"c": "3"}})
     assert bad.status_code == 422 and bad.json()["param"] == "custom.c"
+    # a key defined natively with a dash shows, and may be removed here, though not written
+    define("fav-color")
+    native_id = made["uuid"].removeprefix("con_")
+    assert native.patch(f"/v1/contacts/{native_id}", json={"attributes": {"fav-color": "red"}}).status_code == 200
+    assert cm.get(f"/v1/contacts/{made['uuid']}").json()["custom"] == {"b": "2", "fav-color": "red"}
+    assert cm.patch(f"/v1/contacts/{made['uuid']}", json={"custom": {"fav-color": "blue"}}).status_code == 422
+    assert cm.patch(f"/v1/contacts/{made['uuid']}", json={"custom": {"fav-color": None}}).json()["custom"] == {"b": "2"}
 
 
 def test_moving_a_contact_there_and_back_leaves_no_gap(cm, customer):

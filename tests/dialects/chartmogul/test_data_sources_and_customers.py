@@ -36,7 +36,12 @@ def test_deleting_a_data_source_removes_its_customers_but_keeps_contacts(cm, nat
     assert cm.get(f"/v1/customers/{customer['uuid']}").status_code == 404
     kept = cm.get(f"/v1/contacts/{made['uuid']}").json()
     assert kept["customer_uuid"] is None and kept["first_name"] == "Ada"
-    assert native.get(f"/v1/contacts/{made['uuid'].removeprefix('con_')}").json()["accounts"] == []
+    assert kept["data_source_uuid"] is None  # no longer said to come from a source that is gone
+    assert cm.get("/v1/contacts", params={"data_source_uuid": customer["data_source_uuid"]}).json()["entries"] == []
+    stored = native.get(f"/v1/contacts/{made['uuid'].removeprefix('con_')}").json()
+    assert stored["accounts"] == [] and stored["identifiers"] == []
+    history = native.get(f"/v1/contacts/{stored['id']}/events").json()["data"]
+    assert [e["action"] for e in history] == ["created", "updated"]
 
 
 def test_customer_create_and_retrieve(cm, source):
@@ -101,6 +106,13 @@ def test_the_door_documents_itself(client):
         assert path in paths, path
     assert client.get("/chartmogul/docs").status_code == 200
     assert client.get("/").json()["apis"]["chartmogul"]["base"] == "/chartmogul/v1"
+
+
+def test_a_blank_data_source_name_and_a_flag_for_a_position_are_refused(cm, customer):
+    assert cm.post("/v1/data_sources", json={"name": "   "}).status_code == 422
+    response = cm.post(f"/v1/customers/{customer['uuid']}/contacts",
+                       json={"data_source_uuid": customer["data_source_uuid"], "first_name": "P", "position": True})
+    assert response.status_code in (400, 422) and response.json()["param"] == "position"
 
 
 def test_customer_lead_dates_given_with_an_offset_are_stored_in_utc(cm, source):

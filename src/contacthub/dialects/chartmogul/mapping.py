@@ -54,8 +54,9 @@ def parse_ref(raw: str, prefix: str, param: str) -> uuid.UUID:
 def custom_values(custom: list[CustomEntry] | dict[str, Any]) -> dict[str, Any]:
     """Both written forms as one dict; keys are letters, digits and underscores."""
     pairs = [(e.key, e.value) for e in custom] if isinstance(custom, list) else list(custom.items())
+    # a key defined elsewhere (a native definition may hold "-") may still be removed with null
     bad = [FieldError(f"custom.{key}", f"key {key!r} may only hold letters, digits and underscores")
-           for key, _ in pairs if not CUSTOM_KEY.match(key)]
+           for key, value in pairs if not CUSTOM_KEY.match(key) and value is not None]
     if bad:
         raise InvalidInput(bad)
     return dict(pairs)

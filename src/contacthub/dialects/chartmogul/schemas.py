@@ -4,7 +4,7 @@ required parameters are checked by the routes so a missing or null one answers 4
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, StrictInt
 
 
 class Wire(BaseModel):
@@ -42,14 +42,14 @@ class ContactBody(ContactFields):
     customer_uuid: str | None = None
     data_source_uuid: str | None = None
     external_id: str | None = None
-    position: int | None = None
+    position: StrictInt | None = None  # true is no position
 
 
 class ContactPatch(ContactFields):
     """PATCH /contacts/{uuid}: absent fields stay, null clears."""
 
     external_id: str | None = None
-    position: int | None = None
+    position: StrictInt | None = None
 
 
 class DataSourceBody(Wire):
