@@ -207,6 +207,10 @@ def test_name_filters_match_whole_names_in_any_case_and_any_letter(van):
     assert found(commonName="big acme widgets") == ["Big Acme Widgets"]
     assert found(commonName="Widg") == found(commonName="%") == found(commonName="_cme") == []
     assert found(commonName="100%") == ["100%"]
+    everyone = found()
+    for name in ("firstName", "lastName", "email", "phone", "commonName"):  # given empty: no filter
+        response = van.get("/ngpvan/v2/contacts", params={name: ""})
+        assert response.status_code == 200 and len(response.json()["items"]) == len(everyone), name
 
 
 def test_api_key_header_and_bad_auth(client, workspace):
