@@ -296,3 +296,13 @@ def test_a_repeat_with_something_new_still_merges_it_in(van):
     stored = van.get(f"{CONTACTS}/{first}").json()
     assert stored["occupation"] == "Pilot" and stored["externalLinks"][0]["externalId"] == "x-1"
     assert [p["number"] for p in stored["phones"]] == ["2025550111"]
+
+
+def test_blank_names_and_profile_urls_are_none(van, workspace):
+    made = post(van, {"type": "INDIVIDUAL", "firstName": "Blank", "lastName": "Names", "middleName": "  ",
+                      "emails": [{"address": "bn@example.com"}]}).json()["contactId"]
+    assert post(van, {"firstName": "   ", "facebookProfileUrl": ""}, f"{CONTACTS}/{made}").status_code == 200
+    read = van.get(f"{CONTACTS}/{made}").json()
+    assert (read["firstName"], read["middleName"], read["facebookProfileUrl"]) == (None, None, None)
+    native = van.get(f"/v1/contacts/{made}", headers={"Authorization": f"Bearer {workspace.api_key}"}).json()
+    assert native["display_name"] == "Names" and native["social"] == {}

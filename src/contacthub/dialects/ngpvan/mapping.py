@@ -97,7 +97,8 @@ def to_core(body: ContactBody, set_kind: bool = True, current: ContactView | Non
         data["kind"] = "organization" if body.type == "ORGANIZATION" else "person"
     for wire, core in SCALARS.items():
         if wire in given:
-            data[core] = getattr(body, wire)
+            value = getattr(body, wire)
+            data[core] = value.strip() or None if isinstance(value, str) else value  # a blank name is none
     if "emails" in given:
         data["emails"] = [
             {"address": e.address, "type": e.type, "primary": bool(e.isPrimary),
@@ -130,7 +131,7 @@ def to_core(body: ContactBody, set_kind: bool = True, current: ContactView | Non
     if current is not None:
         _keep_stored(data, current)
     if "facebookProfileUrl" in given:
-        data["social"] = {"facebook": body.facebookProfileUrl}
+        data["social"] = {"facebook": (body.facebookProfileUrl or "").strip() or None}
     extra = {}
     for name in EXTRA_FIELDS:
         if name in given:
