@@ -83,7 +83,8 @@ class PackageXErrors(errors_base.ErrorRenderer):
         return envelope(endpoint(request), 401, "A valid PX-API-KEY header is required.", errors=[exc.message])
 
     def unexpected(self, request: Request, exc: Exception) -> JSONResponse:
-        return envelope(endpoint(request), 500, "Something went wrong on our side; the request changed nothing.")
+        message = "Something went wrong on our side; the request changed nothing."
+        return envelope(endpoint(request), 500, message, errors=[f"server: {message}"])
 
 
 def install(app: FastAPI) -> None:

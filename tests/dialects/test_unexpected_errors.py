@@ -1,0 +1,39 @@
+"""A fault of ours (a bug) answers 500 in each door's own envelope, says nothing of the cause,
+and changes nothing."""
+
+import base64
+
+import pytest
+from fastapi.testclient import TestClient
+
+from contacthub.core import accounts, contacts, groups
+
+
+def _broken(*args, **kwargs):
+    raise RuntimeError("a bug with secret details")
+
+
+@pytest.fixture
+def broken(app, monkeypatch):
+    for module, name in ((contacts, "list_page"), (accounts, "list_members"), (groups, "directory")):
+        monkeypatch.setattr(module, name, _broken)
+    return TestClient(app, raise_server_exceptions=False)
+
+
+def test_each_door_answers_a_bug_in_its_own_envelope(broken, workspace):
+    key = workspace.api_key
+    basic = base64.b64encode(f"apiuser:{key}".encode()).decode()
+    doors = {
+        "native": ("/v1/contacts", {"Authorization": f"Bearer {key}"}, lambda b: b["error"]["type"]),
+        "chartmogul": ("/chartmogul/v1/contacts", {"Authorization": "Basic " + base64.b64encode(f"{key}:".encode()).decode()},
+                       lambda b: b["code"] == 500 and b["message"]),
+        "bird": (f"/bird/workspaces/{workspace.workspace_id}/contacts", {"Authorization": f"AccessKey {key}"},
+                 lambda b: b["code"]),
+        "ngpvan": ("/ngpvan/v2/contacts", {"Authorization": f"Basic {basic}"}, lambda b: b["errors"][0]["code"]),
+        "packagex": ("/packagex/v1/contacts", {"PX-API-KEY": key}, lambda b: b["errors"] and b["status"] == 500),
+    }
+    for door, (path, headers, shape) in doors.items():
+        response = broken.get(path, headers=headers)
+        assert response.status_code == 500, (door, response.text)
+        assert shape(response.json()), (door, response.json())
+        assert "secret" not in response.text, door
