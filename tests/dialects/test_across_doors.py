@@ -302,16 +302,17 @@ def test_packagex_address_round_trip_keeps_address_properties(doors):
 
 
 def test_chartmogul_new_email_keeps_the_other_emails_as_they_were(doors):
-    """A new email takes the first one's place (ChartMogul shows one); the others keep their
-    VAN type and flags."""
+    """ChartMogul shows one email, the primary one: a new email takes its place (and is the
+    primary); the others keep their VAN type and flags."""
     cid = doors.van_create(VAN_RICH)
     before = doors.get_van(cid)
+    assert doors.get_cm(cid)["email"] == "lefty.work@example.com"  # the primary, second in VAN's list
     doors.cm_patch(cid, {"email": "lefty.new@example.com"})
     after = doors.get_van(cid)
-    assert after["emails"][0]["address"] == "lefty.new@example.com"
-    assert after["emails"][1:] == before["emails"][1:]
-    assert sum(e["isPrimary"] for e in after["emails"]) == 1
-    assert after["emails"][1]["isPrimary"]  # the primary was the second one, and still is
+    assert [e["address"] for e in after["emails"]] == ["lefty@example.com", "lefty.new@example.com"]
+    assert after["emails"][0] == before["emails"][0]
+    assert [e["isPrimary"] for e in after["emails"]] == [False, True]
+    assert doors.get_cm(cid)["email"] == "lefty.new@example.com"
 
 
 def test_packagex_new_phone_keeps_the_other_phones_as_they_were(doors):

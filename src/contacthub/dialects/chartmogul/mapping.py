@@ -21,7 +21,7 @@ from contacthub.core.errors import FieldError, InvalidInput, dotted_path
 from contacthub.core.inputs import ContactInput, storable_text
 from contacthub.core.views import ContactView
 from contacthub.db.models import Account, DataSource
-from contacthub.dialects.first_point import replace_first
+from contacthub.dialects.first_point import replace_shown, shown
 from contacthub.dialects.chartmogul.schemas import ContactFields, CustomerBody, CustomerPatchBody, CustomEntry
 
 CUSTOM_KEY = re.compile(r"^[A-Za-z0-9_]{1,64}$")
@@ -75,14 +75,14 @@ def contact_input(body: ContactFields, current: ContactView | None = None) -> Co
     email, phone = (body.email or "").strip(), (body.phone or "").strip()
     if "email" in given:
         if current is not None and email:
-            emails = replace_first(current.emails, email, "email")  # None: the one shown, unchanged
+            emails = replace_shown(current.emails, email, "email")  # None: the one shown, unchanged
             if emails is not None:
                 data["emails"] = emails
         else:
             data["emails"] = [{"address": email, "primary": True}] if email else []
     if "phone" in given:
         if current is not None and phone:
-            phones = replace_first(current.phones, phone, "phone")
+            phones = replace_shown(current.phones, phone, "phone")
             if phones is not None:
                 data["phones"] = phones
         else:
@@ -126,8 +126,8 @@ def render_contact(member: MemberView) -> dict[str, Any]:
         "first_name": c.first_name,
         "last_name": c.last_name,
         "title": c.title,
-        "email": c.emails[0].value if c.emails else None,
-        "phone": c.phones[0].value if c.phones else None,
+        "email": shown(c.emails).value if c.emails else None,
+        "phone": shown(c.phones).value if c.phones else None,
         **{name: c.social.get(key) for name, key in SOCIAL.items()},
         "notes": c.notes,
         "custom": dict(c.attributes or {}),

@@ -11,7 +11,7 @@ from contacthub.core.groups import GroupMembers
 from contacthub.core.inputs import AddressInput, ContactInput, EmailInput, PhoneInput
 from contacthub.core.views import AddressView, ContactView
 from contacthub.dialects.common import parse_id
-from contacthub.dialects.first_point import replace_first
+from contacthub.dialects.first_point import replace_shown, shown
 from contacthub.dialects.packagex.schemas import AddressBody, ContactFields
 
 CONTACT_PREFIX = "contact_"
@@ -73,14 +73,14 @@ def _to_input(body: ContactFields, given: set[str], current: ContactView | None,
         data["display_name"] = body.name
     if "email" in given:
         if current is not None and body.email:
-            emails = replace_first(current.emails, body.email, "email")  # None: the one shown, unchanged
+            emails = replace_shown(current.emails, body.email, "email")  # None: the one shown, unchanged
             if emails is not None:
                 data["emails"] = [EmailInput(**e) for e in emails]
         else:
             data["emails"] = [EmailInput(address=body.email)] if body.email else []
     if "phone" in given:
         if current is not None and body.phone:
-            phones = replace_first(current.phones, body.phone, "phone")
+            phones = replace_shown(current.phones, body.phone, "phone")
             if phones is not None:
                 data["phones"] = [PhoneInput(**p) for p in phones]
         else:
@@ -193,8 +193,8 @@ def render_contact(v: ContactView, members: GroupMembers | None, referenced: lis
         "id": CONTACT_PREFIX + str(v.id),
         "organization_id": ORG_PREFIX + str(v.workspace_id),
         "name": v.computed_display_name,
-        "email": v.emails[0].value if v.emails else None,
-        "phone": v.phones[0].normalized if v.phones else None,
+        "email": shown(v.emails).value if v.emails else None,
+        "phone": shown(v.phones).normalized if v.phones else None,
         "notes": v.notes,
         "address": render_address(v.addresses[0] if v.addresses else None),
         "type": "group" if v.kind == "group" else "person",
@@ -207,7 +207,7 @@ def render_contact(v: ContactView, members: GroupMembers | None, referenced: lis
         },
         "referenced_contacts": [
             {"id": CONTACT_PREFIX + str(r.id), "name": r.computed_display_name,
-             "email": r.emails[0].value if r.emails else None}
+             "email": shown(r.emails).value if r.emails else None}
             for r in referenced
         ],
     }
