@@ -56,3 +56,18 @@ def test_dedupe_files_contacts_the_index_has_not_seen(cli):
     found = json.loads(cli("dedupe", "--json", "--merge").stdout)
     assert found["indexed"] == 2 and found["merged"] == 1
     assert [c["id"] for c in client.get("/v1/contacts").json()["data"]] == [ids[0]]
+
+
+def test_dedupe_leaves_a_pair_a_reviewer_rejected_apart(cli):
+    key = json.loads(cli("init", "--json").stdout)["api_key"]
+    client = TestClient(create_app(get_settings()))
+    client.headers["Authorization"] = f"Bearer {key}"
+    twins = [{"first_name": name, "last_name": "Kelly", "birth_date": "1964-02-21", "phones": ["+12125550199"]}
+             for name in ("Mark", "Scott")]
+    ids = [client.post("/v1/contacts", params={"on_duplicate": "create"}, json=t).json()["id"] for t in twins]
+    assert json.loads(cli("dedupe", "--review", "--json").stdout)["review"] == 1
+    pair = client.get("/v1/duplicates").json()["data"][0]
+    assert client.post(f"/v1/duplicates/{pair['id']}/reject").status_code == 200
+    merged = json.loads(cli("dedupe", "--merge", "--review", "--json").stdout)
+    assert merged["merged"] == 0 and merged["review"] == 0
+    assert [c["id"] for c in client.get("/v1/contacts").json()["data"]] == ids

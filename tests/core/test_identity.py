@@ -210,3 +210,39 @@ def test_scores_are_symmetric_and_a_record_matches_itself(a, b):
     itself = compare(a, a)
     assert identity.Match(None, itself.total, itself.reasons, exact=False).decision == "merge"
     assert set(blocking_keys(a)) & set(blocking_keys(a))
+
+
+def test_a_record_matching_two_people_joins_only_the_one_it_is(db, actor):
+    def write(policy="merge", **fields):
+        with db.write() as s:
+            return identity.write(s, actor, ContactInput(**fields), policy)
+
+    john = write("create", first_name="John", last_name="Baker", emails=[{"address": "john@x.example"}],
+                 phones=[{"number": "+12125550171"}])
+    mary = write("create", first_name="Mary", last_name="Baker", emails=[{"address": "mary@x.example"}],
+                 phones=[{"number": "+12125550172"}])
+    both = write(emails=[{"address": "john@x.example"}], phones=[{"number": "+12125550172"}])
+    assert both.merged_into == john.contact.id
+    with db.read() as s:
+        assert contacts.get(s, actor, mary.contact.id).id == mary.contact.id  # Mary is not folded into John
+        queued = identity.reviews_page(s, actor, "open", None, 10)
+    assert {(r.contact_id, r.candidate_id) for r in queued} == {(mary.contact.id, john.contact.id)}
+
+
+def test_a_stronger_review_candidate_does_not_hide_the_contact_to_merge_into(db, actor):
+    def write(policy="merge", **fields):
+        with db.write() as s:
+            return identity.write(s, actor, ContactInput(**fields), policy)
+
+    home = dict(addresses=[{"line1": "12 High St", "city": "Springfield", "postal_code": "62701"}],
+                phones=[{"number": "+12175550100"}])
+    john = write("create", first_name="John", last_name="Baker", birth_date=date(1960, 1, 2),
+                 emails=[{"address": "bakers@x.example"}], **home)
+    mary = write("create", first_name="Mary", last_name="Baker", emails=[{"address": "mary@x.example"}])
+    again = write(first_name="Mary", last_name="Baker", emails=[{"address": "bakers@x.example"}, {"address": "mary@x.example"}],
+                  **home)
+    assert again.merged_into == mary.contact.id
+    with db.read() as s:
+        ranked = identity.match(s, actor, ContactInput(first_name="Mary", last_name="Baker",
+                                                       emails=[{"address": "mary@x.example"}]))
+    assert ranked[0][0].id == mary.contact.id and john.contact.id != mary.contact.id

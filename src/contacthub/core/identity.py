@@ -165,14 +165,24 @@ def write(session: Session, actor: Actor, data: ContactInput, policy: Policy,
     # a contact sharing an exact key stays in view even when everything else disagrees (review it)
     matches = [m for m in rank(session, ws, profile, 5) if m.decision != "distinct" or m.exact]
     as_new = options.model_copy(update={"on_duplicate": "create"})
-    best = matches[0] if matches else None
-    if policy == "merge" and best is not None and best.decision == "merge":
+    best = _first_merge(matches)  # a stronger review candidate does not hide a real match
+    if policy == "merge" and best is not None:
         incoming = contacts.create(session, actor, data, as_new)
         survivor = merge.merge(session, actor, best.contact_id, incoming.id)
-        # The record is the same person as every strong match: those are one person too.
-        for other in matches[1:]:
-            if other.decision == "merge" and contacts.resolve_id(session, actor, other.contact_id) != survivor.id:
-                survivor = merge.merge(session, actor, survivor.id, other.contact_id)
+        # Another strong match of the record is the same person too when it is so to the
+        # survivor itself (a record holding John's email and Mary's phone makes no one of them):
+        # else the pair waits in the review queue.
+        for other in matches:
+            if other is best or other.decision != "merge":
+                continue
+            other_id = contacts.resolve_id(session, actor, other.contact_id)
+            if other_id == survivor.id:
+                continue
+            pair = compare_contacts(session, ws, survivor.id, other_id)
+            if pair is not None and pair.decision == "merge":
+                survivor = merge.merge(session, actor, survivor.id, other_id)
+            elif pair is not None:
+                repo.add_review(session, ws, other_id, survivor.id, pair.score, pair.reasons)
         return Outcome(survivor, created=False, merged_from=incoming.id, match=best)
     view = contacts.create(session, actor, data, as_new)
     check_claims(session, ws, view, seen)
@@ -198,10 +208,27 @@ def find_or_create(session: Session, actor: Actor, data: ContactInput, options: 
 def find(session: Session, actor: Actor, data: ContactInput) -> Outcome | None:
     """The stored contact `write(..., "merge")` would fold this record into, as it is now
     (nothing written); None when it would create one."""
-    matches = [m for m in rank(session, actor.workspace_id, profile_of_input(data), 5) if m.decision != "distinct"]
-    if matches and matches[0].decision == "merge":
-        return Outcome(contacts.get(session, actor, matches[0].contact_id), created=False, match=matches[0])
+    best = _first_merge(rank(session, actor.workspace_id, profile_of_input(data), 5))
+    if best is not None:
+        return Outcome(contacts.get(session, actor, best.contact_id), created=False, match=best)
     return None
+
+
+def _first_merge(matches: list[Match]) -> Match | None:
+    """The best-scoring match strong enough to merge (matches come best first)."""
+    return next((m for m in matches if m.decision == "merge"), None)
+
+
+def compare_contacts(session: Session, ws: uuid.UUID, a: uuid.UUID, b: uuid.UUID) -> Match | None:
+    """How `b` looks to the identity engine beside `a`, as it is now (a's own profile against
+    every record b is made of); None when either has no profile."""
+    profiles = repo.profiles(session, ws, [a, b])
+    if not profiles.get(a) or not profiles.get(b):
+        return None
+    mine = profiles[a][0]
+    score = compare_cluster(mine, profiles[b])
+    shared = set(exact_keys(mine)) & {k for p in profiles[b] for k in exact_keys(p)}
+    return Match(b, round(score.total, 2), score.reasons, bool(shared))
 
 
 def queue_shared_keys(session: Session, actor: Actor, view: ContactView) -> list[Match]:
@@ -313,15 +340,18 @@ def dedupe_contact(session: Session, actor: Actor, contact_id: uuid.UUID, do_mer
     if not repo.live_ids(session, actor.workspace_id, [contact_id]):
         return [], False, 0
     found = duplicates_of(session, actor, contact_id)
-    merged = False
-    if do_merge and found and found[0].decision == "merge":
-        merge.merge(session, actor, found[0].contact_id, contact_id)
-        merged = True
+    # a pair a reviewer rejected is two people: never merged, nor queued again
+    rejected = repo.rejected_partners(session, actor.workspace_id, contact_id)
+    found = [m for m in found if m.contact_id not in rejected]
+    best = _first_merge(found) if do_merge else None
+    if best is not None:
+        merge.merge(session, actor, best.contact_id, contact_id)
     queued = 0
     if queue_reviews:
-        for m in found[1:] if merged else found:
-            queued += repo.add_review(session, actor.workspace_id, contact_id, m.contact_id, m.score, m.reasons)
-    return found, merged, queued
+        for m in found:
+            if m is not best:
+                queued += repo.add_review(session, actor.workspace_id, contact_id, m.contact_id, m.score, m.reasons)
+    return found, best is not None, queued
 
 
 def iter_all(session_factory: Callable[[], AbstractContextManager[Session]], actor: Actor,

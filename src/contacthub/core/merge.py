@@ -53,12 +53,19 @@ def merge(session: Session, actor: Actor, survivor_id: uuid.UUID, loser_id: uuid
     loser = repo.get(session, ws, contacts.resolve_id(session, actor, loser_id))
     if survivor.id == loser.id:
         raise InvalidInput(FieldError("from", "a contact cannot be merged into itself"))
+    if (survivor.kind == "person") != (loser.kind == "person"):  # as the identity engine never pairs them
+        raise Conflict(f"a {loser.kind} cannot be merged into a {survivor.kind}", field="from")
     survivor_before, loser_before = (v.snapshot() for v in contacts.get_many(session, actor, [survivor.id, loser.id]))
     moved: dict[str, Any] = {"from": str(loser.id), "filled": [], "moved_points": [], "dropped_points": [],
                              "moved_addresses": [], "added_lists": [], "added_accounts": [], "moved_relations": []}
 
+    # the survivor's name stays what it shows: a display name of the loser's fills in only where
+    # the survivor has no name at all
+    named = any(getattr(survivor, n) not in (None, "") for n in ("first_name", "last_name", "organization_name"))
     for name in SCALAR_FIELDS:
-        if name != "kind" and getattr(survivor, name) in (None, "") and getattr(loser, name) not in (None, ""):
+        if name == "kind" or (name == "display_name" and named):
+            continue
+        if getattr(survivor, name) in (None, "") and getattr(loser, name) not in (None, ""):
             setattr(survivor, name, getattr(loser, name))
             moved["filled"].append(name)
     for name in ("social", "attributes", "extra"):
@@ -105,8 +112,10 @@ def merge(session: Session, actor: Actor, survivor_id: uuid.UUID, loser_id: uuid
 
     # the pair waiting in the review queue, if it was, is decided now
     identity_repo.settle_open_pair(session, ws, survivor.id, loser.id, utcnow())
+    moved["repointed"] = []  # what had merged into the loser now resolves straight to the survivor
     for older in repo.tombstones_pointing_at(session, ws, loser.id):
         older.merged_into = survivor.id
+        moved["repointed"].append(str(older.id))
     loser.merged_into = survivor.id
     loser.search_text = ""
     repo.replace_attribute_index(session, ws, loser.id, [])
@@ -145,9 +154,12 @@ def unmerge(session: Session, actor: Actor, survivor_id: uuid.UUID, loser_id: uu
                 setattr(survivor, group, current)
         elif getattr(survivor, name) == _scalar(before, name):
             setattr(survivor, name, None)
+    taken = set()
     for p in repo.points_by_id(session, ws, [uuid.UUID(i) for i in moved["moved_points"]]):
         if p.contact_id == survivor.id:
             p.contact_id = loser.id
+            taken.add((p.kind, p.key, p.normalized))
+    _take_back_by_value(session, ws, survivor.id, loser.id, moved, before, event.before["survivor"], taken)
     for record in moved["dropped_points"]:
         session.add(ContactPoint(workspace_id=ws, contact_id=loser.id, **_point_from_record(record)))
     _restore_enriched_points(session, ws, survivor.id, moved.get("enriched_points", []))
@@ -160,6 +172,9 @@ def unmerge(session: Session, actor: Actor, survivor_id: uuid.UUID, loser_id: uu
         _move_relation_back(session, ws, r, survivor.id, loser.id)
 
     loser.merged_into = None
+    for older in repo.contacts_by_id(session, ws, [uuid.UUID(i) for i in moved.get("repointed", [])]):
+        if older.merged_into == survivor.id:
+            older.merged_into = loser.id  # they resolve to the loser again, and can be unmerged from it
     session.flush()
     survivor_view, loser_view = contacts.get_many(session, actor, [survivor.id, loser.id])
     now = utcnow()
@@ -174,6 +189,31 @@ def unmerge(session: Session, actor: Actor, survivor_id: uuid.UUID, loser_id: uu
 
 
 # ---------------------------------------------------------------- helpers
+
+def _take_back_by_value(session: Session, ws, survivor_id, loser_id, moved: dict, loser_before: dict,
+                        survivor_before: dict, taken: set) -> None:
+    """The emails, phones and identifiers the loser brought that the survivor holds under new
+    rows (a PATCH writes a contact's points anew, an undelete too) go back to the loser, found
+    by their value: those the survivor did not have before the merge."""
+    moved_ids = set(moved["moved_points"])
+    brought = {(p["kind"], p["key"], p["normalized"]) for group in ("emails", "phones", "identifiers")
+               for p in loser_before.get(group) or [] if p["id"] in moved_ids}
+    had = {(p["kind"], p["key"], p["normalized"]) for group in ("emails", "phones", "identifiers")
+           for p in survivor_before.get(group) or []}
+    wanted = brought - had - taken
+    if not wanted:
+        return
+    kept = []
+    for p in repo.points_of(session, ws, survivor_id):
+        if (p.kind, p.key, p.normalized) in wanted:
+            p.contact_id, p.is_primary = loser_id, False
+        else:
+            kept.append(p)
+    for kind in ("email", "phone"):  # the survivor keeps a primary of each kind it still has
+        own = [p for p in kept if p.kind == kind]
+        if own and not any(p.is_primary for p in own):
+            own[0].is_primary = True
+
 
 def _repoint_relations(session: Session, ws, loser_id, survivor_id) -> list[dict]:
     """Relations of the loser now point at the survivor (the old rows are replaced: they are keyed by the ends)."""
@@ -227,11 +267,14 @@ def _restore_memberships(session: Session, ws, survivor_id, loser_id, moved: dic
 
 def _restore_primary_flags(session: Session, ws, loser_id, before: dict) -> None:
     session.flush()
-    was_primary = {p["id"] for group in ("emails", "phones") for p in before.get(group, []) if p.get("primary")}
-    positions = {p["id"]: i for group in ("emails", "phones", "identifiers") for i, p in enumerate(before.get(group, []))}
+    # by value: a point taken back from under a new row (see _take_back_by_value) has a new id
+    was_primary = {(p["kind"], p["key"], p["normalized"]) for group in ("emails", "phones")
+                   for p in before.get(group, []) if p.get("primary")}
+    positions = {(p["kind"], p["key"], p["normalized"]): i for group in ("emails", "phones", "identifiers")
+                 for i, p in enumerate(before.get(group, []))}
     for p in repo.points_of(session, ws, loser_id):
-        p.is_primary = str(p.id) in was_primary
-        p.position = positions.get(str(p.id), p.position)
+        p.is_primary = (p.kind, p.key, p.normalized) in was_primary
+        p.position = positions.get((p.kind, p.key, p.normalized), p.position)
     primary_address = {a["id"] for a in before.get("addresses", []) if a.get("primary")}
     for a in repo.addresses_of(session, ws, loser_id).values():
         a.is_primary = str(a.id) in primary_address

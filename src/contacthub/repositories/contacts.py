@@ -345,6 +345,12 @@ def delete_relations_from(session: Session, workspace_id, contact_id) -> None:
     session.execute(delete(Relation).where(Relation.workspace_id == workspace_id, Relation.from_id == contact_id))
 
 
+def contacts_by_id(session: Session, workspace_id, ids: list[uuid.UUID]) -> list[Contact]:
+    if not ids:
+        return []
+    return list(session.scalars(select(Contact).where(Contact.workspace_id == workspace_id, Contact.id.in_(ids))))
+
+
 def tombstones_pointing_at(session: Session, workspace_id, contact_id) -> list[Contact]:
     return list(session.scalars(
         select(Contact).where(Contact.workspace_id == workspace_id, Contact.merged_into == contact_id)

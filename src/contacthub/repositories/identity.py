@@ -163,6 +163,14 @@ def drop_open_reviews(session: Session, ws: uuid.UUID, contact_ids: Sequence[uui
         or_(DuplicateReview.contact_id.in_(ids), DuplicateReview.candidate_id.in_(ids))))
 
 
+def rejected_partners(session: Session, ws: uuid.UUID, contact_id: uuid.UUID) -> set[uuid.UUID]:
+    """The contacts a reviewer said are not this one (rejected pairs, either side)."""
+    rows = session.execute(select(DuplicateReview.contact_id, DuplicateReview.candidate_id).where(
+        DuplicateReview.workspace_id == ws, DuplicateReview.status == "rejected",
+        or_(DuplicateReview.contact_id == contact_id, DuplicateReview.candidate_id == contact_id)))
+    return {b if a == contact_id else a for a, b in rows}
+
+
 def settle_open_pair(session: Session, ws: uuid.UUID, a: uuid.UUID, b: uuid.UUID, now) -> None:
     """The open pair of these two contacts (in either order), if any, is accepted."""
     session.execute(update(DuplicateReview).where(

@@ -56,3 +56,54 @@ def test_merge_errors(api):
     assert api.post(f"/v1/contacts/{a['id']}/merge", json={}).status_code == 422
     b = _make(api, first_name="B")
     assert api.post(f"/v1/contacts/{a['id']}/unmerge", json={"from": b["id"]}).status_code == 409
+
+
+def test_unmerge_gives_back_what_was_brought_even_after_the_survivor_was_rewritten(api):
+    keep = _make(api, first_name="Uma", last_name="Keep", emails=["uma.keep@example.com"])
+    lose = _make(api, first_name="Uma", last_name="Keep", emails=["uma@example.com"], phones=["+442079460958"])
+    api.post(f"/v1/contacts/{keep['id']}/merge", json={"from": lose["id"]})
+    # a client adds an email the way PATCH works: the whole list, which writes every row anew
+    current = api.get(f"/v1/contacts/{keep['id']}").json()
+    api.patch(f"/v1/contacts/{keep['id']}", json={"emails": [*[e["address"] for e in current["emails"]], "new@example.com"]})
+    unmerged = api.post(f"/v1/contacts/{keep['id']}/unmerge", json={"from": lose["id"]})
+    assert unmerged.status_code == 200
+    back = api.get(f"/v1/contacts/{lose['id']}").json()
+    assert back["id"] == lose["id"] and [e["address"] for e in back["emails"]] == ["uma@example.com"]
+    assert back["emails"][0]["primary"] and [p["number"] for p in back["phones"]] == ["+442079460958"]
+    survivor = api.get(f"/v1/contacts/{keep['id']}").json()
+    assert [e["address"] for e in survivor["emails"]] == ["uma.keep@example.com", "new@example.com"]
+    assert survivor["emails"][0]["primary"] and survivor["phones"] == []
+
+
+def test_a_chain_of_merges_undone_halfway_leaves_the_first_id_with_its_own_survivor(api):
+    c = _make(api, first_name="Cee", emails=["c@example.com"])
+    d = _make(api, first_name="Dee", emails=["d@example.com"])
+    e = _make(api, first_name="Eee", emails=["e@example.com"])
+    api.post(f"/v1/contacts/{d['id']}/merge", json={"from": c["id"]})
+    api.post(f"/v1/contacts/{e['id']}/merge", json={"from": d["id"]})
+    assert api.get(f"/v1/contacts/{c['id']}").json()["id"] == e["id"]
+    assert api.post(f"/v1/contacts/{e['id']}/unmerge", json={"from": d["id"]}).status_code == 200
+    assert api.get(f"/v1/contacts/{c['id']}").json()["id"] == d["id"]  # C is D's again
+    assert api.post(f"/v1/contacts/{d['id']}/unmerge", json={"from": c["id"]}).status_code == 200
+    assert [x["address"] for x in api.get(f"/v1/contacts/{c['id']}").json()["emails"]] == ["c@example.com"]
+
+
+def test_a_person_is_never_merged_with_an_organization_or_a_group(api):
+    person = _make(api, first_name="Pat")
+    group = _make(api, kind="group", display_name="Grp")
+    org = _make(api, kind="organization", organization_name="Org")
+    for into, source in ((person, group), (org, person), (person, org)):
+        response = api.post(f"/v1/contacts/{into['id']}/merge", json={"from": source["id"]})
+        assert response.status_code == 409 and response.json()["error"]["details"][0]["field"] == "from"
+    assert api.get(f"/v1/contacts/{person['id']}").json()["display_name"] == "Pat"
+
+
+def test_a_merge_keeps_the_name_the_survivor_shows(api):
+    keep = _make(api, first_name="Ann", last_name="Page")
+    lose = _make(api, first_name="Annie", last_name="Page", display_name="Dr. Annie P")
+    merged = api.post(f"/v1/contacts/{keep['id']}/merge", json={"from": lose["id"]}).json()
+    assert merged["display_name"] == "Ann Page" and merged["first_name"] == "Ann"
+    nameless = _make(api, emails=["only@example.com"])
+    other = _make(api, display_name="Shown Name")
+    filled = api.post(f"/v1/contacts/{nameless['id']}/merge", json={"from": other["id"]}).json()
+    assert filled["display_name"] == "Shown Name"  # a survivor with no name of its own takes one
