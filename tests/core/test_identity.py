@@ -246,3 +246,21 @@ def test_a_stronger_review_candidate_does_not_hide_the_contact_to_merge_into(db,
         ranked = identity.match(s, actor, ContactInput(first_name="Mary", last_name="Baker",
                                                        emails=[{"address": "mary@x.example"}]))
     assert ranked[0][0].id == mary.contact.id and john.contact.id != mary.contact.id
+
+
+def test_father_and_son_of_one_name_are_two_people(db, actor):
+    def write(policy="merge", **fields):
+        with db.write() as s:
+            return identity.write(s, actor, ContactInput(**fields), policy)
+
+    home = dict(phones=[{"number": "+12815550100"}], addresses=[{"line1": "9 Ring Rd", "city": "Houston"}])
+    senior = write("create", first_name="George", last_name="Foreman", suffix="Sr.", birth_date=date(1949, 1, 10), **home)
+    junior = write(first_name="George", last_name="Foreman", suffix="Jr", birth_date=date(1975, 3, 3), **home)
+    assert junior.created and junior.reviews[0].contact_id == senior.contact.id
+    hank = write("create", first_name="Hank", last_name="Williams", suffix="Sr", **home)
+    son = write(first_name="Hank", last_name="Williams", suffix="Junior", **home)
+    assert son.created and hank.contact.id in [m.contact_id for m in son.reviews]
+    again = write(first_name="Hank", last_name="Williams", suffix="Jr.", **home)
+    assert again.merged_into == son.contact.id  # the same generation is the same person
+    degree = write(first_name="George", last_name="Foreman", suffix="PhD", birth_date=date(1949, 1, 10), **home)
+    assert degree.merged_into == senior.contact.id  # a degree says nothing of the generation

@@ -36,6 +36,7 @@ WEIGHTS: dict[str, dict[str, float]] = {
     "identifier": {"exact": 16.0, "differs": -12.0},
     "employer": {"exact": 2.0, "similar": 1.5, "differs": -0.5},
     "kind": {"differs": -30.0},
+    "suffix": {"differs": -8.0},  # Sr. and Jr.: a generation apart
 }
 # Address parts; the address weight is their sum for the best-agreeing pair of addresses.
 ADDRESS_WEIGHTS: dict[str, dict[str, float]] = {
@@ -139,7 +140,7 @@ def profile_of(view: ContactView) -> dict[str, Any]:
     """What the matcher keeps of a stored contact, JSON-ready."""
     return build_profile(
         kind=view.kind, first=view.first_name, middle=view.middle_name, last=view.last_name, nick=view.nickname,
-        org=view.organization_name or (view.display_name if view.kind != "person" else None),
+        suffix=view.suffix, org=view.organization_name or (view.display_name if view.kind != "person" else None),
         birth=view.birth_date, emails=[p.normalized for p in view.emails], phones=[p.normalized for p in view.phones],
         ids=[(p.key, p.normalized) for p in view.identifiers],
         addresses=[(a.line1, a.line2, a.city, a.postal_code, a.region) for a in view.addresses],
@@ -148,7 +149,7 @@ def profile_of(view: ContactView) -> dict[str, Any]:
 
 
 def build_profile(*, kind: str, first=None, middle=None, last=None, nick=None, org=None, birth: date | None = None,
-                  emails=(), phones=(), ids=(), addresses=(), employer=None) -> dict[str, Any]:
+                  emails=(), phones=(), ids=(), addresses=(), employer=None, suffix=None) -> dict[str, Any]:
     entries = []
     for line1, line2, city, postcode, region in addresses:
         number, street = _split_street(line1 or "")
@@ -162,6 +163,7 @@ def build_profile(*, kind: str, first=None, middle=None, last=None, nick=None, o
         "middle": fold(middle),
         "last": fold(last),
         "nick": fold(nick),
+        "generation": generation(suffix),
         "org": fold_words(org),
         "birth": birth.isoformat() if birth else "",
         "emails": sorted(set(emails)),
@@ -170,6 +172,16 @@ def build_profile(*, kind: str, first=None, middle=None, last=None, nick=None, o
         "addresses": entries,
         "employer": fold_words(employer),
     }
+
+
+_GENERATIONS = {"jr": "jr", "junior": "jr", "sr": "sr", "senior": "sr", "i": "i", "ii": "ii", "iii": "iii",
+                "iv": "iv", "v": "v", "2nd": "ii", "3rd": "iii", "4th": "iv"}
+
+
+def generation(suffix: str | None) -> str:
+    """The generation a name suffix says (Sr., Jr., II, III…), folded; "" for none or another
+    suffix (a degree, PhD, says nothing of who someone is)."""
+    return _GENERATIONS.get(fold(suffix), "") if suffix else ""
 
 
 def exact_keys(profile: dict[str, Any]) -> list[str]:
@@ -358,6 +370,9 @@ def compare(a: dict[str, Any], b: dict[str, Any]) -> Score:
         score.add("kind", "differs", WEIGHTS["kind"]["differs"])
     if a["kind"] == "person":
         _names(a, b, score)
+        mine, theirs = a.get("generation"), b.get("generation")  # profiles stored before lack it
+        if mine and theirs and mine != theirs:  # father and son share a name, a phone, a home
+            score.add("suffix", "differs", WEIGHTS["suffix"]["differs"])
     if a["org"] and b["org"] and a["kind"] != "person":
         level, sim = _name_level(a["org"].replace(" ", ""), b["org"].replace(" ", ""), False)
         score.add("organization_name", level, WEIGHTS["organization_name"].get(level, 0.0), sim)
@@ -400,7 +415,7 @@ def corroborated(reasons: list[dict[str, Any]], total: float = 0.0) -> bool:
 # The names that say who someone is: two records whose first names (or two organizations whose
 # names) differ outright are two people however much else they share. A household shares an
 # email, a phone and a last name; an office shares info@. A last name may change (marriage).
-DEFINING_NAMES = ("first_name", "organization_name")
+DEFINING_NAMES = ("first_name", "organization_name", "suffix")
 
 
 def names_clash(reasons: list[dict[str, Any]]) -> bool:
