@@ -140,7 +140,9 @@ def rank(session: Session, workspace_id: uuid.UUID, profile: dict[str, Any], lim
 
 
 def match(session: Session, actor: Actor, data: ContactInput, limit: int = 10) -> list[tuple[ContactView, Match]]:
-    """Ranked candidates for an input, without writing anything."""
+    """Ranked candidates for an input, without writing anything. The input is checked as a
+    create checks it (an email or phone no create would take is a 422 here too)."""
+    contacts.prepare(session, actor, data, data.model_fields_set, WriteOptions())
     matches = rank(session, actor.workspace_id, profile_of_input(data), limit, minimum=0.0)
     views = {v.id: v for v in contacts.get_many(session, actor, [m.contact_id for m in matches])}
     return [(views[m.contact_id], m) for m in matches if m.contact_id in views]

@@ -93,6 +93,10 @@ def test_match_ranks_candidates_without_writing(api):
     assert all(d["score"] <= data[0]["score"] for d in data)
     assert len(api.get("/v1/contacts").json()["data"]) == 2
     assert api.post("/v1/contacts/match", json={"first_name": 3}).status_code == 422
+    # what a create would refuse, match refuses too, naming it
+    for body, field in (({"emails": ["not-an-email"]}, "emails[0].address"), ({"phones": ["555-0177"]}, "phones[0].number")):
+        refused = api.post("/v1/contacts/match", json=body)
+        assert refused.status_code == 422 and refused.json()["error"]["details"][0]["field"] == field
     assert api.post("/v1/contacts/match", content=b"{nope", headers={"Content-Type": "application/json"}).status_code == 400
 
 
