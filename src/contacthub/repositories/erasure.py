@@ -43,7 +43,12 @@ def blank_events(session: Session, workspace_id: uuid.UUID, ids: Collection[uuid
         update(Event).where(Event.workspace_id == workspace_id, Event.subject_type == "contact",
                             Event.subject_id.in_(list(ids)))
         .values(changes={}, before=None).execution_options(synchronize_session=False))
-    return result.rowcount
+    # another contact's `merged` event keeps a copy of the record it took in (since unmerged)
+    taken_in = session.execute(
+        update(Event).where(Event.workspace_id == workspace_id, Event.subject_type == "contact",
+                            Event.action == "merged", Event.changes["from"].as_string().in_([str(i) for i in ids]))
+        .values(changes={}, before=None).execution_options(synchronize_session=False))
+    return result.rowcount + taken_in.rowcount
 
 
 def forget_reviews(session: Session, workspace_id: uuid.UUID, ids: Collection[uuid.UUID]) -> None:

@@ -98,6 +98,20 @@ def test_a_deleted_contact_s_history_is_erased_too_and_unknown_ids_are_404(api):
     assert api.post("/v1/contacts/nope/erase").status_code == 404
 
 
+def test_a_person_once_merged_into_another_and_taken_out_leaves_nothing_in_its_history(api):
+    keep = api.post("/v1/contacts", json={"first_name": "Keep", "emails": ["keep@example.com"]}).json()["id"]
+    gone = api.post("/v1/contacts", params={"on_duplicate": "create"},
+                    json={"first_name": "Wilhelmina", "last_name": "Gonesworth", "emails": ["wg@example.com"],
+                          "notes": "privnote-1"}).json()["id"]
+    api.post(f"/v1/contacts/{keep}/merge", json={"from": gone})
+    api.post(f"/v1/contacts/{keep}/unmerge", json={"from": gone})
+    assert "Gonesworth" in everything_said(api)
+    assert api.post(f"/v1/contacts/{gone}/erase").status_code == 200
+    said = everything_said(api)
+    assert "Gonesworth" not in said and "wg@example.com" not in said and "privnote-1" not in said
+    assert api.get(f"/v1/contacts/{keep}").json()["first_name"] == "Keep"  # the other person stays
+
+
 def test_a_read_only_key_cannot_erase(api, client, read_only_key):
     ada = api.post("/v1/contacts", json=ADA).json()["id"]
     response = client.post(f"/v1/contacts/{ada}/erase", headers={"Authorization": f"Bearer {read_only_key}"})
