@@ -110,8 +110,10 @@ def merge(session: Session, actor: Actor, survivor_id: uuid.UUID, loser_id: uuid
         repo.delete_row(session, m)
     moved["moved_relations"] = _repoint_relations(session, ws, loser.id, survivor.id)
 
-    # the pair waiting in the review queue, if it was, is decided now
+    # the pair waiting in the review queue, if it was, is decided now; the loser's other open
+    # pairs are the survivor's now (accepting one merges what the reviewer saw)
     identity_repo.settle_open_pair(session, ws, survivor.id, loser.id, utcnow())
+    identity_repo.follow_merge_in_open_pairs(session, ws, loser.id, survivor.id)
     moved["repointed"] = []  # what had merged into the loser now resolves straight to the survivor
     for older in repo.tombstones_pointing_at(session, ws, loser.id):
         older.merged_into = survivor.id
@@ -182,6 +184,7 @@ def unmerge(session: Session, actor: Actor, survivor_id: uuid.UUID, loser_id: uu
         row.updated_at = view.updated_at = now
         row.search_text = contacts.search_text(view)
         repo.replace_attribute_index(session, ws, row.id, attribute_rules.index_pairs(row.attributes))
+    identity_repo.reopen_pair(session, ws, survivor.id, loser.id)  # two again: a reviewer may decide anew
     events.record(session, actor, "contact", survivor.id, UNMERGED, changes={"restored": str(loser.id)})
     events.record(session, actor, "contact", loser.id, UNMERGED, changes={"from": str(survivor.id)})
     identity_index.on_unmerge(session, ws, survivor_view, loser_view)

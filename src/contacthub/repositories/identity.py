@@ -163,6 +163,39 @@ def drop_open_reviews(session: Session, ws: uuid.UUID, contact_ids: Sequence[uui
         or_(DuplicateReview.contact_id.in_(ids), DuplicateReview.candidate_id.in_(ids))))
 
 
+def follow_merge_in_open_pairs(session: Session, ws: uuid.UUID, loser: uuid.UUID, survivor: uuid.UUID) -> None:
+    """The open pairs naming `loser` name `survivor` instead (what a reviewer would decide on
+    now); one that would pair the survivor with itself, or repeat a pair, goes."""
+    rows = list(session.scalars(select(DuplicateReview).where(
+        DuplicateReview.workspace_id == ws, DuplicateReview.status == "open",
+        or_(DuplicateReview.contact_id == loser, DuplicateReview.candidate_id == loser))))
+    if not rows:
+        return
+    others = [r.candidate_id if r.contact_id == loser else r.contact_id for r in rows]
+    paired = set(session.execute(select(DuplicateReview.contact_id, DuplicateReview.candidate_id).where(
+        DuplicateReview.workspace_id == ws,
+        or_(DuplicateReview.contact_id == survivor, DuplicateReview.candidate_id == survivor))).all())
+    for row, other in zip(rows, others):
+        if other == survivor or (survivor, other) in paired or (other, survivor) in paired:
+            session.delete(row)
+            continue
+        if row.contact_id == loser:
+            row.contact_id = survivor
+        else:
+            row.candidate_id = survivor
+        paired.add((row.contact_id, row.candidate_id))
+    session.flush()
+
+
+def reopen_pair(session: Session, ws: uuid.UUID, a: uuid.UUID, b: uuid.UUID) -> None:
+    """The accepted pair of these two (either order), if any, is open again."""
+    session.execute(update(DuplicateReview).where(
+        DuplicateReview.workspace_id == ws, DuplicateReview.status == "accepted",
+        or_((DuplicateReview.contact_id == a) & (DuplicateReview.candidate_id == b),
+            (DuplicateReview.contact_id == b) & (DuplicateReview.candidate_id == a)))
+        .values(status="open", decided_at=None).execution_options(synchronize_session=False))
+
+
 def rejected_partners(session: Session, ws: uuid.UUID, contact_id: uuid.UUID) -> set[uuid.UUID]:
     """The contacts a reviewer said are not this one (rejected pairs, either side)."""
     rows = session.execute(select(DuplicateReview.contact_id, DuplicateReview.candidate_id).where(

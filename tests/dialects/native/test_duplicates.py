@@ -67,3 +67,18 @@ def test_an_overwrite_import_empties_the_queue_with_the_contacts(api, db, settin
     assert api.get(job.headers["Location"]).json()["status"] == "succeeded"
     assert [c["display_name"] for c in api.get("/v1/contacts").json()["data"]] == ["New"]
     assert api.get("/v1/duplicates").json()["data"] == []
+
+
+def test_a_queued_contact_merged_elsewhere_takes_its_pair_along_and_unmerge_reopens_it(api):
+    a, b = _pair(api, "Third")
+    c = api.post("/v1/contacts", params={"on_duplicate": "create"},
+                 json={"first_name": "Ada", "last_name": "Third", "emails": ["c@third.example"]}).json()
+    api.post(f"/v1/contacts/{c['id']}/merge", json={"from": b["id"]})
+    queue = api.get("/v1/duplicates").json()["data"]
+    assert [(q["contact_id"], q["candidate_id"]) for q in queue] == [(c["id"], a["id"])]
+    assert queue[0]["contact"]["id"] == c["id"]  # what accepting would merge is what the reviewer sees
+    accepted = api.post(f"/v1/duplicates/{queue[0]['id']}/accept").json()
+    assert accepted["contact"]["id"] == a["id"]
+    assert api.post(f"/v1/contacts/{a['id']}/unmerge", json={"from": c["id"]}).status_code == 200
+    reopened = api.get("/v1/duplicates").json()["data"]
+    assert [(q["id"], q["status"]) for q in reopened] == [(queue[0]["id"], "open")]
