@@ -436,3 +436,14 @@ def test_erase_asks_first_and_then_leaves_nothing_of_the_person(cli):
     again = cli("erase", str(uuid.uuid4()), "--yes")
     assert again.exit_code == 1 and "not found" in again.stderr + again.stdout
     assert cli("erase", "nope", "--yes").exit_code == 2
+
+
+def test_a_vcard_role_is_the_occupation_both_ways(cli, tmp_path):
+    cli("init", "--json")
+    source = tmp_path / "one.vcf"
+    source.write_text("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ada Lovelace\r\nN:Lovelace;Ada;;;\r\nTITLE:Countess\r\n"
+                      "ROLE:Mathematician\r\nEND:VCARD\r\n", newline="")
+    assert json.loads(cli("import", str(source), "--json").stdout)["created"] == 1
+    record = json.loads(cli("export", "--format", "jsonl").stdout.strip())
+    assert (record["title"], record["occupation"]) == ("Countess", "Mathematician")
+    assert "ROLE:Mathematician" in cli("export", "--format", "vcf").stdout

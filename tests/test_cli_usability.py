@@ -225,14 +225,16 @@ def test_csv_export_imports_back_into_the_same_contacts(cli, tmp_path):
     api = _api(first["api_key"])
     people = [
         {"first_name": "Ada", "last_name": "Lovelace", "title": "Analyst", "employer": "Engines Ltd",
-         "notes": "wrote the first program",
+         "occupation": "Mathematician", "salutation": "Dear Ada",
+         "notes": 'wrote the first program,\nwith "notes"; and, more',  # quotes, a line break, commas
          "emails": [{"address": "ada@example.com", "primary": True}, {"address": "ada@home.example", "type": "home"}],
          "phones": [{"number": "+442079460958", "type": "mobile"}, "+442079460959"],
          "addresses": [{"line1": "12 St James's Sq", "line2": "Flat 2", "city": "London", "region": "Greater London",
                         "postal_code": "SW1Y 4JH", "country": "GB", "type": "home"},
                        {"line1": "1 Engine Yard", "city": "Cambridge", "type": "work"}],
          "attributes": {"tier": "gold", "visits": 3, "prefs": {"news": "weekly"}}},
-        {"kind": "organization", "organization_name": "Analytical Engines", "emails": ["info@engines.example"]},
+        {"kind": "organization", "organization_name": "Analytical Engines", "official_name": "Analytical Engines plc",
+         "emails": ["info@engines.example"]},
         {"first_name": "Charles", "emails": ["charles@example.com"]},
     ]
     for body in people:
@@ -243,7 +245,8 @@ def test_csv_export_imports_back_into_the_same_contacts(cli, tmp_path):
     assert header[:15] == ["id", "kind", "display_name", "first_name", "last_name", "organization_name", "title",
                            "employer", "email", "phone", "line1", "city", "postal_code", "country", "created_at"]
     assert header[15:] == ["line2", "region", "notes", "groups", "prefix", "middle_name", "suffix", "nickname",
-                           "birth_date", "email_type", "phone_type", "address_type", "email_2", "email_2_type", "phone_2",
+                           "birth_date", "email_type", "phone_type", "address_type", "salutation", "occupation",
+                           "official_name", "email_2", "email_2_type", "phone_2",
                            "address_2_line1", "address_2_city", "address_2_type",
                            "metadata.prefs.news", "metadata.tier", "metadata.visits"]
 
@@ -256,7 +259,8 @@ def test_csv_export_imports_back_into_the_same_contacts(cli, tmp_path):
         return sorted(({
             "kind": c["kind"], "display_name": c["display_name"], "first_name": c["first_name"],
             "last_name": c["last_name"], "organization_name": c["organization_name"], "title": c["title"],
-            "employer": c["employer"], "notes": c["notes"],
+            "employer": c["employer"], "notes": c["notes"], "occupation": c["occupation"], "salutation": c["salutation"],
+            "official_name": c["official_name"],
             "emails": sorted((e["address"], e["type"]) for e in c["emails"]),
             "phones": sorted((p["number"], p["type"] or "") for p in c["phones"]),
             "addresses": [{k: a[k] for k in ("line1", "line2", "city", "region", "postal_code", "country", "type")}
@@ -265,6 +269,7 @@ def test_csv_export_imports_back_into_the_same_contacts(cli, tmp_path):
 
     assert essentials(second["api_key"]) == essentials(first["api_key"])
     ada = _api(second["api_key"]).get("/v1/contacts", params={"email": "ada@example.com"}).json()["data"][0]
+    assert ada["notes"] == 'wrote the first program,\nwith "notes"; and, more' and ada["occupation"] == "Mathematician"
     # attributes come back as text (a CSV cell has no type), nested ones nested again
     assert ada["attributes"] == {"tier": "gold", "visits": "3", "prefs": {"news": "weekly"}}
     assert ada["emails"][0]["address"] == "ada@example.com"  # the primary stays first

@@ -260,9 +260,17 @@ def detect_dialect(sample: str) -> type[csv.Dialect] | csv.Dialect:
     if len(lines) > 1 and not sample.endswith(("\n", "\r")):
         sample = "\n".join(lines[:-1])  # a cut last line would mislead the sniffer
     try:
-        return csv.Sniffer().sniff(sample, delimiters=",;\t|")
+        delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
     except csv.Error:
         return csv.excel
+    # Only the delimiter is taken from the sniffer: its guesses of the quoting (doublequote
+    # off, for one, on a sample whose escaped quotes it misread) would mangle "" in a cell.
+
+    class Sniffed(csv.excel):
+        pass
+
+    Sniffed.delimiter = delimiter
+    return Sniffed
 
 
 @dataclass

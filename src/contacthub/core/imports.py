@@ -86,7 +86,7 @@ LEFT_OUT_NOTES = (NO_GROUP, LEFT_OUT)
 FIELD_TARGETS = (
     "name", "first_name", "last_name", "middle_name", "prefix", "suffix", "nickname", "birth_date", "email", "phone",
     "address", "address_line2", "city", "region", "postal_code", "country", "address_type", "type", "groups", "notes",
-    "title", "employer", "organization", "ignore",
+    "title", "employer", "organization", "occupation", "salutation", "official_name", "ignore",
 )
 # Headers understood without a mapping, compared lower-cased without spaces, "_" or "-".
 HEADER_ALIASES = {
@@ -106,7 +106,8 @@ HEADER_ALIASES = {
     "organization": "organization", "organisation": "organization",
     # the columns `contacthub export --format csv` writes under their own names
     "displayname": "name", "kind": "type", "line1": "address", "line2": "address_line2", "addresstype": "address_type",
-    "organizationname": "organization",
+    "organizationname": "organization", "occupation": "occupation", "salutation": "salutation",
+    "officialname": "official_name",
     # other products' CSV exports, as they come (more emails and phones: _numbered_alias).
     # Google Contacts (its addresses: _address_block): the first organization is the person's employer
     "organization1name": "employer", "organization1title": "title", "organizationtitle": "title",
@@ -138,11 +139,12 @@ KIND_WORDS = {
 MAX_TEXT = {"notes": 10_000, "email": 320, "phone": 64, "postal_code": 50, "prefix": 50, "suffix": 50,
             # as the columns (ContactInput says the same)
             "first_name": 200, "last_name": 200, "middle_name": 200, "nickname": 200, "title": 200, "city": 200,
-            "region": 200, "country": 100}
+            "region": 200, "country": 100, "occupation": 200, "salutation": 200, "official_name": 300}
 SCALAR_TARGETS = {
     "name": "display_name", "first_name": "first_name", "last_name": "last_name", "middle_name": "middle_name",
     "prefix": "prefix", "suffix": "suffix", "nickname": "nickname", "notes": "notes",
     "title": "title", "employer": "employer", "organization": "organization_name",
+    "occupation": "occupation", "salutation": "salutation", "official_name": "official_name",
 }
 ADDRESS_TARGETS = {"address": "line1", "address_line2": "line2", "city": "city", "region": "region",
                    "postal_code": "postal_code", "country": "country", "address_type": "type"}
@@ -1004,8 +1006,9 @@ class _Importer:
             pid = p.id.hex
             contacts.append((
                 ws, pid, p.kind, s.get("display_name"), s.get("prefix"), s.get("first_name"), s.get("middle_name"),
-                s.get("last_name"), s.get("suffix"), s.get("nickname"), s.get("organization_name"), s.get("title"),
-                s.get("employer"), s.get("birth_date"), s.get("notes"),
+                s.get("last_name"), s.get("suffix"), s.get("nickname"), s.get("salutation"), s.get("organization_name"),
+                s.get("official_name"), s.get("title"), s.get("employer"), s.get("occupation"), s.get("birth_date"),
+                s.get("notes"),
                 d.social_json, d.attributes_json, _EMPTY_DOC, d.search_text, now, now,
             ))
             for kind, values in (("email", p.emails), ("phone", p.phones)):
@@ -1206,8 +1209,9 @@ def _extra_of(row: ParsedRow) -> dict[str, Any]:
 _EMPTY_DOC = JsonText("{}")
 _second = operator.itemgetter(1)
 _CONTACT_COLUMNS = ("workspace_id", "id", "kind", "display_name", "prefix", "first_name", "middle_name", "last_name",
-                    "suffix", "nickname", "organization_name", "title", "employer", "birth_date", "notes", "social",
-                    "attributes", "extra", "search_text", "created_at", "updated_at")
+                    "suffix", "nickname", "salutation", "organization_name", "official_name", "title", "employer",
+                    "occupation", "birth_date", "notes", "social", "attributes", "extra", "search_text", "created_at",
+                    "updated_at")
 _POINT_COLUMNS = ("workspace_id", "id", "contact_id", "kind", "key", "value", "normalized", "type", "is_primary",
                   "position", "properties", "created_at")
 _ADDRESS_COLUMNS = ("workspace_id", "id", "contact_id", "type", "line1", "line2", "city", "region", "postal_code",

@@ -38,7 +38,7 @@ _IM_PROPERTIES = {"X-AIM", "X-ICQ", "X-JABBER", "X-MSN", "X-YAHOO", "X-SKYPE", "
                   "X-QQ", "X-GADUGADU"}
 HEADERS = [
     "Type", "Name", "Prefix", "First Name", "Middle Name", "Last Name", "Suffix", "Nickname", "Birthday",
-    "Email", "Email - Type", "Phone", "Phone - Type", "Company", "Organization", "Title", "Notes", "Groups",
+    "Email", "Email - Type", "Phone", "Phone - Type", "Company", "Organization", "Title", "Occupation", "Notes", "Groups",
     *(f"Address {n} - {part}" for n in range(1, ADDRESS_BLOCKS + 1) for part in _ADDRESS_PARTS),
     *(f"social.{network}" for network in (*SOCIAL_NETWORKS, *IM_SERVICES)),
     "metadata.website", "metadata.anniversary", "metadata.photo",
@@ -47,7 +47,7 @@ _COLUMN = {header: i for i, header in enumerate(HEADERS)}
 MULTI_VALUE = " ::: "  # several emails, phones or groups in one cell, as imports.RowParser reads them
 
 # The properties a row is made of; the card's kind is told by KIND (4.0) or Apple's own.
-_WANTED = {"FN", "N", "NICKNAME", "BDAY", "EMAIL", "TEL", "ADR", "ORG", "TITLE", "NOTE", "CATEGORIES", "KIND",
+_WANTED = {"FN", "N", "NICKNAME", "BDAY", "EMAIL", "TEL", "ADR", "ORG", "TITLE", "ROLE", "NOTE", "CATEGORIES", "KIND",
            "X-ADDRESSBOOKSERVER-KIND", "X-ABSHOWAS", "X-SOCIALPROFILE", "X-ABLABEL", "URL", "IMPP", *_IM_PROPERTIES,
            "ANNIVERSARY", "X-ANNIVERSARY", "X-ABDATE", "PHOTO"}
 
@@ -301,6 +301,7 @@ def _cells(properties: list[tuple[str, dict[str, list[str]], str]]) -> list[str]
         # each value's TYPE words, in turn (imports.point_type picks the one that names a type)
         put(f"{header} - Type", MULTI_VALUE.join(types(params) for params, _ in points))
     put("Title", first("TITLE"))
+    put("Occupation", first("ROLE"))  # vCard's role or occupation
     put("Notes", first("NOTE"))
     put("metadata.website", first("URL"))
     categories = [c for params_value in by_name.get("CATEGORIES", []) for c in _components(params_value[1], ",")]
@@ -425,7 +426,7 @@ def write_card(view: ContactView, groups: list[str]) -> str:
         lines.append("X-ADDRESSBOOKSERVER-KIND:group")  # Apple's, as CardDAV servers write a group
     for name, value in (("NICKNAME", view.nickname),
                         ("ORG", (view.organization_name or view.display_name) if organization else view.employer),
-                        ("TITLE", view.title), ("NOTE", view.notes)):
+                        ("TITLE", view.title), ("ROLE", view.occupation), ("NOTE", view.notes)):
         if value:
             lines.append(f"{name}:{_escape(value)}")
     birthday = view.birth_date.isoformat() if view.birth_date else view.attributes.get("birthday")

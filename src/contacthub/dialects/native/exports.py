@@ -36,10 +36,10 @@ EXPORT_COLUMNS = ("id", "kind", "display_name", "first_name", "last_name", "orga
                   "employer", "email", "phone", "line1", "city", "postal_code", "country", "created_at")
 # after those: line2, region, notes, groups (the names of the groups holding the contact, joined
 # by "|"), the name's other parts, the birth date and the types of the primary email, phone and
-# address, then email_2, email_2_type…, phone_2…, social.<network> and metadata.<key> as the
+# address, the salutation, occupation and official name, then email_2, email_2_type…, phone_2…, social.<network> and metadata.<key> as the
 # contacts need them
 EXPORT_MORE_COLUMNS = ("line2", "region", "notes", "groups", "prefix", "middle_name", "suffix", "nickname", "birth_date",
-                       "email_type", "phone_type", "address_type")
+                       "email_type", "phone_type", "address_type", "salutation", "occupation", "official_name")
 # the columns of each further address: address_2_line1, …, address_2_type
 ADDRESS_PARTS = ("line1", "line2", "city", "region", "postal_code", "country", "type")
 
