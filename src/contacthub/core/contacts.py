@@ -251,8 +251,10 @@ def update(
         repo.update_columns(session, ws, cid, values)
     if values.get("kind", before_view.kind) != before_view.kind:
         # members are a group's or an organization's: a contact that is neither now holds no one
-        # (every door would otherwise disagree on whom it holds)
+        # (every door would otherwise disagree on whom it holds); a group is no organization's member
         repo.delete_relations_from(session, ws, cid)
+        if values["kind"] == "group":
+            repo.delete_relations_to(session, ws, cid, repo.ORG_MEMBER)
     _store_children(session, actor, cid, data, prepared, given, values.get("attributes"))
     view = _views(session, actor, [cid])[0]
     after = view.snapshot()

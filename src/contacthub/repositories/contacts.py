@@ -345,6 +345,12 @@ def delete_relations_from(session: Session, workspace_id, contact_id) -> None:
     session.execute(delete(Relation).where(Relation.workspace_id == workspace_id, Relation.from_id == contact_id))
 
 
+def delete_relations_to(session: Session, workspace_id, contact_id, kind: str) -> None:
+    """The relations of that kind in which the contact is held (a member of others)."""
+    session.execute(delete(Relation).where(Relation.workspace_id == workspace_id, Relation.to_id == contact_id,
+                                           Relation.kind == kind))
+
+
 def contacts_by_id(session: Session, workspace_id, ids: list[uuid.UUID]) -> list[Contact]:
     if not ids:
         return []

@@ -107,3 +107,17 @@ def test_a_merge_keeps_the_name_the_survivor_shows(api):
     other = _make(api, display_name="Shown Name")
     filled = api.post(f"/v1/contacts/{nameless['id']}/merge", json={"from": other["id"]}).json()
     assert filled["display_name"] == "Shown Name"  # a survivor with no name of its own takes one
+
+
+def test_unmerge_after_the_survivor_was_deleted_and_undeleted(api):
+    keep = _make(api, first_name="Una", emails=["una@example.com"])
+    lose = _make(api, first_name="Una", last_name="B", emails=["unab@example.com"],
+                 identifiers=[{"key": "crm", "value": "u-1"}], addresses=[{"city": "Paris"}])
+    api.post(f"/v1/contacts/{keep['id']}/merge", json={"from": lose["id"]})
+    assert api.delete(f"/v1/contacts/{keep['id']}").status_code == 204
+    assert api.post(f"/v1/contacts/{keep['id']}/undelete").status_code == 201
+    assert api.post(f"/v1/contacts/{keep['id']}/unmerge", json={"from": lose["id"]}).status_code == 200
+    back = api.get(f"/v1/contacts/{lose['id']}").json()
+    assert ([e["address"] for e in back["emails"]], back["identifiers"]) == (["unab@example.com"], [{"key": "crm", "value": "u-1"}])
+    survivor = api.get(f"/v1/contacts/{keep['id']}").json()
+    assert ([e["address"] for e in survivor["emails"]], survivor["identifiers"]) == (["una@example.com"], [])

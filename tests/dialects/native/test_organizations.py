@@ -42,3 +42,17 @@ def test_bad_members_and_non_organizations(api, make):
     assert api.get(f"/v1/organizations/{ada}/members").status_code == 404  # a person is no organization
     assert api.put(f"/v1/organizations/{team}/members", json={"members": []}).status_code == 404
     assert api.get(f"/v1/contacts/{uuid.uuid4()}/organizations").status_code == 404
+
+
+def test_a_kind_change_leaves_no_membership_the_rules_refuse(api, make):
+    org, person = make(kind="organization", organization_name="Org"), make(first_name="Pat")
+    assert api.put(f"/v1/organizations/{org}/members", json={"members": [person]}).status_code == 200
+    assert api.patch(f"/v1/contacts/{person}", json={"kind": "group"}).status_code == 200
+    members = api.get(f"/v1/organizations/{org}/members").json()["members"]
+    assert members == []  # a group is no organization's member
+    # the list read can always be written back
+    assert api.put(f"/v1/organizations/{org}/members", json={"members": members}).status_code == 200
+    other = make(first_name="Quin")
+    api.put(f"/v1/organizations/{org}/members", json={"members": [other]})
+    assert api.patch(f"/v1/contacts/{org}", json={"kind": "person"}).status_code == 200
+    assert api.get(f"/v1/contacts/{other}/organizations").json()["data"] == []
