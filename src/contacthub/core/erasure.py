@@ -33,8 +33,8 @@ def erase(session: Session, actor: Actor, contact_id: uuid.UUID) -> uuid.UUID:
         last = repo.last_action(session, ws, contact_id)
         if last is None:
             raise NotFound("contact", contact_id)
-        if last == "erased":
-            return contact_id  # erased already: asked again, nothing more to do
+        if last == "erased" or not repo.history_says_anything(session, ws, contact_id):
+            return contact_id  # erased already (itself, or as a record of a person erased): nothing more to do
         chain = {contact_id}  # deleted already: only its history remains
     records, frontier = set(chain), set(chain)
     while frontier and len(records) < MAX_RECORDS:

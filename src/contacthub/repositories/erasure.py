@@ -31,6 +31,14 @@ def last_action(session: Session, workspace_id: uuid.UUID, contact_id: uuid.UUID
                           .order_by(Event.id.desc()).limit(1))
 
 
+def history_says_anything(session: Session, workspace_id: uuid.UUID, contact_id: uuid.UUID) -> bool:
+    """Whether any event of the contact still holds what changed or what it was (an erasure
+    empties them all)."""
+    rows = session.execute(select(Event.changes, Event.before).where(
+        Event.workspace_id == workspace_id, Event.subject_type == "contact", Event.subject_id == contact_id))
+    return any(changes or before for changes, before in rows)
+
+
 def delete_contacts(session: Session, workspace_id: uuid.UUID, ids: Collection[uuid.UUID]) -> None:
     """The rows, live or merged away; what hangs off them goes by the foreign keys' cascades."""
     session.execute(delete(Contact).where(Contact.workspace_id == workspace_id, Contact.id.in_(list(ids))))

@@ -117,3 +117,14 @@ def test_a_read_only_key_cannot_erase(api, client, read_only_key):
     response = client.post(f"/v1/contacts/{ada}/erase", headers={"Authorization": f"Bearer {read_only_key}"})
     assert response.status_code == 403
     assert api.get(f"/v1/contacts/{ada}").status_code == 200
+
+
+def test_erasing_a_record_already_erased_with_its_person_sends_no_second_event(api):
+    p = api.post("/v1/contacts", json={"first_name": "Pee", "emails": ["p@example.com"]}).json()["id"]
+    q = api.post("/v1/contacts", json={"first_name": "Queue", "emails": ["q@example.com"]}).json()["id"]
+    api.post(f"/v1/contacts/{p}/merge", json={"from": q})
+    assert api.post(f"/v1/contacts/{p}/erase").json() == {"erased": p}
+    feed = api.get("/v1/changes", params={"since": 0, "limit": 200}).json()["data"]
+    assert api.post(f"/v1/contacts/{q}/erase").json() == {"erased": q}
+    again = api.get("/v1/changes", params={"since": 0, "limit": 200}).json()["data"]
+    assert [e["action"] for e in again].count("erased") == 1 and len(again) == len(feed)
