@@ -39,6 +39,9 @@ def test_keys_create_list_revoke(cli):
     assert client.get("/v1/contacts", headers={"Authorization": f"Bearer {second['api_key']}"}).status_code == 401
     assert client.get("/v1/contacts", headers={"Authorization": f"Bearer {workspace['api_key']}"}).status_code == 200
     assert cli("keys", "revoke", "chk_nothing").exit_code == 1
+    assert "no key that can write" not in cli("keys", "revoke", second["key_id"]).output
+    last = cli("keys", "revoke", workspace["key_id"])
+    assert last.exit_code == 0 and "has no key that can write now" in last.output and "keys create" in last.output
 
 
 def test_a_read_only_key_from_the_cli(cli):

@@ -90,3 +90,8 @@ def keys_revoke(key: Annotated[str, typer.Argument(help="The key's id or prefix,
         console.print(f"Key {row.id} ({row.prefix}…) was already revoked on {already:%Y-%m-%d %H:%M} UTC.")
         return
     console.print(f"Revoked key {row.id} ({row.prefix}…).")
+    with db.read() as session:
+        writable = [k for k in workspaces.list_keys(session, row.workspace_id) if k.revoked_at is None and not k.read_only]
+    if not writable:  # the API keeps this key (409); the shell can always make another, so it may go
+        console.print(f"[yellow]Workspace {row.workspace_id} has no key that can write now:[/] "
+                      f"`contacthub keys create --workspace {row.workspace_id}` makes one.", soft_wrap=True)
