@@ -54,6 +54,11 @@ NUMBERED_AT_ONCE = 10_000
 POLL_WAIT_SECONDS = 0.5
 # what events are about (their subject_type)
 SUBJECT_TYPES = ("contact", "list", "attribute_definition", "account", "data_source", "webhook")
+# what happens to each (the actions its events record)
+ACTIONS = {subject: ("created", "updated", "deleted") for subject in SUBJECT_TYPES} | {
+    "contact": ("created", "updated", "deleted", "merged", "merged_into", "unmerged", "list_added", "list_removed",
+                "erased"),
+}
 
 
 @dataclass

@@ -66,14 +66,35 @@ def _checked_patterns(patterns: list[str]) -> list[str]:
         elif subject not in events.SUBJECT_TYPES:
             errors.append(FieldError(f"events[{i}]", f"no changes are about {subject!r}; "
                                                      f"one of {', '.join(events.SUBJECT_TYPES)}"))
+        elif action != "*" and action not in events.ACTIONS[subject]:  # it would never fire
+            errors.append(FieldError(f"events[{i}]", f"no {subject} change is {action!r}; "
+                                                     f"one of {', '.join(events.ACTIONS[subject])} or *"))
     if errors:
         raise InvalidInput(errors)
     return list(dict.fromkeys(patterns))
 
 
+def _checked(url: str | None, patterns: list[str] | None, allow_private: bool) -> list[str] | None:
+    """The URL and the event patterns (those given) checked together, every fault of both
+    reported at once; answers the patterns as kept."""
+    errors, kept = [], None
+    if url is not None:
+        try:
+            outbound.check_url(url, allow_private, "url", PURPOSE)
+        except InvalidInput as exc:
+            errors.extend(exc.errors)
+    if patterns is not None:
+        try:
+            kept = _checked_patterns(patterns)
+        except InvalidInput as exc:
+            errors.extend(exc.errors)
+    if errors:
+        raise InvalidInput(errors)
+    return kept
+
+
 def create(session: Session, actor: Actor, data: WebhookInput, allow_private: bool) -> Webhook:
-    outbound.check_url(data.url, allow_private, "url", PURPOSE)
-    patterns = _checked_patterns(data.events)
+    patterns = _checked(data.url, data.events, allow_private)
     start = end = events.feed_end(session, actor)
     if data.since is not None:
         events.check_since(data.since, end)
@@ -109,9 +130,9 @@ def update(session: Session, actor: Actor, webhook_id: uuid.UUID, patch: Webhook
     for name in ("url", "active", "events"):
         if name in given and getattr(patch, name) is None:
             raise InvalidInput(FieldError(name, "cannot be null"))
-    if "url" in given:
-        outbound.check_url(patch.url, allow_private, "url", PURPOSE)
-    wanted_now = {name: _checked_patterns(patch.events) if name == "events" else getattr(patch, name) for name in given}
+    patterns = _checked(patch.url if "url" in given else None, patch.events if "events" in given else None,
+                        allow_private)
+    wanted_now = {name: patterns if name == "events" else getattr(patch, name) for name in given}
     changes = {name: [getattr(row, name), value] for name, value in wanted_now.items() if getattr(row, name) != value}
     for name, (_, value) in changes.items():
         setattr(row, name, value)

@@ -308,11 +308,16 @@ def test_a_webhook_is_sent_only_the_changes_it_names(hooks_api, db, local_settin
 
 def test_change_types_a_webhook_cannot_name_are_refused(hooks_api):
     bad = hooks_api.post("/v1/webhooks", json={"url": "http://127.0.0.1:9/h",
-                                               "events": ["contact", "person.created", "contact.Created", "*"]})
+                                               "events": ["contact", "person.created", "contact.Created", "*",
+                                                          "contact.bogus", "list.merged", "contact.erased"]})
     assert bad.status_code == 422
     fields = [d["field"] for d in bad.json()["error"]["details"]]
-    assert fields == ["events[0]", "events[1]", "events[2]"]
+    assert fields == ["events[0]", "events[1]", "events[2]", "events[4]", "events[5]"]  # an action that never happens too
     assert "one of contact, list" in bad.json()["error"]["details"][1]["message"]
+    assert "one of created, updated, deleted, merged" in bad.json()["error"]["details"][3]["message"]
+    # a URL refused and events refused are both named at once
+    both = hooks_api.post("/v1/webhooks", json={"url": "ftp://example.com/h", "events": ["contact.bogus"]})
+    assert [d["field"] for d in both.json()["error"]["details"]] == ["url", "events[0]"]
     assert hooks_api.post("/v1/webhooks", json={"url": "http://127.0.0.1:9/h", "events": []}).status_code == 422
     assert hooks_api.get("/v1/webhooks").json()["data"] == []
     made = hooks_api.post("/v1/webhooks", json={"url": "http://127.0.0.1:9/h"}).json()
