@@ -145,6 +145,13 @@ class ContactInput(Strict):
     lists: Annotated[list[uuid.UUID], Field(max_length=MAX_MEMBERSHIPS)] | None = None
     accounts: Annotated[list[AccountLink], Field(max_length=MAX_MEMBERSHIPS)] | None = None
 
+    @field_validator("display_name", "prefix", "first_name", "middle_name", "last_name", "suffix", "nickname",
+                     "salutation", "organization_name", "official_name", "title", "employer", "occupation", "notes")
+    @classmethod
+    def _blank_is_none(cls, value: str | None) -> str | None:
+        """A name or text made of blanks is none: "   " would show as a contact's name in every door."""
+        return value if value is None or value.strip() else None
+
 
 SCALAR_FIELDS = (
     "kind", "display_name", "prefix", "first_name", "middle_name", "last_name", "suffix",

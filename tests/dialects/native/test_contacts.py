@@ -150,6 +150,13 @@ def test_emails_and_phones_already_taken_are_reported_with_the_owner(api):
     assert taken.status_code == 409 and taken.json()["error"]["details"][0]["field"] == "emails[1].address"
 
 
+def test_blank_names_and_texts_are_none(api):
+    made = api.post("/v1/contacts", json={"first_name": "   ", "last_name": "Blank", "title": "", "notes": " \n "}).json()
+    assert (made["first_name"], made["title"], made["notes"], made["display_name"]) == (None, None, None, "Blank")
+    patched = api.patch(f"/v1/contacts/{made['id']}", json={"last_name": "  ", "nickname": "Bee"}).json()
+    assert (patched["last_name"], patched["nickname"]) == (None, "Bee")
+
+
 def test_blank_emails_and_phones_are_refused(api):
     response = api.post("/v1/contacts", json={"first_name": "A", "emails": ["  "], "phones": [" "]})
     assert response.status_code == 422
