@@ -83,8 +83,9 @@ def decode_data_url(text: str, max_bytes: int, field: str = "source") -> tuple[b
         raise source_error(f"the file is larger than the limit of {max_bytes} bytes", field)
     try:
         if is_base64:
-            cleaned = "".join(payload.split())
-            data = base64.b64decode(cleaned + "=" * (-len(cleaned) % 4), validate=False)
+            # whitespace and the URL-safe alphabet are taken; anything else is no base64 (not an empty file)
+            cleaned = "".join(payload.split()).replace("-", "+").replace("_", "/")
+            data = base64.b64decode(cleaned + "=" * (-len(cleaned) % 4), validate=True)
         else:
             data = urllib.parse.unquote_to_bytes(payload)
     except (binascii.Error, ValueError):

@@ -102,6 +102,11 @@ def member_count(session: Session, actor: Actor, list_id: uuid.UUID) -> int:
     return repo.member_count(session, actor.workspace_id, list_id)
 
 
+def member_counts(session: Session, actor: Actor, list_ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
+    """How many members each of these lists has (one query for a page of lists)."""
+    return repo.member_counts(session, actor.workspace_id, list_ids)
+
+
 def _resolve_all(session: Session, actor: Actor, contact_ids: list[uuid.UUID]) -> list[uuid.UUID]:
     if len(contact_ids) > MAX_MEMBERS_PER_CALL:
         raise InvalidInput(FieldError("contact_ids", f"at most {MAX_MEMBERS_PER_CALL} per call"))

@@ -52,6 +52,8 @@ def merge(session: Session, actor: Actor, survivor_id: uuid.UUID, loser_id: uuid
     survivor = repo.get(session, ws, contacts.resolve_id(session, actor, survivor_id))
     loser = repo.get(session, ws, contacts.resolve_id(session, actor, loser_id))
     if survivor.id == loser.id:
+        if loser_id != survivor_id:  # `from` resolved to the survivor: it was merged into it before
+            raise Conflict(f"contact {loser_id} is merged into {survivor.id} already", field="from")
         raise InvalidInput(FieldError("from", "a contact cannot be merged into itself"))
     if (survivor.kind == "person") != (loser.kind == "person"):  # as the identity engine never pairs them
         raise Conflict(f"a {loser.kind} cannot be merged into a {survivor.kind}", field="from")

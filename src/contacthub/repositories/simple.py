@@ -109,6 +109,15 @@ def member_count(session: Session, workspace_id: uuid.UUID, list_id: uuid.UUID) 
     )
 
 
+def member_counts(session: Session, workspace_id: uuid.UUID, list_ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
+    if not list_ids:
+        return {}
+    return dict(session.execute(
+        select(ListMember.list_id, func.count()).where(ListMember.workspace_id == workspace_id,
+                                                       ListMember.list_id.in_(list_ids))
+        .group_by(ListMember.list_id)).all())
+
+
 def insert_events(session: Session, events: list[dict]) -> None:
     """Written at once, in one statement (every write records one; the unit of work cost more).
     Events have no foreign key, so they need not wait for the changes they describe."""

@@ -1,5 +1,6 @@
 """Native import jobs: start (JSON or multipart), run by a worker, follow, download rejects."""
 
+import base64
 import csv
 import functools
 import http.server
@@ -147,6 +148,15 @@ def test_bad_import_requests(api, body, status):
     assert response.status_code == status, response.text
     assert response.json()["error"]["details"]
     assert api.get("/v1/imports").json()["data"] == []
+
+
+def test_a_data_url_that_is_no_base64_says_so(api):
+    for payload in ("!!!", "@@", "abc$def"):
+        response = api.post("/v1/imports", json={"data_url": f"data:text/csv;base64,{payload}"})
+        assert response.status_code == 422
+        assert "cannot be decoded" in response.json()["error"]["details"][0]["message"], payload
+    urlsafe = base64.urlsafe_b64encode("Name,Notes\nA,é?>>\n".encode()).decode()
+    assert api.post("/v1/imports", json={"data_url": f"data:text/csv;base64,{urlsafe}"}).status_code == 202
 
 
 def test_malformed_json_and_missing_file(api):

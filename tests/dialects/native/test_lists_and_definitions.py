@@ -15,7 +15,10 @@ def test_list_lifecycle_and_membership(api):
     assert api.get(f"/v1/contacts/{a}").json()["lists"] == []
 
     renamed = api.patch(f"/v1/lists/{lst['id']}", json={"name": "Weekly"}).json()
-    assert renamed["name"] == "Weekly"
+    assert renamed["name"] == "Weekly" and renamed["member_count"] == 1  # every list answer has the count
+    empty = api.post("/v1/lists", json={"name": "Empty"}).json()
+    listed = {item["id"]: item["member_count"] for item in api.get("/v1/lists").json()["data"]}
+    assert listed == {lst["id"]: 1, empty["id"]: 0}
     assert api.delete(f"/v1/lists/{lst['id']}").status_code == 204
     assert api.get(f"/v1/lists/{lst['id']}").status_code == 404
     assert api.get(f"/v1/contacts/{b}").json()["lists"] == []

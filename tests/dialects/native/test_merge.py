@@ -121,3 +121,12 @@ def test_unmerge_after_the_survivor_was_deleted_and_undeleted(api):
     assert ([e["address"] for e in back["emails"]], back["identifiers"]) == (["unab@example.com"], [{"key": "crm", "value": "u-1"}])
     survivor = api.get(f"/v1/contacts/{keep['id']}").json()
     assert ([e["address"] for e in survivor["emails"]], survivor["identifiers"]) == (["una@example.com"], [])
+
+
+def test_merging_a_contact_merged_already_says_so(api):
+    keep, lose = _make(api, first_name="Ann"), _make(api, first_name="Ann", last_name="B")
+    assert api.post(f"/v1/contacts/{keep['id']}/merge", json={"from": lose["id"]}).status_code == 200
+    again = api.post(f"/v1/contacts/{keep['id']}/merge", json={"from": lose["id"]})
+    assert again.status_code == 409 and "already" in again.json()["error"]["message"]
+    itself = api.post(f"/v1/contacts/{keep['id']}/merge", json={"from": keep["id"]})
+    assert itself.status_code == 422

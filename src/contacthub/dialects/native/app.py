@@ -407,7 +407,8 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
     def list_lists(caller: Caller, cursor: str | None = None, limit: PageLimit = None):
         with db.read() as session:
             page = lists.page(session, caller, cursor, page_size(limit))
-            return render_page(page, render_list)
+            counts = lists.member_counts(session, caller, [row.id for row in page.items])
+            return render_page(page, lambda row: render_list(row, counts.get(row.id, 0)))
 
     @app.get("/lists/{list_id}", tags=["lists"])
     def get_list(list_id: str, caller: Caller):
@@ -418,7 +419,8 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
     @app.patch("/lists/{list_id}", tags=["lists"])
     def update_list(list_id: str, body: ListPatch, caller: Caller):
         with db.write() as session:
-            return render_list(lists.update(session, caller, parse_id(list_id, "list"), body))
+            row = lists.update(session, caller, parse_id(list_id, "list"), body)
+            return render_list(row, lists.member_count(session, caller, row.id))
 
     @app.delete("/lists/{list_id}", status_code=204, tags=["lists"])
     def delete_list(list_id: str, caller: Caller):
