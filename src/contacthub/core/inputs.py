@@ -3,7 +3,7 @@ absent (not in model_fields_set) stays as it is and an explicit null clears it."
 
 import math
 import uuid
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
@@ -144,6 +144,14 @@ class ContactInput(Strict):
     addresses: Annotated[list[AddressInput], Field(max_length=MAX_ADDRESSES)] | None = None
     lists: Annotated[list[uuid.UUID], Field(max_length=MAX_MEMBERSHIPS)] | None = None
     accounts: Annotated[list[AccountLink], Field(max_length=MAX_MEMBERSHIPS)] | None = None
+
+    @field_validator("birth_date")
+    @classmethod
+    def _born_already(cls, value: date | None) -> date | None:
+        # a day of slack: it is already tomorrow east of UTC
+        if value is not None and value > datetime.now(timezone.utc).date() + timedelta(days=1):
+            raise ValueError("is in the future")
+        return value
 
     @field_validator("display_name", "prefix", "first_name", "middle_name", "last_name", "suffix", "nickname",
                      "salutation", "organization_name", "official_name", "title", "employer", "occupation", "notes")

@@ -30,6 +30,7 @@ def test_malformed_json_is_400(api):
         ({"first_name": "x" * 301}, "first_name"),
         ({"kind": "robot"}, "kind"),
         ({"birth_date": "10/12/1815"}, "birth_date"),
+        ({"birth_date": "2999-01-01"}, "birth_date"),
         ({"emails": [{"adress": "a@b.com"}]}, "emails[0].adress"),
         ({"first_name": "x", "addresses": [{}]}, "addresses[0]"),
         ({"first_name": "x", "addresses": [{"type": "home", "line1": "   "}]}, "addresses[0]"),
