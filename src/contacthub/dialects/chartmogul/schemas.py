@@ -64,40 +64,30 @@ class CustomerAttributesBody(Wire):
     custom: list[dict[str, Any]] | dict[str, Any] | None = None
 
 
-class CustomerBody(Wire):
+class CustomerPatchBody(Wire):
+    """An update of a customer: the fields given replace; `attributes.tags` replaces the tags,
+    `attributes.custom` replaces the values of the keys it names (a null value removes one).
+    A create takes the same fields and more (CustomerBody)."""
+
+    name: str | None = None
+    email: str | None = None
+    company: str | None = None
+    country: str | None = None
+    state: str | None = None
+    city: str | None = None
+    zip: str | None = None
+    website_url: str | None = None
+    lead_created_at: datetime | None = None
+    free_trial_started_at: datetime | None = None
+    attributes: CustomerAttributesBody | None = None
+
+
+class CustomerBody(CustomerPatchBody):
     model_config = ConfigDict(json_schema_extra={"required": ["data_source_uuid"]})
 
     data_source_uuid: str | None = None
     external_id: str | None = None
-    name: str | None = None
-    email: str | None = None
-    company: str | None = None
-    country: str | None = None
-    state: str | None = None
-    city: str | None = None
-    zip: str | None = None
-    website_url: str | None = None
-    lead_created_at: datetime | None = None
-    free_trial_started_at: datetime | None = None
-    attributes: CustomerAttributesBody | None = None
     primary_contact: ContactFields | None = None
-
-
-class CustomerPatchBody(Wire):
-    """An update of a customer: the fields given replace; `attributes.tags` replaces the tags,
-    `attributes.custom` replaces the values of the keys it names (a null value removes one)."""
-
-    name: str | None = None
-    email: str | None = None
-    company: str | None = None
-    country: str | None = None
-    state: str | None = None
-    city: str | None = None
-    zip: str | None = None
-    website_url: str | None = None
-    lead_created_at: datetime | None = None
-    free_trial_started_at: datetime | None = None
-    attributes: CustomerAttributesBody | None = None
 
 
 # ---------------------------------------------------------------- responses (for the docs)
