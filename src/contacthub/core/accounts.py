@@ -80,13 +80,16 @@ def delete_data_source(session: Session, actor: Actor, source_id: uuid.UUID) -> 
     row = get_data_source(session, actor, source_id)
     events.record(session, actor, "data_source", row.id, "deleted", before={"name": row.name})
     repo.delete_data_source(session, actor.workspace_id, row.id)
-    from_it = contact_repo.ContactFilter(identifier=(DATA_SOURCE_KEY, str(row.id)))
-    while ids := contact_repo.page_ids(session, actor.workspace_id, from_it, None, 500):  # each one leaves the filter
+    said = (DATA_SOURCE_KEY, str(row.id))
+    from_it = contact_repo.ContactFilter(identifier=said)
+    after = None
+    while ids := contact_repo.page_ids(session, actor.workspace_id, from_it, after, 500):
         for view in contacts.get_many(session, actor, ids):
             kept = [IdentifierInput(key=p.key, value=p.value, properties=p.properties) for p in view.identifiers
-                    if not (p.key == DATA_SOURCE_KEY and p.value == str(row.id))]
+                    if (p.key, p.normalized) != said]  # as the filter compares it
             contacts.update(session, actor, view.id, ContactInput(identifiers=kept),
                             WriteOptions(on_duplicate="create"), current=view)
+        after = ids[-1]
 
 
 # ---------------------------------------------------------------- accounts

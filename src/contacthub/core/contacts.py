@@ -361,15 +361,14 @@ def prepare(
             points.append(PreparedPoint("phone", "phone", phone.number.strip(), normalized, phone.type,
                                  phone.primary, phone.properties, f"phones[{i}].number"))
     if "identifiers" in given:
-        prepared.points["identifier"] = [
-            PreparedPoint("identifier", ident.key, ident.value, ident.value, None, False, ident.properties,
-                   f"identifiers[{i}].value")
-            for i, ident in enumerate(data.identifiers or [])
-        ]
+        prepared.points["identifier"] = points = []
         for i, ident in enumerate(data.identifiers or []):
             point = POINT_KEYS.get(ident.key.lower())
             if point:  # one door's identifier key for emails (Bird's) would be an email there, not here
                 errors.append(FieldError(f"identifiers[{i}].key", f"an {point} is no identifier: give it in {point}s"))
+                continue
+            points.append(PreparedPoint("identifier", ident.key, ident.value, ident.value, None, False,
+                                        ident.properties, f"identifiers[{i}].value"))
     if "attributes" in given and data.attributes is not None:
         definitions = simple_repo.definitions(session, actor.workspace_id) if data.attributes else {}
         try:
