@@ -114,3 +114,30 @@ def test_a_linkedin_profile_stored_by_the_old_chartmogul_door_is_renamed(tmp_pat
         "c" * 32: {"facebook": "f"},
     }
     engine.dispose()
+
+
+def test_search_text_stored_before_folding_is_folded(tmp_path):
+    """0013: search text was lower-cased only; stored contacts are found by a folded search."""
+    from alembic import command
+
+    from contacthub.db.migrate import alembic_config, upgrade
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    command.upgrade(alembic_config(url), "0012_reviews_by_candidate")
+    engine = create_engine(url)
+    workspace = uuid.uuid4().hex
+    texts = {"a" * 32: "émile zola emile@example.com", "b" * 32: "ada lovelace", "c" * 32: ""}
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO workspaces (id, name, created_at) VALUES (:w, 'old', '2026-01-01')"),
+                     {"w": workspace})
+        for contact_id, search in texts.items():
+            conn.execute(text("INSERT INTO contacts (workspace_id, id, kind, social, attributes, extra, search_text, "
+                              "created_at, updated_at) VALUES (:w, :i, 'person', '{}', '{}', '{}', :s, '2026-01-01', "
+                              "'2026-01-01')"), {"w": workspace, "i": contact_id, "s": search})
+
+    upgrade(url)
+
+    with engine.connect() as conn:
+        stored = dict(conn.execute(text("SELECT id, search_text FROM contacts ORDER BY id")).all())
+    assert stored == {"a" * 32: "emile zola emile@example.com", "b" * 32: "ada lovelace", "c" * 32: ""}
+    engine.dispose()

@@ -18,6 +18,7 @@ from contacthub.core.actor import Actor
 from contacthub.core.errors import Conflict, FieldError, InvalidInput, NotFound
 from contacthub.core.identity_rules import SHARED_IDENTIFIER_KEYS, profile_of
 from contacthub.core.inputs import SCALAR_FIELDS, ContactInput, WriteOptions
+from contacthub.core import normalize
 from contacthub.core.normalize import loose_email, loose_phone, matching_email, normalize_email, normalize_phone
 from contacthub.core.pagination import decode_cursor, encode_cursor
 from contacthub.core.views import AccountLinkView, ContactView, Page
@@ -163,7 +164,8 @@ def checked_filter(flt: ContactFilter) -> ContactFilter:
     if errors:
         raise InvalidInput(errors)
     attrs = {k: attribute_rules.filter_text(v) for k, v in flt.attributes.items()}
-    return dataclasses.replace(flt, email=email, phone=phone, attributes=attrs)
+    q = normalize.searchable(flt.q) if flt.q is not None else None  # as search_text is stored
+    return dataclasses.replace(flt, email=email, phone=phone, attributes=attrs, q=q)
 
 
 def _views(session: Session, actor: Actor, ids: list[uuid.UUID]) -> list[ContactView]:
@@ -536,13 +538,12 @@ def _address_rows(ws, contact_id, wanted: list, existing: dict, now) -> list[Add
 # ---------------------------------------------------------------- helpers
 
 def search_text(view: ContactView) -> str:
-    """Lower-cased names, emails and phones: what `q` searches."""
-    parts = [
+    """Names, emails and phones, folded: what `q` searches (imports.derive writes the same)."""
+    return normalize.searchable(
         view.display_name, view.first_name, view.middle_name, view.last_name, view.nickname,
         view.organization_name, view.official_name, view.employer,
         *(p.normalized for p in view.emails), *(p.normalized for p in view.phones),
-    ]
-    return " ".join(p.lower() for p in parts if p)
+    )
 
 
 def _drop_nulls(values: dict[str, Any]) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
-from contacthub.core import contacts, events
+from contacthub.core import contacts, events, normalize
 from contacthub.core.actor import Actor
 from contacthub.core.errors import FieldError, InvalidInput
 from contacthub.core.views import AddressView, ContactView
@@ -122,6 +122,7 @@ def directory(
         raise InvalidInput(FieldError("page", "must be 1 or more"))
     if order_by not in ("created", "name"):
         raise InvalidInput(FieldError("order_by", "use name or created_at"))
+    search = normalize.searchable(search) if search else None  # as search_text is stored
     ids, total = repo.directory_page(session, actor.workspace_id, kinds, child_of, search, order_by, descending,
                                      (page - 1) * limit, limit)
     return contacts.get_many(session, actor, ids), total

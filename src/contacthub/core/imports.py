@@ -65,7 +65,7 @@ from contacthub.core.inputs import (
     PhoneInput,
     WriteOptions,
 )
-from contacthub.core.normalize import DateWithoutYear, normalize_email, normalize_phone, read_date
+from contacthub.core.normalize import DateWithoutYear, normalize_email, normalize_phone, read_date, searchable
 from contacthub.db.engine import Database
 from contacthub.db.models import ImportJob, ImportRow
 from contacthub.db.types import new_id, utcnow
@@ -641,11 +641,11 @@ def derive(contact: "ParsedRow | Pending", job_id: uuid.UUID | None, row_index: 
     """What `contact` (a row, or the contact a batch makes of it and its duplicates) is written as."""
     kind, scalars, emails, phones = contact.kind, contact.scalars, contact.emails, contact.phones
     addresses, metadata, social = contact.addresses, contact.metadata, contact.social
-    search = " ".join(x.lower() for x in (  # as contacts.search_text makes it
+    search = searchable(  # the parts contacts.search_text folds, in its order
         scalars.get("display_name"), scalars.get("first_name"), scalars.get("middle_name"), scalars.get("last_name"),
-        scalars.get("nickname"), scalars.get("organization_name"), scalars.get("employer"),
-        *(e[1] for e in emails), *(x[1] for x in phones),
-    ) if x)
+        scalars.get("nickname"), scalars.get("organization_name"), scalars.get("official_name"),
+        scalars.get("employer"), *(e[1] for e in emails), *(x[1] for x in phones),
+    )
     profile = build_profile(
         kind=kind, first=scalars.get("first_name"), middle=scalars.get("middle_name"), last=scalars.get("last_name"),
         nick=scalars.get("nickname"), suffix=scalars.get("suffix"), birth=scalars.get("birth_date"),

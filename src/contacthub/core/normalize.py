@@ -3,6 +3,7 @@ same identity. Errors are ValueError with a message a user can act on."""
 
 import functools
 import re
+import unicodedata
 from datetime import date
 
 import phonenumbers
@@ -10,6 +11,13 @@ from email_validator import EmailNotValidError, validate_email
 
 # A plain ASCII local part (RFC 5322 dot-atom): the usual address, checked here by a regex.
 _DOT_ATOM = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*\Z")
+
+
+def searchable(*parts: str | None) -> str:
+    """What a contact's text search (`q`) compares: its parts joined, case and accents folded,
+    so "emile" finds "Émile" and "STRASSE" finds "Straße". A searched text is folded the same way."""
+    text = unicodedata.normalize("NFKD", " ".join(p for p in parts if p).casefold())
+    return "".join(c for c in text if not unicodedata.combining(c))
 
 
 def normalize_email(raw: str) -> str:

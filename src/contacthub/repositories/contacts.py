@@ -255,7 +255,7 @@ def _matching(query, workspace_id: uuid.UUID, flt: ContactFilter):
             )))
         )
     if flt.q:
-        query = query.where(Contact.search_text.like(f"%{raw.like_escaped(flt.q.lower())}%", escape="\\"))
+        query = query.where(Contact.search_text.like(f"%{raw.like_escaped(flt.q)}%", escape="\\"))
     for column, value in ((Contact.first_name, flt.first_name), (Contact.last_name, flt.last_name)):
         if value:
             query = query.where(func.lower(column) == func.lower(value))

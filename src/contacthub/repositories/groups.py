@@ -104,7 +104,7 @@ def directory_page(
             select(Relation.from_id).where(Relation.workspace_id == workspace_id, Relation.to_id == child_of,
                                            Relation.kind.in_(GROUP_KINDS))))
     if search:
-        pattern = f"%{like_escaped(search.lower())}%"  # % and _ searched are letters
+        pattern = f"%{like_escaped(search)}%"  # folded by the caller; % and _ searched are letters
         query = query.where(or_(Contact.search_text.like(pattern, escape="\\"),
                                 _name_expr().like(pattern, escape="\\")))
     total = session.scalar(select(func.count()).select_from(query.subquery()))

@@ -117,6 +117,19 @@ def test_name_filters_fold_any_letter_and_take_wildcards_as_letters(api):
     assert ids(q="émile") == [emile["id"]]
 
 
+def test_search_ignores_accents_and_case_on_both_sides(api):
+    emile = api.post("/v1/contacts", json={"first_name": "Émile", "last_name": "Zola"}).json()
+    strasse = api.post("/v1/contacts", json={"kind": "organization", "display_name": "Hauptstraße GmbH"}).json()
+    emily = api.post("/v1/contacts", json={"first_name": "Emily"}).json()
+
+    def ids(q):
+        return [c["id"] for c in api.get("/v1/contacts", params={"q": q}).json()["data"]]
+
+    assert ids("emile") == ids("EMILE ZOLA") == ids("Émile") == ids("émilé") == [emile["id"]]
+    assert ids("strasse") == ids("STRAßE") == [strasse["id"]]
+    assert ids("émi") == [emile["id"], emily["id"]]
+
+
 def test_cursor_pagination_walks_every_contact_once(api):
     made = [api.post("/v1/contacts", json={"first_name": f"P{i}"}).json()["id"] for i in range(7)]
     seen, cursor = [], None

@@ -84,6 +84,8 @@ def test_a_vcard_upload(api, db, settings):
     assert (done["status"], done["format"], done["counts"]["created"]) == ("succeeded", "vcf", 2), done
     found = api.get("/v1/contacts", params={"email": "juergen@example.de"}).json()["data"]
     assert [(c["first_name"], c["last_name"]) for c in found] == [("Jürgen", "Müller")]
+    by_search = api.get("/v1/contacts", params={"q": "jurgen muller"}).json()["data"]  # searched as a create's
+    assert [c["id"] for c in by_search] == [found[0]["id"]]
 
 
 def test_a_jsonl_upload_restores_contacts_as_the_api_shows_them(api, db, settings):

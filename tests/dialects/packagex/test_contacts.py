@@ -139,6 +139,8 @@ def test_type_person_lists_every_contact_shown_as_a_person_and_search_takes_wild
     assert px.get(f"/packagex/v1/contacts/contact_{acme['id']}").json()["data"]["type"] == "person"
     assert names(search="%") == [ada["name"]]
     assert names(search="_") == ["Team_A"]
+    create(px, name="Zoë Ångström")
+    assert names(search="zoe angstrom") == names(search="ÅNGSTRÖM") == ["Zoë Ångström"]  # accents folded
 
 
 def test_update_fields_address_by_id_and_delete(px, api):
