@@ -5,14 +5,17 @@ The person is the contact an id names now (a merged-away id: the survivor it mer
 every record merged into it, or what remains of a contact already deleted. Their rows go (the
 merged-away ones too, which a delete keeps for unmerge); their history events stay in place
 (the change feed's numbers do not move) but say only what happened, when and through which
-door; the review queue's pairs and import outcomes' notes are dropped, and an idempotent
+door; the review queue's pairs and import outcomes' notes are dropped, as are the rows an import
+refused (kept as read, for their rejected-rows file) that hold one of their emails or phones; an idempotent
 answer that showed them answers 410 Gone instead (a retry does not make the person again). One
 event, `erased`, goes out on the change feed, so the systems that follow it can erase their
 copies too.
 """
 
+import re
 import uuid
 
+import phonenumbers
 from sqlalchemy.orm import Session
 
 from contacthub.core import events, idempotency
@@ -40,7 +43,9 @@ def erase(session: Session, actor: Actor, contact_id: uuid.UUID) -> uuid.UUID:
     while frontier and len(records) < MAX_RECORDS:
         frontier = repo.merged_from(session, ws, frontier) - records
         records |= frontier
+    emails, phones = _reachable_by(session, ws, records)
     repo.delete_contacts(session, ws, records)
+    _forget_refused_rows(session, ws, emails, phones)
     repo.blank_events(session, ws, records)
     repo.forget_reviews(session, ws, records)
     repo.blank_import_notes(session, ws, records)
@@ -48,6 +53,45 @@ def erase(session: Session, actor: Actor, contact_id: uuid.UUID) -> uuid.UUID:
     # every id the person was known by, so a follower of the feed can erase what it keeps under each
     events.record(session, actor, "contact", subject, "erased", changes={"ids": sorted(str(i) for i in records)})
     return subject
+
+
+def _reachable_by(session: Session, ws: uuid.UUID, records: set[uuid.UUID]) -> tuple[set[str], set[str]]:
+    """The person's emails (lower-cased) and phones (as their digits), stored or, for a record
+    deleted before, as its deletion kept them."""
+    points = repo.points_of(session, ws, records)
+    for before in repo.deleted_snapshots(session, ws, records):
+        points += [(kind, p.get("normalized") or "") for kind, key in (("email", "emails"), ("phone", "phones"))
+                   for p in before.get(key) or [] if isinstance(p, dict)]
+    emails = {value.lower() for kind, value in points if kind == "email" and value}
+    phones = {_digits_of(value) for kind, value in points if kind == "phone"} - {""}
+    return emails, phones
+
+
+def _digits_of(phone: str) -> str:
+    """The digits a file would write the phone with: the national number of an E.164 phone (a
+    file may write it with or without its country code), else every digit; too few is none."""
+    try:
+        digits = str(phonenumbers.parse(phone).national_number) if phone.startswith("+") else ""
+    except phonenumbers.NumberParseException:
+        digits = ""
+    digits = digits or re.sub(r"\D", "", phone)
+    return digits if len(digits) >= 6 else ""
+
+
+def _forget_refused_rows(session: Session, ws: uuid.UUID, emails: set[str], phones: set[str]) -> None:
+    """A row an import refused is kept as read, linked to no contact: the rows holding one of
+    the person's emails or phones (however the file wrote it) lose what was read: its cells
+    are emptied (the columns stay, so a rejected-rows file still lines up)."""
+    if not emails and not phones:
+        return
+    holding = []
+    for job_id, row_index, raw in repo.rejected_rows(session, ws):
+        cells = [str(v) for v in raw.values() if v]
+        text = " ".join(cells).lower()
+        digits = [re.sub(r"\D", "", c) for c in cells]
+        if any(e in text for e in emails) or any(p in d for p in phones for d in digits):
+            holding.append((job_id, row_index, dict.fromkeys(raw, "")))
+    repo.replace_import_rows(session, ws, holding)
 
 
 def _chain(session: Session, ws: uuid.UUID, contact_id: uuid.UUID) -> tuple[set[uuid.UUID], uuid.UUID]:

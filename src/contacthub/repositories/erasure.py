@@ -2,13 +2,14 @@
 keep of them."""
 
 import uuid
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 
 from sqlalchemy import String, cast, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from contacthub.db.models import (
     Contact,
+    ContactPoint,
     DuplicateReview,
     Event,
     IdempotencyRecord,
@@ -37,6 +38,38 @@ def history_says_anything(session: Session, workspace_id: uuid.UUID, contact_id:
     rows = session.execute(select(Event.changes, Event.before).where(
         Event.workspace_id == workspace_id, Event.subject_type == "contact", Event.subject_id == contact_id))
     return any(changes or before for changes, before in rows)
+
+
+def points_of(session: Session, workspace_id: uuid.UUID, ids: Collection[uuid.UUID]) -> list[tuple[str, str]]:
+    """(kind, normalized) of the contacts' emails and phones."""
+    return list(session.execute(select(ContactPoint.kind, ContactPoint.normalized).where(
+        ContactPoint.workspace_id == workspace_id, ContactPoint.contact_id.in_(list(ids)),
+        ContactPoint.kind.in_(("email", "phone")))).tuples())
+
+
+def deleted_snapshots(session: Session, workspace_id: uuid.UUID, ids: Collection[uuid.UUID]) -> list[dict]:
+    """What the contacts were when deleted (their `deleted` events' `before`)."""
+    return [before for before in session.scalars(select(Event.before).where(
+        Event.workspace_id == workspace_id, Event.subject_type == "contact", Event.action == "deleted",
+        Event.subject_id.in_(list(ids)))) if before]
+
+
+def rejected_rows(session: Session, workspace_id: uuid.UUID) -> Iterator[tuple[uuid.UUID, int, dict]]:
+    """(job, row index, the row as read) of every import row kept without a contact."""
+    query = select(ImportRow.job_id, ImportRow.row_index, ImportRow.raw).where(
+        ImportRow.workspace_id == workspace_id, ImportRow.contact_id.is_(None), ImportRow.raw.is_not(None))
+    for job_id, row_index, raw in session.execute(query.execution_options(yield_per=1000)):
+        if raw:
+            yield job_id, row_index, raw
+
+
+def replace_import_rows(session: Session, workspace_id: uuid.UUID,
+                        rows: Collection[tuple[uuid.UUID, int, dict]]) -> None:
+    """Each (job, row index) row as read becomes the one given; its note goes."""
+    for job_id, row_index, raw in rows:
+        session.execute(update(ImportRow).where(ImportRow.workspace_id == workspace_id, ImportRow.job_id == job_id,
+                                                ImportRow.row_index == row_index)
+                        .values(note=None, raw=raw).execution_options(synchronize_session=False))
 
 
 def delete_contacts(session: Session, workspace_id: uuid.UUID, ids: Collection[uuid.UUID]) -> None:

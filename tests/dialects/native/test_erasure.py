@@ -128,3 +128,39 @@ def test_erasing_a_record_already_erased_with_its_person_sends_no_second_event(a
     assert api.post(f"/v1/contacts/{q}/erase").json() == {"erased": q}
     again = api.get("/v1/changes", params={"since": 0, "limit": 200}).json()["data"]
     assert [e["action"] for e in again].count("erased") == 1 and len(again) == len(feed)
+
+
+def test_rows_an_import_refused_that_hold_the_person_s_email_or_phone_are_emptied(
+        api, db, workspace, tmp_path, database_url):
+    ada = api.post("/v1/contacts", json=ADA).json()["id"]
+    actor = Actor(workspace.workspace_id, workspace.key_id, "cli")
+    refused = ("Name,Email,Phone,Notes\n"
+               "Ada L,ADA@example.com,not a phone,her email\n"  # 0: refused, holds her email (another case)
+               "Lady Lovelace,nope,020 7946 0958,her phone as a British file writes it\n"  # 1: her phone, national
+               "Bob,bob@example.com,not a phone,someone else\n")  # 2: refused, not hers
+    job, rows = import_file(db, actor, tmp_path, database_url, refused, "refused.csv")
+    assert [r.status for r in rows.values()] == ["invalid", "invalid", "invalid"]
+    before = api.get(f"/v1/imports/{job.id}/rejected.csv").text
+    assert "ADA@example.com" in before and "020 7946 0958" in before
+
+    assert api.post(f"/v1/contacts/{ada}/erase").status_code == 200
+
+    lines = api.get(f"/v1/imports/{job.id}/rejected.csv").text.splitlines()
+    assert lines[0] == "row_index,Name,Email,Phone,Notes,errors"
+    assert [line.split(",")[:5] for line in lines[1:]] == [
+        ["0", "", "", "", ""], ["1", "", "", "", ""], ["2", "Bob", "bob@example.com", "not a phone", "someone else"]]
+    assert "Lovelace" not in "\n".join(lines) and "her email" not in "\n".join(lines)
+    # their outcome and faults stay: the job's counts still add up
+    outcomes = api.get(f"/v1/imports/{job.id}").json()["rows"]["data"]
+    assert [(o["status"], bool(o["errors"])) for o in outcomes] == [("invalid", True)] * 3
+
+
+def test_a_deleted_person_s_refused_import_rows_are_emptied_when_erased(api, db, workspace, tmp_path, database_url):
+    ada = api.post("/v1/contacts", json=ADA).json()["id"]
+    assert api.delete(f"/v1/contacts/{ada}").status_code == 204
+    actor = Actor(workspace.workspace_id, workspace.key_id, "cli")
+    job, _ = import_file(db, actor, tmp_path, database_url, "Name,Email,Phone\nAda,ada@example.com,nope\n", "r.csv")
+
+    assert api.post(f"/v1/contacts/{ada}/erase").status_code == 200
+
+    assert "ada@example.com" not in api.get(f"/v1/imports/{job.id}/rejected.csv").text
