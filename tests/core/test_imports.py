@@ -61,7 +61,7 @@ def test_the_seed_csv_creates_groups_members_and_reports_thor(run, db, actor):
     assert (job.created, job.invalid, job.processed) == (3, 1, 4)
     assert rows[2].status == "invalid"
     assert rows[2].errors[0]["column"] == "Email" and rows[2].errors[0]["field"] == "email"
-    assert rows[2].raw["Name"] == "Thor"
+    assert dict(rows[2].raw)["Name"] == "Thor"
     people = {v.computed_display_name: v for v in everyone(db, actor)}
     assert set(people) == {"Avengers", "Tony Stark", "Steve Rogers"}
     assert people["Avengers"].kind == "group"

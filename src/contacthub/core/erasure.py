@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from contacthub.core import events, idempotency
 from contacthub.core.actor import Actor
 from contacthub.core.errors import NotFound
+from contacthub.core.imports import cells_as_read
 from contacthub.repositories import contacts as contact_repo
 from contacthub.repositories import erasure as repo
 
@@ -85,12 +86,13 @@ def _forget_refused_rows(session: Session, ws: uuid.UUID, emails: set[str], phon
     if not emails and not phones:
         return
     holding = []
-    for job_id, row_index, raw in repo.rejected_rows(session, ws):
-        cells = [str(v) for v in raw.values() if v]
+    for row in repo.rejected_rows(session, ws):
+        read = cells_as_read(row)
+        cells = [str(cell) for _, cell in read if cell]
         text = " ".join(cells).lower()
         digits = [re.sub(r"\D", "", c) for c in cells]
         if any(e in text for e in emails) or any(p in d for p in phones for d in digits):
-            holding.append((job_id, row_index, dict.fromkeys(raw, "")))
+            holding.append((row.job_id, row.row_index, [[header, ""] for header, _ in read]))
     repo.replace_import_rows(session, ws, holding)
 
 

@@ -411,10 +411,12 @@ class ParsedRow:
         return (by_id + [("email", e[1]) for e in self.emails] + [("phone", p[1]) for p in self.phones]
                 + [("identifier", f"{key}={value}") for key, value in self.identifiers])
 
-    def raw(self, headers: list[str]) -> dict[str, str]:
+    def raw(self, headers: list[str]) -> list[list[str]]:
+        """The row as read, [header, cell] in the file's order (a JSON object would lose it on
+        PostgreSQL, whose JSONB orders keys, and a repeated header)."""
         # a NUL character cannot be stored (PostgreSQL): shown as U+FFFD in the rejected row
-        return {h: (self.cells[i].replace("\x00", "\ufffd") if i < len(self.cells) else "")
-                for i, h in enumerate(headers)}
+        return [[h, self.cells[i].replace("\x00", "\ufffd") if i < len(self.cells) else ""]
+                for i, h in enumerate(headers)]
 
 
 class RowParser:
@@ -1532,6 +1534,12 @@ def rows_left_out(session: Session, actor: Actor, job_id: uuid.UUID, limit: int)
     such rows there are: what an importer would otherwise never see in the counts."""
     get_job(session, actor, job_id)
     return repo.rows_noting(session, actor.workspace_id, job_id, LEFT_OUT_NOTES, limit)
+
+
+def cells_as_read(row: ImportRow) -> list[tuple[str, str]]:
+    """(header, cell) of a refused row as its file had them (an object: as stored before the order was kept)."""
+    raw = row.raw or []
+    return list(raw.items()) if isinstance(raw, dict) else [(header, cell) for header, cell in raw]
 
 
 def rejected_rows(db: Database, actor: Actor, job_id: uuid.UUID, page: int = 1000) -> Iterator[ImportRow]:

@@ -54,17 +54,15 @@ def deleted_snapshots(session: Session, workspace_id: uuid.UUID, ids: Collection
         Event.subject_id.in_(list(ids)))) if before]
 
 
-def rejected_rows(session: Session, workspace_id: uuid.UUID) -> Iterator[tuple[uuid.UUID, int, dict]]:
-    """(job, row index, the row as read) of every import row kept without a contact."""
-    query = select(ImportRow.job_id, ImportRow.row_index, ImportRow.raw).where(
+def rejected_rows(session: Session, workspace_id: uuid.UUID) -> Iterator[ImportRow]:
+    """Every import row kept as read without a contact."""
+    yield from session.scalars(select(ImportRow).where(
         ImportRow.workspace_id == workspace_id, ImportRow.contact_id.is_(None), ImportRow.raw.is_not(None))
-    for job_id, row_index, raw in session.execute(query.execution_options(yield_per=1000)):
-        if raw:
-            yield job_id, row_index, raw
+        .execution_options(yield_per=1000))
 
 
 def replace_import_rows(session: Session, workspace_id: uuid.UUID,
-                        rows: Collection[tuple[uuid.UUID, int, dict]]) -> None:
+                        rows: Collection[tuple[uuid.UUID, int, list]]) -> None:
     """Each (job, row index) row as read becomes the one given; its note goes."""
     for job_id, row_index, raw in rows:
         session.execute(update(ImportRow).where(ImportRow.workspace_id == workspace_id, ImportRow.job_id == job_id,

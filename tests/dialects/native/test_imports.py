@@ -50,6 +50,7 @@ def test_a_data_url_job_runs_and_reports_every_row(api, db, settings):
     rejected = api.get(f"/v1/imports/{job['id']}/rejected.csv")
     assert rejected.status_code == 200 and rejected.headers["content-type"].startswith("text/csv")
     table = list(csv.DictReader(io.StringIO(rejected.text)))
+    assert rejected.text.splitlines()[0] == "row_index," + SEED_CSV.splitlines()[0] + ",errors"  # the file's order
     assert len(table) == 1 and table[0]["row_index"] == "2" and table[0]["Name"] == "Thor"
     assert "Email" in table[0]["errors"]
 

@@ -211,12 +211,12 @@ def install(app: FastAPI, db: Database, settings: Settings, actor_dependency) ->
             buffer = io.StringIO()
             writer = None
             for row in rows:
-                raw = row.raw or {}
+                cells = imports.cells_as_read(row)
                 if writer is None:
                     writer = csv.writer(buffer)
-                    writer.writerow(["row_index", *raw.keys(), "errors"])
+                    writer.writerow(["row_index", *(header for header, _ in cells), "errors"])
                 reasons = "; ".join(f"{e.get('column') or e.get('field')}: {e.get('reason')}" for e in row.errors or [])
-                writer.writerow([row.row_index, *raw.values(), reasons])
+                writer.writerow([row.row_index, *(cell for _, cell in cells), reasons])
                 yield buffer.getvalue()
                 buffer.seek(0)
                 buffer.truncate()
