@@ -44,9 +44,7 @@ def actor(workspace) -> Actor:
 @pytest.fixture
 def elsewhere(db) -> Actor:
     """A second, empty workspace: where an export is restored."""
-    with db.write() as session:
-        made = workspaces.create_workspace(session, f"restore-{uuid.uuid4().hex[:8]}")
-    return Actor(made.workspace_id, made.key_id, "cli")
+    return fresh_workspace(db)
 
 
 @pytest.fixture
@@ -59,6 +57,17 @@ def run(db, tmp_path, database_url):
 def exported(db, who: Actor) -> str:
     """The workspace as `contacthub export --format jsonl` writes it."""
     return "".join(write("jsonl", contacts_and_groups(db, who)))
+
+
+def fresh_workspace(db) -> Actor:
+    with db.write() as session:
+        made = workspaces.create_workspace(session, f"restore-{uuid.uuid4().hex[:8]}")
+    return Actor(made.workspace_id, made.key_id, "cli")
+
+
+def stored_views(db, who: Actor):
+    with db.read() as session:
+        return contacts.list_page(session, who, ContactFilter(), None, 200).items
 
 
 def stored(db, who: Actor) -> dict[str, dict]:
@@ -99,6 +108,32 @@ def test_an_export_restores_into_another_workspace_whole(db, actor, elsewhere, r
                                                             "ada@example.com": {}}
     assert again.extra == {"chartmogul": {"custom": 1}}  # the vendor doors' fields, which the API does not show
     assert again.display_name is None  # the export's display name was only the name's parts joined
+
+
+def test_contacts_that_share_an_email_or_a_data_source_restore_as_the_contacts_they_were(
+        db, actor, elsewhere, run):
+    """The exporting store had resolved its people: two of its contacts sharing an email (a
+    household's, written with on_duplicate=create) or a data source's identifier stay two."""
+    with db.write() as session:
+        source = accounts.create_data_source(session, actor, accounts.DataSourceInput(name="billing"))
+        shared = {"emails": [{"address": "quill@example.com"}], "identifiers": [{"key": "data_source", "value": str(source.id)}]}
+        made = [contacts.create(session, actor, ContactInput(first_name=name, last_name="Quill", **shared),
+                                WriteOptions(on_duplicate="create")).id for name in ("Peter", "Gamora")]
+        made.append(contacts.create(session, actor, ContactInput(  # the data source's identifier alone
+            first_name="Rocket", emails=[{"address": "rocket@example.com"}], identifiers=shared["identifiers"])).id)
+    assert {c.id for c in stored_views(db, actor)} == set(made)
+
+    for match in ("exact", "fuzzy"):
+        target = elsewhere if match == "exact" else fresh_workspace(db)
+        job, rows = run(target, exported(db, actor), match=match)
+        assert (job.created, job.merged, job.review) == (3, 0, 0), [(r.status, r.note) for r in rows.values()]
+        assert {(c.id, c.first_name) for c in stored_views(db, target)} == {
+            (made[0], "Peter"), (made[1], "Gamora"), (made[2], "Rocket")}
+
+    # the same file again: each line is its own contact again, nothing merged across
+    job, rows = run(elsewhere, exported(db, actor))
+    assert (job.created, job.merged) == (0, 3), [(r.status, r.note) for r in rows.values()]
+    assert {r.contact_id for r in rows.values()} == set(made)
 
 
 def test_an_export_restores_organizations_and_their_members(db, actor, elsewhere, run):

@@ -25,7 +25,7 @@ import threading
 import time
 import uuid
 from datetime import datetime, timedelta
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -53,7 +53,9 @@ from contacthub.core.import_sources import (
 )
 from contacthub.core.import_documents import escape_unstorable, kind_of_document, read_document
 from contacthub.core.import_pipeline import gc_paused, parsed_batches
-from contacthub.core.identity_rules import blocking_keys, build_profile, compare_cluster, exact_keys
+from contacthub.core.identity_rules import (
+    SHARED_IDENTIFIER_KEYS, blocking_keys, build_profile, compare_cluster, exact_keys,
+)
 from contacthub.core.inputs import (
     MAX_MEMBERSHIPS,
     MAX_POINTS_PER_KIND,
@@ -408,8 +410,10 @@ class ParsedRow:
         by_id = [("id", str(self.given_id))] if self.given_id else []
         if self.kind == "group":
             return by_id + ([("group", self.name.lower())] if self.name else [])
+        # a data source's key is on each of its contacts: shared by design, no identity
         return (by_id + [("email", e[1]) for e in self.emails] + [("phone", p[1]) for p in self.phones]
-                + [("identifier", f"{key}={value}") for key, value in self.identifiers])
+                + [("identifier", f"{key}={value}") for key, value in self.identifiers
+                   if key not in SHARED_IDENTIFIER_KEYS])
 
     def raw(self, headers: list[str]) -> list[list[str]]:
         """The row as read, [header, cell] in the file's order (a JSON object would lose it on
@@ -720,22 +724,27 @@ class Decision:
 
     @property
     def target_id(self) -> uuid.UUID | None:
-        return self.target.id if isinstance(self.target, Pending) else self.target
+        return _id_of(self.target) if self.target is not None else None
 
 
 def resolve_row(
     row: ParsedRow, policy: DuplicatePolicy, in_batch: dict[tuple[str, str], "Pending | uuid.UUID"],
-    in_store: dict[tuple[str, str], uuid.UUID],
+    in_store: dict[tuple[str, str], uuid.UUID], apart: Collection[uuid.UUID] = (),
 ) -> Decision:
     """What to do with one valid row by its exact keys: the single place where a row meets the
     existing contacts by identifier. `in_batch` holds the identifiers of the rows already resolved
     in this batch (to a contact about to be created, or to an existing one); `in_store` those
-    found in the workspace, including the rows of earlier batches of the same file."""
+    found in the workspace, including the rows of earlier batches of the same file; the row is
+    never the contact of an id in `apart`, but for its own."""
     for key in row.keys():
         target = in_batch.get(key) or in_store.get(key)
-        if target is not None:
+        if target is not None and (_id_of(target) not in apart or _id_of(target) == row.given_id):
             return _by_policy(policy, target, key)
     return Decision("create")
+
+
+def _id_of(target: "Pending | uuid.UUID") -> uuid.UUID:
+    return target.id if isinstance(target, Pending) else target
 
 
 class BatchLikeness:
@@ -826,6 +835,10 @@ class _Importer:
         self.lease_seconds = 300  # each batch renews the job's lease for this long (see claim_next)
         self.batches = 0
         self.analyzed = False  # fresh planner statistics taken (PostgreSQL)
+        # Contacts made from the file's exported lines (a JSONL line with its id): the store they
+        # come from had resolved its people already, so another of its lines is another contact
+        # even when the two share an email (a household's), and is never merged into it.
+        self.restored: set[uuid.UUID] = set()
 
     # one batch, in the caller's transaction
     def run_batch(self, session: Session, batch: list[ParsedRow]) -> Counters:
@@ -846,11 +859,15 @@ class _Importer:
         reviews: list[tuple[uuid.UUID, uuid.UUID]] = []  # (the row's new contact, the one it may duplicate)
         likeness = BatchLikeness()
         for row in valid:
-            decision = resolve_row(row, self.options.on_duplicate, in_batch, in_store)
+            exported = row.document is not None and row.given_id is not None
+            apart = self.restored if exported else ()
+            decision = resolve_row(row, self.options.on_duplicate, in_batch, in_store, apart)
             # a group is known by its name only
             profile = _profile(row) if self.options.match == "fuzzy" and row.kind != "group" else None
             if decision.via is None and profile is not None:
                 decision = resolve_by_likeness(session, self.ws, profile, self.options.on_duplicate, likeness)
+                if decision.target_id in apart and decision.target_id != row.given_id:
+                    decision = Decision("create")
             note = f"matches contact {decision.target_id} by {decision.via[0]} {decision.via[1]}" if decision.via else None
             if decision.action in ("create", "review"):
                 dropped = None
@@ -878,6 +895,8 @@ class _Importer:
                 if dropped:
                     note = f"{note}; {dropped}" if note else dropped
                 contact_id = new if isinstance(new, uuid.UUID) else new.id
+                if exported:
+                    self.restored.add(contact_id)
                 if decision.action == "review" and decision.target_id is not None:
                     reviews.append((contact_id, decision.target_id))
                 outcomes.append(self._outcome(row, status, contact_id, note=note))
