@@ -775,3 +775,15 @@ def test_contacts_of_one_chartmogul_data_source_are_not_one_person(doors):
     # nor does a PackageX update of a source's contact queue the others for review
     doors.px_update(ada, {"notes": "met at the Royal Society"})
     assert _queued(doors) == []
+
+
+@pytest.mark.parametrize("door, path", [
+    ("native", "/v1/contacts"), ("native", "/v1/imports"), ("native", "/v1/contacts/batch/upsert"),
+    ("bird", "/contacts"), ("cm", "/v1/customers"), ("van", "/ngpvan/v2/contacts"), ("px", "/packagex/v1/contacts"),
+])
+def test_a_body_nested_past_any_reader_s_depth_is_a_400_in_every_door(doors, door, path):
+    client = getattr(doors, door)
+    url = doors.bird_base + path if door == "bird" else path
+    response = client.post(url, content=b"[" * 100_000 + b"]" * 100_000, headers={"Content-Type": "application/json"})
+    assert response.status_code == 400, response.text
+    assert _ok(doors.native.get("/v1/contacts"))["data"] == []

@@ -3,6 +3,7 @@ Nothing here knows a wire format; each door passes its own renderer."""
 
 import base64
 import binascii
+import json
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -117,6 +118,19 @@ def _load_key(db: Database, api_key: str | None) -> workspaces.KeyGrant:
     with db.read() as session:
         key = workspaces.authenticate(session, api_key)
         return workspaces.KeyGrant(key.workspace_id, key.id, key.read_only)
+
+
+def parse_json(raw: str | bytes) -> Any:
+    """json.loads, with every way a body can fail to read as a ValueError saying why (a syntax
+    fault stays a JSONDecodeError; nesting past the interpreter's depth would be a RecursionError)."""
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError:
+        raise
+    except RecursionError:
+        raise ValueError("The request body is nested too deeply to read.") from None
+    except ValueError:  # an integer of thousands of digits
+        raise ValueError("The request body holds a number too long to read.") from None
 
 
 def parse_id(raw: str, entity: str, prefix: str = "") -> uuid.UUID:

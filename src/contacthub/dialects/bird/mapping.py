@@ -23,6 +23,7 @@ from contacthub.core.errors import FieldError, InvalidInput
 from contacthub.core.identifiers import ContactChange, PointRef
 from contacthub.core.inputs import ContactInput, storage_faults
 from contacthub.core.views import ContactView, PointView
+from contacthub.dialects.common import parse_json
 from contacthub.dialects.bird.schemas import ContactCreate, ContactPatch, IdentifierIn, IdentifierRef
 
 EMAIL_KEY = "emailaddress"
@@ -174,7 +175,7 @@ def unstorable(raw: bytes) -> list[FieldError]:
     """Faults for values no store may hold (core.inputs.storage_faults), by their path in the
     body as sent (so an unknown property is named as itself, not as the core's `extra`)."""
     try:
-        document = json.loads(raw)
+        document = parse_json(raw)
     except ValueError:
         return []  # malformed JSON is answered by the body parser
     return [FieldError(path, fault) for path, fault in storage_faults(document)]

@@ -21,7 +21,7 @@ from contacthub.core.errors import FieldError, InvalidInput, dotted_path
 from contacthub.core.imports import DuplicatePolicy, ImportOptions
 from contacthub.core.pagination import clamp_limit, decode_cursor, encode_cursor
 from contacthub.db.engine import Database
-from contacthub.dialects.common import parse_id
+from contacthub.dialects.common import parse_id, parse_json
 from contacthub.dialects.native.errors import error_response
 from contacthub.dialects.native.schemas import iso, page_limit
 from contacthub.settings import Settings
@@ -127,9 +127,10 @@ def install(app: FastAPI, db: Database, settings: Settings, actor_dependency) ->
             return await run_in_threadpool(_start_upload, caller, upload, options, idempotency_key, request)
         raw = await request.body()
         try:
-            payload = json.loads(raw or b"null")
-        except ValueError:
-            return error_response(400, "the request body is not valid JSON")
+            payload = parse_json(raw or b"null")
+        except ValueError as exc:
+            return error_response(400, "the request body is not valid JSON" if isinstance(exc, json.JSONDecodeError)
+                                  else str(exc))
         try:
             body = ImportRequest.model_validate(payload)
         except ValidationError as exc:
@@ -233,7 +234,7 @@ def _json_field(value, field: str):
     if not isinstance(value, str):
         raise InvalidInput(FieldError(field, "must be a JSON object"))
     try:
-        return json.loads(value)
+        return parse_json(value)
     except ValueError:
         raise InvalidInput(FieldError(field, "must be a JSON object")) from None
 

@@ -27,6 +27,7 @@ from contacthub.dialects.common import (
     document_json_body,
     document_security,
     parse_id,
+    parse_json,
 )
 from contacthub.dialects.docs import serve_docs
 from contacthub.dialects.ngpvan import errors, mapping
@@ -71,15 +72,13 @@ async def read_body(request: Request) -> dict[str, Any]:
 
 
 def _loads(text: str) -> Any:
-    """json.loads, with its other failures (not only JSONDecodeError) as a malformed body."""
+    """parse_json, with its failures other than JSONDecodeError as a malformed body."""
     try:
-        return json.loads(text)
+        return parse_json(text)
     except json.JSONDecodeError:
         raise
-    except RecursionError:
-        raise MalformedBody("The request body is nested too deeply to read.") from None
-    except ValueError:  # an integer of thousands of digits
-        raise MalformedBody("The request body holds a number too long to read.") from None
+    except ValueError as exc:
+        raise MalformedBody(str(exc)) from None
 
 
 # Query parameters each GET takes; anything else is refused rather than silently ignored (a
