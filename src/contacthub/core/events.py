@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from contacthub.core.actor import Actor
-from contacthub.core.errors import Busy, FieldError, InvalidInput
+from contacthub.core.errors import Busy, FieldError, InvalidInput, NotFound
 from contacthub.db.engine import Database
 from contacthub.db.models import Event
 from contacthub.db.types import new_id, utcnow
@@ -46,7 +46,12 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
 
 
 def page(session: Session, actor: Actor, subject_id: uuid.UUID | None, after: uuid.UUID | None, limit: int) -> list[Event]:
-    return repo.page_events(session, actor.workspace_id, subject_id, after, limit)
+    """A page of the workspace's events, or of one contact's; NotFound for a contact with no
+    history here (every contact has one from its creation on, deleted or erased ones too)."""
+    rows = repo.page_events(session, actor.workspace_id, subject_id, after, limit)
+    if subject_id is not None and after is None and not rows:
+        raise NotFound("contact", subject_id)
+    return rows
 
 
 NUMBERED_AT_ONCE = 10_000

@@ -128,8 +128,8 @@ def page_events(
     session: Session, workspace_id: uuid.UUID, subject_id: uuid.UUID | None, after: uuid.UUID | None, limit: int
 ) -> list[Event]:
     query = select(Event).where(Event.workspace_id == workspace_id)
-    if subject_id is not None:
-        query = query.where(Event.subject_id == subject_id)
+    if subject_id is not None:  # a contact's history (ids are unique across tables: the type says which)
+        query = query.where(Event.subject_type == "contact", Event.subject_id == subject_id)
     if after:
         query = query.where(Event.id > after)
     return list(session.scalars(query.order_by(Event.id).limit(limit)))

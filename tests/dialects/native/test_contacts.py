@@ -1,5 +1,9 @@
 """Create -> get -> list -> patch -> delete through the native API, and what is stored after."""
 
+import uuid
+
+from contacthub.core import workspaces
+
 ADA = {
     "first_name": "Ada",
     "last_name": "Lovelace",
@@ -192,3 +196,15 @@ def test_every_change_is_recorded_as_an_event(api, workspace):
     assert all(e["door"] == "native" and e["api_key_id"] == str(workspace.key_id) for e in history)
     assert history[1]["changes"] == {"title": ["Analyst", "Countess"]}
     assert history[2]["before"]["first_name"] == "Ada"
+
+
+def test_the_history_of_an_id_that_is_no_contact_here_is_a_404(api, client, db):
+    vip = api.post("/v1/lists", json={"name": "VIP"}).json()["id"]
+    with db.write() as session:
+        elsewhere = workspaces.create_workspace(session, "elsewhere")
+    theirs = client.post("/v1/contacts", json={"first_name": "Theirs"},
+                         headers={"Authorization": f"Bearer {elsewhere.api_key}"}).json()["id"]
+    for unknown in (str(uuid.uuid4()), vip, theirs):  # none, a list's, another workspace's contact
+        response = api.get(f"/v1/contacts/{unknown}/events")
+        assert response.status_code == 404, response.text
+        assert response.json()["error"]["type"] == "not_found"
