@@ -39,6 +39,13 @@ def test_keys_create_list_revoke(cli):
     assert client.get("/v1/contacts", headers={"Authorization": f"Bearer {second['api_key']}"}).status_code == 401
     assert client.get("/v1/contacts", headers={"Authorization": f"Bearer {workspace['api_key']}"}).status_code == 200
     assert cli("keys", "revoke", "chk_nothing").exit_code == 1
+    # --workspace: only that workspace's key goes
+    other = json.loads(cli("init", "--name", "other", "--json").stdout)
+    elsewhere = cli("keys", "revoke", other["key_id"], "--workspace", workspace["workspace_id"])
+    assert elsewhere.exit_code == 1
+    assert client.get("/v1/contacts", headers={"Authorization": f"Bearer {other['api_key']}"}).status_code == 200
+    assert cli("keys", "revoke", other["key_id"], "--workspace", other["workspace_id"]).exit_code == 0
+    assert client.get("/v1/contacts", headers={"Authorization": f"Bearer {other['api_key']}"}).status_code == 401
     assert "no key that can write" not in cli("keys", "revoke", second["key_id"]).output
     last = cli("keys", "revoke", workspace["key_id"])
     assert last.exit_code == 0 and "has no key that can write now" in last.output and "keys create" in last.output

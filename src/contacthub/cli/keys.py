@@ -71,18 +71,26 @@ def keys_list(workspace: Annotated[str | None, typer.Option(help="Workspace id (
 
 
 @keys_app.command("revoke")
-def keys_revoke(key: Annotated[str, typer.Argument(help="The key's id or prefix, as `keys list` shows it.")]):
+def keys_revoke(key: Annotated[str, typer.Argument(help="The key's id or prefix, as `keys list` shows it.")],
+                workspace: Annotated[str | None, typer.Option(
+                    help="Workspace id: only a key of this workspace is revoked (default: the key's own).")] = None):
     """Revoke a key: it stops working at once."""
     db = database()
+    within = workspace_actor(db, workspace).workspace_id if workspace else None
     with db.read() as session:
-        known = simple_repo.keys_by_prefix_or_id(session, key.rstrip("…"))
+        known = [k for k in simple_repo.keys_by_prefix_or_id(session, key.rstrip("…"))
+                 if within is None or k.workspace_id == within]
         already = known[0].revoked_at if len(known) == 1 else None
     if len(known) > 1:
         console.print(f"[red]{len(known)} keys start with {key}:[/] give the key's id (`contacthub keys list`).")
         raise typer.Exit(1)
+    if not known:
+        where = f" in workspace {within}" if within else ""
+        console.print(f"[red]api key {key} not found{where}[/] (`contacthub keys list` shows the keys)")
+        raise typer.Exit(1)
     try:
         with db.write() as session:
-            row = workspaces.revoke_key(session, key.rstrip("…"))
+            row = workspaces.revoke_key(session, str(known[0].id))
     except DomainError as exc:
         console.print(f"[red]{exc.message}[/] (`contacthub keys list` shows the keys)")
         raise typer.Exit(1) from None
