@@ -20,6 +20,8 @@ def check_url(url: str, allow_private: bool, field: str, purpose: str) -> str | 
         raise _refused("not a valid URL", field) from None
     if parsed.scheme not in ("http", "https") or not parsed.host:
         raise _refused(f"only http and https URLs can {purpose}", field)
+    if parsed.port is not None and not 1 <= parsed.port <= 65535:
+        raise _refused(f"port {parsed.port} is no TCP port (1 to 65535)", field)
     if allow_private:
         return None
     try:

@@ -193,6 +193,11 @@ def test_bad_webhooks_are_refused_in_the_native_envelope(api, hooks_api, read_on
     scheme = api.post("/v1/webhooks", json={"url": "ftp://example.com/hooks"})
     assert scheme.status_code == 422
     assert scheme.json()["error"]["details"] == [{"field": "url", "message": "only http and https URLs can receive webhooks"}]
+    for port in (0, 99999):  # refused before any lookup, private targets allowed or not
+        for client_api in (api, hooks_api):
+            bad_port = client_api.post("/v1/webhooks", json={"url": f"http://93.184.216.34:{port}/x"})
+            assert bad_port.status_code == 422, bad_port.text
+            assert bad_port.json()["error"]["details"][0]["field"] == "url"
     private = api.post("/v1/webhooks", json={"url": "http://127.0.0.1:9/hooks"})  # the default settings
     assert private.status_code == 422 and "private or local address" in private.json()["error"]["details"][0]["message"]
     assert api.post("/v1/webhooks", json={"url": "https://example.com/h", "since": 10**6}).status_code == 422
