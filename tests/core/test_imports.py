@@ -165,6 +165,27 @@ def test_encodings_delimiters_and_bom(run, db, actor):
     assert names == {"José Müller", "Zoë"}
 
 
+def test_a_windows_file_with_line_breaks_and_delimiters_in_quoted_cells(run, db, actor):
+    """Excel's CSV in a German or French locale: semicolons, CRLF, a cell on two lines."""
+    text = ('Name;Email;Notes\r\nAnna Schmidt;anna@example.de;"Erste Zeile\nZweite Zeile"\r\n'
+            'Bernd Meyer;bernd@example.de;"Notiz; mit Semikolon"\r\n')
+    for encoding in ("utf-8", "utf-16"):
+        job, rows = run(text.replace("@", f"{encoding}@").encode(encoding), name="de.csv")
+        assert (job.status, job.created, job.invalid) == ("succeeded", 2, 0), (job.error, rows)
+    notes = {v.notes for v in everyone(db, actor)}
+    assert notes == {"Erste Zeile\nZweite Zeile", "Notiz; mit Semikolon"}
+
+
+def test_a_quote_never_closed_is_its_row_s_fault_not_a_quiet_swallow(run, db, actor):
+    job, rows = run('Name,Email\nAnn,ann@example.com\n"Bob,bob@example.com\nCid,cid@example.com\n', name="q.csv")
+    assert (job.created, job.invalid) == (1, 1), rows
+    assert "never closed" in rows[1].errors[0]["reason"]
+    assert {v.first_name or v.display_name for v in everyone(db, actor)} == {"Ann"}
+    # a quote closed and text after it: that row is refused, the next ones are read
+    job, rows = run('Name,Email\n"Dee" Smith,dee@example.com\nEve,eve@example.com\n', name="after.csv")
+    assert (job.created, job.invalid) == (1, 1), rows
+
+
 def test_a_caller_mapping_and_metadata_dot_notation(run, db, actor):
     job, rows = run(
         "Full Name,E-Mail Address,Team,metadata.source.system\nAda,ada@example.com,Blue,crm\n",

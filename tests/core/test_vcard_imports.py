@@ -167,7 +167,7 @@ def test_a_bad_card_is_an_invalid_row_and_the_others_import(run, db, actor):
     job, rows = run(content)
     assert (job.created, job.merged, job.invalid) == (1, 1, 2), rows
     assert rows[1].errors[0]["column"] == "Email" and "not a valid email" in rows[1].errors[0]["reason"]
-    assert rows[1].raw["Name"] == "Bad" and rows[1].raw["Email"] == "not-an-email"  # shown as read
+    assert dict(rows[1].raw)["Name"] == "Bad" and dict(rows[1].raw)["Email"] == "not-an-email"  # shown as read
     assert rows[2].errors == [{"column": "", "field": "row", "reason": "the card holds no name, email, phone or address"}]
     ada = people(db, actor)["Ada"]
     assert [p.normalized for p in ada.phones] == ["+12125550100"]  # merged in by email

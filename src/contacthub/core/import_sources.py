@@ -256,22 +256,38 @@ def detect_encoding(path: Path) -> str:
     return "latin-1"
 
 
-def detect_dialect(sample: str) -> type[csv.Dialect] | csv.Dialect:
-    lines = sample.splitlines()
+DELIMITERS = ",;\t|"
+
+
+def detect_dialect(sample: str, above_header: int = 0) -> type[csv.Dialect] | csv.Dialect:
+    """The delimiter that splits the header row into the most columns and the rows below into
+    as many: each candidate reads the sample as the file will be read (quotes, CRLF, line breaks
+    in cells and all), which csv.Sniffer does not (it gave up on a Windows file with a line
+    break in a quoted cell, and the file was read as comma-separated)."""
+    lines = sample.splitlines(keepends=True)
     if len(lines) > 1 and not sample.endswith(("\n", "\r")):
-        sample = "\n".join(lines[:-1])  # a cut last line would mislead the sniffer
-    try:
-        delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
-    except csv.Error:
-        return csv.excel
-    # Only the delimiter is taken from the sniffer: its guesses of the quoting (doublequote
-    # off, for one, on a sample whose escaped quotes it misread) would mangle "" in a cell.
+        sample = "".join(lines[:-1])  # a cut last line would mislead the count
+    best, best_fit = ",", (0.0, 1)
+    for delimiter in DELIMITERS:
+        try:
+            rows = [r for r in csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter) if r][above_header:]
+        except csv.Error:
+            continue
+        if not rows or len(rows[0]) < 2:
+            continue
+        width = len(rows[0])
+        fit = (sum(len(r) == width for r in rows[1:]) / max(len(rows) - 1, 1), width)
+        if fit > best_fit:
+            best, best_fit = delimiter, fit
+    # Only the delimiter is chosen: the rest is Excel's (doubled quotes escape a quote), strict,
+    # so that a quote opened and never closed is a fault of its row, not the rest of the file
+    # read quietly into one cell.
 
-    class Sniffed(csv.excel):
-        pass
+    class Detected(csv.excel):
+        strict = True
 
-    Sniffed.delimiter = delimiter
-    return Sniffed
+    Detected.delimiter = best
+    return Detected
 
 
 @dataclass
@@ -312,12 +328,16 @@ def _chunks(path: Path) -> Iterator[bytes]:
             yield chunk
 
 
+_UNCLOSED = ("a quote opened in this row is never closed: every line after it was read into it "
+             "(close the quote, or remove it, and import those lines again)")
+
+
 def _csv_rows(path: Path, above_header: int = 0) -> RowReader:
     encoding = detect_encoding(path)
     size = max(path.stat().st_size, 1)
     with path.open("rb") as f:
         sample = f.read(SNIFF_BYTES).decode(encoding, errors="ignore")
-    dialect = detect_dialect(sample)
+    dialect = detect_dialect(sample, above_header)
     raw = path.open("rb")
     counter = _CountingReader(raw)
     # errors="replace": a file whose BOM promised an encoding its bytes then break is still read
@@ -345,7 +365,8 @@ def _csv_rows(path: Path, above_header: int = 0) -> RowReader:
                 except StopIteration:
                     return
                 except csv.Error as exc:
-                    yield _BrokenRow(f"the line cannot be read: {exc}")
+                    yield _BrokenRow(_UNCLOSED if "unexpected end of data" in str(exc)
+                                     else f"the line cannot be read: {exc}")
                     continue
                 yield row
         finally:
