@@ -186,6 +186,13 @@ def test_a_quote_never_closed_is_its_row_s_fault_not_a_quiet_swallow(run, db, ac
     assert (job.created, job.invalid) == (1, 1), rows
 
 
+def test_a_birth_date_in_the_future_makes_its_row_invalid(run, db, actor):
+    job, rows = run("Name,Birthday\nFuture Kid,2099-01-01\nFuture US,12/31/2090\nAda,1815-12-10\n", name="b.csv")
+    assert (job.created, job.invalid) == (1, 2), rows
+    assert [(rows[i].errors[0]["column"], rows[i].errors[0]["reason"]) for i in (0, 1)] == [
+        ("Birthday", "is in the future")] * 2
+
+
 def test_a_caller_mapping_and_metadata_dot_notation(run, db, actor):
     job, rows = run(
         "Full Name,E-Mail Address,Team,metadata.source.system\nAda,ada@example.com,Blue,crm\n",

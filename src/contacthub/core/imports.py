@@ -66,6 +66,7 @@ from contacthub.core.inputs import (
     IdentifierInput,
     PhoneInput,
     WriteOptions,
+    born_already,
 )
 from contacthub.core.normalize import DateWithoutYear, normalize_email, normalize_phone, read_date, searchable
 from contacthub.db.engine import Database
@@ -536,7 +537,7 @@ class RowParser:
         """Kept as a date; a birthday with no year (a vCard's --12-10) has no date to be,
         and is kept as the attribute `birthday` rather than lost or failing its row."""
         try:
-            day = read_date(value, self.region)
+            day = born_already(read_date(value, self.region))
         except DateWithoutYear:
             self._metadata(row, col, ["birthday"], value)
             return

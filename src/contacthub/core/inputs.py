@@ -118,6 +118,14 @@ class AccountLink(Strict):
     position: Annotated[int, Field(le=MAX_POSITION)] | None = None
 
 
+def born_already(day: date | None) -> date | None:
+    """A birth date, if it is not in the future (ValueError): every write of one checks it."""
+    # a day of slack: it is already tomorrow east of UTC
+    if day is not None and day > datetime.now(timezone.utc).date() + timedelta(days=1):
+        raise ValueError("is in the future")
+    return day
+
+
 class ContactInput(Strict):
     kind: ContactKind | None = None
     display_name: Text | None = None
@@ -148,10 +156,7 @@ class ContactInput(Strict):
     @field_validator("birth_date")
     @classmethod
     def _born_already(cls, value: date | None) -> date | None:
-        # a day of slack: it is already tomorrow east of UTC
-        if value is not None and value > datetime.now(timezone.utc).date() + timedelta(days=1):
-            raise ValueError("is in the future")
-        return value
+        return born_already(value)
 
     @field_validator("display_name", "prefix", "first_name", "middle_name", "last_name", "suffix", "nickname",
                      "salutation", "organization_name", "official_name", "title", "employer", "occupation", "notes")
