@@ -193,6 +193,14 @@ def test_a_birth_date_in_the_future_makes_its_row_invalid(run, db, actor):
         ("Birthday", "is in the future")] * 2
 
 
+def test_a_label_of_the_user_s_own_is_kept_as_written(run, db, actor):
+    job, rows = run("Name,E-mail 1 - Type,E-mail 1 - Value,E-mail 2 - Type,E-mail 2 - Value\n"
+                    "Ada,Custom Thing,ada@example.com,* WORK,ada@work.example\n", name="google.csv")
+    assert job.created == 1, rows
+    [ada] = everyone(db, actor)
+    assert {e.value: e.type for e in ada.emails} == {"ada@example.com": "Custom Thing", "ada@work.example": "work"}
+
+
 def test_a_caller_mapping_and_metadata_dot_notation(run, db, actor):
     job, rows = run(
         "Full Name,E-Mail Address,Team,metadata.source.system\nAda,ada@example.com,Blue,crm\n",

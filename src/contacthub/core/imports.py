@@ -255,9 +255,10 @@ def _header_type(key: str) -> str | None:
 def point_type(text: str) -> str | None:
     """The type named by the first of `text`'s comma-separated words that names one, else None."""
     for word in text.split(","):
-        word = word.strip().removeprefix("*").strip().lower()  # Google marks the preferred type "* Work"
-        if word not in _NOT_A_TYPE and len(word) <= 50 and "\x00" not in word:  # (NUL: unstorable)
-            return _TYPE_WORDS.get(word, word)
+        word = word.strip().removeprefix("*").strip()  # Google marks the preferred type "* Work"
+        known = word.lower()
+        if known not in _NOT_A_TYPE and len(word) <= 50 and "\x00" not in word:  # (NUL: unstorable)
+            return _TYPE_WORDS.get(known, word)  # a label of the user's own, as they wrote it
     return None
 
 
