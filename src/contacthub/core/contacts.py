@@ -257,7 +257,7 @@ def update(
         repo.delete_relations_from(session, ws, cid)
         if values["kind"] == "group":
             repo.delete_relations_to(session, ws, cid, repo.ORG_MEMBER)
-    _store_children(session, actor, cid, data, prepared, given, values.get("attributes"))
+    _store_children(session, actor, before_view, data, prepared, given, values.get("attributes"))
     view = _views(session, actor, [cid])[0]
     after = view.snapshot()
     changes = events.diff(before, after)
@@ -462,15 +462,27 @@ def _deduplicated(points: list[PreparedPoint]) -> list[PreparedPoint]:
 
 # ---------------------------------------------------------------- storing
 
-def _store_children(session: Session, actor: Actor, contact_id, data: ContactInput, prepared: PreparedWrite, given,
-                    attributes: dict[str, Any] | None) -> None:
+def _store_children(session: Session, actor: Actor, current: ContactView, data: ContactInput,
+                    prepared: PreparedWrite, given, attributes: dict[str, Any] | None) -> None:
     """Replaces the collections the update names; the others stay as they are. `attributes`:
     the contact's attributes as written, when the update names them (their filter index)."""
     ws = actor.workspace_id
+    contact_id = current.id
     now = utcnow()
     for kind in prepared.points:
         repo.delete_points(session, ws, contact_id, kind)
-    repo.insert_points(session, _point_rows(ws, contact_id, prepared, now))
+    # An email, phone or identifier written again keeps its id and age, and a phone written in
+    # E.164 (as most doors show it) the spelling it was typed in (as NGP VAN shows it): writing
+    # back what a door shows changes nothing (no event, no new updated_at), and ids kept hold.
+    held = {(p.kind, p.key, p.normalized): p for p in (*current.emails, *current.phones, *current.identifiers)}
+    rows = _point_rows(ws, contact_id, prepared, now)
+    for row in rows:
+        was = held.pop((row["kind"], row["key"], row["normalized"]), None)
+        if was is not None:
+            row["id"], row["created_at"] = was.id, was.created_at
+            if row["kind"] == "phone" and row["value"] == row["normalized"]:
+                row["value"] = was.value
+    repo.insert_points(session, rows)
     if "addresses" in given:
         existing = repo.addresses_of(session, ws, contact_id)
         keep = {a.id for a in data.addresses or [] if a.id is not None}

@@ -198,6 +198,23 @@ def test_every_change_is_recorded_as_an_event(api, workspace):
     assert history[2]["before"]["first_name"] == "Ada"
 
 
+def test_writing_back_the_emails_and_phones_a_contact_holds_changes_nothing(api):
+    made = api.post("/v1/contacts", json=ADA).json()
+    cid = made["id"]
+    same = api.patch(f"/v1/contacts/{cid}", json={
+        "emails": made["emails"], "phones": made["phones"], "identifiers": made["identifiers"]})
+    assert same.status_code == 200, same.text
+    assert same.json() == made  # the same ids, ages and updated_at
+    assert [e["action"] for e in api.get(f"/v1/contacts/{cid}/events").json()["data"]] == ["created"]
+    # a new email beside the held one: the held one keeps its id, the change names only the new one
+    both = api.patch(f"/v1/contacts/{cid}", json={"emails": [*made["emails"], {"address": "ada@home.example"}]}).json()
+    assert both["emails"][0] == made["emails"][0] and both["updated_at"] != made["updated_at"]
+    [updated] = [e for e in api.get(f"/v1/contacts/{cid}/events").json()["data"] if e["action"] == "updated"]
+    assert list(updated["changes"]) == ["emails"]
+    was, now = updated["changes"]["emails"]
+    assert now[0] == was[0] and now[1]["value"] == "ada@home.example"
+
+
 def test_the_history_of_an_id_that_is_no_contact_here_is_a_404(api, client, db):
     vip = api.post("/v1/lists", json={"name": "VIP"}).json()["id"]
     with db.write() as session:
