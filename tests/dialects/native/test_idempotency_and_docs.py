@@ -16,6 +16,44 @@ def test_an_idempotency_key_reused_for_another_body_is_409(api):
     assert len(api.get("/v1/contacts").json()["data"]) == 1
 
 
+def test_a_key_retried_through_another_host_name_replays(api):
+    first = api.post("/v1/contacts", json={"first_name": "Ada"}, headers={"Idempotency-Key": "k-host"})
+    again = api.post("/v1/contacts", json={"first_name": "Ada"},
+                     headers={"Idempotency-Key": "k-host", "Host": "contacts.internal:8000"})
+    assert again.status_code == 201 and again.json() == first.json()
+    assert again.headers["Idempotent-Replayed"] == "true"
+
+
+def test_every_post_that_writes_takes_an_idempotency_key(api):
+    """A retried merge, unmerge, undelete, erase, review decision or list addition answers what
+    the first answered (it would be a 409 or a second write without the key)."""
+    def twice(path, body=None, key=None):
+        headers = {"Idempotency-Key": key or path}
+        first, again = (api.post(path, json=body, headers=headers) for _ in range(2))
+        assert first.status_code < 300, first.text
+        assert (again.status_code, again.json()) == (first.status_code, first.json()), path
+        assert again.headers["Idempotent-Replayed"] == "true"
+        return first.json()
+
+    ada = api.post("/v1/contacts", json={"first_name": "Ada", "emails": ["ada@example.com"]}).json()["id"]
+    twin = api.post("/v1/contacts", params={"on_duplicate": "create"},
+                    json={"first_name": "Ada", "emails": ["ada@example.com"]}).json()["id"]
+    twice(f"/v1/contacts/{ada}/merge", {"from": twin})
+    twice(f"/v1/contacts/{ada}/unmerge", {"from": twin})
+    vip = api.post("/v1/lists", json={"name": "VIP"}).json()["id"]
+    assert twice(f"/v1/lists/{vip}/contacts", {"contact_ids": [ada]}) == {"processed": 1}
+    other = api.post(f"/v1/lists/{vip}/contacts", json={"contact_ids": [twin]},
+                     headers={"Idempotency-Key": f"/v1/lists/{vip}/contacts"})
+    assert other.status_code == 409  # the same key for another body
+    assert api.delete(f"/v1/contacts/{twin}").status_code == 204
+    twice(f"/v1/contacts/{twin}/undelete?on_duplicate=create")
+    pair = api.post("/v1/contacts", params={"on_duplicate": "review"},
+                    json={"first_name": "Ada", "phones": ["+442079460958"], "emails": ["ada@example.com"]}).json()
+    review = api.get("/v1/duplicates").json()["data"][0]["id"]
+    twice(f"/v1/duplicates/{review}/reject")
+    twice(f"/v1/contacts/{pair['id']}/erase")
+
+
 def test_a_failed_request_does_not_burn_its_key(api):
     headers = {"Idempotency-Key": "k-3"}
     assert api.post("/v1/contacts", json={"emails": ["bad"]}, headers=headers).status_code == 422

@@ -137,7 +137,9 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
                 answered, result = _answer(write(session), status)
                 return FastJSONResponse(result, status_code=answered)
         payload = body.model_dump_json(exclude_unset=True).encode() if body is not None else b""
-        print_ = idempotency.fingerprint(request.method, str(request.url), payload)
+        # the path and query: the same request retried through another host name is the same request
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        print_ = idempotency.fingerprint(request.method, target, payload)
         for _ in range(2):
             try:
                 with db.write() as session:
@@ -272,43 +274,48 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
         return Response(status_code=204)
 
     @app.post("/contacts/{contact_id}/undelete", status_code=201, response_model=ContactOut, tags=["contacts"])
-    def undelete_contact(contact_id: str, caller: Caller, on_duplicate: Literal["reject", "create"] | None = None):
+    def undelete_contact(contact_id: str, request: Request, caller: Caller,
+                         on_duplicate: Literal["reject", "create"] | None = None,
+                         idempotency_key: IdempotencyKey = None):
         """Brings back a deleted contact under its id, as its `deleted` event recorded it (the
         lists and accounts that still exist; not the groups that held it). 409 when a contact has
         the id, or when another contact took one of its emails, phones or identifiers meanwhile
         (`on_duplicate=create` restores it anyway); 404 when no contact with that id was deleted
         (or it was erased)."""
-        options = plain_policy(on_duplicate)
-        with db.write() as session:
-            view = undelete.undelete(session, caller, parse_id(contact_id, "contact"), options)
-            return FastJSONResponse(render_contact(view), status_code=201)
+        options, cid = plain_policy(on_duplicate), parse_id(contact_id, "contact")
+        return idempotent(caller, idempotency_key, request, None, 201,
+                          lambda s: render_contact(undelete.undelete(s, caller, cid, options)))
 
     @app.post("/contacts/{contact_id}/erase", tags=["contacts"])
-    def erase_contact(contact_id: str, caller: Caller):
+    def erase_contact(contact_id: str, request: Request, caller: Caller, idempotency_key: IdempotencyKey = None):
         """Erases the person: what a right-to-erasure request asks, where DELETE keeps the
         history. The contact (a merged-away id: the one it merged into) and every record merged
         into it are removed, the history of each keeps only what happened, when and through which
         door, and the review queue's pairs, import notes and idempotent replays that show them are
         dropped. Works on a contact deleted before, whose history still holds it. One `erased`
         event goes out on the change feed, naming every id the person had. Cannot be undone."""
-        with db.write() as session:
-            subject = erasure.erase(session, caller, parse_id(contact_id, "contact"))
-            return {"erased": str(subject)}
+        cid = parse_id(contact_id, "contact")
+        return idempotent(caller, idempotency_key, request, None, 200,
+                          lambda s: {"erased": str(erasure.erase(s, caller, cid))})
 
     @app.post("/contacts/{contact_id}/merge", response_model=ContactOut, tags=["contacts"])
-    def merge_contact(contact_id: str, body: MergeBody, caller: Caller):
+    def merge_contact(contact_id: str, body: MergeBody, request: Request, caller: Caller,
+                      idempotency_key: IdempotencyKey = None):
         """Merge the contact `from` into this one. This id survives; `from` then resolves to it."""
-        with db.write() as session:
-            view = merge.merge(session, caller, parse_id(contact_id, "contact"), parse_id(body.from_, "contact"))
-            return FastJSONResponse(render_contact(view))
+        into, from_ = parse_id(contact_id, "contact"), parse_id(body.from_, "contact")
+        return idempotent(caller, idempotency_key, request, body, 200,
+                          lambda s: render_contact(merge.merge(s, caller, into, from_)))
 
     @app.post("/contacts/{contact_id}/unmerge", tags=["contacts"])
-    def unmerge_contact(contact_id: str, body: MergeBody, caller: Caller):
+    def unmerge_contact(contact_id: str, body: MergeBody, request: Request, caller: Caller,
+                        idempotency_key: IdempotencyKey = None):
         """Undo the merge of `from` into this contact: both come back as they were before it."""
-        with db.write() as session:
-            survivor, restored = merge.unmerge(
-                session, caller, parse_id(contact_id, "contact"), parse_id(body.from_, "contact"))
+        into, from_ = parse_id(contact_id, "contact"), parse_id(body.from_, "contact")
+
+        def work(session: Session):
+            survivor, restored = merge.unmerge(session, caller, into, from_)
             return {"contact": render_contact(survivor), "restored": render_contact(restored)}
+        return idempotent(caller, idempotency_key, request, body, 200, work)
 
     @app.get("/contacts/{contact_id}/events", tags=["events"])
     def contact_events(contact_id: str, caller: Caller, cursor: str | None = None, limit: PageLimit = None):
@@ -356,17 +363,21 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
                     "next_cursor": encode_cursor(rows[-1].id) if more and rows else None, "has_more": more}
 
     @app.post("/duplicates/{review_id}/accept", tags=["duplicates"])
-    def accept_duplicate(review_id: str, caller: Caller):
+    def accept_duplicate(review_id: str, request: Request, caller: Caller, idempotency_key: IdempotencyKey = None):
         """Merge the pair: the older contact (`candidate_id`) survives, the other resolves to it."""
-        with db.write() as session:
-            row, view = identity.accept_review(session, caller, parse_id(review_id, "duplicate"))
+        pair = parse_id(review_id, "duplicate")
+
+        def work(session: Session):
+            row, view = identity.accept_review(session, caller, pair)
             return {"duplicate": render_review(row), "contact": render_contact(view)}
+        return idempotent(caller, idempotency_key, request, None, 200, work)
 
     @app.post("/duplicates/{review_id}/reject", tags=["duplicates"])
-    def reject_duplicate(review_id: str, caller: Caller):
+    def reject_duplicate(review_id: str, request: Request, caller: Caller, idempotency_key: IdempotencyKey = None):
         """Dismiss the pair: they are different people."""
-        with db.write() as session:
-            return {"duplicate": render_review(identity.reject_review(session, caller, parse_id(review_id, "duplicate")))}
+        pair = parse_id(review_id, "duplicate")
+        return idempotent(caller, idempotency_key, request, None, 200,
+                          lambda s: {"duplicate": render_review(identity.reject_review(s, caller, pair))})
 
     # ------------------------------------------------------------ attribute definitions
 
@@ -435,10 +446,12 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
             return render_page(page, render_contact)
 
     @app.post("/lists/{list_id}/contacts", tags=["lists"])
-    def add_members(list_id: str, body: MembersBody, caller: Caller):
-        ids = [parse_id(i, "contact") for i in body.contact_ids]
-        with db.write() as session:
-            return {"processed": lists.add_members(session, caller, parse_id(list_id, "list"), ids)}
+    def add_members(list_id: str, body: MembersBody, request: Request, caller: Caller,
+                    idempotency_key: IdempotencyKey = None):
+        """Adds the contacts `contact_ids` to the list; answers how many were processed."""
+        into, ids = parse_id(list_id, "list"), [parse_id(i, "contact") for i in body.contact_ids]
+        return idempotent(caller, idempotency_key, request, body, 200,
+                          lambda s: {"processed": lists.add_members(s, caller, into, ids)})
 
     @app.delete("/lists/{list_id}/contacts/{contact_id}", status_code=204, tags=["lists"])
     def remove_member(list_id: str, contact_id: str, caller: Caller):

@@ -138,7 +138,8 @@ def install(app: FastAPI, db: Database, settings: Settings, actor_dependency) ->
         options = _options(body.model_dump(exclude={"url", "data_url"}))  # the rest are ImportOptions' own
         spec = (imports.SourceSpec(url=body.url, field="url") if body.url is not None
                 else imports.SourceSpec(data_url=body.data_url, field="data_url"))
-        print_ = idempotency.fingerprint("POST", "/v1/imports", raw)
+        # the body as read, not its bytes: the same request spaced otherwise is the same request
+        print_ = idempotency.fingerprint("POST", "/v1/imports", body.model_dump_json(exclude_unset=True).encode())
         return await run_in_threadpool(_start, caller, spec, options, idempotency_key, print_)
 
     def _start_upload(caller: Actor, upload: UploadFile, options: ImportOptions, key: str | None, request: Request):
