@@ -20,6 +20,8 @@ import ssl
 import time
 import uuid
 from collections.abc import Callable
+from concurrent import futures
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -51,27 +53,56 @@ class Delivery:
     body: bytes
 
 
+# Webhooks sent at once by one process, and at most so many of one workspace's: a receiver that
+# answers slowly (or not at all, until the timeout) holds up its own webhook, never the others.
+SENDERS = 8
+SENDERS_PER_WORKSPACE = 2
+
+Key = tuple[uuid.UUID, uuid.UUID]  # (workspace, webhook)
+
+
 def deliver_due(db: Database, settings: Settings, body_of: BodyOf) -> int:
     """One round: every webhook that has changes waiting and is not waiting out a failure is
-    sent its next batch. Answers how many webhooks moved on: a batch sent (taken or not), or
-    passed over when it holds none of the changes the webhook is sent."""
-    now = utcnow()
-    with db.read() as session:  # a round with nothing to send takes no write lock
-        due = repo.due(session, now)
-    return sum(_attempt(db, settings, body_of, workspace_id, webhook_id) for workspace_id, webhook_id in due)
+    sent its next batch, several at once. Answers how many webhooks moved on: a batch sent
+    (taken or not), or passed over when it holds none of the changes the webhook is sent."""
+    with ThreadPoolExecutor(SENDERS, thread_name_prefix="webhook-send") as pool:
+        return sum(pool.map(lambda key: _attempt(db, settings, body_of, *key), _due(db)))
 
 
 def deliver_forever(db: Database, stop, settings: Settings, body_of: BodyOf, poll_seconds: float = 1.0) -> None:
-    """Rounds until `stop` (a threading.Event) is set, at once again after a round that sent
-    something; an error never ends the loop."""
-    while not stop.is_set():
-        try:
-            sent = deliver_due(db, settings, body_of)
-        except Exception:
-            log.exception("webhook delivery error")
-            sent = 0
-        if not sent:
-            stop.wait(poll_seconds)
+    """Sends until `stop` (a threading.Event) is set: each due webhook on a sender of its own,
+    as soon as a sender is free and its previous batch is done; an error never ends the loop."""
+    sending: dict[Key, Future] = {}
+    with ThreadPoolExecutor(SENDERS, thread_name_prefix="webhook-send") as pool:
+        while not stop.is_set():
+            moved = False
+            for key, future in list(sending.items()):
+                if future.done():
+                    del sending[key]
+                    try:
+                        moved |= future.result()
+                    except Exception:
+                        log.exception("webhook delivery error")
+            try:
+                due = _due(db)
+            except Exception:
+                log.exception("webhook delivery error")
+                due = []
+            for key in due:
+                per_workspace = sum(1 for other in sending if other[0] == key[0])
+                if key not in sending and len(sending) < SENDERS and per_workspace < SENDERS_PER_WORKSPACE:
+                    sending[key] = pool.submit(_attempt, db, settings, body_of, *key)
+            if moved:
+                continue  # a batch went: the next one may be waiting already
+            if sending:  # until one finishes, or the next look at what is due
+                futures.wait(sending.values(), timeout=poll_seconds, return_when=futures.FIRST_COMPLETED)
+            else:
+                stop.wait(poll_seconds)
+
+
+def _due(db: Database) -> list[Key]:
+    with db.read() as session:  # a look with nothing to send takes no write lock
+        return repo.due(session, utcnow())
 
 
 def _attempt(db: Database, settings: Settings, body_of: BodyOf, workspace_id: uuid.UUID, webhook_id: uuid.UUID) -> bool:

@@ -394,3 +394,44 @@ def test_a_rotated_secret_signs_what_is_sent_from_then_on(hooks_api, client, db,
     read_only = client.post(f"/v1/webhooks/{hook['id']}/rotate-secret",
                             headers={"Authorization": f"Bearer {read_only_key}"})
     assert read_only.status_code == 403
+
+
+def test_a_slow_receiver_holds_up_no_other_webhook(db, local_settings, hooks_api, app, receiver):
+    """Three webhooks of one workspace whose receiver takes 3 s to answer, and another
+    workspace's fast one: the fast one is sent its change while the slow ones still wait."""
+    from contacthub.core import workspaces
+
+    slow = Receiver()
+    slow.delay = 3.0
+    try:
+        for _ in range(3):
+            assert hooks_api.post("/v1/webhooks", json={"url": slow.url}).status_code == 201
+        with db.write() as session:
+            theirs = workspaces.create_workspace(session, "other")
+        other = TestClient(create_app(local_settings, db), headers={"Authorization": f"Bearer {theirs.api_key}"})
+        assert other.post("/v1/webhooks", json={"url": receiver.url}).status_code == 201
+        hooks_api.post("/v1/contacts", json={"first_name": "Slow"})
+        other.post("/v1/contacts", json={"first_name": "Fast"})
+
+        stop = threading.Event()
+        sender = threading.Thread(target=webhook_delivery.deliver_forever,
+                                  args=(db, stop, local_settings, webhook_body, 0.05))
+        started = time.monotonic()
+        sender.start()
+        try:
+            while not receiver.received and time.monotonic() - started < 10:
+                time.sleep(0.02)
+            fast_after = time.monotonic() - started
+            assert receiver.received, "the fast receiver was sent nothing"
+            assert fast_after < 2.0, f"the fast receiver waited {fast_after:.1f} s behind the slow ones"
+            names = [c["changes"]["first_name"] for b in receiver.bodies() for c in b["data"]
+                     if c["subject_type"] == "contact"]
+            assert names == ["Fast"]
+            while len(slow.received) < 3 and time.monotonic() - started < 15:
+                time.sleep(0.05)
+            assert len(slow.received) == 3  # each slow webhook was sent its change too
+        finally:
+            stop.set()
+            sender.join(timeout=15)
+    finally:
+        slow.server.shutdown()
