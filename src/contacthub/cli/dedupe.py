@@ -35,7 +35,7 @@ def dedupe(
     pairs = []
     after = None
     while True:  # contacts written by a path that skipped the identity index are filed first
-        with db.write() as session:
+        with db.write(workspace=actor.workspace_id) as session:
             ids = identity.index_missing(session, actor, after, 500)
         stats["indexed"] += len(ids)
         if len(ids) < 500:
@@ -46,7 +46,7 @@ def dedupe(
     with _dedupe_interrupted(stats, total, do_merge, review), progress_bar(disabled=json_out) as progress:
         task = progress.add_task("Deduplicating", total=total)
         for contact_id in identity.iter_all(db.read, actor):
-            with db.write() as session:
+            with db.write(workspace=actor.workspace_id) as session:
                 found, merged, queued = identity.dedupe_contact(session, actor, contact_id, do_merge, review)
             stats["scanned"] += 1
             stats["duplicates"] += bool(found)

@@ -27,7 +27,7 @@ def erase(
     actor = workspace_actor(db, workspace)
     if not yes and not json_out:
         typer.confirm(f"Erase contact {wanted} and everything kept of them? This cannot be undone", abort=True)
-    with db.write() as session:
+    with db.write(workspace=actor.workspace_id) as session:
         subject = erasure.erase(session, actor, wanted)
     if json_out:
         print(json.dumps({"erased": str(subject)}))

@@ -1416,14 +1416,15 @@ def _run(db: Database, actor: Actor, job: ImportJob, options: ImportOptions, sou
     # A job taken over from a worker that died: the batches it committed stay; their rows are
     # skipped. (An overwrite commits nothing before its end, so it always starts afresh.)
     resuming = job.processed > 0 and not options.overwrite
-    whole = db.write() if options.overwrite else nullcontext(None)
+    # each batch (an overwrite: the whole file) is a write of the workspace, as an API write is
+    whole = db.write(workspace=actor.workspace_id) if options.overwrite else nullcontext(None)
     with whole as big:
         @contextmanager
         def transaction():
             if big is not None:
                 yield big
             else:
-                with db.write() as session:
+                with db.write(workspace=actor.workspace_id) as session:
                     yield session
 
         if big is not None:

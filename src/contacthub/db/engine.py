@@ -9,6 +9,7 @@ so they never wait for a writer (WAL).
 import asyncio
 import sqlite3
 import threading
+import uuid
 import weakref
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -107,8 +108,14 @@ class Database:
         self._setup_lock = threading.Lock()
 
     @contextmanager
-    def write(self, wait_seconds: float | None = None) -> Iterator[Session]:
+    def write(self, wait_seconds: float | None = None, *, workspace: uuid.UUID | None = None) -> Iterator[Session]:
         """One transaction: committed when the block ends, rolled back if it raises.
+
+        A write of one `workspace` waits for the workspace's other writes to end first, so what
+        it checks before writing (an email another contact holds, a contact merged already, the
+        attributes it merges into) is still so when it commits: SQLite, one writer at a time,
+        gives that already; on PostgreSQL a lock of the workspace, held to the transaction's
+        end, does (writes of different workspaces still run side by side).
 
         SQLite has one writer at a time. Threads of this process queue on a lock instead of
         polling the file lock with growing sleeps (busy_timeout), which under load wastes most
@@ -120,12 +127,20 @@ class Database:
         with self._lock_timeouts_as_busy(wait), self._queued_writer(wait), self._patience(wait_seconds):
             if getattr(self._held, "hot", False):  # a thread of the hot routes (see _hot_threads)
                 with self._held_transaction(self.write_engine) as session:
-                    yield self._waiting_at_most(session, wait_seconds)
+                    yield self._workspace_held(self._waiting_at_most(session, wait_seconds), workspace)
             else:
                 with self._writer() as session, session.begin():
-                    yield self._waiting_at_most(session, wait_seconds)
+                    yield self._workspace_held(self._waiting_at_most(session, wait_seconds), workspace)
         if self._checkpointer is not None:
             self._checkpointer.wrote()
+
+    def _workspace_held(self, session: Session, workspace: uuid.UUID | None) -> Session:
+        """On PostgreSQL, the workspace's write lock (see write): a transaction-level advisory
+        lock, waited for no longer than the lock timeout (then Busy, as a row lock is)."""
+        if workspace is not None and not self.is_sqlite:
+            session.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                            {"key": int.from_bytes(workspace.bytes[:8], "big", signed=True)})
+        return session
 
     def _waiting_at_most(self, session: Session, wait_seconds: float | None) -> Session:
         """On PostgreSQL, a row lock this transaction meets is waited for `wait_seconds` at most."""

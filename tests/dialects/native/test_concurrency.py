@@ -41,3 +41,55 @@ def test_concurrent_creates_and_reads_each_get_their_own_answer(live_server, wor
     listed = httpx.get(f"{live_server}/v1/contacts", params={"limit": 100}, headers=headers).json()["data"]
     assert sorted(c["first_name"] for c in listed) == sorted(
         [c["first_name"] for c in created] + (["Twin"] if twin.status_code == 201 else []))
+
+
+def _race(live_server, workspace, requests: list[tuple[str, str, dict | None]]) -> list[httpx.Response]:
+    """The requests (method, path, body) sent at once, each on its own connection, released together."""
+    import threading
+
+    headers = {"Authorization": f"Bearer {workspace.api_key}"}
+    start = threading.Barrier(len(requests))
+    clients = [httpx.Client(base_url=live_server, headers=headers, timeout=60) for _ in requests]
+
+    def send(pair):
+        client, (method, path, body) = pair
+        client.get("/v1/contacts", params={"limit": 1})  # the connection made before the start
+        start.wait()
+        return client.request(method, path, json=body)
+
+    try:
+        with ThreadPoolExecutor(len(requests)) as pool:
+            return list(pool.map(send, zip(clients, requests)))
+    finally:
+        for client in clients:
+            client.close()
+
+
+def test_racing_writes_of_one_workspace_see_each_other(live_server, workspace):
+    """What a write checks before writing is still so when it commits, on both engines: twelve
+    creates of one email make one contact (the rest 409), merges of two contacts into each other
+    leave one of them, and attributes patched side by side are all kept."""
+    api = httpx.Client(base_url=live_server, headers={"Authorization": f"Bearer {workspace.api_key}"}, timeout=60)
+
+    same = _race(live_server, workspace, [("POST", "/v1/contacts", {"first_name": f"P{i}", "emails": ["one@example.com"]})
+                                          for i in range(12)])
+    assert sorted(a.status_code for a in same) == [201] + [409] * 11, [a.text for a in same]
+    assert len(api.get("/v1/contacts", params={"email": "one@example.com"}).json()["data"]) == 1
+
+    a = api.post("/v1/contacts", json={"first_name": "A", "emails": ["a@example.com"]}).json()["id"]
+    b = api.post("/v1/contacts", json={"first_name": "B", "emails": ["b@example.com"]}).json()["id"]
+    crossed = _race(live_server, workspace, [("POST", f"/v1/contacts/{a}/merge", {"from": b}),
+                                             ("POST", f"/v1/contacts/{b}/merge", {"from": a})])
+    assert sorted(r.status_code for r in crossed) == [200, 409], [r.text for r in crossed]
+    survivor = next(r.json()["id"] for r in crossed if r.status_code == 200)
+    assert api.get(f"/v1/contacts/{a}").json()["id"] == api.get(f"/v1/contacts/{b}").json()["id"] == survivor
+
+    patched = _race(live_server, workspace, [("PATCH", f"/v1/contacts/{survivor}", {"attributes": {f"k{i}": i}})
+                                             for i in range(10)])
+    assert all(r.status_code == 200 for r in patched)
+    assert api.get(f"/v1/contacts/{survivor}").json()["attributes"] == {f"k{i}": i for i in range(10)}
+
+    vip = api.post("/v1/lists", json={"name": "VIP"}).json()["id"]
+    joined = _race(live_server, workspace, [("POST", f"/v1/lists/{vip}/contacts", {"contact_ids": [survivor]})] * 8)
+    assert all(r.status_code == 200 for r in joined), [r.text for r in joined]
+    api.close()

@@ -108,7 +108,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
     def create_contact(body: ContactCreate, caller: Caller):
         """Create a contact. An identifier already on another contact answers 409."""
         change = mapping.create_change(body)
-        with db.write() as session:
+        with db.write(workspace=caller.workspace_id) as session:
             view = identifiers.create(session, caller, change, REJECT)
             return JSONResponse(mapping.render_contact(view), status_code=201)
 
@@ -147,7 +147,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
                                           "and a value 1-500 characters")) from None
         refs = [mapping.point_ref(path_ident, "identifierValue"),
                 *mapping.point_refs(body.addIdentifiers, "addIdentifiers"), *mapping.point_refs(body.identifiers, "identifiers")]
-        with db.write() as session:
+        with db.write(workspace=caller.workspace_id) as session:
             current = None
             if body.attributes:  # identifier attributes echoed from a read of the contact it finds
                 found = [owner for owner in identifiers.owners(session, caller, refs) if owner is not None]
@@ -167,7 +167,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
     def update_contact(contactId: str, body: ContactPatch, caller: Caller):
         """Attributes merge key by key (null removes one); identifiers, lists and accounts are added
         or removed one by one, or replaced whole with listIds / accountIds."""
-        with db.write() as session:
+        with db.write(workspace=caller.workspace_id) as session:
             current = contacts.get(session, caller, parse_id(contactId, "contact"))
             change = mapping.patch_change(body, current)
             view = identifiers.apply(session, caller, current.id, change, REJECT)
@@ -175,7 +175,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
 
     @app.delete(WS + "/contacts/{contactId}", status_code=204, tags=["contacts"])
     def delete_contact(contactId: str, caller: Caller):
-        with db.write() as session:
+        with db.write(workspace=caller.workspace_id) as session:
             contacts.delete(session, caller, parse_id(contactId, "contact"))
         return Response(status_code=204)
 
@@ -185,7 +185,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
               tags=["identifiers"])
     def add_identifier(contactId: str, body: IdentifierIn, caller: Caller):
         ref = mapping.point_ref(body, "value")
-        with db.write() as session:
+        with db.write(workspace=caller.workspace_id) as session:
             contact_id = contacts.resolve_id(session, caller, parse_id(contactId, "contact"))
             point = identifiers.add_point(session, caller, contact_id, ref)
             return JSONResponse(mapping.render_identifier(contact_id, point), status_code=201)
@@ -203,7 +203,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
 
     @app.delete(WS + "/contacts/{contactId}/identifiers", status_code=204, tags=["identifiers"])
     def delete_identifier(contactId: str, body: IdentifierRef, caller: Caller):
-        with db.write() as session:
+        with db.write(workspace=caller.workspace_id) as session:
             identifiers.remove_point(session, caller, parse_id(contactId, "contact"), mapping.point_ref(body, "value"))
         return Response(status_code=204)
 
@@ -220,7 +220,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
 
     @app.post(WS + "/lists", status_code=201, tags=["lists"])
     def create_list(body: ListCreate, caller: Caller):
-        with db.write() as session:
+        with db.write(workspace=caller.workspace_id) as session:
             row = lists.create(session, caller, ListInput(name=body.name, description=body.description))
             return JSONResponse(mapping.render_list(row, 0), status_code=201)
 
@@ -244,13 +244,13 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
     def update_list(listId: str, body: ListPatch, caller: Caller):
         patch = CoreListPatch(**{name: getattr(body, name) for name in body.model_fields_set
                                  if name in ("name", "description")})
-        with db.write() as session:
+        with db.write(workspace=caller.workspace_id) as session:
             row = lists.update(session, caller, parse_id(listId, "list"), patch)
             return mapping.render_list(row, lists.member_count(session, caller, row.id))
 
     @app.delete(WS + "/lists/{listId}", status_code=204, tags=["lists"])
     def delete_list(listId: str, caller: Caller):
-        with db.write() as session:
+        with db.write(workspace=caller.workspace_id) as session:
             lists.delete(session, caller, parse_id(listId, "list"))
         return Response(status_code=204)
 
@@ -277,7 +277,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
         """Adds the contacts named by id or identifier; unknown ones are skipped, so
         `itemsProcessed` below the count sent means some were not found."""
         list_id = parse_id(listId, "list")
-        with db.write() as session:
+        with db.write(workspace=caller.workspace_id) as session:
             known = _members(session, caller, list_id, body)
             lists.add_members(session, caller, list_id, known)
             return {"itemsProcessed": len(known)}
@@ -285,7 +285,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
     @app.delete(WS + "/lists/{listId}/contacts", tags=["lists"])
     def remove_members(listId: str, body: ListMembers, caller: Caller):
         list_id = parse_id(listId, "list")
-        with db.write() as session:
+        with db.write(workspace=caller.workspace_id) as session:
             known = _members(session, caller, list_id, body)
             lists.remove_members(session, caller, list_id, known)
             return {"itemsProcessed": len(known)}
@@ -298,7 +298,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
             key=body.key, type=mapping.CORE_TYPES[body.type], cardinality=body.cardinality,
             display_name=body.displayName, description=body.description, pii=body.pii, read_only=body.readOnly,
         )
-        with db.write() as session:
+        with db.write(workspace=caller.workspace_id) as session:
             row = attributes.create_definition(session, caller, data)
             return JSONResponse(mapping.render_definition(row), status_code=201)
 

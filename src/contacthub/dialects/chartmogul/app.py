@@ -124,7 +124,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
     @app.post("/v1/data_sources", status_code=201, responses={201: {"model": DataSourceOut}}, tags=["data sources"])
     def create_data_source(body: DataSourceBody, caller: Caller):
         data = _validated(accounts.DataSourceInput, name=required(body.name, "name"))
-        with db.write() as session:
+        with db.write(workspace=caller.workspace_id) as session:
             return JSONResponse(render_data_source(accounts.create_data_source(session, caller, data)), 201)
 
     @app.get("/v1/data_sources", responses={200: {"model": DataSourceListOut}}, tags=["data sources"])
@@ -139,7 +139,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
 
     @app.delete("/v1/data_sources/{uuid}", status_code=204, tags=["data sources"])
     def delete_data_source(uuid: str, caller: Caller):
-        with db.write() as session:
+        with db.write(workspace=caller.workspace_id) as session:
             accounts.delete_data_source(session, caller, parse_id(uuid, "data source", DATA_SOURCE))
         return Response(status_code=204)
 
@@ -152,7 +152,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
                   ("name", "email", "company", "country", "state", "city", "zip", "website_url")}
         data = _validated(accounts.AccountInput, data_source_id=source_id,
                           external_id=required(body.external_id, "external_id"), **fields, **customer_fields(body))
-        with db.write() as session:
+        with db.write(workspace=caller.workspace_id) as session:
             row = accounts.create_account(session, caller, data)
             if body.primary_contact is not None:
                 accounts.create_member(session, caller, contact_input(body.primary_contact), account_id=row.id,
@@ -192,7 +192,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
     def update_customer(uuid: str, body: CustomerPatchBody, caller: Caller):
         """Changes the fields given; the customer's data source and external id stay."""
         account_id = parse_id(uuid, "account", CUSTOMER)
-        with db.write() as session:
+        with db.write(workspace=caller.workspace_id) as session:
             row = accounts.get_account(session, caller, account_id, lock=True)
             data = _validated(accounts.AccountPatch, **customer_patch(body, row))
             row = accounts.update_account(session, caller, account_id, data)
@@ -201,7 +201,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
     @app.delete("/v1/customers/{uuid}", status_code=204, tags=["customers"])
     def delete_customer(uuid: str, caller: Caller):
         """The customer goes; its contacts stay (they leave it)."""
-        with db.write() as session:
+        with db.write(workspace=caller.workspace_id) as session:
             accounts.delete_account(session, caller, parse_id(uuid, "account", CUSTOMER))
         return Response(status_code=204)
 
@@ -230,7 +230,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
 
     def _create_contact(caller: Actor, body: ContactBody, account_id, source_id) -> JSONResponse:
         data = contact_input(body)
-        with db.write() as session:
+        with db.write(workspace=caller.workspace_id) as session:
             member = accounts.create_member(
                 session, caller, data, account_id=account_id, data_source_id=source_id,
                 external_id=body.external_id, position=body.position, options=OPTIONS,
@@ -262,7 +262,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
     def update_contact(uuid: str, body: ContactPatch, caller: Caller):
         contact_id = parse_id(uuid, "contact", CONTACT)
         given = body.model_fields_set
-        with db.write() as session:
+        with db.write(workspace=caller.workspace_id) as session:
             current = accounts.get_live(session, caller, contact_id)
             member = accounts.update_member(
                 session, caller, contact_id, contact_input(body, current),
@@ -274,14 +274,14 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
 
     @app.delete("/v1/contacts/{uuid}", tags=["contacts"])
     def delete_contact(uuid: str, caller: Caller):
-        with db.write() as session:
+        with db.write(workspace=caller.workspace_id) as session:
             accounts.delete_member(session, caller, parse_id(uuid, "contact", CONTACT))
         return {}
 
     @app.post("/v1/contacts/{into}/merge/{from}", responses={200: {"model": ContactOut}}, tags=["contacts"])
     def merge_contacts(into: str, from_: Annotated[str, Path(alias="from")], caller: Caller):
         """Merge contact `from` into `into`; `into` survives and `from` is gone (404) afterwards."""
-        with db.write() as session:
+        with db.write(workspace=caller.workspace_id) as session:
             member = accounts.merge_members(session, caller, parse_id(into, "contact", CONTACT),
                                             parse_id(from_, "contact", CONTACT))
             return render_contact(member)

@@ -133,7 +133,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
         """Runs `write` once per Idempotency-Key; a repeat answers what the first call answered,
         or what `replayed` makes of it (an answer holding a secret that must not be stored)."""
         if key is None:
-            with db.write() as session:
+            with db.write(workspace=actor.workspace_id) as session:
                 answered, result = _answer(write(session), status)
                 return FastJSONResponse(result, status_code=answered)
         payload = body.model_dump_json(exclude_unset=True).encode() if body is not None else b""
@@ -142,7 +142,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
         print_ = idempotency.fingerprint(request.method, target, payload)
         for _ in range(2):
             try:
-                with db.write() as session:
+                with db.write(workspace=actor.workspace_id) as session:
                     stored = idempotency.replay(session, actor, key, print_)
                     if stored is not None:
                         return FastJSONResponse(stored[1], status_code=stored[0], headers={"Idempotent-Replayed": "true"})
@@ -263,13 +263,13 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
         identifiers, lists and accounts are replaced whole; `attributes` and `social` are merged
         key by key (a key set to null is removed)."""
         options = plain_policy(on_duplicate)
-        with db.write() as session:
+        with db.write(workspace=caller.workspace_id) as session:
             view = contacts.update(session, caller, parse_id(contact_id, "contact"), body, options)
             return FastJSONResponse(render_contact(view))
 
     @app.delete("/contacts/{contact_id}", status_code=204, tags=["contacts"])
     def delete_contact(contact_id: str, caller: Caller):
-        with db.write() as session:
+        with db.write(workspace=caller.workspace_id) as session:
             contacts.delete(session, caller, parse_id(contact_id, "contact"))
         return Response(status_code=204)
 
@@ -398,12 +398,12 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
 
     @app.patch("/attribute-definitions/{key}", tags=["attribute definitions"])
     def update_definition(key: str, body: DefinitionPatch, caller: Caller):
-        with db.write() as session:
+        with db.write(workspace=caller.workspace_id) as session:
             return render_definition(attributes.update_definition(session, caller, key, body))
 
     @app.delete("/attribute-definitions/{key}", status_code=204, tags=["attribute definitions"])
     def delete_definition(key: str, caller: Caller):
-        with db.write() as session:
+        with db.write(workspace=caller.workspace_id) as session:
             attributes.delete_definition(session, caller, key)
         return Response(status_code=204)
 
@@ -429,13 +429,13 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
 
     @app.patch("/lists/{list_id}", tags=["lists"])
     def update_list(list_id: str, body: ListPatch, caller: Caller):
-        with db.write() as session:
+        with db.write(workspace=caller.workspace_id) as session:
             row = lists.update(session, caller, parse_id(list_id, "list"), body)
             return render_list(row, lists.member_count(session, caller, row.id))
 
     @app.delete("/lists/{list_id}", status_code=204, tags=["lists"])
     def delete_list(list_id: str, caller: Caller):
-        with db.write() as session:
+        with db.write(workspace=caller.workspace_id) as session:
             lists.delete(session, caller, parse_id(list_id, "list"))
         return Response(status_code=204)
 
@@ -455,7 +455,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
 
     @app.delete("/lists/{list_id}/contacts/{contact_id}", status_code=204, tags=["lists"])
     def remove_member(list_id: str, contact_id: str, caller: Caller):
-        with db.write() as session:
+        with db.write(workspace=caller.workspace_id) as session:
             lists.remove_members(session, caller, parse_id(list_id, "list"), [parse_id(contact_id, "contact")])
         return Response(status_code=204)
 
@@ -473,7 +473,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
         """Replaces the group's members with `children` (at most 1,000); `primary` replaces its
         primary ones (each becomes a child too), or when absent keeps those still children. A
         merged-away id counts as its survivor; a group cannot hold itself."""
-        with db.write() as session:
+        with db.write(workspace=caller.workspace_id) as session:
             group = groups.get_group(session, caller, parse_id(group_id, "group"))
             return render_group_members(group.id, groups.set_members(session, caller, group.id, body.children,
                                                                      body.primary, path=""))
@@ -500,7 +500,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
     def set_organization_members(organization_id: str, body: OrganizationMembersBody, caller: Caller):
         """Replaces the organization's members (at most 1,000; people, or organizations that are
         its parts; not groups, not itself). A merged-away id counts as its survivor."""
-        with db.write() as session:
+        with db.write(workspace=caller.workspace_id) as session:
             held_by, kept = organizations.set_members(session, caller, parse_id(organization_id, "organization"),
                                                       body.members)
             return {"organization_id": str(held_by), "members": [str(i) for i in kept]}
@@ -535,7 +535,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
     @app.delete("/data-sources/{source_id}", status_code=204, tags=["accounts"])
     def delete_data_source(source_id: str, caller: Caller):
         """The data source and its accounts; their contacts stay, no longer members of them."""
-        with db.write() as session:
+        with db.write(workspace=caller.workspace_id) as session:
             accounts.delete_data_source(session, caller, parse_id(source_id, "data source"))
         return Response(status_code=204)
 
@@ -565,13 +565,13 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
     @app.patch("/accounts/{account_id}", tags=["accounts"])
     def update_account(account_id: str, body: accounts.AccountPatch, caller: Caller):
         """Absent fields stay, null clears; `attributes` and `extra` are replaced whole."""
-        with db.write() as session:
+        with db.write(workspace=caller.workspace_id) as session:
             return render_account(accounts.update_account(session, caller, parse_id(account_id, "account"), body))
 
     @app.delete("/accounts/{account_id}", status_code=204, tags=["accounts"])
     def delete_account(account_id: str, caller: Caller):
         """The account; its contacts stay, no longer members of it."""
-        with db.write() as session:
+        with db.write(workspace=caller.workspace_id) as session:
             accounts.delete_account(session, caller, parse_id(account_id, "account"))
         return Response(status_code=204)
 
@@ -611,7 +611,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
     def revoke_key(key_id: str, caller: Caller):
         """Revokes the key (this one too): it stops working at once in this server process, and
         within 5 seconds in others. The workspace's last key that can write is kept (409)."""
-        with db.write() as session:
+        with db.write(workspace=caller.workspace_id) as session:
             return render_key(workspaces.revoke_workspace_key(session, caller, parse_id(key_id, "api key")))
 
     # ------------------------------------------------------------ webhooks
@@ -642,7 +642,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
     def update_webhook(webhook_id: str, body: WebhookPatch, caller: Caller):
         """Change its `url` or `description`, or turn it off and on (`active`); turned on, a
         failing webhook is tried again at once."""
-        with db.write() as session:
+        with db.write(workspace=caller.workspace_id) as session:
             return render_webhook(webhooks.update(session, caller, parse_id(webhook_id, "webhook"), body,
                                                   settings.webhook_allow_private_urls))
 
@@ -656,7 +656,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
 
     @app.delete("/webhooks/{webhook_id}", status_code=204, tags=["webhooks"])
     def delete_webhook(webhook_id: str, caller: Caller):
-        with db.write() as session:
+        with db.write(workspace=caller.workspace_id) as session:
             webhooks.delete(session, caller, parse_id(webhook_id, "webhook"))
         return Response(status_code=204)
 

@@ -158,7 +158,7 @@ def install(app: FastAPI, db: Database, settings: Settings, actor_dependency) ->
         return _start(caller, spec, options, key, idempotency.fingerprint("POST", "/v1/imports", digest.digest()))
 
     def _start(caller: Actor, spec, options: ImportOptions, key: str | None, print_: str):
-        with db.write() as session:
+        with db.write(workspace=caller.workspace_id) as session:
             if key is not None:
                 stored = idempotency.replay(session, caller, key, print_)
                 if stored is not None:

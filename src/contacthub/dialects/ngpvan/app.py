@@ -212,7 +212,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
                 identity.queue_shared_keys(session, caller, survivor)
             return outcome
 
-        outcome = identity.run_resolving(db.write, work)
+        outcome = identity.run_resolving(lambda: db.write(workspace=caller.workspace_id), work)
         return answer(request, outcome.contact.id, outcome.created)
 
     @app.post("/v2/contacts/findOrCreate", tags=["contacts"], status_code=201,
@@ -224,7 +224,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
         mapping.check(body, None, creating=True)
         data = mapping.to_core(body)
         outcome = identity.run_resolving(
-            db.write, lambda s: identity.find_or_create(s, caller, data, WriteOptions(on_duplicate="create")))
+            lambda: db.write(workspace=caller.workspace_id), lambda s: identity.find_or_create(s, caller, data, WriteOptions(on_duplicate="create")))
         return answer(request, outcome.contact.id, outcome.created)
 
     @app.get("/v2/contacts/{contact_id}", tags=["contacts"])
@@ -243,7 +243,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
         target = parse_id(contact_id, "contact")
         if body.contactId is not None and body_contact_id(body.contactId) != target:
             return redirect(request, body)
-        with db.write() as session:
+        with db.write(workspace=caller.workspace_id) as session:
             current = contacts.get(session, caller, target)
             mapping.check(body, current.kind, creating=False, current=current)
             view = contacts.update(session, caller, current.id, mapping.to_core(body, set_kind=False, current=current),

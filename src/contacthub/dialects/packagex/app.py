@@ -74,7 +74,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
         if not (body.name or "").strip():
             raise InvalidInput(FieldError("name", "is required"))
         match = body.options.match_contacts if body.options else False
-        with db.write() as session:
+        with db.write(workspace=caller.workspace_id) as session:
             reuse = _reuse(session, caller, body, given)
             data = mapping.to_input(body, given, None, reuse)  # checked before any lookup by its values
             if match:
@@ -172,7 +172,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
         of an existing address."""
         target = mapping.contact_id(contact_id)
         given = body.model_fields_set - {"group_contacts"}
-        with db.write() as session:
+        with db.write(workspace=caller.workspace_id) as session:
             current = contacts.get(session, caller, target)
             if "name" in given and not (body.name or "").strip():
                 if current.computed_display_name is not None:
@@ -193,7 +193,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
     @app.delete("/v1/contacts/{contact_id}", tags=["contacts"])
     def delete_contact(contact_id: str, request: Request, caller: Caller):
         target = mapping.contact_id(contact_id)
-        with db.write() as session:
+        with db.write(workspace=caller.workspace_id) as session:
             view = contacts.get(session, caller, target)
             contacts.delete(session, caller, view.id)
         return envelope(endpoint(request), 200, "Contact deleted.",
