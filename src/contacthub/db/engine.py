@@ -9,6 +9,7 @@ so they never wait for a writer (WAL).
 import asyncio
 import sqlite3
 import threading
+import time
 import uuid
 import weakref
 from collections.abc import Callable, Iterator
@@ -27,6 +28,8 @@ T = TypeVar("T")
 # A write that waits less than the usual for the store (see Database.write): read by the BEGIN
 # of SQLite's writing connections, on the thread that begins.
 _PATIENCE = threading.local()
+# when the write running on this hot thread was queued (see write_soon)
+_QUEUED = threading.local()
 HOT_THREADS = 4  # threads of the hot routes on PostgreSQL: 2-4 served best with the server on the same 2 cores
 READ_MMAP_BYTES = 256 * 1024 * 1024
 
@@ -123,6 +126,13 @@ class Database:
         (this queue, the file lock, a PostgreSQL row lock), a write that cannot have the store
         within write_wait_seconds (or `wait_seconds`, for a write that would rather give up
         soon) raises Busy, with nothing written."""
+        queued_at = getattr(_QUEUED, "at", None)
+        if wait_seconds is None and queued_at is not None:
+            # a write queued for the hot threads has waited since it was queued, not only from here
+            # (each of a queue of creates would otherwise wait its full time after the one before)
+            wait_seconds = self.write_wait_seconds - (time.monotonic() - queued_at)
+            if wait_seconds <= 0:
+                raise Busy(self.write_wait_seconds)
         wait = wait_seconds or self.write_wait_seconds
         with self._lock_timeouts_as_busy(wait), self._queued_writer(wait), self._patience(wait_seconds):
             if getattr(self._held, "hot", False):  # a thread of the hot routes (see _hot_threads)
@@ -206,7 +216,15 @@ class Database:
     async def write_soon(self, work: Callable[[], T]) -> T:
         """Runs `work` (which opens its own `write()`) off the event loop, on a few threads of
         our own (see _hot_threads): one on SQLite, which has one writer anyway."""
-        return await asyncio.get_running_loop().run_in_executor(self._hot_threads(), work)
+        queued_at = time.monotonic()
+
+        def timed() -> T:
+            _QUEUED.at = queued_at
+            try:
+                return work()
+            finally:
+                _QUEUED.at = None
+        return await asyncio.get_running_loop().run_in_executor(self._hot_threads(), timed)
 
     def _hot_threads(self) -> ThreadPoolExecutor:
         """The threads of the hot routes, each with its own connection and session (see

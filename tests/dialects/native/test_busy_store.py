@@ -109,6 +109,41 @@ def test_writers_of_one_process_give_up_waiting_too(impatient):
         pass
 
 
+def test_writes_queued_behind_a_long_one_each_give_up_once_their_own_wait_is_out(impatient, workspace):
+    """Creates queued for the hot route's writer (one thread on SQLite; the workspace's lock on
+    PostgreSQL) count their wait from when they came: the fourth gives up after WAIT seconds as
+    the first does, not after four times WAIT."""
+    import asyncio
+
+    _, db = impatient
+    holding, release = threading.Event(), threading.Event()
+
+    def long_writer():
+        with db.write(workspace=workspace.workspace_id):
+            holding.set()
+            release.wait(10)
+
+    def create():
+        with db.write(workspace=workspace.workspace_id):
+            return time.monotonic()
+
+    async def four_creates():
+        return await asyncio.gather(*(db.write_soon(create) for _ in range(4)), return_exceptions=True)
+
+    thread = threading.Thread(target=long_writer)
+    thread.start()
+    try:
+        assert holding.wait(10)
+        started = time.monotonic()
+        answers = asyncio.run(four_creates())
+        took = time.monotonic() - started
+    finally:
+        release.set()
+        thread.join()
+    assert all(isinstance(a, Busy) for a in answers), answers
+    assert took < 2.5 * WAIT, f"four queued writes gave up after {took:.2f} s"
+
+
 def test_a_create_waits_for_a_short_write_of_another_process(database_url, workspace):
     """A create while another process writes for less than the wait: it waits its turn and
     then succeeds."""
