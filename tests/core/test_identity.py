@@ -248,6 +248,20 @@ def test_a_stronger_review_candidate_does_not_hide_the_contact_to_merge_into(db,
     assert ranked[0][0].id == mary.contact.id and john.contact.id != mary.contact.id
 
 
+def test_the_holder_of_a_record_s_phone_is_found_among_any_number_of_namesakes(db, actor):
+    """Six John Smiths known by their emails and one known by his phone alone: a record with
+    that phone merges into him, however many namesakes score as well as he does."""
+    def write(policy="merge", **fields):
+        with db.write() as s:
+            return identity.write(s, actor, ContactInput(**fields), policy)
+
+    for i in range(6):
+        write("create", first_name="John", last_name="Smith", emails=[{"address": f"john{i}@smith.example"}])
+    holder = write("create", display_name="John Smith", phones=[{"number": "+14155550199"}])  # as Bird writes him
+    again = write(first_name="John", last_name="Smith", phones=[{"number": "+1 415 555 0199"}])
+    assert again.merged_into == holder.contact.id, (again.created, again.reviews)
+
+
 def test_father_and_son_of_one_name_are_two_people(db, actor):
     def write(policy="merge", **fields):
         with db.write() as s:

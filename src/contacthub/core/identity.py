@@ -117,8 +117,11 @@ def profile_of_input(data: ContactInput) -> dict[str, Any]:
 
 
 def rank(session: Session, workspace_id: uuid.UUID, profile: dict[str, Any], limit: int = 10,
-         exclude: uuid.UUID | None = None, minimum: float | None = None) -> list[Match]:
-    """Stored contacts of a kind this profile may be (see same_kinds) that may be it, best first."""
+         exclude: uuid.UUID | None = None, minimum: float | None = None, keep_exact: bool = True) -> list[Match]:
+    """Stored contacts of a kind this profile may be (see same_kinds) that may be it, best first
+    (of equal scores, one sharing an email, phone or identifier first). Past `limit`, those that
+    share one are kept too when `keep_exact`: however many namesakes score as well, the holder of
+    the record's phone is never out of view."""
     kinds = same_kinds(profile)
     exact = exact_keys(profile)
     found = dict(repo.candidates(session, workspace_id, blocking_keys(profile), CANDIDATE_LIMIT, BLOCK_LIMIT,
@@ -135,15 +138,15 @@ def rank(session: Session, workspace_id: uuid.UUID, profile: dict[str, Any], lim
         score = compare_cluster(profile, clusters[contact_id])
         if minimum is None or score.total >= minimum:
             matches.append(Match(contact_id, round(score.total, 2), score.reasons, contact_id in exact_ids))
-    matches.sort(key=lambda m: (-m.score, str(m.contact_id)))
-    return matches[:limit]
+    matches.sort(key=lambda m: (-m.score, not m.exact, str(m.contact_id)))
+    return matches[:limit] + ([m for m in matches[limit:] if m.exact] if keep_exact else [])
 
 
 def match(session: Session, actor: Actor, data: ContactInput, limit: int = 10) -> list[tuple[ContactView, Match]]:
     """Ranked candidates for an input, without writing anything. The input is checked as a
     create checks it (an email or phone no create would take is a 422 here too)."""
     contacts.prepare(session, actor, data, data.model_fields_set, WriteOptions())
-    matches = rank(session, actor.workspace_id, profile_of_input(data), limit, minimum=0.0)
+    matches = rank(session, actor.workspace_id, profile_of_input(data), limit, minimum=0.0, keep_exact=False)
     views = {v.id: v for v in contacts.get_many(session, actor, [m.contact_id for m in matches])}
     return [(views[m.contact_id], m) for m in matches if m.contact_id in views]
 
