@@ -201,6 +201,16 @@ def test_a_label_of_the_user_s_own_is_kept_as_written(run, db, actor):
     assert {e.value: e.type for e in ada.emails} == {"ada@example.com": "Custom Thing", "ada@work.example": "work"}
 
 
+def test_a_person_row_never_merges_into_an_organization_sharing_its_email(run, db, actor):
+    with db.write() as session:
+        acme = contacts.create(session, actor, ContactInput(kind="organization", organization_name="Acme",
+                                                            emails=[{"address": "info@acme.example"}]))
+    job, rows = run("Name,Email,Type\nAnn Office,info@acme.example,person\n"
+                    "Acme Corp,info@acme.example,organization\n", name="k.csv")
+    assert (rows[0].status, rows[1].status) == ("created", "merged"), [(r.status, r.note) for r in rows.values()]
+    assert rows[1].contact_id == acme.id and rows[0].contact_id != acme.id
+
+
 def test_a_caller_mapping_and_metadata_dot_notation(run, db, actor):
     job, rows = run(
         "Full Name,E-Mail Address,Team,metadata.source.system\nAda,ada@example.com,Blue,crm\n",

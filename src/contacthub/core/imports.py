@@ -72,6 +72,7 @@ from contacthub.core.normalize import DateWithoutYear, normalize_email, normaliz
 from contacthub.db.engine import Database
 from contacthub.db.models import ImportJob, ImportRow
 from contacthub.db.types import new_id, utcnow
+from contacthub.repositories import contacts as contact_repo
 from contacthub.repositories import groups as groups_repo
 from contacthub.repositories import imports as repo
 from contacthub.repositories import simple as simple_repo
@@ -732,15 +733,26 @@ class Decision:
 def resolve_row(
     row: ParsedRow, policy: DuplicatePolicy, in_batch: dict[tuple[str, str], "Pending | uuid.UUID"],
     in_store: dict[tuple[str, str], uuid.UUID], apart: Collection[uuid.UUID] = (),
+    kinds: dict[uuid.UUID, str] | None = None,
 ) -> Decision:
     """What to do with one valid row by its exact keys: the single place where a row meets the
     existing contacts by identifier. `in_batch` holds the identifiers of the rows already resolved
     in this batch (to a contact about to be created, or to an existing one); `in_store` those
     found in the workspace, including the rows of earlier batches of the same file; the row is
-    never the contact of an id in `apart`, but for its own."""
+    never the contact of an id in `apart`, but for its own. `kinds`: the stored contacts' kinds,
+    since a person is never an organization or group (their shared email or phone is the
+    office's, as the identity engine has it), but by the id a JSONL line gives."""
+    may_be = identity.same_kinds({"kind": row.kind})
     for key in row.keys():
-        target = in_batch.get(key) or in_store.get(key)
-        if target is not None and (_id_of(target) not in apart or _id_of(target) == row.given_id):
+        for target in (in_batch.get(key), in_store.get(key)):  # the batch's own first
+            if target is None:
+                continue
+            target_id = _id_of(target)
+            if target_id in apart and target_id != row.given_id:
+                continue
+            kind = target.kind if isinstance(target, Pending) else (kinds or {}).get(target_id)
+            if key[0] != "id" and kind is not None and kind not in may_be:
+                continue
             return _by_policy(policy, target, key)
     return Decision("create")
 
@@ -841,6 +853,7 @@ class _Importer:
         # come from had resolved its people already, so another of its lines is another contact
         # even when the two share an email (a household's), and is never merged into it.
         self.restored: set[uuid.UUID] = set()
+        self.kinds: dict[uuid.UUID, str] = {}  # of the contacts the rows' keys found, or made from lines
 
     # one batch, in the caller's transaction
     def run_batch(self, session: Session, batch: list[ParsedRow]) -> Counters:
@@ -863,7 +876,7 @@ class _Importer:
         for row in valid:
             exported = row.document is not None and row.given_id is not None
             apart = self.restored if exported else ()
-            decision = resolve_row(row, self.options.on_duplicate, in_batch, in_store, apart)
+            decision = resolve_row(row, self.options.on_duplicate, in_batch, in_store, apart, self.kinds)
             # a group is known by its name only
             profile = _profile(row) if self.options.match == "fuzzy" and row.kind != "group" else None
             if decision.via is None and profile is not None:
@@ -899,6 +912,8 @@ class _Importer:
                 contact_id = new if isinstance(new, uuid.UUID) else new.id
                 if exported:
                     self.restored.add(contact_id)
+                if isinstance(new, uuid.UUID):
+                    self.kinds[new] = row.kind
                 if decision.action == "review" and decision.target_id is not None:
                     reviews.append((contact_id, decision.target_id))
                 outcomes.append(self._outcome(row, status, contact_id, note=note))
@@ -969,6 +984,7 @@ class _Importer:
         for key, values in by_key.items():
             for value, ids in contact_service_points(session, self.ws, "identifier", values, key).items():
                 found[("identifier", f"{key}={value}")] = ids[0]
+        self.kinds.update(contact_repo.kinds_of(session, self.ws, set(found.values()) - self.kinds.keys()))
         return found, set(held)
 
     def _create_document(self, session: Session, row: ParsedRow, ids_held: set) -> tuple[uuid.UUID, str | None]:
@@ -1136,8 +1152,6 @@ def _profile(row: ParsedRow) -> dict[str, Any]:
 
 def contact_service_points(session: Session, workspace_id: uuid.UUID, kind: str, values: list[str],
                            key: str | None = None):
-    from contacthub.repositories import contacts as contact_repo
-
     return contact_repo.contacts_with_points(session, workspace_id, kind, values, key)
 
 

@@ -72,6 +72,15 @@ def address_view(a: dict) -> AddressView:
                        a["country"], a["is_primary"], a["properties"] or {})
 
 
+def kinds_of(session: Session, workspace_id: uuid.UUID, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """The kind of each of the contacts."""
+    wanted = list(set(ids))
+    if not wanted:
+        return {}
+    return dict(session.execute(select(Contact.id, Contact.kind).where(
+        Contact.workspace_id == workspace_id, Contact.id.in_(wanted))).tuples().all())
+
+
 def merged_into_of(session: Session, workspace_id: uuid.UUID, ids: Sequence[uuid.UUID]) -> dict:
     """id -> the contact it merged into (None for a live one), for those of `ids` that any
     contact of the workspace, live or merged away, has."""
