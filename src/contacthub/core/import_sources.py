@@ -95,8 +95,9 @@ def decode_data_url(text: str, max_bytes: int, field: str = "source") -> tuple[b
     return data, mime
 
 
-def sniff_format(head: bytes, mime: str = "", name: str = "") -> str:
-    """The file's format from its first bytes, else its media type, else its name."""
+def sniff_format(head: bytes, mime: str = "", name: str = "", field: str = "source") -> str:
+    """The file's format from its first bytes, else its media type, else its name; InvalidInput
+    (at `field`, the door's name for the file) for a type no import reads."""
     if _starts_a_vcard(head):
         return "vcf"
     mime = (mime or "").split(";")[0].strip().lower()
@@ -106,7 +107,7 @@ def sniff_format(head: bytes, mime: str = "", name: str = "") -> str:
     if mime in JSONL_TYPES or name.lower().endswith(JSONL_NAMES):
         if opening == b"[" and (mime == "application/json" or name.lower().endswith(".json")):
             raise source_error("a JSON array cannot be imported: write one contact object per line (JSONL), "
-                               "as `contacthub export --format jsonl` does")
+                               "as `contacthub export --format jsonl` does", field)
         return "jsonl"
     if head.startswith(b"PK\x03\x04"):
         return "ods" if mime.endswith("opendocument.spreadsheet") or name.lower().endswith(".ods") else "xlsx"
@@ -117,7 +118,7 @@ def sniff_format(head: bytes, mime: str = "", name: str = "") -> str:
     if mime in EXCEL_TYPES and not _looks_like_text(head):
         return EXCEL_TYPES[mime]
     if mime and mime not in CSV_TYPES and mime not in EXCEL_TYPES and not mime.startswith("text/"):
-        raise source_error(f"unsupported file type {mime}; send CSV, XLSX, XLS, ODS, vCard or JSONL")
+        raise source_error(f"unsupported file type {mime}; send CSV, XLSX, XLS, ODS, vCard or JSONL", field)
     return "csv"
 
 
@@ -132,14 +133,15 @@ def _looks_like_text(head: bytes) -> bool:
     return b"\0" not in head[:4096]
 
 
-def save_bytes(data: bytes, mime: str = "", name: str = "upload") -> SourceFile:
+def save_bytes(data: bytes, mime: str = "", name: str = "upload", field: str = "source") -> SourceFile:
     fd, path = tempfile.mkstemp(prefix="contacthub-import-")
     with os.fdopen(fd, "wb") as out:
         out.write(data)
-    return SourceFile(Path(path), sniff_format(data[:HEAD_BYTES], mime, name), name, temporary=True)
+    return SourceFile(Path(path), sniff_format(data[:HEAD_BYTES], mime, name, field), name, temporary=True)
 
 
-def save_stream(chunks: Iterator[bytes], max_bytes: int, mime: str = "", name: str = "upload") -> SourceFile:
+def save_stream(chunks: Iterator[bytes], max_bytes: int, mime: str = "", name: str = "upload",
+                field: str = "source") -> SourceFile:
     """Copies a stream to a temporary file, refusing it once it passes max_bytes."""
     fd, path = tempfile.mkstemp(prefix="contacthub-import-")
     size, head = 0, b""
@@ -148,11 +150,11 @@ def save_stream(chunks: Iterator[bytes], max_bytes: int, mime: str = "", name: s
             for chunk in chunks:
                 size += len(chunk)
                 if size > max_bytes:
-                    raise source_error(f"the file is larger than the limit of {max_bytes} bytes")
+                    raise source_error(f"the file is larger than the limit of {max_bytes} bytes", field)
                 if len(head) < HEAD_BYTES:
                     head += chunk[:HEAD_BYTES - len(head)]
                 out.write(chunk)
-        return SourceFile(Path(path), sniff_format(head, mime, name), name, temporary=True)
+        return SourceFile(Path(path), sniff_format(head, mime, name, field), name, temporary=True)
     except BaseException:
         os.unlink(path)
         raise

@@ -40,6 +40,7 @@ from contacthub.core import events, identity, identity_index, organizations
 from contacthub.core.actor import Actor
 from contacthub.core.errors import DomainError, FieldError, InvalidInput, NotFound
 from contacthub.core.import_sources import (
+    HEAD_BYTES,
     RowReader,
     SourceFile,
     _BrokenRow,
@@ -49,6 +50,7 @@ from contacthub.core.import_sources import (
     open_rows,
     save_bytes,
     save_stream,
+    sniff_format,
     source_error,
 )
 from contacthub.core.import_documents import escape_unstorable, kind_of_document, read_document
@@ -1279,14 +1281,18 @@ def create_job(session: Session, actor: Actor, spec: SourceSpec, options: Import
     session.flush()
     if status == "queued" and spec.kind in ("data_url", "upload"):
         chunks = _spec_chunks(spec, settings)
-        size = 0
+        size, head = 0, b""
         for seq, chunk in enumerate(chunks):
             size += len(chunk)
             if size > settings.import_max_bytes:
                 raise source_error(f"the file is larger than the limit of {settings.import_max_bytes} bytes", spec.field)
+            head += chunk[:max(HEAD_BYTES - len(head), 0)]
             repo.add_blob(session, actor.workspace_id, job.id, seq, chunk)
         if size == 0:
             raise source_error("the file is empty", spec.field)
+        # told now, while the caller waits (a type no import reads is a 422 here, not a failed job
+        # later), and kept: the stored copy has lost the type the caller declared
+        job.format = sniff_format(head, spec.upload_type, spec.upload_name, spec.field)
     return job
 
 
@@ -1307,13 +1313,13 @@ def open_source(spec: SourceSpec, settings: Settings | None = None) -> SourceFil
         data, mime = decode_data_url(spec.data_url, settings.import_max_bytes, spec.field)
         if not data:
             raise source_error("the file is empty", spec.field)
-        return save_bytes(data, mime, "data-url")
+        return save_bytes(data, mime, "data-url", spec.field)
     if spec.kind == "url":
         return fetch_url(spec.url, settings.import_max_bytes, settings.import_fetch_timeout_seconds,
                          settings.import_max_redirects, settings.import_allow_private_urls, spec.field)
     if spec.kind == "path":
         return local_file(spec.path)
-    return save_stream(spec.upload, settings.import_max_bytes, spec.upload_type, spec.upload_name)
+    return save_stream(spec.upload, settings.import_max_bytes, spec.upload_type, spec.upload_name, spec.field)
 
 
 def _stored_source(db: Database, job: ImportJob, settings: Settings) -> SourceFile:
@@ -1322,8 +1328,10 @@ def _stored_source(db: Database, job: ImportJob, settings: Settings) -> SourceFi
     if job.source_kind == "path":
         return local_file(job.source)
     with db.read() as session:
-        return save_stream(repo.blob_chunks(session, job.workspace_id, job.id), settings.import_max_bytes * 2,
-                           "", job.source)
+        stored = save_stream(repo.blob_chunks(session, job.workspace_id, job.id), settings.import_max_bytes * 2,
+                             "", job.source)
+    stored.format = job.format or stored.format  # as told from the type the caller declared (create_job)
+    return stored
 
 
 ProgressCallback = Callable[[int, float, Counters], None]

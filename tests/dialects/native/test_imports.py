@@ -145,11 +145,21 @@ def test_a_web_url_job(db, database_url, workspace, tmp_path):
     ({"data_url": data_url("Name\nA\n"), "surprise": 1}, 422),
     ({"data_url": data_url("Name\nA\n"), "match": "sometimes"}, 422),
     ({"data_url": data_url("Name\nA\n"), "create_groups": "perhaps"}, 422),
+    ({"data_url": data_url("Name\nA\n", "image/png")}, 422),  # a type no import reads, told at once
+    ({"data_url": data_url('[{"first_name": "A"}]', "application/json")}, 422),  # a JSON array
 ])
 def test_bad_import_requests(api, body, status):
     response = api.post("/v1/imports", json=body)
     assert response.status_code == status, response.text
     assert response.json()["error"]["details"]
+    assert api.get("/v1/imports").json()["data"] == []
+
+
+def test_an_upload_of_a_type_no_import_reads_is_refused_at_once(api):
+    response = api.post("/v1/imports", files={"file": ("doc.pdf", b"%PDF-1.4\n...", "application/pdf")})
+    assert response.status_code == 422, response.text
+    [fault] = response.json()["error"]["details"]
+    assert fault["field"] == "file" and "unsupported file type application/pdf" in fault["message"]
     assert api.get("/v1/imports").json()["data"] == []
 
 

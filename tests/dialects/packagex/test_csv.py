@@ -71,6 +71,7 @@ def test_bad_csv_urls(px, csv_url, status):
     px.post("/packagex/v1/contacts", json={"name": "Keep"})
     body = px.post("/packagex/v1/contacts", json={"csv_url": csv_url, "overwrite": True}).json()
     assert body["status"] == status and body["errors"] and body["data"] is None
+    assert all(str(e).startswith("csv_url") for e in body["errors"]), body["errors"]  # the door's own name
     assert [c["name"] for c in px.get("/packagex/v1/contacts").json()["data"]] == ["Keep"]
 
 
