@@ -787,3 +787,22 @@ def test_a_body_nested_past_any_reader_s_depth_is_a_400_in_every_door(doors, doo
     response = client.post(url, content=b"[" * 100_000 + b"]" * 100_000, headers={"Content-Type": "application/json"})
     assert response.status_code == 400, response.text
     assert _ok(doors.native.get("/v1/contacts"))["data"] == []
+
+
+def test_a_filter_given_empty_is_no_filter_in_every_door(doors):
+    doors.native_create({"first_name": "Ada", "emails": ["ada@example.com"]})
+    source = _ok(doors.cm.post("/v1/data_sources", json={"name": "Billing"}), 201)
+    _ok(doors.cm.post("/v1/customers", json={"data_source_uuid": source["uuid"], "external_id": "c-1",
+                                               "name": "Acme"}), 201)
+
+    def same(client, path, empty: dict):
+        everything, unfiltered = _ok(client.get(path)), _ok(client.get(path, params=empty))
+        assert unfiltered == everything and everything, (path, empty)
+
+    same(doors.native, "/v1/contacts", {"kind": "", "identifier": "", "name": "", "q": ""})
+    exported = doors.native.get("/v1/export", params={"kind": ""})  # streamed: the same file
+    assert exported.status_code == 200 and exported.text == doors.native.get("/v1/export").text
+    same(doors.cm, "/v1/customers", {"external_id": "", "data_source_uuid": ""})
+    same(doors.cm, "/v1/data_sources", {"name": ""})
+    same(doors.px, "/packagex/v1/contacts", {"type": "", "child": "", "search": ""})
+    same(doors.van, "/ngpvan/v2/contacts", {"firstName": "", "email": ""})

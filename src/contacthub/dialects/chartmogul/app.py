@@ -130,7 +130,8 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
     @app.get("/v1/data_sources", responses={200: {"model": DataSourceListOut}}, tags=["data sources"])
     def list_data_sources(caller: Caller, name: str | None = None):
         with db.read() as session:
-            return {"data_sources": [render_data_source(r) for r in accounts.list_data_sources(session, caller, name)]}
+            return {"data_sources": [render_data_source(r)  # `?name=` (empty) is no filter, as in every door
+                                     for r in accounts.list_data_sources(session, caller, name or None)]}
 
     @app.get("/v1/data_sources/{uuid}", responses={200: {"model": DataSourceOut}}, tags=["data sources"])
     def get_data_source(uuid: str, caller: Caller):
@@ -165,7 +166,8 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
                        cursor: str | None = None, per_page: PerPage = None):
         source_id = parse_ref(data_source_uuid, DATA_SOURCE, "data_source_uuid") if data_source_uuid else None
         with db.read() as session:
-            page = accounts.list_accounts(session, caller, source_id, external_id, cursor or None, per_page_of(per_page))
+            page = accounts.list_accounts(session, caller, source_id, external_id or None, cursor or None,
+                                          per_page_of(per_page))
             sources = {s.id: s for s in accounts.list_data_sources(session, caller)}
             return {"entries": [render_customer(r, sources.get(r.data_source_id)) for r in page.items],
                     "cursor": page.next_cursor, "has_more": page.has_more}

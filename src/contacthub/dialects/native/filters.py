@@ -13,7 +13,7 @@ from contacthub.repositories.contacts import ContactFilter
 
 def contact_filter(
     request: Request,
-    kind: Literal["person", "organization", "group"] | None = None,
+    kind: Literal["person", "organization", "group", ""] | None = None,
     name: str | None = None, email: str | None = None, phone: str | None = None,
     list_id: Annotated[str | None, Query(alias="list")] = None,
     account_id: Annotated[str | None, Query(alias="account")] = None,
@@ -23,8 +23,9 @@ def contact_filter(
     identifier: Annotated[str | None, Query(description="`key=value`: the contacts holding that identifier")] = None,
     q: Annotated[str | None, Query(max_length=200)] = None,
 ) -> ContactFilter:
+    # a filter given empty (`?kind=`) is no filter, as in every door
     return ContactFilter(
-        kind=kind, name=name, email=email, phone=phone, q=q,
+        kind=kind or None, name=name, email=email, phone=phone, q=q,
         list_id=parse_id(list_id, "list") if list_id else None,
         account_id=parse_id(account_id, "account") if account_id else None,
         group_id=parse_id(group_id, "group") if group_id else None,
@@ -37,7 +38,7 @@ def contact_filter(
 
 def _identifier(given: str | None) -> tuple[str, str] | None:
     """`crm=c-1` as (key, value): an identifier's key holds no `=`, so the first one splits."""
-    if given is None:
+    if not given:
         return None
     key, sep, value = given.partition("=")
     if not sep or not key or not value:

@@ -141,7 +141,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
         request: Request, caller: Caller,
         page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
         limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 25,
-        type: Literal["person", "group"] | None = None,
+        type: Literal["person", "group", ""] | None = None,
         child: str | None = None,
         search: Annotated[str | None, Query(max_length=200)] = None,
         order_by: Literal["name", "created_at"] = "created_at",
@@ -152,7 +152,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
         child_id = mapping.contact_ids([child], "child")[0] if child else None
         with db.read() as session:
             views, total = groups.directory(
-                session, caller, kinds=mapping.KINDS_SHOWN_AS.get(type), child_of=child_id, search=search,
+                session, caller, kinds=mapping.KINDS_SHOWN_AS.get(type or ""), child_of=child_id, search=search,
                 order_by="name" if order_by == "name" else "created", descending=direction == "desc",
                 page=page, limit=limit,
             )
