@@ -280,6 +280,15 @@ def test_duplicates_inside_the_file_follow_the_policy(db, actor, run):
     assert len(made) == 3 and uuid.UUID(ada_id) not in made  # the id is taken: the copies get their own
 
 
+def test_a_line_may_write_emails_and_phones_as_plain_strings_as_the_api_takes_them(db, actor, run):
+    job, rows = run(actor, json.dumps({"first_name": "J", "emails": ["j@example.com"], "phones": ["+1 202 555 0100"]})
+                    + "\n")
+    assert (job.created, job.invalid) == (1, 0), [(r.status, r.errors) for r in rows.values()]
+    with db.read() as session:
+        [made] = contacts.list_page(session, actor, ContactFilter(), None, 10).items
+    assert ([e.value for e in made.emails], [p.normalized for p in made.phones]) == (["j@example.com"], ["+12025550100"])
+
+
 def test_bad_lines_are_invalid_rows_and_the_others_import(db, actor, run):
     with db.write() as session:
         create_definition(session, actor, DefinitionInput(key="age", type="integer"))

@@ -20,7 +20,7 @@ import orjson
 from pydantic import ValidationError
 
 from contacthub.core.errors import dotted_path
-from contacthub.core.inputs import SCALAR_FIELDS, ContactInput
+from contacthub.core.inputs import SCALAR_FIELDS, ContactDocument, ContactInput
 from contacthub.core.normalize import normalize_email, normalize_phone
 
 if TYPE_CHECKING:
@@ -62,7 +62,7 @@ def read_document(row: "ParsedRow", text: str, region: str) -> None:
     if document.get("display_name") is not None and document["display_name"] == _computed_name(document, region):
         del document["display_name"]  # the export shows a name made from the others: not a name of its own
     try:
-        data = ContactInput.model_validate(document)
+        data = ContactDocument.model_validate(document)
     except ValidationError as exc:
         for e in exc.errors():
             _fault(row, dotted_path(e["loc"], skip=()) or "contact", e["msg"].removeprefix("Value error, "))

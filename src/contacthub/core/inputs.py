@@ -189,3 +189,18 @@ class WriteOptions(BaseModel):
     # Write attributes whose definition is read-only (Bird lets only its own flows write them,
     # or an upsert that says allowWritingReadOnly). Writing back the stored value is no write.
     write_read_only: bool = True
+
+
+class ContactDocument(ContactInput):
+    """A contact as the native API's body and a JSONL line write it: `emails` and `phones` may
+    also be plain strings ("ada@example.com" for {"address": "ada@example.com"})."""
+
+    @field_validator("emails", mode="before")
+    @classmethod
+    def _email_strings(cls, value):
+        return [{"address": v} if isinstance(v, str) else v for v in value] if isinstance(value, list) else value
+
+    @field_validator("phones", mode="before")
+    @classmethod
+    def _phone_strings(cls, value):
+        return [{"number": v} if isinstance(v, str) else v for v in value] if isinstance(value, list) else value

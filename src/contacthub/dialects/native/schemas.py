@@ -6,26 +6,16 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import Query
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from contacthub.core import upserts
-from contacthub.core.inputs import ContactInput, IdentifierKey
+from contacthub.core.inputs import ContactDocument, IdentifierKey
 from contacthub.core.views import AddressView, ContactView, PointView
 from contacthub.dialects.responses import json_bytes
 
 
-class ContactBody(ContactInput):
+class ContactBody(ContactDocument):
     """Create and PATCH body. `emails` and `phones` also take plain strings."""
-
-    @field_validator("emails", mode="before")
-    @classmethod
-    def _email_strings(cls, value):
-        return [{"address": v} if isinstance(v, str) else v for v in value] if isinstance(value, list) else value
-
-    @field_validator("phones", mode="before")
-    @classmethod
-    def _phone_strings(cls, value):
-        return [{"number": v} if isinstance(v, str) else v for v in value] if isinstance(value, list) else value
 
 
 class UpsertBody(BaseModel):
