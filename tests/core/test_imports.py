@@ -211,6 +211,22 @@ def test_a_person_row_never_merges_into_an_organization_sharing_its_email(run, d
     assert rows[1].contact_id == acme.id and rows[0].contact_id != acme.id
 
 
+def test_a_merge_into_a_full_contact_names_what_it_left_out(run, db, actor):
+    headers = ",".join(["Name"] + [f"Email {i}" for i in range(1, 51)])
+    full = ",".join(["Fifty"] + [f"f{i}@example.com" for i in range(1, 51)])
+    job, rows = run(f"{headers}\n{full}\n", name="fifty.csv")
+    assert job.created == 1, rows
+    job, rows = run("Name,Email,Email 2,Phone\nFifty Again,f1@example.com,f51@example.com,+12125550199\n", name="more.csv")
+    assert job.merged == 1 and "left out" in rows[0].note and "f51@example.com" in rows[0].note, rows[0].note
+    [fifty] = everyone(db, actor)
+    assert len(fifty.emails) == 50 and [p.normalized for p in fifty.phones] == ["+12125550199"]
+    # two rows of one file, one contact: the second's 51st email is named too
+    job, rows = run(f"{headers}\n{full.replace('f', 'g')}\nGifty,g1@example.com,g51@example.com\n".replace("Fifty", "Gifty"),
+                    name="inbatch.csv")
+    assert (job.created, job.merged) == (1, 1), rows
+    assert "g51@example.com" in rows[1].note
+
+
 def test_a_caller_mapping_and_metadata_dot_notation(run, db, actor):
     job, rows = run(
         "Full Name,E-Mail Address,Team,metadata.source.system\nAda,ada@example.com,Blue,crm\n",

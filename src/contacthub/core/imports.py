@@ -702,18 +702,24 @@ class Pending:
         return cls(_fast_id(), row, row.kind, dict(row.scalars), list(row.emails), list(row.phones),
                    [dict(a) for a in row.addresses], dict(row.metadata), dict(row.social))
 
-    def absorb(self, row: ParsedRow) -> None:
-        """Merge a later duplicate row in: its values fill what is still empty."""
+    def absorb(self, row: ParsedRow) -> list[str]:
+        """Merge a later duplicate row in: its values fill what is still empty. Answers the
+        emails and phones it leaves out, past the MAX_POINTS_PER_KIND a contact holds."""
         for name, value in row.scalars.items():
             self.scalars.setdefault(name, value)
-        self.emails += [e for e in row.emails if e[1] not in {x[1] for x in self.emails}]
-        self.phones += [p for p in row.phones if p[1] not in {x[1] for x in self.phones}]
+        left_out = []
+        for mine, theirs in ((self.emails, row.emails), (self.phones, row.phones)):
+            new = [e for e in theirs if e[1] not in {x[1] for x in mine}]
+            room = max(MAX_POINTS_PER_KIND - len(mine), 0)
+            mine += new[:room]
+            left_out += [e[0] for e in new[room:]]
         if not self.addresses and row.addresses:
             self.addresses = [dict(a) for a in row.addresses]
         for mine, theirs in ((self.metadata, row.metadata), (self.social, row.social)):
             for key, value in theirs.items():
                 mine.setdefault(key, value)
         self.absorbed = True
+        return left_out
 
     def derived(self, job_id: uuid.UUID) -> Derived:
         if self.row.derived is not None and not self.absorbed:
@@ -924,7 +930,9 @@ class _Importer:
             elif decision.action == "merge":
                 dropped = self._only_known(session, row) if row.document is not None else None
                 if isinstance(decision.target, Pending):
-                    decision.target.absorb(row)
+                    full = decision.target.absorb(row)
+                    if full:
+                        dropped = "; ".join(filter(None, [dropped, _full_note(full)]))
                     if profile is not None:
                         likeness.file(decision.target, profile)
                 else:
@@ -940,7 +948,11 @@ class _Importer:
                 counts.skipped += 1
             if row.kind == "group":
                 self.group_ids.setdefault(row.name.lower(), outcomes[-1][4])
-        self._merge_into_store(session, merges)
+        left_out = self._merge_into_store(session, merges)
+        if left_out:  # a merge that could not take everything says what it left out
+            for outcome in outcomes:
+                if outcome[2] in left_out and outcome[3] == "merged":
+                    outcome[6] = f"{outcome[6]}; {left_out[outcome[2]]}" if outcome[6] else left_out[outcome[2]]
         self._create(session, pending)
         # in the review queue (/v1/duplicates) too, where accepting a pair merges it
         identity.queue_pairs(session, self.ws, reviews)
@@ -1019,20 +1031,25 @@ class _Importer:
         row.document = data
         return LEFT_OUT + ", ".join(dropped) if dropped else None
 
-    def _merge_into_store(self, session: Session, merges: dict[uuid.UUID, list[ParsedRow]]) -> None:
+    def _merge_into_store(self, session: Session, merges: dict[uuid.UUID, list[ParsedRow]]) -> dict[int, str]:
         """Fills the existing contacts' empty fields and adds new emails and phones, through the
-        contact service (so the change is checked and recorded like any other update)."""
+        contact service (so the change is checked and recorded like any other update). Answers
+        a note for each row (by index) whose emails, phones or identifiers were left out."""
+        notes: dict[int, str] = {}
         if not merges:
-            return
+            return notes
         views = {v.id: v for v in contact_service.get_many(session, self.actor, list(merges))}
         for contact_id, rows in merges.items():
             view = views.get(contact_id)
             if view is None:
                 continue
-            patch = merge_patch(view, rows)
+            patch, left_out = merge_patch(view, rows)
             if patch is not None:
                 contact_service.update(session, self.actor, contact_id, patch,
                                        WriteOptions(on_duplicate="create", strict_phones=False), current=view)
+            if left_out:
+                notes.update((row.index, _full_note(left_out)) for row in rows)
+        return notes
 
     def _create(self, session: Session, pending: list[Pending]) -> None:
         """Writes the batch's new contacts, table by table, rows given as tuples (the bulk
@@ -1157,12 +1174,19 @@ def contact_service_points(session: Session, workspace_id: uuid.UUID, kind: str,
     return contact_repo.contacts_with_points(session, workspace_id, kind, values, key)
 
 
-def merge_patch(view, rows: list[ParsedRow]) -> ContactInput | None:
+def _full_note(values: list[str]) -> str:
+    """A merged row's note naming the emails, phones or identifiers a full contact could not take."""
+    shown = ", ".join(values[:10]) + (f" and {len(values) - 10} more" if len(values) > 10 else "")
+    return f"left out, the contact holds {MAX_POINTS_PER_KIND} of a kind already: {shown}"
+
+
+def merge_patch(view, rows: list[ParsedRow]) -> tuple[ContactInput | None, list[str]]:
     """The update that fills `view`'s empty fields from the rows and adds their new emails,
-    phones and identifiers; None when the rows add nothing. A JSONL row also brings its points'
-    properties (the keys a point lacks), its lists and accounts, and the `extra` keys the
-    contact lacks: nothing its line carries is lost."""
+    phones and identifiers (None when the rows add nothing), and the ones it leaves out: past
+    the MAX_POINTS_PER_KIND a contact holds. A JSONL row also brings its points' properties (the
+    keys a point lacks), its lists and accounts, and the `extra` keys the contact lacks."""
     data: dict[str, Any] = {}
+    left_out: list[str] = []
     for row in rows:
         for name, value in row.scalars.items():
             if getattr(view, name) in (None, "") and name not in data:
@@ -1172,7 +1196,8 @@ def merge_patch(view, rows: list[ParsedRow]) -> ContactInput | None:
                                                ("identifiers", view.identifiers, IdentifierInput, "value")):
         points = _merged_points(group, existing, model, value_name, rows)
         if points is not None:
-            data[group] = points
+            data[group] = points[:MAX_POINTS_PER_KIND]
+            left_out += [getattr(p, value_name) for p in points[MAX_POINTS_PER_KIND:]]
     if not view.addresses:
         row = next((r for r in rows if r.addresses), None)
         if row is not None:
@@ -1200,7 +1225,7 @@ def merge_patch(view, rows: list[ParsedRow]) -> ContactInput | None:
         accounts.setdefault(link.id, link)
     if len(view.accounts) < len(accounts) and len(view.accounts) < MAX_MEMBERSHIPS:
         data["accounts"] = list(accounts.values())[:MAX_MEMBERSHIPS]
-    return ContactInput(**data) if data else None
+    return (ContactInput(**data) if data else None), left_out
 
 
 def _merged_points(group: str, existing, model, value_name: str, rows: list[ParsedRow]) -> list | None:
@@ -1233,7 +1258,7 @@ def _merged_points(group: str, existing, model, value_name: str, rows: list[Pars
                 known.add(point_key)
                 points.append(model(**fields, properties=row.point_properties.get((kind, point_key), {})))
                 changed = True
-    return points[:MAX_POINTS_PER_KIND] if changed else None
+    return points if changed else None
 
 
 def _point_key(point) -> str:
