@@ -38,7 +38,9 @@ def erase(session: Session, actor: Actor, contact_id: uuid.UUID) -> uuid.UUID:
         if last is None:
             raise NotFound("contact", contact_id)
         if last == "erased" or not repo.history_says_anything(session, ws, contact_id):
-            return contact_id  # erased already (itself, or as a record of a person erased): nothing more to do
+            # erased already (itself, or as a record of a person erased): nothing more to do, and
+            # the same answer as the first time
+            return repo.erased_under(session, ws, contact_id) or contact_id
         chain = {contact_id}  # deleted already: only its history remains
     records, frontier = set(chain), set(chain)
     while frontier and len(records) < MAX_RECORDS:

@@ -32,6 +32,15 @@ def last_action(session: Session, workspace_id: uuid.UUID, contact_id: uuid.UUID
                           .order_by(Event.id.desc()).limit(1))
 
 
+def erased_under(session: Session, workspace_id: uuid.UUID, contact_id: uuid.UUID) -> uuid.UUID | None:
+    """The id an erasure that took `contact_id` is recorded under (its `erased` event names every
+    id of the person), None when none did."""
+    events = session.execute(select(Event.subject_id, Event.changes).where(
+        Event.workspace_id == workspace_id, Event.subject_type == "contact", Event.action == "erased",
+        cast(Event.changes, String).contains(str(contact_id))))
+    return next((subject for subject, changes in events if str(contact_id) in (changes or {}).get("ids", [])), None)
+
+
 def history_says_anything(session: Session, workspace_id: uuid.UUID, contact_id: uuid.UUID) -> bool:
     """Whether any event of the contact still holds what changed or what it was (an erasure
     empties them all)."""
