@@ -76,20 +76,42 @@ def get_data_source(session: Session, actor: Actor, source_id: uuid.UUID) -> Dat
 
 def delete_data_source(session: Session, actor: Actor, source_id: uuid.UUID) -> None:
     """Its accounts go with it; their contacts stay, no longer members of them, and no longer
-    saying they come from it (each such change recorded as an update of the contact)."""
+    saying they come from it (each contact's change recorded as one update)."""
     row = get_data_source(session, actor, source_id)
+    gone = repo.accounts_of_source(session, actor.workspace_id, row.id)
+    said = (DATA_SOURCE_KEY, str(row.id))
+    holding, after = [], None
+    from_it = contact_repo.ContactFilter(identifier=said)
+    while ids := contact_repo.page_ids(session, actor.workspace_id, from_it, after, 500):
+        holding += ids
+        after = ids[-1]
+    _let_go(session, actor, {a.id for a in gone}, said, holding)
+    for account in gone:  # each account's end is a change of its own, as a delete of it alone is
+        events.record(session, actor, "account", account.id, "deleted",
+                      before={"name": account.name, "external_id": account.external_id})
     events.record(session, actor, "data_source", row.id, "deleted", before={"name": row.name})
     repo.delete_data_source(session, actor.workspace_id, row.id)
-    said = (DATA_SOURCE_KEY, str(row.id))
-    from_it = contact_repo.ContactFilter(identifier=said)
-    after = None
-    while ids := contact_repo.page_ids(session, actor.workspace_id, from_it, after, 500):
-        for view in contacts.get_many(session, actor, ids):
-            kept = [IdentifierInput(key=p.key, value=p.value, properties=p.properties) for p in view.identifiers
-                    if (p.key, p.normalized) != said]  # as the filter compares it
-            contacts.update(session, actor, view.id, ContactInput(identifiers=kept),
-                            WriteOptions(on_duplicate="create"), current=view)
-        after = ids[-1]
+
+
+def _let_go(session: Session, actor: Actor, account_ids: set[uuid.UUID], identifier: tuple[str, str] | None = None,
+            holding: list[uuid.UUID] = ()) -> None:
+    """The members of these accounts leave them, and the contacts `holding` the `identifier`
+    lose it, through the contact service: one update of each contact, which its history and
+    the change feed show (its other accounts keep their positions)."""
+    members = repo.member_contact_ids(session, actor.workspace_id, list(account_ids))
+    everyone = sorted(set(members) | set(holding))
+    for start in range(0, len(everyone), 500):
+        for view in contacts.get_many(session, actor, everyone[start:start + 500]):
+            change: dict[str, Any] = {}
+            if any(a.id in account_ids for a in view.accounts):
+                change["accounts"] = [AccountLink(id=a.id, position=a.position) for a in view.accounts
+                                      if a.id not in account_ids]
+            if identifier is not None and any((p.key, p.normalized) == identifier for p in view.identifiers):
+                change["identifiers"] = [IdentifierInput(key=p.key, value=p.value, properties=p.properties)
+                                         for p in view.identifiers if (p.key, p.normalized) != identifier]
+            if change:
+                contacts.update(session, actor, view.id, ContactInput(**change), WriteOptions(on_duplicate="create"),
+                                current=view)
 
 
 # ---------------------------------------------------------------- accounts
@@ -168,8 +190,10 @@ def update_account(session: Session, actor: Actor, account_id: uuid.UUID, data: 
 
 
 def delete_account(session: Session, actor: Actor, account_id: uuid.UUID) -> None:
-    """The account and its memberships; its contacts stay."""
+    """The account and its memberships; its contacts stay, each no longer a member (recorded as
+    an update of the contact)."""
     row = get_account(session, actor, account_id, lock=True)
+    _let_go(session, actor, {row.id})
     events.record(session, actor, "account", row.id, "deleted", before={"name": row.name, "external_id": row.external_id})
     repo.delete_account(session, actor.workspace_id, row.id)
 

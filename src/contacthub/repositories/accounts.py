@@ -44,6 +44,20 @@ def data_sources(session: Session, workspace_id: uuid.UUID, name: str | None = N
     return list(session.scalars(query.order_by(DataSource.id)))
 
 
+def accounts_of_source(session: Session, workspace_id: uuid.UUID, source_id: uuid.UUID) -> list[Account]:
+    return list(session.scalars(select(Account).where(Account.workspace_id == workspace_id,
+                                                      Account.data_source_id == source_id).order_by(Account.id)))
+
+
+def member_contact_ids(session: Session, workspace_id: uuid.UUID, account_ids: list[uuid.UUID]) -> list[uuid.UUID]:
+    """The contacts that are members of any of the accounts, each once."""
+    if not account_ids:
+        return []
+    return list(session.scalars(select(AccountMember.contact_id).distinct().where(
+        AccountMember.workspace_id == workspace_id, AccountMember.account_id.in_(account_ids))
+        .order_by(AccountMember.contact_id)))
+
+
 def delete_data_source(session: Session, workspace_id: uuid.UUID, source_id: uuid.UUID) -> None:
     """The source, its accounts and their memberships (explicitly, whatever the engine's FK mode)."""
     accounts = select(Account.id).where(Account.workspace_id == workspace_id, Account.data_source_id == source_id)

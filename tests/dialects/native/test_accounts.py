@@ -53,6 +53,31 @@ def test_data_sources_and_accounts_and_their_contacts(api):
     assert api.get(f"/v1/data-sources/{source['id']}").status_code == 404
 
 
+def test_a_deleted_account_or_data_source_leaves_its_contacts_with_the_change_recorded(api):
+    source = api.post("/v1/data-sources", json={"name": "Billing"}).json()
+    other = api.post("/v1/data-sources", json={"name": "Support"}).json()
+    acme, globex, initech = (api.post("/v1/accounts", json={"data_source_id": s["id"], "external_id": e}).json()
+                             for s, e in ((source, "acme"), (source, "globex"), (other, "initech")))
+    ada = api.post("/v1/contacts", json={"first_name": "Ada", "accounts": [{"id": acme["id"]}, {"id": initech["id"]}]}
+                   ).json()["id"]
+    bob = api.post("/v1/contacts", json={"first_name": "Bob", "accounts": [{"id": globex["id"]}]}).json()["id"]
+
+    def actions(cid):
+        return [(e["action"], sorted(e["changes"])) for e in api.get(f"/v1/contacts/{cid}/events").json()["data"]]
+
+    assert api.delete(f"/v1/accounts/{initech['id']}").status_code == 204
+    assert actions(ada)[-1] == ("updated", ["accounts"])
+    assert [a["id"] for a in api.get(f"/v1/contacts/{ada}").json()["accounts"]] == [acme["id"]]
+
+    since = api.get("/v1/changes", params={"since": 0, "limit": 200}).json()["next_since"]
+    assert api.delete(f"/v1/data-sources/{source['id']}").status_code == 204
+    feed = api.get("/v1/changes", params={"since": since, "limit": 200}).json()["data"]
+    assert sorted((e["subject_type"], e["subject_id"], e["action"]) for e in feed) == sorted([
+        ("contact", ada, "updated"), ("contact", bob, "updated"), ("account", acme["id"], "deleted"),
+        ("account", globex["id"], "deleted"), ("data_source", source["id"], "deleted")])
+    assert api.get(f"/v1/contacts/{ada}").json()["accounts"] == api.get(f"/v1/contacts/{bob}").json()["accounts"] == []
+
+
 def test_unknown_ids_and_bad_input(api):
     missing = "00000000-0000-0000-0000-000000000000"
     assert api.get(f"/v1/accounts/{missing}").status_code == 404
