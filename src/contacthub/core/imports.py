@@ -88,7 +88,8 @@ ROW_STATUSES = ("created", "merged", "skipped", "invalid", "review")
 # How a row's note begins to say its contact was written without something it named.
 NO_GROUP = "no group named "
 LEFT_OUT = "left out, not in this workspace: "
-LEFT_OUT_NOTES = (NO_GROUP, LEFT_OUT)
+FULL = f"left out, the contact holds {MAX_POINTS_PER_KIND} of a kind already: "
+LEFT_OUT_NOTES = (NO_GROUP, LEFT_OUT, FULL)
 FIELD_TARGETS = (
     "name", "first_name", "last_name", "middle_name", "prefix", "suffix", "nickname", "birth_date", "email", "phone",
     "address", "address_line2", "city", "region", "postal_code", "country", "address_type", "type", "groups", "notes",
@@ -1176,8 +1177,7 @@ def contact_service_points(session: Session, workspace_id: uuid.UUID, kind: str,
 
 def _full_note(values: list[str]) -> str:
     """A merged row's note naming the emails, phones or identifiers a full contact could not take."""
-    shown = ", ".join(values[:10]) + (f" and {len(values) - 10} more" if len(values) > 10 else "")
-    return f"left out, the contact holds {MAX_POINTS_PER_KIND} of a kind already: {shown}"
+    return FULL + ", ".join(values[:10]) + (f" and {len(values) - 10} more" if len(values) > 10 else "")
 
 
 def merge_patch(view, rows: list[ParsedRow]) -> tuple[ContactInput | None, list[str]]:
