@@ -180,7 +180,7 @@ def coerce_value(kind: str, value: Any) -> Any:
         if not number.is_finite():
             raise ValueError("must be a finite number")
         # the range a double holds with its meaning: 1e400 would come back as 401 digits, 1e-400 as 0
-        if abs(number) >= MAX_DECIMAL or (number and abs(number) < MIN_DECIMAL):
+        if abs(number) > MAX_DECIMAL or (number and abs(number) < MIN_DECIMAL):
             raise ValueError(f"must be 0 or between {MIN_DECIMAL} and {MAX_DECIMAL} in size")
         return int(number) if number == number.to_integral_value() and "." not in str(value) else float(number)
     if kind == "datetime":

@@ -124,6 +124,9 @@ def test_undefined_typed_attribute_values_are_checked(api):
         assert error["details"][0]["field"] == "attributes.ratio", value
     kept = api.post("/v1/contacts", json={"attributes": {"ratio": "0.000125"}}).json()
     assert kept["attributes"] == {"ratio": 0.000125}
+    for bound in ("1e300", "-1E+300", "1e-300"):  # both ends are in the range
+        made = api.post("/v1/contacts", json={"attributes": {"ratio": bound}})
+        assert made.status_code == 201, (bound, made.text)
 
 
 @pytest.mark.parametrize(
