@@ -67,6 +67,16 @@ def test_a_refused_import_with_json_still_prints_one_json_object(cli, tmp_path):
         assert result.exit_code == 1
         answer = json.loads(result.stdout)
         assert answer["status"] in ("refused", "failed") and says in (answer["error"] or "")
+    # refused before the file is even looked at: an unknown workspace (1), a bad option (2)
+    good = tmp_path / "good.csv"
+    good.write_text("Name\nAda\n")
+    for options, code, says in ((["--workspace", "00000000-0000-0000-0000-000000000001"], 1, "no workspace"),
+                                (["--on-duplicate", "explode"], 2, "--on-duplicate"),
+                                (["--mapping", "[1, 2]"], 2, "--mapping")):
+        result = cli("import", str(good), "--json", *options)
+        assert result.exit_code == code, result.output
+        answer = json.loads(result.stdout)
+        assert (answer["import_id"], answer["status"]) == (None, "refused") and says in answer["error"], answer
 
 
 def test_a_header_only_csv_succeeds_and_says_there_were_no_rows(cli, tmp_path):

@@ -58,6 +58,15 @@ def shown_url(url: str) -> str:
         return url
 
 
+class Refused(typer.Exit):
+    """A command that cannot begin (exit 1), its one-line reason printed on stderr already and
+    kept here for a command whose --json prints it too."""
+
+    def __init__(self, reason: str):
+        super().__init__(1)
+        self.reason = reason
+
+
 def upgrade_or_exit(url: str) -> None:
     """Migrates, or says in one line why the database cannot be used (exit 1)."""
     try:
@@ -72,7 +81,7 @@ def upgrade_or_exit(url: str) -> None:
         console.print(f"[red]Cannot use the database {shown_url(url)}:[/] {reason}{hint}. "
                       "Set CONTACTHUB_DATABASE_URL to a SQLite file (sqlite:///path/contacthub.db) or "
                       "postgresql+psycopg://user:pass@host/db.", soft_wrap=True)
-        raise typer.Exit(1) from None
+        raise Refused(f"cannot use the database {shown_url(url)}: {reason}{hint}") from None
 
 
 def first_line(exc: BaseException | str) -> str:
@@ -90,12 +99,12 @@ def workspace_actor(db: Database, workspace: str | None) -> Actor:
             if all(w.id != workspace_id for w in simple_repo.workspaces(session)):
                 console.print(f"[red]No workspace {workspace_id}.[/] `contacthub init --json` prints a new "
                               "workspace's id.", soft_wrap=True)
-                raise typer.Exit(1)
+                raise Refused(f"no workspace {workspace_id}")
         else:
             first = simple_repo.first_workspace(session)
             if first is None:
                 console.print("[red]No workspace yet.[/] Run [bold]contacthub init[/] first.")
-                raise typer.Exit(1)
+                raise Refused("no workspace yet: run contacthub init first")
             workspace_id = first.id
     return Actor(workspace_id, None, "cli")
 

@@ -11,7 +11,9 @@ import typer
 from rich.console import Console
 from rich.table import Column, Table
 
-from contacthub.cli.common import JsonFlag, app, console, database, first_line, progress_bar, workspace_actor
+from contacthub.cli.common import (
+    JsonFlag, Refused, app, console, database, first_line, progress_bar, workspace_actor,
+)
 from contacthub.core.actor import Actor
 from contacthub.core.errors import DomainError
 from contacthub.db.engine import Database
@@ -26,7 +28,7 @@ def _import_options(mapping: str | None, maps: list[str] | None, on_duplicate: s
     table: dict[str, str] = {}
     if mapping:
         is_file = Path(mapping).expanduser().is_file()
-        if not is_file and not mapping.lstrip().startswith("{"):
+        if not is_file and not mapping.lstrip().startswith(("{", "[")):
             raise typer.BadParameter(f"no file {mapping} (give a JSON object {{\"header\": \"target\"}} or a "
                                      "file holding one)", param_hint="--mapping")
         try:
@@ -83,9 +85,15 @@ def import_file(
         problem = _local_file_problem(Path(file).expanduser())
         if problem:
             _refuse(problem, json_out)
-    options = _import_options(mapping, map_, on_duplicate, overwrite, match, create_groups)
-    db = database()
-    actor = workspace_actor(db, workspace)
+    try:
+        options = _import_options(mapping, map_, on_duplicate, overwrite, match, create_groups)
+        db = database()
+        actor = workspace_actor(db, workspace)
+    except (typer.BadParameter, Refused) as exc:  # --json prints its object for these refusals too
+        if json_out:
+            reason = exc.reason if isinstance(exc, Refused) else f"{exc.param_hint}: {exc.message}"
+            print(json.dumps({"import_id": None, "status": "refused", "error": reason}))
+        raise
     spec = imports.SourceSpec(url=file) if is_url else imports.SourceSpec(path=str(Path(file).expanduser().resolve()))
     job_id = None
     try:
