@@ -64,4 +64,6 @@ def test_openapi_document_and_docs_page(client):
     spec = client.get("/v1/openapi.json").json()
     assert spec["openapi"].startswith("3.1")
     assert "/contacts" in spec["paths"] and "/contacts/{contact_id}" in spec["paths"]
+    rejected = spec["paths"]["/imports/{import_id}/rejected.csv"]["get"]["responses"]["200"]["content"]
+    assert list(rejected) == ["text/csv"]  # as it is answered
     assert client.get("/v1/docs").status_code == 200

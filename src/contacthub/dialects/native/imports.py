@@ -201,7 +201,9 @@ def install(app: FastAPI, db: Database, settings: Settings, actor_dependency) ->
                            "next_after": rows[-1].row_index if more and rows else None}
             return out
 
-    @app.get("/imports/{import_id}/rejected.csv", tags=["imports"])
+    @app.get("/imports/{import_id}/rejected.csv", tags=["imports"], response_class=StreamingResponse,
+             responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}},
+                              "description": "`row_index`, the file's columns as read, `errors`."}})
     def rejected_csv(import_id: str, caller: Caller):
         """The rejected (invalid) rows as they were read, with their index and reasons."""
         job_id = parse_id(import_id, "import")
