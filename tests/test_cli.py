@@ -5,6 +5,8 @@ import io
 import json
 import uuid
 
+import pytest
+
 from contacthub.settings import get_settings
 
 
@@ -242,6 +244,29 @@ def test_a_vcard_export_imports_back_into_the_same_contacts(cli, tmp_path):
 
     assert contacts(second) == contacts(first)
     assert [c["display_name"] for c in contacts(second) if c["kind"] == "group"] == ["Friends", "Science"]
+
+
+@pytest.mark.parametrize("format", ["csv", "vcf"])
+def test_group_names_holding_commas_semicolons_or_bars_come_back_whole(cli, tmp_path, format):
+    cli("init", "--json")
+    source = tmp_path / "people.jsonl"
+    source.write_text("\n".join(json.dumps(line) for line in (
+        {"kind": "group", "display_name": "Friends, Inc; Co"},
+        {"kind": "group", "display_name": "A|B"},
+        {"first_name": "Ada", "emails": ["ada@example.com"], "groups": ["Friends, Inc; Co"]},
+        {"first_name": "Bob", "emails": ["bob@example.com"], "groups": ["Friends, Inc; Co", "A|B"]},
+    )) + "\n")
+    assert json.loads(cli("import", str(source), "--json").stdout)["created"] == 4
+    exported = tmp_path / f"contacts.{format}"
+    assert cli("export", "--format", format, "--output", str(exported)).exit_code == 0
+    second = json.loads(cli("init", "--json").stdout)["workspace_id"]
+    summary = json.loads(cli("import", str(exported), "--workspace", second, "--create-groups", "--json").stdout)
+    assert summary["invalid"] == 0, summary
+    records = [json.loads(line) for line in
+               cli("export", "--format", "jsonl", "--workspace", second).stdout.strip().splitlines()]
+    assert sorted(r["display_name"] for r in records if r["kind"] == "group") == ["A|B", "Friends, Inc; Co"]
+    assert {r["first_name"]: sorted(r["groups"]) for r in records if r["kind"] == "person"} == {
+        "Ada": ["Friends, Inc; Co"], "Bob": ["A|B", "Friends, Inc; Co"]}
 
 
 def test_a_jsonl_export_restores_into_another_workspace(cli, tmp_path):

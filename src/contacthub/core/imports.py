@@ -495,7 +495,8 @@ class RowParser:
                 else:
                     row.kind = kind
             elif target == "groups":
-                for name in re.split(r":::|[,;|]", value):
+                # a cell joined by ::: (Google's, our exports') is cut there only: a name may hold a comma
+                for name in value.split(MULTI_VALUE) if MULTI_VALUE in value else re.split(r"[,;|]", value):
                     name = name.strip()
                     if name.startswith("* "):
                         continue  # Google's own labels (`* myContacts`, `* starred`), not groups of the user's

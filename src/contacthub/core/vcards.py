@@ -46,6 +46,14 @@ HEADERS = [
 _COLUMN = {header: i for i, header in enumerate(HEADERS)}
 MULTI_VALUE = " ::: "  # several emails, phones or groups in one cell, as imports.RowParser reads them
 
+
+def groups_cell(names: list[str]) -> str:
+    """Group names in one cell, as the import reads them back whole: joined by " ::: " (a cell
+    without it is cut at `,` `;` `|` too, as other exports write lists), and a lone name that holds
+    one of those marked as one with a trailing " ::: "."""
+    cell = MULTI_VALUE.join(names)
+    return cell + MULTI_VALUE if len(names) == 1 and re.search(r"[,;|]", cell) else cell
+
 # The properties a row is made of; the card's kind is told by KIND (4.0) or Apple's own.
 _WANTED = {"FN", "N", "NICKNAME", "BDAY", "EMAIL", "TEL", "ADR", "ORG", "TITLE", "ROLE", "NOTE", "CATEGORIES", "KIND",
            "X-ADDRESSBOOKSERVER-KIND", "X-ABSHOWAS", "X-SOCIALPROFILE", "X-ABLABEL", "URL", "IMPP", *_IM_PROPERTIES,
@@ -305,7 +313,7 @@ def _cells(properties: list[tuple[str, dict[str, list[str]], str]]) -> list[str]
     put("Notes", first("NOTE"))
     put("metadata.website", first("URL"))
     categories = [c for params_value in by_name.get("CATEGORIES", []) for c in _components(params_value[1], ",")]
-    put("Groups", MULTI_VALUE.join(c for c in categories if c))
+    put("Groups", groups_cell([c for c in categories if c]))
     for params, value in by_name.get("X-SOCIALPROFILE", []):
         network = next((t for t in params.get("TYPE", []) if t in SOCIAL_NETWORKS), None)
         if network and not cells[_COLUMN[f"social.{network}"]]:

@@ -41,7 +41,7 @@ def test_a_contact_as_a_vcard(api, db, workspace):
         "Email": "ada@example.com ::: ada@work.example", "Email - Type": "internet,pref ::: internet,work",
         "Phone": "+44 20 7946 0958", "Phone - Type": "cell,pref",
         "Company": "Analytical Engines; Ltd", "Title": "Analyst", "Notes": "Met at the Royal Society,\nLondon",
-        "Groups": "Engine, Team", "Address 1 - Street": "12 St James's Sq", "Address 1 - Extended Address": "Flat 3",
+        "Groups": "Engine, Team ::: ", "Address 1 - Street": "12 St James's Sq", "Address 1 - Extended Address": "Flat 3",
         "Address 1 - City": "London", "Address 1 - Postal Code": "SW1Y 4JH", "Address 1 - Country": "GB", "Address 1 - Type": "home,pref",
         "social.linkedin": "https://linkedin.com/in/ada",
     }

@@ -19,7 +19,7 @@ from fastapi.responses import StreamingResponse
 
 from contacthub.core import contacts, groups, organizations
 from contacthub.core.actor import Actor
-from contacthub.core.vcards import write_card
+from contacthub.core.vcards import groups_cell, write_card
 from contacthub.core.views import ContactView
 from contacthub.db.engine import Database
 from contacthub.dialects.common import storable_query
@@ -34,8 +34,8 @@ PAGE = 500
 
 EXPORT_COLUMNS = ("id", "kind", "display_name", "first_name", "last_name", "organization_name", "title",
                   "employer", "email", "phone", "line1", "city", "postal_code", "country", "created_at")
-# after those: line2, region, notes, groups (the names of the groups holding the contact, joined
-# by "|"), the name's other parts, the birth date and the types of the primary email, phone and
+# after those: line2, region, notes, groups (the names of the groups holding the contact, as
+# vcards.groups_cell joins them), the name's other parts, the birth date and the types of the primary email, phone and
 # address, the salutation, occupation and official name, then email_2, email_2_type…, phone_2…, social.<network> and metadata.<key> as the
 # contacts need them
 EXPORT_MORE_COLUMNS = ("line2", "region", "notes", "groups", "prefix", "middle_name", "suffix", "nickname", "birth_date",
@@ -106,7 +106,7 @@ def _csv(items: Contacts) -> Iterator[str]:
     with tempfile.TemporaryFile("w+", encoding="utf-8") as spool:
         for view, held in items:
             # the names of the groups holding it joined by "|", as the import's Groups column reads them
-            row = _flat({**render_contact(view), "groups": "|".join(held.groups) or None})
+            row = _flat({**render_contact(view), "groups": groups_cell(held.groups) or None})
             row = {k: v for k, v in row.items()
                    if k in fixed or k.startswith(("email_", "phone_", "address_", "social.", "metadata."))}
             for key in row:
