@@ -227,6 +227,19 @@ def test_a_merge_into_a_full_contact_names_what_it_left_out(run, db, actor):
     assert "g51@example.com" in rows[1].note
 
 
+def test_a_many_valued_attribute_comes_back_as_its_items(run, db, actor):
+    from contacthub.core.attributes import DefinitionInput, create_definition
+
+    with db.write() as session:
+        create_definition(session, actor, DefinitionInput(key="tags", type="string", cardinality="many"))
+        create_definition(session, actor, DefinitionInput(key="scores", type="integer", cardinality="many"))
+    # as `contacthub export --format csv` writes lists (JSON text), and one plain value
+    job, rows = run('Name,metadata.tags,metadata.scores\nAda,"[""a"", ""b, c""]","[1, 2]"\nBob,solo,3\n', name="m.csv")
+    assert job.created == 2, [(r.status, r.errors) for r in rows.values()]
+    assert {v.first_name or v.display_name: v.attributes for v in everyone(db, actor)} == {
+        "Ada": {"tags": ["a", "b, c"], "scores": [1, 2]}, "Bob": {"tags": ["solo"], "scores": [3]}}
+
+
 def test_a_caller_mapping_and_metadata_dot_notation(run, db, actor):
     job, rows = run(
         "Full Name,E-Mail Address,Team,metadata.source.system\nAda,ada@example.com,Blue,crm\n",

@@ -558,8 +558,15 @@ class RowParser:
             self._fault(row, col, f"longer than {attribute_rules.MAX_STRING_VALUE} characters")
             return
         if len(path) == 1 and path[0] in self.definitions:
+            typed: Any = value
+            if self.definitions[path[0]].cardinality == "many" and value.lstrip().startswith("["):
+                # the JSON text an export writes a list as: its items, each typed
+                try:
+                    typed = orjson.loads(value)
+                except orjson.JSONDecodeError:
+                    pass
             try:
-                value = attribute_rules.coerce_all(self.definitions, {path[0]: value}, True)[path[0]]
+                value = attribute_rules.coerce_all(self.definitions, {path[0]: typed}, True)[path[0]]
             except InvalidInput as exc:
                 self._fault(row, col, exc.errors[0].message)
                 return
