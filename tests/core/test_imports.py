@@ -240,6 +240,20 @@ def test_a_many_valued_attribute_comes_back_as_its_items(run, db, actor):
         "Ada": {"tags": ["a", "b, c"], "scores": [1, 2]}, "Bob": {"tags": ["solo"], "scores": [3]}}
 
 
+def test_two_columns_filling_one_field_keep_the_first_that_holds_something(run, db, actor):
+    job, rows = run("Name,Company,Company Name,Notes,Notes,metadata.x,metadata.x\n"
+                    "Ada,,Analytical Engines,first note,second note,1,2\n", name="twice.csv")
+    assert job.created == 1, rows
+    [ada] = everyone(db, actor)
+    assert (ada.employer, ada.notes, ada.attributes) == ("Analytical Engines", "first note", {"x": "1"})
+
+
+def test_an_attribute_column_beside_one_of_its_keys_is_refused_naming_both(run, db, actor):
+    job, _ = run("Name,metadata.a,metadata.a.b\nAda,1,2\n", name="clash.csv")
+    assert job.status == "failed" and "'metadata.a' and 'metadata.a.b'" in job.error, job.error
+    assert everyone(db, actor) == []
+
+
 def test_a_caller_mapping_and_metadata_dot_notation(run, db, actor):
     job, rows = run(
         "Full Name,E-Mail Address,Team,metadata.source.system\nAda,ada@example.com,Blue,crm\n",

@@ -349,6 +349,7 @@ def plan_columns(headers: list[str], mapping: dict[str, str] | None) -> list[Col
             target = _numbered_alias(key)
         if target != "ignore":
             columns.append(Column(i, header.strip(), target, block))
+    _check_no_clash(columns)
     keys = [_norm_header(h) for h in headers]
     for col in columns:
         if col.target in ("email", "phone"):
@@ -362,6 +363,19 @@ def plan_columns(headers: list[str], mapping: dict[str, str] | None) -> list[Col
             + (f" (the header row read: {seen})" if headers else " (the file has no header row)")
         ))
     return columns
+
+
+def _check_no_clash(columns: list[Column]) -> None:
+    """`metadata.a` beside `metadata.a.b` (a value and keys under one name): one would overwrite
+    the other in every row, so the import is refused, naming them. (Two columns filling one
+    field that holds one value, as a file's `Company` and `Company Name` both do, are read in
+    column order, the first that holds something kept: see RowParser.parse.)"""
+    attributes = [c for c in columns if c.target.startswith("metadata.")]
+    faults = [FieldError("columns", f"{outer.header!r} and {inner.header!r}: {outer.target} cannot be a value "
+                                    f"and hold {inner.target} too")
+              for outer in attributes for inner in attributes if inner.target.startswith(outer.target + ".")]
+    if faults:
+        raise InvalidInput(faults)
 
 
 def _types_column(keys: list[str], key: str) -> int | None:
@@ -478,16 +492,18 @@ class RowParser:
             if len(value) > self._limit(target) and target not in MULTI_VALUED and not target.startswith("metadata."):
                 self._fault(row, col, f"longer than {self._limit(target)} characters")
                 continue
+            # a field that holds one value, filled by two columns: the first that holds something
             if target in SCALAR_TARGETS:
-                row.scalars[SCALAR_TARGETS[target]] = value
+                row.scalars.setdefault(SCALAR_TARGETS[target], value)
             elif target == "birth_date":
-                self._birth_date(row, col, value)
+                if "birth_date" not in row.scalars:
+                    self._birth_date(row, col, value)
             elif target == "email":
                 self._points(row, col, value, row.emails, normalize_email)
             elif target == "phone":
                 self._points(row, col, value, row.phones, lambda one: normalize_phone(one, self.region))
             elif target in ADDRESS_TARGETS:
-                blocks.setdefault(col.block, {})[ADDRESS_TARGETS[target]] = value
+                blocks.setdefault(col.block, {}).setdefault(ADDRESS_TARGETS[target], value)
             elif target == "type":
                 kind = KIND_WORDS.get(value.lower())
                 if kind is None:
@@ -507,7 +523,7 @@ class RowParser:
             elif target.startswith("metadata."):
                 self._metadata(row, col, target[9:].split("."), value)
             elif target.startswith("social."):
-                row.social[target[7:]] = value
+                row.social.setdefault(target[7:], value)
         for kind, points in (("email", row.emails), ("phone", row.phones)):
             if len(points) > MAX_POINTS_PER_KIND:
                 row.errors.append({"column": "", "field": kind, "reason": f"more than {MAX_POINTS_PER_KIND} {kind}s"})
@@ -576,7 +592,7 @@ class RowParser:
             if not isinstance(nxt, dict):
                 nxt = target[part] = {}
             target = nxt
-        target[path[-1]] = value
+        target.setdefault(path[-1], value)
 
     def _points(self, row: ParsedRow, col: Column, cell: str, points: list[tuple[str, str, str | None]],
                 normalize: Callable[[str], str]) -> None:
