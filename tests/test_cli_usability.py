@@ -466,6 +466,10 @@ def test_a_binary_file_is_neither_csv_nor_spreadsheet(cli, tmp_path):
     utf16 = tmp_path / "unicode.txt"  # Excel's "Unicode Text": UTF-16 with NULs, still a CSV
     utf16.write_bytes("Name\tEmail\r\nZoë\tzoe@example.com\r\n".encode("utf-16"))
     assert json.loads(cli("import", str(utf16), "--json").stdout)["created"] == 1
+    stray = tmp_path / "stray.csv"  # one NUL in a cell: that row is invalid, the file is a CSV
+    stray.write_bytes(b"Name,Email\nGood,good@example.com\nNul\x00Name,nul@example.com\n")
+    summary = json.loads(cli("import", str(stray), "--json").stdout)
+    assert (summary["created"], summary["invalid"]) == (1, 1), summary
 
 
 def test_serve_on_a_taken_port_says_so_before_anything_else(cli):

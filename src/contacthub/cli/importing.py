@@ -201,7 +201,8 @@ def _local_file_problem(path: Path) -> str | None:
             head = f.read(4096)
         spreadsheet = head.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0"))
         utf16 = head.startswith((b"\xff\xfe", b"\xfe\xff"))
-        if b"\0" in head and not spreadsheet and not utf16:
+        # binary: NULs all through (a text file's stray NUL makes its row invalid, not the file)
+        if head.count(b"\0") > max(len(head) // 100, 1) and not spreadsheet and not utf16:
             problem = f"{path} is neither a CSV, a spreadsheet (XLSX, XLS, ODS), a vCard nor a JSONL file"
     return problem
 
