@@ -531,6 +531,17 @@ def test_the_first_rejects_name_their_line_in_the_file(cli, tmp_path):
     assert result.exit_code == 0
     assert "row 2: Email: not a valid email address" in result.output
     assert "(line 4 of the file)" in result.output
+    # a quoted cell on two lines, and notes above the header row (a LinkedIn export's): counted
+    spans = tmp_path / "spans.csv"
+    spans.write_text('Name,Email,Notes\nAda,ada@example.com,"first\nsecond"\nBad,not-an-email,x\n')
+    assert "(line 4 of the file)" in cli("import", str(spans)).output
+    linkedin = tmp_path / "Connections.csv"
+    linkedin.write_text("Notes:\n\"When exporting your connection data, you may notice...\"\n\n"
+                        "First Name,Last Name,URL,Email Address,Company,Position,Connected On\n"
+                        "Ada,Lovelace,https://www.linkedin.com/in/ada,not-an-email,Engines,Analyst,01 Jan 2024\n")
+    result = cli("import", str(linkedin))
+    assert "Email Address: not a valid email address" in result.output and "(line 5 of the file)" in result.output, \
+        result.output
 
 
 def test_a_bad_setting_names_its_variable(cli, monkeypatch):

@@ -134,41 +134,56 @@ def import_file(
             table.add_row(name, f"{n:,}")
         table.add_row("[bold]total[/]", f"[bold]{job.processed:,}[/]")
         Console().print(table)
-        if job.invalid:
-            with db.read() as session:
-                first = imports.row_outcomes(session, actor, job.id, ["invalid"], -1, 10)
-            for row in first:
-                reasons = "; ".join(f"{e.get('column') or e.get('field')}: {e['reason']}" for e in row.errors or [])
-                console.print(f"  row {row.row_index}: {reasons} ({_where(job.format, row.row_index)})", soft_wrap=True)
-            if job.invalid > len(first):
-                console.print(f"  … and {job.invalid - len(first):,} more (GET /v1/imports/{job.id}/rejected.csv)")
-        _print_left_out(db, actor, job)
+        with db.read() as session:
+            first = imports.row_outcomes(session, actor, job.id, ["invalid"], -1, 10) if job.invalid else []
+            left_out, total_left_out = imports.rows_left_out(session, actor, job.id, 10)
+        lines = _lines(source, {r.row_index for r in (*first, *left_out)})
+        for row in first:
+            reasons = "; ".join(f"{e.get('column') or e.get('field')}: {e['reason']}" for e in row.errors or [])
+            console.print(f"  row {row.row_index}: {reasons} ({_where(job.format, row.row_index, lines)})",
+                          soft_wrap=True)
+        if job.invalid > len(first):
+            console.print(f"  … and {job.invalid - len(first):,} more (GET /v1/imports/{job.id}/rejected.csv)")
+        _print_left_out(job, left_out, total_left_out, lines)
         if job.status == "failed":
             console.print(f"[red]Import failed:[/] {job.error}", soft_wrap=True)
     if job.status == "failed":
         raise typer.Exit(1)
 
 
-def _print_left_out(db, actor, job) -> None:
-    """The rows whose contact came in without a group, organization, list or account it named:
-    the counts call them created or merged, so without this an importer would not know."""
-    from contacthub.core import imports
+def _print_left_out(job, first: list, total: int, lines: dict[int, int]) -> None:
+    """The rows whose contact came in without a group, organization, list, account, email or
+    phone it named: the counts call them created or merged, so without this an importer would
+    not know."""
+    from contacthub.core.imports import NO_GROUP
 
-    with db.read() as session:
-        first, total = imports.rows_left_out(session, actor, job.id, 10)
     if not total:
         return
-    hint = "" if job.options.get("create_groups") else "; --create-groups creates the groups a file names"
+    missing_group = any(NO_GROUP in (row.note or "") for row in first)
+    hint = "; --create-groups creates the groups a file names" if missing_group and not job.options.get(
+        "create_groups") else ""
     rows = f"{total:,} row{'s' if total > 1 else ''}"
     console.print(f"[yellow]{rows} named what this workspace lacks, and came in without it[/]{hint}:", soft_wrap=True)
     for row in first:
-        console.print(f"  row {row.row_index}: {row.note} ({_where(job.format, row.row_index)})", soft_wrap=True)
+        console.print(f"  row {row.row_index}: {row.note} ({_where(job.format, row.row_index, lines)})", soft_wrap=True)
     if total > len(first):
         console.print(f"  … and {total - len(first):,} more (GET /v1/imports/{job.id})")
 
 
-def _where(file_format: str | None, row_index: int) -> str:
+def _lines(source, indexes: set[int]) -> dict[int, int]:
+    """Where the rows begin in a CSV still on disk (a quoted cell may span lines); else nothing."""
+    from contacthub.core.import_sources import csv_lines
+
+    try:
+        return csv_lines(source, indexes) if source.path.exists() else {}
+    except (OSError, UnicodeError):
+        return {}
+
+
+def _where(file_format: str | None, row_index: int, lines: dict[int, int]) -> str:
     """Where a row is in its file, as an editor shows it."""
+    if row_index in lines:
+        return f"line {lines[row_index]} of the file"
     if file_format == "vcf":
         return f"card {row_index + 1} of the file"
     if file_format == "jsonl":

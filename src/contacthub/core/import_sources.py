@@ -378,6 +378,33 @@ def _csv_rows(path: Path, above_header: int = 0) -> RowReader:
                      lambda: min(counter.count / size, 1.0))
 
 
+def csv_lines(source: SourceFile, indexes: set[int]) -> dict[int, int]:
+    """The line of the file (from 1, as an editor shows it) where each data row of `indexes`
+    begins, a CSV read as the import reads it: a quoted cell's line breaks and the lines above
+    the header row counted. Empty for a file of another format."""
+    if source.format != "csv" or not indexes:
+        return {}
+    encoding = detect_encoding(source.path)
+    with source.path.open("rb") as f:
+        dialect = detect_dialect(f.read(SNIFF_BYTES).decode(encoding, errors="ignore"), source.header_row)
+    found: dict[int, int] = {}
+    with source.path.open("r", encoding=encoding, errors="replace", newline="") as text:
+        reader = csv.reader(text, dialect)
+        index, last = -1 - source.header_row, max(indexes)  # the header row and the lines above it first
+        while index <= last:
+            begins = reader.line_num + 1
+            try:
+                next(reader)
+            except StopIteration:
+                break
+            except csv.Error:
+                pass  # a broken line: a row all the same, as the import counts it
+            if index in indexes:
+                found[index] = begins
+            index += 1
+    return found
+
+
 def _vcard_rows(path: Path) -> RowReader:
     """A card a row, under vcards.HEADERS (its header row is always the first: no preamble)."""
     encoding = detect_encoding(path)
