@@ -75,6 +75,21 @@ def test_a_multipart_upload_larger_than_the_json_limit(api, db, settings):
     assert first["notes"] == bio
 
 
+def test_the_import_limit_is_the_file_s_size_whether_uploaded_or_sent_as_base64(db, workspace, database_url):
+    limit = 1_000_000
+    client = TestClient(create_app(Settings(database_url=database_url, import_max_bytes=limit), db))
+    client.headers["Authorization"] = f"Bearer {workspace.api_key}"
+    under = ("Name\n" + "A\n" * ((limit - 100) // 2)).encode()  # base64 makes it a third larger: still taken
+    assert client.post("/v1/imports", json={"data_url": data_url(under)}).status_code == 202
+    over = under + b"B\n" * 100
+    refused = client.post("/v1/imports", json={"data_url": data_url(over)})
+    assert refused.status_code == 422 and refused.json()["error"]["details"][0]["field"] == "data_url"
+    uploaded = client.post("/v1/imports", files={"file": ("big.csv", over, "text/csv")})
+    assert uploaded.status_code == 422 and uploaded.json()["error"]["details"][0]["field"] == "file"
+    far = client.post("/v1/imports", files={"file": ("huge.csv", over * 3, "text/csv")})
+    assert far.status_code == 413
+
+
 def test_a_vcard_upload(api, db, settings):
     from tests.core.test_vcard_imports import ANDROID
 

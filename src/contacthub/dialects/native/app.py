@@ -101,8 +101,10 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
         responses=ERRORS,
     )
     errors.install(app)
+    # an import's body may carry a file up to CONTACTHUB_IMPORT_MAX_BYTES as base64 (a third more)
+    # with its envelope: past that the body is not read (413); a file over the limit is a 422
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, reject=errors.too_large,
-                       overrides={"/imports": settings.import_max_bytes + 1024 * 1024})
+                       overrides={"/imports": settings.import_max_bytes * 4 // 3 + 1024 * 1024})
 
     class BearerKey(HTTPBearer):
         """The caller of a request, from `Authorization: Bearer <key>`. As a security scheme it
