@@ -51,7 +51,7 @@ def _sqlite_engine(url: str, begin: str, wait_seconds: float, read_only: bool = 
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute(f"PRAGMA busy_timeout={int(wait_seconds * 1000)}")
+        cursor.execute(f"PRAGMA busy_timeout={max(int(wait_seconds * 1000), 1)}")
         cursor.execute("PRAGMA wal_autocheckpoint=10000")
         if read_only:
             # Readers map the file: a page read is then a memory access, not a read() call. Not
@@ -62,7 +62,7 @@ def _sqlite_engine(url: str, begin: str, wait_seconds: float, read_only: bool = 
         # SQLite's own lower() folds ASCII only (ÉMILE stays ÉMILE); filters compare names any case
         dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
 
-    usual_ms = int(wait_seconds * 1000)
+    usual_ms = max(int(wait_seconds * 1000), 1)
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
@@ -127,10 +127,12 @@ class Database:
         within write_wait_seconds (or `wait_seconds`, for a write that would rather give up
         soon) raises Busy, with nothing written."""
         queued_at = getattr(_QUEUED, "at", None)
-        if wait_seconds is None and queued_at is not None:
+        waited = time.monotonic() - queued_at if queued_at is not None else 0.0
+        if wait_seconds is None and waited > self.write_wait_seconds / 10:
             # a write queued for the hot threads has waited since it was queued, not only from here
-            # (each of a queue of creates would otherwise wait its full time after the one before)
-            wait_seconds = self.write_wait_seconds - (time.monotonic() - queued_at)
+            # (each of a queue of creates would otherwise wait its full time after the one before);
+            # a short queue (the usual) changes nothing, and costs no statement to say so
+            wait_seconds = self.write_wait_seconds - waited
             if wait_seconds <= 0:
                 raise Busy(self.write_wait_seconds)
         wait = wait_seconds or self.write_wait_seconds
@@ -149,13 +151,13 @@ class Database:
         lock, waited for no longer than the lock timeout (then Busy, as a row lock is)."""
         if workspace is not None and not self.is_sqlite:
             session.execute(text("SELECT pg_advisory_xact_lock(:key)"),
-                            {"key": int.from_bytes(workspace.bytes[:8], "big", signed=True)})
+                            {"key": int.from_bytes(workspace.bytes[8:], "big", signed=True)})  # (v7: the random half)
         return session
 
     def _waiting_at_most(self, session: Session, wait_seconds: float | None) -> Session:
         """On PostgreSQL, a row lock this transaction meets is waited for `wait_seconds` at most."""
         if wait_seconds is not None and not self.is_sqlite:
-            session.execute(text(f"SET LOCAL lock_timeout = {int(wait_seconds * 1000)}"))
+            session.execute(text(f"SET LOCAL lock_timeout = {max(int(wait_seconds * 1000), 1)}"))
         return session
 
     @contextmanager
@@ -164,7 +166,7 @@ class Database:
         if wait_seconds is None or not self.is_sqlite:
             yield
             return
-        _PATIENCE.ms = int(wait_seconds * 1000)
+        _PATIENCE.ms = max(int(wait_seconds * 1000), 1)
         try:
             yield
         finally:
