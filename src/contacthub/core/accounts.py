@@ -94,7 +94,7 @@ def delete_data_source(session: Session, actor: Actor, source_id: uuid.UUID) -> 
 
 
 def _let_go(session: Session, actor: Actor, account_ids: set[uuid.UUID], identifier: tuple[str, str] | None = None,
-            holding: list[uuid.UUID] = ()) -> None:
+            holding: Collection[uuid.UUID] = ()) -> None:
     """The members of these accounts leave them, and the contacts `holding` the `identifier`
     lose it, through the contact service: one update of each contact, which its history and
     the change feed show (its other accounts keep their positions)."""

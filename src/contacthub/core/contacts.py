@@ -13,12 +13,11 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from contacthub.core import attributes as attribute_rules
-from contacthub.core import events, identity_index
+from contacthub.core import events, identity_index, normalize
 from contacthub.core.actor import Actor
 from contacthub.core.errors import Conflict, FieldError, InvalidInput, NotFound
 from contacthub.core.identity_rules import SHARED_IDENTIFIER_KEYS, profile_of
 from contacthub.core.inputs import SCALAR_FIELDS, ContactInput, WriteOptions
-from contacthub.core import normalize
 from contacthub.core.normalize import loose_email, loose_phone, matching_email, normalize_email, normalize_phone
 from contacthub.core.pagination import decode_cursor, encode_cursor
 from contacthub.core.views import AccountLinkView, ContactView, Page

@@ -120,8 +120,9 @@ def rank(session: Session, workspace_id: uuid.UUID, profile: dict[str, Any], lim
          exclude: uuid.UUID | None = None, minimum: float | None = None, keep_exact: bool = True) -> list[Match]:
     """Stored contacts of a kind this profile may be (see same_kinds) that may be it, best first
     (of equal scores, one sharing an email, phone or identifier first). Past `limit`, those that
-    share one are kept too when `keep_exact`: however many namesakes score as well, the holder of
-    the record's phone is never out of view."""
+    share one and are strong enough to merge are kept too when `keep_exact`: however many
+    namesakes score as well, the holder of the record's phone is never out of view (and an
+    office's email that hundreds share queues no hundreds of reviews)."""
     kinds = same_kinds(profile)
     exact = exact_keys(profile)
     found = dict(repo.candidates(session, workspace_id, blocking_keys(profile), CANDIDATE_LIMIT, BLOCK_LIMIT,
@@ -139,7 +140,7 @@ def rank(session: Session, workspace_id: uuid.UUID, profile: dict[str, Any], lim
         if minimum is None or score.total >= minimum:
             matches.append(Match(contact_id, round(score.total, 2), score.reasons, contact_id in exact_ids))
     matches.sort(key=lambda m: (-m.score, not m.exact, str(m.contact_id)))
-    return matches[:limit] + ([m for m in matches[limit:] if m.exact] if keep_exact else [])
+    return matches[:limit] + ([m for m in matches[limit:] if m.exact and m.decision == "merge"] if keep_exact else [])
 
 
 def match(session: Session, actor: Actor, data: ContactInput, limit: int = 10) -> list[tuple[ContactView, Match]]:
