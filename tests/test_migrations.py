@@ -85,24 +85,12 @@ def test_an_old_sqlite_stores_over_long_identity_keys_are_found_again(tmp_path):
 def test_a_linkedin_profile_stored_by_the_old_chartmogul_door_is_renamed(tmp_path):
     """0008: social["linked_in"] (the old ChartMogul door's key) becomes the native "linkedin";
     a native "linkedin" written since is kept."""
-    from alembic import command
+    from contacthub.db.migrate import upgrade
 
-    from contacthub.db.migrate import alembic_config, upgrade
-
-    url = f"sqlite:///{tmp_path / 'old.db'}"
-    command.upgrade(alembic_config(url), "0007_fit_long_identity_keys")
-    engine = create_engine(url)
-    workspace = uuid.uuid4().hex
-    socials = {"a" * 32: '{"linked_in": "https://linkedin.com/in/a", "twitter": "t"}',
-               "b" * 32: '{"linked_in": "old", "linkedin": "new"}',
-               "c" * 32: '{"facebook": "f"}'}
-    with engine.begin() as conn:
-        conn.execute(text("INSERT INTO workspaces (id, name, created_at) VALUES (:w, 'old', '2026-01-01')"),
-                     {"w": workspace})
-        for contact_id, social in socials.items():
-            conn.execute(text("INSERT INTO contacts (workspace_id, id, kind, social, attributes, extra, search_text, "
-                              "created_at, updated_at) VALUES (:w, :i, 'person', :s, '{}', '{}', '', '2026-01-01', "
-                              "'2026-01-01')"), {"w": workspace, "i": contact_id, "s": social})
+    url, engine = _old_store(tmp_path, "0007_fit_long_identity_keys", [
+        {"id": "a" * 32, "social": '{"linked_in": "https://linkedin.com/in/a", "twitter": "t"}'},
+        {"id": "b" * 32, "social": '{"linked_in": "old", "linkedin": "new"}'},
+        {"id": "c" * 32, "social": '{"facebook": "f"}'}])
 
     upgrade(url)
 
@@ -118,22 +106,12 @@ def test_a_linkedin_profile_stored_by_the_old_chartmogul_door_is_renamed(tmp_pat
 
 def test_search_text_stored_before_folding_is_folded(tmp_path):
     """0013: search text was lower-cased only; stored contacts are found by a folded search."""
-    from alembic import command
+    from contacthub.db.migrate import upgrade
 
-    from contacthub.db.migrate import alembic_config, upgrade
-
-    url = f"sqlite:///{tmp_path / 'old.db'}"
-    command.upgrade(alembic_config(url), "0012_reviews_by_candidate")
-    engine = create_engine(url)
-    workspace = uuid.uuid4().hex
-    texts = {"a" * 32: "émile zola emile@example.com", "b" * 32: "ada lovelace", "c" * 32: ""}
-    with engine.begin() as conn:
-        conn.execute(text("INSERT INTO workspaces (id, name, created_at) VALUES (:w, 'old', '2026-01-01')"),
-                     {"w": workspace})
-        for contact_id, search in texts.items():
-            conn.execute(text("INSERT INTO contacts (workspace_id, id, kind, social, attributes, extra, search_text, "
-                              "created_at, updated_at) VALUES (:w, :i, 'person', '{}', '{}', '{}', :s, '2026-01-01', "
-                              "'2026-01-01')"), {"w": workspace, "i": contact_id, "s": search})
+    url, engine = _old_store(tmp_path, "0012_reviews_by_candidate", [
+        {"id": "a" * 32, "search_text": "émile zola emile@example.com"},
+        {"id": "b" * 32, "search_text": "ada lovelace"},
+        {"id": "c" * 32, "search_text": ""}])
 
     upgrade(url)
 
@@ -141,3 +119,25 @@ def test_search_text_stored_before_folding_is_folded(tmp_path):
         stored = dict(conn.execute(text("SELECT id, search_text FROM contacts ORDER BY id")).all())
     assert stored == {"a" * 32: "emile zola emile@example.com", "b" * 32: "ada lovelace", "c" * 32: ""}
     engine.dispose()
+
+
+def _old_store(tmp_path, revision: str, contacts: list[dict]):
+    """(url, engine) of a SQLite store migrated to `revision` alone, holding one workspace with
+    these contact rows (`id` and the columns to set; the others as a plain person)."""
+    from alembic import command
+
+    from contacthub.db.migrate import alembic_config
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    command.upgrade(alembic_config(url), revision)
+    engine = create_engine(url)
+    workspace = uuid.uuid4().hex
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO workspaces (id, name, created_at) VALUES (:w, 'old', '2026-01-01')"),
+                     {"w": workspace})
+        for contact in contacts:
+            row = {"social": "{}", "search_text": "", **contact}
+            conn.execute(text("INSERT INTO contacts (workspace_id, id, kind, social, attributes, extra, search_text, "
+                              "created_at, updated_at) VALUES (:w, :id, 'person', :social, '{}', '{}', :search_text, "
+                              "'2026-01-01', '2026-01-01')"), {"w": workspace, **row})
+    return url, engine
