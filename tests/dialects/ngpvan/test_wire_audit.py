@@ -233,6 +233,13 @@ def test_the_openapi_document_shows_the_bodies_and_errors(client):
     contact = doc["components"]["schemas"]["ContactBody"]
     assert {"type", "firstName", "emails", "phones", "addresses"} <= set(contact["properties"])
     assert doc["components"]["schemas"]["Email"]["properties"]["address"]
+    # and what each answers: a read is the common model (it posts back), a list a page of them
+    def answered(path, method, status="200"):
+        return doc["paths"][path][method]["responses"][status]["content"]["application/json"]["schema"]
+
+    assert answered("/v2/contacts/{contact_id}", "get") == {"$ref": "#/components/schemas/ContactBody"}
+    assert answered("/v2/contacts", "get") == {"$ref": "#/components/schemas/ContactsPage"}
+    assert answered("/v2/contacts", "post", "201") == {"$ref": "#/components/schemas/ContactIdOut"}
 
 
 def test_a_read_posts_back_whole_dates_included(van):

@@ -30,7 +30,7 @@ from contacthub.dialects.common import (
     parse_json,
 )
 from contacthub.dialects.docs import serve_docs
-from contacthub.dialects.ngpvan import errors, mapping
+from contacthub.dialects.ngpvan import errors, mapping, schemas
 from contacthub.dialects.ngpvan.errors import BadParameters, MalformedBody
 from contacthub.dialects.ngpvan.schemas import ContactBody, ErrorsOut, NewContactBody
 from contacthub.repositories.contacts import ContactFilter
@@ -184,7 +184,9 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
         return JSONResponse({"contactId": str(contact_id)}, status_code=200)
 
     @app.post("/v2/contacts", tags=["contacts"], status_code=201,
-              responses={200: {"description": "Merged into an existing contact"}, 301: {"description": "Body had contactId"}})
+              responses={201: {"model": schemas.ContactIdOut},
+                         200: {"model": schemas.ContactIdOut, "description": "Merged into an existing contact"},
+                         301: {"description": "Body had contactId"}})
     def create_contact(request: Request, caller: Caller, body: Body):
         """Create a contact, or merge it into the contact it closely matches (200): new emails,
         phones and addresses are added, given names and fields replace the stored ones."""
@@ -216,7 +218,8 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
         return answer(request, outcome.contact.id, outcome.created)
 
     @app.post("/v2/contacts/findOrCreate", tags=["contacts"], status_code=201,
-              responses={200: {"description": "Found an existing contact"}})
+              responses={201: {"model": schemas.ContactIdOut},
+                         200: {"model": schemas.ContactIdOut, "description": "Found an existing contact"}})
     def find_or_create(request: Request, caller: Caller, body: Body):
         """The contact this one matches (200, unchanged), or a new one (201)."""
         if (moved := redirect(request, body)) is not None:
@@ -227,7 +230,8 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
             lambda: db.write(workspace=caller.workspace_id), lambda s: identity.find_or_create(s, caller, data, WriteOptions(on_duplicate="create")))
         return answer(request, outcome.contact.id, outcome.created)
 
-    @app.get("/v2/contacts/{contact_id}", tags=["contacts"])
+    @app.get("/v2/contacts/{contact_id}", tags=["contacts"],
+             responses={200: {"model": schemas.ContactBody, "description": "The contact in the common model"}})
     def get_contact(request: Request, contact_id: str, caller: Caller,
                     expand: Expand = None):
         """The whole contact in the common model (a merged-away id answers its survivor). Every
@@ -236,7 +240,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
         with db.read() as session:
             return mapping.from_core(contacts.get(session, caller, parse_id(contact_id, "contact")))
 
-    @app.post("/v2/contacts/{contact_id}", tags=["contacts"])
+    @app.post("/v2/contacts/{contact_id}", tags=["contacts"], responses={200: {"model": schemas.ContactIdOut}})
     def update_contact(request: Request, contact_id: str, caller: Caller, body: Body):
         """Update: given fields replace, absent ones stay (emails, phones, addresses... replaced whole).
         `type` cannot change."""
@@ -252,7 +256,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
             identity.queue_shared_keys(session, caller, view)
             return {"contactId": str(view.id)}
 
-    @app.get("/v2/contacts", tags=["contacts"])
+    @app.get("/v2/contacts", tags=["contacts"], responses={200: {"model": schemas.ContactsPage}})
     def list_contacts(
         request: Request, caller: Caller,
         firstName: str | None = None, lastName: str | None = None, email: str | None = None,

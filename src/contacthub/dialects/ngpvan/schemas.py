@@ -140,6 +140,20 @@ class NewContactBody(ContactBody):
     model_config = ConfigDict(json_schema_extra={"required": ["type"]})
 
 
+class ContactIdOut(BaseModel):
+    """What a create, findOrCreate or update answers."""
+
+    contactId: str
+
+
+class ContactsPage(BaseModel):
+    """A page of contacts: `count` is of every page; follow `nextPageLink` (null on the last)."""
+
+    items: list[ContactBody]
+    count: int
+    nextPageLink: str | None
+
+
 class ErrorItem(BaseModel):
     code: str
     text: str
