@@ -184,3 +184,26 @@ def test_a_group_made_a_person_holds_no_one_in_any_door(px, api):
     assert api.get(f"/v1/contacts/{ada['id'].removeprefix('contact_')}/groups").json()["data"] == []
     again = px.post(f"/packagex/v1/contacts/{team['id']}", json={"type": "group"}).json()["data"]
     assert again["group_contacts"] == {"children": [], "primary": []}  # what it held is not brought back
+
+
+def test_every_answer_has_the_shape_the_openapi_document_shows(px):
+    """The answers' models in the OpenAPI document, checked against real answers (a document
+    that showed {} could not be wrong; these can)."""
+    from contacthub.dialects.packagex import schemas
+    from tests.importfiles import SEED_CSV, data_url
+
+    doc = px.get("/packagex/openapi.json").json()["paths"]
+    assert doc["/v1/contacts/{contact_id}"]["get"]["responses"]["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/ContactEnvelope"}
+    team = px.post("/packagex/v1/contacts", json={"name": "Team", "type": "group"}).json()
+    tony = px.post("/packagex/v1/contacts", json={"name": "Tony", "email": "tony@stark.com",
+                                                  "address": {"line1": "10880 Malibu Point"}}).json()
+    schemas.CreatedEnvelope.model_validate(tony)
+    joined = px.post(f"/packagex/v1/contacts/{team['data']['id']}",
+                     json={"group_contacts": {"children": [tony["data"]["id"]]}}).json()
+    schemas.ContactEnvelope.model_validate(joined)
+    schemas.ContactEnvelope.model_validate(px.get(f"/packagex/v1/contacts/{tony['data']['id']}").json())
+    schemas.ContactsEnvelope.model_validate(px.get("/packagex/v1/contacts").json())
+    imported = px.post("/packagex/v1/contacts", json={"csv_url": data_url(SEED_CSV)}).json()
+    assert isinstance(schemas.CreatedEnvelope.model_validate(imported).data, schemas.ImportOut)
+    schemas.DeletedEnvelope.model_validate(px.delete(f"/packagex/v1/contacts/{tony['data']['id']}").json())

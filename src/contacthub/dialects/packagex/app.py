@@ -16,7 +16,7 @@ from contacthub.core.views import ContactView
 from contacthub.db.engine import Database
 from contacthub.dialects.common import DOOR_TELEMETRY, BodyLimit, Gate, document_security, storable_query
 from contacthub.dialects.docs import serve_docs
-from contacthub.dialects.packagex import errors, mapping
+from contacthub.dialects.packagex import errors, mapping, schemas
 from contacthub.dialects.packagex.errors import endpoint, envelope
 from contacthub.dialects.packagex.schemas import ContactCreateBody, ContactUpdateBody, ErrorEnvelope
 from contacthub.repositories.contacts import ContactFilter
@@ -64,7 +64,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
     def one(session: Session, caller: Actor, contact_id: uuid.UUID) -> dict:
         return render(session, caller, [contacts.get(session, caller, contact_id)])[0]
 
-    @app.post("/v1/contacts", tags=["contacts"])
+    @app.post("/v1/contacts", tags=["contacts"], responses={200: {"model": schemas.CreatedEnvelope}})
     def create_contact(body: ContactCreateBody, request: Request, caller: Caller):
         """One contact (`name` required), or many from `csv_url` (a base64 data URL of a CSV or
         Excel file, or an http(s) URL), with `overwrite` to replace every existing contact."""
@@ -136,7 +136,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
                 "import_id": str(job.id), "merged": job.merged, "skipped": job.skipped}
         return envelope(endpoint(request), 200, message, data)
 
-    @app.get("/v1/contacts", tags=["contacts"])
+    @app.get("/v1/contacts", tags=["contacts"], responses={200: {"model": schemas.ContactsEnvelope}})
     def list_contacts(
         request: Request, caller: Caller,
         page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
@@ -160,13 +160,13 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
         pagination = {"limit": limit, "page": page, "has_more": page * limit < total, "total_count": total}
         return envelope(endpoint(request), 200, "Contacts retrieved.", data, pagination=pagination)
 
-    @app.get("/v1/contacts/{contact_id}", tags=["contacts"])
+    @app.get("/v1/contacts/{contact_id}", tags=["contacts"], responses={200: {"model": schemas.ContactEnvelope}})
     def get_contact(contact_id: str, request: Request, caller: Caller):
         with db.read() as session:
             return envelope(endpoint(request), 200, "Contact retrieved.",
                             one(session, caller, mapping.contact_id(contact_id)))
 
-    @app.post("/v1/contacts/{contact_id}", tags=["contacts"])
+    @app.post("/v1/contacts/{contact_id}", tags=["contacts"], responses={200: {"model": schemas.ContactEnvelope}})
     def update_contact(contact_id: str, body: ContactUpdateBody, request: Request, caller: Caller):
         """Any field; a group takes `group_contacts{children, primary}`; `address` may be the id
         of an existing address."""
@@ -190,7 +190,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
                 groups.set_members(session, caller, current.id, children, primary)
             return envelope(endpoint(request), 200, "Contact updated.", one(session, caller, current.id))
 
-    @app.delete("/v1/contacts/{contact_id}", tags=["contacts"])
+    @app.delete("/v1/contacts/{contact_id}", tags=["contacts"], responses={200: {"model": schemas.DeletedEnvelope}})
     def delete_contact(contact_id: str, request: Request, caller: Caller):
         target = mapping.contact_id(contact_id)
         with db.write(workspace=caller.workspace_id) as session:

@@ -67,3 +67,107 @@ class ErrorEnvelope(BaseModel):
     code: str | None = None
     pagination: None = None
     endpoint: str
+
+
+# ---------------------------------------------------------------- what the routes answer (for the
+# OpenAPI document: the routes build their envelopes themselves, see errors.envelope; the tests
+# check real answers against these, every key named)
+
+class _Out(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class AddressOut(_Out):
+    id: str
+    object: str = "address"
+    line1: str | None
+    line2: str | None
+    city: str | None
+    state: str | None
+    postal_code: str | None
+    country: str | None
+    formatted_address: str
+
+
+class GroupContactsOut(_Out):
+    children: list[str]
+    primary: list[str]
+
+
+class ReferencedContact(_Out):
+    id: str
+    name: str | None
+    email: str | None
+
+
+class ContactOut(_Out):
+    object: str = "contact"
+    id: str
+    organization_id: str
+    name: str | None
+    email: str | None
+    phone: str | None
+    notes: str | None
+    address: AddressOut | None
+    type: str
+    metadata: dict
+    created_at: int
+    updated_at: int
+    group_contacts: GroupContactsOut
+    referenced_contacts: list[ReferencedContact]
+
+
+class Pagination(_Out):
+    limit: int
+    page: int
+    has_more: bool
+    total_count: int
+
+
+class Issue(_Out):
+    index: int
+    errors: list[str]
+
+
+class ImportOut(_Out):
+    ids: list[str]
+    issues: list[Issue]
+    import_id: str
+    merged: int
+    skipped: int
+
+
+class DeletedOut(_Out):
+    id: str
+    object: str = "contact"
+    deleted: bool
+
+
+class _Envelope(_Out):
+    message: str
+    status: int
+    errors: list[str]
+    code: str | None
+    endpoint: str
+
+
+class ContactEnvelope(_Envelope):
+    data: ContactOut
+    pagination: None
+
+
+class ContactsEnvelope(_Envelope):
+    data: list[ContactOut]
+    pagination: Pagination
+
+
+class CreatedEnvelope(_Envelope):
+    """A single create answers the contact; a `csv_url` create the import's ids and issues."""
+
+    data: ContactOut | ImportOut
+    pagination: None
+
+
+class DeletedEnvelope(_Envelope):
+    data: DeletedOut
+    pagination: None
