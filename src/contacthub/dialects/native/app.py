@@ -45,10 +45,33 @@ from contacthub.dialects.native.exports import install as install_exports
 from contacthub.dialects.native.filters import contact_filter
 from contacthub.dialects.native.imports import install as install_imports
 from contacthub.dialects.native.schemas import (
+    AccountOut,
+    AccountPageOut,
+    ChangesOut,
     ContactBody,
     ContactOut,
     ContactPageOut,
+    DataSourceListOut,
+    DataSourceOut,
+    DefinitionListOut,
+    DefinitionOut,
+    ErasedOut,
     ErrorOut,
+    EventPageOut,
+    GroupMembersOut,
+    KeyListOut,
+    KeyOut,
+    ListOut,
+    ListPageOut,
+    MergedOut,
+    OrganizationMembersOut,
+    ProcessedOut,
+    ReviewDecisionOut,
+    ReviewPageOut,
+    UnmergeOut,
+    WebhookOut,
+    WebhookPageOut,
+    WorkspaceOut,
     GroupMembersBody,
     MembersBody,
     MergeBody,
@@ -159,8 +182,8 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
     # ------------------------------------------------------------ contacts
 
     @app.post("/contacts", status_code=201, response_model=ContactOut, tags=["contacts"],
-              responses={200: {"description": "Merged into an existing contact (`on_duplicate=merge`); "
-                                              "the body is that contact plus `merged_into`."}})
+              responses={200: {"model": MergedOut, "description": "Merged into an existing contact "
+                                                                  "(`on_duplicate=merge`)."}})
     async def create_contact(
         body: ContactBody, request: Request, caller: Caller, idempotency_key: IdempotencyKey = None,
         on_duplicate: Literal["reject", "create", "merge", "review"] | None = None,
@@ -288,7 +311,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
         return idempotent(caller, idempotency_key, request, None, 201,
                           lambda s: render_contact(undelete.undelete(s, caller, cid, options)))
 
-    @app.post("/contacts/{contact_id}/erase", tags=["contacts"])
+    @app.post("/contacts/{contact_id}/erase", tags=["contacts"], responses={200: {"model": ErasedOut}})
     def erase_contact(contact_id: str, request: Request, caller: Caller, idempotency_key: IdempotencyKey = None):
         """Erases the person: what a right-to-erasure request asks, where DELETE keeps the
         history. The contact (a merged-away id: the one it merged into) and every record merged
@@ -308,7 +331,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
         return idempotent(caller, idempotency_key, request, body, 200,
                           lambda s: render_contact(merge.merge(s, caller, into, from_)))
 
-    @app.post("/contacts/{contact_id}/unmerge", tags=["contacts"])
+    @app.post("/contacts/{contact_id}/unmerge", tags=["contacts"], responses={200: {"model": UnmergeOut}})
     def unmerge_contact(contact_id: str, body: MergeBody, request: Request, caller: Caller,
                         idempotency_key: IdempotencyKey = None):
         """Undo the merge of `from` into this contact: both come back as they were before it."""
@@ -319,16 +342,16 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
             return {"contact": render_contact(survivor), "restored": render_contact(restored)}
         return idempotent(caller, idempotency_key, request, body, 200, work)
 
-    @app.get("/contacts/{contact_id}/events", tags=["events"])
+    @app.get("/contacts/{contact_id}/events", tags=["events"], responses={200: {"model": EventPageOut}})
     def contact_events(contact_id: str, caller: Caller, cursor: str | None = None, limit: PageLimit = None):
         """Every recorded change of the contact, oldest first (kept after a delete)."""
         return _events_page(caller, parse_id(contact_id, "contact"), cursor, limit)
 
-    @app.get("/events", tags=["events"])
+    @app.get("/events", tags=["events"], responses={200: {"model": EventPageOut}})
     def workspace_events(caller: Caller, cursor: str | None = None, limit: PageLimit = None):
         return _events_page(caller, None, cursor, limit)
 
-    @app.get("/changes", tags=["events"])
+    @app.get("/changes", tags=["events"], responses={200: {"model": ChangesOut}})
     def change_feed(caller: Caller, since: Annotated[int, Query(ge=0)] = 0, limit: PageLimit = None):
         """The change feed: every change to the workspace (the events of `/v1/events`, each with its
         `seq`), in the order they became visible, after `since` (0: from the first). Pass the
@@ -349,7 +372,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
 
     # ------------------------------------------------------------ duplicates review queue
 
-    @app.get("/duplicates", tags=["duplicates"])
+    @app.get("/duplicates", tags=["duplicates"], responses={200: {"model": ReviewPageOut}})
     def list_duplicates(caller: Caller, status: Literal["open", "accepted", "rejected"] | None = "open",
                         cursor: str | None = None, limit: PageLimit = None):
         """Pairs the engine flagged for a human (`on_duplicate=review`, weaker matches of `merge`,
@@ -364,7 +387,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
             return {"data": [render_review(r, views.get(r.contact_id), views.get(r.candidate_id)) for r in rows],
                     "next_cursor": encode_cursor(rows[-1].id) if more and rows else None, "has_more": more}
 
-    @app.post("/duplicates/{review_id}/accept", tags=["duplicates"])
+    @app.post("/duplicates/{review_id}/accept", tags=["duplicates"], responses={200: {"model": ReviewDecisionOut}})
     def accept_duplicate(review_id: str, request: Request, caller: Caller, idempotency_key: IdempotencyKey = None):
         """Merge the pair: the older contact (`candidate_id`) survives, the other resolves to it."""
         pair = parse_id(review_id, "duplicate")
@@ -374,7 +397,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
             return {"duplicate": render_review(row), "contact": render_contact(view)}
         return idempotent(caller, idempotency_key, request, None, 200, work)
 
-    @app.post("/duplicates/{review_id}/reject", tags=["duplicates"])
+    @app.post("/duplicates/{review_id}/reject", tags=["duplicates"], responses={200: {"model": ReviewDecisionOut}})
     def reject_duplicate(review_id: str, request: Request, caller: Caller, idempotency_key: IdempotencyKey = None):
         """Dismiss the pair: they are different people."""
         pair = parse_id(review_id, "duplicate")
@@ -383,22 +406,23 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
 
     # ------------------------------------------------------------ attribute definitions
 
-    @app.post("/attribute-definitions", status_code=201, tags=["attribute definitions"])
+    @app.post("/attribute-definitions", status_code=201, tags=["attribute definitions"],
+              responses={201: {"model": DefinitionOut}})
     def create_definition(body: DefinitionInput, request: Request, caller: Caller, idempotency_key: IdempotencyKey = None):
         return idempotent(caller, idempotency_key, request, body, 201,
                           lambda s: render_definition(attributes.create_definition(s, caller, body)))
 
-    @app.get("/attribute-definitions", tags=["attribute definitions"])
+    @app.get("/attribute-definitions", tags=["attribute definitions"], responses={200: {"model": DefinitionListOut}})
     def list_definitions(caller: Caller):
         with db.read() as session:
             return {"data": [render_definition(d) for d in attributes.list_definitions(session, caller)]}
 
-    @app.get("/attribute-definitions/{key}", tags=["attribute definitions"])
+    @app.get("/attribute-definitions/{key}", tags=["attribute definitions"], responses={200: {"model": DefinitionOut}})
     def get_definition(key: str, caller: Caller):
         with db.read() as session:
             return render_definition(attributes.get_definition(session, caller, key))
 
-    @app.patch("/attribute-definitions/{key}", tags=["attribute definitions"])
+    @app.patch("/attribute-definitions/{key}", tags=["attribute definitions"], responses={200: {"model": DefinitionOut}})
     def update_definition(key: str, body: DefinitionPatch, caller: Caller):
         with db.write(workspace=caller.workspace_id) as session:
             return render_definition(attributes.update_definition(session, caller, key, body))
@@ -411,25 +435,25 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
 
     # ------------------------------------------------------------ lists
 
-    @app.post("/lists", status_code=201, tags=["lists"])
+    @app.post("/lists", status_code=201, tags=["lists"], responses={201: {"model": ListOut}})
     def create_list(body: ListInput, request: Request, caller: Caller, idempotency_key: IdempotencyKey = None):
         return idempotent(caller, idempotency_key, request, body, 201,
                           lambda s: render_list(lists.create(s, caller, body), 0))
 
-    @app.get("/lists", tags=["lists"])
+    @app.get("/lists", tags=["lists"], responses={200: {"model": ListPageOut}})
     def list_lists(caller: Caller, cursor: str | None = None, limit: PageLimit = None):
         with db.read() as session:
             page = lists.page(session, caller, cursor, page_size(limit))
             counts = lists.member_counts(session, caller, [row.id for row in page.items])
             return render_page(page, lambda row: render_list(row, counts.get(row.id, 0)))
 
-    @app.get("/lists/{list_id}", tags=["lists"])
+    @app.get("/lists/{list_id}", tags=["lists"], responses={200: {"model": ListOut}})
     def get_list(list_id: str, caller: Caller):
         with db.read() as session:
             row = lists.get(session, caller, parse_id(list_id, "list"))
             return render_list(row, lists.member_count(session, caller, row.id))
 
-    @app.patch("/lists/{list_id}", tags=["lists"])
+    @app.patch("/lists/{list_id}", tags=["lists"], responses={200: {"model": ListOut}})
     def update_list(list_id: str, body: ListPatch, caller: Caller):
         with db.write(workspace=caller.workspace_id) as session:
             row = lists.update(session, caller, parse_id(list_id, "list"), body)
@@ -447,7 +471,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
             page = lists.members(session, caller, parse_id(list_id, "list"), cursor, page_size(limit))
             return render_page(page, render_contact)
 
-    @app.post("/lists/{list_id}/contacts", tags=["lists"])
+    @app.post("/lists/{list_id}/contacts", tags=["lists"], responses={200: {"model": ProcessedOut}})
     def add_members(list_id: str, body: MembersBody, request: Request, caller: Caller,
                     idempotency_key: IdempotencyKey = None):
         """Adds the contacts `contact_ids` to the list; answers how many were processed."""
@@ -463,14 +487,14 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
 
     # ------------------------------------------------------------ groups (contacts of kind group)
 
-    @app.get("/groups/{group_id}/members", tags=["groups"])
+    @app.get("/groups/{group_id}/members", tags=["groups"], responses={200: {"model": GroupMembersOut}})
     def group_members(group_id: str, caller: Caller):
         """The contacts the group holds (`children`), and those of them called out as `primary`."""
         with db.read() as session:
             group = groups.get_group(session, caller, parse_id(group_id, "group"))
             return render_group_members(group.id, groups.members(session, caller, [group.id])[group.id])
 
-    @app.put("/groups/{group_id}/members", tags=["groups"])
+    @app.put("/groups/{group_id}/members", tags=["groups"], responses={200: {"model": GroupMembersOut}})
     def set_group_members(group_id: str, body: GroupMembersBody, caller: Caller):
         """Replaces the group's members with `children` (at most 1,000); `primary` replaces its
         primary ones (each becomes a child too), or when absent keeps those still children. A
@@ -490,7 +514,8 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
 
     # ------------------------------------------------------------ organizations and their members
 
-    @app.get("/organizations/{organization_id}/members", tags=["organizations"])
+    @app.get("/organizations/{organization_id}/members", tags=["organizations"],
+             responses={200: {"model": OrganizationMembersOut}})
     def organization_members(organization_id: str, caller: Caller):
         """The people (and parts) of an organization: contacts linked to its contact."""
         with db.read() as session:
@@ -498,7 +523,8 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
             return {"organization_id": str(organization.id),
                     "members": [str(i) for i in organizations.members(session, caller, organization.id)]}
 
-    @app.put("/organizations/{organization_id}/members", tags=["organizations"])
+    @app.put("/organizations/{organization_id}/members", tags=["organizations"],
+             responses={200: {"model": OrganizationMembersOut}})
     def set_organization_members(organization_id: str, body: OrganizationMembersBody, caller: Caller):
         """Replaces the organization's members (at most 1,000; people, or organizations that are
         its parts; not groups, not itself). A merged-away id counts as its survivor."""
@@ -516,20 +542,21 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
 
     # ------------------------------------------------------------ data sources and accounts
 
-    @app.post("/data-sources", status_code=201, tags=["accounts"])
+    @app.post("/data-sources", status_code=201, tags=["accounts"], responses={201: {"model": DataSourceOut}})
     def create_data_source(body: accounts.DataSourceInput, request: Request, caller: Caller,
                            idempotency_key: IdempotencyKey = None):
         """Where accounts come from (a billing system, a CRM): `name` unique in the workspace."""
         return idempotent(caller, idempotency_key, request, body, 201,
                           lambda s: render_data_source(accounts.create_data_source(s, caller, body)))
 
-    @app.get("/data-sources", tags=["accounts"], dependencies=[Depends(storable_query)])  # `name` reaches SQL
+    @app.get("/data-sources", tags=["accounts"], dependencies=[Depends(storable_query)],
+             responses={200: {"model": DataSourceListOut}})  # `name` reaches SQL
     def list_data_sources(caller: Caller, name: str | None = None):
         with db.read() as session:
-            return {"data": [render_data_source(d) for d in accounts.list_data_sources(session, caller, name)],
+            return {"data": [render_data_source(d) for d in accounts.list_data_sources(session, caller, name or None)],
                     "next_cursor": None, "has_more": False}
 
-    @app.get("/data-sources/{source_id}", tags=["accounts"])
+    @app.get("/data-sources/{source_id}", tags=["accounts"], responses={200: {"model": DataSourceOut}})
     def get_data_source(source_id: str, caller: Caller):
         with db.read() as session:
             return render_data_source(accounts.get_data_source(session, caller, parse_id(source_id, "data source")))
@@ -541,7 +568,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
             accounts.delete_data_source(session, caller, parse_id(source_id, "data source"))
         return Response(status_code=204)
 
-    @app.post("/accounts", status_code=201, tags=["accounts"])
+    @app.post("/accounts", status_code=201, tags=["accounts"], responses={201: {"model": AccountOut}})
     def create_account(body: accounts.AccountInput, request: Request, caller: Caller,
                        idempotency_key: IdempotencyKey = None):
         """An account (a customer, a company) of a data source, known there by `external_id`
@@ -549,7 +576,8 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
         return idempotent(caller, idempotency_key, request, body, 201,
                           lambda s: render_account(accounts.create_account(s, caller, body)))
 
-    @app.get("/accounts", tags=["accounts"], dependencies=[Depends(storable_query)])  # `external_id` reaches SQL
+    @app.get("/accounts", tags=["accounts"], dependencies=[Depends(storable_query)],
+             responses={200: {"model": AccountPageOut}})  # `external_id` reaches SQL
     def list_accounts(caller: Caller, data_source_id: str | None = None, external_id: str | None = None,
                       cursor: str | None = None, limit: PageLimit = None):
         """Accounts, oldest first; filter by `data_source_id` and `external_id`. Their contacts:
@@ -559,12 +587,12 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
             return render_page(accounts.list_accounts(session, caller, source, external_id, cursor, page_size(limit)),
                                render_account)
 
-    @app.get("/accounts/{account_id}", tags=["accounts"])
+    @app.get("/accounts/{account_id}", tags=["accounts"], responses={200: {"model": AccountOut}})
     def get_account(account_id: str, caller: Caller):
         with db.read() as session:
             return render_account(accounts.get_account(session, caller, parse_id(account_id, "account")))
 
-    @app.patch("/accounts/{account_id}", tags=["accounts"])
+    @app.patch("/accounts/{account_id}", tags=["accounts"], responses={200: {"model": AccountOut}})
     def update_account(account_id: str, body: accounts.AccountPatch, caller: Caller):
         """Absent fields stay, null clears; `attributes` and `extra` are replaced whole."""
         with db.write(workspace=caller.workspace_id) as session:
@@ -579,7 +607,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
 
     # ------------------------------------------------------------ API keys of the workspace
 
-    @app.get("/workspace", tags=["keys"])
+    @app.get("/workspace", tags=["keys"], responses={200: {"model": WorkspaceOut}})
     def current_workspace(caller: Caller):
         """The workspace the key reaches (its `id` is the `workspaceId` of Bird's paths) and the
         key itself, as `GET /v1/keys` lists it."""
@@ -588,7 +616,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
             return {"id": str(workspace.id), "name": workspace.name, "created_at": iso(workspace.created_at),
                     "key": render_key(key) if key is not None else None}
 
-    @app.get("/keys", tags=["keys"])
+    @app.get("/keys", tags=["keys"], responses={200: {"model": KeyListOut}})
     def list_keys(caller: Caller):
         """The workspace's keys, revoked ones too: id, name, the prefix that shows which is which,
         `read_only`, when made and revoked. Never the keys themselves."""
@@ -596,7 +624,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
             return {"data": [render_key(k) for k in workspaces.workspace_keys(session, caller)],
                     "next_cursor": None, "has_more": False}
 
-    @app.post("/keys", status_code=201, tags=["keys"])
+    @app.post("/keys", status_code=201, tags=["keys"], responses={201: {"model": KeyOut}})
     def create_key(body: workspaces.KeyInput, request: Request, caller: Caller,
                    idempotency_key: IdempotencyKey = None):
         """A new key of this workspace (`read_only`: it may read through every door but change
@@ -609,7 +637,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
         return idempotent(caller, idempotency_key, request, body, 201, write,
                           replayed=lambda answer: answer | {"api_key": None})
 
-    @app.delete("/keys/{key_id}", tags=["keys"])
+    @app.delete("/keys/{key_id}", tags=["keys"], responses={200: {"model": KeyOut}})
     def revoke_key(key_id: str, caller: Caller):
         """Revokes the key (this one too): it stops working at once in this server process, and
         within 5 seconds in others. The workspace's last key that can write is kept (409)."""
@@ -618,7 +646,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
 
     # ------------------------------------------------------------ webhooks
 
-    @app.post("/webhooks", status_code=201, tags=["webhooks"])
+    @app.post("/webhooks", status_code=201, tags=["webhooks"], responses={201: {"model": WebhookOut}})
     def create_webhook(body: WebhookInput, request: Request, caller: Caller, idempotency_key: IdempotencyKey = None):
         """Send the change feed to `url` as it grows (see `GET /v1/changes`): each delivery a POST
         of `{"webhook_id", "data": [changes], "next_since"}`, signed as Standard Webhooks says
@@ -627,20 +655,20 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
         return idempotent(caller, idempotency_key, request, body, 201, lambda s: render_webhook(
             webhooks.create(s, caller, body, settings.webhook_allow_private_urls), secret=True))
 
-    @app.get("/webhooks", tags=["webhooks"])
+    @app.get("/webhooks", tags=["webhooks"], responses={200: {"model": WebhookPageOut}})
     def list_webhooks(caller: Caller, cursor: str | None = None, limit: PageLimit = None):
         with db.read() as session:
             page = webhooks.page(session, caller, cursor, page_size(limit))
             return render_page(page, render_webhook)
 
-    @app.get("/webhooks/{webhook_id}", tags=["webhooks"])
+    @app.get("/webhooks/{webhook_id}", tags=["webhooks"], responses={200: {"model": WebhookOut}})
     def get_webhook(webhook_id: str, caller: Caller):
         """The webhook and how its deliveries stand: `delivered_seq` (the last change it took),
         `failures` in a row, `last_error`, and when it is tried next."""
         with db.read() as session:
             return render_webhook(webhooks.get(session, caller, parse_id(webhook_id, "webhook")))
 
-    @app.patch("/webhooks/{webhook_id}", tags=["webhooks"])
+    @app.patch("/webhooks/{webhook_id}", tags=["webhooks"], responses={200: {"model": WebhookOut}})
     def update_webhook(webhook_id: str, body: WebhookPatch, caller: Caller):
         """Change its `url` or `description`, or turn it off and on (`active`); turned on, a
         failing webhook is tried again at once."""
@@ -648,7 +676,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
             return render_webhook(webhooks.update(session, caller, parse_id(webhook_id, "webhook"), body,
                                                   settings.webhook_allow_private_urls))
 
-    @app.post("/webhooks/{webhook_id}/rotate-secret", tags=["webhooks"])
+    @app.post("/webhooks/{webhook_id}/rotate-secret", tags=["webhooks"], responses={200: {"model": WebhookOut}})
     def rotate_webhook_secret(webhook_id: str, request: Request, caller: Caller,
                               idempotency_key: IdempotencyKey = None):
         """A new signing `secret`, answered here (and only here); every delivery from now on,

@@ -132,6 +132,192 @@ class ContactPageOut(BaseModel):
     has_more: bool
 
 
+# What the other routes answer, for the OpenAPI document (the routes render dicts themselves: see
+# the render_* functions below; tests/dialects/native/test_answers.py holds real answers to these,
+# every key named).
+
+class _Out(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+def _page_of(item: type[BaseModel], name: str) -> type[BaseModel]:
+    """A page of `item`s, as every list answers: `data`, `next_cursor`, `has_more`."""
+    return type(name, (_Out,), {"__annotations__": {"data": list[item], "next_cursor": str | None, "has_more": bool}})
+
+
+class EventOut(_Out):
+    id: uuid.UUID
+    subject_type: str
+    subject_id: uuid.UUID
+    action: str
+    door: str
+    api_key_id: uuid.UUID | None
+    changes: dict[str, Any]
+    before: dict[str, Any] | None
+    created_at: datetime
+
+
+class ChangeOut(EventOut):
+    seq: int
+
+
+class ChangesOut(_Out):
+    data: list[ChangeOut]
+    next_since: int
+    has_more: bool
+
+
+class DefinitionOut(_Out):
+    id: uuid.UUID
+    key: str
+    type: str
+    cardinality: str
+    display_name: str | None
+    description: str | None
+    pii: bool
+    read_only: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class DefinitionListOut(_Out):
+    data: list[DefinitionOut]
+
+
+class ListOut(_Out):
+    id: uuid.UUID
+    name: str
+    description: str | None
+    member_count: int | None = None
+    created_at: datetime
+    updated_at: datetime
+
+
+class ReviewOut(_Out):
+    id: uuid.UUID
+    contact_id: uuid.UUID
+    candidate_id: uuid.UUID
+    score: float
+    reasons: list[dict[str, Any]]
+    status: str
+    created_at: datetime
+    decided_at: datetime | None
+    contact: ContactOut | None
+    candidate: ContactOut | None
+
+
+class ReviewDecisionOut(_Out):
+    duplicate: ReviewOut
+    contact: ContactOut | None = None
+
+
+class DataSourceOut(_Out):
+    id: uuid.UUID
+    name: str
+    system: str | None
+    status: str
+    created_at: datetime
+
+
+class AccountOut(_Out):
+    id: uuid.UUID
+    data_source_id: uuid.UUID | None
+    external_id: str
+    name: str | None
+    email: str | None
+    company: str | None
+    country: str | None
+    state: str | None
+    city: str | None
+    zip: str | None
+    website_url: str | None
+    attributes: dict[str, Any]
+    extra: dict[str, Any]
+    created_at: datetime
+    updated_at: datetime
+
+
+class KeyOut(_Out):
+    id: uuid.UUID
+    name: str
+    prefix: str
+    read_only: bool
+    created_at: datetime
+    revoked_at: datetime | None
+    api_key: str | None = Field(None, description="The key itself: only in the answer that made it.")
+
+
+class WebhookOut(_Out):
+    id: uuid.UUID
+    url: str
+    description: str | None
+    events: list[str]
+    active: bool
+    delivered_seq: int
+    failures: int
+    failing_since: datetime | None
+    last_error: str | None
+    last_attempt_at: datetime | None
+    next_attempt_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    secret: str | None = Field(None, description="The signing secret: only when it is made or rotated.")
+
+
+class UnmergeOut(_Out):
+    contact: ContactOut
+    restored: ContactOut
+
+
+class GroupMembersOut(_Out):
+    group_id: uuid.UUID
+    children: list[uuid.UUID]
+    primary: list[uuid.UUID]
+
+
+class OrganizationMembersOut(_Out):
+    organization_id: uuid.UUID
+    members: list[uuid.UUID]
+
+
+class ProcessedOut(_Out):
+    processed: int
+
+
+class ErasedOut(_Out):
+    erased: uuid.UUID
+
+
+class WorkspaceOut(_Out):
+    id: uuid.UUID
+    name: str
+    created_at: datetime
+    key: KeyOut | None
+
+
+class MatchOut(_Out):
+    score: float
+    reasons: list[dict[str, Any]]
+
+
+class MergedOut(ContactOut):
+    """A create folded into a stored contact (`on_duplicate=merge`): that contact, and how."""
+
+    model_config = ConfigDict(extra="forbid")
+    merged_into: uuid.UUID
+    merged_from: uuid.UUID
+    match: MatchOut
+
+
+EventPageOut = _page_of(EventOut, "EventPageOut")
+ListPageOut = _page_of(ListOut, "ListPageOut")
+ReviewPageOut = _page_of(ReviewOut, "ReviewPageOut")
+DataSourceListOut = _page_of(DataSourceOut, "DataSourceListOut")
+AccountPageOut = _page_of(AccountOut, "AccountPageOut")
+KeyListOut = _page_of(KeyOut, "KeyListOut")
+WebhookPageOut = _page_of(WebhookOut, "WebhookPageOut")
+
+
 class ErrorOut(BaseModel):
     error: dict[str, Any]
 
