@@ -11,7 +11,7 @@ def shaped(response, model, status: int = 200):
     return model.model_validate(response.json())
 
 
-def test_the_answers_have_the_shapes_the_openapi_document_shows(api, client):
+def test_the_answers_have_the_shapes_the_openapi_document_shows(api, client, db, settings):
     doc = client.get("/v1/openapi.json").json()["paths"]
     assert doc["/changes"]["get"]["responses"]["200"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/ChangesOut"}
@@ -21,6 +21,11 @@ def test_the_answers_have_the_shapes_the_openapi_document_shows(api, client):
                              json={"first_name": "Ada", "emails": ["ada@example.com"], "title": "Countess"}),
                     schemas.MergedOut)
     shaped(api.post(f"/v1/contacts/{ada['id']}/unmerge", json={"from": str(merged.merged_from)}), schemas.UnmergeOut)
+    found = shaped(api.post("/v1/contacts/match", json={"first_name": "Ada", "emails": ["ada@example.com"]}),
+                   schemas.MatchesOut)
+    assert found.data and found.data[0].decision == "merge"
+    shaped(api.post("/v1/contacts/batch/upsert", json={"identifier_key": "crm", "contacts": [
+        {"first_name": "Grace", "identifiers": [{"key": "crm", "value": "c-1"}]}]}), schemas.UpsertOut)
     shaped(api.get(f"/v1/contacts/{ada['id']}/events"), schemas.EventPageOut)
     shaped(api.get("/v1/events"), schemas.EventPageOut)
     shaped(api.get("/v1/changes", params={"since": 0}), schemas.ChangesOut)
@@ -72,3 +77,12 @@ def test_the_answers_have_the_shapes_the_openapi_document_shows(api, client):
     shaped(api.post(f"/v1/duplicates/{page.data[0].id}/reject"), schemas.ReviewDecisionOut)
     erased = shaped(api.post(f"/v1/contacts/{twin['id']}/erase"), schemas.ErasedOut)
     assert erased.erased == uuid.UUID(twin["id"])
+
+    from tests.dialects.native.test_imports import run_jobs
+    from tests.importfiles import SEED_CSV, data_url
+
+    job = shaped(api.post("/v1/imports", json={"data_url": data_url(SEED_CSV)}), schemas.ImportJobOut, 202)
+    run_jobs(db, settings)
+    shaped(api.get("/v1/imports"), schemas.ImportJobPageOut)
+    done = shaped(api.get(f"/v1/imports/{job.id}"), schemas.ImportJobWithRowsOut)
+    assert done.status == "succeeded" and done.rows.data

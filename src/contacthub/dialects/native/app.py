@@ -63,12 +63,14 @@ from contacthub.dialects.native.schemas import (
     KeyOut,
     ListOut,
     ListPageOut,
+    MatchesOut,
     MergedOut,
     OrganizationMembersOut,
     ProcessedOut,
     ReviewDecisionOut,
     ReviewPageOut,
     UnmergeOut,
+    UpsertOut,
     WebhookOut,
     WebhookPageOut,
     WorkspaceOut,
@@ -217,7 +219,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
                 if attempt == 4:
                     raise Conflict("the same contact is being written concurrently; retry") from None
 
-    @app.post("/contacts/batch/upsert", tags=["contacts"])
+    @app.post("/contacts/batch/upsert", tags=["contacts"], responses={200: {"model": UpsertOut}})
     async def upsert_contacts(
         body: UpsertBody, request: Request, caller: Caller, idempotency_key: IdempotencyKey = None,
         on_duplicate: Literal["reject", "create"] | None = None,
@@ -239,7 +241,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
 
         return await db.write_soon(lambda: _resolving(caller, idempotency_key, request, body, 200, work))
 
-    @app.post("/contacts/match", tags=["contacts"])
+    @app.post("/contacts/match", tags=["contacts"], responses={200: {"model": MatchesOut}})
     def match_contacts(body: ContactBody, caller: Caller, limit: Annotated[int, Query(ge=1, le=50)] = 10):
         """Who in the store may this be? Ranked candidates with a score (log2 likelihood ratio:
         >= 15 merges, >= 8 is worth a review) and the reasons for it. Writes nothing."""

@@ -23,7 +23,7 @@ from contacthub.core.pagination import clamp_limit, decode_cursor, encode_cursor
 from contacthub.db.engine import Database
 from contacthub.dialects.common import parse_id, parse_json
 from contacthub.dialects.native.errors import error_response
-from contacthub.dialects.native.schemas import iso, page_limit
+from contacthub.dialects.native.schemas import ImportJobOut, ImportJobPageOut, ImportJobWithRowsOut, iso, page_limit
 from contacthub.settings import Settings
 
 UPLOAD_CHUNK = 1024 * 1024
@@ -100,7 +100,8 @@ def install(app: FastAPI, db: Database, settings: Settings, actor_dependency) ->
     PageLimit = page_limit(settings)
     IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=255)]
 
-    @app.post("/imports", status_code=202, tags=["imports"], openapi_extra={"requestBody": _IMPORT_BODY})
+    @app.post("/imports", status_code=202, tags=["imports"], openapi_extra={"requestBody": _IMPORT_BODY},
+              responses={202: {"model": ImportJobOut}})
     async def start_import(request: Request, caller: Caller, idempotency_key: IdempotencyKey = None):
         """Start an import job. Either `multipart/form-data` with a `file` (CSV, XLSX, XLS, ODS, vCard, or JSONL:
         one contact a line in this API's shape, as `contacthub export` writes it) and
@@ -169,7 +170,7 @@ def install(app: FastAPI, db: Database, settings: Settings, actor_dependency) ->
                 idempotency.remember(session, caller, key, print_, 202, body)
         return JSONResponse(body, status_code=202, headers={"Location": f"/v1/imports/{job.id}"})
 
-    @app.get("/imports", tags=["imports"])
+    @app.get("/imports", tags=["imports"], responses={200: {"model": ImportJobPageOut}})
     def list_imports(caller: Caller, cursor: str | None = None, limit: PageLimit = None):
         """The workspace's import jobs, newest first."""
         size = clamp_limit(limit, settings.default_page_size, settings.max_page_size)
@@ -180,7 +181,7 @@ def install(app: FastAPI, db: Database, settings: Settings, actor_dependency) ->
             return {"data": [render_job(j) for j in jobs],
                     "next_cursor": encode_cursor(jobs[-1].id) if more and jobs else None, "has_more": more}
 
-    @app.get("/imports/{import_id}", tags=["imports"])
+    @app.get("/imports/{import_id}", tags=["imports"], responses={200: {"model": ImportJobWithRowsOut}})
     def get_import(
         import_id: str, caller: Caller,
         status: Annotated[str | None, Query(description="Only rows with these outcomes, comma-separated.")] = None,

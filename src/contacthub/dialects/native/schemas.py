@@ -309,7 +309,66 @@ class MergedOut(ContactOut):
     match: MatchOut
 
 
+class UpsertedOut(_Out):
+    status: Literal["created", "updated"]
+    contact: ContactOut
+
+
+class UpsertOut(_Out):
+    data: list[UpsertedOut]
+    created: int
+    updated: int
+
+
+class CandidateOut(_Out):
+    contact: ContactOut
+    score: float
+    decision: Literal["merge", "review", "distinct"]
+    reasons: list[dict[str, Any]]
+
+
+class MatchesOut(_Out):
+    data: list[CandidateOut]
+
+
+class ImportJobOut(_Out):
+    id: uuid.UUID
+    status: Literal["queued", "running", "succeeded", "failed"]
+    source: dict[str, Any]
+    format: str | None
+    options: dict[str, Any]
+    total_rows: int | None
+    processed: int
+    progress: float
+    counts: dict[str, int]
+    error: str | None
+    door: str
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    links: dict[str, str]
+
+
+class ImportRowOut(_Out):
+    index: int
+    status: str
+    contact_id: uuid.UUID | None
+    errors: list[dict[str, Any]]
+    note: str | None
+
+
+class ImportRowsOut(_Out):
+    data: list[ImportRowOut]
+    has_more: bool
+    next_after: int | None
+
+
+class ImportJobWithRowsOut(ImportJobOut):
+    rows: ImportRowsOut
+
+
 EventPageOut = _page_of(EventOut, "EventPageOut")
+ImportJobPageOut = _page_of(ImportJobOut, "ImportJobPageOut")
 ListPageOut = _page_of(ListOut, "ListPageOut")
 ReviewPageOut = _page_of(ReviewOut, "ReviewPageOut")
 DataSourceListOut = _page_of(DataSourceOut, "DataSourceListOut")
