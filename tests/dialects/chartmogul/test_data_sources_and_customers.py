@@ -66,6 +66,12 @@ def test_customer_create_and_retrieve(cm, source):
 
     listed = cm.get("/v1/customers", params={"external_id": "cus_0001", "data_source_uuid": source["uuid"]}).json()
     assert [c["uuid"] for c in listed["entries"]] == [body["uuid"]] and listed["has_more"] is False
+    # the shapes the OpenAPI document shows, every key named
+    from contacthub.dialects.chartmogul.schemas import CustomerListOut, CustomerOut
+
+    CustomerOut.model_validate(body)
+    CustomerListOut.model_validate(listed)
+    CustomerListOut.model_validate(cm.get("/v1/customers/search", params={"email": "adam@example.com"}).json())
 
 
 def test_customer_nulls_the_sdk_refuses_are_sent_as_empty(cm, source):

@@ -38,6 +38,8 @@ from contacthub.dialects.chartmogul.schemas import (
     ContactOut,
     ContactPatch,
     CustomerBody,
+    CustomerListOut,
+    CustomerOut,
     CustomerPatchBody,
     DataSourceBody,
     DataSourceListOut,
@@ -146,7 +148,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
 
     # ------------------------------------------------------------ customers
 
-    @app.post("/v1/customers", status_code=201, tags=["customers"])
+    @app.post("/v1/customers", status_code=201, tags=["customers"], responses={201: {"model": CustomerOut}})
     def create_customer(body: CustomerBody, caller: Caller):
         source_id = parse_ref(required(body.data_source_uuid, "data_source_uuid"), DATA_SOURCE, "data_source_uuid")
         fields = {name: getattr(body, name) for name in
@@ -161,7 +163,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
             source = accounts.get_data_source(session, caller, source_id)
             return JSONResponse(render_customer(row, source), 201)
 
-    @app.get("/v1/customers", tags=["customers"])
+    @app.get("/v1/customers", tags=["customers"], responses={200: {"model": CustomerListOut}})
     def list_customers(caller: Caller, data_source_uuid: str | None = None, external_id: str | None = None,
                        cursor: str | None = None, per_page: PerPage = None):
         source_id = parse_ref(data_source_uuid, DATA_SOURCE, "data_source_uuid") if data_source_uuid else None
@@ -172,7 +174,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
             return {"entries": [render_customer(r, sources.get(r.data_source_id)) for r in page.items],
                     "cursor": page.next_cursor, "has_more": page.has_more}
 
-    @app.get("/v1/customers/search", tags=["customers"])
+    @app.get("/v1/customers/search", tags=["customers"], responses={200: {"model": CustomerListOut}})
     def search_customers(caller: Caller, email: str | None = None, cursor: str | None = None,
                          per_page: PerPage = None):
         """The customers with this email (any case)."""
@@ -184,13 +186,13 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
             return {"entries": [render_customer(r, sources.get(r.data_source_id)) for r in page.items],
                     "cursor": page.next_cursor, "has_more": page.has_more}
 
-    @app.get("/v1/customers/{uuid}", tags=["customers"])
+    @app.get("/v1/customers/{uuid}", tags=["customers"], responses={200: {"model": CustomerOut}})
     def get_customer(uuid: str, caller: Caller):
         with db.read() as session:
             row = accounts.get_account(session, caller, parse_id(uuid, "account", CUSTOMER))
             return render_customer(row, _source_of(session, caller, row))
 
-    @app.patch("/v1/customers/{uuid}", tags=["customers"])
+    @app.patch("/v1/customers/{uuid}", tags=["customers"], responses={200: {"model": CustomerOut}})
     def update_customer(uuid: str, body: CustomerPatchBody, caller: Caller):
         """Changes the fields given; the customer's data source and external id stay."""
         account_id = parse_id(uuid, "account", CUSTOMER)

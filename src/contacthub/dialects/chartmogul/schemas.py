@@ -4,7 +4,7 @@ required parameters are checked by the routes so a missing or null one answers 4
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 
 class Wire(BaseModel):
@@ -126,6 +126,62 @@ class DataSourceOut(BaseModel):
 
 class DataSourceListOut(BaseModel):
     data_sources: list[DataSourceOut]
+
+
+class CustomerAttributesOut(BaseModel):
+    tags: list[str]
+    stripe: dict[str, Any]
+    clearbit: dict[str, Any]
+    custom: dict[str, Any]
+
+
+class CustomerAddressOut(BaseModel):
+    address_zip: str | None
+    city: str | None
+    state: str | None
+    country: str | None
+
+
+class CustomerOut(BaseModel):
+    """A customer, as ChartMogul answers one (its dashed keys as they are on the wire)."""
+
+    model_config = ConfigDict(populate_by_name=True, extra="forbid")
+
+    id: int
+    uuid: str
+    external_id: str
+    external_ids: list[str]
+    data_source_uuid: str
+    data_source_uuids: list[str]
+    name: str
+    email: str
+    company: str
+    status: str
+    customer_since: str | None = Field(alias="customer-since")
+    lead_created_at: str | None
+    free_trial_started_at: str | None
+    attributes: CustomerAttributesOut
+    address: CustomerAddressOut
+    city: str | None
+    state: str | None
+    country: str | None
+    zip: str | None
+    website_url: str | None
+    mrr: int
+    arr: int
+    billing_system_url: str | None = Field(alias="billing-system-url")
+    chartmogul_url: str = Field(alias="chartmogul-url")
+    billing_system_type: str = Field(alias="billing-system-type")
+    currency: str
+    currency_sign: str = Field(alias="currency-sign")
+
+
+class CustomerListOut(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    entries: list[CustomerOut]
+    cursor: str | None
+    has_more: bool
 
 
 class ErrorOut(BaseModel):
