@@ -149,3 +149,30 @@ def test_read_only_attributes_are_written_only_by_an_upsert_that_says_so(bird, c
     native = client.patch(f"/v1/contacts/{cid}", headers={"Authorization": f"Bearer {workspace.api_key}"},
                           json={"attributes": {"ro": "z"}})
     assert native.status_code == 200 and native.json()["attributes"]["ro"] == "z"
+
+
+def test_the_answers_have_the_shapes_the_openapi_document_shows(bird):
+    from contacthub.dialects.bird import schemas
+
+    def shaped(response, model, status=200):
+        assert response.status_code == status, response.text
+        return model.model_validate(response.json())
+
+    ada = _contact(bird, "ada@example.com", "Ada")
+    vip = shaped(bird.post(bird.ws + "/lists", json={"name": "VIP"}), schemas.ListOut, 201)
+    shaped(bird.get(bird.ws + "/lists"), schemas.ListPageOut)
+    shaped(bird.get(f"{bird.ws}/lists/{vip.id}"), schemas.ListOut)
+    shaped(bird.patch(f"{bird.ws}/lists/{vip.id}", json={"description": "the few"}), schemas.ListOut)
+    added = shaped(bird.post(f"{bird.ws}/lists/{vip.id}/contacts", json={"contacts": [ada]}), schemas.ItemsProcessedOut)
+    assert added.itemsProcessed == 1
+    shaped(bird.get(f"{bird.ws}/contacts/{ada}/lists"), schemas.ListPageOut)
+    shaped(bird.get(f"{bird.ws}/contacts/{ada}/identifiers"), schemas.IdentifierPageOut)
+    found = shaped(bird.post(bird.ws + "/contacts/search",
+                             json={"identifier": {"key": "emailaddress", "value": "ada@example.com"}}), schemas.SearchOut)
+    assert [str(c.id) for c in found.results] == [ada]
+    shaped(bird.request("DELETE", f"{bird.ws}/lists/{vip.id}/contacts", json={"contacts": [ada]}),
+           schemas.ItemsProcessedOut)
+    shaped(bird.post(bird.ws + "/attribute-definitions", json={"key": "tier", "type": "string"}),
+           schemas.DefinitionOut, 201)
+    shaped(bird.get(bird.ws + "/attribute-definitions"), schemas.DefinitionListOut)
+    shaped(bird.get(bird.ws + "/attribute-definitions/tier"), schemas.DefinitionOut)

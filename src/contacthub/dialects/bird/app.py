@@ -18,7 +18,7 @@ from contacthub.core.lists import ListInput
 from contacthub.core.lists import ListPatch as CoreListPatch
 from contacthub.core.pagination import clamp_limit
 from contacthub.db.engine import Database
-from contacthub.dialects.bird import errors, mapping
+from contacthub.dialects.bird import errors, mapping, schemas
 from contacthub.dialects.bird.schemas import (
     ContactCreate,
     ContactOut,
@@ -123,7 +123,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
             result = contacts.list_page(session, caller, ContactFilter(), token, size, descending=reverse)
             return JSONResponse(mapping.page([mapping.render_contact(v) for v in result.items], result.next_cursor))
 
-    @app.post(WS + "/contacts/search", tags=["contacts"])
+    @app.post(WS + "/contacts/search", tags=["contacts"], responses={200: {"model": schemas.SearchOut}})
     def search_contacts(body: SearchBody, caller: Caller):
         """The contact holding an identifier: {"results": [contact]} or {"results": []}."""
         ref = mapping.point_ref(body.identifier, "identifier.value")
@@ -190,7 +190,8 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
             point = identifiers.add_point(session, caller, contact_id, ref)
             return JSONResponse(mapping.render_identifier(contact_id, point), status_code=201)
 
-    @app.get(WS + "/contacts/{contactId}/identifiers", tags=["identifiers"])
+    @app.get(WS + "/contacts/{contactId}/identifiers", tags=["identifiers"],
+             responses={200: {"model": schemas.IdentifierPageOut}})
     def list_identifiers(
         contactId: str, caller: Caller, limit: Limit = None, pageToken: Token = None, nextPageToken: Token = None,
         reverse: bool = False,
@@ -207,7 +208,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
             identifiers.remove_point(session, caller, parse_id(contactId, "contact"), mapping.point_ref(body, "value"))
         return Response(status_code=204)
 
-    @app.get(WS + "/contacts/{contactId}/lists", tags=["lists"])
+    @app.get(WS + "/contacts/{contactId}/lists", tags=["lists"], responses={200: {"model": schemas.ListPageOut}})
     def contact_lists(
         contactId: str, caller: Caller, limit: Limit = None, pageToken: Token = None, nextPageToken: Token = None,
     ):
@@ -218,13 +219,13 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
 
     # ------------------------------------------------------------ lists
 
-    @app.post(WS + "/lists", status_code=201, tags=["lists"])
+    @app.post(WS + "/lists", status_code=201, tags=["lists"], responses={201: {"model": schemas.ListOut}})
     def create_list(body: ListCreate, caller: Caller):
         with db.write(workspace=caller.workspace_id) as session:
             row = lists.create(session, caller, ListInput(name=body.name, description=body.description))
             return JSONResponse(mapping.render_list(row, 0), status_code=201)
 
-    @app.get(WS + "/lists", tags=["lists"])
+    @app.get(WS + "/lists", tags=["lists"], responses={200: {"model": schemas.ListPageOut}})
     def list_lists(caller: Caller, limit: Limit = None, pageToken: Token = None, nextPageToken: Token = None):
         size, token = paging(limit, pageToken, nextPageToken)
         with db.read() as session:
@@ -234,13 +235,13 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
                 result.next_cursor,
             )
 
-    @app.get(WS + "/lists/{listId}", tags=["lists"])
+    @app.get(WS + "/lists/{listId}", tags=["lists"], responses={200: {"model": schemas.ListOut}})
     def get_list(listId: str, caller: Caller):
         with db.read() as session:
             row = lists.get(session, caller, parse_id(listId, "list"))
             return mapping.render_list(row, lists.member_count(session, caller, row.id))
 
-    @app.patch(WS + "/lists/{listId}", tags=["lists"])
+    @app.patch(WS + "/lists/{listId}", tags=["lists"], responses={200: {"model": schemas.ListOut}})
     def update_list(listId: str, body: ListPatch, caller: Caller):
         patch = CoreListPatch(**{name: getattr(body, name) for name in body.model_fields_set
                                  if name in ("name", "description")})
@@ -272,7 +273,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
         refs = mapping.point_refs(idents, "identifiers")
         return identifiers.known_contacts(session, caller, ids, refs)
 
-    @app.post(WS + "/lists/{listId}/contacts", tags=["lists"])
+    @app.post(WS + "/lists/{listId}/contacts", tags=["lists"], responses={200: {"model": schemas.ItemsProcessedOut}})
     def add_members(listId: str, body: ListMembers, caller: Caller):
         """Adds the contacts named by id or identifier; unknown ones are skipped, so
         `itemsProcessed` below the count sent means some were not found."""
@@ -282,7 +283,8 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
             lists.add_members(session, caller, list_id, known)
             return {"itemsProcessed": len(known)}
 
-    @app.delete(WS + "/lists/{listId}/contacts", tags=["lists"])
+    @app.delete(WS + "/lists/{listId}/contacts", tags=["lists"],
+                responses={200: {"model": schemas.ItemsProcessedOut}})
     def remove_members(listId: str, body: ListMembers, caller: Caller):
         list_id = parse_id(listId, "list")
         with db.write(workspace=caller.workspace_id) as session:
@@ -292,7 +294,8 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
 
     # ------------------------------------------------------------ attribute definitions
 
-    @app.post(WS + "/attribute-definitions", status_code=201, tags=["attribute definitions"])
+    @app.post(WS + "/attribute-definitions", status_code=201, tags=["attribute definitions"],
+              responses={201: {"model": schemas.DefinitionOut}})
     def create_definition(body: DefinitionCreate, caller: Caller):
         data = DefinitionInput(
             key=body.key, type=mapping.CORE_TYPES[body.type], cardinality=body.cardinality,
@@ -302,12 +305,14 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
             row = attributes.create_definition(session, caller, data)
             return JSONResponse(mapping.render_definition(row), status_code=201)
 
-    @app.get(WS + "/attribute-definitions", tags=["attribute definitions"])
+    @app.get(WS + "/attribute-definitions", tags=["attribute definitions"],
+             responses={200: {"model": schemas.DefinitionListOut}})
     def list_definitions(caller: Caller):
         with db.read() as session:
             return {"results": [mapping.render_definition(d) for d in attributes.list_definitions(session, caller)]}
 
-    @app.get(WS + "/attribute-definitions/{keyOrId}", tags=["attribute definitions"])
+    @app.get(WS + "/attribute-definitions/{keyOrId}", tags=["attribute definitions"],
+             responses={200: {"model": schemas.DefinitionOut}})
     def get_definition(keyOrId: str, caller: Caller):
         """One definition, by key or by id."""
         with db.read() as session:

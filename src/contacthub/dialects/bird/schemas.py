@@ -128,6 +128,56 @@ class IdentifierOut(BaseModel):
     createdAt: str
 
 
+class IdentifierPageOut(BaseModel):
+    results: list[IdentifierOut]
+    nextPageToken: str | None = None
+
+
+class SearchOut(BaseModel):
+    results: list[ContactOut] = Field(description="The contact holding the identifier, or none.")
+
+
+class ListOut(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: uuid.UUID
+    workspaceId: uuid.UUID
+    name: str
+    description: str | None
+    contactCount: int | None = None
+    createdAt: str
+    updatedAt: str
+
+
+class ListPageOut(BaseModel):
+    results: list[ListOut]
+    nextPageToken: str | None = None
+
+
+class ItemsProcessedOut(BaseModel):
+    itemsProcessed: int
+
+
+class DefinitionOut(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: uuid.UUID
+    workspaceId: uuid.UUID
+    key: str
+    displayName: str | None
+    description: str | None
+    cardinality: str
+    type: str
+    pii: bool
+    readOnly: bool
+    createdAt: str
+    updatedAt: str
+
+
+class DefinitionListOut(BaseModel):
+    results: list[DefinitionOut]
+
+
 class ErrorOut(BaseModel):
     code: str
     message: str
