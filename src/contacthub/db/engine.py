@@ -25,11 +25,16 @@ from contacthub.core.errors import Busy
 from contacthub.db.checkpoints import Checkpointer
 
 T = TypeVar("T")
+
+
+class WorkspaceContended(Exception):
+    """A hot thread's write found its workspace held by another write (see Database.write_soon)."""
 # A write that waits less than the usual for the store (see Database.write): read by the BEGIN
 # of SQLite's writing connections, on the thread that begins.
 _PATIENCE = threading.local()
 # when the write running on this hot thread was queued (see write_soon)
 _QUEUED = threading.local()
+WAITING_THREADS = 16  # hot-route writes waiting for their workspace (PostgreSQL; see write_soon)
 HOT_THREADS = 4  # threads of the hot routes on PostgreSQL: 2-4 served best with the server on the same 2 cores
 READ_MMAP_BYTES = 256 * 1024 * 1024
 
@@ -108,6 +113,7 @@ class Database:
         self._held = threading.local()  # see _held_transaction
         self._held_connections: list = []  # every thread's, to close on dispose
         self._hot: ThreadPoolExecutor | None = None  # see _hot_threads
+        self._waiting: ThreadPoolExecutor | None = None  # see _waiting_threads
         self._setup_lock = threading.Lock()
 
     @contextmanager
@@ -148,10 +154,15 @@ class Database:
 
     def _workspace_held(self, session: Session, workspace: uuid.UUID | None) -> Session:
         """On PostgreSQL, the workspace's write lock (see write): a transaction-level advisory
-        lock, waited for no longer than the lock timeout (then Busy, as a row lock is)."""
+        lock, waited for no longer than the lock timeout (then Busy, as a row lock is). A hot
+        thread does not wait for it (WorkspaceContended: write_soon waits elsewhere), since every
+        workspace's requests need those few threads."""
         if workspace is not None and not self.is_sqlite:
-            session.execute(text("SELECT pg_advisory_xact_lock(:key)"),
-                            {"key": int.from_bytes(workspace.bytes[8:], "big", signed=True)})  # (v7: the random half)
+            key = {"key": int.from_bytes(workspace.bytes[8:], "big", signed=True)}  # (v7: the random half)
+            if not getattr(self._held, "hot", False):
+                session.execute(text("SELECT pg_advisory_xact_lock(:key)"), key)
+            elif not session.execute(text("SELECT pg_try_advisory_xact_lock(:key)"), key).scalar():
+                raise WorkspaceContended()
         return session
 
     def _waiting_at_most(self, session: Session, wait_seconds: float | None) -> Session:
@@ -226,7 +237,21 @@ class Database:
                 return work()
             finally:
                 _QUEUED.at = None
-        return await asyncio.get_running_loop().run_in_executor(self._hot_threads(), timed)
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self._hot_threads(), timed)
+        except WorkspaceContended:
+            # Another write holds the workspace (a long import, a burst of its own writes): this
+            # one waits for it on a thread of its own, so that the hot threads keep serving every
+            # other workspace's requests (and reads) meanwhile. Nothing was written: it runs anew.
+            return await loop.run_in_executor(self._waiting_threads(), timed)
+
+    def _waiting_threads(self) -> ThreadPoolExecutor:
+        """Threads for hot-route writes whose workspace another write holds (see write_soon)."""
+        with self._setup_lock:
+            if self._waiting is None:
+                self._waiting = ThreadPoolExecutor(WAITING_THREADS, thread_name_prefix="contacthub-waiting")
+            return self._waiting
 
     def _hot_threads(self) -> ThreadPoolExecutor:
         """The threads of the hot routes, each with its own connection and session (see
@@ -278,9 +303,10 @@ class Database:
     def dispose(self) -> None:
         if self._checkpointer is not None:
             self._checkpointer.stop()
-        if self._hot is not None:
-            self._hot.shutdown(wait=True)
-            self._hot = None
+        for pool in (self._hot, self._waiting):
+            if pool is not None:
+                pool.shutdown(wait=True)
+        self._hot = self._waiting = None
         for _, connection in self._held_connections:
             connection.close()
         self._held_connections.clear()

@@ -144,6 +144,54 @@ def test_writes_queued_behind_a_long_one_each_give_up_once_their_own_wait_is_out
     assert took < 2.5 * WAIT, f"four queued writes gave up after {took:.2f} s"
 
 
+def test_writes_waiting_for_a_held_workspace_hold_up_no_other_workspace(impatient, workspace, db):
+    """On PostgreSQL a workspace held by a long write (an import) keeps its own queued creates
+    waiting, but not on the few threads every workspace's hot routes share: another workspace's
+    create and read go through at once."""
+    import asyncio
+
+    from contacthub.core import workspaces as workspace_service
+
+    _, store = impatient
+    if store.is_sqlite:
+        pytest.skip("SQLite has one writer for every workspace")
+    with store.write() as session:
+        other = workspace_service.create_workspace(session, "other").workspace_id
+    holding, release = threading.Event(), threading.Event()
+
+    def long_writer():
+        with store.write(workspace=workspace.workspace_id):
+            holding.set()
+            release.wait(10)
+
+    def write_in(ws):
+        def work():
+            with store.write(workspace=ws):
+                return time.monotonic()
+        return work
+
+    async def burst():
+        held = [asyncio.ensure_future(store.write_soon(write_in(workspace.workspace_id))) for _ in range(6)]
+        await asyncio.sleep(0.2)  # the held workspace's writes are queued first
+        started = time.monotonic()
+        other_write = await store.write_soon(write_in(other))
+        other_read = await store.read_soon(lambda session: time.monotonic())
+        waited = max(other_write, other_read) - started
+        release.set()
+        return waited, await asyncio.gather(*held, return_exceptions=True)
+
+    thread = threading.Thread(target=long_writer)
+    thread.start()
+    try:
+        assert holding.wait(10)
+        waited, held = asyncio.run(burst())
+    finally:
+        release.set()
+        thread.join()
+    assert waited < WAIT / 2, f"another workspace waited {waited:.2f} s behind a held one"
+    assert all(isinstance(done, (float, Busy)) for done in held), held  # written once free, or gave up
+
+
 def test_a_create_waits_for_a_short_write_of_another_process(database_url, workspace):
     """A create while another process writes for less than the wait: it waits its turn and
     then succeeds."""
