@@ -65,7 +65,13 @@ def update(session: Session, actor: Actor, list_id: uuid.UUID, patch: ListPatch)
 
 
 def delete(session: Session, actor: Actor, list_id: uuid.UUID) -> None:
+    """The list; each member's leaving it is recorded (`list_removed`), as a removal one by one
+    is, so a follower of the feed that keeps memberships keeps them right."""
     row = get(session, actor, list_id)
+    members = repo.member_ids(session, actor.workspace_id, row.id)
+    for start in range(0, len(members), 1000):  # one statement a thousand
+        events.record_many(session, actor, "contact", members[start:start + 1000], "list_removed",
+                           {"list_id": str(row.id)})
     events.record(session, actor, "list", row.id, "deleted", before={"name": row.name})
     session.delete(row)
 

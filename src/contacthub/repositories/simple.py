@@ -102,6 +102,11 @@ def list_member(session: Session, workspace_id, list_id, contact_id) -> ListMemb
     return session.get(ListMember, (workspace_id, list_id, contact_id))
 
 
+def member_ids(session: Session, workspace_id: uuid.UUID, list_id: uuid.UUID) -> list[uuid.UUID]:
+    return list(session.scalars(select(ListMember.contact_id).where(
+        ListMember.workspace_id == workspace_id, ListMember.list_id == list_id).order_by(ListMember.contact_id)))
+
+
 def member_count(session: Session, workspace_id: uuid.UUID, list_id: uuid.UUID) -> int:
     return session.scalar(
         select(func.count()).select_from(ListMember).where(

@@ -19,9 +19,14 @@ def test_list_lifecycle_and_membership(api):
     empty = api.post("/v1/lists", json={"name": "Empty"}).json()
     listed = {item["id"]: item["member_count"] for item in api.get("/v1/lists").json()["data"]}
     assert listed == {lst["id"]: 1, empty["id"]: 0}
+    since = api.get("/v1/changes", params={"since": 0, "limit": 200}).json()["next_since"]
     assert api.delete(f"/v1/lists/{lst['id']}").status_code == 204
     assert api.get(f"/v1/lists/{lst['id']}").status_code == 404
     assert api.get(f"/v1/contacts/{b}").json()["lists"] == []
+    # the feed says who left it, as a removal one by one does, then that it went
+    feed = api.get("/v1/changes", params={"since": since}).json()["data"]
+    assert [(e["subject_id"], e["action"], e["changes"].get("list_id")) for e in feed] == [
+        (b, "list_removed", lst["id"]), (lst["id"], "deleted", None)]
 
 
 def test_adding_unknown_contacts_to_a_list_adds_none(api):
