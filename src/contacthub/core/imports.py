@@ -1463,8 +1463,28 @@ def _header_row_below(reader: RowReader, mapping: dict[str, str] | None) -> int 
         reader.rows.close()
 
 
+# The overwrite imports this process runs, and how far each has come: an overwrite writes its
+# counts in its one transaction, so a reader of its job would see none until it ends.
+_OVERWRITES_UNDER_WAY: dict[uuid.UUID, Counters] = {}
+
+
+def overwrite_under_way(job_id: uuid.UUID) -> Counters | None:
+    """How far an overwrite import this process is running has come (None: it runs none such)."""
+    return _OVERWRITES_UNDER_WAY.get(job_id)
+
+
 def _run(db: Database, actor: Actor, job: ImportJob, options: ImportOptions, source: SourceFile,
          settings: Settings, progress: ProgressCallback | None) -> None:
+    if not options.overwrite:
+        return _run_batches(db, actor, job, options, source, settings, progress)
+    try:
+        return _run_batches(db, actor, job, options, source, settings, progress)
+    finally:
+        _OVERWRITES_UNDER_WAY.pop(job.id, None)
+
+
+def _run_batches(db: Database, actor: Actor, job: ImportJob, options: ImportOptions, source: SourceFile,
+                 settings: Settings, progress: ProgressCallback | None) -> None:
     if source.format == "jsonl":
         if options.mapping:
             raise InvalidInput(FieldError("mapping", "a JSONL file's lines are contacts in the native API's shape; "
@@ -1478,6 +1498,8 @@ def _run(db: Database, actor: Actor, job: ImportJob, options: ImportOptions, sou
     parser = RowParser(columns, settings.default_region, definitions)
     parser.job_id = job.id
     importer = _Importer(actor, job.id, options, headers, parser)
+    if options.overwrite:
+        _OVERWRITES_UNDER_WAY[job.id] = importer.totals  # counted as its batches go (see run_batch)
     importer.sqlite_cache_mb = settings.import_sqlite_cache_mb
     importer.lease_seconds = settings.import_lease_seconds
     with db.write() as session:

@@ -266,3 +266,26 @@ def test_an_empty_url_is_refused_as_a_url(api):
     assert response.status_code == 422
     assert response.json()["error"]["details"] == [{"field": "url", "message": "only http and https URLs can be imported"}]
     assert api.get("/v1/imports").json()["data"] == []
+
+
+def test_an_overwrite_under_way_shows_its_progress(api, db, workspace, database_url, tmp_path):
+    """An overwrite writes its counts in its one transaction; the job shows them as its batches go."""
+    from contacthub.core import imports as import_service
+    from contacthub.core.actor import Actor
+
+    path = tmp_path / "people.csv"
+    path.write_text("Name,Email\n" + "".join(f"P{i},p{i}@example.com\n" for i in range(6)))
+    seen = []
+
+    def look(done, position, counts):
+        listed = api.get("/v1/imports").json()["data"]
+        seen.append((listed[0]["status"], listed[0]["processed"], listed[0]["counts"]["created"]))
+
+    actor = Actor(workspace.workspace_id, workspace.key_id, "cli")
+    job = import_service.import_now(db, actor, import_service.SourceSpec(path=str(path)),
+                                    import_service.ImportOptions(overwrite=True),
+                                    Settings(database_url=database_url, import_batch_size=2), progress=look)
+    assert job.status == "succeeded" and job.created == 6
+    assert seen == [("running", 2, 2), ("running", 4, 4), ("running", 6, 6)], seen
+    done = api.get(f"/v1/imports/{job.id}").json()
+    assert (done["status"], done["processed"], done["counts"]["created"]) == ("succeeded", 6, 6)

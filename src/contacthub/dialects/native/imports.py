@@ -70,6 +70,12 @@ _IMPORT_BODY = {
 
 def render_job(job) -> dict[str, Any]:
     total = job.total_rows
+    # an overwrite this process runs counts in its one transaction: its progress is read live
+    live = imports.overwrite_under_way(job.id) if job.status == "running" else None
+    processed = live.processed if live is not None else job.processed
+    counts = live.as_dict() if live is not None else {
+        "created": job.created, "merged": job.merged, "skipped": job.skipped, "review": job.review,
+        "invalid": job.invalid}
     return {
         "id": str(job.id),
         "status": job.status,
@@ -77,10 +83,9 @@ def render_job(job) -> dict[str, Any]:
         "format": job.format,
         "options": job.options,
         "total_rows": total,
-        "processed": job.processed,
-        "progress": round(min(job.processed / total, 1.0), 4) if total else (1.0 if job.status == "succeeded" else 0.0),
-        "counts": {"created": job.created, "merged": job.merged, "skipped": job.skipped, "review": job.review,
-                   "invalid": job.invalid},
+        "processed": processed,
+        "progress": round(min(processed / total, 1.0), 4) if total else (1.0 if job.status == "succeeded" else 0.0),
+        "counts": counts,
         "error": job.error,
         "door": job.door,
         "created_at": iso(job.created_at),
