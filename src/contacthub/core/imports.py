@@ -1475,12 +1475,10 @@ def overwrite_under_way(job_id: uuid.UUID) -> Counters | None:
 
 def _run(db: Database, actor: Actor, job: ImportJob, options: ImportOptions, source: SourceFile,
          settings: Settings, progress: ProgressCallback | None) -> None:
-    if not options.overwrite:
-        return _run_batches(db, actor, job, options, source, settings, progress)
     try:
-        return _run_batches(db, actor, job, options, source, settings, progress)
+        _run_batches(db, actor, job, options, source, settings, progress)
     finally:
-        _OVERWRITES_UNDER_WAY.pop(job.id, None)
+        _OVERWRITES_UNDER_WAY.pop(job.id, None)  # (an overwrite's: see _run_batches)
 
 
 def _run_batches(db: Database, actor: Actor, job: ImportJob, options: ImportOptions, source: SourceFile,
