@@ -48,7 +48,8 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
 def page(session: Session, actor: Actor, subject_id: uuid.UUID | None, after: uuid.UUID | None, limit: int) -> list[Event]:
     """A page of the workspace's events, or of one contact's; NotFound for a contact with no
     history here (every contact has one from its creation on, deleted or erased ones too)."""
-    rows = repo.page_events(session, actor.workspace_id, subject_id, after, limit)
+    subject = ("contact", subject_id) if subject_id is not None else None  # ids are unique only within a type
+    rows = repo.page_events(session, actor.workspace_id, subject, after, limit)
     if subject_id is not None and after is None and not rows:
         raise NotFound("contact", subject_id)
     return rows

@@ -88,8 +88,8 @@ ROW_STATUSES = ("created", "merged", "skipped", "invalid", "review")
 # How a row's note begins to say its contact was written without something it named.
 NO_GROUP = "no group named "
 LEFT_OUT = "left out, not in this workspace: "
-FULL = f"left out, the contact holds {MAX_POINTS_PER_KIND} of a kind already: "
-LEFT_OUT_NOTES = (NO_GROUP, LEFT_OUT, FULL)
+CONTACT_FULL = f"left out, the contact holds {MAX_POINTS_PER_KIND} of a kind already: "
+LEFT_OUT_NOTES = (NO_GROUP, LEFT_OUT, CONTACT_FULL)
 FIELD_TARGETS = (
     "name", "first_name", "last_name", "middle_name", "prefix", "suffix", "nickname", "birth_date", "email", "phone",
     "address", "address_line2", "city", "region", "postal_code", "country", "address_type", "type", "groups", "notes",
@@ -775,7 +775,7 @@ def resolve_row(
     never the contact of an id in `apart`, but for its own. `kinds`: the stored contacts' kinds,
     since a person is never an organization or group (their shared email or phone is the
     office's, as the identity engine has it), but by the id a JSONL line gives."""
-    may_be = identity.same_kinds({"kind": row.kind})
+    may_be = _MAY_BE[row.kind]
     for key in row.keys():
         for target in (in_batch.get(key), in_store.get(key)):  # the batch's own first
             if target is None:
@@ -788,6 +788,10 @@ def resolve_row(
                 continue
             return _by_policy(policy, target, key)
     return Decision("create")
+
+
+# the stored kinds a row of each kind may be (identity.same_kinds, made once, not per row)
+_MAY_BE = {kind: identity.same_kinds({"kind": kind}) for kind in ("person", "organization", "group")}
 
 
 def _id_of(target: "Pending | uuid.UUID") -> uuid.UUID:
@@ -1201,7 +1205,7 @@ def contact_service_points(session: Session, workspace_id: uuid.UUID, kind: str,
 
 def _full_note(values: list[str]) -> str:
     """A merged row's note naming the emails, phones or identifiers a full contact could not take."""
-    return FULL + ", ".join(values[:10]) + (f" and {len(values) - 10} more" if len(values) > 10 else "")
+    return CONTACT_FULL + ", ".join(values[:10]) + (f" and {len(values) - 10} more" if len(values) > 10 else "")
 
 
 def merge_patch(view, rows: list[ParsedRow]) -> tuple[ContactInput | None, list[str]]:

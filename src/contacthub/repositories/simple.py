@@ -130,11 +130,13 @@ def insert_events(session: Session, events: list[dict]) -> None:
 
 
 def page_events(
-    session: Session, workspace_id: uuid.UUID, subject_id: uuid.UUID | None, after: uuid.UUID | None, limit: int
+    session: Session, workspace_id: uuid.UUID, subject: tuple[str, uuid.UUID] | None, after: uuid.UUID | None,
+    limit: int,
 ) -> list[Event]:
+    """A page of the workspace's events, or of one subject's (its type and id)."""
     query = select(Event).where(Event.workspace_id == workspace_id)
-    if subject_id is not None:  # a contact's history (ids are unique across tables: the type says which)
-        query = query.where(Event.subject_type == "contact", Event.subject_id == subject_id)
+    if subject is not None:
+        query = query.where(Event.subject_type == subject[0], Event.subject_id == subject[1])
     if after:
         query = query.where(Event.id > after)
     return list(session.scalars(query.order_by(Event.id).limit(limit)))
