@@ -1,22 +1,31 @@
-"""A fault of ours (a bug) answers 500 in each door's own envelope, says nothing of the cause,
-and changes nothing."""
+"""A fault of ours (a bug) answers 500 in each door's own envelope and says nothing of the cause."""
 
 import base64
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import BaseModel
 
 from contacthub.core import accounts, contacts, groups
 
 
-def _broken(*args, **kwargs):
+class _Stored(BaseModel):
+    secret: int
+
+
+def _bug(*args, **kwargs):
     raise RuntimeError("a bug with secret details")
 
 
-@pytest.fixture
-def broken(app, monkeypatch):
+def _model_bug(*args, **kwargs):
+    # a model built from what we hold failing is our bug too, not the caller's 400
+    _Stored.model_validate({"secret": "not a number"})
+
+
+@pytest.fixture(params=[_bug, _model_bug])
+def broken(app, monkeypatch, request):
     for module, name in ((contacts, "list_page"), (accounts, "list_members"), (groups, "directory")):
-        monkeypatch.setattr(module, name, _broken)
+        monkeypatch.setattr(module, name, request.param)
     return TestClient(app, raise_server_exceptions=False)
 
 

@@ -9,7 +9,9 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import Depends, FastAPI, Header, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
+from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from contacthub import __version__
@@ -168,7 +170,12 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
     Caller = Annotated[Actor, Depends(actor)]
 
     async def contact_body(request: Request) -> ContactBody:
-        return ContactBody.model_validate(await read_body(request))
+        try:
+            return ContactBody.model_validate(await read_body(request))
+        except ValidationError as exc:
+            # a fault of the posted body, listed as the request's; a ValidationError raised
+            # anywhere else is a bug of ours (a 500, logged), not the caller's 400
+            raise RequestValidationError(exc.errors()) from None
 
     Body = Annotated[ContactBody, Depends(contact_body)]
 

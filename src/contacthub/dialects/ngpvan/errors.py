@@ -1,14 +1,14 @@
 """Domain errors -> the NGP VAN envelope: a status >= 400 and
 {"errors": [{"code": "INVALID_PARAMETER", "text": "...", "properties": ["phones[1].number"], "hint": "..."}]}.
 The handlers themselves are shared (dialects/errors_base.py); this is only the wording, plus
-the two failures only this door meets: MalformedBody and pydantic's ValidationError."""
+the two failures only this door meets: a body that is no JSON object (MalformedBody) and
+query parameters it does not take (BadParameters)."""
 
 import logging
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import ValidationError
 from starlette.exceptions import HTTPException
 
 from contacthub.core.errors import Conflict, FieldError, InvalidInput, NotFound, Unauthenticated, dotted_path
@@ -51,7 +51,7 @@ def too_large(limit: int) -> JSONResponse:
     return respond(413, [error("REQUEST_TOO_LARGE", f"The request body is larger than {limit} bytes.")])
 
 
-def from_validation(exc: ValidationError | RequestValidationError) -> JSONResponse:
+def from_validation(exc: RequestValidationError) -> JSONResponse:
     items = []
     for e in exc.errors():
         path = dotted_path(e.get("loc", ()), skip=("body", "query", "path", "header"))
@@ -107,10 +107,6 @@ class NgpVanErrors(errors_base.ErrorRenderer):
 
 def install(app: FastAPI) -> None:
     errors_base.install(app, NgpVanErrors(), log)
-
-    @app.exception_handler(ValidationError)
-    def _wire_invalid(_: Request, exc: ValidationError):
-        return from_validation(exc)
 
     @app.exception_handler(BadParameters)
     def _bad_parameters(_: Request, exc: BadParameters):

@@ -141,9 +141,15 @@ def to_core(body: ContactBody, set_kind: bool = True, current: ContactView | Non
             extra[f"ngpvan.{name}"] = value
     if extra:
         data["extra"] = extra
+    return _contact_input(data)
+
+
+def _contact_input(fields: dict) -> ContactInput:
+    """The core's input of these fields; a fault the wire schema could not see (a merge that
+    would pass the core's 50 emails) is the caller's, named by the core's paths."""
     try:
-        return ContactInput(**data)
-    except ValidationError as exc:  # the wire schema should have caught it (errors.py names the wire fields)
+        return ContactInput(**fields)
+    except ValidationError as exc:
         raise InvalidInput([FieldError(dotted_path(e.get("loc", ()), skip=()), e.get("msg", "is invalid"))
                             for e in exc.errors()]) from None
 
@@ -327,7 +333,7 @@ def merge_patch(data: ContactInput, survivor: ContactView) -> ContactInput:
                 [(a.id, a.type, a.line1, a.line2, a.city, a.region, a.postal_code, a.country, a.primary, a.properties)
                  for a in survivor.addresses]:
             fields["addresses"] = addresses
-    return ContactInput(**fields)
+    return _contact_input(fields)
 
 
 def _settled(items: list[tuple], primary_at: int = 2) -> list[tuple]:
