@@ -11,6 +11,7 @@ from contacthub.core.identity_rules import (
     build_profile,
     compare,
     exact_keys,
+    names_clash,
     same_by_nickname,
     soundex,
 )
@@ -27,6 +28,18 @@ def test_soundex_and_nicknames():
     assert soundex("tymczak") == "t522"
     assert same_by_nickname("bob", "robert") and same_by_nickname("bill", "william")
     assert not same_by_nickname("bob", "william")
+
+
+def test_a_person_known_by_one_name_line_is_read_as_first_and_last():
+    for line, names in (("Ada Lovelace", ("ada", "lovelace")), ("Dr. Ada King Lovelace PhD", ("ada", "lovelace")),
+                        ("Madonna", ("", "")), ("Lovelace, Ada", ("", "")), (None, ("", ""))):
+        profile = person(display=line)
+        assert (profile["first"], profile["last"]) == names, line
+    assert person(first="Ada", display="Countess Lovelace")["last"] == ""  # parts given: the line is not read
+    assert build_profile(kind="organization", display="Acme Ltd")["org"] == "acme ltd"
+    household = compare(person(display="Gamora Quill", emails=["quills@example.com"]),
+                        person(display="Peter Quill", emails=["quills@example.com"]))
+    assert names_clash(household.reasons)
 
 
 def test_blocking_keys_cover_exact_and_fuzzy_evidence():

@@ -118,7 +118,7 @@ def test_imported_contacts_have_their_history_and_identity_filing(db, actor, tmp
         assert claims == {"e:ada@example.com", "p:+442079460958", "p:+14155550199"}
         profile = session.scalar(select(IdentityProfile.profile).where(
             IdentityProfile.workspace_id == actor.workspace_id, IdentityProfile.contact_id == ada))
-        assert profile["emails"] == ["ada@example.com"] and profile["first"] == "" and profile["kind"] == "person"
+        assert profile["emails"] == ["ada@example.com"] and (profile["first"], profile["last"]) == ("ada", "lovelace") and profile["kind"] == "person"
         assert identity.index_missing(session, actor, None, 10) == []
         found = identity.match(session, actor, ContactInput(first_name="Grace", last_name="Hopper",
                                                             emails=[{"address": "grace@navy.mil"}]))

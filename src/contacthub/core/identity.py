@@ -109,7 +109,7 @@ def profile_of_input(data: ContactInput) -> dict[str, Any]:
     kind = data.kind or "person"
     return build_profile(
         kind=kind, first=data.first_name, middle=data.middle_name, last=data.last_name, nick=data.nickname,
-        suffix=data.suffix, org=data.organization_name or (data.display_name if kind != "person" else None), birth=data.birth_date,
+        suffix=data.suffix, org=data.organization_name, display=data.display_name, birth=data.birth_date,
         emails=emails, phones=phones, ids=[(i.key, i.value) for i in data.identifiers or []],
         addresses=[(a.line1, a.line2, a.city, a.postal_code, a.region) for a in data.addresses or []],
         employer=data.employer,

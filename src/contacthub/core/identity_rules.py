@@ -84,6 +84,27 @@ def same_by_nickname(a: str, b: str) -> bool:
     return bool(name_forms(a) & name_forms(b))
 
 
+# Words around a name written on one line that are not the person's first or last name.
+_TITLES = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "dame", "rev"})
+_AFTER_NAMES = frozenset({"jr", "sr", "ii", "iii", "iv", "phd", "md", "esq"})
+
+
+def names_in_line(display: str | None) -> tuple[str | None, str | None]:
+    """The first and last name of a person known only by one line of name (PackageX's `name`,
+    Bird's `displayName`): "Dr. Ada King Lovelace" -> ("Ada", "Lovelace"), so a household's
+    "Peter Quill" and "Gamora Quill" clash on their first names as the same people typed in
+    parts do. One word ("Madonna", a company kept as a person) or a "Last, First" line says
+    too little to tell the parts apart: (None, None), as before it was read."""
+    if not display or "," in display:
+        return None, None
+    words = [w for w in display.split() if fold(w) not in _TITLES]
+    while words and fold(words[-1]) in _AFTER_NAMES:
+        words.pop()
+    if len(words) < 2:
+        return None, None
+    return words[0], words[-1]
+
+
 def fold(text: str | None) -> str:
     """Lower case, accents off, letters and digits only: "O'Brien-Smith" -> "obriensmith"."""
     if not text:
@@ -140,7 +161,7 @@ def profile_of(view: ContactView) -> dict[str, Any]:
     """What the matcher keeps of a stored contact, JSON-ready."""
     return build_profile(
         kind=view.kind, first=view.first_name, middle=view.middle_name, last=view.last_name, nick=view.nickname,
-        suffix=view.suffix, org=view.organization_name or (view.display_name if view.kind != "person" else None),
+        suffix=view.suffix, org=view.organization_name, display=view.display_name,
         birth=view.birth_date, emails=[p.normalized for p in view.emails], phones=[p.normalized for p in view.phones],
         ids=[(p.key, p.normalized) for p in view.identifiers],
         addresses=[(a.line1, a.line2, a.city, a.postal_code, a.region) for a in view.addresses],
@@ -149,7 +170,16 @@ def profile_of(view: ContactView) -> dict[str, Any]:
 
 
 def build_profile(*, kind: str, first=None, middle=None, last=None, nick=None, org=None, birth: date | None = None,
-                  emails=(), phones=(), ids=(), addresses=(), employer=None, suffix=None) -> dict[str, Any]:
+                  emails=(), phones=(), ids=(), addresses=(), employer=None, suffix=None,
+                  display=None) -> dict[str, Any]:
+    """The matcher's view of a contact. `display` is the name it shows: an organization's or a
+    group's name when it has no organization name, and a person's first and last names when
+    it has neither (see names_in_line)."""
+    kind = kind or "person"
+    if kind != "person":
+        org = org or display
+    elif not first and not last:
+        first, last = names_in_line(display)
     entries = []
     for line1, line2, city, postcode, region in addresses:
         number, street = _split_street(line1 or "")
@@ -158,7 +188,7 @@ def build_profile(*, kind: str, first=None, middle=None, last=None, nick=None, o
         if any(entry.values()):
             entries.append(entry)
     return {
-        "kind": kind or "person",
+        "kind": kind,
         "first": fold(first),
         "middle": fold(middle),
         "last": fold(last),

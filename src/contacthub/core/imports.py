@@ -685,7 +685,7 @@ def derive(contact: "ParsedRow | Pending", job_id: uuid.UUID | None, row_index: 
     profile = build_profile(
         kind=kind, first=scalars.get("first_name"), middle=scalars.get("middle_name"), last=scalars.get("last_name"),
         nick=scalars.get("nickname"), suffix=scalars.get("suffix"), birth=scalars.get("birth_date"),
-        org=scalars.get("organization_name") or (scalars.get("display_name") if kind != "person" else None),
+        org=scalars.get("organization_name"), display=scalars.get("display_name"),
         emails=[e[1] for e in emails], phones=[x[1] for x in phones],
         addresses=[(a.get("line1"), a.get("line2"), a.get("city"), a.get("postal_code"), a.get("region"))
                    for a in addresses],

@@ -172,6 +172,26 @@ def test_match_contacts_answers_the_existing_contact(px):
     assert other["id"] != first["id"]
 
 
+def test_match_contacts_matches_as_an_import_would_merge(px, api):
+    """Only the contact an import with match_contacts would merge the row into is answered: a
+    shared office email (an organization) or a household's (another first name) is no match;
+    the new contact is made, and the household's pair waits for review (a person and an
+    organization are never one)."""
+    acme = api.post("/v1/contacts", json={"kind": "organization", "organization_name": "Acme",
+                                          "emails": ["office@acme.example.com"]}).json()
+    peter = create(px, name="Peter Quill", email="quills@example.com")
+    for name, email, other in (("Ada Lovelace", "office@acme.example.com", f"contact_{acme['id']}"),
+                               ("Gamora Quill", "quills@example.com", peter["id"])):
+        made = px.post("/packagex/v1/contacts", json={"name": name, "email": email,
+                                                      "options": {"match_contacts": True}}).json()
+        assert made["message"] == "Contact created." and made["data"]["id"] != other
+        assert made["data"]["name"] == name
+    queued = api.get("/v1/duplicates").json()["data"]
+    assert [(q["contact_id"], q["candidate_id"]) for q in queued] == [(made["data"]["id"].removeprefix("contact_"),
+                                                                         peter["id"].removeprefix("contact_"))]
+    assert px.get("/packagex/v1/contacts").json()["pagination"]["total_count"] == 4
+
+
 def test_a_group_made_a_person_holds_no_one_in_any_door(px, api):
     team = create(px, name="Team", type="group")
     ada = create(px, name="Ada")

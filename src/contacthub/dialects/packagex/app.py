@@ -19,7 +19,6 @@ from contacthub.dialects.docs import serve_docs
 from contacthub.dialects.packagex import errors, mapping, schemas
 from contacthub.dialects.packagex.errors import endpoint, envelope
 from contacthub.dialects.packagex.schemas import ContactCreateBody, ContactUpdateBody, ErrorEnvelope
-from contacthub.repositories.contacts import ContactFilter
 from contacthub.settings import Settings
 
 MAX_LIMIT = 100
@@ -74,30 +73,22 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
         if not (body.name or "").strip():
             raise InvalidInput(FieldError("name", "is required"))
         match = body.options.match_contacts if body.options else False
-        with db.write(workspace=caller.workspace_id) as session:
+
+        def work(session: Session):
             reuse = _reuse(session, caller, body, given)
             data = mapping.to_input(body, given, None, reuse)  # checked before any lookup by its values
-            if match:
-                existing = _match(session, caller, body)
-                if existing is not None:
+            if match:  # the contact an import with match_contacts would merge this row into, as it is
+                outcome = identity.find_or_create(session, caller, data, WriteOptions(on_duplicate="create"))
+                if not outcome.created:
                     return envelope(endpoint(request), 200, "Matched an existing contact.",
-                                    one(session, caller, existing))
-            view = contacts.create(session, caller, data, WriteOptions(on_duplicate="create"))
+                                    one(session, caller, outcome.contact.id))
+                view = outcome.contact
+            else:
+                view = contacts.create(session, caller, data, WriteOptions(on_duplicate="create"))
             identity.queue_shared_keys(session, caller, view)  # PackageX keeps both; a human may merge them
             return envelope(endpoint(request), 200, "Contact created.", one(session, caller, view.id))
 
-    def _match(session: Session, caller: Actor, body: ContactCreateBody) -> uuid.UUID | None:
-        for flt in (ContactFilter(email=body.email) if body.email else None,
-                    ContactFilter(phone=body.phone) if body.phone else None):
-            if flt is None:
-                continue
-            try:
-                page = contacts.list_page(session, caller, flt, None, 1)
-            except InvalidInput:
-                continue
-            if page.items:
-                return page.items[0].id
-        return None
+        return identity.run_resolving(lambda: db.write(workspace=caller.workspace_id), work)
 
     def _reuse(session: Session, caller: Actor, body, given: set[str]):
         if "address" in given and isinstance(body.address, str):
