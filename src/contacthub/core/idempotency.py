@@ -3,7 +3,8 @@ it answers, so a retried POST gets the same answer and writes nothing new."""
 
 import hashlib
 import json
-from datetime import timedelta
+import uuid
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -42,9 +43,21 @@ def replay(session: Session, actor: Actor, key: str, print_: str) -> tuple[int, 
     return record.status_code, record.body
 
 
+# When this process last dropped a workspace's expired answers: at most once an hour each, in
+# the transaction of a new answer, so the table holds about a day of keys however long it runs.
+PURGE_EVERY = timedelta(hours=1)
+_purged_at: dict[uuid.UUID, datetime] = {}
+
+
 def remember(session: Session, actor: Actor, key: str, print_: str, status: int, body: Any) -> None:
     session.add(IdempotencyRecord(
         workspace_id=actor.workspace_id, key=key, fingerprint=print_, status_code=status,
         body=json.loads(json.dumps(body, default=str)),
     ))
+    now = utcnow()
+    last = _purged_at.get(actor.workspace_id)
+    if last is None or now - last >= PURGE_EVERY:
+        _purged_at[actor.workspace_id] = now
+        repo.forget_idempotency_before(session, actor.workspace_id,
+                                       now - timedelta(hours=get_settings().idempotency_ttl_hours))
     session.flush()

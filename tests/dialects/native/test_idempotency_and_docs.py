@@ -1,3 +1,12 @@
+from datetime import timedelta
+
+from sqlalchemy import select, update
+
+from contacthub.core import idempotency
+from contacthub.db.models import IdempotencyRecord
+from contacthub.db.types import utcnow
+
+
 def test_a_repeated_idempotency_key_answers_the_first_response_and_writes_once(api):
     headers = {"Idempotency-Key": "create-ada-1"}
     first = api.post("/v1/contacts", json={"first_name": "Ada"}, headers=headers)
@@ -67,3 +76,19 @@ def test_openapi_document_and_docs_page(client):
     rejected = spec["paths"]["/imports/{import_id}/rejected.csv"]["get"]["responses"]["200"]["content"]
     assert list(rejected) == ["text/csv"]  # as it is answered
     assert client.get("/v1/docs").status_code == 200
+
+
+def test_answers_past_their_day_are_dropped_as_new_ones_come(api, db, workspace, monkeypatch):
+    """Keys are kept 24 h: an answer older than that goes when the workspace stores a new one
+    (at most hourly per process), so the table does not grow for ever."""
+    for key in ("old", "recent"):
+        assert api.post("/v1/contacts", json={"first_name": key}, headers={"Idempotency-Key": key}).status_code == 201
+    with db.write() as session:
+        session.execute(update(IdempotencyRecord).where(IdempotencyRecord.key == "old")
+                        .values(created_at=utcnow() - timedelta(hours=25)))
+    monkeypatch.setattr(idempotency, "PURGE_EVERY", timedelta(0))
+    assert api.post("/v1/contacts", json={"first_name": "new"}, headers={"Idempotency-Key": "new"}).status_code == 201
+    with db.read() as session:
+        kept = session.scalars(select(IdempotencyRecord.key).where(
+            IdempotencyRecord.workspace_id == workspace.workspace_id)).all()
+    assert sorted(kept) == ["new", "recent"]
