@@ -13,7 +13,8 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///./contacthub.db"
     # Phones written without a country code are read as numbers of this region.
     default_region: str = "US"
-    # What a write does when an email or phone is already on another contact.
+    # What a native write does when an email or phone is already on another contact (the vendor
+    # doors keep their vendor's rule: Bird refuses, NGP VAN merges, ChartMogul and PackageX keep both).
     on_duplicate: Literal["reject", "create", "merge", "review"] = "reject"
     # Request bodies above this many bytes are refused with 413 (imports have their own limit).
     max_body_bytes: int = 1_048_576

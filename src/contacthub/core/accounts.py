@@ -207,10 +207,6 @@ def get_account(session: Session, actor: Actor, account_id: uuid.UUID, lock: boo
     return row
 
 
-def find_account(session: Session, actor: Actor, data_source_id: uuid.UUID, external_id: str) -> Account | None:
-    return repo.account_by_external_id(session, actor.workspace_id, data_source_id, external_id)
-
-
 def list_accounts(
     session: Session, actor: Actor, data_source_id: uuid.UUID | None, external_id: str | None,
     cursor: str | None, limit: int, email: str | None = None,

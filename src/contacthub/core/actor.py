@@ -9,4 +9,4 @@ from dataclasses import dataclass
 class Actor:
     workspace_id: uuid.UUID
     api_key_id: uuid.UUID | None
-    door: str  # native | cli | chartmogul | bird | ngpvan | packagex | import
+    door: str  # native | cli | chartmogul | bird | ngpvan | packagex | webhook

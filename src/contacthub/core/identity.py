@@ -373,8 +373,8 @@ def iter_all(session_factory: Callable[[], AbstractContextManager[Session]], act
 
 
 def index_missing(session: Session, actor: Actor, after: uuid.UUID | None, limit: int) -> list[uuid.UUID]:
-    """Files up to `limit` live contacts that are missing from the identity index (for example
-    written by a bulk import); answers their ids (empty when none are left after `after`)."""
+    """Files up to `limit` live contacts that are missing from the identity index (a store
+    written before the index existed, or by hand); answers their ids (empty when none are left after `after`)."""
     from contacthub.core import identity_index
 
     ids = repo.unindexed_contact_ids(session, actor.workspace_id, after, limit)

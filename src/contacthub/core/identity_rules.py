@@ -470,9 +470,3 @@ def compare_cluster(incoming: dict[str, Any], profiles: list[dict[str, Any]]) ->
             best = Score(best.total + sum(r["weight"] for r in clashes), best.reasons + clashes)
     return best
 
-
-def parse_birth(value: Any) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None

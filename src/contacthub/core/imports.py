@@ -884,7 +884,6 @@ class _Importer:
         self.totals = Counters()
         self.sqlite_cache_mb = 0
         self.lease_seconds = 300  # each batch renews the job's lease for this long (see claim_next)
-        self.batches = 0
         self.analyzed = False  # fresh planner statistics taken (PostgreSQL)
         # Contacts made from the file's exported lines (a JSONL line with its id): the store they
         # come from had resolved its people already, so another of its lines is another contact
@@ -1545,7 +1544,6 @@ def _flush(importer: _Importer, transaction, batch: list[ParsedRow], progress, p
             batch = [row for row in batch if row.index not in written]
         repo.prepare_bulk(session, importer.sqlite_cache_mb)
         importer.run_batch(session, batch)  # even empty (all written before): it renews the lease
-        importer.batches += 1
     if progress:
         progress(importer.totals.processed, position, importer.totals)
 

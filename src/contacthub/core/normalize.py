@@ -63,14 +63,6 @@ def normalize_phone(raw: str, default_region: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def is_valid_phone(raw: str, default_region: str) -> bool:
-    try:
-        normalize_phone(raw, default_region)
-    except ValueError:
-        return False
-    return True
-
-
 # What the store files a value under when it is no valid email or phone: a door may keep such
 # values unchecked (CSV imports, lax vendor fields), and they must still match themselves.
 

@@ -192,6 +192,3 @@ def page_member_ids(
         query = query.where(Contact.id > after)
     return list(session.scalars(query.order_by(Contact.id).limit(limit)))
 
-
-def account_count(session: Session, workspace_id: uuid.UUID) -> int:
-    return session.scalar(select(func.count()).select_from(Account).where(Account.workspace_id == workspace_id))

@@ -21,12 +21,6 @@ from contacthub.db.models import (
 from contacthub.repositories import bulk
 
 
-def insert_many(session: Session, model, rows: Sequence[dict], ignore_conflicts: bool = False) -> None:
-    """One bulk insert for all the rows (they must all carry the same keys), through the
-    driver (repositories/bulk.py)."""
-    bulk.insert_dicts(session, model.__table__, rows, ignore_conflicts)
-
-
 def insert_columns(session: Session, model, names: Sequence[str], columns: Sequence[Sequence]) -> None:
     """One bulk insert of rows given column by column (columns[i] holds the values of names[i])."""
     bulk.insert_columns(session, model.__table__, names, columns)

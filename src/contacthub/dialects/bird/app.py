@@ -50,7 +50,6 @@ from contacthub.settings import Settings
 ERRORS = {status: {"model": ErrorOut} for status in (400, 401, 403, 404, 409, 413, 422, 429)}
 DEFAULT_PAGE, MAX_PAGE = 10, 100
 MAX_MEMBERS_PER_CALL = 100
-# Bird refuses a second contact with a taken identifier, whatever the server's default.
 # Bird's rules: an identifier of another contact is refused; read-only attributes are written
 # only by Bird's own flows (or an upsert that says allowWritingReadOnly)
 REJECT = WriteOptions(on_duplicate="reject", write_read_only=False)

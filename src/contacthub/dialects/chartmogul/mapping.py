@@ -2,7 +2,7 @@
 
 Where a ChartMogul contact field lives in the core:
   first_name, last_name, title, notes  -> the contact's own fields
-  email, phone                         -> the first email / phone point (others are kept)
+  email, phone                         -> the primary email / phone point (others are kept)
   linked_in, twitter                   -> social["linkedin"], social["twitter"] (the native names)
   custom                               -> attributes (keys must be defined)
   external_id, data_source_uuid        -> identifier points `external_id` and `data_source`

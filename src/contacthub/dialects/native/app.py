@@ -305,7 +305,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
                          on_duplicate: Literal["reject", "create"] | None = None,
                          idempotency_key: IdempotencyKey = None):
         """Brings back a deleted contact under its id, as its `deleted` event recorded it (the
-        lists and accounts that still exist; not the groups that held it). 409 when a contact has
+        lists, accounts, groups and organizations that still exist). 409 when a contact has
         the id, or when another contact took one of its emails, phones or identifiers meanwhile
         (`on_duplicate=create` restores it anyway); 404 when no contact with that id was deleted
         (or it was erased)."""

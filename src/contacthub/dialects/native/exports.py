@@ -105,7 +105,7 @@ def _csv(items: Contacts) -> Iterator[str]:
     extra: dict[str, None] = {}  # ordered set of the columns found
     with tempfile.TemporaryFile("w+", encoding="utf-8") as spool:
         for view, held in items:
-            # the names of the groups holding it joined by "|", as the import's Groups column reads them
+            # the names of the groups holding it, joined as the import's Groups column reads them
             row = _flat({**render_contact(view), "groups": groups_cell(held.groups) or None})
             row = {k: v for k, v in row.items()
                    if k in fixed or k.startswith(("email_", "phone_", "address_", "social.", "metadata."))}
@@ -186,7 +186,8 @@ def install(app: FastAPI, db: Database, actor_dependency) -> None:
             "person and organization"))] = "jsonl"):
         """Every contact of the workspace as one file, streamed as it is read (an attachment
         named `contacts.<format>`): what `contacthub export` writes. The filters of `GET
-        /v1/contacts` (`kind`, `name`, `email`, `phone`, `list`, `q`, `attributes.<key>=<value>`)
+        /v1/contacts` (`kind`, `name`, `email`, `phone`, `list`, `account`, `group`,
+        `organization`, `identifier`, `q`, `attributes.<key>=<value>`)
         export only the contacts they keep. Not one snapshot: each page of 500 contacts is read
         in its own transaction."""
         flt = contacts.checked_filter(flt)  # a bad filter is a 422 now, not a broken stream later

@@ -117,7 +117,6 @@ def check_query(request: Request, allowed: tuple[str, ...]) -> None:
         raise BadParameters(errors)
 
 
-# The VAN types never match each other: an INDIVIDUAL sharing an ORGANIZATION's email is not it.
 def body_contact_id(value: Any) -> uuid.UUID:
     """The contactId a body carries (which makes the answer a redirect to that contact)."""
     try:
