@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from pydantic import StringConstraints
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from contacthub.core.actor import Actor
@@ -25,14 +26,18 @@ KEY_PREFIX = "chk_"
 class KeyCache:
     """Remembers valid keys for a few seconds so a request does not pay a key lookup.
 
-    A key revoked in this process stops working at once (revoke_key forgets it); in another
-    process (a second server, the CLI) within `ttl` seconds. Unknown keys are never cached.
+    A key revoked in this process stops working once the revoke is committed (revoke_key
+    forgets it then); in another process (a second server, the CLI) within `ttl` seconds.
+    Unknown keys are never cached.
     """
 
     def __init__(self, ttl: float = 5.0, size: int = 10_000):
         self.ttl, self.size = ttl, size
         self._entries: dict[str, tuple[float, KeyGrant]] = {}
         self._lock = threading.Lock()
+        # bumped by every forget: a lookup that loaded before a forget does not store what it
+        # read (the key as it was before the revoke committed)
+        self._forgets = 0
 
     def lookup(self, api_key: str | None, load):
         if not api_key:
@@ -42,11 +47,13 @@ class KeyCache:
         entry = self._entries.get(digest)
         if entry is not None and now - entry[0] < self.ttl:
             return entry[1]
+        forgets = self._forgets
         value = load()
         with self._lock:
-            if len(self._entries) >= self.size:
-                self._entries.clear()
-            self._entries[digest] = (now, value)
+            if forgets == self._forgets:
+                if len(self._entries) >= self.size:
+                    self._entries.clear()
+                self._entries[digest] = (now, value)
         return value
 
     def peek(self, api_key: str | None) -> "KeyGrant | None":
@@ -60,7 +67,15 @@ class KeyCache:
 
     def forget(self, key_hash: str) -> None:
         with self._lock:
+            self._forgets += 1
             self._entries.pop(key_hash, None)
+
+    def forget_when_committed(self, session: Session, key_hash: str) -> None:
+        """Forgets the key now and again once `session` commits: a request checking the key
+        between the two read it still valid (the revoke not yet committed), and must not
+        keep it for `ttl` seconds."""
+        self.forget(key_hash)
+        event.listen(session, "after_commit", lambda _: self.forget(key_hash), once=True)
 
     def clear(self) -> None:
         with self._lock:
@@ -133,7 +148,7 @@ def revoke_key(session: Session, ident: str) -> ApiKey:
     if len(rows) != 1:
         raise NotFound("api key", ident)
     rows[0].revoked_at = rows[0].revoked_at or utcnow()
-    KEY_CACHE.forget(rows[0].key_hash)
+    KEY_CACHE.forget_when_committed(session, rows[0].key_hash)
     return rows[0]
 
 
@@ -175,7 +190,7 @@ def revoke_workspace_key(session: Session, actor: Actor, key_id: uuid.UUID) -> A
         raise Conflict("this is the workspace's last key that can write: make another before revoking it",
                        field="key_id")
     row.revoked_at = row.revoked_at or utcnow()
-    KEY_CACHE.forget(row.key_hash)
+    KEY_CACHE.forget_when_committed(session, row.key_hash)
     return row
 
 

@@ -4,6 +4,8 @@ import uuid
 
 from fastapi.testclient import TestClient
 
+from contacthub.core.actor import Actor
+
 
 def test_a_key_is_made_used_listed_and_revoked(api, app, workspace):
     made = api.post("/v1/keys", json={"name": "reports", "read_only": True})
@@ -68,3 +70,32 @@ def test_a_key_tells_its_workspace_and_itself(api, app, workspace):
     bird = TestClient(app, headers={"Authorization": f"AccessKey {workspace.api_key}"})
     assert bird.get(f"/bird/workspaces/{body['id']}/contacts").status_code == 200
     assert TestClient(app).get("/v1/workspace").status_code == 401
+
+
+def test_a_key_checked_while_its_revoke_commits_is_not_kept(api, app, db, workspace):
+    """A request checking a key between the revoke's write and its commit reads the key still
+    valid; it must not keep it valid for the cache's five seconds after the revoke answered."""
+    from contacthub.core import workspaces
+
+    made = api.post("/v1/keys", json={"name": "leaving"}).json()
+    user = TestClient(app, headers={"Authorization": f"Bearer {made['api_key']}"})
+    with db.write() as session:
+        actor = Actor(workspace.workspace_id, workspace.key_id, "native")
+        workspaces.revoke_workspace_key(session, actor, uuid.UUID(made["id"]))
+        assert user.get("/v1/contacts").status_code == 200  # the revoke is not committed yet
+    assert user.get("/v1/contacts").status_code == 401
+
+
+def test_a_key_loaded_before_its_revoke_is_not_cached():
+    from contacthub.core.workspaces import KeyCache, KeyGrant, _hash
+
+    cache = KeyCache()
+    grant = KeyGrant(uuid.uuid4(), uuid.uuid4(), False)
+
+    def load_while_revoked():  # the key read valid, then revoked before the lookup stores it
+        cache.forget(_hash("chk_x"))
+        return grant
+
+    assert cache.lookup("chk_x", load_while_revoked) is grant
+    assert cache.peek("chk_x") is None
+    assert cache.lookup("chk_x", lambda: grant) is grant and cache.peek("chk_x") is grant
