@@ -9,12 +9,12 @@ from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from standardwebhooks.webhooks import Webhook as Verifier
 
 from contacthub.app import create_app
 from contacthub.core import webhook_delivery
-from contacthub.db.models import Webhook
+from contacthub.db.models import IdempotencyRecord, Webhook
 from contacthub.db.types import utcnow
 from contacthub.dialects.native.schemas import webhook_body
 from contacthub.repositories import webhooks as webhook_repo
@@ -394,6 +394,23 @@ def test_a_rotated_secret_signs_what_is_sent_from_then_on(hooks_api, client, db,
     read_only = client.post(f"/v1/webhooks/{hook['id']}/rotate-secret",
                             headers={"Authorization": f"Bearer {read_only_key}"})
     assert read_only.status_code == 403
+
+
+def test_a_repeated_idempotency_key_never_answers_a_secret_again(hooks_api, db, receiver):
+    """A secret is shown once: a retried create or rotation answers `secret: null`, and a
+    rotation retried under an older key does not bring back the secret it replaced."""
+    made = hooks_api.post("/v1/webhooks", json={"url": receiver.url}, headers={"Idempotency-Key": "hook-1"})
+    again = hooks_api.post("/v1/webhooks", json={"url": receiver.url}, headers={"Idempotency-Key": "hook-1"})
+    assert made.json()["secret"].startswith("whsec_")
+    assert again.status_code == 201 and again.json() == made.json() | {"secret": None}
+    path = f"/v1/webhooks/{made.json()['id']}/rotate-secret"
+    first = hooks_api.post(path, headers={"Idempotency-Key": "rot-1"}).json()
+    second = hooks_api.post(path, headers={"Idempotency-Key": "rot-2"}).json()
+    assert first["secret"] != second["secret"]
+    assert hooks_api.post(path, headers={"Idempotency-Key": "rot-1"}).json()["secret"] is None
+    with db.read() as session:
+        stored = session.scalars(select(IdempotencyRecord.body)).all()
+    assert not any(made.json()["secret"] in json.dumps(b) or first["secret"] in json.dumps(b) for b in stored)
 
 
 def test_a_slow_receiver_holds_up_no_other_webhook(db, local_settings, hooks_api, app, receiver):

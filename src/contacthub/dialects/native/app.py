@@ -648,14 +648,19 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
 
     # ------------------------------------------------------------ webhooks
 
+    def _without_secret(answer: dict) -> dict:
+        return answer | {"secret": None}
+
     @app.post("/webhooks", status_code=201, tags=["webhooks"], responses={201: {"model": WebhookOut}})
     def create_webhook(body: WebhookInput, request: Request, caller: Caller, idempotency_key: IdempotencyKey = None):
         """Send the change feed to `url` as it grows (see `GET /v1/changes`): each delivery a POST
         of `{"webhook_id", "data": [changes], "next_since"}`, signed as Standard Webhooks says
         with the `secret` answered here (and only here). From `since` (default: what changes
-        from now on; 0: every change from the first)."""
+        from now on; 0: every change from the first). A repeat with the same Idempotency-Key
+        answers `secret: null`: a secret is never kept for replay."""
         return idempotent(caller, idempotency_key, request, body, 201, lambda s: render_webhook(
-            webhooks.create(s, caller, body, settings.webhook_allow_private_urls), secret=True))
+            webhooks.create(s, caller, body, settings.webhook_allow_private_urls), secret=True),
+            replayed=_without_secret)
 
     @app.get("/webhooks", tags=["webhooks"], responses={200: {"model": WebhookPageOut}})
     def list_webhooks(caller: Caller, cursor: str | None = None, limit: PageLimit = None):
@@ -682,9 +687,11 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
     def rotate_webhook_secret(webhook_id: str, request: Request, caller: Caller,
                               idempotency_key: IdempotencyKey = None):
         """A new signing `secret`, answered here (and only here); every delivery from now on,
-        a retried one too, is signed with it. The webhook keeps its place in the feed."""
+        a retried one too, is signed with it. The webhook keeps its place in the feed. A repeat
+        with the same Idempotency-Key answers `secret: null` (and rotates nothing)."""
         return idempotent(caller, idempotency_key, request, None, 200, lambda s: render_webhook(
-            webhooks.rotate_secret(s, caller, parse_id(webhook_id, "webhook")), secret=True))
+            webhooks.rotate_secret(s, caller, parse_id(webhook_id, "webhook")), secret=True),
+            replayed=_without_secret)
 
     @app.delete("/webhooks/{webhook_id}", status_code=204, tags=["webhooks"])
     def delete_webhook(webhook_id: str, caller: Caller):
