@@ -27,11 +27,16 @@ MAX_ADDRESSES = 20
 MAX_MEMBERSHIPS = 100  # lists, and accounts, a contact belongs to
 
 
+# How deep free-form values (attributes, extra, properties, metadata) may nest: far beyond any
+# real document, and far below the depth where walking one would exhaust Python's stack.
+MAX_NESTING = 32
+
+
 def storage_faults(value: Any, path: str = "") -> list[tuple[str, str]]:
     """(path, fault) for every part of `value` no database here can hold: NUL characters
     (PostgreSQL), unpaired surrogates (not encodable as UTF-8), NaN and Infinity (not JSON,
-    though Python's parser accepts them). Walks into lists and objects, keys included; paths are
-    dotted with [i] indexes, "." for the value itself."""
+    though Python's parser accepts them), lists and objects nested past MAX_NESTING. Walks into
+    lists and objects, keys included; paths are dotted with [i] indexes, "." for the value itself."""
     faults: list[tuple[str, str]] = []
 
     def text_fault(text: str) -> str | None:
@@ -43,8 +48,10 @@ def storage_faults(value: Any, path: str = "") -> list[tuple[str, str]]:
             return "must be valid Unicode (no unpaired surrogates)"
         return None
 
-    def walk(item: Any, where: str) -> None:
-        if isinstance(item, str):
+    def walk(item: Any, where: str, depth: int = 0) -> None:
+        if depth > MAX_NESTING and isinstance(item, (dict, list)):
+            faults.append((where or ".", f"must not nest more than {MAX_NESTING} levels deep"))
+        elif isinstance(item, str):
             if (fault := text_fault(item)) is not None:
                 faults.append((where or ".", fault))
         elif isinstance(item, float):
@@ -54,10 +61,10 @@ def storage_faults(value: Any, path: str = "") -> list[tuple[str, str]]:
             for key, inner in item.items():
                 if isinstance(key, str) and (fault := text_fault(key)) is not None:
                     faults.append((where or ".", f"keys {fault}"))
-                walk(inner, f"{where}.{key}" if where else str(key))
+                walk(inner, f"{where}.{key}" if where else str(key), depth + 1)
         elif isinstance(item, list):
             for i, inner in enumerate(item):
-                walk(inner, f"{where}[{i}]")
+                walk(inner, f"{where}[{i}]", depth + 1)
 
     walk(value, path)
     return faults

@@ -206,10 +206,11 @@ def document_security(app: FastAPI, schemes: dict[str, dict[str, Any]]) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
-async def storable_query(request: Request) -> None:  # async: no thread hand-off for a string scan
-    """A dependency refusing query values no store can compare with (a NUL character: PostgreSQL
-    refuses it even in a filter) as InvalidInput naming the parameter."""
+async def storable_params(request: Request) -> None:  # async: no thread hand-off for a string scan
+    """A dependency refusing query and path values no store can compare with (a NUL character:
+    PostgreSQL refuses it even in a filter) as InvalidInput naming the parameter."""
+    params = [*request.query_params.multi_items(), *request.path_params.items()]
     faults = [FieldError(name, "must not contain NUL characters")
-              for name, value in request.query_params.multi_items() if "\x00" in value or "\x00" in name]
+              for name, value in params if "\x00" in str(value) or "\x00" in name]
     if faults:
         raise InvalidInput(faults)

@@ -65,3 +65,11 @@ def test_long_identifier_values_and_names(bird):
     taken = bird.post(bird.ws + "/contacts", json={"displayName": "Other",
                                                     "identifiers": [{"key": "visitorid", "value": value}]})
     assert taken.status_code == 409, taken.text
+
+
+def test_a_nul_character_in_an_identifier_path_is_422(bird):
+    """A NUL in the path of an upsert by identifier was a 500 on PostgreSQL."""
+    response = bird.patch(bird.ws + "/contacts/identifiers/crm/a%00b", json={"displayName": "A"})
+    assert response.status_code == 422, response.text
+    assert response.json()["code"] == "InvalidPayload"
+    assert bird.get(bird.ws + "/contacts").json()["results"] == []

@@ -189,3 +189,10 @@ def test_a_nul_character_in_a_list_filter_is_422_naming_it(api):
         response = api.get("/v1/contacts", params={name: "a\x00b"})
         assert response.status_code == 422, (name, response.text)
         assert response.json()["error"]["details"] == [{"field": name, "message": "must not contain NUL characters"}]
+
+
+def test_a_nul_character_in_a_definition_key_path_is_422(api):
+    for method in ("GET", "PATCH", "DELETE"):
+        response = api.request(method, "/v1/attribute-definitions/a%00b", json={} if method == "PATCH" else None)
+        assert response.status_code == 422, (method, response.text)
+        assert response.json()["error"]["details"] == [{"field": "key", "message": "must not contain NUL characters"}]

@@ -42,6 +42,7 @@ from contacthub.dialects.common import (
     bearer_token,
     document_security,
     parse_id,
+    storable_params,
 )
 from contacthub.dialects.docs import serve_docs
 from contacthub.repositories.contacts import ContactFilter
@@ -68,6 +69,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
         "contacthub store. Auth: `Authorization: AccessKey <key>` (or `Bearer <key>`); the path's "
         f"workspaceId must be the key's workspace. Request bodies up to {settings.max_body_bytes} bytes.",
         responses=ERRORS,
+        dependencies=[Depends(storable_params)],  # identifier keys and values in paths and queries reach SQL
     )
     errors.install(app)
     document_security(app, {

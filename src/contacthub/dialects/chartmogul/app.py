@@ -53,7 +53,7 @@ from contacthub.dialects.common import (
     basic_credentials,
     document_security,
     parse_id,
-    storable_query,
+    storable_params,
 )
 from contacthub.dialects.docs import serve_docs
 from contacthub.repositories.accounts import MemberFilter
@@ -86,7 +86,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
         telemetry=DOOR_TELEMETRY,
         docs_url=None,  # served by serve_docs, without a CDN
         redoc_url=None,
-        dependencies=[Depends(storable_query)],
+        dependencies=[Depends(storable_params)],
         title="contacthub — ChartMogul dialect",
         version=__version__,
         description="ChartMogul-compatible data sources, customers and contacts under `/chartmogul/v1`. "

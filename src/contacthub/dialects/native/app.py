@@ -38,7 +38,7 @@ from contacthub.core.webhooks import WebhookInput, WebhookPatch
 from contacthub.core.vcards import write_card
 from contacthub.core.pagination import clamp_limit, decode_cursor, encode_cursor
 from contacthub.db.engine import Database
-from contacthub.dialects.common import DOOR_TELEMETRY, BodyLimit, Gate, parse_id, storable_query
+from contacthub.dialects.common import DOOR_TELEMETRY, BodyLimit, Gate, parse_id, storable_params
 from contacthub.dialects.docs import serve_docs
 from contacthub.dialects.native import errors
 from contacthub.dialects.native.exports import install as install_exports
@@ -251,7 +251,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
                               "reasons": m.reasons} for v, m in found]}
 
     @app.get("/contacts", response_model=ContactPageOut, tags=["contacts"],
-             dependencies=[Depends(storable_query)])  # its filters reach SQL
+             dependencies=[Depends(storable_params)])  # its filters reach SQL
     def list_contacts(caller: Caller, flt: Annotated[ContactFilter, Depends(contact_filter)],
                       cursor: str | None = None, limit: PageLimit = None):
         """List contacts, oldest first. Filter by attribute with `attributes.<key>=<value>`."""
@@ -419,17 +419,20 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
         with db.read() as session:
             return {"data": [render_definition(d) for d in attributes.list_definitions(session, caller)]}
 
-    @app.get("/attribute-definitions/{key}", tags=["attribute definitions"], responses={200: {"model": DefinitionOut}})
+    @app.get("/attribute-definitions/{key}", tags=["attribute definitions"],
+              dependencies=[Depends(storable_params)], responses={200: {"model": DefinitionOut}})
     def get_definition(key: str, caller: Caller):
         with db.read() as session:
             return render_definition(attributes.get_definition(session, caller, key))
 
-    @app.patch("/attribute-definitions/{key}", tags=["attribute definitions"], responses={200: {"model": DefinitionOut}})
+    @app.patch("/attribute-definitions/{key}", tags=["attribute definitions"],
+              dependencies=[Depends(storable_params)], responses={200: {"model": DefinitionOut}})
     def update_definition(key: str, body: DefinitionPatch, caller: Caller):
         with db.write(workspace=caller.workspace_id) as session:
             return render_definition(attributes.update_definition(session, caller, key, body))
 
-    @app.delete("/attribute-definitions/{key}", status_code=204, tags=["attribute definitions"])
+    @app.delete("/attribute-definitions/{key}", status_code=204, tags=["attribute definitions"],
+                dependencies=[Depends(storable_params)])
     def delete_definition(key: str, caller: Caller):
         with db.write(workspace=caller.workspace_id) as session:
             attributes.delete_definition(session, caller, key)
@@ -551,7 +554,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
         return idempotent(caller, idempotency_key, request, body, 201,
                           lambda s: render_data_source(accounts.create_data_source(s, caller, body)))
 
-    @app.get("/data-sources", tags=["accounts"], dependencies=[Depends(storable_query)],
+    @app.get("/data-sources", tags=["accounts"], dependencies=[Depends(storable_params)],
              responses={200: {"model": DataSourceListOut}})  # `name` reaches SQL
     def list_data_sources(caller: Caller, name: str | None = None):
         with db.read() as session:
@@ -578,7 +581,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
         return idempotent(caller, idempotency_key, request, body, 201,
                           lambda s: render_account(accounts.create_account(s, caller, body)))
 
-    @app.get("/accounts", tags=["accounts"], dependencies=[Depends(storable_query)],
+    @app.get("/accounts", tags=["accounts"], dependencies=[Depends(storable_params)],
              responses={200: {"model": AccountPageOut}})  # `external_id` reaches SQL
     def list_accounts(caller: Caller, data_source_id: str | None = None, external_id: str | None = None,
                       cursor: str | None = None, limit: PageLimit = None):

@@ -22,7 +22,7 @@ from contacthub.core.actor import Actor
 from contacthub.core.vcards import groups_cell, write_card
 from contacthub.core.views import ContactView
 from contacthub.db.engine import Database
-from contacthub.dialects.common import storable_query
+from contacthub.dialects.common import storable_params
 from contacthub.dialects.native.filters import contact_filter
 from contacthub.dialects.native.schemas import render_contact
 from contacthub.repositories.contacts import ContactFilter
@@ -175,7 +175,7 @@ def _flat(record: dict) -> dict:
 def install(app: FastAPI, db: Database, actor_dependency) -> None:
     Caller = Annotated[Actor, Depends(actor_dependency)]
 
-    @app.get("/export", tags=["contacts"], response_class=StreamingResponse, dependencies=[Depends(storable_query)],
+    @app.get("/export", tags=["contacts"], response_class=StreamingResponse, dependencies=[Depends(storable_params)],
              responses={200: {"content": {
         "application/x-ndjson": {"schema": {"type": "string"}}, "text/csv": {"schema": {"type": "string"}},
         "text/vcard": {"schema": {"type": "string"}}}, "description": "The workspace's contacts, streamed"}})

@@ -14,7 +14,7 @@ from contacthub.core.errors import FieldError, InvalidInput
 from contacthub.core.inputs import WriteOptions
 from contacthub.core.views import ContactView
 from contacthub.db.engine import Database
-from contacthub.dialects.common import DOOR_TELEMETRY, BodyLimit, Gate, document_security, storable_query
+from contacthub.dialects.common import DOOR_TELEMETRY, BodyLimit, Gate, document_security, storable_params
 from contacthub.dialects.docs import serve_docs
 from contacthub.dialects.packagex import errors, mapping, schemas
 from contacthub.dialects.packagex.errors import endpoint, envelope
@@ -29,7 +29,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
         telemetry=DOOR_TELEMETRY,
         docs_url=None,  # served by serve_docs, without a CDN
         redoc_url=None,
-        dependencies=[Depends(storable_query)],
+        dependencies=[Depends(storable_params)],
         title="contacthub — PackageX-compatible contacts API",
         version=__version__,
         description="Contacts and groups, and CSV/Excel imports through `csv_url`. Auth: `PX-API-KEY` header. "
