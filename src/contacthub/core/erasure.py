@@ -5,13 +5,15 @@ The person is the contact an id names now (a merged-away id: the survivor it mer
 every record merged into it, or what remains of a contact already deleted. Their rows go (the
 merged-away ones too, which a delete keeps for unmerge); their history events stay in place
 (the change feed's numbers do not move) but say only what happened, when and through which
-door; the review queue's pairs and import outcomes' notes are dropped, as are the rows an import
+door, as do the events of another contact that took one of their records in and recorded
+their emails or phones meanwhile; the review queue's pairs and import outcomes' notes are dropped, as are the rows an import
 refused (kept as read, for their rejected-rows file) that hold one of their emails or phones; an idempotent
 answer that showed them answers 410 Gone instead (a retry does not make the person again). One
 event, `erased`, goes out on the change feed, so the systems that follow it can erase their
 copies too.
 """
 
+import json
 import re
 import uuid
 
@@ -47,8 +49,10 @@ def erase(session: Session, actor: Actor, contact_id: uuid.UUID) -> uuid.UUID:
         frontier = repo.merged_from(session, ws, frontier) - records
         records |= frontier
     emails, phones = _reachable_by(session, ws, records)
+    absorbers = repo.absorbers(session, ws, records) - records
     repo.delete_contacts(session, ws, records)
     _forget_refused_rows(session, ws, emails, phones)
+    _forget_in_histories(session, ws, absorbers, emails, phones)
     repo.blank_events(session, ws, records)
     repo.forget_reviews(session, ws, records)
     repo.blank_import_notes(session, ws, records)
@@ -59,15 +63,34 @@ def erase(session: Session, actor: Actor, contact_id: uuid.UUID) -> uuid.UUID:
 
 
 def _reachable_by(session: Session, ws: uuid.UUID, records: set[uuid.UUID]) -> tuple[set[str], set[str]]:
-    """The person's emails (lower-cased) and phones (as their digits), stored or, for a record
-    deleted before, as its deletion kept them."""
+    """The person's emails (lower-cased) and phones (as their digits): stored, or ever said in
+    their history (a record deleted before, as its deletion kept it; a phone they had once)."""
     points = repo.points_of(session, ws, records)
-    for before in repo.deleted_snapshots(session, ws, records):
-        points += [(kind, p.get("normalized") or "") for kind, key in (("email", "emails"), ("phone", "phones"))
-                   for p in before.get(key) or [] if isinstance(p, dict)]
+    for _, changes, before in repo.histories(session, ws, records):
+        points += _points_said([changes, before])
     emails = {value.lower() for kind, value in points if kind == "email" and value}
     phones = {_digits_of(value) for kind, value in points if kind == "phone"} - {""}
     return emails, phones
+
+
+_POINT_LISTS = {"emails": "email", "phones": "phone"}
+
+
+def _points_said(value, kind: str | None = None) -> list[tuple[str, str]]:
+    """(kind, value) of every email and phone an event's changes or before-state holds: points
+    written out whole (with their `kind` and `normalized`) and the plain values listed under
+    `emails` / `phones`."""
+    if isinstance(value, dict):
+        found = []
+        point_kind = value.get("kind") if value.get("kind") in _POINT_LISTS.values() else kind
+        if point_kind and isinstance(value.get("normalized"), str):
+            found.append((point_kind, value["normalized"]))
+        for key, inner in value.items():
+            found += _points_said(inner, _POINT_LISTS.get(key))
+        return found
+    if isinstance(value, list):
+        return [point for item in value for point in _points_said(item, kind)]
+    return [(kind, value)] if kind and isinstance(value, str) else []
 
 
 def _digits_of(phone: str) -> str:
@@ -96,6 +119,21 @@ def _forget_refused_rows(session: Session, ws: uuid.UUID, emails: set[str], phon
         if any(e in text for e in emails) or any(p in d for p in phones for d in digits):
             holding.append((row.job_id, row.row_index, [[header, ""] for header, _ in read]))
     repo.replace_import_rows(session, ws, holding)
+
+
+def _forget_in_histories(session: Session, ws: uuid.UUID, absorbers: set[uuid.UUID],
+                         emails: set[str], phones: set[str]) -> None:
+    """A contact that took one of the person's records in (and gave it back) may have recorded
+    their emails or phones in its own history meanwhile (a PATCH dropping the phone it had
+    taken): those events of it say only what happened, as the person's own do."""
+    if not absorbers or (not emails and not phones):
+        return
+    holding = []
+    for event_id, changes, before in repo.histories(session, ws, absorbers):
+        text = json.dumps([changes, before], default=str).lower()
+        if any(e in text for e in emails) or any(p in text for p in phones):
+            holding.append(event_id)
+    repo.blank_these_events(session, ws, holding)
 
 
 def _chain(session: Session, ws: uuid.UUID, contact_id: uuid.UUID) -> tuple[set[uuid.UUID], uuid.UUID]:

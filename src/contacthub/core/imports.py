@@ -1416,6 +1416,7 @@ def run_job(db: Database, workspace_id: uuid.UUID, job_id: uuid.UUID, source: So
                 repo.set_job(session, workspace_id, job_id, processed=0, created=0, merged=0, skipped=0,
                              invalid=0, review=0)
             repo.set_job(session, workspace_id, job_id, status="failed", error=message[:2000], finished_at=utcnow())
+            repo.delete_blobs(session, workspace_id, job_id)  # a failed job is not run again: its file goes too
     finally:
         if source is not None:
             source.discard()

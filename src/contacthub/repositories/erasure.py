@@ -3,6 +3,7 @@ keep of them."""
 
 import uuid
 from collections.abc import Collection, Iterator
+from typing import Any
 
 from sqlalchemy import String, cast, delete, or_, select, update
 from sqlalchemy.orm import Session
@@ -56,13 +57,6 @@ def points_of(session: Session, workspace_id: uuid.UUID, ids: Collection[uuid.UU
         ContactPoint.kind.in_(("email", "phone")))).tuples())
 
 
-def deleted_snapshots(session: Session, workspace_id: uuid.UUID, ids: Collection[uuid.UUID]) -> list[dict]:
-    """What the contacts were when deleted (their `deleted` events' `before`)."""
-    return [before for before in session.scalars(select(Event.before).where(
-        Event.workspace_id == workspace_id, Event.subject_type == "contact", Event.action == "deleted",
-        Event.subject_id.in_(list(ids)))) if before]
-
-
 def rejected_rows(session: Session, workspace_id: uuid.UUID) -> Iterator[ImportRow]:
     """Every import row kept as read without a contact."""
     yield from session.scalars(select(ImportRow).where(
@@ -106,11 +100,35 @@ def forget_reviews(session: Session, workspace_id: uuid.UUID, ids: Collection[uu
 
 
 def blank_import_notes(session: Session, workspace_id: uuid.UUID, ids: Collection[uuid.UUID]) -> None:
-    """A row outcome's note names the email or phone it matched by. (No index serves
-    `contact_id`: this reads the workspace's outcomes through, which erasing, a rare act, can
-    afford, where every import would pay for one.)"""
+    """The outcomes of rows that made or merged into the contacts (their notes name the email
+    or phone they matched by), and the notes naming one of them (another row's "possible
+    duplicate: matches contact <id> by email …"). (No index serves this: it reads the
+    workspace's outcomes through, which erasing, a rare act, can afford, where every import
+    would pay for one.)"""
     session.execute(update(ImportRow).where(ImportRow.workspace_id == workspace_id, ImportRow.contact_id.in_(list(ids)))
                     .values(note=None, raw=None).execution_options(synchronize_session=False))
+    session.execute(update(ImportRow).where(
+        ImportRow.workspace_id == workspace_id, or_(*(ImportRow.note.contains(str(i)) for i in ids)))
+        .values(note=None).execution_options(synchronize_session=False))
+
+
+def absorbers(session: Session, workspace_id: uuid.UUID, ids: Collection[uuid.UUID]) -> set[uuid.UUID]:
+    """The contacts that once took one of the records in (their `merged` events name it)."""
+    return set(session.scalars(select(Event.subject_id).where(
+        Event.workspace_id == workspace_id, Event.subject_type == "contact", Event.action == "merged",
+        Event.changes["from"].as_string().in_([str(i) for i in ids]))))
+
+
+def histories(session: Session, workspace_id: uuid.UUID, ids: Collection[uuid.UUID]) -> list[tuple[uuid.UUID, Any, Any]]:
+    """(event id, changes, before) of every event of the contacts."""
+    return [tuple(row) for row in session.execute(select(Event.id, Event.changes, Event.before).where(
+        Event.workspace_id == workspace_id, Event.subject_type == "contact", Event.subject_id.in_(list(ids))))]
+
+
+def blank_these_events(session: Session, workspace_id: uuid.UUID, event_ids: Collection[uuid.UUID]) -> None:
+    if event_ids:
+        session.execute(update(Event).where(Event.workspace_id == workspace_id, Event.id.in_(list(event_ids)))
+                        .values(changes={}, before=None).execution_options(synchronize_session=False))
 
 
 def blank_answers(session: Session, workspace_id: uuid.UUID, ids: Collection[uuid.UUID], status: int) -> None:

@@ -112,6 +112,41 @@ def test_a_person_once_merged_into_another_and_taken_out_leaves_nothing_in_its_h
     assert api.get(f"/v1/contacts/{keep}").json()["first_name"] == "Keep"  # the other person stays
 
 
+def test_what_another_contact_recorded_of_a_record_it_held_goes(api):
+    """Fay merged into Olga, Olga's phones (Fay's among them) cleared, Fay taken out again:
+    Olga's `updated` event recorded Fay's phone; erasing Fay empties it, not Olga's others."""
+    olga = api.post("/v1/contacts", json={"first_name": "Olga", "emails": ["olga@example.com"]}).json()["id"]
+    fay = api.post("/v1/contacts", json={"first_name": "Fay", "emails": ["fay@erase.example.com"],
+                                         "phones": ["+14155550177"]}).json()["id"]
+    api.post(f"/v1/contacts/{olga}/merge", json={"from": fay})
+    assert api.patch(f"/v1/contacts/{olga}", json={"phones": []}).status_code == 200
+    assert api.patch(f"/v1/contacts/{olga}", json={"notes": "olga's own"}).status_code == 200
+    api.post(f"/v1/contacts/{olga}/unmerge", json={"from": fay})
+    assert "4155550177" in everything_said(api)
+
+    assert api.post(f"/v1/contacts/{fay}/erase").status_code == 200
+
+    said = everything_said(api)
+    assert "4155550177" not in said and "fay@erase.example.com" not in said
+    kept = [e["changes"] for e in api.get(f"/v1/contacts/{olga}/events").json()["data"] if e["action"] == "updated"]
+    assert {"notes": [None, "olga's own"]} in kept  # what said nothing of Fay stays
+
+
+def test_import_notes_naming_the_person_go(api, db, workspace, tmp_path, database_url):
+    """A row created beside the person and queued with them (review) named them in its note."""
+    erin = api.post("/v1/contacts", json={"first_name": "Erin", "emails": ["erin@erase.example.com"]}).json()["id"]
+    actor = Actor(workspace.workspace_id, workspace.key_id, "cli")
+    job, rows = import_file(db, actor, tmp_path, database_url, "Name,Email\nNiamh Other,erin@erase.example.com\n",
+                            "r.csv", on_duplicate="review")
+    assert erin in (rows[0].note or "")
+
+    assert api.post(f"/v1/contacts/{erin}/erase").status_code == 200
+
+    outcomes = api.get(f"/v1/imports/{job.id}").json()["rows"]["data"]
+    assert outcomes[0]["status"] == rows[0].status and erin not in json.dumps(outcomes)
+    assert "erin@erase.example.com" not in json.dumps(outcomes)
+
+
 def test_a_read_only_key_cannot_erase(api, client, read_only_key):
     ada = api.post("/v1/contacts", json=ADA).json()["id"]
     response = client.post(f"/v1/contacts/{ada}/erase", headers={"Authorization": f"Bearer {read_only_key}"})

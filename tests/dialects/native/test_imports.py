@@ -58,6 +58,21 @@ def test_a_data_url_job_runs_and_reports_every_row(api, db, settings):
     assert [j["id"] for j in listed] == [job["id"]]
 
 
+def test_a_failed_job_keeps_no_copy_of_its_file(api, db, settings, workspace):
+    """A file whose import fails (no column any contact field reads) is not run again: the copy
+    kept to run it goes, as a finished job's does (it held the people in it)."""
+    from sqlalchemy import func, select
+
+    from contacthub.db.models import ImportBlob
+
+    started = api.post("/v1/imports", json={"data_url": data_url("Colour,Shape\nred,round\n")}).json()
+    run_jobs(db, settings)
+    assert api.get(f"/v1/imports/{started['id']}").json()["status"] == "failed"
+    with db.read() as session:
+        assert session.scalar(select(func.count()).select_from(ImportBlob)
+                              .where(ImportBlob.workspace_id == workspace.workspace_id)) == 0
+
+
 def test_a_multipart_upload_larger_than_the_json_limit(api, db, settings):
     bio = "x" * 600
     lines = ["Name,Email,Bio"] + [f"P{i},p{i}@example.com,{bio}" for i in range(2000)]
