@@ -36,12 +36,15 @@ def check_url(url: str, allow_private: bool, field: str, purpose: str) -> str | 
 
 
 # IPv6 prefixes that carry an IPv4 address in their last 32 bits: NAT64 (RFC 6052, 8215)
-_NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
+# Prefixes whose last 32 bits a translator turns into an IPv4 address: NAT64 (well-known and
+# local-use) and SIIT's IPv4-translated ::ffff:0:a.b.c.d.
+_NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"),
+          ipaddress.ip_network("::ffff:0:0:0/96"))
 
 
 def _public(ip) -> bool:
     """A public unicast address, and so is any IPv4 address it carries: a gateway turns an IPv6
-    form of 127.0.0.1 (NAT64, 6to4, Teredo, IPv4-compatible) back into our own network."""
+    form of 127.0.0.1 (NAT64, SIIT, 6to4, Teredo, IPv4-compatible) back into our own network."""
     if not ip.is_global or ip.is_multicast:
         return False
     if ip.version == 6:

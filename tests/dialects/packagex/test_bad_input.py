@@ -224,6 +224,7 @@ def no_outgoing_requests(monkeypatch):
     "http://[64:ff9b::a00:1]/contacts.csv",
     "http://[2002:7f00:1::]/contacts.csv",  # 6to4
     "http://[::127.0.0.1]/contacts.csv",  # IPv4-compatible
+    "http://[::ffff:0:7f00:1]/contacts.csv",  # SIIT IPv4-translated
 ])
 def test_an_http_csv_url_to_a_private_address_is_400(px, tony, no_outgoing_requests, csv_url):
     before = everything(px)
