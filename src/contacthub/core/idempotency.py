@@ -4,9 +4,13 @@ it answers, so a retried POST gets the same answer and writes nothing new."""
 import hashlib
 import json
 import uuid
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from contacthub.core.actor import Actor
@@ -61,3 +65,31 @@ def remember(session: Session, actor: Actor, key: str, print_: str, status: int,
         repo.forget_idempotency_before(session, actor.workspace_id,
                                        now - timedelta(hours=get_settings().idempotency_ttl_hours))
     session.flush()
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    body: Any
+    replayed: bool  # the stored answer of an earlier request with the key
+
+
+def run_once(transaction: Callable[[], AbstractContextManager[Session]], actor: Actor, key: str, print_: str,
+             work: Callable[[Session], tuple[int, Any]],
+             kept: Callable[[Any], Any] | None = None) -> Answer:
+    """`work` run once per Idempotency-Key: a repeat answers what the first answered (or what
+    `kept` made of it to store: an answer holding a secret keeps it out), Conflict when the
+    key was used for another request. `work` answers (status, body) in the transaction it is
+    given, the answer stored with what it wrote."""
+    for _ in range(2):
+        try:
+            with transaction() as session:
+                stored = replay(session, actor, key, print_)
+                if stored is not None:
+                    return Answer(stored[0], stored[1], replayed=True)
+                status, body = work(session)
+                remember(session, actor, key, print_, status, kept(body) if kept else body)
+                return Answer(status, body, replayed=False)
+        except IntegrityError:
+            continue  # a concurrent request with the same key won: replay its answer
+    raise Conflict("a request with this Idempotency-Key is in progress; retry", field="Idempotency-Key")

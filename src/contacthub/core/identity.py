@@ -278,14 +278,23 @@ def check_claims(session: Session, ws: uuid.UUID, view: ContactView, known: set[
 
 def run_resolving(transaction: Callable[[], AbstractContextManager[Session]], work: Callable[[Session], T],
                   attempts: int = 5) -> T:
-    """Runs `work` in a fresh transaction, again when a concurrent write of the same person won
-    (ResolutionRace, or a unique key of the index or the review queue that collided)."""
-    for attempt in range(attempts):
+    """Runs `work` in a fresh transaction, again when a concurrent write of the same person won."""
+    def attempt() -> T:
+        with transaction() as session:
+            return work(session)
+
+    return retry_resolving(attempt, attempts)
+
+
+def retry_resolving(attempt: Callable[[], T], attempts: int = 5) -> T:
+    """Runs `attempt` (a whole transaction) again when a concurrent write of the same person won
+    (ResolutionRace, or a unique key of the index or the review queue that collided): the next
+    round finds that contact."""
+    for i in range(attempts):
         try:
-            with transaction() as session:
-                return work(session)
+            return attempt()
         except (ResolutionRace, IntegrityError):
-            if attempt == attempts - 1:
+            if i == attempts - 1:
                 raise Conflict("the same contact is being written concurrently; retry") from None
     raise AssertionError("unreachable")
 

@@ -8,7 +8,6 @@ from typing import Annotated, Any, Literal
 from fastapi import Depends, FastAPI, Header, Query, Request
 from fastapi.responses import Response
 from fastapi.security import HTTPBearer
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from contacthub import __version__
@@ -31,7 +30,6 @@ from contacthub.core import (
 )
 from contacthub.core.actor import Actor
 from contacthub.core.attributes import DefinitionInput, DefinitionPatch
-from contacthub.core.errors import Conflict
 from contacthub.core.inputs import WriteOptions
 from contacthub.core.lists import ListInput, ListPatch
 from contacthub.core.webhooks import WebhookInput, WebhookPatch
@@ -167,19 +165,10 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
         # the path and query: the same request retried through another host name is the same request
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         print_ = idempotency.fingerprint(request.method, target, payload)
-        for _ in range(2):
-            try:
-                with db.write(workspace=actor.workspace_id) as session:
-                    stored = idempotency.replay(session, actor, key, print_)
-                    if stored is not None:
-                        return FastJSONResponse(stored[1], status_code=stored[0], headers={"Idempotent-Replayed": "true"})
-                    answered, result = _answer(write(session), status)
-                    idempotency.remember(session, actor, key, print_, answered,
-                                         replayed(result) if replayed else result)
-                    return FastJSONResponse(result, status_code=answered)
-            except IntegrityError:
-                continue  # a concurrent request with the same key won: replay its answer
-        raise Conflict("a request with this Idempotency-Key is in progress; retry", field="Idempotency-Key")
+        answer = idempotency.run_once(lambda: db.write(workspace=actor.workspace_id), actor, key, print_,
+                                      lambda session: _answer(write(session), status), replayed)
+        return FastJSONResponse(answer.body, status_code=answer.status,
+                                headers={"Idempotent-Replayed": "true"} if answer.replayed else None)
 
     # ------------------------------------------------------------ contacts
 
@@ -210,14 +199,8 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
 
     def _resolving(caller: Actor, key: str | None, request: Request, body: Any, status: int,
                    work: Callable[[Session], Any]):
-        """`idempotent`, again when a concurrent write of the same contact won (ResolutionRace, or
-        a unique key of the identity index that collided): the next round finds that contact."""
-        for attempt in range(5):
-            try:
-                return idempotent(caller, key, request, body, status, work)
-            except (identity.ResolutionRace, IntegrityError):
-                if attempt == 4:
-                    raise Conflict("the same contact is being written concurrently; retry") from None
+        """`idempotent`, again when a concurrent write of the same contact won."""
+        return identity.retry_resolving(lambda: idempotent(caller, key, request, body, status, work))
 
     @app.post("/contacts/batch/upsert", tags=["contacts"], responses={200: {"model": UpsertOut}})
     async def upsert_contacts(

@@ -164,16 +164,18 @@ def install(app: FastAPI, db: Database, settings: Settings, actor_dependency) ->
         return _start(caller, spec, options, key, idempotency.fingerprint("POST", "/v1/imports", digest.digest()))
 
     def _start(caller: Actor, spec, options: ImportOptions, key: str | None, print_: str):
-        with db.write(workspace=caller.workspace_id) as session:
-            if key is not None:
-                stored = idempotency.replay(session, caller, key, print_)
-                if stored is not None:
-                    return JSONResponse(stored[1], status_code=stored[0], headers={"Idempotent-Replayed": "true"})
-            job = imports.create_job(session, caller, spec, options, settings)
-            body = render_job(job)
-            if key is not None:
-                idempotency.remember(session, caller, key, print_, 202, body)
-        return JSONResponse(body, status_code=202, headers={"Location": f"/v1/imports/{job.id}"})
+        def work(session):
+            return 202, render_job(imports.create_job(session, caller, spec, options, settings))
+
+        if key is None:
+            with db.write(workspace=caller.workspace_id) as session:
+                answer = idempotency.Answer(*work(session), replayed=False)
+        else:
+            answer = idempotency.run_once(lambda: db.write(workspace=caller.workspace_id), caller, key, print_, work)
+        headers = {"Location": f"/v1/imports/{answer.body['id']}"}
+        if answer.replayed:
+            headers["Idempotent-Replayed"] = "true"
+        return JSONResponse(answer.body, status_code=answer.status, headers=headers)
 
     @app.get("/imports", tags=["imports"], responses={200: {"model": ImportJobPageOut}})
     def list_imports(caller: Caller, cursor: str | None = None, limit: PageLimit = None):
