@@ -5,17 +5,11 @@ import uuid
 import pytest
 
 from contacthub.core import accounts, contacts
-from contacthub.core.actor import Actor
 from contacthub.core.errors import InvalidInput, NotFound
 from contacthub.core.inputs import ContactInput, EmailInput, WriteOptions
 from contacthub.repositories.accounts import MemberFilter
 
 OPTIONS = WriteOptions(on_duplicate="create")
-
-
-@pytest.fixture
-def actor(workspace):
-    return Actor(workspace.workspace_id, workspace.key_id, "test")
 
 
 @pytest.fixture

@@ -2,10 +2,8 @@
 
 from datetime import date
 
-import pytest
 
 from contacthub.core import contacts, identity, merge
-from contacthub.core.actor import Actor
 from contacthub.core.identity_rules import (
     blocking_keys,
     build_profile,
@@ -81,11 +79,6 @@ def test_household_members_are_not_one_person():
     b = person(first="Marge", last="Simpson", birth=date(1958, 3, 19), addresses=home)
     score = compare(a, b)
     assert identity.Match(None, score.total, score.reasons, exact=False).decision != "merge"
-
-
-@pytest.fixture
-def actor(workspace):
-    return Actor(workspace.workspace_id, workspace.key_id, "native")
 
 
 def test_resolution_merges_creates_and_reviews(db, actor):

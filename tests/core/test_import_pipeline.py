@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy import select
 
 from contacthub.core import contacts, identity, imports
-from contacthub.core.actor import Actor
 from contacthub.core.import_pipeline import gc_paused
 from contacthub.core.imports import ImportOptions, SourceSpec
 from contacthub.core.inputs import ContactInput
@@ -32,11 +31,6 @@ FILE = (
     "Grace H,,,,+1 (202) 555-0100,,,,\n"
     'Broken,"unclosed\n'
 )
-
-
-@pytest.fixture
-def actor(workspace) -> Actor:
-    return Actor(workspace.workspace_id, workspace.key_id, "cli")
 
 
 def _import(db, actor, tmp_path, database_url, parallel: bool, content: str = FILE, batch_size: int = 2, **options):

@@ -9,18 +9,12 @@ import uuid
 import pytest
 
 from contacthub.core import contacts, identity, imports
-from contacthub.core.actor import Actor
 from contacthub.core.errors import InvalidInput
 from contacthub.core.imports import ImportOptions, SourceSpec
 from contacthub.core.inputs import ContactInput
 from contacthub.repositories.contacts import ContactFilter
 from contacthub.settings import Settings
 from tests.importfiles import SEED_CSV, data_url, xlsx_bytes, xlsx_sheets
-
-
-@pytest.fixture
-def actor(workspace) -> Actor:
-    return Actor(workspace.workspace_id, workspace.key_id, "cli")
 
 
 @pytest.fixture
@@ -608,7 +602,9 @@ def test_two_workers_never_claim_the_same_job(db, actor, database_url):
         claimed = [c for c in pool.map(lambda i: imports.claim_next(db, f"w{i}"), range(8)) if c is not None]
     ids = [job_id for _, job_id in claimed]
     assert len(ids) == len(set(ids))  # each job went to one worker
-    assert jobs <= set(ids) or len(ids) >= 4
+    # at least our four were queued, so eight claims took at least four (the store is shared
+    # with other tests, whose queued jobs may be claimed before ours: oldest first)
+    assert len(ids) >= len(jobs)
     for workspace_id, job_id in claimed:
         imports.run_job(db, workspace_id, job_id, settings=settings)
 

@@ -37,11 +37,6 @@ RICH = {
 
 
 @pytest.fixture
-def actor(workspace) -> Actor:
-    return Actor(workspace.workspace_id, workspace.key_id, "cli")
-
-
-@pytest.fixture
 def elsewhere(db) -> Actor:
     """A second, empty workspace: where an export is restored."""
     return fresh_workspace(db)

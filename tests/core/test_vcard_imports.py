@@ -8,7 +8,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from contacthub.core import contacts, groups, imports
-from contacthub.core.actor import Actor
 from contacthub.core.imports import ImportOptions, SourceSpec
 from contacthub.core.vcards import HEADERS, card_rows
 from contacthub.repositories.contacts import ContactFilter
@@ -60,11 +59,6 @@ VCARD4 = "\n".join([
     "TEL;VALUE=uri;PREF=1:tel:+1-212-555-0199;ext=42", "EMAIL:info@acme.example", "END:VCARD",
     "BEGIN:VCARD", "VERSION:4.0", "KIND:group", "FN:Suppliers", "END:VCARD",
 ]) + "\n"
-
-
-@pytest.fixture
-def actor(workspace) -> Actor:
-    return Actor(workspace.workspace_id, workspace.key_id, "cli")
 
 
 @pytest.fixture

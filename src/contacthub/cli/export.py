@@ -13,7 +13,7 @@ from contacthub.cli.common import app, console, database, progress_bar, workspac
 from contacthub.core import contacts, lists
 from contacthub.core.errors import NotFound
 from contacthub.dialects.native.exports import FORMATS, contacts_and_groups, write
-from contacthub.repositories.contacts import ContactFilter
+from contacthub.core.contacts import ContactFilter
 
 
 @app.command()

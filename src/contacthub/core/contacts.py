@@ -27,7 +27,7 @@ from contacthub.repositories import accounts as account_repo
 from contacthub.repositories import contacts as repo
 from contacthub.repositories import identity as identity_repo
 from contacthub.repositories import simple as simple_repo
-from contacthub.repositories.contacts import ContactFilter
+from contacthub.repositories.contacts import ContactFilter  # the doors name their filters with it too
 from contacthub.settings import get_settings
 
 MAX_MERGE_HOPS = 20

@@ -52,7 +52,7 @@ def get_group(session: Session, actor: Actor, group_id: uuid.UUID) -> ContactVie
 
 def set_members(
     session: Session, actor: Actor, group_id: uuid.UUID, children: list[uuid.UUID] | None,
-    primary: list[uuid.UUID] | None, path: str = "group_contacts",
+    primary: list[uuid.UUID] | None, path: str = "",
 ) -> GroupMembers:
     """Replaces the group's children and/or primary contacts (None leaves that side as it is).
     A primary contact is always a child too."""

@@ -59,6 +59,7 @@ from contacthub.core.identity_rules import (
     SHARED_IDENTIFIER_KEYS, blocking_keys, build_profile, compare_cluster, exact_keys,
 )
 from contacthub.core.inputs import (
+    MAX_ADDRESSES,
     MAX_MEMBERSHIPS,
     MAX_POINTS_PER_KIND,
     AccountLink,
@@ -303,7 +304,6 @@ def _address_block(key: str) -> tuple[str, str] | None:
 # (as do vCards read by core/vcards.py); such a cell's limit is each value's (MAX_TEXT).
 MULTI_VALUE = ":::"
 MULTI_VALUED = ("email", "phone", "groups")
-MAX_ADDRESSES = 20  # as ContactInput holds
 
 
 def _norm_header(header: str) -> str:
@@ -873,7 +873,7 @@ class Counters:
 
 class _Importer:
     def __init__(self, actor: Actor, job_id: uuid.UUID, options: ImportOptions, headers: list[str],
-                 parser: RowParser):
+                 parser: RowParser, settings: Settings):
         self.actor = actor
         self.ws = actor.workspace_id
         self.job_id = job_id
@@ -882,8 +882,8 @@ class _Importer:
         self.parser = parser
         self.group_ids: dict[str, uuid.UUID | None] = {}  # lower-cased group name -> id (None: not found)
         self.totals = Counters()
-        self.sqlite_cache_mb = 0
-        self.lease_seconds = 300  # each batch renews the job's lease for this long (see claim_next)
+        self.sqlite_cache_mb = settings.import_sqlite_cache_mb
+        self.lease_seconds = settings.import_lease_seconds  # each batch renews the job's lease (see claim_next)
         self.analyzed = False  # fresh planner statistics taken (PostgreSQL)
         # Contacts made from the file's exported lines (a JSONL line with its id): the store they
         # come from had resolved its people already, so another of its lines is another contact
@@ -1499,11 +1499,9 @@ def _run_batches(db: Database, actor: Actor, job: ImportJob, options: ImportOpti
         definitions = simple_repo.definitions(session, actor.workspace_id)
     parser = RowParser(columns, settings.default_region, definitions)
     parser.job_id = job.id
-    importer = _Importer(actor, job.id, options, headers, parser)
+    importer = _Importer(actor, job.id, options, headers, parser, settings)
     if options.overwrite:
         _OVERWRITES_UNDER_WAY[job.id] = importer.totals  # counted as its batches go (see run_batch)
-    importer.sqlite_cache_mb = settings.import_sqlite_cache_mb
-    importer.lease_seconds = settings.import_lease_seconds
     with db.write() as session:
         repo.set_job(session, actor.workspace_id, job.id, total_rows=reader.estimated_rows, format=source.format)
     batch_size = max(settings.import_batch_size, 1)

@@ -9,22 +9,12 @@ import re
 import pytest
 
 from contacthub.core import workspaces
+from tests.dialects.ngpvan.wire import CONTACTS, basic, post
 
-CONTACTS = "/ngpvan/v2/contacts"
 GOOD = {"type": "INDIVIDUAL", "firstName": "Lefty", "lastName": "McDonkey",
         "emails": [{"address": "lefty@example.com", "type": "MAIN"}],
         "phones": [{"number": "2025557979", "type": "MOBILE"}],
         "addresses": [{"line1": "1203 12th St", "city": "Washington", "stateProvince": "DC", "type": "WORK"}]}
-
-
-def basic(key: str) -> str:
-    return "Basic " + base64.b64encode(f"apiuser:{key}".encode()).decode()
-
-
-@pytest.fixture
-def van(client, workspace):
-    client.headers["Authorization"] = basic(workspace.api_key)
-    return client
 
 
 @pytest.fixture
@@ -49,10 +39,6 @@ def stored(van, native):
     return contact_id, snapshot
 
 
-def post(client, body, path=CONTACTS, **kwargs):
-    content = body if isinstance(body, (str, bytes)) else json.dumps(body)
-    return client.post(path, content=content, headers={"Content-Type": "application/json", **kwargs.pop("headers", {})},
-                       **kwargs)
 
 
 def each(cases, check) -> None:

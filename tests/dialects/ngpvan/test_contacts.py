@@ -6,6 +6,8 @@ import json
 
 import pytest
 
+from tests.dialects.ngpvan.wire import post
+
 # The seed's example POST, verbatim but for the address its page obfuscated (and its trailing comma).
 SEED_BODY = """{
 "type": "INDIVIDUAL",
@@ -81,18 +83,6 @@ SEED_BODY = """{
 }
 ]
 }"""
-
-
-@pytest.fixture
-def van(client, workspace):
-    token = base64.b64encode(f"apiuser:{workspace.api_key}".encode()).decode()
-    client.headers["Authorization"] = f"Basic {token}"
-    return client
-
-
-def post(van, body, path="/ngpvan/v2/contacts"):
-    content = body if isinstance(body, str) else json.dumps(body)
-    return van.post(path, content=content, headers={"Content-Type": "application/json"})
 
 
 def subset(given, got):

@@ -1,7 +1,6 @@
 """No NGP VAN create or update body, however odd, gets a 500; a refused one leaves the store as it
 was; an accepted one leaves a contact the common model can show (one item per VAN type)."""
 
-import base64
 import json
 from urllib.parse import quote
 
@@ -9,7 +8,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-CONTACTS = "/ngpvan/v2/contacts"
+from tests.dialects.ngpvan.wire import CONTACTS
+
 
 scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False, allow_infinity=False),
                     st.text(max_size=30))
@@ -58,13 +58,6 @@ bodies = st.one_of(
                           optional={k: v for k, v in FIELDS.items() if k not in ("type", "firstName", "lastName")}),
     json_values,
 )
-
-
-@pytest.fixture
-def van(client, workspace):
-    token = base64.b64encode(f"apiuser:{workspace.api_key}".encode()).decode()
-    client.headers["Authorization"] = f"Basic {token}"
-    return client
 
 
 @pytest.fixture

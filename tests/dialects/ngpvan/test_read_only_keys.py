@@ -1,7 +1,7 @@
 """A read-only key through the NGP VAN door: reads work, a change (findOrCreate included, which
 may create) is 403 in VAN's error format and writes nothing."""
 
-from tests.dialects.ngpvan.test_bad_input import basic
+from tests.dialects.ngpvan.wire import basic
 
 
 def test_a_read_only_key_reads_and_is_refused_changes(client, workspace, read_only_key):

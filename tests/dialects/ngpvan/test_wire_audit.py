@@ -2,26 +2,12 @@
 the wire: Location headers, redirects, the merge keeping one item per VAN type, posting the
 seed twice, and the property names of query faults."""
 
-import base64
-import json
 
 import pytest
 
 from tests.dialects.ngpvan.test_contacts import SEED_BODY
+from tests.dialects.ngpvan.wire import CONTACTS, post
 
-CONTACTS = "/ngpvan/v2/contacts"
-
-
-@pytest.fixture
-def van(client, workspace):
-    token = base64.b64encode(f"apiuser:{workspace.api_key}".encode()).decode()
-    client.headers["Authorization"] = f"Basic {token}"
-    return client
-
-
-def post(van, body, path=CONTACTS, **kwargs):
-    content = body if isinstance(body, str) else json.dumps(body)
-    return van.post(path, content=content, headers={"Content-Type": "application/json"}, **kwargs)
 
 
 def without_dates(contact: dict) -> dict:

@@ -45,7 +45,7 @@ from contacthub.dialects.common import (
     storable_params,
 )
 from contacthub.dialects.docs import serve_docs
-from contacthub.repositories.contacts import ContactFilter
+from contacthub.core.contacts import ContactFilter
 from contacthub.settings import Settings
 
 ERRORS = {status: {"model": ErrorOut} for status in (400, 401, 403, 404, 409, 413, 422, 429)}

@@ -56,7 +56,7 @@ from contacthub.dialects.common import (
     storable_params,
 )
 from contacthub.dialects.docs import serve_docs
-from contacthub.repositories.accounts import MemberFilter
+from contacthub.core.accounts import MemberFilter
 from contacthub.settings import Settings
 
 MAX_PER_PAGE = 200

@@ -94,7 +94,7 @@ from contacthub.dialects.native.schemas import (
     render_webhook,
 )
 from contacthub.dialects.responses import FastJSONResponse
-from contacthub.repositories.contacts import ContactFilter
+from contacthub.core.contacts import ContactFilter
 from contacthub.settings import Settings
 
 def _answer(result: Any, status: int) -> tuple[int, Any]:
@@ -490,7 +490,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
         with db.write(workspace=caller.workspace_id) as session:
             group = groups.get_group(session, caller, parse_id(group_id, "group"))
             return render_group_members(group.id, groups.set_members(session, caller, group.id, body.children,
-                                                                     body.primary, path=""))
+                                                                     body.primary))
 
     @app.get("/contacts/{contact_id}/groups", response_model=ContactPageOut, tags=["groups"])
     def contact_groups(contact_id: str, caller: Caller):

@@ -25,7 +25,7 @@ from contacthub.db.engine import Database
 from contacthub.dialects.common import storable_params
 from contacthub.dialects.native.filters import contact_filter
 from contacthub.dialects.native.schemas import render_contact
-from contacthub.repositories.contacts import ContactFilter
+from contacthub.core.contacts import ContactFilter
 
 ExportFormat = Literal["jsonl", "csv", "vcf"]
 FORMATS = ("jsonl", "csv", "vcf")

@@ -8,7 +8,7 @@ from fastapi import Query, Request
 
 from contacthub.core.errors import FieldError, InvalidInput
 from contacthub.dialects.common import parse_id
-from contacthub.repositories.contacts import ContactFilter
+from contacthub.core.contacts import ContactFilter
 
 
 def contact_filter(

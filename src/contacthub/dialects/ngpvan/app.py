@@ -35,7 +35,7 @@ from contacthub.dialects.docs import serve_docs
 from contacthub.dialects.ngpvan import errors, mapping, schemas
 from contacthub.dialects.ngpvan.errors import BadParameters, MalformedBody
 from contacthub.dialects.ngpvan.schemas import ContactBody, ErrorsOut, NewContactBody
-from contacthub.repositories.contacts import ContactFilter
+from contacthub.core.contacts import ContactFilter
 from contacthub.settings import Settings
 
 DOOR = "ngpvan"

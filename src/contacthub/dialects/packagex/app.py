@@ -178,7 +178,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
                 gc = body.group_contacts
                 children = mapping.contact_ids(gc.children, "group_contacts.children") if gc.children is not None else None
                 primary = mapping.contact_ids(gc.primary, "group_contacts.primary") if gc.primary is not None else None
-                groups.set_members(session, caller, current.id, children, primary)
+                groups.set_members(session, caller, current.id, children, primary, path="group_contacts")
             return envelope(endpoint(request), 200, "Contact updated.", one(session, caller, current.id))
 
     @app.delete("/v1/contacts/{contact_id}", tags=["contacts"], responses={200: {"model": schemas.DeletedEnvelope}})
