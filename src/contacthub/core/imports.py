@@ -1008,7 +1008,7 @@ class _Importer:
             for k, v in r.keys():
                 wanted[k].append(v)
         for kind in ("email", "phone"):
-            for value, ids in contact_service_points(session, self.ws, kind, wanted[kind]).items():
+            for value, ids in contact_repo.contacts_with_points(session, self.ws, kind, wanted[kind]).items():
                 found[(kind, value)] = ids[0]
         names = wanted["group"]
         for name, contact_id in repo.groups_by_name(session, self.ws, names).items():
@@ -1024,7 +1024,7 @@ class _Importer:
             key, _, value = pair.partition("=")
             by_key.setdefault(key, []).append(value)
         for key, values in by_key.items():
-            for value, ids in contact_service_points(session, self.ws, "identifier", values, key).items():
+            for value, ids in contact_repo.contacts_with_points(session, self.ws, "identifier", values, key).items():
                 found[("identifier", f"{key}={value}")] = ids[0]
         self.kinds.update(contact_repo.kinds_of(session, self.ws, set(found.values()) - self.kinds.keys()))
         return found, set(held)
@@ -1195,11 +1195,6 @@ class _Importer:
 def _profile(row: ParsedRow) -> dict[str, Any]:
     """The row's identity profile, as the parser made it."""
     return orjson.loads(str(row.derived.profile_json))
-
-
-def contact_service_points(session: Session, workspace_id: uuid.UUID, kind: str, values: list[str],
-                           key: str | None = None):
-    return contact_repo.contacts_with_points(session, workspace_id, kind, values, key)
 
 
 def _full_note(values: list[str]) -> str:
