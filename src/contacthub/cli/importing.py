@@ -102,7 +102,7 @@ def import_file(
         try:
             with db.write() as session:
                 job_id = imports.create_job(session, actor, spec, options, status="running",
-                                            claimed_by=actor.door).id
+                                            claimed_by=imports.worker_label(actor.door)).id
         except BaseException:
             source.discard()
             raise

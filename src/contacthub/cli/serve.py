@@ -91,15 +91,13 @@ def worker(
 ):
     """Run queued import jobs (start as many as you like on PostgreSQL: each job goes to one) and
     send webhooks (each webhook is sent by one process at a time)."""
-    import os
-    import socket
     import threading
 
     from contacthub.core import imports, webhook_delivery
     from contacthub.dialects.native.schemas import webhook_body
 
     db = database()
-    label = name or f"{socket.gethostname()}:{os.getpid()}"
+    label = name or imports.worker_label("worker")
     if once:
         done = 0
         while imports.work_once(db, label) is not None:
@@ -133,7 +131,7 @@ def _start_import_worker(settings, poll_seconds: float = 1.0):
     from contacthub.core import imports
 
     return _background("import-worker", settings,
-                       lambda db, stop: imports.work_forever(db, stop, "serve", poll_seconds))
+                       lambda db, stop: imports.work_forever(db, stop, imports.worker_label("serve"), poll_seconds))
 
 
 def _start_webhook_worker(settings, poll_seconds: float = 1.0):

@@ -21,6 +21,7 @@ import logging
 import operator
 import os
 import re
+import socket
 import threading
 import time
 import uuid
@@ -1565,7 +1566,8 @@ def import_now(db: Database, actor: Actor, spec: SourceSpec, options: ImportOpti
     source = open_source(spec, settings)
     try:
         with db.write() as session:
-            job = create_job(session, actor, spec, options, settings, status="running", claimed_by=actor.door)
+            job = create_job(session, actor, spec, options, settings, status="running",
+                             claimed_by=worker_label(actor.door))
     except BaseException:
         source.discard()
         raise
@@ -1589,6 +1591,12 @@ def claim_next(db: Database, worker: str, settings: Settings | None = None) -> t
             log.warning("import %s: its worker %s stopped renewing its lease; %s takes it over",
                         job.id, job.claimed_by, worker)
         return job.workspace_id, job.id
+
+
+def worker_label(role: str) -> str:
+    """Who runs a job, as its `claimed_by` and the logs name it: a role ("worker", "serve", the
+    door or CLI running an import in its own process) on a host's process."""
+    return f"{role}@{socket.gethostname()}:{os.getpid()}"[:200]  # the column's width
 
 
 def work_once(db: Database, worker: str = "worker", settings: Settings | None = None) -> ImportJob | None:
