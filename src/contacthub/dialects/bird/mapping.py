@@ -24,6 +24,7 @@ from contacthub.core.identifiers import ContactChange, PointRef
 from contacthub.core.inputs import ContactInput, storage_faults
 from contacthub.core.views import ContactView, PointView
 from contacthub.dialects.common import parse_json
+from contacthub.dialects.primary_point import shown
 from contacthub.dialects.bird.schemas import ContactCreate, ContactPatch, IdentifierIn, IdentifierRef
 
 EMAIL_KEY = "emailaddress"
@@ -249,21 +250,17 @@ def _computed_display_name(view: ContactView, attributes: dict[str, Any]) -> str
         if isinstance(value, str) and value:
             return value
     if view.emails:
-        return _primary(view.emails).normalized
+        return shown(view.emails).normalized
     if view.phones:
-        return _primary(view.phones).normalized
+        return shown(view.phones).normalized
     return view.computed_display_name  # e.g. an organization written through another door
 
 
 def _featured(view: ContactView) -> list[dict[str, str]]:
-    featured = [_primary(points) for points in (view.emails, view.phones) if points]
+    featured = [shown(points) for points in (view.emails, view.phones) if points]
     if not featured and view.identifiers:
         featured = [view.identifiers[0]]
     return [dict(zip(("key", "value"), bird_key_value(p))) for p in featured]
-
-
-def _primary(points: list[PointView]) -> PointView:
-    return next((p for p in points if p.primary), points[0])
 
 
 def render_identifier(contact_id: uuid.UUID, point: PointView) -> dict[str, Any]:

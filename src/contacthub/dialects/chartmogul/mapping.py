@@ -21,7 +21,7 @@ from contacthub.core.errors import FieldError, InvalidInput, dotted_path
 from contacthub.core.inputs import ContactInput, storable_text
 from contacthub.core.views import ContactView
 from contacthub.db.models import Account, DataSource
-from contacthub.dialects.first_point import replace_shown, shown
+from contacthub.dialects.primary_point import replace_shown, shown
 from contacthub.dialects.chartmogul.schemas import ContactFields, CustomerBody, CustomerPatchBody, CustomEntry
 
 CUSTOM_KEY = re.compile(r"^[A-Za-z0-9_]{1,64}$")

@@ -11,7 +11,7 @@ from contacthub.core.groups import GroupMembers
 from contacthub.core.inputs import AddressInput, ContactInput, EmailInput, PhoneInput
 from contacthub.core.views import AddressView, ContactView
 from contacthub.dialects.common import parse_id
-from contacthub.dialects.first_point import replace_shown, shown
+from contacthub.dialects.primary_point import replace_shown, shown
 from contacthub.dialects.packagex.schemas import AddressBody, ContactFields
 
 CONTACT_PREFIX = "contact_"
