@@ -14,7 +14,7 @@ from contacthub.core.imports import ImportOptions, SourceSpec
 from contacthub.core.inputs import ContactInput
 from contacthub.repositories.contacts import ContactFilter
 from contacthub.settings import Settings
-from tests.importfiles import SEED_CSV, data_url, xlsx_bytes, xlsx_sheets
+from tests.importfiles import SEED_CSV, data_url, import_file, xlsx_bytes, xlsx_sheets
 
 
 @pytest.fixture
@@ -849,3 +849,29 @@ def test_fuzzy_matching_within_one_batch(run, db, actor):
 def test_an_unknown_match_mode_is_refused():
     with pytest.raises(Exception, match="exact"):
         ImportOptions(match="sometimes")
+
+
+def _broken_workbooks() -> dict[str, bytes]:
+    import io
+    import zipfile
+
+    good = xlsx_bytes([["Name"], ["Ada"]])
+    not_a_workbook = io.BytesIO()
+    with zipfile.ZipFile(not_a_workbook, "w") as z:
+        z.writestr("a.txt", "x")
+    cut_sheet = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(good)) as zin, zipfile.ZipFile(cut_sheet, "w") as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            zout.writestr(item, data[:len(data) // 2] if "sheet1" in item.filename else data)
+    # (bytes that are no workbook at all are read as whatever their content looks like: not here)
+    return {"truncated.xlsx": good[:len(good) // 2],
+            "zip-of-text.xlsx": not_a_workbook.getvalue(), "cut-sheet.xlsx": cut_sheet.getvalue(),
+            "garbage.xls": b"\xd0\xcf\x11\xe0" + b"\x7e" * 3000}
+
+
+@pytest.mark.parametrize("name", sorted(_broken_workbooks()))
+def test_a_broken_spreadsheet_fails_its_import_saying_so(db, actor, tmp_path, database_url, name):
+    job, rows = import_file(db, actor, tmp_path, database_url, _broken_workbooks()[name], name)
+    assert job.status == "failed" and job.error.startswith("the spreadsheet cannot be read"), job.error
+    assert rows == {}

@@ -476,13 +476,13 @@ class _BrokenRow(list):
 
 
 def _sheet_rows(path: Path, above_header: int = 0) -> RowReader:
-    from python_calamine import CalamineWorkbook
+    from python_calamine import CalamineError, CalamineWorkbook, PasswordError, XmlError, ZipError
 
     try:
         workbook = CalamineWorkbook.from_path(str(path))
         sheet = _first_sheet_with_cells(workbook)
         iterator = iter(sheet.iter_rows())
-    except Exception as exc:  # calamine raises its own error types for broken files
+    except (CalamineError, PasswordError, XmlError, ZipError) as exc:  # a broken or locked file
         raise source_error(f"the spreadsheet cannot be read: {exc}") from None
     try:
         for _ in range(above_header):
