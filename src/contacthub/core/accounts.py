@@ -403,17 +403,11 @@ def _make_room(session: Session, ws: uuid.UUID, account_id: uuid.UUID, contact_i
     """The position the contact gets; when another contact holds it, that one and the ones
     after it move down by one. A contact moving within the account first leaves its place,
     the ones after it moving up, so moving there and back leaves no gap."""
-    members = repo.members(session, ws, account_id)
-    others = [m for m in members if m.contact_id != contact_id]
     if position is None:
-        return max((m.position for m in others), default=0) + 1
-    mine = next((m.position for m in members if m.contact_id == contact_id), None)
+        return repo.last_position(session, ws, account_id, besides=contact_id) + 1
+    mine = repo.position_of(session, ws, account_id, contact_id) if contact_id is not None else None
     if mine is not None and mine != position:
-        for m in others:
-            if m.position > mine:
-                m.position -= 1
-    if any(m.position == position for m in others):
-        for m in others:
-            if m.position >= position:
-                m.position += 1
+        repo.shift_positions(session, ws, account_id, mine + 1, -1, besides=contact_id)
+    if repo.position_held(session, ws, account_id, position, besides=contact_id):
+        repo.shift_positions(session, ws, account_id, position, +1, besides=contact_id)
     return position

@@ -302,9 +302,8 @@ def _placed(session: Session, ws: uuid.UUID, contact_id: uuid.UUID | None,
     placed = []
     for account_id, position in links:
         if position is None:
-            members = account_repo.members(session, ws, account_id)
-            mine = [m.position for m in members if m.contact_id == contact_id] if contact_id else []
-            position = mine[0] if mine else max((m.position for m in members), default=0) + 1
+            mine = account_repo.position_of(session, ws, account_id, contact_id) if contact_id else None
+            position = mine if mine is not None else account_repo.last_position(session, ws, account_id) + 1
         placed.append((account_id, position))
     return placed
 

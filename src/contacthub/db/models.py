@@ -260,6 +260,7 @@ class AccountMember(Base):
         ),
         _contact_fk(),
         Index("ix_account_members_contact", "workspace_id", "contact_id"),
+        Index("ix_account_members_position", "workspace_id", "account_id", "position"),
     )
 
 

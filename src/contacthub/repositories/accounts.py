@@ -3,7 +3,7 @@
 import uuid
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from contacthub.db.models import Account, AccountMember, Contact, ContactPoint, DataSource
@@ -124,11 +124,41 @@ def page_accounts(
 
 # ---------------------------------------------------------------- membership
 
-def members(session: Session, workspace_id: uuid.UUID, account_id: uuid.UUID) -> list[AccountMember]:
-    return list(session.scalars(
-        select(AccountMember).where(AccountMember.workspace_id == workspace_id, AccountMember.account_id == account_id)
-        .order_by(AccountMember.position, AccountMember.contact_id)
-    ))
+def position_of(session: Session, workspace_id: uuid.UUID, account_id: uuid.UUID, contact_id: uuid.UUID) -> int | None:
+    return session.scalar(select(AccountMember.position).where(
+        AccountMember.workspace_id == workspace_id, AccountMember.account_id == account_id,
+        AccountMember.contact_id == contact_id))
+
+
+def last_position(session: Session, workspace_id: uuid.UUID, account_id: uuid.UUID,
+                  besides: uuid.UUID | None = None) -> int:
+    """The highest position in the account (0 when it has no members), `besides` not counted."""
+    query = select(func.max(AccountMember.position)).where(
+        AccountMember.workspace_id == workspace_id, AccountMember.account_id == account_id)
+    if besides is not None:
+        query = query.where(AccountMember.contact_id != besides)
+    return session.scalar(query) or 0
+
+
+def position_held(session: Session, workspace_id: uuid.UUID, account_id: uuid.UUID, position: int,
+                  besides: uuid.UUID | None = None) -> bool:
+    query = select(AccountMember.contact_id).where(
+        AccountMember.workspace_id == workspace_id, AccountMember.account_id == account_id,
+        AccountMember.position == position)
+    if besides is not None:
+        query = query.where(AccountMember.contact_id != besides)
+    return session.scalar(query.limit(1)) is not None
+
+
+def shift_positions(session: Session, workspace_id: uuid.UUID, account_id: uuid.UUID, at_least: int, by: int,
+                    besides: uuid.UUID | None = None) -> None:
+    """Every member from `at_least` on moves `by` places (one statement, however many)."""
+    query = update(AccountMember).where(
+        AccountMember.workspace_id == workspace_id, AccountMember.account_id == account_id,
+        AccountMember.position >= at_least)
+    if besides is not None:
+        query = query.where(AccountMember.contact_id != besides)
+    session.execute(query.values(position=AccountMember.position + by))
 
 
 def members_with_email(
