@@ -426,6 +426,13 @@ def test_an_interrupted_dedupe_says_what_is_kept(cli, monkeypatch):
     result = cli("dedupe", "--merge")
     assert result.exit_code == 130
     assert "Dedupe interrupted after 1 of 3 contacts (the merges and queued pairs so far are kept)" in result.output
+    first = _api(key).get("/v1/contacts").json()["data"][0]["id"]
+    assert f"run it again with --after {first} to go on" in _one_line(result)
+
+    monkeypatch.setattr(identity, "dedupe_contact", real)
+    resumed = cli("dedupe", "--after", first, "--json")
+    assert resumed.exit_code == 0 and json.loads(resumed.stdout)["scanned"] == 2  # the two after it
+    assert cli("dedupe", "--after", "nope").exit_code == 2
 
 
 def test_export_into_a_closed_pipe_ends_quietly(tmp_path):

@@ -22,32 +22,41 @@ def dedupe(
                                            "(default: only report).")] = False,
     review: Annotated[bool, typer.Option("--review", help="Queue the pairs found (those not merged) for review "
                                          "in /v1/duplicates (default: only report).")] = False,
+    after: Annotated[str | None, typer.Option(help="Start after this contact id (an interrupted run "
+                                              "prints the last one it finished).")] = None,
     json_out: JsonFlag = False,
 ):
     """Find duplicates already stored in a workspace (and merge them with --merge)."""
     from contacthub.core import identity
 
+    start = _contact_id(after)
     db = database()
     actor = workspace_actor(db, workspace)
     with db.read() as session:
         total = contacts.count(session, actor)
     stats = {"scanned": 0, "duplicates": 0, "merged": 0, "review": 0, "indexed": 0}
     pairs = []
-    after = None
+    filed_after = None
     while True:  # contacts written by a path that skipped the identity index are filed first
         with db.write(workspace=actor.workspace_id) as session:
-            ids = identity.index_missing(session, actor, after, 500)
+            ids = identity.index_missing(session, actor, filed_after, 500)
         stats["indexed"] += len(ids)
         if len(ids) < 500:
             break
-        after = ids[-1]
+        filed_after = ids[-1]
     if stats["indexed"] and not json_out:
         console.print(f"Filed {stats['indexed']} contacts that were not in the identity index yet.")
     with _dedupe_interrupted(stats, total, do_merge, review), progress_bar(disabled=json_out) as progress:
         task = progress.add_task("Deduplicating", total=total)
-        for contact_id in identity.iter_all(db.read, actor):
-            with db.write(workspace=actor.workspace_id) as session:
-                found, merged, queued = identity.dedupe_contact(session, actor, contact_id, do_merge, review)
+        for contact_id in identity.iter_all(db.read, actor, after=start):
+            # looked at in a read (most contacts have no duplicate): only one that has takes the
+            # write lock, and only to merge or queue, so the API's writes seldom wait for a dedupe
+            with db.read() as session:
+                found, merged, queued = identity.dedupe_contact(session, actor, contact_id, False, False)
+            if found and (do_merge or review):
+                with db.write(workspace=actor.workspace_id) as session:
+                    found, merged, queued = identity.dedupe_contact(session, actor, contact_id, do_merge, review)
+            stats["last"] = str(contact_id)
             stats["scanned"] += 1
             stats["duplicates"] += bool(found)
             stats["merged"] += merged
@@ -75,6 +84,15 @@ def dedupe(
     Console().print(summary)
     if pairs and not do_merge:
         console.print("Run again with [bold]--merge[/] to merge them, or [bold]--review[/] to queue them.")
+
+
+def _contact_id(text: str | None) -> uuid.UUID | None:
+    if text is None:
+        return None
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        raise typer.BadParameter("not a contact id", param_hint="--after") from None
 
 
 def _why(reasons: list[dict]) -> str:
@@ -112,6 +130,7 @@ def _dedupe_interrupted(stats: dict, total: int, do_merge: bool, review: bool):
         yield
     except KeyboardInterrupt:
         kept = " (the merges and queued pairs so far are kept)" if do_merge or review else ""
+        go_on = f"run it again with --after {stats['last']} to go on" if "last" in stats else "run it again"
         console.print(f"[yellow]Dedupe interrupted[/] after {stats['scanned']:,} of {total:,} contacts{kept}; "
-                      "run it again to go on.", soft_wrap=True)
+                      f"{go_on}.", soft_wrap=True)
         raise typer.Exit(130) from None

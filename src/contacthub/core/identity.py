@@ -370,8 +370,8 @@ def dedupe_contact(session: Session, actor: Actor, contact_id: uuid.UUID, do_mer
 
 
 def iter_all(session_factory: Callable[[], AbstractContextManager[Session]], actor: Actor,
-             batch: int = 500) -> Iterator[uuid.UUID]:
-    after = None
+             batch: int = 500, after: uuid.UUID | None = None) -> Iterator[uuid.UUID]:
+    """Every contact id of the workspace after `after`, oldest first, a page per transaction."""
     while True:
         with session_factory() as session:
             ids = contact_ids(session, actor, after, batch)
