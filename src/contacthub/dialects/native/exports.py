@@ -74,17 +74,31 @@ def contacts_and_groups(db: Database, actor: Actor, advance: Callable[[int], Non
         cursor = page.next_cursor
 
 
+CHUNK = 64 * 1024  # characters handed on at a time: one per contact cost a send (or a write) each
+
+
 def write(file_format: str, items: Contacts) -> Iterator[str]:
-    """The export's text, piece by piece."""
+    """The export's text, in pieces of about CHUNK characters."""
     if file_format == "csv":
         yield from _csv(items)
     elif file_format == "vcf":
-        for view, held in items:
-            if view.kind != "group":  # a group is its members' CATEGORIES, not a card of its own
-                yield write_card(view, held.groups)
+        # a group is its members' CATEGORIES, not a card of its own
+        yield from _chunked(write_card(view, held.groups) for view, held in items if view.kind != "group")
     else:
-        for view, held in items:
-            yield json.dumps(jsonl_record(view, held.groups, held.organizations), ensure_ascii=False) + "\n"
+        yield from _chunked(json.dumps(jsonl_record(view, held.groups, held.organizations), ensure_ascii=False) + "\n"
+                            for view, held in items)
+
+
+def _chunked(pieces: Iterator[str]) -> Iterator[str]:
+    buffered, size = [], 0
+    for piece in pieces:
+        buffered.append(piece)
+        size += len(piece)
+        if size >= CHUNK:
+            yield "".join(buffered)
+            buffered, size = [], 0
+    if buffered:
+        yield "".join(buffered)
 
 
 def jsonl_record(view: ContactView, groups: list[str], member_of: list[uuid.UUID] = ()) -> dict:
@@ -126,7 +140,7 @@ def _csv(items: Contacts) -> Iterator[str]:
         spool.seek(0)
         for line in spool:
             writer.writerow(json.loads(line))
-            if buffer.tell() > 64 * 1024:
+            if buffer.tell() > CHUNK:
                 yield buffer.getvalue()
                 buffer.seek(0)
                 buffer.truncate()
