@@ -141,3 +141,74 @@ def _old_store(tmp_path, revision: str, contacts: list[dict]):
                               "created_at, updated_at) VALUES (:w, :id, 'person', :social, '{}', '{}', :search_text, "
                               "'2026-01-01', '2026-01-01')"), {"w": workspace, **row})
     return url, engine
+
+
+def test_a_migration_that_fails_half_way_leaves_the_store_as_it_was(tmp_path):
+    """Killed (here: failing) between two statements of a migration, the store keeps its old
+    schema and version, and the next run migrates it whole. On SQLite each DDL statement was
+    committed alone: a crash left a column added under the old version, and every command then
+    failed on "duplicate column name" for good."""
+    from sqlalchemy import event, inspect
+    from sqlalchemy.engine import Engine
+
+    from contacthub.db.migrate import upgrade
+
+    url, engine = _old_store(tmp_path, "0009_read_only_keys", [])
+
+    def fail_half_way(conn, cursor, statement, *args):
+        if "ix_events_seq" in statement:  # 0010 adds events.seq first, then indexes it
+            raise RuntimeError("killed")
+
+    event.listen(Engine, "before_cursor_execute", fail_half_way)
+    try:
+        try:
+            upgrade(url)
+        except RuntimeError:
+            pass
+        else:
+            raise AssertionError("the migration should have failed")
+    finally:
+        event.remove(Engine, "before_cursor_execute", fail_half_way)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0009_read_only_keys"
+    assert "seq" not in {c["name"] for c in inspect(engine).get_columns("events")}
+    engine.dispose()
+
+    upgrade(url)
+
+    with create_engine(url).connect() as conn:
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == _head()
+
+
+def test_processes_migrating_one_store_at_once_take_turns(tmp_path, database_url):
+    """`serve` and `worker` started together on a new store: each migrates first, and one of
+    them failed on a table the other had just made."""
+    import os
+    import subprocess
+    import sys
+
+    if database_url.startswith("sqlite"):
+        url = f"sqlite:///{tmp_path / 'new.db'}"
+    else:
+        url = database_url.rsplit("/", 1)[0] + "/" + f"contacthub_migrate_{uuid.uuid4().hex[:8]}"
+        admin = create_engine(database_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{url.rsplit("/", 1)[1]}"'))
+        admin.dispose()
+    env = {**os.environ, "CONTACTHUB_DATABASE_URL": url}
+    runs = [subprocess.Popen([sys.executable, "-m", "contacthub.cli", "migrate"], env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(3)]
+    results = [(run.wait(timeout=120), run.stderr.read()) for run in runs]
+    assert [code for code, _ in results] == [0, 0, 0], results
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == _head()
+    engine.dispose()
+
+
+def _head() -> str:
+    from alembic.script import ScriptDirectory
+
+    from contacthub.db.migrate import alembic_config
+
+    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()

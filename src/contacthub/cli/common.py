@@ -75,7 +75,7 @@ def upgrade_or_exit(url: str) -> None:
         reason = first_line(getattr(exc, "orig", None) or exc)
         hint = ""
         if url.startswith("sqlite") and "unable to open" in reason:
-            hint = " (does its directory exist?)"
+            hint = " (does its directory exist, and may this user write there?)"
         elif "Can't locate revision" in reason:
             hint = " (its schema was made by a newer contacthub)"
         console.print(f"[red]Cannot use the database {shown_url(url)}:[/] {reason}{hint}. "
