@@ -733,6 +733,68 @@ def test_a_running_job_is_taken_over_only_once_its_lease_ran_out(db, actor, data
     assert imports.run_job(db, actor.workspace_id, job.id, settings=settings).created == 1
 
 
+def test_a_worker_that_stalled_past_its_lease_leaves_the_job_to_the_one_that_took_it_over(db, actor, database_url):
+    """A worker paused (SIGSTOP, a long GC, a laptop lid) past its lease wakes to find the job
+    another's: it writes nothing more to it, and above all does not mark it failed."""
+    from datetime import timedelta
+
+    from contacthub.db.types import utcnow
+    from contacthub.repositories import imports as repo
+
+    settings = Settings(database_url=database_url, import_batch_size=2)
+    csv = "Name,Email\n" + "".join(f"Stall {i},stall{i}@example.com\n" for i in range(6))
+    with db.write() as session:
+        job = imports.create_job(session, actor, SourceSpec(data_url=data_url(csv)), ImportOptions(), settings)
+        repo.take_job(session, job, "sleeper", utcnow(), utcnow() + timedelta(minutes=5))
+    taken_over = []
+
+    def stall_then_lose_it(processed, *_):
+        if processed and not taken_over:  # after its first batch, the sleeper's lease runs out
+            with db.write() as session:
+                repo.set_job(session, actor.workspace_id, job.id, lease_until=utcnow() - timedelta(seconds=1))
+                current = repo.get_job(session, actor.workspace_id, job.id)
+                taken_over.append(repo.take_job(session, current, "rescuer", utcnow(), utcnow() + timedelta(minutes=5)))
+
+    stale = imports.run_job(db, actor.workspace_id, job.id, settings=settings, progress=stall_then_lose_it)
+    assert taken_over == [True]
+    assert (stale.status, stale.error, stale.claimed_by, stale.processed) == ("running", None, "rescuer", 2)
+    finished = imports.run_job(db, actor.workspace_id, job.id, settings=settings)
+    assert (finished.status, finished.error, finished.processed, finished.created) == ("succeeded", None, 6, 6)
+    assert sorted(outcomes(db, actor, job.id)) == list(range(6))
+
+
+def test_a_batch_that_finds_the_store_busy_waits_rather_than_failing_the_job(db, actor, database_url):
+    """Another writer holding the store past WRITE_WAIT_SECONDS (an overwrite import of another
+    process) made the job fail for good, its file gone; a batch now waits it out."""
+    import threading
+    import time
+
+    from contacthub.db.engine import Database
+    from tests.dialects.native.test_busy_store import held_elsewhere
+
+    if not database_url.startswith("sqlite"):
+        pytest.skip("the workspace's lock on PostgreSQL is held the same way (tested on SQLite's one lock)")
+    impatient = Database(database_url, 0.3)
+    settings = Settings(database_url=database_url, import_batch_size=1)
+    csv = "Name,Email\n" + "".join(f"Busy {i},busy{i}@example.com\n" for i in range(3))
+    with impatient.write() as session:
+        job = imports.create_job(session, actor, SourceSpec(data_url=data_url(csv)), ImportOptions(), settings)
+    released = threading.Event()
+
+    def hold_once(processed, *_):
+        if processed == 1 and not released.is_set():
+            def hold():
+                with held_elsewhere(database_url, "", {}):
+                    time.sleep(1.0)
+                released.set()
+            threading.Thread(target=hold).start()
+            time.sleep(0.1)  # the other writer has the store before the next batch begins
+
+    finished = imports.run_job(impatient, actor.workspace_id, job.id, settings=settings, progress=hold_once)
+    assert released.is_set()
+    assert (finished.status, finished.error, finished.created) == ("succeeded", None, 3)
+
+
 def test_an_import_whose_process_was_killed_is_resumed_by_a_worker(db, actor, tmp_path, database_url):
     """A real crash: `contacthub import` is killed (SIGKILL) mid-way. Its committed batches stay;
     once its lease runs out a worker takes the job over and writes only the rows still missing."""

@@ -39,7 +39,7 @@ from contacthub.core import attributes as attribute_rules
 from contacthub.core import contacts as contact_service
 from contacthub.core import events, identity, identity_index, organizations
 from contacthub.core.actor import Actor
-from contacthub.core.errors import DomainError, FieldError, InvalidInput, NotFound
+from contacthub.core.errors import Busy, DomainError, FieldError, InvalidInput, NotFound
 from contacthub.core.import_sources import (
     HEAD_BYTES,
     RowReader,
@@ -1385,9 +1385,15 @@ def _stored_source(db: Database, job: ImportJob, settings: Settings) -> SourceFi
 ProgressCallback = Callable[[int, float, Counters], None]
 
 
+class JobTakenOver(Exception):
+    """Another worker holds the job now (this one stalled past its lease): this one stops, and
+    writes nothing more to it."""
+
+
 def run_job(db: Database, workspace_id: uuid.UUID, job_id: uuid.UUID, source: SourceFile | None = None,
             settings: Settings | None = None, progress: ProgressCallback | None = None) -> ImportJob:
-    """Runs a job to its end (succeeded or failed) and answers it as stored."""
+    """Runs a job to its end (succeeded or failed) and answers it as stored. Every write it
+    makes checks first that the job is still this worker's (its `claimed_by` when this began)."""
     settings = settings or get_settings()
     with db.read() as session:
         job = repo.get_job(session, workspace_id, job_id)
@@ -1395,18 +1401,27 @@ def run_job(db: Database, workspace_id: uuid.UUID, job_id: uuid.UUID, source: So
             raise NotFound("import", job_id)
     actor = Actor(workspace_id, job.api_key_id, job.door)
     options = ImportOptions(**job.options)
+    holder = job.claimed_by
     try:
         if source is None:
             source = _stored_source(db, job, settings)
         _run(db, actor, job, options, source, settings, progress)
         with db.write() as session:
+            if not repo.holds_job(session, workspace_id, job_id, holder, lock=not db.is_sqlite):
+                raise JobTakenOver()
             repo.set_job(session, workspace_id, job_id, status="succeeded", finished_at=utcnow(), format=source.format)
             repo.delete_blobs(session, workspace_id, job_id)
+    except JobTakenOver:
+        log.warning("import %s: taken over by another worker while %s had stalled; %s stops",
+                    job_id, holder, holder)
     except Exception as exc:  # the job records why; the caller reads it from the job
         message = exc.message if isinstance(exc, DomainError) else "the import failed unexpectedly; nothing was lost"
         if not isinstance(exc, DomainError):
             log.exception("import %s failed", job_id)
         with db.write() as session:
+            if not repo.holds_job(session, workspace_id, job_id, holder, lock=not db.is_sqlite):
+                log.warning("import %s: another worker holds it now; %s leaves it to them", job_id, holder)
+                return _job(db, workspace_id, job_id)
             if options.overwrite:
                 repo.delete_row_outcomes(session, workspace_id, job_id)
                 repo.set_job(session, workspace_id, job_id, processed=0, created=0, merged=0, skipped=0,
@@ -1416,6 +1431,10 @@ def run_job(db: Database, workspace_id: uuid.UUID, job_id: uuid.UUID, source: So
     finally:
         if source is not None:
             source.discard()
+    return _job(db, workspace_id, job_id)
+
+
+def _job(db: Database, workspace_id: uuid.UUID, job_id: uuid.UUID) -> ImportJob:
     with db.read() as session:
         return repo.get_job(session, workspace_id, job_id)
 
@@ -1514,9 +1533,14 @@ def _run_batches(db: Database, actor: Actor, job: ImportJob, options: ImportOpti
                 yield big
             else:
                 with db.write(workspace=actor.workspace_id) as session:
+                    # a worker that stalled past its lease finds the job another's: it writes nothing
+                    if not repo.holds_job(session, actor.workspace_id, job.id, job.claimed_by, lock=not db.is_sqlite):
+                        raise JobTakenOver()
                     yield session
 
         if big is not None:
+            if not repo.holds_job(big, actor.workspace_id, job.id, job.claimed_by, lock=not db.is_sqlite):
+                raise JobTakenOver()
             # renewed inside the transaction: on PostgreSQL the job's row stays locked to its end,
             # so no other worker takes the job over however long it runs
             repo.set_job(big, actor.workspace_id, job.id, lease_until=_lease(settings))
@@ -1525,20 +1549,30 @@ def _run_batches(db: Database, actor: Actor, job: ImportJob, options: ImportOpti
         parallel = 0 < threshold <= (reader.estimated_rows or 0)
         with gc_paused():
             for batch, position in parsed_batches(source, reader, parser, batch_size, parallel):
-                _flush(importer, transaction, batch, progress, position, resuming)
+                _flush(importer, transaction, batch, progress, position, resuming, settings.import_lease_seconds)
         with transaction() as session:
             done_before = job.processed if resuming else 0
             repo.set_job(session, actor.workspace_id, job.id, total_rows=done_before + importer.totals.processed)
 
 
 def _flush(importer: _Importer, transaction, batch: list[ParsedRow], progress, position: float,
-           resuming: bool) -> None:
-    with transaction() as session:
-        if resuming:
-            written = repo.written_rows(session, importer.ws, importer.job_id, [row.index for row in batch])
-            batch = [row for row in batch if row.index not in written]
-        repo.prepare_bulk(session, importer.sqlite_cache_mb)
-        importer.run_batch(session, batch)  # even empty (all written before): it renews the lease
+           resuming: bool, patience_seconds: float) -> None:
+    """One batch in a transaction of its own. A store busy with another write (an overwrite
+    import holding it) is waited out while the job's lease lasts: past it another worker may
+    take the job over, and the ownership check then stops this one."""
+    started = time.monotonic()
+    while True:
+        try:
+            with transaction() as session:
+                if resuming:
+                    written = repo.written_rows(session, importer.ws, importer.job_id, [row.index for row in batch])
+                    batch = [row for row in batch if row.index not in written]
+                repo.prepare_bulk(session, importer.sqlite_cache_mb)
+                importer.run_batch(session, batch)  # even empty (all written before): it renews the lease
+            break
+        except Busy:
+            if time.monotonic() - started > patience_seconds:
+                raise  # (each try waited WRITE_WAIT_SECONDS for the store already)
     if progress:
         progress(importer.totals.processed, position, importer.totals)
 

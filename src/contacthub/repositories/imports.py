@@ -158,6 +158,18 @@ def set_job(session: Session, workspace_id: uuid.UUID, job_id: uuid.UUID, **valu
     )
 
 
+def holds_job(session: Session, workspace_id: uuid.UUID, job_id: uuid.UUID, holder: str | None,
+              lock: bool = False) -> bool:
+    """Whether the job is still `holder`'s (its claimed_by; None for a job no worker claimed).
+    `lock` (PostgreSQL): the job's row stays locked to the end of the transaction, so no other
+    worker takes the job over before what this one writes meanwhile is committed."""
+    query = select(ImportJob.claimed_by).where(ImportJob.workspace_id == workspace_id, ImportJob.id == job_id)
+    if lock:
+        query = query.with_for_update()
+    found = session.execute(query).first()
+    return found is not None and found[0] == holder
+
+
 def add_blob(session: Session, workspace_id: uuid.UUID, job_id: uuid.UUID, seq: int, data: bytes) -> None:
     session.add(ImportBlob(workspace_id=workspace_id, job_id=job_id, seq=seq, data=data))
     session.flush()
