@@ -345,9 +345,11 @@ def test_an_interrupted_overwrite_changes_nothing_and_is_not_resumed(cli, tmp_pa
     assert [c["first_name"] for c in api.get("/v1/contacts").json()["data"]] == ["Kept"]
 
 
-def test_ctrl_c_on_a_real_import_with_a_parser_process_is_clean(tmp_path):
-    """SIGINT to the whole process group, as a terminal sends it: the importing process says
-    where the job stands, and the parser process (large files) prints no traceback of its own."""
+@pytest.mark.parametrize("how", ["ctrl-c", "kill"])
+def test_ctrl_c_on_a_real_import_with_a_parser_process_is_clean(tmp_path, how):
+    """SIGINT to the whole process group, as a terminal sends it, or SIGTERM to the command
+    alone, as `kill`, `timeout` or a service manager send it: the importing process says where
+    the job stands, and the parser process (large files) prints no traceback of its own."""
     import os
     import signal
     import sqlite3
@@ -375,7 +377,10 @@ def test_ctrl_c_on_a_real_import_with_a_parser_process_is_clean(tmp_path):
                         break
             except sqlite3.OperationalError:
                 pass
-        os.killpg(proc.pid, signal.SIGINT)
+        if how == "ctrl-c":
+            os.killpg(proc.pid, signal.SIGINT)
+        else:
+            os.kill(proc.pid, signal.SIGTERM)
         _, stderr = proc.communicate(timeout=60)
     finally:
         if proc.poll() is None:
@@ -385,6 +390,45 @@ def test_ctrl_c_on_a_real_import_with_a_parser_process_is_clean(tmp_path):
     assert proc.returncode == 130, stderr
     assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr, stderr
     assert "Import interrupted after" in stderr
+
+
+def test_an_overwrite_import_killed_changes_nothing_and_is_not_run_later(tmp_path):
+    """SIGTERM (as `kill` sends it) on an overwrite left its job running, and the next worker
+    then replaced every contact anyway; now it ends as Ctrl-C does: failed, nothing changed."""
+    import os
+    import signal
+    import sqlite3
+    import subprocess
+    import sys
+    import time
+
+    db_file = tmp_path / "o.db"
+    env = {**os.environ, "CONTACTHUB_DATABASE_URL": f"sqlite:///{db_file}", "CONTACTHUB_IMPORT_BATCH_SIZE": "500"}
+    run = [sys.executable, "-m", "contacthub.cli"]
+    subprocess.run([*run, "init"], env=env, check=True, capture_output=True)
+    kept = tmp_path / "kept.csv"
+    kept.write_text("Name,Email\nKept Person,kept@example.com\n")
+    subprocess.run([*run, "import", str(kept)], env=env, check=True, capture_output=True)
+    source = tmp_path / "big.csv"
+    source.write_text("Name,Email\n" + "".join(f"P{i} Q,u{i}@example.com\n" for i in range(40000)))
+    proc = subprocess.Popen([*run, "import", str(source), "--overwrite"], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(1.5)  # under way: reading, resolving and writing in its one transaction
+        os.kill(proc.pid, signal.SIGTERM)
+        _, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    if proc.returncode == 0:
+        pytest.skip("the import finished before the signal")
+    assert proc.returncode == 130 and "nothing was changed" in stderr, stderr
+    with sqlite3.connect(db_file) as conn:
+        statuses = [row[0] for row in conn.execute("SELECT status FROM import_jobs ORDER BY created_at")]
+        assert statuses == ["succeeded", "failed"]
+        assert conn.execute("SELECT count(*) FROM contacts").fetchone()[0] == 1
+    assert "Ran 0 import job" in subprocess.run([*run, "worker", "--once", "--no-webhooks"], env=env,
+                                                capture_output=True, text=True).stderr
 
 
 # ---------------------------------------------------------------- scripts

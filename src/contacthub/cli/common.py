@@ -4,7 +4,9 @@ turns any failure into one line and an exit code."""
 
 import json
 import os
+import signal
 import sys
+import threading
 import uuid
 from typing import Annotated
 
@@ -126,6 +128,13 @@ def progress_bar(disabled: bool, share: bool = False) -> Progress:
                     console=console, disable=disabled)
 
 
+def _terminated(signum, frame):
+    # SIGTERM (kill, timeout, systemd, docker stop) ends a command as Ctrl-C does: an overwrite
+    # import fails with nothing changed instead of being left for a worker to run later, an
+    # export removes its partial file. (`serve` answers it itself: uvicorn's handlers replace this.)
+    raise KeyboardInterrupt
+
+
 def friendly(command):
     """Wraps a command so a failure is one line on stderr and an exit code, never a traceback:
     1 for a refused request (a domain error, a database that cannot be reached, a file system
@@ -142,6 +151,8 @@ def friendly(command):
 
     @functools.wraps(command)
     def run(*args, **kwargs):
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, _terminated)
         try:
             return command(*args, **kwargs)
         except (typer.Exit, typer.Abort, typer.exceptions.TyperException, click.exceptions.Exit,

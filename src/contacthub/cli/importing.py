@@ -233,17 +233,21 @@ class _StopBetweenBatches:
     """Ctrl-C during an import stops it once the batch being written is committed (checked after
     each batch), so no write is cut off in the middle: a KeyboardInterrupt raised anywhere could
     land inside a transaction or between taking and releasing the writers' lock, leaving the
-    store locked for the step that settles the job. A second Ctrl-C stops at once."""
+    store locked for the step that settles the job. A second Ctrl-C stops at once. SIGTERM
+    (`kill`, a service manager) is a Ctrl-C here too."""
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
     def __init__(self) -> None:
         self.asked = False
 
     def __enter__(self) -> "_StopBetweenBatches":
-        self.previous = signal.signal(signal.SIGINT, self._asked)
+        self.previous = {s: signal.signal(s, self._asked) for s in self.SIGNALS}
         return self
 
     def __exit__(self, *exc) -> None:
-        signal.signal(signal.SIGINT, self.previous)
+        for s, handler in self.previous.items():
+            signal.signal(s, handler)
 
     def _asked(self, signum, frame) -> None:
         if self.asked:
