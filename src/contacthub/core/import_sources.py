@@ -21,7 +21,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
-from time import monotonic
 
 import httpx
 
@@ -180,22 +179,15 @@ def fetch_url(
     url: str, max_bytes: int, timeout: float, max_redirects: int, allow_private: bool, field: str = "source"
 ) -> SourceFile:
     """Downloads to a temporary file: every hop checked, size and time bounded (`timeout` is
-    for the whole download: httpx's own bounds each read, which a server sending a line a
-    second never exceeds)."""
+    for the whole download, redirects and headers included: httpx's own bounds each read,
+    which a server sending a line a second never exceeds)."""
     current = url
-    deadline = monotonic() + timeout
-
-    def before_deadline(chunks: Iterator[bytes]) -> Iterator[bytes]:
-        for chunk in chunks:
-            if monotonic() > deadline:
-                raise httpx.ReadTimeout("the whole download took too long")
-            yield chunk
-    with httpx.Client(timeout=timeout, follow_redirects=False) as client:
+    with outbound.Deadline(timeout) as deadline, httpx.Client(timeout=timeout, follow_redirects=False) as client:
         for _ in range(max_redirects + 1):
             target, host, extensions = outbound.pinned(current, check_url(current, allow_private, field))
             try:
                 with client.stream("GET", target, headers={"User-Agent": "contacthub-import", **host},
-                                   extensions=extensions) as response:
+                                   extensions=deadline.extensions(extensions)) as response:
                     if response.is_redirect:
                         location = response.headers.get("location")
                         if not location:
@@ -209,11 +201,12 @@ def fetch_url(
                         raise source_error(f"the file is larger than the limit of {max_bytes} bytes", field)
                     name = urllib.parse.unquote(httpx.URL(current).path.rsplit("/", 1)[-1]) or "download"
                     # each piece as it arrives: with a chunk size httpx would wait to fill it
-                    return save_stream(before_deadline(response.iter_bytes()), max_bytes,
-                                       response.headers.get("content-type", ""), name)
+                    return save_stream(response.iter_bytes(), max_bytes, response.headers.get("content-type", ""), name)
             except httpx.TimeoutException:
                 raise source_error(f"the URL did not answer within {timeout:g} seconds", field) from None
             except httpx.HTTPError as exc:
+                if deadline.passed:
+                    raise source_error(f"the URL did not answer within {timeout:g} seconds", field) from None
                 raise source_error(f"the URL could not be fetched: {exc.__class__.__name__}", field) from None
     raise source_error(f"the URL redirected more than {max_redirects} times", field)
 

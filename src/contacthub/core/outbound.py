@@ -3,6 +3,7 @@ checked first, so the server never becomes a proxy into its own network."""
 
 import ipaddress
 import socket
+import threading
 
 import httpx
 
@@ -67,3 +68,51 @@ def pinned(url: str, address: str | None) -> tuple[httpx.URL, dict[str, str], di
 
 def _refused(message: str, field: str) -> InvalidInput:
     return InvalidInput(FieldError(field, message), message)
+
+
+class Deadline:
+    """A bound on a whole exchange with a server, its answer's status line and headers included:
+    httpx's timeout bounds each read, which a server sending a byte a second never passes. Once
+    `seconds` have passed every connection made under it is cut, so the read blocked on it
+    fails at once, and `passed` says why. Pass `extensions(...)` with each request."""
+
+    def __init__(self, seconds: float):
+        self.passed = False
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._cut)
+        self._timer.daemon = True
+
+    def __enter__(self) -> "Deadline":
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._timer.cancel()
+
+    def extensions(self, more: dict) -> dict:
+        return {**more, "trace": self._trace}
+
+    def _trace(self, event: str, info: dict) -> None:  # httpx's trace extension: each connection made
+        if event.endswith("connect_tcp.complete") and "return_value" in info:
+            sock = info["return_value"].get_extra_info("socket")
+            with self._lock:
+                self._sockets.append(sock)
+                late = self.passed
+            if late:
+                _shut(sock)
+
+    def _cut(self) -> None:
+        with self._lock:
+            self.passed = True
+            sockets = list(self._sockets)
+        for sock in sockets:
+            _shut(sock)
+
+
+def _shut(sock: socket.socket | None) -> None:
+    try:
+        if sock is not None:
+            sock.shutdown(socket.SHUT_RDWR)  # wakes a read blocked on it (close() would not)
+    except OSError:
+        pass  # closed already

@@ -167,16 +167,22 @@ def send(delivery: Delivery, settings: Settings) -> str | None:
         "webhook-signature": signature(delivery.secret, delivery.message_id, timestamp, delivery.body), **host,
     }
     timeout = settings.webhook_timeout_seconds
-    try:
-        # a client of its own per delivery, so no connection made for one host name is used for
-        # another (addresses are pinned: two names on one address would share it)
-        with httpx.Client(timeout=timeout, follow_redirects=False, verify=_tls()) as client, \
-                client.stream("POST", target, content=delivery.body, headers=headers, extensions=extensions) as answer:
-            status = answer.status_code  # the answer's body is never read: a receiver cannot make us hold it
-    except httpx.TimeoutException:
-        return f"no answer within {timeout:g} seconds"
-    except httpx.HTTPError as exc:
-        return f"could not be sent: {exc.__class__.__name__}"
+    # the whole delivery within the timeout (a receiver answering a byte at a time held a sender
+    # past its lease, and another process then sent the same batch again)
+    with outbound.Deadline(timeout) as deadline:
+        try:
+            # a client of its own per delivery, so no connection made for one host name is used for
+            # another (addresses are pinned: two names on one address would share it)
+            with httpx.Client(timeout=timeout, follow_redirects=False, verify=_tls()) as client, \
+                    client.stream("POST", target, content=delivery.body, headers=headers,
+                                  extensions=deadline.extensions(extensions)) as answer:
+                status = answer.status_code  # the answer's body is never read: a receiver cannot make us hold it
+        except httpx.TimeoutException:
+            return f"no answer within {timeout:g} seconds"
+        except httpx.HTTPError as exc:
+            if deadline.passed:
+                return f"no answer within {timeout:g} seconds"
+            return f"could not be sent: {exc.__class__.__name__}"
     return None if 200 <= status < 300 else f"the receiver answered HTTP {status}"
 
 
