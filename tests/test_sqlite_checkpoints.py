@@ -54,3 +54,31 @@ def test_writes_reach_the_database_file_while_the_writer_goes_on(tmp_path):
     finally:
         db.dispose()
     assert _checkpoint_threads() <= threads_before  # dispose() ended its thread
+
+
+def test_a_log_grown_by_one_big_write_is_cut_back_once_copied(tmp_path, monkeypatch):
+    """An overwrite import writes everything in one transaction, and the log grows to hold it
+    (1.9 GB for 200,000 contacts); it stayed that size for good. Once copied into the file and
+    started over, it is cut back to WAL_KEPT_BYTES."""
+    from contacthub.db import engine
+
+    monkeypatch.setattr(engine, "WAL_KEPT_BYTES", 256 * 1024)
+    path = tmp_path / "store.db"
+    upgrade(f"sqlite:///{path}")
+    db = Database(f"sqlite:///{path}")
+    wal = tmp_path / "store.db-wal"
+    try:
+        with db.write() as session:
+            session.execute(text("CREATE TABLE big (x BLOB)"))
+            for _ in range(16):
+                session.execute(text("INSERT INTO big VALUES (randomblob(256 * 1024))"))
+        grown = wal.stat().st_size
+        assert grown > 4 * 1024 * 1024
+        deadline = time.monotonic() + 10
+        while wal.stat().st_size > 256 * 1024 and time.monotonic() < deadline:
+            with db.write() as session:  # a later write starts the copied log over
+                session.execute(text("INSERT INTO big VALUES (x'00')"))
+            time.sleep(0.1)
+        assert wal.stat().st_size <= 256 * 1024, (grown, wal.stat().st_size)
+    finally:
+        db.dispose()
