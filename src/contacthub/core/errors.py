@@ -76,6 +76,12 @@ class Busy(DomainError):
                          "written, try again shortly")
 
 
+class StoreFull(DomainError):
+    """The store has no room left (its disk is full). Nothing was written; reads go on, and
+    writes work again once there is room."""
+    message = "the store has no room left to write (its disk is full); nothing was written, try again later"
+
+
 class RateLimited(DomainError):
     """The key made more requests than its rate allows (see core/rate_limits.py). Nothing was
     done; the same request works again after `retry_after_seconds`."""

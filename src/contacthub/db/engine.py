@@ -21,7 +21,7 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from contacthub.core.errors import Busy
+from contacthub.core.errors import Busy, StoreFull
 from contacthub.db.checkpoints import Checkpointer
 
 T = TypeVar("T")
@@ -148,7 +148,7 @@ class Database:
             if wait_seconds <= 0:
                 raise Busy(self.write_wait_seconds)
         wait = wait_seconds or self.write_wait_seconds
-        with self._lock_timeouts_as_busy(wait), self._queued_writer(wait), self._patience(wait_seconds):
+        with self._store_faults_named(wait), self._queued_writer(wait), self._patience(wait_seconds):
             if getattr(self._held, "hot", False):  # a thread of the hot routes (see _hot_threads)
                 with self._held_transaction(self.write_engine) as session:
                     yield self._workspace_held(self._waiting_at_most(session, wait_seconds), workspace)
@@ -203,18 +203,22 @@ class Database:
             self._write_lock.release()
 
     @contextmanager
-    def _lock_timeouts_as_busy(self, wait: float) -> Iterator[None]:
+    def _store_faults_named(self, wait: float) -> Iterator[None]:
         """A statement that waited out the lock timeout (SQLite's busy_timeout, PostgreSQL's
-        lock_timeout) is Busy: the transaction was rolled back and nothing was written."""
+        lock_timeout) is Busy, one that found the disk full is StoreFull: either way the
+        transaction was rolled back and nothing was written."""
         try:
             yield
         except (OperationalError, sqlite3.OperationalError) as exc:
             # SQLAlchemy wraps the driver's error, except a BEGIN sent straight to it (_on_begin)
             cause = exc.orig if isinstance(exc, OperationalError) else exc
             message = str(cause).lower()
+            sqlstate = getattr(cause, "sqlstate", None)
             if "database is locked" in message or "database table is locked" in message \
-                    or getattr(cause, "sqlstate", None) == "55P03":  # lock_not_available
+                    or sqlstate == "55P03":  # lock_not_available
                 raise Busy(wait) from exc
+            if "database or disk is full" in message or sqlstate == "53100":  # disk_full
+                raise StoreFull() from exc
             raise
 
     @contextmanager

@@ -19,11 +19,22 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.routing import Match
 
-from contacthub.core.errors import Busy, Conflict, Forbidden, Gone, InvalidInput, NotFound, RateLimited, Unauthenticated
+from contacthub.core.errors import (
+    Busy,
+    Conflict,
+    Forbidden,
+    Gone,
+    InvalidInput,
+    NotFound,
+    RateLimited,
+    StoreFull,
+    Unauthenticated,
+)
 from contacthub.dialects.common import BodyTooLarge
 
 
 RETRY_AFTER_SECONDS = 5  # told to a write refused because the store was busy
+FULL_RETRY_AFTER_SECONDS = 60  # room comes back when someone frees it: not in a few seconds
 
 
 class ErrorRenderer:
@@ -68,6 +79,9 @@ class ErrorRenderer:
     def busy(self, request: Request, exc: Busy) -> Response:
         return self.plain(request, 503, exc.message, {"Retry-After": str(RETRY_AFTER_SECONDS)})
 
+    def full(self, request: Request, exc: StoreFull) -> Response:
+        return self.plain(request, 507, exc.message, {"Retry-After": str(FULL_RETRY_AFTER_SECONDS)})
+
     def rate_limited(self, request: Request, exc: RateLimited) -> Response:
         return self.plain(request, 429, exc.message, {"Retry-After": str(exc.retry_after_seconds)})
 
@@ -111,6 +125,7 @@ def install(app: FastAPI, door: ErrorRenderer, log: logging.Logger) -> None:
     app.add_exception_handler(Conflict, door.conflict)
     app.add_exception_handler(Gone, door.gone)
     app.add_exception_handler(Busy, door.busy)
+    app.add_exception_handler(StoreFull, door.full)
     app.add_exception_handler(Unauthenticated, door.unauthenticated)
     app.add_exception_handler(RateLimited, door.rate_limited)
     app.add_exception_handler(Forbidden, door.forbidden)

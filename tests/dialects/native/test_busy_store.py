@@ -242,3 +242,40 @@ def store_held_for_the_feed(database_url: str, workspace_id):
         engine.dispose()
     return held_elsewhere(database_url, "SELECT last_seq FROM event_sequences WHERE workspace_id = :ws FOR UPDATE",
                           {"ws": workspace_id})
+
+
+def test_a_full_disk_is_507_in_each_door_and_reads_go_on(tmp_path):
+    """A store with no room left answered 500 "internal_error" to every write; it is 507 with
+    Retry-After, in the door's own envelope, nothing written, and reads carry on."""
+    from sqlalchemy import event
+
+    from contacthub.core import workspaces
+    from contacthub.db.migrate import upgrade
+
+    url = f"sqlite:///{tmp_path / 'small.db'}"
+    upgrade(url)
+    pages = sqlite3.connect(tmp_path / "small.db").execute("PRAGMA page_count").fetchone()[0]
+    db = Database(url)
+    with db.write() as session:
+        key = workspaces.create_workspace(session, "small")
+    event.listen(db.write_engine, "connect",  # the file may grow by a few pages only: then it is full
+                 lambda connection, _: connection.execute(f"PRAGMA max_page_count={pages + 12}"))
+    db.write_engine.dispose()
+    client = TestClient(create_app(Settings(database_url=url), db))
+    native = {"Authorization": f"Bearer {key.api_key}"}
+    made = []
+    for i in range(200):
+        answer = client.post("/v1/contacts", headers=native,
+                             json={"first_name": f"P{i}", "notes": "n" * 3000, "emails": [f"p{i}@full.example"]})
+        if answer.status_code != 201:
+            break
+        made.append(answer.json()["id"])
+    assert made and answer.status_code == 507, (len(made), answer.text)
+    assert answer.json()["error"]["type"] == "insufficient_storage" and answer.headers["Retry-After"] == "60"
+    van = client.post("/ngpvan/v2/contacts", headers={"apiKey": key.api_key},
+                      json={"type": "INDIVIDUAL", "firstName": "Full", "lastName": "Disk",
+                            "emails": [{"address": "full@disk.example"}], "occupation": "o" * 50})
+    assert van.status_code == 507 and van.json()["errors"][0]["code"] == "INSUFFICIENT_STORAGE"
+    listed = client.get("/v1/contacts", headers=native, params={"limit": 200})
+    assert listed.status_code == 200 and [c["id"] for c in listed.json()["data"]] == made
+    db.dispose()

@@ -17,7 +17,7 @@ log = logging.getLogger("contacthub.bird")
 CODES = {
     400: "InvalidPayload", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 405: "MethodNotAllowed",
     409: "ResourceAlreadyExists", 413: "PayloadTooLarge", 415: "UnsupportedMediaType", 422: "InvalidPayload",
-    429: "TooManyRequests", 500: "InternalServerError",
+    429: "TooManyRequests", 500: "InternalServerError", 503: "ServiceUnavailable", 507: "InsufficientStorage",
 }
 
 # Core field names -> where the same thing sits in Bird's bodies.

@@ -105,6 +105,8 @@ def _answer(result: Any, status: int) -> tuple[int, Any]:
 ERRORS = {status: {"model": ErrorOut} for status in (400, 401, 404, 405, 409, 410, 413, 422)}
 ERRORS[503] = {"model": ErrorOut, "description": "A write waited CONTACTHUB_WRITE_WAIT_SECONDS for another "
                "writer and gave up; nothing was written. Retry after `Retry-After` seconds."}
+ERRORS[507] = {"model": ErrorOut, "description": "The store has no room left (its disk is full); nothing was "
+               "written. Retry after `Retry-After` seconds."}
 ERRORS[429] = {"model": ErrorOut, "description": "The key made more requests than CONTACTHUB_RATE_LIMIT_PER_SECOND "
                "allows; nothing was done. Retry after `Retry-After` seconds."}
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=255)]

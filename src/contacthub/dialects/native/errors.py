@@ -15,7 +15,7 @@ log = logging.getLogger("contacthub.native")
 TYPES = {
     400: "invalid_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
     409: "conflict", 413: "payload_too_large", 415: "unsupported_media_type", 422: "validation_error",
-    410: "gone", 429: "rate_limited", 500: "internal_error",
+    410: "gone", 429: "rate_limited", 500: "internal_error", 503: "busy", 507: "insufficient_storage",
 }
 
 
