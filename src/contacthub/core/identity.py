@@ -47,6 +47,11 @@ CANDIDATE_LIMIT = 12
 # says little about who someone is: only this many of its contacts are looked at, so a lookup
 # costs the same in a workspace of ten thousand Smiths. Exact keys are looked up whole apart.
 BLOCK_LIMIT = 500
+# An email, phone or identifier many contacts share (an office's switchboard, info@, kept apart
+# by a door that allows it) is ranked through its newest holders only, and one write queues at
+# most so many review pairs: the cost of a write does not grow with the number of holders.
+EXACT_HOLDERS_LIMIT = 500
+REVIEWS_PER_WRITE = 20
 T = TypeVar("T")
 
 
@@ -127,7 +132,7 @@ def rank(session: Session, workspace_id: uuid.UUID, profile: dict[str, Any], lim
     exact = exact_keys(profile)
     found = dict(repo.candidates(session, workspace_id, blocking_keys(profile), CANDIDATE_LIMIT, BLOCK_LIMIT,
                                 exclude))
-    exact_ids = repo.contacts_with_keys(session, workspace_id, exact) - {exclude}
+    exact_ids = repo.contacts_with_keys(session, workspace_id, exact, newest=EXACT_HOLDERS_LIMIT) - {exclude}
     ids = list(set(found) | exact_ids)
     clusters = repo.profiles(session, workspace_id, ids)
     matches = []
@@ -193,6 +198,7 @@ def write(session: Session, actor: Actor, data: ContactInput, policy: Policy,
     view = contacts.create(session, actor, data, as_new)
     check_claims(session, ws, view, seen)
     reviews = matches if policy == "review" else [m for m in matches if m.decision == "review" or m.exact]
+    reviews = reviews[:REVIEWS_PER_WRITE]
     for m in reviews:
         repo.add_review(session, ws, view.id, m.contact_id, m.score, m.reasons)
     return Outcome(view, created=True, reviews=reviews)
@@ -246,7 +252,7 @@ def queue_shared_keys(session: Session, actor: Actor, view: ContactView) -> list
     profile = profile_of(view)
     if not repo.contacts_with_keys(session, ws, exact_keys(profile)) - {view.id}:
         return []
-    shared = [m for m in rank(session, ws, profile, 5, exclude=view.id) if m.exact]
+    shared = [m for m in rank(session, ws, profile, 5, exclude=view.id) if m.exact][:REVIEWS_PER_WRITE]
     for m in shared:
         repo.add_review(session, ws, view.id, m.contact_id, m.score, m.reasons)
     return shared

@@ -79,11 +79,15 @@ def candidates(session: Session, ws: uuid.UUID, keys: Sequence[str], limit: int,
     return [(contact_id, count) for contact_id, count in session.execute(query)]
 
 
-def contacts_with_keys(session: Session, ws: uuid.UUID, keys: Sequence[str]) -> set[uuid.UUID]:
+def contacts_with_keys(session: Session, ws: uuid.UUID, keys: Sequence[str],
+                       newest: int | None = None) -> set[uuid.UUID]:
+    """The contacts filed under any of the keys (only the `newest` so many, when given)."""
     if not keys:
         return set()
-    return set(session.scalars(select(IdentityKey.contact_id).where(
-        IdentityKey.workspace_id == ws, IdentityKey.key.in_(list(keys)))))
+    query = select(IdentityKey.contact_id).where(IdentityKey.workspace_id == ws, IdentityKey.key.in_(list(keys)))
+    if newest is not None:  # ids are UUIDv7: the highest are the newest
+        query = query.order_by(IdentityKey.contact_id.desc()).limit(newest)
+    return set(session.scalars(query))
 
 
 def profiles(session: Session, ws: uuid.UUID, contact_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[dict]]:

@@ -141,3 +141,22 @@ def test_a_shared_email_with_nothing_else_in_common_is_created_and_queued(api):
     assert bob.status_code == 201, bob.text
     assert [d["id"] for d in bob.json()["possible_duplicates"]] == [alice["id"]]
     assert len(api.get("/v1/contacts").json()["data"]) == 2
+
+
+def test_a_key_many_contacts_share_costs_a_write_a_bounded_number_of_reviews(api, monkeypatch):
+    """5,000 contacts kept apart with one office phone made each new holder rank all of them
+    (0.3 s) and queue a review pair with each (5,000 a write): the newest holders are ranked and
+    a write queues at most REVIEWS_PER_WRITE pairs."""
+    from contacthub.core import identity
+
+    monkeypatch.setattr(identity, "EXACT_HOLDERS_LIMIT", 6)
+    monkeypatch.setattr(identity, "REVIEWS_PER_WRITE", 3)
+    for i in range(10):
+        made = api.post("/v1/contacts", params={"on_duplicate": "create"},
+                        json={"first_name": "Office", "last_name": "Worker", "phones": ["+12025550150"]})
+        assert made.status_code == 201
+    again = api.post("/v1/contacts", params={"on_duplicate": "review"},
+                     json={"first_name": "Office", "last_name": "Worker", "phones": ["+12025550150"]})
+    assert again.status_code == 201 and len(again.json()["possible_duplicates"]) == 3
+    queued = api.get("/v1/duplicates", params={"limit": 200}).json()["data"]
+    assert sum(q["contact_id"] == again.json()["id"] for q in queued) == 3
