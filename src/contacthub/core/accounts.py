@@ -96,22 +96,13 @@ def delete_data_source(session: Session, actor: Actor, source_id: uuid.UUID) -> 
 def _let_go(session: Session, actor: Actor, account_ids: set[uuid.UUID], identifier: tuple[str, str] | None = None,
             holding: Collection[uuid.UUID] = ()) -> None:
     """The members of these accounts leave them, and the contacts `holding` the `identifier`
-    lose it, through the contact service: one update of each contact, which its history and
-    the change feed show (its other accounts keep their positions)."""
+    lose it: one update of each contact, which its history and the change feed show (its other
+    accounts keep their positions), written 500 contacts at a time."""
     members = repo.member_contact_ids(session, actor.workspace_id, list(account_ids))
     everyone = sorted(set(members) | set(holding))
     for start in range(0, len(everyone), 500):
-        for view in contacts.get_many(session, actor, everyone[start:start + 500]):
-            change: dict[str, Any] = {}
-            if any(a.id in account_ids for a in view.accounts):
-                change["accounts"] = [AccountLink(id=a.id, position=a.position) for a in view.accounts
-                                      if a.id not in account_ids]
-            if identifier is not None and any((p.key, p.normalized) == identifier for p in view.identifiers):
-                change["identifiers"] = [IdentifierInput(key=p.key, value=p.value, properties=p.properties)
-                                         for p in view.identifiers if (p.key, p.normalized) != identifier]
-            if change:
-                contacts.update(session, actor, view.id, ContactInput(**change), WriteOptions(on_duplicate="create"),
-                                current=view)
+        contacts.let_go(session, actor, contacts.get_many(session, actor, everyone[start:start + 500]),
+                        account_ids, identifier)
 
 
 # ---------------------------------------------------------------- accounts

@@ -271,6 +271,35 @@ def update(
     return view
 
 
+def let_go(session: Session, actor: Actor, views: list[ContactView], account_ids: set[uuid.UUID],
+           identifier: tuple[str, str] | None = None) -> None:
+    """The contacts leave these accounts, and lose the identifier (key, normalized value) when
+    they hold it: each contact's change is an `updated` event as `update` records it, but the
+    rows of all of them change in a few statements (an account of 50,000 members was deleted
+    one `update` at a time: a minute, every other write of the store waiting). Only for
+    changes that leave the contacts' identity profiles as they were: memberships, and an
+    identifier many share (a data source's), which the identity index does not file."""
+    ws = actor.workspace_id
+    if identifier is not None and identifier[0] not in SHARED_IDENTIFIER_KEYS:
+        raise ValueError(f"{identifier[0]} is filed by the identity index: change it through update()")
+    changes: dict[uuid.UUID, dict[str, Any]] = {}
+    for view in views:
+        after = dataclasses.replace(
+            view, accounts=[a for a in view.accounts if a.id not in account_ids],
+            identifiers=[p for p in view.identifiers if (p.key, p.normalized) != identifier])
+        changed = events.diff(view.snapshot(), after.snapshot())
+        if changed:
+            changes[view.id] = changed
+    if not changes:
+        return
+    ids = list(changes)
+    repo.leave_accounts(session, ws, ids, account_ids)
+    if identifier is not None:
+        repo.drop_identifier(session, ws, ids, *identifier)
+    repo.touch_many(session, ws, ids, utcnow())
+    events.record_each(session, actor, "contact", "updated", changes)
+
+
 def delete(session: Session, actor: Actor, contact_id: uuid.UUID) -> None:
     """The contact goes; its `deleted` event keeps it whole, with the links to the groups and
     organizations that held it (or that it held), so core/undelete.py can bring it back."""

@@ -35,6 +35,17 @@ def record_many(
     } for subject_id in subject_ids])
 
 
+def record_each(session: Session, actor: Actor, subject_type: str, action: str,
+                changes: dict[uuid.UUID, dict[str, Any]]) -> None:
+    """One event for each subject, with its own changes, written in one statement."""
+    now = utcnow()
+    repo.insert_events(session, [{
+        "workspace_id": actor.workspace_id, "id": new_id(), "subject_type": subject_type, "subject_id": subject_id,
+        "action": action, "door": actor.door, "api_key_id": actor.api_key_id, "changes": changed,
+        "before": None, "created_at": now,
+    } for subject_id, changed in changes.items()])
+
+
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
     """{field: [old, new]} for every field whose value differs (timestamps left out)."""
     skip = {"updated_at", "created_at"}

@@ -2,7 +2,7 @@
 
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import delete, func, or_, select, update
@@ -115,6 +115,26 @@ def update_columns(session: Session, workspace_id: uuid.UUID, contact_id: uuid.U
     held = session.identity_map.get(identity_key(Contact, (workspace_id, contact_id)))
     if held is not None:
         session.expire(held)
+
+
+def touch_many(session: Session, workspace_id: uuid.UUID, ids: Sequence[uuid.UUID], moment) -> None:
+    """Sets `updated_at` of many contacts in one UPDATE."""
+    session.execute(update(_C).where(_C.c.workspace_id == workspace_id, _C.c.id.in_(list(ids)))
+                    .values(updated_at=moment))
+
+
+def leave_accounts(session: Session, workspace_id: uuid.UUID, ids: Sequence[uuid.UUID],
+                   account_ids: Collection[uuid.UUID]) -> None:
+    session.execute(delete(AccountMember).where(
+        AccountMember.workspace_id == workspace_id, AccountMember.contact_id.in_(list(ids)),
+        AccountMember.account_id.in_(list(account_ids))))
+
+
+def drop_identifier(session: Session, workspace_id: uuid.UUID, ids: Sequence[uuid.UUID], key: str,
+                    normalized: str) -> None:
+    session.execute(delete(ContactPoint).where(
+        ContactPoint.workspace_id == workspace_id, ContactPoint.contact_id.in_(list(ids)),
+        ContactPoint.kind == "identifier", ContactPoint.key == key, ContactPoint.normalized == normalized))
 
 
 def insert_points(session: Session, points: list[dict]) -> None:

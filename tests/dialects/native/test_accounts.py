@@ -65,8 +65,12 @@ def test_a_deleted_account_or_data_source_leaves_its_contacts_with_the_change_re
     def actions(cid):
         return [(e["action"], sorted(e["changes"])) for e in api.get(f"/v1/contacts/{cid}/events").json()["data"]]
 
+    updated_before = api.get(f"/v1/contacts/{ada}").json()["updated_at"]
     assert api.delete(f"/v1/accounts/{initech['id']}").status_code == 204
     assert actions(ada)[-1] == ("updated", ["accounts"])
+    was, now = api.get(f"/v1/contacts/{ada}/events").json()["data"][-1]["changes"]["accounts"]
+    assert [a["id"] for a in was] == [acme["id"], initech["id"]] and [a["id"] for a in now] == [acme["id"]]
+    assert api.get(f"/v1/contacts/{ada}").json()["updated_at"] > updated_before
     assert [a["id"] for a in api.get(f"/v1/contacts/{ada}").json()["accounts"]] == [acme["id"]]
 
     since = api.get("/v1/changes", params={"since": 0, "limit": 200}).json()["next_since"]
