@@ -414,7 +414,13 @@ def test_an_overwrite_import_killed_changes_nothing_and_is_not_run_later(tmp_pat
     proc = subprocess.Popen([*run, "import", str(source), "--overwrite"], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     try:
-        time.sleep(1.5)  # under way: reading, resolving and writing in its one transaction
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:  # under way: its job made, writing in its one transaction
+            time.sleep(0.2)
+            with sqlite3.connect(db_file) as conn:
+                if conn.execute("SELECT count(*) FROM import_jobs").fetchone()[0] == 2:
+                    break
+        time.sleep(0.3)
         os.kill(proc.pid, signal.SIGTERM)
         _, stderr = proc.communicate(timeout=60)
     finally:

@@ -201,7 +201,12 @@ def fetch_url(
                         raise source_error(f"the file is larger than the limit of {max_bytes} bytes", field)
                     name = urllib.parse.unquote(httpx.URL(current).path.rsplit("/", 1)[-1]) or "download"
                     # each piece as it arrives: with a chunk size httpx would wait to fill it
-                    return save_stream(response.iter_bytes(), max_bytes, response.headers.get("content-type", ""), name)
+                    saved = save_stream(response.iter_bytes(), max_bytes, response.headers.get("content-type", ""),
+                                        name)
+                    if deadline.passed:  # cut off: what ended there is no whole file, whatever it looks like
+                        saved.discard()
+                        raise httpx.ReadTimeout("the whole download took too long")
+                    return saved
             except httpx.TimeoutException:
                 raise source_error(f"the URL did not answer within {timeout:g} seconds", field) from None
             except httpx.HTTPError as exc:
