@@ -265,6 +265,13 @@ def page_ids(
 
 def count(session: Session, workspace_id: uuid.UUID, flt: ContactFilter) -> int:
     """How many live contacts match the filter."""
+    if flt.email or flt.phone or flt.identifier or flt.list_id or flt.account_id or flt.group_id \
+            or flt.organization_id or flt.attributes:
+        # counted through the ids a page would read: SQLite's planner (without statistics) ran
+        # a bare count along the index of live contacts, every one of them, where the members
+        # of a list or the holders of an email are a few index lookups (35 ms against 0.1)
+        ids = _matching(select(Contact.id), workspace_id, flt).order_by(Contact.id).subquery()
+        return session.scalar(select(func.count()).select_from(ids))
     return session.scalar(_matching(select(func.count()).select_from(Contact), workspace_id, flt))
 
 
