@@ -937,3 +937,25 @@ def test_a_broken_spreadsheet_fails_its_import_saying_so(db, actor, tmp_path, da
     job, rows = import_file(db, actor, tmp_path, database_url, _broken_workbooks()[name], name)
     assert job.status == "failed" and job.error.startswith("the spreadsheet cannot be read"), job.error
     assert rows == {}
+
+
+def test_copies_left_by_a_killed_import_are_swept_once_stale(tmp_path, monkeypatch):
+    """kill -9 mid-import left its copy of the file in the temporary folder for good (`serve`
+    and `worker` now sweep those older than any import runs)."""
+    import os
+    import tempfile
+    import time
+
+    from contacthub.core import import_sources
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    stale = tmp_path / f"{import_sources.COPY_PREFIX}old"
+    fresh = tmp_path / f"{import_sources.COPY_PREFIX}running"
+    other = tmp_path / "someone-elses-file"
+    for path in (stale, fresh, other):
+        path.write_text("Name\nA\n")
+    day_ago = time.time() - 25 * 3600
+    os.utime(stale, (day_ago, day_ago))
+    os.utime(other, (day_ago, day_ago))
+    assert import_sources.sweep_stale_copies() == 1
+    assert not stale.exists() and fresh.exists() and other.exists()

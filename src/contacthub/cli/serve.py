@@ -45,6 +45,7 @@ def serve(
         console.print(f"  {name:<11} {base}{client_base:<16} docs {base}{mount}/docs", soft_wrap=True)
     console.print(f"Database: {shown_url(settings.database_url)}", soft_wrap=True)
     db.dispose()
+    _sweep_stale_import_copies()
     _start_import_worker(settings)
     _start_webhook_worker(settings)
     if workers > 1 and settings.database_url.startswith("sqlite"):
@@ -52,6 +53,15 @@ def serve(
         workers = 1
     uvicorn.run("contacthub.app:create_app", factory=True, host=host, port=port, workers=workers,
                 log_level="warning")
+
+
+def _sweep_stale_import_copies() -> None:
+    """What a process killed mid-import left in the temporary folder (see sweep_stale_copies)."""
+    from contacthub.core.import_sources import STALE_COPY_HOURS, sweep_stale_copies
+
+    if removed := sweep_stale_copies():
+        console.print(f"Removed {removed} copies of imported files older than {STALE_COPY_HOURS} h "
+                      "(left by processes stopped mid-import).")
 
 
 def _check_port_free(host: str, port: int) -> None:
@@ -97,6 +107,7 @@ def worker(
     from contacthub.dialects.native.schemas import webhook_body
 
     db = database()
+    _sweep_stale_import_copies()
     label = name or imports.worker_label("worker")
     if once:
         done = 0

@@ -132,8 +132,27 @@ def _looks_like_text(head: bytes) -> bool:
     return b"\0" not in head[:4096]
 
 
+COPY_PREFIX = "contacthub-import-"  # the temporary copies of files being imported
+STALE_COPY_HOURS = 24
+
+
+def sweep_stale_copies(max_age_hours: float = STALE_COPY_HOURS) -> int:
+    """Removes copies of imported files left in the temporary folder by a process killed before
+    it could (kill -9, a lost machine): those older than any import runs. Answers how many."""
+    cutoff = datetime.now().timestamp() - max_age_hours * 3600
+    removed = 0
+    for path in Path(tempfile.gettempdir()).glob(COPY_PREFIX + "*"):
+        try:
+            if path.is_file() and path.stat().st_mtime < cutoff:
+                path.unlink()
+                removed += 1
+        except OSError:
+            pass  # another process's sweep took it, or it is not ours to remove
+    return removed
+
+
 def save_bytes(data: bytes, mime: str = "", name: str = "upload", field: str = "source") -> SourceFile:
-    fd, path = tempfile.mkstemp(prefix="contacthub-import-")
+    fd, path = tempfile.mkstemp(prefix=COPY_PREFIX)
     with os.fdopen(fd, "wb") as out:
         out.write(data)
     return SourceFile(Path(path), sniff_format(data[:HEAD_BYTES], mime, name, field), name, temporary=True)
@@ -142,7 +161,7 @@ def save_bytes(data: bytes, mime: str = "", name: str = "upload", field: str = "
 def save_stream(chunks: Iterator[bytes], max_bytes: int, mime: str = "", name: str = "upload",
                 field: str = "source") -> SourceFile:
     """Copies a stream to a temporary file, refusing it once it passes max_bytes."""
-    fd, path = tempfile.mkstemp(prefix="contacthub-import-")
+    fd, path = tempfile.mkstemp(prefix=COPY_PREFIX)
     size, head = 0, b""
     try:
         with os.fdopen(fd, "wb") as out:
