@@ -175,7 +175,7 @@ class AttributeValue(Base):
     contact_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(String(500), primary_key=True)
-    __table_args__ = (_contact_fk(), Index("ix_attribute_values_lookup", "workspace_id", "key", "value"))
+    __table_args__ = (_contact_fk(), Index("ix_attribute_values_lookup", "workspace_id", "key", "value", "contact_id"))
 
 
 class ContactList(Base):
