@@ -352,10 +352,8 @@ def test_ctrl_c_on_a_real_import_with_a_parser_process_is_clean(tmp_path, how):
     the job stands, and the parser process (large files) prints no traceback of its own."""
     import os
     import signal
-    import sqlite3
     import subprocess
     import sys
-    import time
 
     db_file = tmp_path / "c.db"
     env = {**os.environ, "CONTACTHUB_DATABASE_URL": f"sqlite:///{db_file}", "CONTACTHUB_IMPORT_BATCH_SIZE": "500",
@@ -367,26 +365,8 @@ def test_ctrl_c_on_a_real_import_with_a_parser_process_is_clean(tmp_path, how):
                       + "".join(f"F{i},L{i},u{i}@example.com,+1202555{i % 10000:04d}\n" for i in range(60000)))
     proc = subprocess.Popen([*run, "import", str(source)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, start_new_session=True)
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            time.sleep(0.2)
-            try:
-                with sqlite3.connect(db_file) as conn:
-                    if conn.execute("SELECT max(processed) FROM import_jobs").fetchone()[0]:
-                        break
-            except sqlite3.OperationalError:
-                pass
-        if how == "ctrl-c":
-            os.killpg(proc.pid, signal.SIGINT)
-        else:
-            os.kill(proc.pid, signal.SIGTERM)
-        _, stderr = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    if proc.returncode == 0:
-        pytest.skip("the import finished before the interrupt")
+    stop = (lambda pid: os.killpg(pid, signal.SIGINT)) if how == "ctrl-c" else (lambda pid: os.kill(pid, signal.SIGTERM))
+    stderr = _stopped_once_under_way(proc, db_file, "SELECT max(processed) FROM import_jobs", stop)
     assert proc.returncode == 130, stderr
     assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr, stderr
     assert "Import interrupted after" in stderr
@@ -400,7 +380,6 @@ def test_an_overwrite_import_killed_changes_nothing_and_is_not_run_later(tmp_pat
     import sqlite3
     import subprocess
     import sys
-    import time
 
     db_file = tmp_path / "o.db"
     env = {**os.environ, "CONTACTHUB_DATABASE_URL": f"sqlite:///{db_file}", "CONTACTHUB_IMPORT_BATCH_SIZE": "500"}
@@ -413,21 +392,9 @@ def test_an_overwrite_import_killed_changes_nothing_and_is_not_run_later(tmp_pat
     source.write_text("Name,Email\n" + "".join(f"P{i} Q,u{i}@example.com\n" for i in range(40000)))
     proc = subprocess.Popen([*run, "import", str(source), "--overwrite"], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:  # under way: its job made, writing in its one transaction
-            time.sleep(0.2)
-            with sqlite3.connect(db_file) as conn:
-                if conn.execute("SELECT count(*) FROM import_jobs").fetchone()[0] == 2:
-                    break
-        time.sleep(0.3)
-        os.kill(proc.pid, signal.SIGTERM)
-        _, stderr = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    if proc.returncode == 0:
-        pytest.skip("the import finished before the signal")
+    # under way: its job made (the second), writing in its one transaction
+    stderr = _stopped_once_under_way(proc, db_file, "SELECT count(*) = 2 FROM import_jobs",
+                                     lambda pid: os.kill(pid, signal.SIGTERM), settle=0.3)
     assert proc.returncode == 130 and "nothing was changed" in stderr, stderr
     with sqlite3.connect(db_file) as conn:
         statuses = [row[0] for row in conn.execute("SELECT status FROM import_jobs ORDER BY created_at")]
@@ -435,6 +402,34 @@ def test_an_overwrite_import_killed_changes_nothing_and_is_not_run_later(tmp_pat
         assert conn.execute("SELECT count(*) FROM contacts").fetchone()[0] == 1
     assert "Ran 0 import job" in subprocess.run([*run, "worker", "--once", "--no-webhooks"], env=env,
                                                 capture_output=True, text=True).stderr
+
+
+def _stopped_once_under_way(proc, db_file, under_way: str, stop, settle: float = 0.0) -> str:
+    """Waits until the query `under_way` answers true in the import's database, stops the
+    process with `stop(pid)`, and answers what it printed on stderr (the test is skipped when
+    the import finished before it could be stopped)."""
+    import sqlite3
+    import time
+
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            time.sleep(0.2)
+            try:
+                with sqlite3.connect(db_file) as conn:
+                    if conn.execute(under_way).fetchone()[0]:
+                        break
+            except sqlite3.OperationalError:
+                pass
+        time.sleep(settle)
+        stop(proc.pid)
+        _, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    if proc.returncode == 0:
+        pytest.skip("the import finished before it was stopped")
+    return stderr
 
 
 # ---------------------------------------------------------------- scripts
