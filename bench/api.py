@@ -135,7 +135,7 @@ def fill(database_url: str, workspace_id: str, count: int, folder: Path) -> None
     identity index entries a create writes), so a 100,000-contact store takes seconds, not an hour."""
     import uuid
 
-    from contacthub.core import imports
+    from contacthub.core import import_jobs, imports
     from contacthub.core.actor import Actor
     from contacthub.db.engine import Database
     from contacthub.settings import Settings
@@ -146,8 +146,8 @@ def fill(database_url: str, workspace_id: str, count: int, folder: Path) -> None
         for i in range(count):
             f.write(f"F{i},L{i},fill{i}@example.org,+1212{i:07d}\n")
     db = Database(database_url)
-    job = imports.import_now(db, Actor(uuid.UUID(workspace_id), None, "bench"), imports.SourceSpec(path=str(path)),
-                             imports.ImportOptions(on_duplicate="create"), Settings(database_url=database_url))
+    job = import_jobs.import_now(db, Actor(uuid.UUID(workspace_id), None, "bench"), imports.SourceSpec(path=str(path)),
+                                 imports.ImportOptions(on_duplicate="create"), Settings(database_url=database_url))
     print(f"  filled {job.created} contacts ({job.status})", file=sys.stderr)
     db.dispose()
 

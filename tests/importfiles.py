@@ -81,14 +81,14 @@ def xlsx_sheets(sheets: list[list[list]]) -> bytes:
 
 def import_file(db, actor, folder, database_url: str, content: str | bytes, name: str, **options):
     """(the finished job, its row outcomes by index) of `content` imported as a file named `name`."""
-    from contacthub.core import imports
+    from contacthub.core import import_jobs
     from contacthub.core.imports import ImportOptions, SourceSpec
     from contacthub.settings import Settings
 
     path = folder / f"{uuid.uuid4().hex}-{name}"
     path.write_bytes(content.encode() if isinstance(content, str) else content)
-    job = imports.import_now(db, actor, SourceSpec(path=str(path)), ImportOptions(**options),
-                             Settings(database_url=database_url))
+    job = import_jobs.import_now(db, actor, SourceSpec(path=str(path)), ImportOptions(**options),
+                                 Settings(database_url=database_url))
     with db.read() as session:
-        rows = imports.row_outcomes(session, actor, job.id, None, -1, 1000)
+        rows = import_jobs.row_outcomes(session, actor, job.id, None, -1, 1000)
     return job, {r.row_index: r for r in rows}

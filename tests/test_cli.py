@@ -124,7 +124,7 @@ def test_import_a_file_with_a_summary_and_json(cli, tmp_path):
 
 
 def test_worker_once_runs_queued_jobs(cli):
-    from contacthub.core import imports
+    from contacthub.core import import_jobs, imports
     from contacthub.core.actor import Actor
     from contacthub.db.engine import Database
     from tests.importfiles import SEED_CSV, data_url
@@ -135,11 +135,11 @@ def test_worker_once_runs_queued_jobs(cli):
 
     actor = Actor(uuid.UUID(created["workspace_id"]), None, "native")
     with db.write() as session:
-        job = imports.create_job(session, actor, imports.SourceSpec(data_url=data_url(SEED_CSV)), imports.ImportOptions())
+        job = import_jobs.create_job(session, actor, imports.SourceSpec(data_url=data_url(SEED_CSV)), imports.ImportOptions())
     result = cli("worker", "--once")
     assert "Ran 1 import job" in result.output
     with db.read() as session:
-        assert imports.get_job(session, actor, job.id).created == 3
+        assert import_jobs.get_job(session, actor, job.id).created == 3
     db.dispose()
 
 
@@ -388,7 +388,7 @@ def test_serve_starts_an_import_worker_thread(cli):
     import uuid
 
     from contacthub.cli import serve as cli_module
-    from contacthub.core import imports
+    from contacthub.core import import_jobs, imports
     from contacthub.core.actor import Actor
     from contacthub.db.engine import Database
     from tests.importfiles import SEED_CSV, data_url
@@ -398,13 +398,13 @@ def test_serve_starts_an_import_worker_thread(cli):
     db = Database(settings.database_url)
     actor = Actor(uuid.UUID(created["workspace_id"]), None, "native")
     with db.write() as session:
-        job = imports.create_job(session, actor, imports.SourceSpec(data_url=data_url(SEED_CSV)), imports.ImportOptions())
+        job = import_jobs.create_job(session, actor, imports.SourceSpec(data_url=data_url(SEED_CSV)), imports.ImportOptions())
     stop = cli_module._start_import_worker(settings, poll_seconds=0.05)
     try:
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             with db.read() as session:
-                status = imports.get_job(session, actor, job.id).status
+                status = import_jobs.get_job(session, actor, job.id).status
             if status in ("succeeded", "failed"):
                 break
             time.sleep(0.05)

@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from contacthub.app import create_app
-from contacthub.core import imports
+from contacthub.core import import_jobs, imports
 from contacthub.core.actor import Actor
 from contacthub.db.engine import Database
 from contacthub.db.types import utcnow
@@ -30,7 +30,7 @@ def _jobs(workspace_id: str) -> list:
     db = Database(get_settings().database_url)
     try:
         with db.read() as session:
-            jobs = imports.jobs_page(session, Actor(uuid.UUID(workspace_id), None, "cli"), None, 100)
+            jobs = import_jobs.jobs_page(session, Actor(uuid.UUID(workspace_id), None, "cli"), None, 100)
             session.expunge_all()
         return jobs
     finally:

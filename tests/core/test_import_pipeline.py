@@ -8,7 +8,7 @@ import uuid
 import pytest
 from sqlalchemy import select
 
-from contacthub.core import contacts, identity, imports
+from contacthub.core import contacts, identity, import_jobs, imports
 from contacthub.core.import_pipeline import gc_paused
 from contacthub.core.imports import ImportOptions, SourceSpec
 from contacthub.core.inputs import ContactInput
@@ -38,14 +38,14 @@ def _import(db, actor, tmp_path, database_url, parallel: bool, content: str = FI
     path.write_text(content)
     settings = Settings(database_url=database_url, import_batch_size=batch_size,
                         import_parallel_min_rows=1 if parallel else 0)
-    return imports.import_now(db, actor, SourceSpec(path=str(path)), ImportOptions(**options), settings)
+    return import_jobs.import_now(db, actor, SourceSpec(path=str(path)), ImportOptions(**options), settings)
 
 
 def _snapshot(db, actor, job):
     """What a user sees of an import: each row's outcome (ids replaced by the row that created
     the contact), and each live contact with its emails, phones, address, metadata and groups."""
     with db.read() as session:
-        rows = imports.row_outcomes(session, actor, job.id, None, -1, 1000)
+        rows = import_jobs.row_outcomes(session, actor, job.id, None, -1, 1000)
         views = contacts.list_page(session, actor, ContactFilter(), None, 200).items
     creator = {r.contact_id: r.row_index for r in rows if r.status == "created"}
 
@@ -93,7 +93,7 @@ def test_notes_above_the_header_row_change_nothing(db, actor, tmp_path, database
 def test_imported_contacts_have_their_history_and_identity_filing(db, actor, tmp_path, database_url):
     job = _import(db, actor, tmp_path, database_url, parallel=True, batch_size=100)  # one batch
     with db.read() as session:
-        rows = {r.row_index: r for r in imports.row_outcomes(session, actor, job.id, None, -1, 1000)}
+        rows = {r.row_index: r for r in import_jobs.row_outcomes(session, actor, job.id, None, -1, 1000)}
         ada = rows[0].contact_id
         assert rows[5].status == "merged" and rows[5].contact_id == ada  # same email, other case
         events = session.scalars(select(Event).where(Event.workspace_id == actor.workspace_id,
@@ -141,26 +141,26 @@ def test_a_fault_in_the_child_fails_the_job_and_writes_nothing(db, actor, tmp_pa
     path = tmp_path / "vanishing.csv"
     path.write_text("Name,Email\nAda,ada@example.com\n")
     settings = Settings(database_url=database_url, import_parallel_min_rows=1)
-    source = imports.open_source(SourceSpec(path=str(path)), settings)
+    source = import_jobs.open_source(SourceSpec(path=str(path)), settings)
     with db.write() as session:
-        job = imports.create_job(session, actor, SourceSpec(path=str(path)), ImportOptions(), settings,
-                                 status="running")
-    real_open_rows = imports.open_rows
+        job = import_jobs.create_job(session, actor, SourceSpec(path=str(path)), ImportOptions(), settings,
+                                     status="running")
+    real_open_rows = import_jobs.open_rows
 
     def open_then_vanish(src):
         reader = real_open_rows(src)  # the parent reads the headers...
         path.unlink()  # ...and the file is gone before the child opens it
         return reader
 
-    imports.open_rows = open_then_vanish
+    import_jobs.open_rows = open_then_vanish
     try:
-        finished = imports.run_job(db, actor.workspace_id, job.id, source, settings)
+        finished = import_jobs.run_job(db, actor.workspace_id, job.id, source, settings)
     finally:
-        imports.open_rows = real_open_rows
+        import_jobs.open_rows = real_open_rows
     assert finished.status == "failed" and "nothing was lost" in finished.error
     with db.read() as session:
         assert contacts.list_page(session, actor, ContactFilter(), None, 10).items == []
-        assert imports.row_outcomes(session, actor, job.id, None, -1, 10) == []
+        assert import_jobs.row_outcomes(session, actor, job.id, None, -1, 10) == []
 
 
 def test_the_child_reports_a_source_fault_as_the_job_error(tmp_path):

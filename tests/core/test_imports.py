@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from contacthub.core import contacts, identity, imports
+from contacthub.core import contacts, identity, import_jobs, imports
 from contacthub.core.errors import InvalidInput
 from contacthub.core.imports import ImportOptions, SourceSpec
 from contacthub.core.inputs import ContactInput
@@ -23,15 +23,15 @@ def run(db, actor, tmp_path, database_url):
     def go(content, name="contacts.csv", settings=None, **options):
         path = tmp_path / f"{uuid.uuid4().hex}-{name}"
         path.write_bytes(content.encode() if isinstance(content, str) else content)
-        job = imports.import_now(db, actor, SourceSpec(path=str(path)), ImportOptions(**options),
-                                 settings or Settings(database_url=database_url))
+        job = import_jobs.import_now(db, actor, SourceSpec(path=str(path)), ImportOptions(**options),
+                                     settings or Settings(database_url=database_url))
         return job, outcomes(db, actor, job.id)
     return go
 
 
 def outcomes(db, actor, job_id):
     with db.read() as session:
-        return {r.row_index: r for r in imports.row_outcomes(session, actor, job_id, None, -1, 10_000)}
+        return {r.row_index: r for r in import_jobs.row_outcomes(session, actor, job_id, None, -1, 10_000)}
 
 
 def everyone(db, actor):
@@ -74,7 +74,7 @@ def test_groups_listed_after_their_members_still_get_them(run, db, actor):
     assert members_of(db, actor, team.id) == {rows[0].contact_id, rows[2].contact_id}
     assert "no group named 'Nobody'" in rows[2].note
     with db.read() as session:  # what the CLI's summary names
-        left_out, total = imports.rows_left_out(session, actor, job.id, 10)
+        left_out, total = import_jobs.rows_left_out(session, actor, job.id, 10)
     assert total == 1 and [r.row_index for r in left_out] == [2]
 
 
@@ -546,7 +546,7 @@ def test_a_failed_overwrite_keeps_the_old_contacts(run, db, actor, monkeypatch, 
 
 def test_data_url_and_web_url_sources(db, actor, tmp_path, database_url):
     allowed = Settings(database_url=database_url, import_allow_private_urls=True)
-    job = imports.import_now(db, actor, SourceSpec(data_url=data_url(SEED_CSV)), ImportOptions(), allowed)
+    job = import_jobs.import_now(db, actor, SourceSpec(data_url=data_url(SEED_CSV)), ImportOptions(), allowed)
     assert job.created == 3 and job.source_kind == "data_url"
 
     (tmp_path / "people.csv").write_text("Name,Email\nWeb,web@example.com\n")
@@ -555,16 +555,16 @@ def test_data_url_and_web_url_sources(db, actor, tmp_path, database_url):
     threading.Thread(target=server.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{server.server_address[1]}"
     try:
-        job = imports.import_now(db, actor, SourceSpec(url=url + "/people.csv"), ImportOptions(), allowed)
+        job = import_jobs.import_now(db, actor, SourceSpec(url=url + "/people.csv"), ImportOptions(), allowed)
         assert job.created == 1
         with pytest.raises(InvalidInput, match="404"):
-            imports.import_now(db, actor, SourceSpec(url=url + "/missing.csv"), ImportOptions(), allowed)
+            import_jobs.import_now(db, actor, SourceSpec(url=url + "/missing.csv"), ImportOptions(), allowed)
         refused = Settings(database_url=database_url)
         with pytest.raises(InvalidInput, match="private or local"):
-            imports.import_now(db, actor, SourceSpec(url=url + "/people.csv"), ImportOptions(), refused)
+            import_jobs.import_now(db, actor, SourceSpec(url=url + "/people.csv"), ImportOptions(), refused)
         tiny = Settings(database_url=database_url, import_allow_private_urls=True, import_max_bytes=10)
         with pytest.raises(InvalidInput, match="larger than"):
-            imports.import_now(db, actor, SourceSpec(url=url + "/people.csv"), ImportOptions(), tiny)
+            import_jobs.import_now(db, actor, SourceSpec(url=url + "/people.csv"), ImportOptions(), tiny)
     finally:
         server.shutdown()
 
@@ -572,17 +572,17 @@ def test_data_url_and_web_url_sources(db, actor, tmp_path, database_url):
 @pytest.mark.parametrize("bad", ["data:text/csv;base64,!!!", "not a data url", "data:image/png;base64,iVBORw0KGgo="])
 def test_bad_data_urls_are_refused(db, actor, database_url, bad):
     with pytest.raises(InvalidInput):
-        imports.import_now(db, actor, SourceSpec(data_url=bad), ImportOptions(), Settings(database_url=database_url))
+        import_jobs.import_now(db, actor, SourceSpec(data_url=bad), ImportOptions(), Settings(database_url=database_url))
 
 
 def test_queued_jobs_are_run_by_a_worker(db, actor, database_url):
     settings = Settings(database_url=database_url)
     with db.write() as session:
-        job = imports.create_job(session, actor, SourceSpec(data_url=data_url(SEED_CSV)), ImportOptions(), settings)
+        job = import_jobs.create_job(session, actor, SourceSpec(data_url=data_url(SEED_CSV)), ImportOptions(), settings)
     assert job.status == "queued"
     done = None
     while True:  # other tests' jobs may be queued too; run until ours is done
-        ran = imports.work_once(db, "test", settings)
+        ran = import_jobs.work_once(db, "test", settings)
         if ran is None:
             break
         if ran.id == job.id:
@@ -596,17 +596,17 @@ def test_two_workers_never_claim_the_same_job(db, actor, database_url):
 
     settings = Settings(database_url=database_url)
     with db.write() as session:
-        jobs = {imports.create_job(session, actor, SourceSpec(data_url=data_url("Name\nA\n")), ImportOptions(),
-                                   settings).id for _ in range(4)}
+        jobs = {import_jobs.create_job(session, actor, SourceSpec(data_url=data_url("Name\nA\n")), ImportOptions(),
+                                       settings).id for _ in range(4)}
     with concurrent.futures.ThreadPoolExecutor(4) as pool:
-        claimed = [c for c in pool.map(lambda i: imports.claim_next(db, f"w{i}"), range(8)) if c is not None]
+        claimed = [c for c in pool.map(lambda i: import_jobs.claim_next(db, f"w{i}"), range(8)) if c is not None]
     ids = [job_id for _, job_id in claimed]
     assert len(ids) == len(set(ids))  # each job went to one worker
     # at least our four were queued, so eight claims took at least four (the store is shared
     # with other tests, whose queued jobs may be claimed before ours: oldest first)
     assert len(ids) >= len(jobs)
     for workspace_id, job_id in claimed:
-        imports.run_job(db, workspace_id, job_id, settings=settings)
+        import_jobs.run_job(db, workspace_id, job_id, settings=settings)
 
 
 def test_imported_contacts_are_known_to_the_identity_engine(run, db, actor):
@@ -714,14 +714,14 @@ def test_a_running_job_is_taken_over_only_once_its_lease_ran_out(db, actor, data
 
     settings = Settings(database_url=database_url)
     with db.write() as session:
-        job = imports.create_job(session, actor, SourceSpec(data_url=data_url("Name\nA\n")), ImportOptions(), settings)
+        job = import_jobs.create_job(session, actor, SourceSpec(data_url=data_url("Name\nA\n")), ImportOptions(), settings)
 
     def claim_ours(worker):
         while True:
-            claimed = imports.claim_next(db, worker, settings)
+            claimed = import_jobs.claim_next(db, worker, settings)
             if claimed is None or claimed[1] == job.id:
                 return claimed
-            imports.run_job(db, claimed[0], claimed[1], settings=settings)  # another test's: run it
+            import_jobs.run_job(db, claimed[0], claimed[1], settings=settings)  # another test's: run it
 
     assert claim_ours("first") is not None
     assert claim_ours("second") is None  # running on a live lease: left alone
@@ -729,8 +729,8 @@ def test_a_running_job_is_taken_over_only_once_its_lease_ran_out(db, actor, data
         repo.set_job(session, actor.workspace_id, job.id, lease_until=utcnow() - timedelta(seconds=1))
     assert claim_ours("second") is not None
     with db.read() as session:
-        assert imports.get_job(session, actor, job.id).claimed_by == "second"
-    assert imports.run_job(db, actor.workspace_id, job.id, settings=settings).created == 1
+        assert import_jobs.get_job(session, actor, job.id).claimed_by == "second"
+    assert import_jobs.run_job(db, actor.workspace_id, job.id, settings=settings).created == 1
 
 
 def test_a_worker_that_stalled_past_its_lease_leaves_the_job_to_the_one_that_took_it_over(db, actor, database_url):
@@ -744,7 +744,7 @@ def test_a_worker_that_stalled_past_its_lease_leaves_the_job_to_the_one_that_too
     settings = Settings(database_url=database_url, import_batch_size=2)
     csv = "Name,Email\n" + "".join(f"Stall {i},stall{i}@example.com\n" for i in range(6))
     with db.write() as session:
-        job = imports.create_job(session, actor, SourceSpec(data_url=data_url(csv)), ImportOptions(), settings)
+        job = import_jobs.create_job(session, actor, SourceSpec(data_url=data_url(csv)), ImportOptions(), settings)
         repo.take_job(session, job, "sleeper", utcnow(), utcnow() + timedelta(minutes=5))
     taken_over = []
 
@@ -755,10 +755,10 @@ def test_a_worker_that_stalled_past_its_lease_leaves_the_job_to_the_one_that_too
                 current = repo.get_job(session, actor.workspace_id, job.id)
                 taken_over.append(repo.take_job(session, current, "rescuer", utcnow(), utcnow() + timedelta(minutes=5)))
 
-    stale = imports.run_job(db, actor.workspace_id, job.id, settings=settings, progress=stall_then_lose_it)
+    stale = import_jobs.run_job(db, actor.workspace_id, job.id, settings=settings, progress=stall_then_lose_it)
     assert taken_over == [True]
     assert (stale.status, stale.error, stale.claimed_by, stale.processed) == ("running", None, "rescuer", 2)
-    finished = imports.run_job(db, actor.workspace_id, job.id, settings=settings)
+    finished = import_jobs.run_job(db, actor.workspace_id, job.id, settings=settings)
     assert (finished.status, finished.error, finished.processed, finished.created) == ("succeeded", None, 6, 6)
     assert sorted(outcomes(db, actor, job.id)) == list(range(6))
 
@@ -778,7 +778,7 @@ def test_a_batch_that_finds_the_store_busy_waits_rather_than_failing_the_job(db,
     settings = Settings(database_url=database_url, import_batch_size=1)
     csv = "Name,Email\n" + "".join(f"Busy {i},busy{i}@example.com\n" for i in range(3))
     with impatient.write() as session:
-        job = imports.create_job(session, actor, SourceSpec(data_url=data_url(csv)), ImportOptions(), settings)
+        job = import_jobs.create_job(session, actor, SourceSpec(data_url=data_url(csv)), ImportOptions(), settings)
     released = threading.Event()
 
     def hold_once(processed, *_):
@@ -790,7 +790,7 @@ def test_a_batch_that_finds_the_store_busy_waits_rather_than_failing_the_job(db,
             threading.Thread(target=hold).start()
             time.sleep(0.1)  # the other writer has the store before the next batch begins
 
-    finished = imports.run_job(impatient, actor.workspace_id, job.id, settings=settings, progress=hold_once)
+    finished = import_jobs.run_job(impatient, actor.workspace_id, job.id, settings=settings, progress=hold_once)
     assert released.is_set()
     assert (finished.status, finished.error, finished.created) == ("succeeded", None, 3)
 
@@ -817,7 +817,7 @@ def test_an_import_whose_process_was_killed_is_resumed_by_a_worker(db, actor, tm
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         with db.read() as session:
-            jobs = imports.jobs_page(session, actor, None, 10)
+            jobs = import_jobs.jobs_page(session, actor, None, 10)
         job = next((j for j in jobs if j.source.endswith("many.csv")), None)
         if job is not None and job.processed >= 200:
             process.send_signal(signal.SIGKILL)
@@ -825,7 +825,7 @@ def test_an_import_whose_process_was_killed_is_resumed_by_a_worker(db, actor, tm
         time.sleep(0.005)
     process.wait()
     with db.read() as session:
-        job = imports.get_job(session, actor, job.id)
+        job = import_jobs.get_job(session, actor, job.id)
     assert job.status == "running" and 200 <= job.processed < total, (job.status, job.processed)
     written_before = job.processed
 
@@ -833,7 +833,7 @@ def test_an_import_whose_process_was_killed_is_resumed_by_a_worker(db, actor, tm
     settings = Settings(database_url=database_url)
     finished = None
     while finished is None or finished.id != job.id:
-        finished = imports.work_once(db, "rescuer", settings)
+        finished = import_jobs.work_once(db, "rescuer", settings)
         assert finished is not None
     assert finished.status == "succeeded" and finished.claimed_by == "rescuer"
     assert finished.processed == finished.created == finished.total_rows == total

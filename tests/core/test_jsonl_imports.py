@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from contacthub.core import accounts, contacts, groups, imports, lists, organizations, workspaces
+from contacthub.core import accounts, contacts, groups, import_jobs, lists, organizations, workspaces
 from contacthub.core.actor import Actor
 from contacthub.core.attributes import DefinitionInput, create_definition
 from contacthub.core.errors import InvalidInput
@@ -328,13 +328,13 @@ def test_a_mapping_is_refused_for_jsonl(run, actor):
 def test_jsonl_is_told_by_its_content_type_or_name(db, actor, database_url):
     line = json.dumps({"first_name": "Ada", "emails": [{"address": "ada@example.com"}]}) + "\n"
     encoded = base64.b64encode(line.encode()).decode()
-    job = imports.import_now(db, actor, SourceSpec(data_url=f"data:application/x-ndjson;base64,{encoded}"),
-                             ImportOptions(), Settings(database_url=database_url))
+    job = import_jobs.import_now(db, actor, SourceSpec(data_url=f"data:application/x-ndjson;base64,{encoded}"),
+                                 ImportOptions(), Settings(database_url=database_url))
     assert (job.status, job.format, job.created) == ("succeeded", "jsonl", 1)
     array = base64.b64encode(b"[" + line.encode() + b"]").decode()
     with pytest.raises(InvalidInput, match="one contact object per line"):
-        imports.import_now(db, actor, SourceSpec(data_url=f"data:application/json;base64,{array}"),
-                           ImportOptions(), Settings(database_url=database_url))
+        import_jobs.import_now(db, actor, SourceSpec(data_url=f"data:application/json;base64,{array}"),
+                               ImportOptions(), Settings(database_url=database_url))
 
 
 # ---------------------------------------------------------------- hostile lines

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from contacthub.core import contacts, groups, imports
+from contacthub.core import contacts, groups, import_jobs
 from contacthub.core.imports import ImportOptions, SourceSpec
 from contacthub.core.vcards import HEADERS, card_rows
 from contacthub.repositories.contacts import ContactFilter
@@ -178,8 +178,8 @@ def test_utf16_and_a_data_url_with_the_vcard_type(db, actor, database_url):
     content = CRLF.join(["BEGIN:VCARD", "VERSION:3.0", "FN:Zoë Ångström", "EMAIL:zoe@example.com", "END:VCARD"])
     data = base64.b64encode(content.encode("utf-16")).decode()
     for mime in ("text/vcard", "application/octet-stream"):  # by its type, or by its first bytes
-        job = imports.import_now(db, actor, SourceSpec(data_url=f"data:{mime};base64,{data}"), ImportOptions(),
-                                 Settings(database_url=database_url))
+        job = import_jobs.import_now(db, actor, SourceSpec(data_url=f"data:{mime};base64,{data}"), ImportOptions(),
+                                     Settings(database_url=database_url))
         assert (job.status, job.format) == ("succeeded", "vcf")
     assert list(people(db, actor)) == ["Zoë Ångström"]
 

@@ -76,7 +76,7 @@ def import_file(
     """Import contacts from a file, with a progress bar and a summary.
 
     Every row's outcome is kept on the import job (see GET /v1/imports/{id})."""
-    from contacthub.core import imports
+    from contacthub.core import import_jobs, imports
 
     is_url = file.startswith(("http://", "https://"))
     if not is_url and "://" in file and not Path(file).exists():
@@ -98,11 +98,11 @@ def import_file(
     job_id = None
     try:
         # import_now's steps, so that an interrupted import knows its job
-        source = imports.open_source(spec)
+        source = import_jobs.open_source(spec)
         try:
             with db.write() as session:
-                job_id = imports.create_job(session, actor, spec, options, status="running",
-                                            claimed_by=imports.worker_label(actor.door)).id
+                job_id = import_jobs.create_job(session, actor, spec, options, status="running",
+                                                claimed_by=import_jobs.worker_label(actor.door)).id
         except BaseException:
             source.discard()
             raise
@@ -113,7 +113,7 @@ def import_file(
                 progress.update(task, completed=int(position * 1000), description=f"Importing: {done:,} rows")
                 stop.check()
 
-            job = imports.run_job(db, actor.workspace_id, job_id, source, progress=advance)
+            job = import_jobs.run_job(db, actor.workspace_id, job_id, source, progress=advance)
             progress.update(task, completed=1000)
     except DomainError as exc:
         _refuse(_source_message(exc).removeprefix("Cannot import: "), json_out)
@@ -135,8 +135,8 @@ def import_file(
         table.add_row("[bold]total[/]", f"[bold]{job.processed:,}[/]")
         Console().print(table)
         with db.read() as session:
-            first = imports.row_outcomes(session, actor, job.id, ["invalid"], -1, 10) if job.invalid else []
-            left_out, total_left_out = imports.rows_left_out(session, actor, job.id, 10)
+            first = import_jobs.row_outcomes(session, actor, job.id, ["invalid"], -1, 10) if job.invalid else []
+            left_out, total_left_out = import_jobs.rows_left_out(session, actor, job.id, 10)
         lines = _lines(source, {r.row_index for r in (*first, *left_out)})
         for row in first:
             reasons = "; ".join(f"{e.get('column') or e.get('field')}: {e['reason']}" for e in row.errors or [])
@@ -260,14 +260,14 @@ class _StopBetweenBatches:
 
 
 def _import_interrupted(db: Database, actor: Actor, job_id, json_out: bool):
-    """Ctrl-C during an import: the job is settled (see imports.interrupted) and the user told
+    """Ctrl-C during an import: the job is settled (see import_jobs.interrupted) and the user told
     where it stands; exit 130, as shells expect after SIGINT."""
-    from contacthub.core import imports
+    from contacthub.core import import_jobs
 
     if job_id is None:
         console.print("[yellow]Import interrupted[/] before it started; nothing was written.")
         raise typer.Exit(130)
-    job = imports.interrupted(db, actor.workspace_id, job_id)
+    job = import_jobs.interrupted(db, actor.workspace_id, job_id)
     if json_out:
         print(json.dumps({"import_id": str(job.id), "status": "interrupted", "rows": job.processed,
                           **{k: getattr(job, k) for k in ("created", "merged", "skipped", "review", "invalid")},

@@ -103,15 +103,15 @@ def worker(
     send webhooks (each webhook is sent by one process at a time)."""
     import threading
 
-    from contacthub.core import imports, webhook_delivery
+    from contacthub.core import import_jobs, webhook_delivery
     from contacthub.dialects.native.schemas import webhook_body
 
     db = database()
     _sweep_stale_import_copies()
-    label = name or imports.worker_label("worker")
+    label = name or import_jobs.worker_label("worker")
     if once:
         done = 0
-        while imports.work_once(db, label) is not None:
+        while import_jobs.work_once(db, label) is not None:
             done += 1
         console.print(f"Ran {done} import job(s).")
         if webhooks:
@@ -125,7 +125,7 @@ def worker(
     doing = "waiting for import jobs" + (" and sending webhooks" if webhooks else "")
     console.print(f"Worker {label} {doing} (Ctrl-C stops).")
     try:
-        imports.work_forever(db, stop, label, poll)
+        import_jobs.work_forever(db, stop, label, poll)
     except KeyboardInterrupt:
         stop.set()
         if sender is not None:
@@ -139,10 +139,10 @@ def _start_import_worker(settings, poll_seconds: float = 1.0):
     that stops it (None when turned off)."""
     if not settings.import_embedded_worker:
         return None
-    from contacthub.core import imports
+    from contacthub.core import import_jobs
 
     return _background("import-worker", settings,
-                       lambda db, stop: imports.work_forever(db, stop, imports.worker_label("serve"), poll_seconds))
+                       lambda db, stop: import_jobs.work_forever(db, stop, import_jobs.worker_label("serve"), poll_seconds))
 
 
 def _start_webhook_worker(settings, poll_seconds: float = 1.0):

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from contacthub.core import events, idempotency
 from contacthub.core.actor import Actor
 from contacthub.core.errors import NotFound
-from contacthub.core.imports import cells_as_read
+from contacthub.core.import_jobs import cells_as_read
 from contacthub.repositories import contacts as contact_repo
 from contacthub.repositories import erasure as repo
 

@@ -54,7 +54,7 @@ class SourceFile:
     format: str  # csv | xlsx | xls | ods | vcf | jsonl
     name: str
     temporary: bool = False
-    header_row: int = 0  # rows above the header row, skipped (a preamble: see imports.find_header)
+    header_row: int = 0  # rows above the header row, skipped (a preamble: see import_jobs.find_header)
 
     def discard(self) -> None:
         if self.temporary:

@@ -12,14 +12,14 @@ import pytest
 from fastapi.testclient import TestClient
 
 from contacthub.app import create_app
-from contacthub.core import imports
+from contacthub.core import import_jobs
 from contacthub.settings import Settings
 from tests.importfiles import SEED_CSV, data_url
 
 
 def run_jobs(db, settings):
     """What the worker thread of `serve` does, until the queue is empty."""
-    while imports.work_once(db, "test", settings) is not None:
+    while import_jobs.work_once(db, "test", settings) is not None:
         pass
 
 
@@ -285,7 +285,7 @@ def test_an_empty_url_is_refused_as_a_url(api):
 
 def test_an_overwrite_under_way_shows_its_progress(api, db, workspace, database_url, tmp_path):
     """An overwrite writes its counts in its one transaction; the job shows them as its batches go."""
-    from contacthub.core import imports as import_service
+    from contacthub.core import import_jobs, imports as import_service
     from contacthub.core.actor import Actor
 
     path = tmp_path / "people.csv"
@@ -297,9 +297,9 @@ def test_an_overwrite_under_way_shows_its_progress(api, db, workspace, database_
         seen.append((listed[0]["status"], listed[0]["processed"], listed[0]["counts"]["created"]))
 
     actor = Actor(workspace.workspace_id, workspace.key_id, "cli")
-    job = import_service.import_now(db, actor, import_service.SourceSpec(path=str(path)),
-                                    import_service.ImportOptions(overwrite=True),
-                                    Settings(database_url=database_url, import_batch_size=2), progress=look)
+    job = import_jobs.import_now(db, actor, import_service.SourceSpec(path=str(path)),
+                                 import_service.ImportOptions(overwrite=True),
+                                 Settings(database_url=database_url, import_batch_size=2), progress=look)
     assert job.status == "succeeded" and job.created == 6
     assert seen == [("running", 2, 2), ("running", 4, 4), ("running", 6, 6)], seen
     done = api.get(f"/v1/imports/{job.id}").json()

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from contacthub.core import idempotency, imports
+from contacthub.core import idempotency, import_jobs, imports
 from contacthub.core.actor import Actor
 from contacthub.core.errors import FieldError, InvalidInput, dotted_path
 from contacthub.core.imports import DuplicatePolicy, ImportOptions
@@ -71,7 +71,7 @@ _IMPORT_BODY = {
 def render_job(job) -> dict[str, Any]:
     total = job.total_rows
     # an overwrite this process runs counts in its one transaction: its progress is read live
-    live = imports.overwrite_under_way(job.id) if job.status == "running" else None
+    live = import_jobs.overwrite_under_way(job.id) if job.status == "running" else None
     processed = live.processed if live is not None else job.processed
     counts = live.as_dict() if live is not None else {
         "created": job.created, "merged": job.merged, "skipped": job.skipped, "review": job.review,
@@ -165,7 +165,7 @@ def install(app: FastAPI, db: Database, settings: Settings, actor_dependency) ->
 
     def _start(caller: Actor, spec, options: ImportOptions, key: str | None, print_: str):
         def work(session):
-            return 202, render_job(imports.create_job(session, caller, spec, options, settings))
+            return 202, render_job(import_jobs.create_job(session, caller, spec, options, settings))
 
         if key is None:
             with db.write(workspace=caller.workspace_id) as session:
@@ -182,7 +182,7 @@ def install(app: FastAPI, db: Database, settings: Settings, actor_dependency) ->
         """The workspace's import jobs, newest first."""
         size = clamp_limit(limit, settings.default_page_size, settings.max_page_size)
         with db.read() as session:
-            jobs = imports.jobs_page(session, caller, decode_cursor(cursor), size + 1)
+            jobs = import_jobs.jobs_page(session, caller, decode_cursor(cursor), size + 1)
             more = len(jobs) > size
             jobs = jobs[:size]
             return {"data": [render_job(j) for j in jobs],
@@ -200,8 +200,8 @@ def install(app: FastAPI, db: Database, settings: Settings, actor_dependency) ->
         statuses = [s.strip() for s in status.split(",") if s.strip()] if status else None
         job_id = parse_id(import_id, "import")
         with db.read() as session:
-            job = imports.get_job(session, caller, job_id)
-            rows = imports.row_outcomes(session, caller, job_id, statuses, after, size + 1)
+            job = import_jobs.get_job(session, caller, job_id)
+            rows = import_jobs.row_outcomes(session, caller, job_id, statuses, after, size + 1)
             more = len(rows) > size
             rows = rows[:size]
             out = render_job(job)
@@ -216,14 +216,14 @@ def install(app: FastAPI, db: Database, settings: Settings, actor_dependency) ->
         """The rejected (invalid) rows as they were read, with their index and reasons."""
         job_id = parse_id(import_id, "import")
         with db.read() as session:
-            imports.get_job(session, caller, job_id)
-        rows = imports.rejected_rows(db, caller, job_id)
+            import_jobs.get_job(session, caller, job_id)
+        rows = import_jobs.rejected_rows(db, caller, job_id)
 
         def lines() -> Iterator[str]:
             buffer = io.StringIO()
             writer = None
             for row in rows:
-                cells = imports.cells_as_read(row)
+                cells = import_jobs.cells_as_read(row)
                 if writer is None:
                     writer = csv.writer(buffer)
                     writer.writerow(["row_index", *(header for header, _ in cells), "errors"])

@@ -8,7 +8,7 @@ from fastapi import Depends, FastAPI, Header, Query, Request
 from sqlalchemy.orm import Session
 
 from contacthub import __version__
-from contacthub.core import contacts, groups, identity, imports
+from contacthub.core import contacts, groups, identity, import_jobs, imports
 from contacthub.core.actor import Actor
 from contacthub.core.errors import FieldError, InvalidInput
 from contacthub.core.inputs import WriteOptions
@@ -112,14 +112,14 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
         # without matching, PackageX creates every row; one that repeats a stored contact's email or
         # phone is queued for review too (/v1/duplicates), as a single create through this door is
         options = imports.ImportOptions(on_duplicate="merge" if match else "review", overwrite=body.overwrite)
-        job = imports.import_now(db, caller, spec, options, settings)
+        job = import_jobs.import_now(db, caller, spec, options, settings)
         if job.status != "succeeded":
             return envelope(endpoint(request), 400, job.error or "The file could not be imported.",
                             errors=[f"csv_url: {job.error}"])
         with db.read() as session:
-            ids = imports.created_ids(session, caller, job.id)
+            ids = import_jobs.created_ids(session, caller, job.id)
         issues = [{"index": r.row_index, "errors": mapping.issue_errors(r.errors)}
-                  for r in imports.rejected_rows(db, caller, job.id)]
+                  for r in import_jobs.rejected_rows(db, caller, job.id)]
         message = f"Created {len(ids)} contact{'s' if len(ids) != 1 else ''}."
         if issues:
             message += f" {len(issues)} row{'s' if len(issues) != 1 else ''} had issues."
