@@ -128,17 +128,37 @@ def progress_bar(disabled: bool, share: bool = False) -> Progress:
                     console=console, disable=disabled)
 
 
+_TERMINATED = threading.Event()
+
+
+def note_signal(signum: int) -> None:
+    """A command handling its signals itself says it was sent SIGTERM: the process then ends by
+    it once the command has stopped (see friendly)."""
+    if signum == signal.SIGTERM:
+        _TERMINATED.set()
+
+
 def _terminated(signum, frame):
-    # SIGTERM (kill, timeout, systemd, docker stop) ends a command as Ctrl-C does: an overwrite
+    # SIGTERM (kill, timeout, systemd, docker stop) stops a command as Ctrl-C does: an overwrite
     # import fails with nothing changed instead of being left for a worker to run later, an
-    # export removes its partial file. (`serve` answers it itself: uvicorn's handlers replace this.)
+    # export removes its partial file, a worker leaves its job to the next. Then the process
+    # ends by the signal all the same (see friendly): what a service manager reads as a stop.
+    _TERMINATED.set()
     raise KeyboardInterrupt
+
+
+def _die_by_sigterm() -> None:
+    sys.stdout.flush()
+    sys.stderr.flush()
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    os.kill(os.getpid(), signal.SIGTERM)
 
 
 def friendly(command):
     """Wraps a command so a failure is one line on stderr and an exit code, never a traceback:
     1 for a refused request (a domain error, a database that cannot be reached, a file system
-    error), 130 for Ctrl-C. CONTACTHUB_CLI_TRACEBACK=1 shows the traceback of an unexpected
+    error), 130 for Ctrl-C; SIGTERM stops the command as Ctrl-C does, then the process ends by
+    the signal. CONTACTHUB_CLI_TRACEBACK=1 shows the traceback of an unexpected
     error instead (for a bug report)."""
     import functools
 
@@ -151,8 +171,17 @@ def friendly(command):
 
     @functools.wraps(command)
     def run(*args, **kwargs):
-        if threading.current_thread() is threading.main_thread():
-            signal.signal(signal.SIGTERM, _terminated)
+        main = threading.current_thread() is threading.main_thread()
+        previous = signal.signal(signal.SIGTERM, _terminated) if main else None
+        try:
+            return _run_interruptible(*args, **kwargs)
+        finally:
+            if main:
+                signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
+            if _TERMINATED.is_set():
+                _die_by_sigterm()
+
+    def _run_interruptible(*args, **kwargs):
         try:
             return command(*args, **kwargs)
         except (typer.Exit, typer.Abort, typer.exceptions.TyperException, click.exceptions.Exit,

@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.table import Column, Table
 
 from contacthub.cli.common import (
-    JsonFlag, Refused, app, console, database, first_line, progress_bar, workspace_actor,
+    JsonFlag, Refused, app, console, database, first_line, note_signal, progress_bar, workspace_actor,
 )
 from contacthub.core.actor import Actor
 from contacthub.core.errors import DomainError
@@ -250,6 +250,7 @@ class _StopBetweenBatches:
             signal.signal(s, handler)
 
     def _asked(self, signum, frame) -> None:
+        note_signal(signum)
         if self.asked:
             raise KeyboardInterrupt
         self.asked = True
