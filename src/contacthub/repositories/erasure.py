@@ -107,9 +107,10 @@ def blank_import_notes(session: Session, workspace_id: uuid.UUID, ids: Collectio
     would pay for one.)"""
     session.execute(update(ImportRow).where(ImportRow.workspace_id == workspace_id, ImportRow.contact_id.in_(list(ids)))
                     .values(note=None, raw=None).execution_options(synchronize_session=False))
-    session.execute(update(ImportRow).where(
-        ImportRow.workspace_id == workspace_id, or_(*(ImportRow.note.contains(str(i)) for i in ids)))
-        .values(note=None).execution_options(synchronize_session=False))
+    for some in _chunks(ids):
+        session.execute(update(ImportRow).where(
+            ImportRow.workspace_id == workspace_id, or_(*(ImportRow.note.contains(str(i)) for i in some)))
+            .values(note=None).execution_options(synchronize_session=False))
 
 
 def absorbers(session: Session, workspace_id: uuid.UUID, ids: Collection[uuid.UUID]) -> set[uuid.UUID]:
@@ -134,7 +135,16 @@ def blank_these_events(session: Session, workspace_id: uuid.UUID, event_ids: Col
 def blank_answers(session: Session, workspace_id: uuid.UUID, ids: Collection[uuid.UUID], status: int) -> None:
     """Idempotent answers kept for replay that show any of the contacts lose their body and take
     `status` (the key stays used, so a retry cannot make the person again)."""
-    session.execute(update(IdempotencyRecord).where(
-        IdempotencyRecord.workspace_id == workspace_id,
-        or_(*(cast(IdempotencyRecord.body, String).contains(str(i)) for i in ids)))
-        .values(status_code=status, body=None).execution_options(synchronize_session=False))
+    for some in _chunks(ids):
+        session.execute(update(IdempotencyRecord).where(
+            IdempotencyRecord.workspace_id == workspace_id,
+            or_(*(cast(IdempotencyRecord.body, String).contains(str(i)) for i in some)))
+            .values(status_code=status, body=None).execution_options(synchronize_session=False))
+
+
+def _chunks(ids: Collection[uuid.UUID], size: int = 200) -> Iterator[list[uuid.UUID]]:
+    """The ids a few hundred at a time: an OR of thousands of terms passes SQLite's expression
+    depth (1,000)."""
+    ordered = list(ids)
+    for start in range(0, len(ordered), size):
+        yield ordered[start:start + size]

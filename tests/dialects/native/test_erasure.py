@@ -201,3 +201,14 @@ def test_a_deleted_person_s_refused_import_rows_are_emptied_when_erased(api, db,
     assert api.post(f"/v1/contacts/{ada}/erase").status_code == 200
 
     assert "ada@example.com" not in api.get(f"/v1/imports/{job.id}/rejected.csv").text
+
+
+def test_a_person_of_thousands_of_records_is_erased_within_sqlite_s_expression_limits(db, workspace):
+    """The notes and kept answers naming any of a person's ids were matched with one OR of all
+    of them: past 1,000 ids SQLite refuses the statement ("Expression tree is too large")."""
+    from contacthub.repositories import erasure as repo
+
+    ids = [uuid.uuid4() for _ in range(1500)]
+    with db.write() as session:
+        repo.blank_import_notes(session, workspace.workspace_id, ids)
+        repo.blank_answers(session, workspace.workspace_id, ids, 410)
