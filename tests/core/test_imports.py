@@ -763,9 +763,11 @@ def test_a_worker_that_stalled_past_its_lease_leaves_the_job_to_the_one_that_too
     assert sorted(outcomes(db, actor, job.id)) == list(range(6))
 
 
-def test_a_batch_that_finds_the_store_busy_waits_rather_than_failing_the_job(db, actor, database_url):
+@pytest.mark.parametrize("held_after", [1, 3])  # a batch waits; so do the job's closing writes
+def test_a_batch_that_finds_the_store_busy_waits_rather_than_failing_the_job(db, actor, database_url, held_after):
     """Another writer holding the store past WRITE_WAIT_SECONDS (an overwrite import of another
-    process) made the job fail for good, its file gone; a batch now waits it out."""
+    process) made the job fail for good, its file gone; a batch now waits it out, and so do the
+    writes that close the job once its rows are in."""
     import threading
     import time
 
@@ -782,7 +784,7 @@ def test_a_batch_that_finds_the_store_busy_waits_rather_than_failing_the_job(db,
     released = threading.Event()
 
     def hold_once(processed, *_):
-        if processed == 1 and not released.is_set():
+        if processed == held_after and not released.is_set():
             def hold():
                 with held_elsewhere(database_url, "", {}):
                     time.sleep(1.0)

@@ -15,8 +15,9 @@ import socket
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import ExitStack, contextmanager
 from datetime import timedelta
+from typing import TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -58,6 +59,7 @@ from contacthub.repositories import simple as simple_repo
 from contacthub.settings import Settings, get_settings
 
 log = logging.getLogger("contacthub.imports")
+T = TypeVar("T")
 
 # ---------------------------------------------------------------- jobs
 
@@ -152,32 +154,44 @@ def run_job(db: Database, workspace_id: uuid.UUID, job_id: uuid.UUID, source: So
     actor = Actor(workspace_id, job.api_key_id, job.door)
     options = ImportOptions(**job.options)
     holder = job.claimed_by
-    try:
-        if source is None:
-            source = _stored_source(db, job, settings)
-        _run(db, actor, job, options, source, settings, progress)
+
+    @contextmanager
+    def still_ours():  # a write of the job's, if it is still this worker's
         with db.write() as session:
             if not repo.holds_job(session, workspace_id, job_id, holder, lock=not db.is_sqlite):
                 raise JobTakenOver()
-            repo.set_job(session, workspace_id, job_id, status="succeeded", finished_at=utcnow(), format=source.format)
+            yield session
+
+    def succeeded(file_format: str) -> None:
+        with still_ours() as session:
+            repo.set_job(session, workspace_id, job_id, status="succeeded", finished_at=utcnow(), format=file_format)
             repo.delete_blobs(session, workspace_id, job_id)
-    except JobTakenOver:
-        log.warning("import %s: taken over by another worker while %s had stalled; %s stops",
-                    job_id, holder, holder)
-    except Exception as exc:  # the job records why; the caller reads it from the job
-        message = exc.message if isinstance(exc, DomainError) else "the import failed unexpectedly; nothing was lost"
-        if not isinstance(exc, DomainError):
-            log.exception("import %s failed", job_id)
-        with db.write() as session:
-            if not repo.holds_job(session, workspace_id, job_id, holder, lock=not db.is_sqlite):
-                log.warning("import %s: another worker holds it now; %s leaves it to them", job_id, holder)
-                return _job(db, workspace_id, job_id)
+
+    def failed(message: str) -> None:
+        with still_ours() as session:
             if options.overwrite:
                 repo.delete_row_outcomes(session, workspace_id, job_id)
                 repo.set_job(session, workspace_id, job_id, processed=0, created=0, merged=0, skipped=0,
                              invalid=0, review=0)
             repo.set_job(session, workspace_id, job_id, status="failed", error=message[:2000], finished_at=utcnow())
             repo.delete_blobs(session, workspace_id, job_id)  # a failed job is not run again: its file goes too
+
+    try:
+        try:
+            if source is None:
+                source = _stored_source(db, job, settings)
+            _run(db, actor, job, options, source, settings, progress)
+            _patiently(settings, lambda: succeeded(source.format))
+        except JobTakenOver:
+            raise
+        except Exception as exc:  # the job records why; the caller reads it from the job
+            message = exc.message if isinstance(exc, DomainError) else "the import failed unexpectedly; nothing was lost"
+            if not isinstance(exc, DomainError):
+                log.exception("import %s failed", job_id)
+            _patiently(settings, lambda: failed(message))
+    except JobTakenOver:
+        log.warning("import %s: taken over by another worker while %s had stalled; %s stops",
+                    job_id, holder, holder)
     finally:
         if source is not None:
             source.discard()
@@ -267,30 +281,46 @@ def _run_batches(db: Database, actor: Actor, job: ImportJob, options: ImportOpti
     importer = _Importer(actor, job.id, options, headers, parser, settings)
     if options.overwrite:
         _OVERWRITES_UNDER_WAY[job.id] = importer.totals  # counted as its batches go (see run_batch)
-    with db.write() as session:
-        repo.set_job(session, actor.workspace_id, job.id, total_rows=reader.estimated_rows, format=source.format)
     batch_size = max(settings.import_batch_size, 1)
 
     # A job taken over from a worker that died: the batches it committed stay; their rows are
     # skipped. (An overwrite commits nothing before its end, so it always starts afresh.)
     resuming = job.processed > 0 and not options.overwrite
-    # each batch (an overwrite: the whole file) is a write of the workspace, as an API write is
-    whole = db.write(workspace=actor.workspace_id) if options.overwrite else nullcontext(None)
-    with whole as big:
+
+    @contextmanager
+    def job_write():
+        # each batch (an overwrite: the whole file) is a write of the workspace, as an API write
+        # is; a worker that stalled past its lease finds the job another's, and writes nothing
+        with db.write(workspace=actor.workspace_id) as session:
+            if not repo.holds_job(session, actor.workspace_id, job.id, job.claimed_by, lock=not db.is_sqlite):
+                raise JobTakenOver()
+            yield session
+
+    def estimated() -> None:
+        with job_write() as session:
+            repo.set_job(session, actor.workspace_id, job.id, total_rows=reader.estimated_rows, format=source.format)
+
+    _patiently(settings, estimated)
+    with ExitStack() as whole:
+        big = _patiently(settings, lambda: whole.enter_context(job_write())) if options.overwrite else None
+
         @contextmanager
         def transaction():
             if big is not None:
                 yield big
             else:
-                with db.write(workspace=actor.workspace_id) as session:
-                    # a worker that stalled past its lease finds the job another's: it writes nothing
-                    if not repo.holds_job(session, actor.workspace_id, job.id, job.claimed_by, lock=not db.is_sqlite):
-                        raise JobTakenOver()
+                with job_write() as session:
                     yield session
 
+        def each_own(attempt: Callable[[], None]) -> None:
+            # a batch in a transaction of its own waits out a busy store; an overwrite's one
+            # transaction holds the store already (and a failed statement ends it: never again)
+            if big is not None:
+                attempt()
+            else:
+                _patiently(settings, attempt)
+
         if big is not None:
-            if not repo.holds_job(big, actor.workspace_id, job.id, job.claimed_by, lock=not db.is_sqlite):
-                raise JobTakenOver()
             # renewed inside the transaction: on PostgreSQL the job's row stays locked to its end,
             # so no other worker takes the job over however long it runs
             repo.set_job(big, actor.workspace_id, job.id, lease_until=_lease(settings))
@@ -299,32 +329,41 @@ def _run_batches(db: Database, actor: Actor, job: ImportJob, options: ImportOpti
         parallel = 0 < threshold <= (reader.estimated_rows or 0)
         with gc_paused():
             for batch, position in parsed_batches(source, reader, parser, batch_size, parallel):
-                _flush(importer, transaction, batch, progress, position, resuming, settings.import_lease_seconds)
-        with transaction() as session:
-            done_before = job.processed if resuming else 0
-            repo.set_job(session, actor.workspace_id, job.id, total_rows=done_before + importer.totals.processed)
+                each_own(lambda: _flush(importer, transaction, batch, resuming))
+                if progress:
+                    progress(importer.totals.processed, position, importer.totals)
+
+        def counted() -> None:
+            with transaction() as session:
+                done_before = job.processed if resuming else 0
+                repo.set_job(session, actor.workspace_id, job.id, total_rows=done_before + importer.totals.processed)
+
+        each_own(counted)
 
 
-def _flush(importer: _Importer, transaction, batch: list[ParsedRow], progress, position: float,
-           resuming: bool, patience_seconds: float) -> None:
-    """One batch in a transaction of its own. A store busy with another write (an overwrite
-    import holding it) is waited out while the job's lease lasts: past it another worker may
-    take the job over, and the ownership check then stops this one."""
+def _patiently(settings: Settings, attempt: Callable[[], T]) -> T:
+    """`attempt` (a whole transaction of the job's) again while the store is busy with another
+    write (another process's overwrite import holding it), for as long as the job's lease (two
+    write waits at least): past it another worker may take the job over, and the ownership
+    check then stops this one. Each try waited WRITE_WAIT_SECONDS for the store already."""
+    patience = max(settings.import_lease_seconds, 2 * settings.write_wait_seconds)
     started = time.monotonic()
     while True:
         try:
-            with transaction() as session:
-                if resuming:
-                    written = repo.written_rows(session, importer.ws, importer.job_id, [row.index for row in batch])
-                    batch = [row for row in batch if row.index not in written]
-                repo.prepare_bulk(session, importer.sqlite_cache_mb)
-                importer.run_batch(session, batch)  # even empty (all written before): it renews the lease
-            break
+            return attempt()
         except Busy:
-            if time.monotonic() - started > patience_seconds:
-                raise  # (each try waited WRITE_WAIT_SECONDS for the store already)
-    if progress:
-        progress(importer.totals.processed, position, importer.totals)
+            if time.monotonic() - started > patience:
+                raise
+
+
+def _flush(importer: _Importer, transaction, batch: list[ParsedRow], resuming: bool) -> None:
+    """One batch in a transaction of its own (the whole file's, for an overwrite)."""
+    with transaction() as session:
+        if resuming:
+            written = repo.written_rows(session, importer.ws, importer.job_id, [row.index for row in batch])
+            batch = [row for row in batch if row.index not in written]
+        repo.prepare_bulk(session, importer.sqlite_cache_mb)
+        importer.run_batch(session, batch)  # even empty (all written before): it renews the lease
 
 
 def _delete_workspace_contacts(session: Session, actor: Actor, job_id: uuid.UUID) -> None:
