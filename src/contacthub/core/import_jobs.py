@@ -155,20 +155,13 @@ def run_job(db: Database, workspace_id: uuid.UUID, job_id: uuid.UUID, source: So
     options = ImportOptions(**job.options)
     holder = job.claimed_by
 
-    @contextmanager
-    def still_ours():  # a write of the job's, if it is still this worker's
-        with db.write() as session:
-            if not repo.holds_job(session, workspace_id, job_id, holder, lock=not db.is_sqlite):
-                raise JobTakenOver()
-            yield session
-
     def succeeded(file_format: str) -> None:
-        with still_ours() as session:
+        with _holding(db, workspace_id, job_id, holder) as session:
             repo.set_job(session, workspace_id, job_id, status="succeeded", finished_at=utcnow(), format=file_format)
             repo.delete_blobs(session, workspace_id, job_id)
 
     def failed(message: str) -> None:
-        with still_ours() as session:
+        with _holding(db, workspace_id, job_id, holder) as session:
             if options.overwrite:
                 repo.delete_row_outcomes(session, workspace_id, job_id)
                 repo.set_job(session, workspace_id, job_id, processed=0, created=0, merged=0, skipped=0,
@@ -196,6 +189,18 @@ def run_job(db: Database, workspace_id: uuid.UUID, job_id: uuid.UUID, source: So
         if source is not None:
             source.discard()
     return _job(db, workspace_id, job_id)
+
+
+@contextmanager
+def _holding(db: Database, workspace_id: uuid.UUID, job_id: uuid.UUID, holder: str | None,
+             workspace_lock: bool = False) -> Iterator[Session]:
+    """A write transaction of the job's, if it is still `holder`'s: a worker that stalled past
+    its lease finds the job another's (JobTakenOver) and writes nothing. On PostgreSQL the job's
+    row stays locked to the end, so no one takes the job over before this commits."""
+    with db.write(workspace=workspace_id if workspace_lock else None) as session:
+        if not repo.holds_job(session, workspace_id, job_id, holder, lock=not db.is_sqlite):
+            raise JobTakenOver()
+        yield session
 
 
 def _job(db: Database, workspace_id: uuid.UUID, job_id: uuid.UUID) -> ImportJob:
@@ -287,14 +292,9 @@ def _run_batches(db: Database, actor: Actor, job: ImportJob, options: ImportOpti
     # skipped. (An overwrite commits nothing before its end, so it always starts afresh.)
     resuming = job.processed > 0 and not options.overwrite
 
-    @contextmanager
     def job_write():
-        # each batch (an overwrite: the whole file) is a write of the workspace, as an API write
-        # is; a worker that stalled past its lease finds the job another's, and writes nothing
-        with db.write(workspace=actor.workspace_id) as session:
-            if not repo.holds_job(session, actor.workspace_id, job.id, job.claimed_by, lock=not db.is_sqlite):
-                raise JobTakenOver()
-            yield session
+        # each batch (an overwrite: the whole file) is a write of the workspace, as an API write is
+        return _holding(db, actor.workspace_id, job.id, job.claimed_by, workspace_lock=True)
 
     def estimated() -> None:
         with job_write() as session:
