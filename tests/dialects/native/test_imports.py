@@ -156,10 +156,17 @@ def test_a_web_url_job(db, database_url, workspace, tmp_path):
         base = f"http://127.0.0.1:{server.server_address[1]}"
         job = client.post("/v1/imports", json={"url": base + "/c.csv"}).json()
         missing = client.post("/v1/imports", json={"url": base + "/gone.csv"}).json()
+        # a URL's password is the fetch's, never shown (any key that reads sees a job)
+        signed = base.replace("http://", "http://ann:s3cret@") + "/c.csv?on_duplicate=1"
+        with_password = client.post("/v1/imports", json={"url": signed, "on_duplicate": "create"}).json()
         run_jobs(db, allowed)
     finally:
         server.shutdown()
     assert client.get(f"/v1/imports/{job['id']}").json()["counts"]["created"] == 1
+    shown = client.get(f"/v1/imports/{with_password['id']}").json()
+    assert shown["counts"]["created"] == 1 and "s3cret" not in json.dumps(shown) and "s3cret" not in json.dumps(
+        with_password)
+    assert shown["source"]["name"] == signed.replace("s3cret", "***")
     failed = client.get(f"/v1/imports/{missing['id']}").json()
     assert failed["status"] == "failed" and "404" in failed["error"]
 

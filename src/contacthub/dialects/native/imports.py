@@ -9,6 +9,7 @@ import json
 from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 
+import httpx
 from fastapi import Depends, FastAPI, Header, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
@@ -68,6 +69,17 @@ _IMPORT_BODY = {
 }
 
 
+def _shown_source(job) -> str:
+    """Where the file came from, a URL's password hidden (any key that reads sees it)."""
+    if job.source_kind != "url":
+        return job.source
+    try:
+        url = httpx.URL(job.source)
+    except Exception:
+        return job.source
+    return str(url.copy_with(username=url.username, password="***")) if url.password else job.source
+
+
 def render_job(job) -> dict[str, Any]:
     total = job.total_rows
     # an overwrite this process runs counts in its one transaction: its progress is read live
@@ -79,7 +91,7 @@ def render_job(job) -> dict[str, Any]:
     return {
         "id": str(job.id),
         "status": job.status,
-        "source": {"kind": job.source_kind, "name": job.source if job.source_kind != "data_url" else None},
+        "source": {"kind": job.source_kind, "name": _shown_source(job) if job.source_kind != "data_url" else None},
         "format": job.format,
         "options": job.options,
         "total_rows": total,
