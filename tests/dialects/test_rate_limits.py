@@ -118,6 +118,14 @@ def test_a_key_s_requests_count_across_doors_and_each_door_refuses_in_its_own_fo
     assert [c["first_name"] for c in client.get(path).json()["data"]] == ["Ada"]  # the refused create left nothing
 
 
+def test_a_read_only_key_s_refused_writes_count_toward_its_rate(limited_app, read_only_key, clock):
+    """Refused writes cost the server too: a read-only key sending them was never held back."""
+    reader = TestClient(limited_app, headers={"Authorization": f"Bearer {read_only_key}"})
+    answers = [reader.post("/v1/contacts", json={"first_name": "Ada"}).status_code for _ in range(6)]
+    assert answers == [403] * 5 + [429]
+    assert reader.get("/v1/contacts").status_code == 429
+
+
 def test_without_a_rate_a_key_is_never_refused(api):
     for _ in range(60):
         assert api.get("/v1/contacts").status_code == 200

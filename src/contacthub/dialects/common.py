@@ -104,9 +104,8 @@ class Gate:
         return await run_in_threadpool(self.authenticate, api_key, door, request, reads)
 
     def _admit(self, grant: workspaces.KeyGrant, door: str, request: Request, reads: tuple[str, ...]) -> Actor:
-        actor = grant.actor(door, writes=_writes(request, reads))
-        self.limits.take(grant.key_id)
-        return actor
+        self.limits.take(grant.key_id)  # first: a request the key may not make counts too
+        return grant.actor(door, writes=_writes(request, reads))
 
 
 def _writes(request: Request, reads: tuple[str, ...]) -> bool:
