@@ -85,40 +85,36 @@ def test_an_old_sqlite_stores_over_long_identity_keys_are_found_again(tmp_path):
 def test_a_linkedin_profile_stored_by_the_old_chartmogul_door_is_renamed(tmp_path):
     """0008: social["linked_in"] (the old ChartMogul door's key) becomes the native "linkedin";
     a native "linkedin" written since is kept."""
-    from contacthub.db.migrate import upgrade
-
-    url, engine = _old_store(tmp_path, "0007_fit_long_identity_keys", [
+    stored = _column_upgraded_from(tmp_path, "0007_fit_long_identity_keys", "social", [
         {"id": "a" * 32, "social": '{"linked_in": "https://linkedin.com/in/a", "twitter": "t"}'},
         {"id": "b" * 32, "social": '{"linked_in": "old", "linkedin": "new"}'},
         {"id": "c" * 32, "social": '{"facebook": "f"}'}])
-
-    upgrade(url)
-
-    with engine.connect() as conn:
-        stored = dict(conn.execute(text("SELECT id, social FROM contacts ORDER BY id")).all())
     assert {k: json.loads(v) for k, v in stored.items()} == {
         "a" * 32: {"linkedin": "https://linkedin.com/in/a", "twitter": "t"},
         "b" * 32: {"linkedin": "new"},
         "c" * 32: {"facebook": "f"},
     }
-    engine.dispose()
 
 
 def test_search_text_stored_before_folding_is_folded(tmp_path):
     """0013: search text was lower-cased only; stored contacts are found by a folded search."""
-    from contacthub.db.migrate import upgrade
-
-    url, engine = _old_store(tmp_path, "0012_reviews_by_candidate", [
+    stored = _column_upgraded_from(tmp_path, "0012_reviews_by_candidate", "search_text", [
         {"id": "a" * 32, "search_text": "émile zola emile@example.com"},
         {"id": "b" * 32, "search_text": "ada lovelace"},
         {"id": "c" * 32, "search_text": ""}])
-
-    upgrade(url)
-
-    with engine.connect() as conn:
-        stored = dict(conn.execute(text("SELECT id, search_text FROM contacts ORDER BY id")).all())
     assert stored == {"a" * 32: "emile zola emile@example.com", "b" * 32: "ada lovelace", "c" * 32: ""}
+
+
+def _column_upgraded_from(tmp_path, revision: str, column: str, contacts: list[dict]) -> dict[str, str]:
+    """{contact id: `column`} of these contact rows stored at `revision`, once migrated to the head."""
+    from contacthub.db.migrate import upgrade
+
+    url, engine = _old_store(tmp_path, revision, contacts)
+    upgrade(url)
+    with engine.connect() as conn:
+        stored = dict(conn.execute(text(f"SELECT id, {column} FROM contacts ORDER BY id")).all())
     engine.dispose()
+    return stored
 
 
 def _old_store(tmp_path, revision: str, contacts: list[dict]):

@@ -74,13 +74,16 @@ class Answer:
     replayed: bool  # the stored answer of an earlier request with the key
 
 
-def run_once(transaction: Callable[[], AbstractContextManager[Session]], actor: Actor, key: str, print_: str,
-             work: Callable[[Session], tuple[int, Any]],
+def run_once(transaction: Callable[[], AbstractContextManager[Session]], actor: Actor, key: str | None,
+             print_: str | None, work: Callable[[Session], tuple[int, Any]],
              kept: Callable[[Any], Any] | None = None) -> Answer:
     """`work` run once per Idempotency-Key: a repeat answers what the first answered (or what
     `kept` made of it to store: an answer holding a secret keeps it out), Conflict when the
     key was used for another request. `work` answers (status, body) in the transaction it is
-    given, the answer stored with what it wrote."""
+    given, the answer stored with what it wrote. Without a key, `work` simply runs."""
+    if key is None:
+        with transaction() as session:
+            return Answer(*work(session), replayed=False)
     for _ in range(2):
         try:
             with transaction() as session:

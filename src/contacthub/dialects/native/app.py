@@ -159,14 +159,12 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
                    write: Callable[[Session], Any], replayed: Callable[[Any], Any] | None = None) -> FastJSONResponse:
         """Runs `write` once per Idempotency-Key; a repeat answers what the first call answered,
         or what `replayed` makes of it (an answer holding a secret that must not be stored)."""
-        if key is None:
-            with db.write(workspace=actor.workspace_id) as session:
-                answered, result = _answer(write(session), status)
-                return FastJSONResponse(result, status_code=answered)
-        payload = body.model_dump_json(exclude_unset=True).encode() if body is not None else b""
-        # the path and query: the same request retried through another host name is the same request
-        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        print_ = idempotency.fingerprint(request.method, target, payload)
+        print_ = None
+        if key is not None:
+            payload = body.model_dump_json(exclude_unset=True).encode() if body is not None else b""
+            # the path and query: the same request retried through another host name is the same request
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            print_ = idempotency.fingerprint(request.method, target, payload)
         answer = idempotency.run_once(lambda: db.write(workspace=actor.workspace_id), actor, key, print_,
                                       lambda session: _answer(write(session), status), replayed)
         return FastJSONResponse(answer.body, status_code=answer.status,

@@ -75,7 +75,7 @@ def _shown_source(job) -> str:
         return job.source
     try:
         url = httpx.URL(job.source)
-    except Exception:
+    except httpx.InvalidURL:
         return job.source
     return str(url.copy_with(username=url.username, password="***")) if url.password else job.source
 
@@ -179,11 +179,7 @@ def install(app: FastAPI, db: Database, settings: Settings, actor_dependency) ->
         def work(session):
             return 202, render_job(import_jobs.create_job(session, caller, spec, options, settings))
 
-        if key is None:
-            with db.write(workspace=caller.workspace_id) as session:
-                answer = idempotency.Answer(*work(session), replayed=False)
-        else:
-            answer = idempotency.run_once(lambda: db.write(workspace=caller.workspace_id), caller, key, print_, work)
+        answer = idempotency.run_once(lambda: db.write(workspace=caller.workspace_id), caller, key, print_, work)
         headers = {"Location": f"/v1/imports/{answer.body['id']}"}
         if answer.replayed:
             headers["Idempotent-Replayed"] = "true"
