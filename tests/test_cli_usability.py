@@ -345,13 +345,16 @@ def test_an_interrupted_overwrite_changes_nothing_and_is_not_resumed(cli, tmp_pa
     assert [c["first_name"] for c in api.get("/v1/contacts").json()["data"]] == ["Kept"]
 
 
-@pytest.mark.parametrize("how", ["ctrl-c", "kill"])
+@pytest.mark.parametrize("how", ["ctrl-c", "kill", "kill-group"])
 def test_ctrl_c_on_a_real_import_with_a_parser_process_is_clean(tmp_path, how):
     """SIGINT to the whole process group, as a terminal sends it, or SIGTERM to the command
-    alone, as `kill`, `timeout` or a service manager send it: the importing process says where
-    the job stands, and the parser process (large files) prints no traceback of its own."""
+    alone, as `kill` or `timeout` send it, or to the whole group, as a service manager does: the
+    importing process says where the job stands, and the parser process (large files) prints no
+    traceback of its own. A parser stopped with its parent leaves the job to be resumed, not
+    failed "unexpectedly"."""
     import os
     import signal
+    import sqlite3
     import subprocess
     import sys
 
@@ -365,13 +368,18 @@ def test_ctrl_c_on_a_real_import_with_a_parser_process_is_clean(tmp_path, how):
                       + "".join(f"F{i},L{i},u{i}@example.com,+1202555{i % 10000:04d}\n" for i in range(60000)))
     proc = subprocess.Popen([*run, "import", str(source)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, start_new_session=True)
-    stop = (lambda pid: os.killpg(pid, signal.SIGINT)) if how == "ctrl-c" else (lambda pid: os.kill(pid, signal.SIGTERM))
+    stop = {"ctrl-c": lambda pid: os.killpg(pid, signal.SIGINT),
+            "kill": lambda pid: os.kill(pid, signal.SIGTERM),
+            "kill-group": lambda pid: os.killpg(pid, signal.SIGTERM)}[how]
     stderr = _stopped_once_under_way(proc, db_file, "SELECT max(processed) FROM import_jobs", stop)
     # Ctrl-C exits 130; SIGTERM, once the command stopped as for Ctrl-C, ends the process by the
     # signal, which is what a service manager reads as a clean stop
     assert proc.returncode == (130 if how == "ctrl-c" else -signal.SIGTERM), stderr
     assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr, stderr
     assert "Import interrupted after" in stderr
+    with sqlite3.connect(db_file) as conn:
+        [(status, error)] = conn.execute("SELECT status, error FROM import_jobs").fetchall()
+    assert (status, error) == ("running", None)  # for the next worker to resume
 
 
 def test_an_overwrite_import_killed_changes_nothing_and_is_not_run_later(tmp_path):

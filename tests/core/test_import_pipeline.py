@@ -177,6 +177,48 @@ def test_the_child_reports_a_source_fault_as_the_job_error(tmp_path):
         list(parsed_batches(source, reader, parser, 10, parallel=True))
 
 
+def _stop_the_parser_on_the_first_batch(signum):
+    """A progress callback that stops the job's parser process as a signal to the whole process
+    group would (a service manager stopping the service), while its parent keeps running."""
+    import multiprocessing
+    import os
+
+    def progress(done, position, counts):
+        for child in multiprocessing.active_children():
+            if child.name == "contacthub-import-parser" and child.is_alive():
+                os.kill(child.pid, signum)
+                child.join(5)
+    return progress
+
+
+@pytest.mark.parametrize("overwrite", [False, True])
+def test_a_parser_stopped_by_a_signal_leaves_the_job_to_resume_not_failed(db, actor, tmp_path, database_url,
+                                                                          overwrite):
+    """SIGTERM reaching the parser process (with its whole process group) interrupts the job: its
+    committed batches are kept and the next worker resumes it, rather than the job failing "the
+    import failed unexpectedly". An overwrite, all or nothing, ends failed with nothing changed,
+    as after Ctrl-C."""
+    import signal
+
+    path = tmp_path / "big.csv"
+    path.write_text("Name,Email\n" + "".join(f"P{i} Q,u{i}@example.com\n" for i in range(3000)))
+    settings = Settings(database_url=database_url, import_batch_size=100, import_parallel_min_rows=1)
+    job = import_jobs.import_now(db, actor, SourceSpec(path=str(path)), ImportOptions(overwrite=overwrite), settings,
+                                 progress=_stop_the_parser_on_the_first_batch(signal.SIGTERM))
+    with db.read() as session:
+        stored = contacts.list_page(session, actor, ContactFilter(), None, 200).items
+    if overwrite:
+        assert (job.status, job.error) == ("failed", "interrupted before its end; nothing was changed")
+        assert stored == []
+        return
+    assert (job.status, job.error) == ("running", None) and 0 < job.processed < 3000
+    assert len(stored) == job.processed
+    assert import_jobs.work_once(db, "next", settings).status == "succeeded"
+    with db.read() as session:
+        finished = import_jobs.get_job(session, actor, job.id)
+    assert (finished.processed, finished.created) == (3000, 3000)
+
+
 def test_an_import_pauses_only_full_collections_even_nested():
     """While an import runs, the oldest generation waits, but young cycles (a server's requests
     served meanwhile) are still freed; everything is as before once the last import ends."""

@@ -114,6 +114,8 @@ def import_file(
                 stop.check()
 
             job = import_jobs.run_job(db, actor.workspace_id, job_id, source, progress=advance)
+            if job.status not in ("succeeded", "failed"):
+                raise KeyboardInterrupt  # its parser process was stopped by a signal: interrupted, as by Ctrl-C
             progress.update(task, completed=1000)
     except DomainError as exc:
         _refuse(_source_message(exc).removeprefix("Cannot import: "), json_out)

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from contacthub.core import events
 from contacthub.core.actor import Actor
 from contacthub.core.errors import Busy, DomainError, FieldError, InvalidInput, NotFound
-from contacthub.core.import_pipeline import gc_paused, parsed_batches
+from contacthub.core.import_pipeline import ParserStopped, gc_paused, parsed_batches
 from contacthub.core.import_sources import (
     HEAD_BYTES,
     RowReader,
@@ -169,6 +169,10 @@ def run_job(db: Database, workspace_id: uuid.UUID, job_id: uuid.UUID, source: So
             repo.set_job(session, workspace_id, job_id, status="failed", error=message[:2000], finished_at=utcnow())
             repo.delete_blobs(session, workspace_id, job_id)  # a failed job is not run again: its file goes too
 
+    def stopped() -> None:
+        with _holding(db, workspace_id, job_id, holder) as session:
+            _settle_interrupted(session, workspace_id, job_id, options.overwrite)
+
     try:
         try:
             if source is None:
@@ -177,6 +181,9 @@ def run_job(db: Database, workspace_id: uuid.UUID, job_id: uuid.UUID, source: So
             _patiently(settings, lambda: succeeded(source.format))
         except JobTakenOver:
             raise
+        except ParserStopped:  # stopped with its process (a signal to the whole group): not the file's fault
+            log.warning("import %s: its parser process was stopped; the job is left to be resumed", job_id)
+            _patiently(settings, lambda: stopped())
         except Exception as exc:  # the job records why; the caller reads it from the job
             message = exc.message if isinstance(exc, DomainError) else "the import failed unexpectedly; nothing was lost"
             if not isinstance(exc, DomainError):
@@ -442,7 +449,9 @@ def work_forever(db: Database, stop, worker: str = "worker", poll_seconds: float
         except Exception:
             log.exception("import worker error")
             job = None
-        if job is None:
+        if job is None or job.status not in ("succeeded", "failed"):
+            # nothing queued, or a job left to be resumed (its parser was stopped: this process
+            # may be stopping too, so it is not started again at once)
             stop.wait(poll_seconds)
 
 
@@ -514,12 +523,18 @@ def interrupted(db: Database, workspace_id: uuid.UUID, job_id: uuid.UUID) -> Imp
         settled = job.status in ("succeeded", "failed")
     if not settled:
         with db.write() as session:
-            if overwrite:
-                repo.delete_row_outcomes(session, workspace_id, job_id)
-                repo.set_job(session, workspace_id, job_id, processed=0, created=0, merged=0, skipped=0,
-                             invalid=0, review=0, status="failed", finished_at=utcnow(),
-                             error="interrupted before its end; nothing was changed")
-            else:
-                repo.set_job(session, workspace_id, job_id, lease_until=utcnow())
+            _settle_interrupted(session, workspace_id, job_id, overwrite)
     with db.read() as session:
         return repo.get_job(session, workspace_id, job_id)
+
+
+def _settle_interrupted(session: Session, workspace_id: uuid.UUID, job_id: uuid.UUID, overwrite: bool) -> None:
+    """An overwrite stopped mid-way changed nothing and ends failed; any other job is handed to
+    the next worker at once (its lease ends now), which resumes it after its committed rows."""
+    if overwrite:
+        repo.delete_row_outcomes(session, workspace_id, job_id)
+        repo.set_job(session, workspace_id, job_id, processed=0, created=0, merged=0, skipped=0,
+                     invalid=0, review=0, status="failed", finished_at=utcnow(),
+                     error="interrupted before its end; nothing was changed")
+    else:
+        repo.set_job(session, workspace_id, job_id, lease_until=utcnow())

@@ -30,6 +30,15 @@ log = logging.getLogger("contacthub.imports")
 _DONE = "done"
 _FAILED = "failed"
 
+# Signals that stop a process on purpose (Ctrl-C, `kill`, a service manager, a closed terminal):
+# a parser ended by one of them was stopped with the import, not broken by the file.
+_STOPPING_SIGNALS = frozenset({signal.SIGINT, signal.SIGTERM, signal.SIGHUP})
+
+
+class ParserStopped(RuntimeError):
+    """The parser process was ended by a stopping signal (SIGTERM sent to the whole process
+    group, say): the import is interrupted, and can be resumed, rather than failed."""
+
 
 _gc_lock = threading.Lock()
 _gc_pausers = 0
@@ -108,11 +117,12 @@ def parsed_batches(source: SourceFile, reader, parser, batch_size: int, parallel
             # ahead of the writer (memory stays flat), and no feeder thread holds extra copies.
             while not receiver.poll(5):
                 if not child.is_alive():
-                    raise RuntimeError(f"the import's parser process ended unexpectedly ({child.exitcode})")
+                    raise _ended(child)
             try:
                 kind, payload, position = receiver.recv()
-            except EOFError:
-                raise RuntimeError(f"the import's parser process ended unexpectedly ({child.exitcode})") from None
+            except (EOFError, OSError):  # OSError: the child ended in the middle of a batch
+                child.join(timeout=5)
+                raise _ended(child) from None
             if kind == _DONE:
                 break
             if kind == _FAILED:
@@ -125,6 +135,14 @@ def parsed_batches(source: SourceFile, reader, parser, batch_size: int, parallel
         if child.is_alive():
             child.terminate()
             child.join(timeout=5)
+
+
+def _ended(child) -> RuntimeError:
+    """Why the parser process ended before its last batch."""
+    code = child.exitcode
+    if code is not None and code < 0 and -code in _STOPPING_SIGNALS:
+        return ParserStopped(f"the import's parser process was stopped ({signal.Signals(-code).name})")
+    return RuntimeError(f"the import's parser process ended unexpectedly ({code})")
 
 
 def _start_deaf_to_ctrl_c(child) -> None:
