@@ -38,6 +38,17 @@ def referenced_by(session: Session, actor: Actor, contact_ids: list[uuid.UUID]) 
     return {cid: [views[i] for i in links.get(cid, []) if i in views] for cid in contact_ids}
 
 
+def linked(session: Session, actor: Actor, contact_ids: list[uuid.UUID],
+           members_of: dict[uuid.UUID, GroupMembers]) -> dict[uuid.UUID, list[ContactView]]:
+    """contact id -> the contacts linked to it by group membership, each once: a group's
+    children (`members_of`, as `members` answers), then the groups holding it."""
+    links = repo.referencing(session, actor.workspace_id, contact_ids)
+    wanted = {cid: list(dict.fromkeys([*(members_of[cid].children if cid in members_of else []), *links.get(cid, [])]))
+              for cid in contact_ids}
+    views = {v.id: v for v in contacts.get_many(session, actor, list({i for ids in wanted.values() for i in ids}))}
+    return {cid: [views[i] for i in ids if i in views] for cid, ids in wanted.items()}
+
+
 def names_holding(session: Session, actor: Actor, contact_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
     """contact id -> the names of the groups it is a member of (as files name them: a CSV's
     Groups column, a vCard's CATEGORIES)."""

@@ -162,6 +162,10 @@ class ImportOptions(BaseModel):
     # A group a row names (Groups, Google's labels, Outlook's categories) that is neither in the
     # workspace nor a row of the file is created; without it, the row notes "no group named …".
     create_groups: bool = False
+    # A row must name its contact (a name, or first and last name; an organization's name): a
+    # row without one is invalid, its fault on `name`. PackageX's: the name is the one property a
+    # contact must have.
+    require_name: bool = False
 
     @field_validator("mapping")
     @classmethod
@@ -427,10 +431,11 @@ class ParsedRow:
 
 
 class RowParser:
-    def __init__(self, columns: list[Column], region: str, definitions: dict):
+    def __init__(self, columns: list[Column], region: str, definitions: dict, require_name: bool = False):
         self.columns = columns
         self.region = region
         self.definitions = definitions
+        self.require_name = require_name  # see ImportOptions.require_name
         self.type_column = next((c for c in columns if c.target == "type"), None)
         self.documents = bool(columns) and columns[0].target == "document"  # a JSONL file's lines
         self.job_id: uuid.UUID | None = None  # named in the history event of each created contact
@@ -521,6 +526,8 @@ class RowParser:
             if kind:
                 address["type"] = kind
             row.addresses.append(address)
+        if self.require_name and not (row.name or row.scalars.get("organization_name")):
+            row.errors.append({"column": "", "field": "name", "reason": "is required"})
         if not row.errors and not row.name and not row.emails and not row.phones:
             row.errors.append({"column": "", "field": "name", "reason": "a contact needs a name, an email or a phone"})
         if row.kind == "group" and not row.name and not row.errors:

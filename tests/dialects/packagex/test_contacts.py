@@ -94,6 +94,14 @@ def test_groups_children_primary_and_referenced_contacts(px):
     assert updated["group_contacts"] == {"children": [tony["id"], steve["id"]], "primary": [tony["id"]]}
     tony_now = px.get(f"/packagex/v1/contacts/{tony['id']}").json()["data"]
     assert tony_now["referenced_contacts"] == [{"id": group["id"], "name": "Avengers", "email": None}]
+    # the seed: once children are added to group_contacts, "they will also show up in referenced_contacts"
+    assert updated["referenced_contacts"] == [{"id": tony["id"], "name": "Tony", "email": "tony@stark.com"},
+                                              {"id": steve["id"], "name": "Steve", "email": None}]
+    # a group inside a group shows its own children, then the group holding it
+    outer = create(px, name="Outer", type="group")
+    px.post(f"/packagex/v1/contacts/{outer['id']}", json={"group_contacts": {"children": [group["id"]]}})
+    inner = px.get(f"/packagex/v1/contacts/{group['id']}").json()["data"]
+    assert [r["name"] for r in inner["referenced_contacts"]] == ["Tony", "Steve", "Outer"]
 
     groups_of_steve = px.get("/packagex/v1/contacts", params={"child": steve["id"]}).json()
     assert [c["id"] for c in groups_of_steve["data"]] == [group["id"]]
@@ -103,6 +111,27 @@ def test_groups_children_primary_and_referenced_contacts(px):
     assert px.post(f"/packagex/v1/contacts/{group['id']}", json={"group_contacts": {"children": ["contact_x"]}}).status_code == 400
     again = px.post(f"/packagex/v1/contacts/{group['id']}", json={"group_contacts": {"children": [steve["id"]]}}).json()
     assert again["data"]["group_contacts"] == {"children": [steve["id"]], "primary": []}
+
+
+def test_a_group_takes_its_group_contacts_on_create_too(px):
+    tony = create(px, name="Tony")
+    steve = create(px, name="Steve")
+    made = px.post("/packagex/v1/contacts", json={
+        "name": "Avengers", "type": "group",
+        "group_contacts": {"children": [tony["id"]], "primary": [steve["id"]]}}).json()
+    assert made["status"] == 200
+    assert made["data"]["group_contacts"] == {"children": [tony["id"], steve["id"]], "primary": [steve["id"]]}
+    stored = px.get(f"/packagex/v1/contacts/{made['data']['id']}").json()["data"]
+    assert stored["group_contacts"] == made["data"]["group_contacts"]
+    # a person holds no contacts; an unknown child: 400, and nothing is created
+    before = px.get("/packagex/v1/contacts").json()["pagination"]["total_count"]
+    person = px.post("/packagex/v1/contacts", json={"name": "Solo", "group_contacts": {"children": [tony["id"]]}})
+    unknown = px.post("/packagex/v1/contacts", json={"name": "Team", "type": "group",
+                                                     "group_contacts": {"children": ["contact_nope"]}})
+    assert (person.status_code, unknown.status_code) == (400, 400)
+    assert person.json()["errors"] == ["group_contacts: only a contact of type group can hold other contacts"]
+    assert unknown.json()["errors"][0].startswith("group_contacts.children[0]")
+    assert px.get("/packagex/v1/contacts").json()["pagination"]["total_count"] == before
 
 
 def test_list_pages_filters_and_name_order(px):

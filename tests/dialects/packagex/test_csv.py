@@ -26,6 +26,17 @@ def test_the_seed_example_as_a_base64_data_url(px, api):
     assert api.get("/v1/contacts").json()["data"][0]["display_name"] == "Avengers"
 
 
+def test_a_row_without_a_name_is_an_issue_as_a_single_create_without_one_is(px):
+    """The seed: "The only required property for a contact is the name"; Name (or First Name and
+    Last Name) is a required header."""
+    csv = "First Name,Last Name,Email\nAda,Lovelace,ada@example.com\n,,anon@example.com\n,Hopper,\nThor,,thor@asgard\n"
+    data = px.post("/packagex/v1/contacts", json={"csv_url": data_url(csv)}).json()["data"]
+    assert data["issues"] == [{"index": 1, "errors": ["name"]}, {"index": 3, "errors": ["email"]}]
+    assert sorted(c["name"] for c in px.get("/packagex/v1/contacts").json()["data"]) == ["Ada Lovelace", "Hopper"]
+    no_name_column = px.post("/packagex/v1/contacts", json={"csv_url": data_url("Email\nanon2@example.com\n")}).json()
+    assert no_name_column["data"]["ids"] == [] and no_name_column["data"]["issues"] == [{"index": 0, "errors": ["name"]}]
+
+
 def test_excel_data_url(px):
     content = xlsx_bytes([["First Name", "Last Name", "Email"], ["Ada", "Lovelace", "ada@example.com"], ["Bad", "", "x@"]])
     mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

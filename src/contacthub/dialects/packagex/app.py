@@ -57,7 +57,8 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
         ids = [v.id for v in views]
         group_ids = [v.id for v in views if v.kind == "group"]
         members = groups.members(session, caller, group_ids)
-        referenced = groups.referenced_by(session, caller, ids)
+        # PackageX: a group's children "also show up in referenced_contacts"; a member's are the groups holding it
+        referenced = groups.linked(session, caller, ids, members)
         return [mapping.render_contact(v, members.get(v.id), referenced.get(v.id, [])) for v in views]
 
     def one(session: Session, caller: Actor, contact_id: uuid.UUID) -> dict:
@@ -69,7 +70,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
         Excel file, or an http(s) URL), with `overwrite` to replace every existing contact."""
         if body.csv_url is not None:
             return _import_csv(body, request, caller)
-        given = body.model_fields_set - {"options", "csv_url", "overwrite"}
+        given = body.model_fields_set - {"options", "csv_url", "overwrite", "group_contacts"}
         if not (body.name or "").strip():
             raise InvalidInput(FieldError("name", "is required"))
         match = body.options.match_contacts if body.options else False
@@ -85,10 +86,19 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
                 view = outcome.contact
             else:
                 view = contacts.create(session, caller, data, WriteOptions(on_duplicate="create"))
+            set_group_contacts(session, caller, view.id, body.group_contacts)
             identity.queue_shared_keys(session, caller, view)  # PackageX keeps both; a human may merge them
             return envelope(endpoint(request), 200, "Contact created.", one(session, caller, view.id))
 
         return identity.run_resolving(lambda: db.write(workspace=caller.workspace_id), work)
+
+    def set_group_contacts(session: Session, caller: Actor, group_id: uuid.UUID, given) -> None:
+        """A group's `group_contacts`, on create as on update (None: left as they are)."""
+        if given is None:
+            return
+        children = mapping.contact_ids(given.children, "group_contacts.children") if given.children is not None else None
+        primary = mapping.contact_ids(given.primary, "group_contacts.primary") if given.primary is not None else None
+        groups.set_members(session, caller, group_id, children, primary, path="group_contacts")
 
     def _reuse(session: Session, caller: Actor, body, given: set[str]):
         if "address" in given and isinstance(body.address, str):
@@ -111,7 +121,8 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
         match = body.options.match_contacts if body.options else False
         # without matching, PackageX creates every row; one that repeats a stored contact's email or
         # phone is queued for review too (/v1/duplicates), as a single create through this door is
-        options = imports.ImportOptions(on_duplicate="merge" if match else "review", overwrite=body.overwrite)
+        options = imports.ImportOptions(on_duplicate="merge" if match else "review", overwrite=body.overwrite,
+                                        require_name=True)  # as a single create, a row must have a name
         job = import_jobs.import_now(db, caller, spec, options, settings)
         if job.status != "succeeded":
             return envelope(endpoint(request), 400, job.error or "The file could not be imported.",
@@ -174,11 +185,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
                 view = contacts.update(session, caller, current.id, mapping.to_input(body, given, current, reuse),
                                        WriteOptions(on_duplicate="create"))
                 identity.queue_shared_keys(session, caller, view)
-            if body.group_contacts is not None:
-                gc = body.group_contacts
-                children = mapping.contact_ids(gc.children, "group_contacts.children") if gc.children is not None else None
-                primary = mapping.contact_ids(gc.primary, "group_contacts.primary") if gc.primary is not None else None
-                groups.set_members(session, caller, current.id, children, primary, path="group_contacts")
+            set_group_contacts(session, caller, current.id, body.group_contacts)
             return envelope(endpoint(request), 200, "Contact updated.", one(session, caller, current.id))
 
     @app.delete("/v1/contacts/{contact_id}", tags=["contacts"], responses={200: {"model": schemas.DeletedEnvelope}})

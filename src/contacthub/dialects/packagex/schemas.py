@@ -42,6 +42,7 @@ class ContactFields(Lenient):
     type: Literal["person", "group"] | None = None
     metadata: dict[str, Any] | None = None
     notes: Annotated[str, StringConstraints(max_length=10_000)] | None = None
+    group_contacts: GroupContactsBody | None = None  # a group's members
 
 
 class ContactCreateBody(ContactFields):
@@ -54,7 +55,7 @@ class ContactCreateBody(ContactFields):
 
 
 class ContactUpdateBody(ContactFields):
-    group_contacts: GroupContactsBody | None = None
+    pass
 
 
 class ErrorEnvelope(BaseModel):
