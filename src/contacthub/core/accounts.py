@@ -17,10 +17,11 @@ Rules kept here, whichever door asks:
 
 import uuid
 from collections.abc import Collection
+from datetime import datetime, timezone
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from pydantic import Field, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints
 from sqlalchemy.orm import Session
 
 from contacthub.core import contacts, events, identity_rules
@@ -124,11 +125,49 @@ class _AccountDetails(Strict):
     website_url: Annotated[str, StringConstraints(max_length=500)] | None = None
 
 
+LEAD_TIMES = ("lead_created_at", "free_trial_started_at")  # of an account's `extra`
+
+
+def _checked_attributes(value: dict[str, Any] | None) -> dict[str, Any] | None:
+    """An account's `tags` are a list of texts and its `custom` an object, whichever door wrote
+    them: every door reads them so (a ChartMogul customer's attributes). Other keys: as given."""
+    if value is None:
+        return None
+    tags = value.get("tags")
+    if tags is not None and not (isinstance(tags, list) and all(isinstance(t, str) and len(t) <= 255 for t in tags)):
+        raise ValueError("`tags` must be a list of texts (each at most 255 characters)")
+    if value.get("custom") is not None and not isinstance(value["custom"], dict):
+        raise ValueError("`custom` must be an object")
+    return value
+
+
+def _checked_extra(value: dict[str, Any] | None) -> dict[str, Any] | None:
+    """An account's lead dates are ISO-8601 date-times, kept in UTC with milliseconds (as
+    ChartMogul writes them; a time without an offset is UTC). Other keys: as given."""
+    if value is None:
+        return None
+    out = dict(value)
+    for name in LEAD_TIMES:
+        if out.get(name) is None:
+            continue
+        try:
+            moment = datetime.fromisoformat(out[name].strip().replace("Z", "+00:00"))
+        except (AttributeError, ValueError):
+            raise ValueError(f"`{name}` must be an ISO-8601 date-time") from None
+        moment = moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+        out[name] = moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    return out
+
+
+AccountAttributes = Annotated[dict[str, Any], AfterValidator(_checked_attributes)]
+AccountExtra = Annotated[dict[str, Any], AfterValidator(_checked_extra)]
+
+
 class AccountInput(_AccountDetails):
     data_source_id: uuid.UUID
     external_id: ExternalId
-    attributes: dict[str, Any] = Field(default_factory=dict)  # tags, custom: kept as given
-    extra: dict[str, Any] = Field(default_factory=dict)  # lead dates and such, kept as given
+    attributes: AccountAttributes = Field(default_factory=dict)  # tags, custom, and what a caller adds
+    extra: AccountExtra = Field(default_factory=dict)  # lead dates, and what a caller adds
 
 
 def create_account(session: Session, actor: Actor, data: AccountInput) -> Account:
@@ -152,8 +191,8 @@ class AccountPatch(_AccountDetails):
     """Absent fields stay; null clears (an account keeps its data source and external id)."""
 
     external_id: ExternalId | None = None
-    attributes: dict[str, Any] | None = None
-    extra: dict[str, Any] | None = None
+    attributes: AccountAttributes | None = None
+    extra: AccountExtra | None = None
 
 
 def update_account(session: Session, actor: Actor, account_id: uuid.UUID, data: AccountPatch) -> Account:

@@ -87,6 +87,20 @@ def test_a_custom_entry_without_key_is_a_missing_parameter(cm, customer):
     _error(response, 400, "custom[0].key")
 
 
+def test_a_custom_entry_without_value_is_a_missing_parameter_and_removes_nothing(cm, customer, define):
+    """`value` is required (ChartMogul's docs); a missing one was taken as null, which removes
+    the key: a PATCH of {"key": "channel"} deleted the stored value. An explicit null still does."""
+    define("channel")
+    made = cm.post(f"/v1/customers/{customer['uuid']}/contacts", json={
+        "data_source_uuid": customer["data_source_uuid"], "custom": [{"key": "channel", "value": "Facebook"}]}).json()
+    _error(cm.patch(f"/v1/contacts/{made['uuid']}", json={"custom": [{"key": "channel"}]}), 400, "custom[0].value")
+    assert cm.get(f"/v1/contacts/{made['uuid']}").json()["custom"] == {"channel": "Facebook"}
+    _error(cm.post(f"/v1/customers/{customer['uuid']}/contacts", json={
+        "data_source_uuid": customer["data_source_uuid"], "custom": [{"key": "undefined_here"}]}), 400, "custom[0].value")
+    cleared = cm.patch(f"/v1/contacts/{made['uuid']}", json={"custom": [{"key": "channel", "value": None}]})
+    assert cleared.status_code == 200 and cleared.json()["custom"] == {}
+
+
 def test_oversized_body_is_413_in_the_envelope(cm, customer):
     big = {"data_source_uuid": customer["data_source_uuid"], "notes": "x" * 2_000_000}
     _error(cm.post(f"/v1/customers/{customer['uuid']}/contacts", json=big), 413)

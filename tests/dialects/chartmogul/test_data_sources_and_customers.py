@@ -152,3 +152,31 @@ def test_customer_update_search_and_delete_refuse_bad_input(cm, customer):
     assert cm.get(f"/v1/customers/{customer['uuid']}").json()["name"] == customer["name"]
     assert cm.delete(f"/v1/customers/{customer['uuid']}").status_code == 204
     assert cm.delete(f"/v1/customers/{customer['uuid']}").status_code == 404
+
+
+def test_a_customer_stored_before_its_attributes_were_checked_still_reads_and_updates(cm, db, workspace, customer):
+    """The native API once took any `attributes` and `extra` for an account; a row stored so
+    (custom a list, tags a text, a lead date no time) made the customer list answer 500, and
+    the SDK refuse the page. Such a row reads with what can be read, and updates."""
+    import uuid
+
+    from sqlalchemy import update
+
+    from contacthub.db.models import Account
+
+    account_id = uuid.UUID(customer["uuid"].removeprefix("cus_"))
+    with db.write() as session:
+        session.execute(update(Account).where(Account.workspace_id == workspace.workspace_id, Account.id == account_id)
+                        .values(attributes={"custom": [1], "tags": "vip"}, extra={"lead_created_at": "garbage"}))
+    listed = cm.get("/v1/customers")
+    assert listed.status_code == 200, listed.text
+    [read] = listed.json()["entries"]
+    assert (read["attributes"]["tags"], read["attributes"]["custom"], read["lead_created_at"]) == ([], {}, None)
+    patched = cm.patch(f"/v1/customers/{customer['uuid']}", json={"attributes": {"tags": ["new"]},
+                                                                  "free_trial_started_at": "2024-02-01T00:00:00Z"})
+    assert patched.status_code == 200, patched.text
+    assert (patched.json()["attributes"]["tags"], patched.json()["free_trial_started_at"]) == (
+        ["new"], "2024-02-01T00:00:00.000Z")
+    patched = cm.patch(f"/v1/customers/{customer['uuid']}", json={"attributes": {"custom": {"seats": 2}}})
+    assert patched.status_code == 200, patched.text
+    assert patched.json()["attributes"]["custom"] == {"seats": 2}

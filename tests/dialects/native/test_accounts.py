@@ -95,3 +95,28 @@ def test_unknown_ids_and_bad_input(api):
     # a NUL reaching SQL through a filter is refused before it gets there
     assert api.get("/v1/accounts", params={"external_id": "a\x00b"}).status_code == 422
     assert api.get("/v1/data-sources", params={"name": "a\x00b"}).status_code == 422
+
+
+def test_an_accounts_tags_custom_and_lead_dates_are_checked_as_every_door_reads_them(api):
+    """`tags` a list of texts, `custom` an object, lead dates ISO-8601 date-times: an account is
+    a ChartMogul customer too, and one written otherwise broke that door's customer list (500)."""
+    source = api.post("/v1/data-sources", json={"name": "Billing"}).json()
+
+    def create(**fields):
+        return api.post("/v1/accounts", json={"data_source_id": source["id"], "external_id": "cus_x", **fields})
+
+    for fields, fault in [({"attributes": {"custom": [1]}}, "custom"), ({"attributes": {"tags": "vip"}}, "tags"),
+                          ({"attributes": {"tags": [1, 2]}}, "tags"), ({"extra": {"lead_created_at": "garbage"}}, "lead_created_at"),
+                          ({"extra": {"free_trial_started_at": 5}}, "free_trial_started_at")]:
+        refused = create(**fields)
+        assert refused.status_code == 422, (fields, refused.text)
+        assert fault in refused.json()["error"]["details"][0]["message"]
+    assert api.get("/v1/accounts").json()["data"] == []
+    made = create(attributes={"tags": ["vip"], "custom": {"seats": 3}, "note": "kept"},
+                  extra={"lead_created_at": "2024-05-01T12:00:00+02:00", "source": "web"})
+    assert made.status_code == 201, made.text
+    assert made.json()["attributes"] == {"tags": ["vip"], "custom": {"seats": 3}, "note": "kept"}
+    assert made.json()["extra"] == {"lead_created_at": "2024-05-01T10:00:00.000Z", "source": "web"}
+    patched = api.patch(f"/v1/accounts/{made.json()['id']}", json={"attributes": {"custom": "x"}})
+    assert patched.status_code == 422
+    assert api.get(f"/v1/accounts/{made.json()['id']}").json()["attributes"]["custom"] == {"seats": 3}

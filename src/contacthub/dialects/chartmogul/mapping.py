@@ -170,16 +170,19 @@ def customer_patch(body: CustomerPatchBody, row: Account) -> dict[str, Any]:
     patch: dict[str, Any] = {name: getattr(body, name) for name in given & _CUSTOMER_SCALARS}
     lead_dates = {name: timestamp(getattr(body, name)) for name in given & _LEAD_DATES}
     if lead_dates:
-        patch["extra"] = {k: v for k, v in {**(row.extra or {}), **lead_dates}.items() if v is not None}
+        # (a stored lead date that is no time, as the native API once took, goes: it reads as none)
+        stored = {k: v for k, v in (row.extra or {}).items() if k not in _LEAD_DATES or _stored_time(v)}
+        patch["extra"] = {k: v for k, v in {**stored, **lead_dates}.items() if v is not None}
     if body.attributes is not None:
-        attributes = dict(row.attributes or {})
+        stored = row.attributes or {}  # (tags or custom stored otherwise, as the native API once took, read as none)
+        attributes = {**stored, "tags": _stored_tags(stored), "custom": _stored_custom(stored)}
         if "tags" in body.attributes.model_fields_set:
             attributes["tags"] = list(body.attributes.tags or [])
         if body.attributes.custom is not None:
             custom = body.attributes.custom
             if isinstance(custom, list):
                 custom = {str(item.get("key")): item.get("value") for item in custom if item.get("key") is not None}
-            merged = {**(attributes.get("custom") or {}), **custom}
+            merged = {**_stored_custom(attributes), **custom}
             attributes["custom"] = {k: v for k, v in merged.items() if v is not None}
         patch["attributes"] = attributes
     return patch
@@ -187,6 +190,28 @@ def customer_patch(body: CustomerPatchBody, row: Account) -> dict[str, Any]:
 
 _CUSTOMER_SCALARS = {"name", "email", "company", "country", "state", "city", "zip", "website_url"}
 _LEAD_DATES = {"lead_created_at", "free_trial_started_at"}
+
+
+def _stored_custom(attributes: dict[str, Any]) -> dict[str, Any]:
+    custom = attributes.get("custom")
+    return dict(custom) if isinstance(custom, dict) else {}
+
+
+def _stored_tags(attributes: dict[str, Any]) -> list[str]:
+    tags = attributes.get("tags")
+    return [t for t in tags if isinstance(t, str)] if isinstance(tags, list) else []
+
+
+def _stored_time(value: Any) -> str | None:
+    """A lead date as stored; one the native API took before it checked them, unreadable as a
+    time, is shown as none (the SDK refuses the whole page for one bad date)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return value
 
 
 def render_customer(row: Account, source: DataSource | None) -> dict[str, Any]:
@@ -206,10 +231,10 @@ def render_customer(row: Account, source: DataSource | None) -> dict[str, Any]:
         "company": row.company or "",
         "status": "New Lead",
         "customer-since": None,
-        "lead_created_at": extra.get("lead_created_at"),
-        "free_trial_started_at": extra.get("free_trial_started_at"),
-        "attributes": {"tags": list(attributes.get("tags") or []), "stripe": {}, "clearbit": {},
-                       "custom": dict(attributes.get("custom") or {})},
+        "lead_created_at": _stored_time(extra.get("lead_created_at")),
+        "free_trial_started_at": _stored_time(extra.get("free_trial_started_at")),
+        "attributes": {"tags": _stored_tags(attributes), "stripe": {}, "clearbit": {},
+                       "custom": _stored_custom(attributes)},
         "address": {"address_zip": row.zip, "city": row.city, "state": row.state, "country": row.country},
         "city": row.city, "state": row.state, "country": row.country, "zip": row.zip,
         "website_url": row.website_url,

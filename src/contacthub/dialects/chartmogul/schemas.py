@@ -13,7 +13,7 @@ class Wire(BaseModel):
 
 class CustomEntry(Wire):
     key: str
-    value: Any = None
+    value: Any  # required, as ChartMogul documents it; an explicit null removes the key
 
 
 # `custom` is written as a list of {key, value} (the HTTP docs) or as an object (the Ruby and
