@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from contacthub.core import contacts, events, identity_rules
 from contacthub.core import merge as merge_service
 from contacthub.core.actor import Actor
-from contacthub.core.errors import FieldError, InvalidInput, NotFound
+from contacthub.core.errors import Conflict, FieldError, InvalidInput, NotFound
 from contacthub.core.inputs import MAX_POSITION, AccountLink, ContactInput, IdentifierInput, Strict, WriteOptions, storable_text
 from contacthub.core.normalize import matching_email
 from contacthub.core.pagination import decode_cursor, encode_cursor, page_of
@@ -36,6 +36,7 @@ from contacthub.db.models import Account, DataSource
 from contacthub.db.types import new_id, utcnow
 from contacthub.repositories import accounts as repo
 from contacthub.repositories import contacts as contact_repo
+from contacthub.repositories import simple as simple_repo
 from contacthub.repositories.accounts import MemberFilter
 
 DATA_SOURCE_KEY = identity_rules.DATA_SOURCE_KEY  # an identifier every contact of the source holds
@@ -49,6 +50,7 @@ Text = Annotated[str, StringConstraints(max_length=300)]
 # ---------------------------------------------------------------- data sources
 
 class DataSourceInput(Strict):
+    id: uuid.UUID | None = None  # of the caller's choosing, else made (a restore keeps a backup's ids)
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]  # "   " is none
     system: Annotated[str, StringConstraints(min_length=1, max_length=100)] = "Import API"
 
@@ -56,10 +58,10 @@ class DataSourceInput(Strict):
 def create_data_source(session: Session, actor: Actor, data: DataSourceInput) -> DataSource:
     if repo.data_sources(session, actor.workspace_id, name=data.name):
         raise InvalidInput(FieldError("name", "has already been taken"))
-    row = DataSource(workspace_id=actor.workspace_id, id=new_id(), name=data.name, system=data.system,
+    row = DataSource(workspace_id=actor.workspace_id, id=data.id or new_id(), name=data.name, system=data.system,
                      status="idle", created_at=utcnow())
-    repo.add(session, row)
-    repo.flush(session)
+    if not simple_repo.insert_new(session, row):
+        raise Conflict(f"a data source with id {data.id} exists already", field="id", existing_id=data.id)
     events.record(session, actor, "data_source", row.id, "created", changes={"name": data.name})
     return row
 
@@ -164,6 +166,7 @@ AccountExtra = Annotated[dict[str, Any], AfterValidator(_checked_extra)]
 
 
 class AccountInput(_AccountDetails):
+    id: uuid.UUID | None = None  # of the caller's choosing, else made (a restore keeps a backup's ids)
     data_source_id: uuid.UUID
     external_id: ExternalId
     attributes: AccountAttributes = Field(default_factory=dict)  # tags, custom, and what a caller adds
@@ -180,10 +183,11 @@ def create_account(session: Session, actor: Actor, data: AccountInput) -> Accoun
     if errors:
         raise InvalidInput(errors)
     now = utcnow()
-    row = Account(workspace_id=ws, id=new_id(), created_at=now, updated_at=now, **data.model_dump())
-    repo.add(session, row)
-    repo.flush(session)
-    events.record(session, actor, "account", row.id, "created", changes=data.model_dump(mode="json"))
+    row = Account(workspace_id=ws, id=data.id or new_id(), created_at=now, updated_at=now,
+                  **data.model_dump(exclude={"id"}))
+    if not simple_repo.insert_new(session, row):
+        raise Conflict(f"an account with id {data.id} exists already", field="id", existing_id=data.id)
+    events.record(session, actor, "account", row.id, "created", changes=data.model_dump(mode="json", exclude={"id"}))
     return row
 
 

@@ -7,12 +7,12 @@ from sqlalchemy.orm import Session
 
 from contacthub.core import contacts, events
 from contacthub.core.actor import Actor
-from contacthub.core.errors import FieldError, InvalidInput, NotFound
+from contacthub.core.errors import Conflict, FieldError, InvalidInput, NotFound
 from contacthub.core.inputs import Strict
 from contacthub.core.pagination import decode_cursor, page_of
 from contacthub.core.views import Page
 from contacthub.db.models import ContactList, ListMember
-from contacthub.db.types import utcnow
+from contacthub.db.types import new_id, utcnow
 from contacthub.repositories import simple as repo
 from contacthub.repositories.contacts import ContactFilter
 
@@ -20,6 +20,8 @@ MAX_MEMBERS_PER_CALL = 1000
 
 
 class ListInput(Strict):
+    # of the caller's choosing, else made: a restore makes a backup's lists under their ids
+    id: uuid.UUID | None = None
     name: str = Field(min_length=1, max_length=256)
     description: str | None = Field(default=None, max_length=2000)
 
@@ -30,10 +32,11 @@ class ListPatch(Strict):
 
 
 def create(session: Session, actor: Actor, data: ListInput) -> ContactList:
-    row = ContactList(workspace_id=actor.workspace_id, name=data.name, description=data.description)
-    session.add(row)
-    session.flush()
-    events.record(session, actor, "list", row.id, "created", changes=data.model_dump())
+    row = ContactList(workspace_id=actor.workspace_id, id=data.id or new_id(), name=data.name,
+                      description=data.description)
+    if not repo.insert_new(session, row):
+        raise Conflict(f"a list with id {data.id} exists already", field="id", existing_id=data.id)
+    events.record(session, actor, "list", row.id, "created", changes=data.model_dump(exclude={"id"}))
     return row
 
 

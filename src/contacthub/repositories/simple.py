@@ -5,6 +5,7 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from contacthub.db.models import (
@@ -81,6 +82,16 @@ def definition(session: Session, workspace_id: uuid.UUID, key: str) -> Attribute
 
 def get_list(session: Session, workspace_id: uuid.UUID, list_id: uuid.UUID) -> ContactList | None:
     return session.get(ContactList, (workspace_id, list_id))
+
+
+def insert_new(session: Session, row) -> bool:
+    """Adds the row; False when its key is taken already (the transaction must then end)."""
+    session.add(row)
+    try:
+        session.flush()
+    except IntegrityError:
+        return False
+    return True
 
 
 def existing_list_ids(session: Session, workspace_id: uuid.UUID, ids: list[uuid.UUID]) -> set[uuid.UUID]:

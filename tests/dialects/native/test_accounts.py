@@ -3,6 +3,8 @@ accounts), and contacts filtered by account or identifier."""
 
 import base64
 
+from contacthub.core import import_jobs, workspaces
+
 
 def test_data_sources_and_accounts_and_their_contacts(api):
     source = api.post("/v1/data-sources", json={"name": "Billing"})
@@ -120,3 +122,35 @@ def test_an_accounts_tags_custom_and_lead_dates_are_checked_as_every_door_reads_
     patched = api.patch(f"/v1/accounts/{made.json()['id']}", json={"attributes": {"custom": "x"}})
     assert patched.status_code == 422
     assert api.get(f"/v1/accounts/{made.json()['id']}").json()["attributes"]["custom"] == {"seats": 3}
+
+
+def test_lists_data_sources_and_accounts_take_an_id_so_a_backup_restores_into_a_new_workspace(api, client, db, settings):
+    """A JSONL export names lists and accounts by id; a restore into another workspace keeps the
+    memberships once they are made there first, under the same ids (409 for an id taken)."""
+    source = api.post("/v1/data-sources", json={"name": "Billing"}).json()
+    account = api.post("/v1/accounts", json={"data_source_id": source["id"], "external_id": "cus_1", "name": "Acme"}).json()
+    team = api.post("/v1/lists", json={"name": "Team"}).json()
+    api.post("/v1/contacts", json={"first_name": "Ada", "emails": ["ada@example.com"], "lists": [team["id"]],
+                                   "accounts": [{"id": account["id"]}]})
+    backup = api.get("/v1/export").content
+
+    with db.write() as session:
+        other = workspaces.create_workspace(session, "restored")
+    restored = {"Authorization": f"Bearer {other.api_key}"}
+    assert client.post("/v1/data-sources", headers=restored, json={"id": source["id"], "name": "Billing"}).status_code == 201
+    made = client.post("/v1/accounts", headers=restored, json={
+        "id": account["id"], "data_source_id": source["id"], "external_id": "cus_1", "name": "Acme"})
+    assert made.status_code == 201 and made.json()["id"] == account["id"]
+    assert client.post("/v1/lists", headers=restored, json={"id": team["id"], "name": "Team"}).json()["id"] == team["id"]
+    taken = client.post("/v1/lists", headers=restored, json={"id": team["id"], "name": "Again"})
+    assert taken.status_code == 409 and taken.json()["error"]["existing_id"] == team["id"]
+    assert client.post("/v1/accounts", headers=restored, json={
+        "id": account["id"], "data_source_id": source["id"], "external_id": "cus_2"}).status_code == 409
+    assert [x["name"] for x in client.get("/v1/lists", headers=restored).json()["data"]] == ["Team"]
+
+    job = client.post("/v1/imports", headers=restored, files={"file": ("backup.jsonl", backup)}).json()
+    while import_jobs.work_once(db, "test", settings) is not None:
+        pass
+    assert client.get(f"/v1/imports/{job['id']}", headers=restored).json()["status"] == "succeeded"
+    [ada] = client.get("/v1/contacts", headers=restored).json()["data"]
+    assert ada["lists"] == [team["id"]] and [a["id"] for a in ada["accounts"]] == [account["id"]]
