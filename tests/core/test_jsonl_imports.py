@@ -26,9 +26,9 @@ RICH = {
     "emails": [{"address": "ada@work.example", "type": "work", "properties": {"doNotEmail": True}},
                {"address": "ada@example.com", "type": "home", "primary": True}],
     "phones": [{"number": "+44 20 7946 0018", "type": "mobile", "primary": True}],
-    "identifiers": [{"key": "stripe", "value": "cus_123"}],
+    "identifiers": [{"key": "stripe", "value": "cus_123", "properties": {"livemode": True}}],
     "addresses": [{"line1": "12 St James Square", "city": "London", "postal_code": "SW1Y 4JH", "country": "GB",
-                   "type": "home", "primary": True},
+                   "type": "home", "primary": True, "properties": {"verified": "2024-01-01"}},
                   {"line1": "1 Engine Row", "city": "Cambridge", "type": "work"}],
     "social": {"linkedin": "https://www.linkedin.com/in/ada"},
     "attributes": {"tier": "gold", "score": 42, "prefs": {"tea": "earl grey"}},
@@ -80,8 +80,11 @@ def test_an_export_restores_into_another_workspace_whole(db, actor, elsewhere, r
                                                                phones=[{"number": "+44 20 7946 0100"}]))
         group = contacts.create(session, actor, ContactInput(kind="group", display_name="Friends"),
                                 WriteOptions(on_duplicate="create"))
-        groups.set_members(session, actor, group.id, [ada.id, babbage.id], None)
+        groups.set_members(session, actor, group.id, [ada.id, babbage.id], [babbage.id])
     original = stored(db, actor)
+    # the properties of identifiers and addresses are shown, so a restore compares them too
+    assert original[str(ada.id)]["identifiers"][0]["properties"] == {"livemode": True}
+    assert original[str(ada.id)]["addresses"][0]["properties"] == {"verified": "2024-01-01"}
 
     job, rows = run(elsewhere, exported(db, actor))
 
@@ -98,6 +101,10 @@ def test_an_export_restores_into_another_workspace_whole(db, actor, elsewhere, r
     with db.read() as session:
         assert groups.names_holding(session, elsewhere, [ada.id, babbage.id]) == {
             ada.id: ["Friends"], babbage.id: ["Friends"]}
+        # the group's primary contact stays its primary contact (the export's `primary_in`)
+        restored_group = contacts.resolve_ids(session, elsewhere, [group.id])[group.id]
+        members = groups.members(session, elsewhere, [restored_group])[restored_group]
+        assert (set(members.children), members.primary) == ({ada.id, babbage.id}, [babbage.id])
         again = contacts.get(session, elsewhere, ada.id)
     assert {e.value: e.properties for e in again.emails} == {"ada@work.example": {"doNotEmail": True},
                                                             "ada@example.com": {}}

@@ -49,11 +49,14 @@ def linked(session: Session, actor: Actor, contact_ids: list[uuid.UUID],
     return {cid: [views[i] for i in ids if i in views] for cid, ids in wanted.items()}
 
 
-def names_holding(session: Session, actor: Actor, contact_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
+def names_holding(session: Session, actor: Actor, contact_ids: list[uuid.UUID],
+                  primary_only: bool = False) -> dict[uuid.UUID, list[str]]:
     """contact id -> the names of the groups it is a member of (as files name them: a CSV's
-    Groups column, a vCard's CATEGORIES)."""
-    held = referenced_by(session, actor, contact_ids)
-    return {cid: [g.computed_display_name or "" for g in groups if g.kind == "group"] for cid, groups in held.items()}
+    Groups column, a vCard's CATEGORIES), or with `primary_only` those it is a primary contact of."""
+    links = repo.referencing(session, actor.workspace_id, contact_ids, ("group_primary",) if primary_only else repo.GROUP_KINDS)
+    views = {v.id: v for v in contacts.get_many(session, actor, list({i for ids in links.values() for i in ids}))}
+    return {cid: [views[i].computed_display_name or "" for i in links.get(cid, []) if i in views and views[i].kind == "group"]
+            for cid in contact_ids}
 
 
 def get_group(session: Session, actor: Actor, group_id: uuid.UUID) -> ContactView:

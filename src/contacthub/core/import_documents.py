@@ -45,8 +45,9 @@ def read_document(row: "ParsedRow", text: str, region: str) -> None:
         _fault(row, "contact", "each line must be one JSON object: a contact")
         return
     given_id, created_at, updated_at = document.get("id"), document.get("created_at"), document.get("updated_at")
-    groups, member_of = document.get("groups"), document.get("organizations")
-    document = {k: v for k, v in document.items() if k not in READ_ONLY and k not in ("groups", "organizations")}
+    groups, member_of, leads = document.get("groups"), document.get("organizations"), document.get("primary_in")
+    document = {k: v for k, v in document.items()
+                if k not in READ_ONLY and k not in ("groups", "organizations", "primary_in")}
     if given_id is not None:
         try:
             row.given_id = uuid.UUID(str(given_id))
@@ -68,7 +69,8 @@ def read_document(row: "ParsedRow", text: str, region: str) -> None:
             _fault(row, dotted_path(e["loc"], skip=()) or "contact", e["msg"].removeprefix("Value error, "))
         return
     _read_values(row, data, region)
-    _read_groups(row, groups)
+    _read_groups(row, groups, "groups", row.groups)
+    _read_groups(row, leads, "primary_in", row.primary_in)
     _read_organizations(row, member_of)
     named = row.name or row.scalars.get("organization_name") or row.scalars.get("nickname")
     if not row.errors and not (named or row.emails or row.phones or row.identifiers):
@@ -148,20 +150,21 @@ def _keep_properties(row: "ParsedRow", kind: str, key: str, properties: dict[str
         row.point_properties.setdefault((kind, key), properties)
 
 
-def _read_groups(row: "ParsedRow", groups: Any) -> None:
-    """The names of the groups holding the contact (the export writes them beside the native
-    shape): joined as a CSV's Groups column is."""
+def _read_groups(row: "ParsedRow", groups: Any, field: str, into: list[str]) -> None:
+    """The names of the groups holding the contact, or (`primary_in`) of those it is a primary
+    contact of (the export writes them beside the native shape): joined as a CSV's Groups
+    column is."""
     if groups is None:
         return
     if not isinstance(groups, list) or not all(isinstance(g, str) for g in groups):
-        _fault(row, "groups", "must be a list of group names")
+        _fault(row, field, "must be a list of group names")
         return
     for name in groups:
         name = name.strip()
         if len(name) > MAX_GROUP_NAME:
-            _fault(row, "groups", f"a group name longer than {MAX_GROUP_NAME} characters")
-        elif name and name.lower() not in (g.lower() for g in row.groups):
-            row.groups.append(name)
+            _fault(row, field, f"a group name longer than {MAX_GROUP_NAME} characters")
+        elif name and name.lower() not in (g.lower() for g in into):
+            into.append(name)
 
 
 def _read_organizations(row: "ParsedRow", given: Any) -> None:

@@ -387,6 +387,7 @@ class ParsedRow:
     phones: list[tuple[str, str, str | None]] = field(default_factory=list)
     addresses: list[dict[str, str]] = field(default_factory=list)  # the first is the primary
     groups: list[str] = field(default_factory=list)
+    primary_in: list[str] = field(default_factory=list)  # groups it is a primary contact of: JSONL rows only
     metadata: dict[str, Any] = field(default_factory=dict)
     social: dict[str, str] = field(default_factory=dict)  # network -> profile
     identifiers: list[tuple[str, str]] = field(default_factory=list)  # (key, value): JSONL rows only
@@ -1122,25 +1123,30 @@ class _Importer:
         """Rows naming groups join them; an unknown group name is created (create_groups) or
         noted on the row."""
         notes: dict[int, str] = {}
-        wanted = {g.lower() for row, _ in members for g in row.groups} - set(self.group_ids)
+        wanted = {g.lower() for row, _ in members for g in (*row.groups, *row.primary_in)} - set(self.group_ids)
         if wanted:
             found = repo.groups_by_name(session, self.ws, wanted)
             for name in wanted:
                 self.group_ids[name] = found.get(name)
             if self.options.create_groups:
                 self._create_groups(session, members, sorted(n for n in wanted if self.group_ids[n] is None))
-        pairs = []
+        pairs, primary = [], []
         for row, contact_id in members:
             unknown = []
-            for name in row.groups:
+            # a group's primary contact is one of its children too
+            leads = {n.lower() for n in row.primary_in}
+            for name in _named_once([*row.groups, *row.primary_in]):
                 group_id = self.group_ids.get(name.lower())
                 if group_id is None:
                     unknown.append(name)
                 elif group_id != contact_id:
                     pairs.append((group_id, contact_id))
+                    if name.lower() in leads:
+                        primary.append((group_id, contact_id))
             if unknown:
                 notes[row.index] = NO_GROUP + ", ".join(repr(n) for n in unknown)
         groups_repo.add_relations(session, self.ws, "group_child", pairs, utcnow())
+        groups_repo.add_relations(session, self.ws, "group_primary", primary, utcnow())
         return notes
 
     def _join_organizations(self, session: Session, members: list[tuple[ParsedRow, uuid.UUID]]) -> dict[int, str]:
@@ -1170,7 +1176,7 @@ class _Importer:
         """New groups for these lower-cased names, each as the first row to name it spelled it."""
         spelled: dict[str, str] = {}
         for row, _ in members:
-            for name in row.groups:
+            for name in (*row.groups, *row.primary_in):
                 spelled.setdefault(name.lower(), name)
         for name in names:
             group = contact_service.create(session, self.actor, ContactInput(kind="group", display_name=spelled[name]),
@@ -1180,6 +1186,14 @@ class _Importer:
     def _outcome(self, row: ParsedRow, status: str, contact_id, errors=None, note=None, raw=None) -> list:
         """A row of import_rows, its columns in the order of _OUTCOME_COLUMNS."""
         return [self.ws, self.job_id, row.index, status, contact_id, errors, note, raw]
+
+
+def _named_once(names: list[str]) -> list[str]:
+    """Group names, each once whatever its case (the first spelling kept)."""
+    seen: dict[str, str] = {}
+    for name in names:
+        seen.setdefault(name.lower(), name)
+    return list(seen.values())
 
 
 def _profile(row: ParsedRow) -> dict[str, Any]:

@@ -45,10 +45,12 @@ ADDRESS_PARTS = ("line1", "line2", "city", "region", "postal_code", "country", "
 
 @dataclass
 class Around:
-    """What holds an exported contact: the names of its groups, the ids of its organizations."""
+    """What holds an exported contact: the names of its groups (and of those it is a primary
+    contact of), the ids of its organizations."""
 
     groups: list[str]
     organizations: list[uuid.UUID]
+    primary_in: list[str]
 
 
 Contacts = Iterator[tuple[ContactView, Around]]
@@ -64,9 +66,10 @@ def contacts_and_groups(db: Database, actor: Actor, advance: Callable[[int], Non
             page = contacts.list_page(session, actor, flt, cursor, PAGE)
             ids = [v.id for v in page.items]
             held = groups.names_holding(session, actor, ids)
+            leads = groups.names_holding(session, actor, ids, primary_only=True)
             member_of = organizations.memberships(session, actor, ids)
         for view in page.items:
-            yield view, Around(held.get(view.id, []), member_of.get(view.id, []))
+            yield view, Around(held.get(view.id, []), member_of.get(view.id, []), leads.get(view.id, []))
         if advance:
             advance(len(page.items))
         if not page.has_more:
@@ -85,8 +88,7 @@ def write(file_format: str, items: Contacts) -> Iterator[str]:
         # a group is its members' CATEGORIES, not a card of its own
         yield from _chunked(write_card(view, held.groups) for view, held in items if view.kind != "group")
     else:
-        yield from _chunked(json.dumps(jsonl_record(view, held.groups, held.organizations), ensure_ascii=False) + "\n"
-                            for view, held in items)
+        yield from _chunked(json.dumps(jsonl_record(view, held), ensure_ascii=False) + "\n" for view, held in items)
 
 
 def _chunked(pieces: Iterator[str]) -> Iterator[str]:
@@ -101,13 +103,14 @@ def _chunked(pieces: Iterator[str]) -> Iterator[str]:
         yield "".join(buffered)
 
 
-def jsonl_record(view: ContactView, groups: list[str], member_of: list[uuid.UUID] = ()) -> dict:
+def jsonl_record(view: ContactView, held: Around) -> dict:
     """One contact of a JSONL export: the native shape, and beside it what a restore needs that
     the API does not show: `extra` (the fields only a vendor door reads, such as ChartMogul's
-    lead dates), the names of the groups holding the contact and the ids of the organizations
-    it is a member of, which `contacthub import` joins it to again."""
-    return {**render_contact(view), "extra": view.extra, "groups": groups,
-            "organizations": [str(i) for i in member_of]}
+    lead dates), the names of the groups holding the contact (`primary_in`: those it is a primary
+    contact of) and the ids of the organizations it is a member of, which `contacthub import`
+    joins it to again."""
+    return {**render_contact(view), "extra": view.extra, "groups": held.groups, "primary_in": held.primary_in,
+            "organizations": [str(i) for i in held.organizations]}
 
 
 def _csv(items: Contacts) -> Iterator[str]:

@@ -76,12 +76,14 @@ class EmailOut(BaseModel):
     address: str
     type: str | None
     primary: bool
+    properties: dict[str, Any] | None = Field(None, description="present when it holds something")
 
 
 class PhoneOut(BaseModel):
     number: str
     type: str | None
     primary: bool
+    properties: dict[str, Any] | None = Field(None, description="present when it holds something")
 
 
 class AddressOut(BaseModel):
@@ -94,6 +96,13 @@ class AddressOut(BaseModel):
     postal_code: str | None
     country: str | None
     primary: bool
+    properties: dict[str, Any] | None = Field(None, description="present when it holds something")
+
+
+class IdentifierOut(BaseModel):
+    key: str
+    value: str
+    properties: dict[str, Any] | None = Field(None, description="present when it holds something")
 
 
 class ContactOut(BaseModel):
@@ -117,7 +126,7 @@ class ContactOut(BaseModel):
     emails: list[EmailOut]
     phones: list[PhoneOut]
     addresses: list[AddressOut]
-    identifiers: list[dict[str, Any]]
+    identifiers: list[IdentifierOut]
     social: dict[str, Any]
     attributes: dict[str, Any]
     lists: list[uuid.UUID]
@@ -385,18 +394,23 @@ def iso(moment: datetime | None) -> str | None:
     return moment.isoformat().replace("+00:00", "Z") if moment else None
 
 
+def _properties(held: dict[str, Any]) -> dict[str, Any]:
+    """A point's or address's `properties`, shown when they hold something."""
+    return {"properties": held} if held else {}
+
+
 def _email(p: PointView) -> dict:
-    return {"address": p.value, "type": p.type, "primary": p.primary, **({"properties": p.properties} if p.properties else {})}
+    return {"address": p.value, "type": p.type, "primary": p.primary, **_properties(p.properties)}
 
 
 def _phone(p: PointView) -> dict:
-    return {"number": p.normalized or p.value, "type": p.type, "primary": p.primary, **({"properties": p.properties} if p.properties else {})}
+    return {"number": p.normalized or p.value, "type": p.type, "primary": p.primary, **_properties(p.properties)}
 
 
 def _address(a: AddressView) -> dict:
     return {
         "id": str(a.id), "type": a.type, "line1": a.line1, "line2": a.line2, "city": a.city, "region": a.region,
-        "postal_code": a.postal_code, "country": a.country, "primary": a.primary,
+        "postal_code": a.postal_code, "country": a.country, "primary": a.primary, **_properties(a.properties),
     }
 
 
@@ -422,7 +436,7 @@ def render_contact(v: ContactView) -> dict[str, Any]:
         "emails": [_email(p) for p in v.emails],
         "phones": [_phone(p) for p in v.phones],
         "addresses": [_address(a) for a in v.addresses],
-        "identifiers": [{"key": p.key, "value": p.value} for p in v.identifiers],
+        "identifiers": [{"key": p.key, "value": p.value, **_properties(p.properties)} for p in v.identifiers],
         "social": v.social,
         "attributes": v.attributes,
         "lists": [str(i) for i in v.list_ids],
