@@ -464,6 +464,9 @@ def test_erase_asks_first_and_then_leaves_nothing_of_the_person(cli):
 
     unasked = cli("erase", ada)  # no answer to the question: nothing happens
     assert unasked.exit_code == 1 and client.get(f"/v1/contacts/{ada}").status_code == 200
+    # --json asks too (it erased at once): a script says --yes; the question is not on stdout
+    unasked = cli("erase", ada, "--json")
+    assert unasked.exit_code == 1 and unasked.stdout.strip() == "" and client.get(f"/v1/contacts/{ada}").status_code == 200
     done = cli("erase", ada, "--yes", "--json")
     assert done.exit_code == 0 and json.loads(done.stdout) == {"erased": ada}
     assert client.get(f"/v1/contacts/{ada}").status_code == 404

@@ -615,6 +615,20 @@ def test_a_bad_setting_names_its_variable(cli, monkeypatch):
     assert _one_line(result).startswith("Bad setting CONTACTHUB_IMPORT_BATCH_SIZE: Input should be a valid integer")
 
 
+def test_the_default_region_is_read_in_any_case_and_an_unknown_one_is_a_bad_setting(cli, monkeypatch, tmp_path):
+    """`gb` read every national phone as "not a phone number"; `ZZ` too, silently."""
+    monkeypatch.setenv("CONTACTHUB_DEFAULT_REGION", "zz")
+    get_settings.cache_clear()
+    result = cli("keys", "list")
+    assert result.exit_code == 1 and _one_line(result).startswith("Bad setting CONTACTHUB_DEFAULT_REGION: ")
+    monkeypatch.setenv("CONTACTHUB_DEFAULT_REGION", "gb")
+    get_settings.cache_clear()
+    cli("init")
+    source = tmp_path / "reg.csv"
+    source.write_text("Name,Phone\nReg Test,020 7946 0958\n")
+    assert json.loads(cli("import", str(source), "--json").stdout)["created"] == 1
+
+
 def test_csv_export_carries_group_memberships_back(cli, tmp_path):
     from tests.importfiles import SEED_CSV
 

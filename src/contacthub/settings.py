@@ -3,6 +3,7 @@
 from functools import lru_cache
 from typing import Literal
 
+from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -11,7 +12,7 @@ class Settings(BaseSettings):
 
     # A SQLite file in the working directory unless told otherwise.
     database_url: str = "sqlite:///./contacthub.db"
-    # Phones written without a country code are read as numbers of this region.
+    # Phones written without a country code are read as numbers of this region (ISO 3166 alpha-2).
     default_region: str = "US"
     # What a native write does when an email or phone is already on another contact (the vendor
     # doors keep their vendor's rule: Bird refuses, NGP VAN merges, ChartMogul and PackageX keep both).
@@ -60,6 +61,18 @@ class Settings(BaseSettings):
     webhook_embedded_worker: bool = True
     # PackageX: largest request body (a base64 data URL of about 7.5 MB fits).
     packagex_max_body_bytes: int = 11 * 1024 * 1024
+
+    @field_validator("default_region")
+    @classmethod
+    def _a_region_phonenumbers_knows(cls, value: str) -> str:
+        """`gb` is GB; an unknown region is refused at start, not later as every national phone
+        being "not a phone number"."""
+        import phonenumbers
+
+        region = value.strip().upper()
+        if region not in phonenumbers.SUPPORTED_REGIONS:
+            raise ValueError(f"{value!r} is not a region code phonenumbers knows (two letters, such as US, GB, DE)")
+        return region
 
 
 @lru_cache

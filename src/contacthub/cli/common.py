@@ -38,7 +38,9 @@ keys_app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help
 app.add_typer(keys_app, name="keys")
 
 
-console = Console(stderr=True)
+# soft_wrap: a message is one line however narrow the terminal, or the pipe (80 columns to rich),
+# so a log line or an id in it is never cut in two; tables still fit the width
+console = Console(stderr=True, soft_wrap=True)
 
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object for scripts.")]

@@ -25,8 +25,9 @@ def erase(
         raise typer.BadParameter("not a contact id", param_hint="CONTACT_ID") from None
     db = database()
     actor = workspace_actor(db, workspace)
-    if not yes and not json_out:
-        typer.confirm(f"Erase contact {wanted} and everything kept of them? This cannot be undone", abort=True)
+    if not yes:  # --json too: a script says --yes (the question goes to stderr, stdout keeps the JSON)
+        typer.confirm(f"Erase contact {wanted} and everything kept of them? This cannot be undone", abort=True,
+                      err=True)
     with db.write(workspace=actor.workspace_id) as session:
         subject = erasure.erase(session, actor, wanted)
     if json_out:

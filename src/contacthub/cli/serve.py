@@ -1,5 +1,6 @@
 """`serve`, `worker` and `migrate`: running the service and its import workers."""
 
+import os
 from typing import Annotated
 
 import typer
@@ -44,6 +45,7 @@ def serve(
     for name, mount, client_base in DOORS:
         console.print(f"  {name:<11} {base}{client_base:<16} docs {base}{mount}/docs", soft_wrap=True)
     console.print(f"Database: {shown_url(settings.database_url)}", soft_wrap=True)
+    _warn_if_read_only(settings.database_url)
     db.dispose()
     _sweep_stale_import_copies()
     _start_import_worker(settings)
@@ -53,6 +55,22 @@ def serve(
         workers = 1
     uvicorn.run("contacthub.app:create_app", factory=True, host=host, port=port, workers=workers,
                 log_level="warning")
+
+
+def _warn_if_read_only(url: str) -> None:
+    """A SQLite file (or its folder, where the WAL goes) this user may not write serves reads,
+    and every write answers 503 "read-only": said once at start, not discovered per request."""
+    from sqlalchemy.engine import make_url
+
+    if not url.startswith("sqlite"):
+        return
+    path = make_url(url).database or ""
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return
+    path = os.path.abspath(path)
+    if not (os.access(path, os.W_OK) and os.access(os.path.dirname(path), os.W_OK)):
+        console.print(f"[yellow]The database file {path} (or its folder) is read-only for this user:[/] reads "
+                      "work, every write answers 503.")
 
 
 def _sweep_stale_import_copies() -> None:

@@ -82,6 +82,12 @@ class StoreFull(DomainError):
     message = "the store has no room left to write (its disk is full); nothing was written, try again later"
 
 
+class StoreReadOnly(DomainError):
+    """The store refuses writes (a SQLite file or folder this process may not write, a
+    PostgreSQL standby). Nothing was written; reads go on."""
+    message = "the store is read-only (its file, or its server, refuses writes); nothing was written"
+
+
 class RateLimited(DomainError):
     """The key made more requests than its rate allows (see core/rate_limits.py). Nothing was
     done; the same request works again after `retry_after_seconds`."""

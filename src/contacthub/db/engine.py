@@ -21,7 +21,7 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from contacthub.core.errors import Busy, StoreFull
+from contacthub.core.errors import Busy, StoreFull, StoreReadOnly
 from contacthub.db.checkpoints import Checkpointer
 
 T = TypeVar("T")
@@ -205,8 +205,9 @@ class Database:
     @contextmanager
     def _store_faults_named(self, wait: float) -> Iterator[None]:
         """A statement that waited out the lock timeout (SQLite's busy_timeout, PostgreSQL's
-        lock_timeout) is Busy, one that found the disk full is StoreFull: either way the
-        transaction was rolled back and nothing was written."""
+        lock_timeout) is Busy, one that found the disk full is StoreFull, one refused by a
+        read-only store StoreReadOnly: either way the transaction was rolled back and nothing
+        was written."""
         try:
             yield
         except (OperationalError, sqlite3.OperationalError) as exc:
@@ -219,6 +220,8 @@ class Database:
                 raise Busy(wait) from exc
             if "database or disk is full" in message or sqlstate == "53100":  # disk_full
                 raise StoreFull() from exc
+            if "readonly database" in message or sqlstate == "25006":  # read_only_sql_transaction
+                raise StoreReadOnly() from exc
             raise
 
     @contextmanager

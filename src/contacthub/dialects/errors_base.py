@@ -28,6 +28,7 @@ from contacthub.core.errors import (
     NotFound,
     RateLimited,
     StoreFull,
+    StoreReadOnly,
     Unauthenticated,
 )
 from contacthub.dialects.common import BodyTooLarge
@@ -82,6 +83,9 @@ class ErrorRenderer:
     def full(self, request: Request, exc: StoreFull) -> Response:
         return self.plain(request, 507, exc.message, {"Retry-After": str(FULL_RETRY_AFTER_SECONDS)})
 
+    def read_only(self, request: Request, exc: StoreReadOnly) -> Response:
+        return self.plain(request, 503, exc.message)
+
     def rate_limited(self, request: Request, exc: RateLimited) -> Response:
         return self.plain(request, 429, exc.message, {"Retry-After": str(exc.retry_after_seconds)})
 
@@ -126,6 +130,7 @@ def install(app: FastAPI, door: ErrorRenderer, log: logging.Logger) -> None:
     app.add_exception_handler(Gone, door.gone)
     app.add_exception_handler(Busy, door.busy)
     app.add_exception_handler(StoreFull, door.full)
+    app.add_exception_handler(StoreReadOnly, door.read_only)
     app.add_exception_handler(Unauthenticated, door.unauthenticated)
     app.add_exception_handler(RateLimited, door.rate_limited)
     app.add_exception_handler(Forbidden, door.forbidden)

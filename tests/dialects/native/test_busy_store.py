@@ -279,3 +279,31 @@ def test_a_full_disk_is_507_in_each_door_and_reads_go_on(tmp_path):
     listed = client.get("/v1/contacts", headers=native, params={"limit": 200})
     assert listed.status_code == 200 and [c["id"] for c in listed.json()["data"]] == made
     db.dispose()
+
+
+def test_a_read_only_store_is_503_in_each_door_and_reads_go_on(tmp_path):
+    """A SQLite file this process may not write (a read-only mount, the wrong owner) answered
+    500 "internal_error" to every write; it is 503 in the door's own envelope (native type
+    `read_only`: waiting will not help), nothing written, and reads carry on."""
+    from contacthub.core import workspaces
+    from contacthub.db.migrate import upgrade
+
+    path = tmp_path / "ro.db"
+    upgrade(f"sqlite:///{path}")
+    writable = Database(f"sqlite:///{path}")
+    with writable.write() as session:
+        key = workspaces.create_workspace(session, "ro")
+    writable.dispose()
+    url = f"sqlite:///file:{path}?mode=ro&uri=true"  # as a file the user may not write is opened
+    db = Database(url)
+    client = TestClient(create_app(Settings(database_url=url), db))
+    answer = client.post("/v1/contacts", headers={"Authorization": f"Bearer {key.api_key}"}, json={"first_name": "A"})
+    assert answer.status_code == 503 and answer.json()["error"]["type"] == "read_only", answer.text
+    px = client.post("/packagex/v1/contacts", headers={"PX-API-KEY": key.api_key}, json={"name": "A"})
+    assert px.status_code == 503 and "read-only" in px.json()["message"]
+    bird = client.post(f"/bird/workspaces/{key.workspace_id}/contacts", headers={"Authorization": f"AccessKey {key.api_key}"},
+                       json={"displayName": "A"})
+    assert bird.status_code == 503, bird.text
+    listed = client.get("/v1/contacts", headers={"Authorization": f"Bearer {key.api_key}"})
+    assert listed.status_code == 200 and listed.json()["data"] == []
+    db.dispose()

@@ -20,9 +20,9 @@ TYPES = {
 
 
 def error_response(
-    status: int, message: str, details: list[dict] | None = None, headers=None, **extra
+    status: int, message: str, details: list[dict] | None = None, headers=None, kind: str | None = None, **extra
 ) -> JSONResponse:
-    body = {"error": {"type": TYPES.get(status, "error"), "message": message, "details": details or [], **extra}}
+    body = {"error": {"type": kind or TYPES.get(status, "error"), "message": message, "details": details or [], **extra}}
     return JSONResponse(body, status_code=status, headers=headers)
 
 
@@ -35,6 +35,9 @@ class NativeErrors(errors_base.ErrorRenderer):
 
     def plain(self, request: Request, status: int, message: str, headers=None) -> JSONResponse:
         return error_response(status, message, headers=headers)
+
+    def read_only(self, request: Request, exc) -> JSONResponse:
+        return error_response(503, exc.message, kind="read_only")  # not "busy": waiting will not help
 
     def too_large(self, request: Request, limit: int) -> JSONResponse:
         return too_large(limit)  # the module's, which BodyLimit also calls
