@@ -8,7 +8,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from contacthub import __version__
 from contacthub.core.rate_limits import RateLimiter
 from contacthub.db.engine import Database
-from contacthub.dialects.common import Gate
+from contacthub.dialects.common import Gate, HeadAsGet
 from contacthub.dialects.bird.app import build as build_bird
 from contacthub.dialects.chartmogul.app import build as build_chartmogul
 from contacthub.dialects.native.app import build as build_native
@@ -43,6 +43,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     }
     for mount, door in doors.items():
         app.mount(mount, door)
+    app.add_middleware(HeadAsGet)
 
     @app.exception_handler(StarletteHTTPException)
     async def unrouted(request: Request, exc: StarletteHTTPException):

@@ -33,6 +33,29 @@ class BodyTooLarge(Exception):
         super().__init__(f"the request body is larger than {limit} bytes")
 
 
+class HeadAsGet:
+    """HEAD answered as the GET of the same URL, headers only (RFC 9110 §9.3.2: every
+    general-purpose server supports it; health checks, link checkers and `curl -I` send it).
+    FastAPI routes a GET only, so each door answered 405."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def headers_only(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                if message.get("more_body", False):
+                    return
+                message = {"type": "http.response.body", "body": b"", "more_body": False}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, headers_only)
+
+
 class BodyLimit:
     """Refuses bodies over `max_bytes`: at once when Content-Length says so, otherwise as soon
     as the streamed body passes the limit (the door's handler for BodyTooLarge answers)."""
