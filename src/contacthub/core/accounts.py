@@ -243,11 +243,12 @@ def get_account(session: Session, actor: Actor, account_id: uuid.UUID, lock: boo
 
 def list_accounts(
     session: Session, actor: Actor, data_source_id: uuid.UUID | None, external_id: str | None,
-    cursor: str | None, limit: int, email: str | None = None,
+    cursor: str | None, limit: int, email: str | None = None, system: str | None = None,
 ) -> Page:
-    """A page of accounts; `email` keeps those with that email, in any case."""
+    """A page of accounts; `email` keeps those with that email, in any case; `system` those of
+    the data sources of that billing system."""
     rows = repo.page_accounts(session, actor.workspace_id, data_source_id, external_id, decode_cursor(cursor),
-                              limit + 1, email)
+                              limit + 1, email, system)
     return page_of(rows, limit)
 
 

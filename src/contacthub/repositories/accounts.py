@@ -108,9 +108,12 @@ def account_ids_with_external_id(session: Session, workspace_id: uuid.UUID, exte
 
 def page_accounts(
     session: Session, workspace_id: uuid.UUID, data_source_id: uuid.UUID | None, external_id: str | None,
-    after: uuid.UUID | None, limit: int, email: str | None = None,
+    after: uuid.UUID | None, limit: int, email: str | None = None, system: str | None = None,
 ) -> list[Account]:
     query = select(Account).where(Account.workspace_id == workspace_id)
+    if system is not None:  # the accounts of the data sources of that billing system
+        query = query.where(Account.data_source_id.in_(select(DataSource.id).where(
+            DataSource.workspace_id == workspace_id, DataSource.system == system)))
     if email is not None:
         query = query.where(func.lower(Account.email) == func.lower(email))
     if data_source_id is not None:

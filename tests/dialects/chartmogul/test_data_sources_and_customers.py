@@ -180,3 +180,21 @@ def test_a_customer_stored_before_its_attributes_were_checked_still_reads_and_up
     patched = cm.patch(f"/v1/customers/{customer['uuid']}", json={"attributes": {"custom": {"seats": 2}}})
     assert patched.status_code == 200, patched.text
     assert patched.json()["attributes"]["custom"] == {"seats": 2}
+
+
+def test_customers_are_listed_by_status_and_system_as_chartmogul_filters_them(cm, native, customer):
+    """`status` and `system` were ignored: a program listing its "Active" customers got every one."""
+    stripe = native.post("/v1/data-sources", json={"name": "Stripe billing", "system": "Stripe"}).json()
+    paying = native.post("/v1/accounts", json={"data_source_id": stripe["id"], "external_id": "cus_s1", "name": "Paying"})
+    assert paying.status_code == 201
+
+    def names(**params):
+        answer = cm.get("/v1/customers", params=params)
+        assert answer.status_code == 200, answer.text
+        return sorted(c["name"] for c in answer.json()["entries"])
+
+    assert names() == ["Acme", "Paying"]
+    assert names(system="Stripe") == ["Paying"] and names(system="Import API") == ["Acme"]
+    assert names(system="Chargebee") == []
+    assert names(status="New Lead") == ["Acme", "Paying"]  # every customer here: no subscriptions are kept
+    assert names(status="Active") == [] and names(status="Active", system="Stripe") == []

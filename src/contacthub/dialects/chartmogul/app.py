@@ -23,6 +23,7 @@ from contacthub.dialects.chartmogul.errors import BadParameters, MissingParamete
 from contacthub.dialects.chartmogul.mapping import (
     CONTACT,
     CUSTOMER,
+    CUSTOMER_STATUS,
     DATA_SOURCE,
     contact_input,
     customer_fields,
@@ -165,11 +166,16 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
 
     @app.get("/v1/customers", tags=["customers"], responses={200: {"model": CustomerListOut}})
     def list_customers(caller: Caller, data_source_uuid: str | None = None, external_id: str | None = None,
+                       status: str | None = None, system: str | None = None,
                        cursor: str | None = None, per_page: PerPage = None):
+        """`status`: every customer here is a "New Lead" (no subscriptions are kept), so another
+        status lists none; `system`: the customers of data sources of that billing system."""
         source_id = parse_ref(data_source_uuid, DATA_SOURCE, "data_source_uuid") if data_source_uuid else None
+        if status and status != CUSTOMER_STATUS:
+            return {"entries": [], "cursor": None, "has_more": False}
         with db.read() as session:
             page = accounts.list_accounts(session, caller, source_id, external_id or None, cursor or None,
-                                          per_page_of(per_page))
+                                          per_page_of(per_page), system=system or None)
             sources = {s.id: s for s in accounts.list_data_sources(session, caller)}
             return {"entries": [render_customer(r, sources.get(r.data_source_id)) for r in page.items],
                     "cursor": page.next_cursor, "has_more": page.has_more}

@@ -214,6 +214,9 @@ def _stored_time(value: Any) -> str | None:
     return value
 
 
+CUSTOMER_STATUS = "New Lead"  # a customer without subscriptions, as ChartMogul calls it (none are kept here)
+
+
 def render_customer(row: Account, source: DataSource | None) -> dict[str, Any]:
     attributes = row.attributes or {}
     extra = row.extra or {}
@@ -229,7 +232,7 @@ def render_customer(row: Account, source: DataSource | None) -> dict[str, Any]:
         "name": row.name or "",
         "email": row.email or "",
         "company": row.company or "",
-        "status": "New Lead",
+        "status": CUSTOMER_STATUS,
         "customer-since": None,
         "lead_created_at": _stored_time(extra.get("lead_created_at")),
         "free_trial_started_at": _stored_time(extra.get("free_trial_started_at")),
