@@ -215,14 +215,39 @@ def document_security(app: FastAPI, schemes: dict[str, dict[str, Any]]) -> None:
     will do, for every operation: so the docs page's Authorize button and generated clients
     send the key. The routes read those headers themselves (in the vendor's words when they are
     wrong) and leave them out of the document as parameters."""
+    def secured(document: dict[str, Any]) -> None:
+        document.setdefault("components", {})["securitySchemes"] = schemes
+        document["security"] = [{name: []} for name in schemes]
+
+    amend_document(app, secured)
+
+
+def drop_framework_422(app: FastAPI) -> None:
+    """Leaves out of `app`'s OpenAPI document the 422 FastAPI adds to every operation that takes
+    parameters (its own `{"detail": [...]}` shape): a door whose vendor answers 400 for invalid
+    input never sends it, and a generated client would expect it."""
+    def dropped(document: dict[str, Any]) -> None:
+        for operations in document.get("paths", {}).values():
+            for operation in operations.values():
+                answer = operation.get("responses", {}).get("422") if isinstance(operation, dict) else None
+                if answer is not None and "HTTPValidationError" in json.dumps(answer):
+                    del operation["responses"]["422"]
+        schemas = document.get("components", {}).get("schemas", {})
+        for name in ("HTTPValidationError", "ValidationError"):
+            schemas.pop(name, None)
+
+    amend_document(app, dropped)
+
+
+def amend_document(app: FastAPI, change: Callable[[dict[str, Any]], None]) -> None:
+    """`change` applied to `app`'s OpenAPI document once, when it is first made."""
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is not None:
             return app.openapi_schema
         document = generate()
-        document.setdefault("components", {})["securitySchemes"] = schemes
-        document["security"] = [{name: []} for name in schemes]
+        change(document)
         return document
 
     app.openapi = openapi  # type: ignore[method-assign]

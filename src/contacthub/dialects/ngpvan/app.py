@@ -28,6 +28,7 @@ from contacthub.dialects.common import (
     basic_credentials,
     document_json_body,
     document_security,
+    drop_framework_422,
     parse_id,
     parse_json,
 )
@@ -149,6 +150,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
     document_json_body(app, NewContactBody, [("/v2/contacts", "post"), ("/v2/contacts/findOrCreate", "post")])
     document_json_body(app, ContactBody, [("/v2/contacts/{contact_id}", "post")])
     errors.install(app)
+    drop_framework_422(app)  # invalid input is a 400 in this vendor's envelope
     document_security(app, {
         "Basic": {"type": "http", "scheme": "basic",
                   "description": "HTTP Basic: username `apiuser`, the API key as password (`|0`/`|1` ignored)"},

@@ -14,7 +14,7 @@ from contacthub.core.errors import FieldError, InvalidInput
 from contacthub.core.inputs import WriteOptions
 from contacthub.core.views import ContactView
 from contacthub.db.engine import Database
-from contacthub.dialects.common import DOOR_TELEMETRY, BodyLimit, Gate, document_security, storable_params
+from contacthub.dialects.common import DOOR_TELEMETRY, BodyLimit, Gate, document_security, drop_framework_422, storable_params
 from contacthub.dialects.docs import serve_docs
 from contacthub.dialects.packagex import errors, mapping, schemas
 from contacthub.dialects.packagex.errors import endpoint, envelope
@@ -37,6 +37,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
         responses={status: {"model": ErrorEnvelope} for status in (400, 401, 404, 405, 409, 413, 429, 503)},
     )
     errors.install(app)
+    drop_framework_422(app)  # invalid input is a 400 in this vendor's envelope
     document_security(app, {
         "PxApiKey": {"type": "apiKey", "in": "header", "name": "PX-API-KEY"},
         "XApiKey": {"type": "apiKey", "in": "header", "name": "X-API-KEY"},
