@@ -45,6 +45,7 @@ class ErrorRenderer:
     challenge: str  # the WWW-Authenticate value sent with a 401 ("Bearer", "AccessKey"...)
     bad_json_text = "the request body is not valid JSON"
     unreadable_text: str | None = "the request body could not be read"  # None: keep the HTTPException's detail
+    not_json_text = "the request body must be a JSON object, sent with Content-Type: application/json"
     failed_text = "request failed"  # an HTTPException whose detail is not a string
     crashed_text = "something went wrong on our side; the request changed nothing"
 
@@ -104,6 +105,12 @@ class ErrorRenderer:
         # not content that breaks the schema.
         if any(e.get("type") == "json_invalid" for e in errors):
             return self.bad_json(request)
+        # No body, or one not sent as JSON (`curl -d` sends a form): FastAPI reads none, and its
+        # "Input should be a valid dictionary" would send the caller after the wrong fault.
+        sent_as = request.headers.get("content-type", "").lower()
+        if any(tuple(e.get("loc", ())) == ("body",) and (e.get("type") == "missing" or "json" not in sent_as)
+               for e in errors):
+            return self.plain(request, 400, self.not_json_text)
         return self.fields_invalid(request, errors)
 
     def http_error(self, request: Request, exc: HTTPException) -> Response:

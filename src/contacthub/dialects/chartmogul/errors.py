@@ -87,6 +87,7 @@ def _param_of(loc: tuple) -> str:
 class ChartMogulErrors(errors_base.ErrorRenderer):
     bad_json_text = "The request body is not valid JSON"
     unreadable_text = "The request body could not be read"
+    not_json_text = "The request body must be a JSON object (Content-Type: application/json)"
     failed_text = "Request failed"
     crashed_text = "Something went wrong on our side; the request changed nothing"
 
@@ -104,7 +105,7 @@ class ChartMogulErrors(errors_base.ErrorRenderer):
         for e in errors:
             param = _param_of(tuple(e.get("loc", ())))
             if not param:
-                return error_response(400, "The request body must be a JSON object (Content-Type: application/json)")
+                return error_response(400, self.not_json_text)
             if e.get("type") == "missing":
                 return error_response(400, f'Parameter "{param}" is missing', param, {param: "is missing"})
             params.setdefault(param, e.get("msg", "is invalid"))

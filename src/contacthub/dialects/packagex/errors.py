@@ -51,6 +51,7 @@ def _path(loc) -> str:
 
 class PackageXErrors(errors_base.ErrorRenderer):
     unreadable_text = "The request body could not be read."
+    not_json_text = "The request body must be a JSON object, sent with Content-Type: application/json."
     failed_text = "Request failed."
 
     def plain(self, request: Request, status: int, message: str, headers=None) -> JSONResponse:
