@@ -1,5 +1,6 @@
 """Queries over contacts and everything hanging off them. No rules here: the service decides."""
 
+import unicodedata
 import uuid
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
@@ -275,6 +276,12 @@ def count(session: Session, workspace_id: uuid.UUID, flt: ContactFilter) -> int:
     return session.scalar(_matching(select(func.count()).select_from(Contact), workspace_id, flt))
 
 
+def _unicode_forms(text: str) -> list[str]:
+    """A searched name as it may be stored: names are kept as written, and "É" is one character
+    in NFC (what most keyboards send) and two in NFD (what macOS and iOS files often hold)."""
+    return list(dict.fromkeys((unicodedata.normalize("NFC", text), unicodedata.normalize("NFD", text))))
+
+
 def _matching(query, workspace_id: uuid.UUID, flt: ContactFilter):
     """`query` (over contacts) narrowed to the workspace's live contacts that match the filter."""
     query = query.where(Contact.workspace_id == workspace_id, Contact.merged_into.is_(None))
@@ -283,9 +290,9 @@ def _matching(query, workspace_id: uuid.UUID, flt: ContactFilter):
     # Case is folded by the database on both sides (`lower` is Unicode-aware on SQLite too: see
     # db/engine.py), and a searched name's % and _ are letters, not wildcards.
     if flt.name:
-        pattern = func.lower("%" + raw.like_escaped(flt.name) + "%")
+        patterns = [func.lower("%" + raw.like_escaped(form) + "%") for form in _unicode_forms(flt.name)]
         query = query.where(
-            or_(*(func.lower(col).like(pattern, escape="\\") for col in (
+            or_(*(func.lower(col).like(pattern, escape="\\") for pattern in patterns for col in (
                 Contact.display_name, Contact.first_name, Contact.last_name, Contact.organization_name,
                 func.coalesce(Contact.first_name, "") + " " + func.coalesce(Contact.last_name, ""),
             )))
@@ -294,11 +301,12 @@ def _matching(query, workspace_id: uuid.UUID, flt: ContactFilter):
         query = query.where(Contact.search_text.like(f"%{raw.like_escaped(flt.q)}%", escape="\\"))
     for column, value in ((Contact.first_name, flt.first_name), (Contact.last_name, flt.last_name)):
         if value:
-            query = query.where(func.lower(column) == func.lower(value))
+            query = query.where(or_(*(func.lower(column) == func.lower(form) for form in _unicode_forms(value))))
     if flt.organization_name:
-        query = query.where(or_(func.lower(Contact.organization_name) == func.lower(flt.organization_name),
+        forms = _unicode_forms(flt.organization_name)
+        query = query.where(or_(*(func.lower(Contact.organization_name) == func.lower(form) for form in forms),
                                 (Contact.organization_name.is_(None))
-                                & (func.lower(Contact.display_name) == func.lower(flt.organization_name))))
+                                & or_(*(func.lower(Contact.display_name) == func.lower(form) for form in forms))))
     for kind, value, key in (
         ("email", flt.email, None),
         ("phone", flt.phone, None),

@@ -121,6 +121,26 @@ def test_name_filters_fold_any_letter_and_take_wildcards_as_letters(api):
     assert ids(q="émile") == [emile["id"]]
 
 
+def test_a_name_written_in_either_unicode_form_is_found_by_the_other(api, client, workspace):
+    """"É" is one character as most keyboards type it (NFC) and two as macOS/iOS files often hold
+    it (NFD); names are kept as written, and a name filter typed the other way found nothing."""
+    import unicodedata
+
+    decomposed = api.post("/v1/contacts", json={"first_name": unicodedata.normalize("NFD", "Émile"),
+                                                "last_name": "Zola"}).json()
+    composed = api.post("/v1/contacts", json={"first_name": "Chloé", "last_name": "Zhao"}).json()
+    assert decomposed["first_name"] == unicodedata.normalize("NFD", "Émile")  # kept as written
+
+    def ids(**params):
+        return [c["id"] for c in api.get("/v1/contacts", params=params).json()["data"]]
+
+    assert ids(name="émile") == ids(name="ÉMILE ZOLA") == [decomposed["id"]]
+    assert ids(name=unicodedata.normalize("NFD", "chloé")) == [composed["id"]]
+    van = client.get("/ngpvan/v2/contacts", params={"firstName": "Émile", "lastName": "Zola"},
+                     headers={"apiKey": workspace.api_key}).json()
+    assert van["count"] == 1 and van["items"][0]["lastName"] == "Zola"
+
+
 def test_search_ignores_accents_and_case_on_both_sides(api):
     emile = api.post("/v1/contacts", json={"first_name": "Émile", "last_name": "Zola"}).json()
     strasse = api.post("/v1/contacts", json={"kind": "organization", "display_name": "Hauptstraße GmbH"}).json()
