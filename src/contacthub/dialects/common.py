@@ -33,6 +33,14 @@ class BodyTooLarge(Exception):
         super().__init__(f"the request body is larger than {limit} bytes")
 
 
+class BodyEncoded(Exception):
+    """The request body came compressed (Content-Encoding: gzip, say), which no door reads."""
+
+    def __init__(self, coding: str):
+        self.coding = coding
+        super().__init__(f"the request body is {coding}-encoded; send it uncompressed, without Content-Encoding")
+
+
 class HeadAsGet:
     """HEAD answered as the GET of the same URL, headers only (RFC 9110 §9.3.2: every
     general-purpose server supports it; health checks, link checkers and `curl -I` send it).
@@ -58,7 +66,9 @@ class HeadAsGet:
 
 class BodyLimit:
     """Refuses bodies over `max_bytes`: at once when Content-Length says so, otherwise as soon
-    as the streamed body passes the limit (the door's handler for BodyTooLarge answers)."""
+    as the streamed body passes the limit (the door's handler for BodyTooLarge answers); and
+    compressed bodies, when the route reads its body (BodyEncoded: 415; they were read as
+    malformed JSON)."""
 
     def __init__(self, app: ASGIApp, max_bytes: int, reject: Callable[[int], Response],
                  overrides: dict[str, int] | None = None):
@@ -78,11 +88,14 @@ class BodyLimit:
             await self.reject(limit)(scope, receive, send)
             return
         seen = 0
+        coding = dict(scope["headers"]).get(b"content-encoding", b"").strip().lower()
 
         async def counting_receive() -> Message:
             nonlocal seen
             message = await receive()
             if message["type"] == "http.request":
+                if coding and coding != b"identity":
+                    raise BodyEncoded(coding.decode("latin-1"))
                 seen += len(message.get("body", b""))
                 if seen > limit:
                     raise BodyTooLarge(limit)

@@ -31,7 +31,7 @@ from contacthub.core.errors import (
     StoreReadOnly,
     Unauthenticated,
 )
-from contacthub.dialects.common import BodyTooLarge
+from contacthub.dialects.common import BodyEncoded, BodyTooLarge
 
 
 RETRY_AFTER_SECONDS = 5  # told to a write refused because the store was busy
@@ -146,11 +146,16 @@ def install(app: FastAPI, door: ErrorRenderer, log: logging.Logger) -> None:
     def too_large(request: Request, exc: BodyTooLarge) -> Response:
         return door.too_large(request, exc.limit)
 
+    def encoded(request: Request, exc: BodyEncoded) -> Response:
+        return door.plain(request, 415, str(exc))
+
     def http_error(request: Request, exc: HTTPException) -> Response:
         # BodyLimit raises BodyTooLarge while FastAPI reads the body, and FastAPI wraps whatever
         # that read raised in a 400 HTTPException; the cause tells the two apart.
         if isinstance(exc.__cause__, BodyTooLarge):
             return door.too_large(request, exc.__cause__.limit)
+        if isinstance(exc.__cause__, BodyEncoded):
+            return encoded(request, exc.__cause__)
         if exc.status_code == 405:
             # Starlette names only the methods of the first route on the path; every route counts
             exc.headers = {**(exc.headers or {}), "Allow": ", ".join(_allowed_methods(app, request))}
@@ -161,6 +166,7 @@ def install(app: FastAPI, door: ErrorRenderer, log: logging.Logger) -> None:
         return door.unexpected(request, exc)
 
     app.add_exception_handler(BodyTooLarge, too_large)
+    app.add_exception_handler(BodyEncoded, encoded)
     app.add_exception_handler(HTTPException, http_error)
     app.add_exception_handler(Exception, unexpected)
 
