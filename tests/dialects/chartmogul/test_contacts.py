@@ -216,6 +216,24 @@ def test_patch_custom_merges_key_by_key(cm, native, customer, define):
     assert cm.patch(f"/v1/contacts/{made['uuid']}", json={"custom": {"fav-color": None}}).json()["custom"] == {"b": "2"}
 
 
+def test_custom_written_back_as_read_is_accepted_whatever_other_doors_wrote(cm, native, customer, define):
+    """A client posts back what it read: keys other doors wrote (undefined ones, with a dash or
+    letters beyond ASCII) made that a 422, though nothing changed; a changed one still is."""
+    define("tier")
+    made = _add(cm, customer, custom={"tier": "gold"})
+    native_id = made["uuid"].removeprefix("con_")
+    assert native.patch(f"/v1/contacts/{native_id}", json={"attributes": {
+        "free-nested": {"a": [1, 2]}, "名前": "Ada"}}).status_code == 200
+    read = cm.get(f"/v1/contacts/{made['uuid']}").json()
+    assert read["custom"] == {"tier": "gold", "free-nested": {"a": [1, 2]}, "名前": "Ada"}
+    for form in (read["custom"], [{"key": k, "value": v} for k, v in read["custom"].items()]):
+        again = cm.patch(f"/v1/contacts/{made['uuid']}", json={"custom": form, "title": "CTO"})
+        assert again.status_code == 200, again.text
+        assert again.json()["custom"] == read["custom"] and again.json()["title"] == "CTO"
+    changed = cm.patch(f"/v1/contacts/{made['uuid']}", json={"custom": {**read["custom"], "名前": "Grace"}})
+    assert changed.status_code == 422 and cm.get(f"/v1/contacts/{made['uuid']}").json()["custom"]["名前"] == "Ada"
+
+
 def test_moving_a_contact_there_and_back_leaves_no_gap(cm, customer):
     made = {name: _add(cm, customer, first_name=name) for name in "ABCD"}
 

@@ -51,9 +51,13 @@ def parse_ref(raw: str, prefix: str, param: str) -> uuid.UUID:
 
 # ---------------------------------------------------------------- contacts in
 
-def custom_values(custom: list[CustomEntry] | dict[str, Any]) -> dict[str, Any]:
-    """Both written forms as one dict; keys are letters, digits and underscores."""
+def custom_values(custom: list[CustomEntry] | dict[str, Any], held: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Both written forms as one dict; keys are letters, digits and underscores. A value the
+    contact holds already (`held`) is passed over: a client posts back what it read, and keys
+    other doors wrote (undefined ones, or with other characters) read back through this door."""
     pairs = [(e.key, e.value) for e in custom] if isinstance(custom, list) else list(custom.items())
+    held = held or {}
+    pairs = [(key, value) for key, value in pairs if not (key in held and held[key] == value)]
     # a key defined elsewhere (a native definition may hold "-") may still be removed with null
     bad = [FieldError(f"custom.{key}", f"key {key!r} may only hold letters, digits and underscores")
            for key, value in pairs if not CUSTOM_KEY.match(key) and value is not None]
@@ -91,7 +95,8 @@ def contact_input(body: ContactFields, current: ContactView | None = None) -> Co
     if social:
         data["social"] = social
     if "custom" in given:
-        data["attributes"] = custom_values(body.custom) if body.custom is not None else None
+        data["attributes"] = (custom_values(body.custom, current.attributes if current is not None else None)
+                              if body.custom is not None else None)
     _storable(body, given)
     try:
         return ContactInput.model_validate(data)
