@@ -105,6 +105,14 @@ def test_search_text_stored_before_folding_is_folded(tmp_path):
     assert stored == {"a" * 32: "emile zola emile@example.com", "b" * 32: "ada lovelace", "c" * 32: ""}
 
 
+def test_search_text_stored_before_base_letters_were_folded_is_folded(tmp_path):
+    """0016: letters with no base letter in Unicode (the dotless ı, ø, ł, æ) are folded too, so
+    `q=isik` finds Işık stored before."""
+    stored = _column_upgraded_from(tmp_path, "0015_attribute_lookup_covering", "search_text", [
+        {"id": "a" * 32, "search_text": "isık"}, {"id": "b" * 32, "search_text": "søren kierkegaard łódź æsir"}])
+    assert stored == {"a" * 32: "isik", "b" * 32: "soren kierkegaard lodz aesir"}
+
+
 def _column_upgraded_from(tmp_path, revision: str, column: str, contacts: list[dict]) -> dict[str, str]:
     """{contact id: `column`} of these contact rows stored at `revision`, once migrated to the head."""
     from contacthub.db.migrate import upgrade

@@ -13,11 +13,18 @@ from email_validator import EmailNotValidError, validate_email
 _DOT_ATOM = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*\Z")
 
 
+# Letters that are their own letter in Unicode, not a base letter and a mark, so taking the
+# marks off leaves them as they are: as those who type without them write them.
+_BASE_LETTERS = str.maketrans({"ı": "i", "ø": "o", "đ": "d", "ð": "d", "ł": "l", "ħ": "h", "ŧ": "t",
+                               "æ": "ae", "œ": "oe", "þ": "th", "ŋ": "n"})
+
+
 def searchable(*parts: str | None) -> str:
     """What a contact's text search (`q`) compares: its parts joined, case and accents folded,
-    so "emile" finds "Émile" and "STRASSE" finds "Straße". A searched text is folded the same way."""
+    so "emile" finds "Émile", "STRASSE" finds "Straße" and "isik" finds "Işık". A searched text
+    is folded the same way; folding folded text changes nothing."""
     text = unicodedata.normalize("NFKD", " ".join(p for p in parts if p).casefold())
-    return "".join(c for c in text if not unicodedata.combining(c))
+    return "".join(c for c in text if not unicodedata.combining(c)).translate(_BASE_LETTERS)
 
 
 def normalize_email(raw: str) -> str:
