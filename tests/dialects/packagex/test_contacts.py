@@ -193,6 +193,23 @@ def test_update_fields_address_by_id_and_delete(px, api):
     assert api.get(f"/v1/contacts/{tony['id'].removeprefix('contact_')}").status_code == 404
 
 
+def test_an_address_posted_back_as_read_without_its_id_is_the_same_address(px, api):
+    """A client writing back the address object it read, without `id`: the address was made
+    anew (a new id, its type and properties gone, an update recorded)."""
+    made = api.post("/v1/contacts", json={"first_name": "Pepper", "addresses": [
+        {"line1": "10880 Malibu Point", "city": "Malibu", "region": "CA", "postal_code": "90265", "country": "US",
+         "type": "home", "properties": {"gate": "4"}}]}).json()
+    read = px.get(f"/packagex/v1/contacts/contact_{made['id']}").json()["data"]["address"]
+    posted = {k: v for k, v in read.items() if k not in ("id", "formatted_address")}
+    again = px.post(f"/packagex/v1/contacts/contact_{made['id']}", json={"address": posted})
+    assert again.status_code == 200 and again.json()["data"]["address"]["id"] == read["id"]
+    [address] = api.get(f"/v1/contacts/{made['id']}").json()["addresses"]
+    assert (address["type"], address["properties"]) == ("home", {"gate": "4"})
+    assert [e["action"] for e in api.get(f"/v1/contacts/{made['id']}/events").json()["data"]] == ["created"]
+    moved = px.post(f"/packagex/v1/contacts/contact_{made['id']}", json={"address": {**posted, "city": "Los Angeles"}})
+    assert moved.json()["data"]["address"]["city"] == "Los Angeles" and moved.json()["data"]["address"]["id"] != read["id"]
+
+
 def test_match_contacts_answers_the_existing_contact(px):
     first = create(px, name="Ada", email="ada@example.com")
     again = create(px, name="Ada L", email="ADA@example.com", options={"match_contacts": True})

@@ -143,9 +143,17 @@ def _address(body: ContactFields, given: set[str], current: ContactView | None, 
     if isinstance(body.address, str):
         return [AddressInput(line1=body.address, line2=line2, primary=primary)] + _others(current)
     a: AddressBody = body.address
-    return [AddressInput(line1=a.line1 or a.address, line2=a.line2 if a.line2 is not None else line2, city=a.city,
-                         region=a.state, postal_code=a.postal_code or a.zip, country=a.country,
-                         primary=primary)] + _others(current)
+    posted = AddressInput(line1=a.line1 or a.address, line2=a.line2 if a.line2 is not None else line2, city=a.city,
+                          region=a.state, postal_code=a.postal_code or a.zip, country=a.country, primary=primary)
+    if existing is not None and _same_lines(posted, existing):
+        # the address as read, posted back without its id: the same address (its id, type, properties)
+        return [_kept(existing)] + _others(current)
+    return [posted] + _others(current)
+
+
+def _same_lines(posted: AddressInput, stored: AddressView) -> bool:
+    return all(getattr(posted, part) == getattr(stored, part)
+               for part in ("line1", "line2", "city", "region", "postal_code", "country"))
 
 
 def _sent_parts(a: AddressBody) -> dict[str, Any]:
