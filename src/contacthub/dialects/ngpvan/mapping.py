@@ -29,6 +29,8 @@ from contacthub.settings import get_settings
 
 EXTRA_FIELDS = ("mailName", "spouseName", "primaryContactFirstName", "primaryContactLastName", "contactCodes",
                 "disclosureFields", "communicationPreferences")
+# What a read shows for an extra field the contact was never given (the others: null).
+EXTRA_SHOWN_UNSET: dict[str, Any] = {"contactCodes": [], "disclosureFields": []}
 SCALARS = {"prefix": "prefix", "firstName": "first_name", "middleName": "middle_name", "lastName": "last_name",
            "suffix": "suffix", "nickName": "nickname", "salutation": "salutation", "commonName": "organization_name",
            "officialName": "official_name", "employer": "employer", "occupation": "occupation"}
@@ -98,7 +100,7 @@ def to_core(body: ContactBody, set_kind: bool = True, current: ContactView | Non
     for wire, core in SCALARS.items():
         if wire in given:
             value = getattr(body, wire)
-            data[core] = value.strip() or None if isinstance(value, str) else value  # a blank name is none
+            data[core] = (value if value.strip() else None) if isinstance(value, str) else value  # a blank name is none; others as written, as every door keeps them
     if "emails" in given:
         data["emails"] = [
             {"address": e.address, "type": e.type, "primary": bool(e.isPrimary),
@@ -138,6 +140,8 @@ def to_core(body: ContactBody, set_kind: bool = True, current: ContactView | Non
             value = getattr(body, name)
             if isinstance(value, list):
                 value = [v.model_dump() for v in value]
+            if current is not None and f"ngpvan.{name}" not in current.extra and value == EXTRA_SHOWN_UNSET.get(name):
+                continue  # what a read shows for a field never given, posted back: no change
             extra[f"ngpvan.{name}"] = value
     if extra:
         data["extra"] = extra
@@ -182,7 +186,7 @@ def _keep_stored(data: dict[str, Any], current: ContactView) -> None:
             if match.type is not None and (item["type"] is None or item["type"] == _enum(match.type, allowed)):
                 item["type"] = match.type
             # what other doors wrote beside VAN's own fields (a verified flag, a carrier) stays
-            item["properties"] = {**match.properties, **(item.get("properties") or {})}
+            item["properties"] = _merged_properties(match.properties, item.get("properties"))
             if group == "addresses":
                 item["id"] = match.id
 
@@ -275,11 +279,11 @@ def from_core(v: ContactView) -> dict[str, Any]:
          "externalId": p.properties.get("externalId", p.value)}
         for p in v.identifiers if p.key.startswith(IDENTIFIER_PREFIX)
     ]
-    out["contactCodes"] = extra.get("ngpvan.contactCodes", [])
+    out["contactCodes"] = extra.get("ngpvan.contactCodes", EXTRA_SHOWN_UNSET["contactCodes"])
     out["employer"] = v.employer
     out["occupation"] = v.occupation
     out["facebookProfileUrl"] = (v.social or {}).get("facebook")
-    out["disclosureFields"] = extra.get("ngpvan.disclosureFields", [])
+    out["disclosureFields"] = extra.get("ngpvan.disclosureFields", EXTRA_SHOWN_UNSET["disclosureFields"])
     out["communicationPreferences"] = extra.get("ngpvan.communicationPreferences")
     out["dateCreated"] = v.created_at.isoformat().replace("+00:00", "Z")
     out["dateModified"] = v.updated_at.isoformat().replace("+00:00", "Z")
@@ -359,11 +363,24 @@ def _merged_points(stored: list[PointView], posted: list, key_of, make) -> list:
             p = by_key[s.normalized]
             kind = p.type or (s.type if s.type not in posted_types else None)
             out.append(make(s.value, type=kind, primary=p.primary or (s.primary and not posted_primary),
-                            properties={**s.properties, **p.properties}))
+                            properties=_merged_properties(s.properties, p.properties)))
         elif s.type is None or s.type not in posted_types:
             out.append(make(s.value, type=s.type, primary=s.primary and not posted_primary, properties=s.properties))
     out.extend(p for k, p in by_key.items() if k not in used)
     return out
+
+
+# What a read shows for a VAN flag an item was never given (see render): posted back, no change.
+_FLAG_DEFAULTS = {"doNotEmail": False, "appliedEmailLists": [], "isDisclosure": False}
+_ABSENT = object()
+
+
+def _merged_properties(stored: dict[str, Any], posted: dict[str, Any] | None) -> dict[str, Any]:
+    """A stored item's properties with the posted ones over them. A VAN flag posted at the
+    default a read shows for it, which the item was never given, is not written: a contact made
+    through another door posts back as read without taking VAN's defaults on."""
+    given = {k: v for k, v in (posted or {}).items() if k in stored or _FLAG_DEFAULTS.get(k, _ABSENT) != v}
+    return {**stored, **given}
 
 
 def _address_key(line1, line2, city, region, postal_code, country) -> tuple:
@@ -387,7 +404,7 @@ def _merged_addresses(stored: list[AddressView], posted: list[AddressInput]) -> 
             out.append(p.model_copy(update={
                 "id": s.id, "type": p.type or (s.type if s.type not in posted_types else None),
                 "primary": p.primary or (s.primary and not posted_primary),
-                "properties": {**s.properties, **p.properties}}))
+                "properties": _merged_properties(s.properties, p.properties)}))
         elif s.type is None or s.type not in posted_types:
             out.append(AddressInput.model_construct(id=s.id, type=s.type, line1=s.line1, line2=s.line2, city=s.city, region=s.region,
                                     postal_code=s.postal_code, country=s.country,
