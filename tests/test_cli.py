@@ -485,3 +485,22 @@ def test_a_vcard_role_is_the_occupation_both_ways(cli, tmp_path):
     record = json.loads(cli("export", "--format", "jsonl").stdout.strip())
     assert (record["title"], record["occupation"]) == ("Countess", "Mathematician")
     assert "ROLE:Mathematician" in cli("export", "--format", "vcf").stdout
+
+
+def test_import_rejected_writes_every_rejected_row_with_its_reasons(cli, tmp_path):
+    """The summary lists ten rejected rows; the others were to be had only over HTTP
+    (GET /v1/imports/{id}/rejected.csv), which a CLI user may not be serving."""
+    import csv as csv_module
+
+    cli("init")
+    source = tmp_path / "people.csv"
+    source.write_text("Name,Email\n" + "".join(f"Bad {i},not-an-email-{i}\n" for i in range(12)) + "Ada,ada@example.com\n")
+    out = tmp_path / "rejected.csv"
+    result = cli("import", str(source), "--rejected", str(out))
+    assert result.exit_code == 0, result.output
+    assert "… and 2 more (every one in" in result.output and "12 rejected rows written to" in result.output
+    with out.open(newline="") as f:
+        rows = list(csv_module.DictReader(f))
+    assert [r["row_index"] for r in rows] == [str(i) for i in range(12)]
+    assert rows[11]["Name"] == "Bad 11" and rows[11]["Email"] == "not-an-email-11" and "Email" in rows[11]["errors"]
+    assert cli("import", str(source), "--rejected", str(tmp_path / "nowhere" / "r.csv")).exit_code == 2

@@ -71,12 +71,20 @@ def import_file(
     create_groups: Annotated[bool, typer.Option(help="Create the groups rows name (Groups, labels, categories) that "
                                                      "do not exist yet (default: the row notes them).")] = False,
     workspace: Annotated[str | None, typer.Option(help="Workspace id (default: the first).")] = None,
+    rejected: Annotated[Path | None, typer.Option(help="Write every rejected row, as read, with its reasons, to "
+                                                       "this CSV file (the summary lists the first ten).")] = None,
     json_out: JsonFlag = False,
 ):
     """Import contacts from a file, with a progress bar and a summary.
 
     Every row's outcome is kept on the import job (see GET /v1/imports/{id})."""
     from contacthub.core import import_jobs, imports
+
+    if rejected is not None:
+        rejected = rejected.expanduser()
+        if rejected.is_dir() or not rejected.parent.is_dir():
+            raise typer.BadParameter(f"{rejected} is a directory; name a file in it" if rejected.is_dir()
+                                     else f"no directory {rejected.parent}", param_hint="--rejected")
 
     is_url = file.startswith(("http://", "https://"))
     if not is_url and "://" in file and not Path(file).exists():
@@ -122,6 +130,9 @@ def import_file(
     except KeyboardInterrupt:
         _import_interrupted(db, actor, job_id, json_out)
     counts = {k: getattr(job, k) for k in ("created", "merged", "skipped", "review", "invalid")}
+    if rejected is not None:
+        _write_rejected(db, actor, job.id, rejected)
+        console.print(f"{job.invalid:,} rejected row{'' if job.invalid == 1 else 's'} written to {rejected}")
     if json_out:
         print(json.dumps({"import_id": str(job.id), "status": job.status, "rows": job.processed, **counts,
                           "error": job.error}))
@@ -145,12 +156,23 @@ def import_file(
             console.print(f"  row {row.row_index}: {reasons} ({_where(job.format, row.row_index, lines)})",
                           soft_wrap=True)
         if job.invalid > len(first):
-            console.print(f"  … and {job.invalid - len(first):,} more (GET /v1/imports/{job.id}/rejected.csv)")
+            where = f"every one in {rejected}" if rejected is not None else "--rejected FILE writes them all"
+            console.print(f"  … and {job.invalid - len(first):,} more ({where})")
         _print_left_out(job, left_out, total_left_out, lines)
         if job.status == "failed":
             console.print(f"[red]Import failed:[/] {job.error}", soft_wrap=True)
     if job.status == "failed":
         raise typer.Exit(1)
+
+
+def _write_rejected(db, actor, job_id, path: Path) -> None:
+    """The job's rejected rows as `GET /v1/imports/{id}/rejected.csv` gives them, to `path`."""
+    from contacthub.core import import_jobs
+    from contacthub.dialects.native.imports import rejected_lines
+
+    with path.open("w", encoding="utf-8", newline="") as out:
+        for line in rejected_lines(import_jobs.rejected_rows(db, actor, job_id)):
+            out.write(line)
 
 
 def _print_left_out(job, first: list, total: int, lines: dict[int, int]) -> None:

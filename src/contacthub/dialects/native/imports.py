@@ -226,25 +226,28 @@ def install(app: FastAPI, db: Database, settings: Settings, actor_dependency) ->
         with db.read() as session:
             import_jobs.get_job(session, caller, job_id)
         rows = import_jobs.rejected_rows(db, caller, job_id)
-
-        def lines() -> Iterator[str]:
-            buffer = io.StringIO()
-            writer = None
-            for row in rows:
-                cells = import_jobs.cells_as_read(row)
-                if writer is None:
-                    writer = csv.writer(buffer)
-                    writer.writerow(["row_index", *(header for header, _ in cells), "errors"])
-                reasons = "; ".join(f"{e.get('column') or e.get('field')}: {e.get('reason')}" for e in row.errors or [])
-                writer.writerow([row.row_index, *(cell for _, cell in cells), reasons])
-                yield buffer.getvalue()
-                buffer.seek(0)
-                buffer.truncate()
-            if writer is None:
-                yield "row_index,errors\n"
-
-        return StreamingResponse(lines(), media_type="text/csv; charset=utf-8", headers={
+        return StreamingResponse(rejected_lines(rows), media_type="text/csv; charset=utf-8", headers={
             "Content-Disposition": f'attachment; filename="import-{job_id}-rejected.csv"'})
+
+
+def rejected_lines(rows) -> Iterator[str]:
+    """The rejected rows of an import as a CSV, a line at a time: `row_index`, the file's
+    columns as read, `errors` (what `GET /v1/imports/{id}/rejected.csv` and `contacthub import
+    --rejected` write)."""
+    buffer = io.StringIO()
+    writer = None
+    for row in rows:
+        cells = import_jobs.cells_as_read(row)
+        if writer is None:
+            writer = csv.writer(buffer)
+            writer.writerow(["row_index", *(header for header, _ in cells), "errors"])
+        reasons = "; ".join(f"{e.get('column') or e.get('field')}: {e.get('reason')}" for e in row.errors or [])
+        writer.writerow([row.row_index, *(cell for _, cell in cells), reasons])
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+    if writer is None:
+        yield "row_index,errors\n"
 
 
 def _json_field(value, field: str):
