@@ -24,9 +24,12 @@ def test_data_source_name_is_required_and_unique(cm):
     assert missing.status_code == 400
     assert missing.json() == {"code": 400, "message": 'Parameter "name" is missing', "param": "name",
                               "errors": {"name": "is missing"}}
+    blank = cm.post("/v1/data_sources", json={"name": "   "})  # was a 422 worded otherwise than ""'s 400
+    assert blank.status_code == 400 and blank.json() == missing.json()
     cm.post("/v1/data_sources", json={"name": "Billing"})
     again = cm.post("/v1/data_sources", json={"name": "Billing"})
     assert again.status_code == 422 and again.json()["param"] == "name"
+    assert again.json()["message"] == "name: has already been taken"  # "param: reason", as every 422 here
 
 
 def test_deleting_a_data_source_removes_its_customers_but_keeps_contacts(cm, native, customer):
@@ -115,7 +118,7 @@ def test_the_door_documents_itself(client):
 
 
 def test_a_blank_data_source_name_and_a_flag_for_a_position_are_refused(cm, customer):
-    assert cm.post("/v1/data_sources", json={"name": "   "}).status_code == 422
+    assert cm.post("/v1/data_sources", json={"name": "   "}).status_code == 400  # blank: missing
     response = cm.post(f"/v1/customers/{customer['uuid']}/contacts",
                        json={"data_source_uuid": customer["data_source_uuid"], "first_name": "P", "position": True})
     assert response.status_code in (400, 422) and response.json()["param"] == "position"

@@ -77,7 +77,8 @@ def basic_key(header: str | None) -> str | None:
 
 
 def required(value: Any, param: str) -> Any:
-    if value is None or value == "":
+    """A required parameter's value; none, or blank text (`""`, `"   "`), is missing (400)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
         raise MissingParameter(param)
     return value
 

@@ -36,7 +36,7 @@ class BadParameters(Exception):
 
     def __init__(self, errors: dict[str, str]):
         self.errors = errors
-        super().__init__("; ".join(f"{param} {text}" for param, text in errors.items()))
+        super().__init__("; ".join(f"{param}: {text}" for param, text in errors.items()))  # as fields_invalid words them
 
 
 def error_response(status: int, message: str, param: str | None = None, errors: dict | None = None,
@@ -73,7 +73,7 @@ def _field_errors(faults: list[FieldError]) -> JSONResponse:
     for fault in faults:
         errors.setdefault(wire_param(fault.field), fault.message)
     first = next(iter(errors))
-    message = "; ".join(f"{param} {text}" for param, text in errors.items())
+    message = "; ".join(f"{param}: {text}" for param, text in errors.items())  # as fields_invalid words them
     return error_response(422, message, first, errors)
 
 
