@@ -201,3 +201,16 @@ def test_customers_are_listed_by_status_and_system_as_chartmogul_filters_them(cm
     assert names(system="Chargebee") == []
     assert names(status="New Lead") == ["Acme", "Paying"]  # every customer here: no subscriptions are kept
     assert names(status="Active") == [] and names(status="Active", system="Stripe") == []
+
+
+def test_a_customer_custom_entry_needs_its_key_and_value(cm, source):
+    """An entry of the list form without `key` was dropped without a word."""
+    base = {"data_source_uuid": source["uuid"], "external_id": "cus_k"}
+    for entry, param in (({"type": "String", "value": "x"}, "attributes.custom[0].key"),
+                         ({"type": "String", "key": "channel"}, "attributes.custom[0].value")):
+        refused = cm.post("/v1/customers", json={**base, "attributes": {"custom": [entry]}})
+        assert refused.status_code == 400 and refused.json()["param"] == param, refused.text
+    assert cm.get("/v1/customers").json()["entries"] == []
+    made = cm.post("/v1/customers", json={**base, "attributes": {"custom": [
+        {"type": "String", "key": "channel", "value": "web", "source": "integration"}]}})
+    assert made.status_code == 201 and made.json()["attributes"]["custom"] == {"channel": "web"}

@@ -22,7 +22,9 @@ from contacthub.core.inputs import ContactInput, storable_text
 from contacthub.core.views import ContactView
 from contacthub.db.models import Account, DataSource
 from contacthub.dialects.primary_point import replace_shown, shown
-from contacthub.dialects.chartmogul.schemas import ContactFields, CustomerBody, CustomerPatchBody, CustomEntry
+from contacthub.dialects.chartmogul.schemas import (
+    ContactFields, CustomerBody, CustomerCustomEntry, CustomerPatchBody, CustomEntry,
+)
 
 CUSTOM_KEY = re.compile(r"^[A-Za-z0-9_]{1,64}$")
 SCALARS = ("first_name", "last_name", "title", "notes")
@@ -159,10 +161,7 @@ def customer_fields(body: CustomerBody) -> dict[str, Any]:
     attributes: dict[str, Any] = {"tags": [], "custom": {}}
     if body.attributes is not None:
         attributes["tags"] = list(body.attributes.tags or [])
-        custom = body.attributes.custom or {}
-        if isinstance(custom, list):
-            custom = {str(item.get("key")): item.get("value") for item in custom if item.get("key") is not None}
-        attributes["custom"] = custom
+        attributes["custom"] = _customer_custom(body.attributes.custom or {})
     extra = {name: timestamp(getattr(body, name)) for name in ("lead_created_at", "free_trial_started_at")
              if getattr(body, name) is not None}
     return {"attributes": attributes, "extra": extra}
@@ -184,10 +183,7 @@ def customer_patch(body: CustomerPatchBody, row: Account) -> dict[str, Any]:
         if "tags" in body.attributes.model_fields_set:
             attributes["tags"] = list(body.attributes.tags or [])
         if body.attributes.custom is not None:
-            custom = body.attributes.custom
-            if isinstance(custom, list):
-                custom = {str(item.get("key")): item.get("value") for item in custom if item.get("key") is not None}
-            merged = {**_stored_custom(attributes), **custom}
+            merged = {**_stored_custom(attributes), **_customer_custom(body.attributes.custom)}
             attributes["custom"] = {k: v for k, v in merged.items() if v is not None}
         patch["attributes"] = attributes
     return patch
@@ -195,6 +191,11 @@ def customer_patch(body: CustomerPatchBody, row: Account) -> dict[str, Any]:
 
 _CUSTOMER_SCALARS = {"name", "email", "company", "country", "state", "city", "zip", "website_url"}
 _LEAD_DATES = {"lead_created_at", "free_trial_started_at"}
+
+
+def _customer_custom(custom: list[CustomerCustomEntry] | dict[str, Any]) -> dict[str, Any]:
+    """Both written forms of a customer's custom attributes as one dict."""
+    return {e.key: e.value for e in custom} if isinstance(custom, list) else dict(custom)
 
 
 def _stored_custom(attributes: dict[str, Any]) -> dict[str, Any]:

@@ -58,10 +58,15 @@ class DataSourceBody(Wire):
     name: str | None = None
 
 
+class CustomerCustomEntry(CustomEntry):
+    type: str | None = None  # String, Integer, Timestamp…: the value is kept as sent
+    source: str | None = None
+
+
 class CustomerAttributesBody(Wire):
     tags: list[str] | None = None
     # Customer custom attributes come as [{type, key, value, source}] or as an object.
-    custom: list[dict[str, Any]] | dict[str, Any] | None = None
+    custom: list[CustomerCustomEntry] | dict[str, Any] | None = None
 
 
 class CustomerPatchBody(Wire):
