@@ -584,6 +584,13 @@ def test_dedupe_table_names_the_pair_with_whole_ids_and_why(cli):
     assert "why" in result.stdout and "differs" in result.stdout
     pairs = json.loads(cli("dedupe", "--json").stdout)["pairs"]
     assert pairs[0]["why"] == "same first_name, last_name, address; email differs"
+    # Jon and John are alike, not the same
+    api.post("/v1/contacts", params={"on_duplicate": "create"},
+             json={"first_name": "Jon", "last_name": "Smithers", "birth_date": "1970-01-02"})
+    api.post("/v1/contacts", params={"on_duplicate": "create"},
+             json={"first_name": "John", "last_name": "Smithers", "birth_date": "1970-01-02"})
+    whys = [p["why"] for p in json.loads(cli("dedupe", "--json").stdout)["pairs"]]
+    assert "same last_name, birth_date; similar first_name" in whys, whys
 
 
 def test_the_first_rejects_name_their_line_in_the_file(cli, tmp_path):

@@ -96,10 +96,15 @@ def _contact_id(text: str | None) -> uuid.UUID | None:
 
 
 def _why(reasons: list[dict]) -> str:
-    """A match's reasons in a few words: what agrees, what differs."""
-    same = [r["field"] for r in reasons if r.get("weight", 0) > 0]
+    """A match's reasons in a few words: what is the same, what is alike (Jon and John, a
+    nickname, an initial), what differs."""
+    agree = [r for r in reasons if r.get("weight", 0) > 0]
+    same = [r["field"] for r in agree if r.get("outcome") in ("exact", "agrees")]
+    alike = [r["field"] for r in agree if r.get("outcome") not in ("exact", "agrees")]
     differ = [r["field"] for r in reasons if r.get("weight", 0) < 0]
     parts = [f"same {', '.join(same)}"] if same else []
+    if alike:
+        parts.append(f"similar {', '.join(alike)}")
     if differ:
         parts.append(f"{', '.join(differ)} {'differs' if len(differ) == 1 else 'differ'}")
     return "; ".join(parts)
