@@ -660,3 +660,13 @@ def test_csv_export_carries_group_memberships_back(cli, tmp_path):
         return {names[i] for i in group["group_contacts"]["children"]}
 
     assert members(second["api_key"]) == members(first["api_key"]) == {"Tony Stark", "Steve Rogers"}
+
+
+def test_a_database_url_set_empty_is_the_default_and_another_engine_is_named(cli, monkeypatch):
+    monkeypatch.setenv("CONTACTHUB_DATABASE_URL", "mysql://user@localhost/contacts")
+    get_settings.cache_clear()
+    refused = cli("keys", "list")
+    assert refused.exit_code == 1 and "contacthub stores its data in SQLite or PostgreSQL" in _one_line(refused)
+    monkeypatch.setenv("CONTACTHUB_DATABASE_URL", "")
+    get_settings.cache_clear()
+    assert get_settings().database_url == "sqlite:///./contacthub.db"

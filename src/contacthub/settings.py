@@ -62,6 +62,12 @@ class Settings(BaseSettings):
     # PackageX: largest request body (a base64 data URL of about 7.5 MB fits).
     packagex_max_body_bytes: int = 11 * 1024 * 1024
 
+    @field_validator("database_url")
+    @classmethod
+    def _blank_is_the_default(cls, value: str) -> str:
+        """CONTACTHUB_DATABASE_URL= (set, but empty) is the default file, as unset is."""
+        return value.strip() or cls.model_fields["database_url"].default
+
     @field_validator("default_region")
     @classmethod
     def _a_region_phonenumbers_knows(cls, value: str) -> str:

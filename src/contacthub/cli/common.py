@@ -82,6 +82,8 @@ def upgrade_or_exit(url: str) -> None:
             hint = " (does its directory exist, and may this user write there?)"
         elif "Can't locate revision" in reason:
             hint = " (its schema was made by a newer contacthub)"
+        elif not url.startswith(("sqlite", "postgresql")):
+            hint = " (contacthub stores its data in SQLite or PostgreSQL)"
         console.print(f"[red]Cannot use the database {shown_url(url)}:[/] {reason}{hint}. "
                       "Set CONTACTHUB_DATABASE_URL to a SQLite file (sqlite:///path/contacthub.db) or "
                       "postgresql+psycopg://user:pass@host/db.", soft_wrap=True)
