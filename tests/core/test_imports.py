@@ -355,6 +355,15 @@ def test_the_type_a_header_names(run, db, actor):
     assert [(e.normalized, e.type) for e in ada.emails] == [("ada@work.example", "work"), ("ada@example.com", None)]
 
 
+def test_a_type_of_the_users_own_keeps_its_commas_and_a_known_type_wins_in_a_list(run, db, actor):
+    """"Bureau, 2ème" came back as "Bureau": the comma split it as vCard's `work,pref` is split."""
+    job, rows = run("Name,Phone 1 - Type,Phone 1 - Value,Email Type,Email\n"
+                    "Ada,\"Bureau, 2ème\",+44 20 7946 0958,\"pref,WORK\",ada@work.example\n")
+    assert job.created == 1, rows
+    ada = everyone(db, actor)[0]
+    assert [p.type for p in ada.phones] == ["Bureau, 2ème"] and [e.type for e in ada.emails] == ["work"]
+
+
 def test_a_type_cell_that_names_no_storable_type_is_passed_over(run, db, actor):
     job, rows = run("Name,Phone 1 - Label,Phone 1 - Value\n"
                     f"Ada,bad\x00label ::: {'x' * 51},+44 20 7946 0958 ::: +44 20 7946 0959\n")

@@ -73,6 +73,14 @@ def people(db, actor):
         return {v.computed_display_name: v for v in contacts.list_page(session, actor, ContactFilter(), None, 200).items}
 
 
+def test_a_label_of_the_users_own_keeps_its_commas(run, db, actor):
+    card = "\r\n".join(["BEGIN:VCARD", "VERSION:3.0", "FN:Ada Lovelace", "item1.TEL:+44 20 7946 0958",
+                         "item1.X-ABLabel:Bureau\\, 2ème", "END:VCARD"]) + "\r\n"
+    job, rows = run(card)
+    assert job.created == 1, rows
+    assert [p.type for p in people(db, actor)["Ada Lovelace"].phones] == ["Bureau, 2ème"]
+
+
 def test_an_iphone_export(run, db, actor):
     job, rows = run(IPHONE, create_groups=True)
     assert (job.status, job.format, job.created, job.invalid) == ("succeeded", "vcf", 2, 0), rows

@@ -245,13 +245,17 @@ def _header_type(key: str) -> str | None:
 
 
 def point_type(text: str) -> str | None:
-    """The type named by the first of `text`'s comma-separated words that names one, else None."""
-    for word in text.split(","):
-        word = word.strip().removeprefix("*").strip()  # Google marks the preferred type "* Work"
-        known = word.lower()
-        if known not in _NOT_A_TYPE and len(word) <= 50 and "\x00" not in word:  # (NUL: unstorable)
-            return _TYPE_WORDS.get(known, word)  # a label of the user's own, as they wrote it
-    return None
+    """The type `text` names: the first of its comma-separated words that is a type we know
+    (vCard's `work,pref`), else the words that name no type left out, together: a label of the
+    user's own, as they wrote it ("Bureau, 2ème", which a comma does not cut). None for none."""
+    # Google marks the preferred type "* Work"
+    words = [w.strip().removeprefix("*").strip() for w in text.split(",")]
+    words = [w for w in words if w and w.lower() not in _NOT_A_TYPE]
+    known = next((_TYPE_WORDS[w.lower()] for w in words if w.lower() in _TYPE_WORDS), None)
+    if known is not None:
+        return known
+    label = ", ".join(words)
+    return label if label and len(label) <= 50 and "\x00" not in label else None  # (NUL: unstorable)
 
 
 def _numbered_alias(key: str) -> str:

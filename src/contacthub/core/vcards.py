@@ -380,11 +380,11 @@ def _date(value: str) -> str:
 
 def _label(value: str) -> str:
     """An X-ABLabel as a type word: Apple's own `_$!<HomeFAX>!$_` as `homefax`, others as written
-    (a comma, which would split it, as a space)."""
+    (commas too: imports.point_type takes words that name no type together, as one label)."""
     text = _unescape(value)
     if text.startswith("_$!<") and text.endswith(">!$_"):
         text = text[4:-4].lower()
-    return text.replace(",", " ").strip()
+    return text.strip()
 
 
 def _phone(value: str) -> str:
