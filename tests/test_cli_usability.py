@@ -670,3 +670,21 @@ def test_a_database_url_set_empty_is_the_default_and_another_engine_is_named(cli
     monkeypatch.setenv("CONTACTHUB_DATABASE_URL", "")
     get_settings.cache_clear()
     assert get_settings().database_url == "sqlite:///./contacthub.db"
+
+
+def test_long_work_logs_its_progress_where_stderr_is_no_terminal(cli, tmp_path, monkeypatch):
+    """rich draws a bar on a terminal, and in a pipe or a service's log only once, at the end:
+    an import of an hour showed nothing for an hour. There, a plain line now and then."""
+    from contacthub.cli import common
+
+    monkeypatch.setattr(common._LoggedProgress, "LOG_EVERY_SECONDS", 0.0)  # a line at every step
+    monkeypatch.setenv("CONTACTHUB_IMPORT_BATCH_SIZE", "100")
+    get_settings.cache_clear()
+    cli("init")
+    source = tmp_path / "people.csv"
+    source.write_text("Name,Email\n" + "".join(f"P{i} Q,u{i}@example.com\n" for i in range(450)))
+    lines = [line for line in cli("import", str(source)).stderr.splitlines() if line.startswith("Importing")]
+    assert len(lines) >= 5 and lines[-1] == "Importing: 450 rows 100%", lines
+    exported = [line for line in cli("export", "-o", str(tmp_path / "out.csv")).stderr.splitlines()
+                if line.startswith("Exporting")]
+    assert exported[-1] == "Exporting 450/450", exported

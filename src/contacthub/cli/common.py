@@ -7,6 +7,7 @@ import os
 import signal
 import sys
 import threading
+import time
 import uuid
 from typing import Annotated
 
@@ -126,10 +127,51 @@ def print_key(new: workspaces.NewKey, json_out: bool, headline: str) -> None:
 
 def progress_bar(disabled: bool, share: bool = False) -> Progress:
     """A progress bar that counts items done of a known total, or (`share`) shows a percentage,
-    for work measured by how far it has read (an import, through its file)."""
+    for work measured by how far it has read (an import, through its file). Where stderr is no
+    terminal (a pipe, a service's log), a plain line now and then instead (see _LoggedProgress)."""
+    if not disabled and not console.is_terminal:
+        return _LoggedProgress(share)
     done = TaskProgressColumn() if share else MofNCompleteColumn()
     return Progress(TextColumn("{task.description}"), BarColumn(), done, TimeRemainingColumn(),
                     console=console, disable=disabled)
+
+
+class _LoggedProgress(Progress):
+    """Progress where rich draws no bar (it draws one only at the end when stderr is no
+    terminal): a line every LOG_EVERY_SECONDS and one at the end, so long work in a log is seen
+    to move."""
+
+    LOG_EVERY_SECONDS = 10.0
+
+    def __init__(self, share: bool):
+        super().__init__(console=console, disable=True)
+        self.share = share
+        self.logged_at = time.monotonic()
+
+    def update(self, task_id, **changes) -> None:
+        super().update(task_id, **changes)
+        self._log_now_and_then(task_id)
+
+    def advance(self, task_id, advance: float = 1) -> None:
+        super().advance(task_id, advance)
+        self._log_now_and_then(task_id)
+
+    def stop(self) -> None:
+        super().stop()
+        for task in self.tasks:
+            self._log(task)
+
+    def _log_now_and_then(self, task_id) -> None:
+        if time.monotonic() - self.logged_at >= self.LOG_EVERY_SECONDS:
+            self._log(next(t for t in self.tasks if t.id == task_id))
+
+    def _log(self, task) -> None:
+        self.logged_at = time.monotonic()
+        if self.share or not task.total:
+            done = f"{task.percentage:.0f}%"
+        else:
+            done = f"{int(task.completed):,}/{int(task.total):,}"
+        console.print(f"{task.description} {done}", highlight=False)
 
 
 _TERMINATED = threading.Event()
