@@ -72,6 +72,8 @@ def set_members(
     A primary contact is always a child too."""
     group = contacts.get(session, actor, group_id)
     if group.kind != "group":
+        if not children and not primary:  # none, as a person reads back: nothing to change
+            return GroupMembers()
         raise InvalidInput(FieldError(path, "only a contact of type group can hold other contacts"))
     before = members(session, actor, [group.id])[group.id]
     errors: list[FieldError] = []

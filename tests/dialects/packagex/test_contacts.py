@@ -130,6 +130,13 @@ def test_a_group_takes_its_group_contacts_on_create_too(px):
                                                      "group_contacts": {"children": ["contact_nope"]}})
     assert (person.status_code, unknown.status_code) == (400, 400)
     assert person.json()["errors"] == ["group_contacts: only a contact of type group can hold other contacts"]
+    # none, as every person reads back, is no fault: a person created, or posted back, with it
+    solo = px.post("/packagex/v1/contacts", json={"name": "Solo", "group_contacts": {"children": [], "primary": []}})
+    assert solo.status_code == 200, solo.text
+    read = px.get(f"/packagex/v1/contacts/{solo.json()['data']['id']}").json()["data"]
+    back = px.post(f"/packagex/v1/contacts/{read['id']}", json={k: read[k] for k in ("name", "group_contacts", "metadata")})
+    assert back.status_code == 200 and back.json()["data"]["group_contacts"] == {"children": [], "primary": []}
+    before += 1
     assert unknown.json()["errors"][0].startswith("group_contacts.children[0]")
     assert px.get("/packagex/v1/contacts").json()["pagination"]["total_count"] == before
 
