@@ -136,3 +136,19 @@ def test_no_door_documents_the_frameworks_own_422_shape(client, door):
     assert "HTTPValidationError" not in str(document)
     if door in ("/packagex", "/ngpvan"):
         assert all("422" not in op.get("responses", {}) for ops in document["paths"].values() for op in ops.values())
+
+
+@pytest.mark.parametrize("door", DOORS)
+def test_documents_serve_generated_clients(client, door):
+    """What client generators read (found by generating clients): an operation's id is its
+    function's name (FastAPI's own made `upsert_contact_workspaces__workspaceId__contacts_...`
+    method names), every operation names its auth (else a generated client types it optional),
+    and every door documents the errors every door answers (403 for a read-only key's write,
+    415 for a compressed body, 503 and 507)."""
+    document = client.get(f"{door}/openapi.json").json()
+    operations = [op for ops in document["paths"].values() for op in ops.values()]
+    ids = [op["operationId"] for op in operations]
+    assert len(set(ids)) == len(ids) and all(re.fullmatch(r"[a-z][a-z_]*", i) for i in ids), ids
+    assert all(op.get("security") for op in operations)
+    for op in operations:
+        assert {"403", "415", "503", "507"} <= set(op["responses"]), op["operationId"]

@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+import anyio
 from fastapi import FastAPI
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
@@ -27,10 +28,41 @@ from contacthub.db.engine import Database
 DOOR_TELEMETRY = {"tracing": False, "metrics": False, "logs": False}
 
 
+def operation_id(route) -> str:
+    """An operation's id in a door's OpenAPI document: its function's name (`create_contact`),
+    unique within each door, which generated clients take as the method's name (FastAPI's own
+    adds the path and method: `set_organization_members_organizations__organization_id__members_put`)."""
+    return route.name
+
+
 class BodyTooLarge(Exception):
     def __init__(self, limit: int):
         self.limit = limit
         super().__init__(f"the request body is larger than {limit} bytes")
+
+
+# What every door answers, in its own envelope, through errors_base (for the OpenAPI documents)
+SHARED_ERRORS: dict[int, str] = {
+    400: "The request is malformed: its body is no JSON object, or it cannot be read.",
+    401: "No valid API key.",
+    403: "A read-only key asked to write; nothing was written.",
+    404: "No such resource in this workspace.",
+    405: "The path does not take this method (`Allow` lists those it takes).",
+    413: "The request body is larger than the limit.",
+    415: "The request body is compressed (`Content-Encoding`); send it uncompressed.",
+    429: "The key made more requests than CONTACTHUB_RATE_LIMIT_PER_SECOND allows; nothing was done. "
+         "Retry after `Retry-After` seconds.",
+    503: "A write waited CONTACTHUB_WRITE_WAIT_SECONDS for another writer and gave up (retry after "
+         "`Retry-After` seconds), or the store is read-only; nothing was written.",
+    507: "The store has no room left (its disk is full); nothing was written. Retry after `Retry-After` seconds.",
+}
+
+
+def error_responses(model: type, *door_statuses: int) -> dict[int, dict[str, Any]]:
+    """The `responses` of a door's FastAPI app: the errors every door answers, and the door's own
+    (`door_statuses`: a 409, a 422…), each as `model`, the door's error envelope."""
+    return {status: {"model": model, "description": SHARED_ERRORS.get(status, "")} if status in SHARED_ERRORS
+            else {"model": model} for status in sorted({*SHARED_ERRORS, *door_statuses})}
 
 
 class BodyEncoded(Exception):
@@ -53,15 +85,39 @@ class HeadAsGet:
         if scope["type"] != "http" or scope["method"] != "HEAD":
             await self.app(scope, receive, send)
             return
+        answered = anyio.Event()  # the headers are sent: the answer is over
 
         async def headers_only(message: Message) -> None:
-            if message["type"] == "http.response.body":
-                if message.get("more_body", False):
-                    return
+            if answered.is_set():
+                return
+            if message["type"] == "http.response.body":  # its first piece ends it
                 message = {"type": "http.response.body", "body": b"", "more_body": False}
+                answered.set()
             await send(message)
 
-        await self.app({**scope, "method": "GET"}, receive, headers_only)
+        async def gone_once_answered() -> Message:
+            # A streamed answer (an export) stops when its client goes: told so once the headers
+            # are sent, it stops making a body no one reads (with 100,000 contacts that kept the
+            # connection busy for seconds, the CPU too). The server itself says so only when the
+            # client closes the connection.
+            if answered.is_set():
+                return {"type": "http.disconnect"}
+            heard: Message = {"type": "http.disconnect"}
+            async with anyio.create_task_group() as waiting:
+                async def from_client() -> None:
+                    nonlocal heard
+                    heard = await receive()
+                    waiting.cancel_scope.cancel()
+
+                async def until_answered() -> None:
+                    await answered.wait()
+                    waiting.cancel_scope.cancel()
+
+                waiting.start_soon(from_client)
+                waiting.start_soon(until_answered)
+            return heard
+
+        await self.app({**scope, "method": "GET"}, gone_once_answered, headers_only)
 
 
 class BodyLimit:
@@ -231,6 +287,11 @@ def document_security(app: FastAPI, schemes: dict[str, dict[str, Any]]) -> None:
     def secured(document: dict[str, Any]) -> None:
         document.setdefault("components", {})["securitySchemes"] = schemes
         document["security"] = [{name: []} for name in schemes]
+        # on each operation too: generators read auth from the operation (else it looks optional)
+        for operations in document.get("paths", {}).values():
+            for operation in operations.values():
+                if isinstance(operation, dict):
+                    operation.setdefault("security", document["security"])
 
     amend_document(app, secured)
 

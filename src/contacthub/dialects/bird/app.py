@@ -37,18 +37,20 @@ from contacthub.dialects.bird.schemas import (
 )
 from contacthub.dialects.common import (
     DOOR_TELEMETRY,
+    operation_id,
     BodyLimit,
     Gate,
     bearer_token,
     document_security,
     parse_id,
+    error_responses,
     storable_params,
 )
 from contacthub.dialects.docs import serve_docs
 from contacthub.core.contacts import ContactFilter
 from contacthub.settings import Settings
 
-ERRORS = {status: {"model": ErrorOut} for status in (400, 401, 403, 404, 409, 413, 422, 429)}
+ERRORS = error_responses(ErrorOut, 409, 422)
 DEFAULT_PAGE, MAX_PAGE = 10, 100
 MAX_MEMBERS_PER_CALL = 100
 # Bird's rules: an identifier of another contact is refused; read-only attributes are written
@@ -61,6 +63,7 @@ WS = "/workspaces/{workspaceId}"
 def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
     app = FastAPI(
         telemetry=DOOR_TELEMETRY,
+        generate_unique_id_function=operation_id,
         docs_url=None,  # served by serve_docs, without a CDN
         redoc_url=None,
         title="contacthub Bird-compatible API",

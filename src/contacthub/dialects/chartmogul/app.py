@@ -49,10 +49,12 @@ from contacthub.dialects.chartmogul.schemas import (
 )
 from contacthub.dialects.common import (
     DOOR_TELEMETRY,
+    operation_id,
     BodyLimit,
     Gate,
     basic_credentials,
     document_security,
+    error_responses,
     parse_id,
     storable_params,
 )
@@ -86,6 +88,7 @@ def required(value: Any, param: str) -> Any:
 def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
     app = FastAPI(
         telemetry=DOOR_TELEMETRY,
+        generate_unique_id_function=operation_id,
         docs_url=None,  # served by serve_docs, without a CDN
         redoc_url=None,
         dependencies=[Depends(storable_params)],
@@ -95,7 +98,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
         "Auth: HTTP Basic, the API key as username. Errors: "
         '`{"code", "message", "param", "errors"}` with 400/401/404/413/422. '
         f"Request body limit {settings.max_body_bytes} bytes; `per_page` at most {MAX_PER_PAGE}.",
-        responses={status: {"model": ErrorOut} for status in (400, 401, 404, 413, 422, 429)},
+        responses=error_responses(ErrorOut, 422),
     )
     errors.install(app)
     document_security(app, {"BasicKey": {"type": "http", "scheme": "basic",

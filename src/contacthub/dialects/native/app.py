@@ -36,7 +36,9 @@ from contacthub.core.webhooks import WebhookInput, WebhookPatch
 from contacthub.core.vcards import write_card
 from contacthub.core.pagination import clamp_limit, decode_cursor, encode_cursor
 from contacthub.db.engine import Database
-from contacthub.dialects.common import DOOR_TELEMETRY, BodyLimit, Gate, parse_id, storable_params
+from contacthub.dialects.common import (
+    DOOR_TELEMETRY, BodyLimit, Gate, error_responses, operation_id, parse_id, storable_params,
+)
 from contacthub.dialects.docs import serve_docs
 from contacthub.dialects.native import errors
 from contacthub.dialects.native.exports import install as install_exports
@@ -102,19 +104,14 @@ def _answer(result: Any, status: int) -> tuple[int, Any]:
     return result if isinstance(result, tuple) else (status, result)
 
 
-ERRORS = {status: {"model": ErrorOut} for status in (400, 401, 404, 405, 409, 410, 413, 422)}
-ERRORS[503] = {"model": ErrorOut, "description": "A write waited CONTACTHUB_WRITE_WAIT_SECONDS for another "
-               "writer and gave up; nothing was written. Retry after `Retry-After` seconds."}
-ERRORS[507] = {"model": ErrorOut, "description": "The store has no room left (its disk is full); nothing was "
-               "written. Retry after `Retry-After` seconds."}
-ERRORS[429] = {"model": ErrorOut, "description": "The key made more requests than CONTACTHUB_RATE_LIMIT_PER_SECOND "
-               "allows; nothing was done. Retry after `Retry-After` seconds."}
+ERRORS = error_responses(ErrorOut, 409, 410, 422)
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=255)]
 
 
 def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
     app = FastAPI(
         telemetry=DOOR_TELEMETRY,
+        generate_unique_id_function=operation_id,
         docs_url=None,  # served by serve_docs, without a CDN
         redoc_url=None,
         default_response_class=FastJSONResponse,

@@ -6,9 +6,10 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
 from contacthub.core import upserts
+from contacthub.core.attributes import AttributeType
 from contacthub.core.inputs import ContactDocument, IdentifierKey
 from contacthub.core.views import AddressView, ContactView, PointView
 from contacthub.dialects.responses import json_bytes
@@ -60,14 +61,19 @@ def render_key(row) -> dict[str, Any]:
             "created_at": iso(row.created_at), "revoked_at": iso(row.revoked_at)}
 
 
+# ids read as text, so that a bad one is refused in this API's words (parse_id), and documented
+# as the UUIDs they are, so that a generated client sends the ids it read back as they came
+UuidText = Annotated[str, WithJsonSchema({"type": "string", "format": "uuid"})]
+
+
 class MembersBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    contact_ids: list[str] = Field(min_length=1, max_length=1000)
+    contact_ids: list[UuidText] = Field(min_length=1, max_length=1000)
 
 
 class MergeBody(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    from_: str = Field(alias="from", description="The id of the contact to merge in (or to restore).")
+    from_: UuidText = Field(alias="from", description="The id of the contact to merge in (or to restore).")
 
 
 # ---- response models: documentation of the shapes the render functions produce
@@ -97,6 +103,11 @@ class AddressOut(BaseModel):
     country: str | None
     primary: bool
     properties: dict[str, Any] | None = Field(None, description="present when it holds something")
+
+
+class AccountLinkOut(BaseModel):
+    id: uuid.UUID
+    position: int | None
 
 
 class IdentifierOut(BaseModel):
@@ -130,7 +141,7 @@ class ContactOut(BaseModel):
     social: dict[str, Any]
     attributes: dict[str, Any]
     lists: list[uuid.UUID]
-    accounts: list[dict[str, Any]]
+    accounts: list[AccountLinkOut]
     created_at: datetime
     updated_at: datetime
 
@@ -179,8 +190,8 @@ class ChangesOut(_Out):
 class DefinitionOut(_Out):
     id: uuid.UUID
     key: str
-    type: str
-    cardinality: str
+    type: AttributeType
+    cardinality: Literal["one", "many"]
     display_name: str | None
     description: str | None
     pii: bool
@@ -386,8 +397,22 @@ KeyListOut = _page_of(KeyOut, "KeyListOut")
 WebhookPageOut = _page_of(WebhookOut, "WebhookPageOut")
 
 
+class ErrorDetailOut(BaseModel):
+    field: str
+    message: str
+
+
+class ErrorBodyOut(BaseModel):
+    type: str = Field(description="invalid_request, unauthorized, forbidden, not_found, conflict, gone, "
+                                  "payload_too_large, unsupported_media_type, validation_error, rate_limited, "
+                                  "busy, read_only, insufficient_storage…")
+    message: str
+    details: list[ErrorDetailOut]
+    existing_id: uuid.UUID | None = Field(None, description="on a 409: the contact in the way (absent otherwise)")
+
+
 class ErrorOut(BaseModel):
-    error: dict[str, Any]
+    error: ErrorBodyOut
 
 
 def iso(moment: datetime | None) -> str | None:

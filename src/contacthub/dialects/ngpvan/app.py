@@ -23,12 +23,14 @@ from contacthub.core.pagination import clamp_limit, decode_cursor
 from contacthub.db.engine import Database
 from contacthub.dialects.common import (
     DOOR_TELEMETRY,
+    operation_id,
     BodyLimit,
     Gate,
     basic_credentials,
     document_json_body,
     document_security,
     drop_framework_422,
+    error_responses,
     parse_id,
     parse_json,
 )
@@ -137,6 +139,7 @@ def contact_url(request: Request, contact_id: uuid.UUID | str) -> str:
 def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
     app = FastAPI(
         telemetry=DOOR_TELEMETRY,
+        generate_unique_id_function=operation_id,
         docs_url=None,  # served by serve_docs, without a CDN
         redoc_url=None,
         title="contacthub NGP VAN API",
@@ -144,7 +147,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
         description="NGP VAN contacts (`/v2/contacts`). Auth: HTTP Basic with username `apiuser` and your API key "
         "as password, or an `apiKey` header. Dedupe is always on. Errors: "
         '`{"errors": [{"code", "text", "properties"}]}`.',
-        responses={status: {"model": ErrorsOut} for status in (400, 401, 404, 405, 413, 429, 503)},
+        responses=error_responses(ErrorsOut),
     )
     # The routes read their bodies themselves (a BOM, NGP's own error words): say what they take.
     document_json_body(app, NewContactBody, [("/v2/contacts", "post"), ("/v2/contacts/findOrCreate", "post")])

@@ -14,7 +14,10 @@ from contacthub.core.errors import FieldError, InvalidInput
 from contacthub.core.inputs import WriteOptions
 from contacthub.core.views import ContactView
 from contacthub.db.engine import Database
-from contacthub.dialects.common import DOOR_TELEMETRY, BodyLimit, Gate, document_security, drop_framework_422, storable_params
+from contacthub.dialects.common import (
+    DOOR_TELEMETRY, BodyLimit, Gate, document_security, drop_framework_422, error_responses, operation_id,
+    storable_params,
+)
 from contacthub.dialects.docs import serve_docs
 from contacthub.dialects.packagex import errors, mapping, schemas
 from contacthub.dialects.packagex.errors import endpoint, envelope
@@ -27,6 +30,7 @@ MAX_LIMIT = 100
 def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
     app = FastAPI(
         telemetry=DOOR_TELEMETRY,
+        generate_unique_id_function=operation_id,
         docs_url=None,  # served by serve_docs, without a CDN
         redoc_url=None,
         dependencies=[Depends(storable_params)],
@@ -34,7 +38,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
         version=__version__,
         description="Contacts and groups, and CSV/Excel imports through `csv_url`. Auth: `PX-API-KEY` header. "
         f"Request body limit {settings.packagex_max_body_bytes} bytes (a base64 data URL of about 7.5 MB).",
-        responses={status: {"model": ErrorEnvelope} for status in (400, 401, 404, 405, 409, 413, 429, 503)},
+        responses=error_responses(ErrorEnvelope, 409),
     )
     errors.install(app)
     drop_framework_422(app)  # invalid input is a 400 in this vendor's envelope
