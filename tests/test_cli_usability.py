@@ -15,7 +15,7 @@ from contacthub.core import import_jobs, imports
 from contacthub.core.actor import Actor
 from contacthub.db.engine import Database
 from contacthub.db.types import utcnow
-from contacthub.settings import get_settings
+from contacthub.settings import Settings, get_settings
 
 
 def _one_line(result) -> str:
@@ -413,6 +413,41 @@ def test_an_overwrite_import_killed_changes_nothing_and_is_not_run_later(tmp_pat
         assert conn.execute("SELECT count(*) FROM contacts").fetchone()[0] == 1
     assert "Ran 0 import job" in subprocess.run([*run, "worker", "--once", "--no-webhooks"], env=env,
                                                 capture_output=True, text=True).stderr
+
+
+def test_a_worker_stopped_by_its_service_manager_hands_its_job_over_at_once(tmp_path):
+    """SIGTERM to a `contacthub worker` (and its parser process) left its job running until the
+    lease ran out (5 minutes): the next worker ran nothing. It is handed over as it stops."""
+    import os
+    import signal
+    import sqlite3
+    import subprocess
+    import sys
+
+    db_file = tmp_path / "w.db"
+    env = {**os.environ, "CONTACTHUB_DATABASE_URL": f"sqlite:///{db_file}", "CONTACTHUB_IMPORT_BATCH_SIZE": "500",
+           "CONTACTHUB_IMPORT_PARALLEL_MIN_ROWS": "1"}
+    run = [sys.executable, "-m", "contacthub.cli"]
+    key = json.loads(subprocess.run([*run, "init", "--json"], env=env, check=True, capture_output=True,
+                                    text=True).stdout)["api_key"]
+    source = tmp_path / "big.csv"
+    source.write_text("Name,Email\n" + "".join(f"P{i} Q,u{i}@example.com\n" for i in range(40000)))
+    client = TestClient(create_app(Settings(database_url=f"sqlite:///{db_file}", import_embedded_worker=False)))
+    started = client.post("/v1/imports", headers={"Authorization": f"Bearer {key}"},
+                          files={"file": ("big.csv", source.read_bytes(), "text/csv")})
+    assert started.status_code == 202, started.text
+    proc = subprocess.Popen([*run, "worker", "--poll", "0.1", "--no-webhooks"], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    stderr = _stopped_once_under_way(proc, db_file, "SELECT max(processed) FROM import_jobs",
+                                     lambda pid: os.killpg(pid, signal.SIGTERM))
+    assert proc.returncode == -signal.SIGTERM and "goes to the next worker now" in stderr, stderr
+    with sqlite3.connect(db_file) as conn:
+        [(status, processed)] = conn.execute("SELECT status, processed FROM import_jobs").fetchall()
+    assert status == "running" and 0 < processed < 40000
+    finished = subprocess.run([*run, "worker", "--once", "--no-webhooks"], env=env, capture_output=True, text=True)
+    assert "Ran 1 import job" in finished.stderr, finished.stderr
+    with sqlite3.connect(db_file) as conn:
+        assert conn.execute("SELECT status, processed, created FROM import_jobs").fetchone() == ("succeeded", 40000, 40000)
 
 
 def _stopped_once_under_way(proc, db_file, under_way: str, stop, settle: float = 0.0) -> str:

@@ -129,8 +129,12 @@ def worker(
     label = name or import_jobs.worker_label("worker")
     if once:
         done = 0
-        while import_jobs.work_once(db, label) is not None:
-            done += 1
+        try:
+            while import_jobs.work_once(db, label) is not None:
+                done += 1
+        except KeyboardInterrupt:
+            _worker_stopped(db, label)
+            raise
         console.print(f"Ran {done} import job(s).")
         if webhooks:
             sent = 0
@@ -148,8 +152,16 @@ def worker(
         stop.set()
         if sender is not None:
             sender.set()
-        console.print(f"Worker {label} stopped. A job it was running keeps the batches it wrote and is resumed by "
-                      "the next worker once its lease runs out (CONTACTHUB_IMPORT_LEASE_SECONDS).", soft_wrap=True)
+        _worker_stopped(db, label)
+
+
+def _worker_stopped(db: Database, label: str) -> None:
+    from contacthub.core import import_jobs
+
+    handed = import_jobs.hand_over(db, label)
+    held = ("; the import job it was running keeps the batches it wrote and goes to the next worker now "
+            "(an overwrite, all or nothing, changed nothing and ends failed)") if handed else ""
+    console.print(f"Worker {label} stopped{held}.")
 
 
 def _start_import_worker(settings, poll_seconds: float = 1.0):

@@ -528,6 +528,17 @@ def interrupted(db: Database, workspace_id: uuid.UUID, job_id: uuid.UUID) -> Imp
         return repo.get_job(session, workspace_id, job_id)
 
 
+def hand_over(db: Database, worker: str) -> int:
+    """A worker stopping (Ctrl-C, SIGTERM from a service manager) settles the jobs it was
+    running as `interrupted` does: handed to the next worker at once, rather than when their
+    leases run out (an overwrite, rolled back, ends failed). Answers how many."""
+    with db.read() as session:
+        running = repo.running_jobs_of(session, worker)
+    for workspace_id, job_id in running:
+        interrupted(db, workspace_id, job_id)
+    return len(running)
+
+
 def _settle_interrupted(session: Session, workspace_id: uuid.UUID, job_id: uuid.UUID, overwrite: bool) -> None:
     """An overwrite stopped mid-way changed nothing and ends failed; any other job is handed to
     the next worker at once (its lease ends now), which resumes it after its committed rows."""

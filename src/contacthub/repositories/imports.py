@@ -117,6 +117,13 @@ def next_claimable(session: Session, now, lock: bool) -> ImportJob | None:
     return session.scalars(query).first()
 
 
+def running_jobs_of(session: Session, worker: str) -> list[tuple[uuid.UUID, uuid.UUID]]:
+    """(workspace id, job id) of the jobs running for `worker`."""
+    return [tuple(row) for row in session.execute(
+        select(ImportJob.workspace_id, ImportJob.id).where(ImportJob.status == "running",
+                                                           ImportJob.claimed_by == worker))]
+
+
 def take_job(session: Session, job: ImportJob, worker: str, now, lease_until) -> bool:
     """Marks a claimable job as running for `worker` until `lease_until`; False when another
     worker took it first."""
