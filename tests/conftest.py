@@ -124,5 +124,6 @@ def cli(tmp_path, monkeypatch):
     monkeypatch.setenv("CONTACTHUB_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
     get_settings.cache_clear()
     runner = CliRunner()
-    yield lambda *args: runner.invoke(cli_app, list(args), catch_exceptions=False)
+    # input: what the user types (the answer to a question)
+    yield lambda *args, input=None: runner.invoke(cli_app, list(args), input=input, catch_exceptions=False)
     get_settings.cache_clear()

@@ -466,9 +466,12 @@ def test_erase_asks_first_and_then_leaves_nothing_of_the_person(cli):
     assert unasked.exit_code == 1 and client.get(f"/v1/contacts/{ada}").status_code == 200
     # --json asks too (it erased at once): a script says --yes; the question is not on stdout
     unasked = cli("erase", ada, "--json")
-    assert unasked.exit_code == 1 and unasked.stdout.strip() == "" and client.get(f"/v1/contacts/{ada}").status_code == 200
-    done = cli("erase", ada, "--yes", "--json")
-    assert done.exit_code == 0 and json.loads(done.stdout) == {"erased": ada}
+    assert unasked.exit_code == 1 and unasked.stdout == "" and client.get(f"/v1/contacts/{ada}").status_code == 200
+    assert "Aborted: nothing was erased." in unasked.stderr
+    answered_no = cli("erase", ada, "--json", input="n\n")
+    assert answered_no.exit_code == 1 and client.get(f"/v1/contacts/{ada}").status_code == 200
+    done = cli("erase", ada, "--json", input="y\n")  # answered yes: stdout holds the JSON alone
+    assert done.exit_code == 0 and done.stdout == json.dumps({"erased": ada}) + "\n"
     assert client.get(f"/v1/contacts/{ada}").status_code == 404
     assert "ada@example.com" not in json.dumps(client.get("/v1/events").json())
     again = cli("erase", str(uuid.uuid4()), "--yes")

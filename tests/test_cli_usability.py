@@ -663,6 +663,9 @@ def test_the_default_region_is_read_in_any_case_and_an_unknown_one_is_a_bad_sett
     get_settings.cache_clear()
     result = cli("keys", "list")
     assert result.exit_code == 1 and _one_line(result).startswith("Bad setting CONTACTHUB_DEFAULT_REGION: ")
+    monkeypatch.setenv("CONTACTHUB_DEFAULT_REGION", "")
+    get_settings.cache_clear()
+    assert get_settings().default_region == "US"  # set empty: the default, as an empty DATABASE_URL
     monkeypatch.setenv("CONTACTHUB_DEFAULT_REGION", "gb")
     get_settings.cache_clear()
     cli("init")

@@ -75,7 +75,7 @@ class Settings(BaseSettings):
         being "not a phone number"."""
         import phonenumbers
 
-        region = value.strip().upper()
+        region = value.strip().upper() or cls.model_fields["default_region"].default  # set empty: the default
         if region not in phonenumbers.SUPPORTED_REGIONS:
             raise ValueError(f"{value!r} is not a region code phonenumbers knows (two letters, such as US, GB, DE)")
         return region

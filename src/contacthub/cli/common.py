@@ -116,6 +116,17 @@ def workspace_actor(db: Database, workspace: str | None) -> Actor:
     return Actor(workspace_id, None, "cli")
 
 
+def confirmed(question: str) -> bool:
+    """Asks on stderr and reads the answer from stdin (y or yes); no answer (no terminal, an
+    empty line) is no. Click's confirm left a space on stdout, which --json keeps for its JSON."""
+    console.print(f"{question} [y/N]: ", end="")
+    try:
+        answer = sys.stdin.readline()
+    except (OSError, ValueError):
+        answer = ""
+    return answer.strip().lower() in ("y", "yes")
+
+
 def print_key(new: workspaces.NewKey, json_out: bool, headline: str) -> None:
     if json_out:
         print(json.dumps({"workspace_id": str(new.workspace_id), "api_key": new.api_key, "key_id": str(new.key_id),

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from contacthub.cli.common import JsonFlag, app, console, database, workspace_actor
+from contacthub.cli.common import JsonFlag, app, confirmed, console, database, workspace_actor
 from contacthub.core import erasure
 
 
@@ -25,9 +25,9 @@ def erase(
         raise typer.BadParameter("not a contact id", param_hint="CONTACT_ID") from None
     db = database()
     actor = workspace_actor(db, workspace)
-    if not yes:  # --json too: a script says --yes (the question goes to stderr, stdout keeps the JSON)
-        typer.confirm(f"Erase contact {wanted} and everything kept of them? This cannot be undone", abort=True,
-                      err=True)
+    if not yes and not confirmed(f"Erase contact {wanted} and everything kept of them? This cannot be undone"):
+        console.print("Aborted: nothing was erased.")
+        raise typer.Exit(1)
     with db.write(workspace=actor.workspace_id) as session:
         subject = erasure.erase(session, actor, wanted)
     if json_out:
