@@ -674,7 +674,8 @@ def test_a_van_client_writes_back_what_it_read_of_a_native_contact(doors):
         "emails": [{"address": "a@example.com", "type": "work"}, {"address": "b@example.com", "type": "office"},
                    {"address": "c@example.com", "type": "lab"}],
         "phones": [{"number": "+442079460958", "type": "cell"}, {"number": "+442079460959", "type": "cell"}],
-        "addresses": [{"line1": "1 A St", "city": "London", "type": "work"},
+        "addresses": [{"line1": "1 A St", "city": "London", "type": "work",
+                       "country": "United Kingdom of Great Britain and Northern Ireland"},  # 52: native takes 100
                       {"line1": "2 B St", "city": "London", "type": "studio"}],
     })
     before, px_address = doors.get_native(cid), doors.get_px(cid)["address"]["id"]

@@ -63,7 +63,7 @@ class Address(Wire):
     city: Name | None = None
     stateProvince: Name | None = None
     postalCode: Short | None = None
-    countryCode: Short | None = None
+    countryCode: Annotated[str, StringConstraints(max_length=100)] | None = None  # the core's country, written elsewhere
     type: AddressType | None = None
     isPrimary: StrictBool | None = None
     isDisclosure: StrictBool | None = None
