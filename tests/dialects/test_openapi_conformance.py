@@ -152,3 +152,13 @@ def test_documents_serve_generated_clients(client, door):
     assert all(op.get("security") for op in operations)
     for op in operations:
         assert {"403", "415", "503", "507"} <= set(op["responses"]), op["operationId"]
+
+
+def test_the_native_document_says_emails_and_phones_may_be_plain_strings(client):
+    """The README and the validators take `"emails": ["ada@example.com"]`; the document allowed
+    only objects, so a generated client could not send the short form."""
+    document = client.get("/v1/openapi.json").json()
+    body = document["components"]["schemas"]["ContactBody"]["properties"]
+    for field in ("emails", "phones"):
+        array = next(b for b in body[field]["anyOf"] if b.get("type") == "array")
+        assert {"type": "string", "minLength": 1} in array["items"]["anyOf"], array

@@ -198,9 +198,20 @@ class WriteOptions(BaseModel):
     write_read_only: bool = True
 
 
+def _points_as_plain_strings_too(schema: dict[str, Any], _model=None) -> None:
+    """The JSON schema of ContactDocument says what its validators take: an email or a phone as
+    a plain string too (a generated client could send only the objects)."""
+    for field in ("emails", "phones"):
+        for branch in schema.get("properties", {}).get(field, {}).get("anyOf", []):
+            if branch.get("type") == "array":
+                branch["items"] = {"anyOf": [branch["items"], {"type": "string", "minLength": 1}]}
+
+
 class ContactDocument(ContactInput):
     """A contact as the native API's body and a JSONL line write it: `emails` and `phones` may
     also be plain strings ("ada@example.com" for {"address": "ada@example.com"})."""
+
+    model_config = ConfigDict(json_schema_extra=_points_as_plain_strings_too)
 
     @field_validator("emails", mode="before")
     @classmethod
