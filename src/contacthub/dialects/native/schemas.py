@@ -219,7 +219,7 @@ class ReviewOut(_Out):
     candidate_id: uuid.UUID
     score: float
     reasons: list[dict[str, Any]]
-    status: str
+    status: Literal["open", "accepted", "rejected"]
     created_at: datetime
     decided_at: datetime | None
     contact: ContactOut | None
@@ -371,7 +371,7 @@ class ImportJobOut(_Out):
 
 class ImportRowOut(_Out):
     index: int
-    status: str
+    status: Literal["created", "merged", "skipped", "invalid", "review"]
     contact_id: uuid.UUID | None
     errors: list[dict[str, Any]]
     note: str | None
