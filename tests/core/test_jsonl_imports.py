@@ -25,7 +25,8 @@ RICH = {
     "occupation": "Mathematician", "birth_date": "1815-12-10", "notes": "Met at the\nRoyal Society",
     "emails": [{"address": "ada@work.example", "type": "work", "properties": {"doNotEmail": True}},
                {"address": "ada@example.com", "type": "home", "primary": True}],
-    "phones": [{"number": "+44 20 7946 0018", "type": "mobile", "primary": True}],
+    "phones": [{"number": "+44 20 7946 0018", "type": "mobile", "primary": True},
+               {"number": "+44 20 7946 0019", "extension": "42", "type": "work"}],
     "identifiers": [{"key": "stripe", "value": "cus_123", "properties": {"livemode": True}}],
     "addresses": [{"line1": "12 St James Square", "city": "London", "postal_code": "SW1Y 4JH", "country": "GB",
                    "type": "home", "primary": True, "properties": {"verified": "2024-01-01"}},
@@ -82,7 +83,9 @@ def test_an_export_restores_into_another_workspace_whole(db, actor, elsewhere, r
                                 WriteOptions(on_duplicate="create"))
         groups.set_members(session, actor, group.id, [ada.id, babbage.id], [babbage.id])
     original = stored(db, actor)
-    # the properties of identifiers and addresses are shown, so a restore compares them too
+    # a phone's extension, and the properties of identifiers and addresses, are shown: a restore
+    # compares them too
+    assert original[str(ada.id)]["phones"][1]["extension"] == "42"
     assert original[str(ada.id)]["identifiers"][0]["properties"] == {"livemode": True}
     assert original[str(ada.id)]["addresses"][0]["properties"] == {"verified": "2024-01-01"}
 

@@ -18,7 +18,9 @@ from contacthub.core.actor import Actor
 from contacthub.core.errors import Conflict, FieldError, InvalidInput, NotFound
 from contacthub.core.identity_rules import SHARED_IDENTIFIER_KEYS, profile_of
 from contacthub.core.inputs import SCALAR_FIELDS, ContactInput, WriteOptions
-from contacthub.core.normalize import loose_email, loose_phone, matching_email, normalize_email, normalize_phone
+from contacthub.core.normalize import (
+    loose_email, loose_phone, matching_email, normalize_email, normalize_phone, with_extension,
+)
 from contacthub.core.pagination import decode_cursor, encode_cursor
 from contacthub.core.views import AccountLinkView, ContactView, Page
 from contacthub.db.models import Address, Contact
@@ -387,8 +389,9 @@ def prepare(
                     errors.append(FieldError(f"phones[{i}].number", str(exc)))
                     continue
                 normalized = loose_phone(phone.number)
-            points.append(PreparedPoint("phone", "phone", phone.number.strip(), normalized, phone.type,
-                                 phone.primary, phone.properties, f"phones[{i}].number"))
+            points.append(PreparedPoint("phone", "phone", with_extension(phone.number.strip(), phone.extension),
+                                        normalized, phone.type, phone.primary, phone.properties,
+                                        f"phones[{i}].number"))
     if "identifiers" in given:
         prepared.points["identifier"] = points = []
         for i, ident in enumerate(data.identifiers or []):

@@ -21,7 +21,7 @@ from pydantic import ValidationError
 
 from contacthub.core.errors import dotted_path
 from contacthub.core.inputs import SCALAR_FIELDS, ContactDocument, ContactInput
-from contacthub.core.normalize import normalize_email, normalize_phone
+from contacthub.core.normalize import normalize_email, normalize_phone, with_extension
 
 if TYPE_CHECKING:
     from contacthub.core.imports import ParsedRow
@@ -132,7 +132,7 @@ def _read_values(row: "ParsedRow", data: ContactInput, region: str) -> None:
             _fault(row, f"phones[{i}].number", str(exc))
             continue
         if all(p[1] != normalized for p in row.phones):
-            row.phones.append((phone.number.strip(), normalized, phone.type))
+            row.phones.append((with_extension(phone.number.strip(), phone.extension), normalized, phone.type))
         _keep_properties(row, "phone", normalized, phone.properties)
     row.identifiers = list(dict.fromkeys((i.key, i.value) for i in data.identifiers or []))
     for identifier in data.identifiers or []:

@@ -96,6 +96,8 @@ class EmailInput(Strict):
 
 class PhoneInput(Strict):
     number: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    # digits dialled after the number (E.164 has none): kept with the number as written
+    extension: Annotated[str, StringConstraints(pattern=r"^[0-9]{1,10}$")] | None = None
     type: ShortText | None = None
     primary: bool = False
     properties: dict[str, Any] = Field(default_factory=dict)

@@ -70,6 +70,23 @@ def normalize_phone(raw: str, default_region: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def phone_extension(raw: str) -> str | None:
+    """The extension a phone was written with (`+1 650-253-0000 ext. 123`: "123"), which its
+    E.164 form leaves out; None for most numbers, known without parsing them (no letter, `#`
+    or `;` in them)."""
+    if not any(c.isalpha() or c in "#;" for c in raw):
+        return None
+    try:
+        return phonenumbers.parse(raw.strip(), None if raw.strip().startswith("+") else "US").extension or None
+    except phonenumbers.NumberParseException:
+        return None
+
+
+def with_extension(number: str, extension: str | None) -> str:
+    """A number as stored, its extension written after it (the E.164 form leaves it out)."""
+    return f"{number.strip()} ext. {extension}" if extension and not phone_extension(number) else number
+
+
 # What the store files a value under when it is no valid email or phone: a door may keep such
 # values unchecked (CSV imports, lax vendor fields), and they must still match themselves.
 

@@ -259,3 +259,19 @@ def test_the_history_of_an_id_that_is_no_contact_here_is_a_404(api, client, db):
         response = api.get(f"/v1/contacts/{unknown}/events")
         assert response.status_code == 404, response.text
         assert response.json()["error"]["type"] == "not_found"
+
+
+def test_a_phones_extension_is_shown_beside_its_e164_number_and_taken_on_write(api, client, workspace):
+    """E.164 has no extension: `+1 650-253-0000 ext. 123` read back as +16502530000 alone, and a
+    JSONL backup (the native shape) lost it. It is kept with the number as written."""
+    made = api.post("/v1/contacts", json={"first_name": "Ext", "phones": [
+        "+1 650-253-0000 ext. 123", {"number": "+1 650 253 0001", "extension": "77"}, "+1 650 253 0002"]})
+    assert made.status_code == 201, made.text
+    assert [(p["number"], p.get("extension")) for p in made.json()["phones"]] == [
+        ("+16502530000", "123"), ("+16502530001", "77"), ("+16502530002", None)]
+    van = client.get(f"/ngpvan/v2/contacts/{made.json()['id']}", headers={"apiKey": workspace.api_key}).json()
+    assert van["phones"][1]["number"] == "+1 650 253 0001 ext. 77"
+    # the extension is no part of the identity: the switchboard's number is the contact's
+    other = api.post("/v1/contacts", json={"first_name": "Desk", "phones": [{"number": "+16502530000", "extension": "9"}]})
+    assert other.status_code == 409
+    assert api.post("/v1/contacts", json={"phones": [{"number": "+16502530003", "extension": "12a"}]}).status_code == 422

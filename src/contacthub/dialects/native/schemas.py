@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 from contacthub.core import upserts
 from contacthub.core.attributes import AttributeType
 from contacthub.core.inputs import ContactDocument, IdentifierKey
+from contacthub.core.normalize import phone_extension
 from contacthub.core.views import AddressView, ContactView, PointView
 from contacthub.dialects.responses import json_bytes
 
@@ -87,6 +88,7 @@ class EmailOut(BaseModel):
 
 class PhoneOut(BaseModel):
     number: str
+    extension: str | None = Field(None, description="the digits dialled after the number, present when it has them")
     type: str | None
     primary: bool
     properties: dict[str, Any] | None = Field(None, description="present when it holds something")
@@ -429,7 +431,9 @@ def _email(p: PointView) -> dict:
 
 
 def _phone(p: PointView) -> dict:
-    return {"number": p.normalized or p.value, "type": p.type, "primary": p.primary, **_properties(p.properties)}
+    extension = phone_extension(p.value)
+    return {"number": p.normalized or p.value, **({"extension": extension} if extension else {}), "type": p.type,
+            "primary": p.primary, **_properties(p.properties)}
 
 
 def _address(a: AddressView) -> dict:
