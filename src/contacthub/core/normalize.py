@@ -76,7 +76,7 @@ def phone_extension(raw: str) -> str | None:
     or `;` in them)."""
     if not any(c.isalpha() or c in "#;" for c in raw):
         return None
-    try:
+    try:  # (a number without its country code needs a region to be read; any reads its extension)
         return phonenumbers.parse(raw.strip(), None if raw.strip().startswith("+") else "US").extension or None
     except phonenumbers.NumberParseException:
         return None
