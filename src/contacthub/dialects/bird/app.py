@@ -37,13 +37,13 @@ from contacthub.dialects.bird.schemas import (
 )
 from contacthub.dialects.common import (
     DOOR_TELEMETRY,
-    operation_id,
     BodyLimit,
     Gate,
     bearer_token,
     document_security,
-    parse_id,
     error_responses,
+    operation_id,
+    parse_id,
     storable_params,
 )
 from contacthub.dialects.docs import serve_docs

@@ -49,12 +49,12 @@ from contacthub.dialects.chartmogul.schemas import (
 )
 from contacthub.dialects.common import (
     DOOR_TELEMETRY,
-    operation_id,
     BodyLimit,
     Gate,
     basic_credentials,
     document_security,
     error_responses,
+    operation_id,
     parse_id,
     storable_params,
 )

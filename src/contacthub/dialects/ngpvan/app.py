@@ -23,7 +23,6 @@ from contacthub.core.pagination import clamp_limit, decode_cursor
 from contacthub.db.engine import Database
 from contacthub.dialects.common import (
     DOOR_TELEMETRY,
-    operation_id,
     BodyLimit,
     Gate,
     basic_credentials,
@@ -31,6 +30,7 @@ from contacthub.dialects.common import (
     document_security,
     drop_framework_422,
     error_responses,
+    operation_id,
     parse_id,
     parse_json,
 )

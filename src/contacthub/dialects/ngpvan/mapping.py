@@ -31,6 +31,8 @@ EXTRA_FIELDS = ("mailName", "spouseName", "primaryContactFirstName", "primaryCon
                 "disclosureFields", "communicationPreferences")
 # What a read shows for an extra field the contact was never given (the others: null).
 EXTRA_SHOWN_UNSET: dict[str, Any] = {"contactCodes": [], "disclosureFields": []}
+# What a read shows for a flag an email, phone or address was never given.
+FLAGS_SHOWN_UNSET: dict[str, Any] = {"doNotEmail": False, "appliedEmailLists": [], "isDisclosure": False}
 SCALARS = {"prefix": "prefix", "firstName": "first_name", "middleName": "middle_name", "lastName": "last_name",
            "suffix": "suffix", "nickName": "nickname", "salutation": "salutation", "commonName": "organization_name",
            "officialName": "official_name", "employer": "employer", "occupation": "occupation"}
@@ -100,7 +102,8 @@ def to_core(body: ContactBody, set_kind: bool = True, current: ContactView | Non
     for wire, core in SCALARS.items():
         if wire in given:
             value = getattr(body, wire)
-            data[core] = (value if value.strip() else None) if isinstance(value, str) else value  # a blank name is none; others as written, as every door keeps them
+            # a blank name is none; any other as written (spacing too), as every door keeps it
+            data[core] = (value if value.strip() else None) if isinstance(value, str) else value
     if "emails" in given:
         data["emails"] = [
             {"address": e.address, "type": e.type, "primary": bool(e.isPrimary),
@@ -257,13 +260,13 @@ def from_core(v: ContactView) -> dict[str, Any]:
             out[name] = extra.get(f"ngpvan.{name}")
     out["emails"] = [
         {"address": p.value, "type": kind, "isPrimary": p.primary,
-         "doNotEmail": bool(p.properties.get("doNotEmail", False)),
-         "appliedEmailLists": p.properties.get("appliedEmailLists", [])}
+         "doNotEmail": bool(p.properties.get("doNotEmail", FLAGS_SHOWN_UNSET["doNotEmail"])),
+         "appliedEmailLists": p.properties.get("appliedEmailLists", FLAGS_SHOWN_UNSET["appliedEmailLists"])}
         for p, kind in zip(v.emails, _one_per_type([p.type for p in v.emails], EmailType))
     ]
     out["phones"] = [
         {"number": p.value, "type": kind, "isPrimary": p.primary,
-         "isDisclosure": bool(p.properties.get("isDisclosure", False)),
+         "isDisclosure": bool(p.properties.get("isDisclosure", FLAGS_SHOWN_UNSET["isDisclosure"])),
          **({"extension": p.properties["extension"]} if p.properties.get("extension") else {})}
         for p, kind in zip(v.phones, _one_per_type([p.type for p in v.phones], PhoneType))
     ]
@@ -271,7 +274,7 @@ def from_core(v: ContactView) -> dict[str, Any]:
         {"line1": a.line1, "line2": a.line2, **({"line3": a.properties["line3"]} if a.properties.get("line3") else {}),
          "city": a.city, "stateProvince": a.region, "postalCode": a.postal_code, "countryCode": a.country,
          "type": kind, "isPrimary": a.primary,
-         "isDisclosure": bool(a.properties.get("isDisclosure", False))}
+         "isDisclosure": bool(a.properties.get("isDisclosure", FLAGS_SHOWN_UNSET["isDisclosure"]))}
         for a, kind in zip(v.addresses, _one_per_type([a.type for a in v.addresses], AddressType))
     ]
     out["externalLinks"] = [
@@ -370,8 +373,6 @@ def _merged_points(stored: list[PointView], posted: list, key_of, make) -> list:
     return out
 
 
-# What a read shows for a VAN flag an item was never given (see render): posted back, no change.
-_FLAG_DEFAULTS = {"doNotEmail": False, "appliedEmailLists": [], "isDisclosure": False}
 _ABSENT = object()
 
 
@@ -379,7 +380,7 @@ def _merged_properties(stored: dict[str, Any], posted: dict[str, Any] | None) ->
     """A stored item's properties with the posted ones over them. A VAN flag posted at the
     default a read shows for it, which the item was never given, is not written: a contact made
     through another door posts back as read without taking VAN's defaults on."""
-    given = {k: v for k, v in (posted or {}).items() if k in stored or _FLAG_DEFAULTS.get(k, _ABSENT) != v}
+    given = {k: v for k, v in (posted or {}).items() if k in stored or FLAGS_SHOWN_UNSET.get(k, _ABSENT) != v}
     return {**stored, **given}
 
 
