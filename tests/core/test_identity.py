@@ -2,6 +2,7 @@
 
 from datetime import date
 
+import pytest
 
 from contacthub.core import contacts, identity, merge
 from contacthub.core.identity_rules import (
@@ -79,6 +80,38 @@ def test_household_members_are_not_one_person():
     b = person(first="Marge", last="Simpson", birth=date(1958, 3, 19), addresses=home)
     score = compare(a, b)
     assert identity.Match(None, score.total, score.reasons, exact=False).decision != "merge"
+
+
+def _decision(a, b, exact: bool = True) -> str:
+    score = compare(a, b)
+    return identity.Match(None, score.total, score.reasons, exact=exact).decision
+
+
+@pytest.mark.parametrize("first_a,first_b", [("Louis", "Louise"), ("Joseph", "Josephine"),
+                                             ("Patrick", "Patricia"), ("Alexander", "Alexandra"),
+                                             ("Daniel", "Danielle")])
+def test_a_mans_name_and_the_womans_made_from_it_are_two_people(first_a, first_b):
+    """Louis and Louise Smith sharing a household email merged (their names "similar")."""
+    home = dict(last="Smith", emails=["smiths@example.com"], addresses=[("9 Elm St", None, "Springfield", "62701", "IL")])
+    assert _decision(person(first=first_a, **home), person(first=first_b, **home)) == "review"
+    assert _decision(person(first="Jon", **home), person(first="John", **home)) == "merge"  # a typo still merges
+
+
+def test_a_generation_on_one_side_only_is_reviewed_not_merged():
+    """John Smith and John Smith Jr. sharing a home and a phone merged: a suffix counted only
+    when both names had one. The same birth date says it is one man, his suffix written once."""
+    home = dict(last="Smith", phones=["+12025550100"], addresses=[("1 Oak Ave", None, "Springfield", "62701", "IL")])
+    assert _decision(person(first="John", **home), person(first="John", suffix="Jr.", **home)) == "review"
+    same_day = dict(birth=date(1965, 2, 3), **home)
+    assert _decision(person(first="John", **same_day), person(first="John", suffix="Jr.", **same_day)) == "merge"
+    assert _decision(person(first="John", suffix="PhD", **home), person(first="John", **home)) == "merge"  # no generation
+
+
+def test_an_emails_local_part_alone_is_no_evidence_beyond_the_name():
+    """David Lee at two companies (david.lee@acme, david.lee@globex) merged on the name plus +3."""
+    a = person(first="David", last="Lee", emails=["david.lee@acme.com"], employer="Acme")
+    b = person(first="David", last="Lee", emails=["david.lee@globex.com"], employer="Globex")
+    assert _decision(a, b, exact=False) == "review"
 
 
 def test_resolution_merges_creates_and_reviews(db, actor):
