@@ -107,6 +107,16 @@ def test_a_generation_on_one_side_only_is_reviewed_not_merged():
     assert _decision(person(first="John", suffix="PhD", **home), person(first="John", **home)) == "merge"  # no generation
 
 
+@pytest.mark.parametrize("one,other", [(("Иван", "Петров"), ("Мария", "Петрова")), (("伟", "王"), ("芳", "王")),
+                                       (("Νίκος", "Παπαδόπουλος"), ("Ελένη", "Παπαδοπούλου"))])
+def test_names_in_another_script_are_compared_as_names(one, other):
+    """Names with no Latin letter folded to nothing: a household of Иван and Мария sharing a
+    phone and a home merged (no names to clash). They are compared as Latin names are."""
+    home = dict(phones=["+74951234567"], addresses=[("ул. Ленина 1", None, "Москва", "101000", "RU")])
+    assert _decision(person(first=one[0], last=one[1], **home), person(first=other[0], last=other[1], **home)) == "review"
+    assert _decision(person(first=one[0], last=one[1], **home), person(first=one[0], last=one[1], **home)) == "merge"
+
+
 def test_an_emails_local_part_alone_is_no_evidence_beyond_the_name():
     """David Lee at two companies (david.lee@acme, david.lee@globex) merged on the name plus +3."""
     a = person(first="David", last="Lee", emails=["david.lee@acme.com"], employer="Acme")

@@ -106,11 +106,16 @@ def names_in_line(display: str | None) -> tuple[str | None, str | None]:
 
 
 def fold(text: str | None) -> str:
-    """Lower case, accents off, letters and digits only: "O'Brien-Smith" -> "obriensmith"."""
+    """Lower case, accents off, letters and digits only: "O'Brien-Smith" -> "obriensmith". A
+    name with no Latin letter (Мария, 王芳, Ελένη) keeps its own, folded the same way: made ASCII
+    it was no name at all, and two people of one household sharing a phone merged unopposed."""
     if not text:
         return ""
-    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
-    return re.sub(r"[^a-z0-9]", "", plain)
+    decomposed = unicodedata.normalize("NFKD", text)
+    plain = re.sub(r"[^a-z0-9]", "", decomposed.encode("ascii", "ignore").decode().lower())
+    if plain or not any(c.isalpha() for c in decomposed):
+        return plain
+    return "".join(c for c in decomposed.casefold() if c.isalnum() and not unicodedata.combining(c))
 
 
 def fold_words(text: str | None) -> str:
