@@ -23,10 +23,6 @@ class MemberFilter:
     source_key: str = "data_source"
 
 
-def add(session: Session, row) -> None:
-    session.add(row)
-
-
 def flush(session: Session) -> None:
     session.flush()
 
