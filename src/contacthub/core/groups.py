@@ -30,12 +30,10 @@ def members(session: Session, actor: Actor, group_ids: list[uuid.UUID]) -> dict[
     return {g: GroupMembers(m["group_child"], m["group_primary"]) for g, m in found.items()}
 
 
-def referenced_by(session: Session, actor: Actor, contact_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[ContactView]]:
-    """contact id -> the contacts (groups) that point at it."""
-    links = repo.referencing(session, actor.workspace_id, contact_ids)
-    others = {i for ids in links.values() for i in ids}
-    views = {v.id: v for v in contacts.get_many(session, actor, list(others))}
-    return {cid: [views[i] for i in links.get(cid, []) if i in views] for cid in contact_ids}
+def referenced_by(session: Session, actor: Actor, contact_ids: list[uuid.UUID],
+                  kinds: tuple[str, ...] = repo.GROUP_KINDS) -> dict[uuid.UUID, list[ContactView]]:
+    """contact id -> the contacts (groups) that point at it (by relations of `kinds`)."""
+    return _as_views(session, actor, contact_ids, repo.referencing(session, actor.workspace_id, contact_ids, kinds))
 
 
 def linked(session: Session, actor: Actor, contact_ids: list[uuid.UUID],
@@ -45,18 +43,22 @@ def linked(session: Session, actor: Actor, contact_ids: list[uuid.UUID],
     links = repo.referencing(session, actor.workspace_id, contact_ids)
     wanted = {cid: list(dict.fromkeys([*(members_of[cid].children if cid in members_of else []), *links.get(cid, [])]))
               for cid in contact_ids}
-    views = {v.id: v for v in contacts.get_many(session, actor, list({i for ids in wanted.values() for i in ids}))}
-    return {cid: [views[i] for i in ids if i in views] for cid, ids in wanted.items()}
+    return _as_views(session, actor, contact_ids, wanted)
 
 
 def names_holding(session: Session, actor: Actor, contact_ids: list[uuid.UUID],
                   primary_only: bool = False) -> dict[uuid.UUID, list[str]]:
     """contact id -> the names of the groups it is a member of (as files name them: a CSV's
     Groups column, a vCard's CATEGORIES), or with `primary_only` those it is a primary contact of."""
-    links = repo.referencing(session, actor.workspace_id, contact_ids, ("group_primary",) if primary_only else repo.GROUP_KINDS)
-    views = {v.id: v for v in contacts.get_many(session, actor, list({i for ids in links.values() for i in ids}))}
-    return {cid: [views[i].computed_display_name or "" for i in links.get(cid, []) if i in views and views[i].kind == "group"]
-            for cid in contact_ids}
+    held = referenced_by(session, actor, contact_ids, ("group_primary",) if primary_only else repo.GROUP_KINDS)
+    return {cid: [g.computed_display_name or "" for g in groups if g.kind == "group"] for cid, groups in held.items()}
+
+
+def _as_views(session: Session, actor: Actor, contact_ids: list[uuid.UUID],
+              ids_of: dict[uuid.UUID, list[uuid.UUID]]) -> dict[uuid.UUID, list[ContactView]]:
+    """contact id -> the contacts `ids_of` names for it, read in one query (gone ones left out)."""
+    views = {v.id: v for v in contacts.get_many(session, actor, list({i for ids in ids_of.values() for i in ids}))}
+    return {cid: [views[i] for i in ids_of.get(cid, []) if i in views] for cid in contact_ids}
 
 
 def get_group(session: Session, actor: Actor, group_id: uuid.UUID) -> ContactView:

@@ -61,8 +61,8 @@ SHARED_ERRORS: dict[int, str] = {
 def error_responses(model: type, *door_statuses: int) -> dict[int, dict[str, Any]]:
     """The `responses` of a door's FastAPI app: the errors every door answers, and the door's own
     (`door_statuses`: a 409, a 422…), each as `model`, the door's error envelope."""
-    return {status: {"model": model, "description": SHARED_ERRORS.get(status, "")} if status in SHARED_ERRORS
-            else {"model": model} for status in sorted({*SHARED_ERRORS, *door_statuses})}
+    return {status: {"model": model, **({"description": SHARED_ERRORS[status]} if status in SHARED_ERRORS else {})}
+            for status in sorted({*SHARED_ERRORS, *door_statuses})}
 
 
 class BodyEncoded(Exception):
