@@ -450,7 +450,49 @@ def test_a_worker_stopped_by_its_service_manager_hands_its_job_over_at_once(tmp_
         assert conn.execute("SELECT status, processed, created FROM import_jobs").fetchone() == ("succeeded", 40000, 40000)
 
 
-def _stopped_once_under_way(proc, db_file, under_way: str, stop, settle: float = 0.0) -> str:
+def test_serve_stopped_by_its_service_manager_hands_its_import_over_at_once(tmp_path):
+    """SIGTERM to `contacthub serve` while its embedded worker ran an import left the job held
+    for its lease (5 minutes): no other worker could resume it. It is handed over as serve stops."""
+    import os
+    import signal
+    import socket
+    import sqlite3
+    import subprocess
+    import sys
+
+    db_file = tmp_path / "s.db"
+    env = {**os.environ, "CONTACTHUB_DATABASE_URL": f"sqlite:///{db_file}", "CONTACTHUB_IMPORT_BATCH_SIZE": "500"}
+    run = [sys.executable, "-m", "contacthub.cli"]
+    key = json.loads(subprocess.run([*run, "init", "--json"], env=env, check=True, capture_output=True,
+                                    text=True).stdout)["api_key"]
+    source = tmp_path / "big.csv"
+    source.write_text("Name,Email\n" + "".join(f"P{i} Q,u{i}@example.com\n" for i in range(40000)))
+    client = TestClient(create_app(Settings(database_url=f"sqlite:///{db_file}", import_embedded_worker=False)))
+    started = client.post("/v1/imports", headers={"Authorization": f"Bearer {key}"},
+                          files={"file": ("big.csv", source.read_bytes(), "text/csv")})
+    assert started.status_code == 202, started.text
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    proc = subprocess.Popen([*run, "serve", "--port", str(port)], env={**env, "COLUMNS": "300"},
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    stderr = _stopped_once_under_way(proc, db_file, "SELECT max(processed) FROM import_jobs",
+                                     lambda pid: os.kill(pid, signal.SIGTERM), finished_when_exit_zero=False)
+    with sqlite3.connect(db_file) as conn:
+        [(status, processed)] = conn.execute("SELECT status, processed FROM import_jobs").fetchall()
+    if status == "succeeded":
+        pytest.skip("the import finished before serve was stopped")
+    assert proc.returncode in (0, -signal.SIGTERM) and "goes to the next worker now" in stderr, stderr
+    assert status == "running" and 0 < processed < 40000
+    # the lease (5 minutes) would keep the job from this worker had serve not handed it over
+    finished = subprocess.run([*run, "worker", "--once", "--no-webhooks"], env=env, capture_output=True, text=True)
+    assert "Ran 1 import job" in finished.stderr, finished.stderr
+    with sqlite3.connect(db_file) as conn:
+        assert conn.execute("SELECT status, processed, created FROM import_jobs").fetchone() == ("succeeded", 40000, 40000)
+
+
+def _stopped_once_under_way(proc, db_file, under_way: str, stop, settle: float = 0.0,
+                            finished_when_exit_zero: bool = True) -> str:
     """Waits until the query `under_way` answers true in the import's database, stops the
     process with `stop(pid)`, and answers what it printed on stderr (the test is skipped when
     the import finished before it could be stopped)."""
@@ -473,7 +515,7 @@ def _stopped_once_under_way(proc, db_file, under_way: str, stop, settle: float =
     finally:
         if proc.poll() is None:
             proc.kill()
-    if proc.returncode == 0:
+    if proc.returncode == 0 and finished_when_exit_zero:
         pytest.skip("the import finished before it was stopped")
     return stderr
 

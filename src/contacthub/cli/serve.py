@@ -7,7 +7,7 @@ import typer
 
 from contacthub.app import DOORS
 from contacthub.cli.common import app, console, database, shown_url, upgrade_or_exit
-from contacthub.core import workspaces
+from contacthub.core import import_jobs, workspaces
 from contacthub.db.engine import Database
 from contacthub.repositories import simple as simple_repo
 from contacthub.settings import get_settings
@@ -48,13 +48,17 @@ def serve(
     _warn_if_read_only(settings.database_url)
     db.dispose()
     _sweep_stale_import_copies()
-    _start_import_worker(settings)
+    label = import_jobs.worker_label("serve")
+    importing = _start_import_worker(settings, label=label)
     _start_webhook_worker(settings)
     if workers > 1 and settings.database_url.startswith("sqlite"):
         console.print("[yellow]SQLite serves from one process; ignoring --workers.[/]")
         workers = 1
     uvicorn.run("contacthub.app:create_app", factory=True, host=host, port=port, workers=workers,
                 log_level="warning")
+    if importing is not None:  # uvicorn has stopped (Ctrl-C, SIGTERM): the embedded worker's job goes on elsewhere
+        importing.set()
+        _worker_stopped(db, label, quiet_when_idle=True)
 
 
 def _warn_if_read_only(url: str) -> None:
@@ -121,7 +125,7 @@ def worker(
     send webhooks (each webhook is sent by one process at a time)."""
     import threading
 
-    from contacthub.core import import_jobs, webhook_delivery
+    from contacthub.core import webhook_delivery
     from contacthub.dialects.native.schemas import webhook_body
 
     db = database()
@@ -155,24 +159,26 @@ def worker(
         _worker_stopped(db, label)
 
 
-def _worker_stopped(db: Database, label: str) -> None:
-    from contacthub.core import import_jobs
-
+def _worker_stopped(db: Database, label: str, quiet_when_idle: bool = False) -> None:
+    """Hands the jobs `label` was running to the next worker at once (not when their leases run
+    out). Its thread may still write a batch before the process ends: each write checks the job
+    is still its own, and the next worker skips rows already written."""
     handed = import_jobs.hand_over(db, label)
+    if not handed and quiet_when_idle:
+        return
     held = ("; the import job it was running keeps the batches it wrote and goes to the next worker now "
             "(an overwrite, all or nothing, changed nothing and ends failed)") if handed else ""
     console.print(f"Worker {label} stopped{held}.")
 
 
-def _start_import_worker(settings, poll_seconds: float = 1.0):
+def _start_import_worker(settings, poll_seconds: float = 1.0, label: str | None = None):
     """The embedded import worker: one daemon thread in the serving process. Answers the event
     that stops it (None when turned off)."""
     if not settings.import_embedded_worker:
         return None
-    from contacthub.core import import_jobs
-
+    label = label or import_jobs.worker_label("serve")
     return _background("import-worker", settings,
-                       lambda db, stop: import_jobs.work_forever(db, stop, import_jobs.worker_label("serve"), poll_seconds))
+                       lambda db, stop: import_jobs.work_forever(db, stop, label, poll_seconds))
 
 
 def _start_webhook_worker(settings, poll_seconds: float = 1.0):
