@@ -17,7 +17,6 @@ Rules kept here, whichever door asks:
 
 import uuid
 from collections.abc import Collection
-from datetime import datetime, timezone
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -29,6 +28,7 @@ from contacthub.core import merge as merge_service
 from contacthub.core.actor import Actor
 from contacthub.core.errors import Conflict, FieldError, InvalidInput, NotFound
 from contacthub.core.inputs import MAX_POSITION, AccountLink, ContactInput, IdentifierInput, Strict, WriteOptions, storable_text
+from contacthub.core.moments import iso_z, parse_instant
 from contacthub.core.normalize import matching_email
 from contacthub.core.pagination import decode_cursor, encode_cursor, page_of
 from contacthub.core.views import ContactView, Page
@@ -153,11 +153,9 @@ def _checked_extra(value: dict[str, Any] | None) -> dict[str, Any] | None:
         if out.get(name) is None:
             continue
         try:
-            moment = datetime.fromisoformat(out[name].strip().replace("Z", "+00:00"))
-        except (AttributeError, ValueError):
-            raise ValueError(f"`{name}` must be an ISO-8601 date-time") from None
-        moment = moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
-        out[name] = moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+            out[name] = iso_z(parse_instant(out[name]), "milliseconds")
+        except ValueError as exc:
+            raise ValueError(f"`{name}` {exc}") from None
     return out
 
 

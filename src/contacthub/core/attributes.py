@@ -6,7 +6,7 @@ refused when it cannot be. Whether an undefined key is an error is the caller's 
 """
 
 import re
-from datetime import date, datetime, timezone
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
@@ -18,6 +18,7 @@ from contacthub.core import events
 from contacthub.core.actor import Actor
 from contacthub.core.errors import Conflict, FieldError, InvalidInput, NotFound
 from contacthub.core.inputs import Strict
+from contacthub.core.moments import iso_z, parse_day_or_instant
 from contacthub.db.models import AttributeDefinition
 from contacthub.db.types import utcnow
 from contacthub.repositories import simple as repo
@@ -200,18 +201,9 @@ def _longest_text(value: Any) -> int:
 
 
 def _iso_datetime(value: Any) -> str:
-    if not isinstance(value, str):
-        raise ValueError("must be an ISO-8601 date or date-time")
-    text = value.strip()
-    try:
-        if len(text) == 10:
-            return date.fromisoformat(text).isoformat()
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise ValueError("must be an ISO-8601 date or date-time") from None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+    """A date stays a date; a date-time is kept as its instant in UTC."""
+    moment = parse_day_or_instant(value)
+    return moment.isoformat() if not isinstance(moment, datetime) else iso_z(moment)
 
 
 def _scalar_text(value: Any) -> str:
@@ -235,8 +227,11 @@ def index_pairs(attributes: dict[str, Any]) -> list[tuple[str, str]]:
     return pairs
 
 
-def filter_text(value: str) -> str:
-    """The form a filter value is compared in (the same as index_pairs writes)."""
+def filter_text(value: str, definition: AttributeDefinition | None = None) -> str:
+    """The form a filter value is compared in (the same as index_pairs writes): typed as the
+    attribute's definition types its values (ValueError when it can hold no such value)."""
+    if definition is not None:
+        return _scalar_text(coerce_value(definition.type, value))
     lowered = value.strip().lower()
     return lowered if lowered in ("true", "false") else value
 

@@ -133,7 +133,7 @@ def list_page(
     session: Session, actor: Actor, flt: ContactFilter, cursor: str | None, limit: int, descending: bool = False
 ) -> Page:
     after = decode_cursor(cursor)
-    flt = checked_filter(flt)
+    flt = checked_filter(session, actor, flt)
     ids = repo.page_ids(session, actor.workspace_id, flt, after, limit + 1, descending)
     more = len(ids) > limit
     ids = ids[:limit]
@@ -142,10 +142,10 @@ def list_page(
 
 def count(session: Session, actor: Actor, flt: ContactFilter | None = None) -> int:
     """How many live contacts match the filter (all of them without one)."""
-    return repo.count(session, actor.workspace_id, checked_filter(flt or ContactFilter()))
+    return repo.count(session, actor.workspace_id, checked_filter(session, actor, flt or ContactFilter()))
 
 
-def checked_filter(flt: ContactFilter) -> ContactFilter:
+def checked_filter(session: Session, actor: Actor, flt: ContactFilter) -> ContactFilter:
     """The filter in the stored form its values compare in, so `email=Ada@Example.com` finds
     ada@example.com; InvalidInput when a value can be no such form (a phone that is none). A
     door that streams its answer checks the filter with this first, while it can still refuse."""
@@ -162,11 +162,26 @@ def checked_filter(flt: ContactFilter) -> ContactFilter:
             phone = normalize_phone(phone, get_settings().default_region)
         except ValueError as exc:
             errors.append(FieldError("phone", str(exc)))
+    attrs = _attribute_filters(session, actor.workspace_id, flt.attributes, errors)
     if errors:
         raise InvalidInput(errors)
-    attrs = {k: attribute_rules.filter_text(v) for k, v in flt.attributes.items()}
     q = normalize.searchable(flt.q) if flt.q is not None else None  # as search_text is stored
     return dataclasses.replace(flt, email=email, phone=phone, attributes=attrs, q=q)
+
+
+def _attribute_filters(session: Session, ws: uuid.UUID, values: dict[str, str],
+                       errors: list[FieldError]) -> dict[str, str]:
+    """Each attribute filter in the text its attribute's values are indexed in: a defined
+    attribute's typed as its values are when written (`dt=2024-06-01T10:00:00+05:30` finds the
+    instant stored in UTC, `n=007` the integer 7); a value its type can never hold is an error."""
+    definitions = simple_repo.definitions(session, ws) if values else {}
+    texts = {}
+    for key, value in values.items():
+        try:
+            texts[key] = attribute_rules.filter_text(value, definitions.get(key))
+        except ValueError as exc:
+            errors.append(FieldError(f"attributes.{key}", str(exc)))
+    return texts
 
 
 def _views(session: Session, actor: Actor, ids: list[uuid.UUID]) -> list[ContactView]:

@@ -162,6 +162,20 @@ class ContactInput(Strict):
     lists: Annotated[list[uuid.UUID], Field(max_length=MAX_MEMBERSHIPS)] | None = None
     accounts: Annotated[list[AccountLink], Field(max_length=MAX_MEMBERSHIPS)] | None = None
 
+    @field_validator("birth_date", mode="before")
+    @classmethod
+    def _written_as_a_date(cls, value: Any) -> Any:
+        """ISO 8601's forms (1990-05-17, 19900517): a number is no date (pydantic alone reads one,
+        digits in a string too, as seconds since 1970)."""
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            raise ValueError("must be a date (YYYY-MM-DD)")
+        if isinstance(value, str) and value.strip().isdigit():
+            try:
+                return date.fromisoformat(value.strip())
+            except ValueError:
+                raise ValueError("must be a date (YYYY-MM-DD)") from None
+        return value
+
     @field_validator("birth_date")
     @classmethod
     def _born_already(cls, value: date | None) -> date | None:

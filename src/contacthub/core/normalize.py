@@ -4,7 +4,7 @@ same identity. Errors are ValueError with a message a user can act on."""
 import functools
 import re
 import unicodedata
-from datetime import date
+from datetime import date, time
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
@@ -118,11 +118,20 @@ def matching_phone(raw: str, default_region: str) -> str:
 # Regions that write a date with its month first (3/4/1990 is March 4th); elsewhere the day comes
 # first. A part above 12 settles it either way.
 _MONTH_FIRST = {"US", "PH", "FM", "MH", "PW", "GU", "AS", "MP", "VI", "PR", "UM"}
-_ISO_DATE = re.compile(r"(\d{4})-?(\d{2})-?(\d{2})(?:[T ][\d:.+\-Z]*)?")
+_ISO_DATE = re.compile(r"(\d{4})-?(\d{2})-?(\d{2})([T ][\d:.+\-Z]*)?")
 _NO_YEAR = re.compile(r"--(\d{2})-?(\d{2})")
 _WRITTEN_DATE = re.compile(r"(\d{1,2})([/.\-])(\d{1,2})\2(\d{4}|\d{2})")
 # what exports write for "no date" (Outlook: 0/0/00)
 _NO_DATE = re.compile(r"0{1,2}[/.\-]0{1,2}[/.\-]0{2,4}|0000-?00-?00")
+
+
+def _a_time(text: str) -> bool:
+    """Whether a date's time part (after its T) is a time of day (`00:00:00Z`, `1230+01:00`)."""
+    try:
+        time.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return True
 
 
 class DateWithoutYear(ValueError):
@@ -142,6 +151,8 @@ def read_date(raw: str, default_region: str) -> date | None:
         raise DateWithoutYear("a date without its year")
     if iso := _ISO_DATE.fullmatch(text):
         year, month, day = int(iso[1]), int(iso[2]), int(iso[3])
+        if iso[4] and not _a_time(iso[4][1:]):
+            raise ValueError("not a date (write it as YYYY-MM-DD)")
     elif written := _WRITTEN_DATE.fullmatch(text):
         first, separator, second, year = int(written[1]), written[2], int(written[3]), int(written[4])
         if len(written[4]) == 2:

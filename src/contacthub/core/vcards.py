@@ -19,6 +19,7 @@ import quopri
 import re
 from collections.abc import Iterable, Iterator
 
+from contacthub.core.moments import basic_z
 from contacthub.core.views import ContactView
 
 ADDRESS_BLOCKS = 3  # a row takes the first with a street or a city (see imports._address_block)
@@ -300,7 +301,7 @@ def _cells(properties: list[tuple[str, dict[str, list[str]], str]]) -> list[str]
                           ("Suffix", suffix)):
         put(header, value)
     put("Nickname", _components(first_raw("NICKNAME"), ",")[0])  # the first of a list
-    put("Birthday", first("BDAY"))
+    put("Birthday", next((_dated(params, value) for params, value in _preferred_first(by_name.get("BDAY", []))), ""))
     for header, name, read in (("Email", "EMAIL", lambda v: _unescape(v).removeprefix("mailto:")),
                                ("Phone", "TEL", lambda v: _phone(_unescape(v)))):
         points = [(params, read(value)) for params, value in _preferred_first(by_name.get(name, []))]
@@ -323,11 +324,11 @@ def _cells(properties: list[tuple[str, dict[str, list[str]], str]]) -> list[str]
         if service and handle and not cells[_COLUMN[f"social.{service}"]]:
             put(f"social.{service}", handle)
     # an anniversary: vCard 4's, Android's and Evolution's, or an Apple date labelled so
-    anniversaries = [value for params, value in by_name.get("ANNIVERSARY", []) + by_name.get("X-ANNIVERSARY", [])]
-    anniversaries += [value for params, value in by_name.get("X-ABDATE", [])
+    anniversaries = by_name.get("ANNIVERSARY", []) + by_name.get("X-ANNIVERSARY", [])
+    anniversaries += [(params, value) for params, value in by_name.get("X-ABDATE", [])
                       if labels.get((params.get("GROUP") or [""])[0]) == "anniversary"]
     if anniversaries:
-        put("metadata.anniversary", _date(_unescape(anniversaries[0])))
+        put("metadata.anniversary", _dated(*anniversaries[0]))
     put("metadata.photo", next((url for url in map(_photo_url, by_name.get("PHOTO", [])) if url), ""))
     for n, (params, value) in enumerate(_preferred_first(by_name.get("ADR", []))[:ADDRESS_BLOCKS], start=1):
         for part, text in zip(_ADDRESS_PARTS, (*_address(value), types(params))):
@@ -376,6 +377,16 @@ def _date(value: str) -> str:
         return value
     year, month, day = match.groups()
     return f"{year}-{month}-{day}" if year != "--" else f"--{month}-{day}"
+
+
+def _dated(params: dict[str, list[str]], value: str) -> str:
+    """A date property's value (_date); one Apple marks X-APPLE-OMIT-YEAR (iPhone's birthday with
+    no year: 1604-05-17 with X-APPLE-OMIT-YEAR=1604) has no year: --05-17, not a birth in 1604."""
+    text = _date(_unescape(value))
+    omitted = (params.get("X-APPLE-OMIT-YEAR") or [""])[0]
+    if omitted and text.startswith(omitted + "-"):
+        return "--" + text[len(omitted) + 1:]
+    return text
 
 
 def _label(value: str) -> str:
@@ -473,7 +484,7 @@ def write_card(view: ContactView, groups: list[str]) -> str:
             lines.append(f"X-SOCIALPROFILE;TYPE={network}:{_escape(profile)}")
     if groups:
         lines.append("CATEGORIES:" + ",".join(_escape(g) for g in groups))
-    lines.append("REV:" + view.updated_at.strftime("%Y%m%dT%H%M%SZ"))
+    lines.append("REV:" + basic_z(view.updated_at))
     lines.append("END:VCARD")
     return "".join(_fold(line) + "\r\n" for line in lines)
 

@@ -5,6 +5,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from contacthub.core.moments import iso_z
+
 
 @dataclass
 class PointView:
@@ -118,6 +120,8 @@ def _jsonable(value):
         return [_jsonable(v) for v in value]
     if isinstance(value, uuid.UUID):
         return str(value)
-    if isinstance(value, (datetime, date)):
+    if isinstance(value, datetime):
+        return iso_z(value)
+    if isinstance(value, date):
         return value.isoformat()
     return value

@@ -106,7 +106,8 @@ class Database:
             # room for the hot threads' kept connections (HOT_THREADS) beside the thread pool's
             self.write_engine = create_engine(
                 url, pool_size=10 + HOT_THREADS, max_overflow=20, pool_pre_ping=True,
-                connect_args={"options": f"-c lock_timeout={int(write_wait_seconds * 1000)}"},
+                # UTC sessions: times come back in UTC whatever the server's zone (or PGTZ) says
+                connect_args={"options": f"-c lock_timeout={int(write_wait_seconds * 1000)} -c TimeZone=UTC"},
             )
             self.read_engine = self.write_engine
         self._writer = sessionmaker(self.write_engine, expire_on_commit=False)

@@ -63,10 +63,11 @@ def _statement(dialect: str) -> str:
 
 
 def _moment(value) -> datetime | None:
-    if value is None or isinstance(value, datetime):
-        return value
-    moment = datetime.fromisoformat(value)
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    """In UTC: SQLite's text has no zone; PostgreSQL answers in its session's time zone."""
+    if value is None:
+        return None
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    return moment.astimezone(timezone.utc) if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def _day(value) -> date | None:

@@ -111,7 +111,7 @@ def directory_page(
     if order_by == "name":
         key = _name_expr()
         order = (key.desc(), Contact.id.desc()) if descending else (key, Contact.id)
-    else:
-        order = (Contact.id.desc(),) if descending else (Contact.id,)
+    else:  # created_at: the ids' order too, but for contacts restored with the time of their backup
+        order = (Contact.created_at.desc(), Contact.id.desc()) if descending else (Contact.created_at, Contact.id)
     ids = list(session.scalars(query.order_by(*order).offset(offset).limit(limit)))
     return ids, total or 0

@@ -11,13 +11,14 @@ Where a ChartMogul contact field lives in the core:
 
 import re
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
 
 from contacthub.core.accounts import MemberView
 from contacthub.core.errors import FieldError, InvalidInput, dotted_path
+from contacthub.core.moments import iso_z, parse_instant
 from contacthub.core.inputs import ContactInput, storable_text
 from contacthub.core.views import ContactView
 from contacthub.db.models import Account, DataSource
@@ -144,11 +145,7 @@ def render_contact(member: MemberView) -> dict[str, Any]:
 
 def timestamp(value: datetime | None) -> str | None:
     """ISO-8601 UTC with milliseconds and Z (a time given with another offset is moved to UTC)."""
-    if value is None:
-        return None
-    if value.tzinfo is not None:
-        value = value.astimezone(timezone.utc)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    return None if value is None else iso_z(value, "milliseconds")
 
 
 def render_data_source(row: DataSource) -> dict[str, Any]:
@@ -214,10 +211,9 @@ def _stored_time(value: Any) -> str | None:
     if not isinstance(value, str):
         return None
     try:
-        datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return iso_z(parse_instant(value), "milliseconds")
     except ValueError:
         return None
-    return value
 
 
 CUSTOMER_STATUS = "New Lead"  # a customer without subscriptions, as ChartMogul calls it (none are kept here)

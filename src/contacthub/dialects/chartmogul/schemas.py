@@ -2,13 +2,19 @@
 required parameters are checked by the routes so a missing or null one answers 400."""
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt
+
+from contacthub.core.moments import parse_instant
 
 
 class Wire(BaseModel):
     model_config = ConfigDict(extra="ignore")
+
+
+# ChartMogul's timestamps are ISO 8601 (pydantic alone would read "20240101" as seconds since 1970)
+Timestamp = Annotated[datetime, BeforeValidator(lambda value: value if value is None else parse_instant(value))]
 
 
 class CustomEntry(Wire):
@@ -82,8 +88,8 @@ class CustomerPatchBody(Wire):
     city: str | None = None
     zip: str | None = None
     website_url: str | None = None
-    lead_created_at: datetime | None = None
-    free_trial_started_at: datetime | None = None
+    lead_created_at: Timestamp | None = None
+    free_trial_started_at: Timestamp | None = None
     attributes: CustomerAttributesBody | None = None
 
 

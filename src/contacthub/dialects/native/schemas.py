@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 from contacthub.core import upserts
 from contacthub.core.attributes import AttributeType
 from contacthub.core.inputs import ContactDocument, IdentifierKey
+from contacthub.core.moments import iso_z
 from contacthub.core.normalize import phone_extension
 from contacthub.core.views import AddressView, ContactView, PointView
 from contacthub.dialects.responses import json_bytes
@@ -418,7 +419,7 @@ class ErrorOut(BaseModel):
 
 
 def iso(moment: datetime | None) -> str | None:
-    return moment.isoformat().replace("+00:00", "Z") if moment else None
+    return iso_z(moment) if moment else None
 
 
 def _properties(held: dict[str, Any]) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from pydantic import ValidationError
 
 from contacthub.core.errors import FieldError, InvalidInput, dotted_path
 from contacthub.core.inputs import AddressInput, ContactInput, EmailInput, PhoneInput
+from contacthub.core.moments import iso_z
 from contacthub.core.normalize import matching_email, matching_phone
 from contacthub.core.views import AddressView, ContactView, PointView
 from contacthub.dialects.ngpvan.schemas import (
@@ -288,8 +289,8 @@ def from_core(v: ContactView) -> dict[str, Any]:
     out["facebookProfileUrl"] = (v.social or {}).get("facebook")
     out["disclosureFields"] = extra.get("ngpvan.disclosureFields", EXTRA_SHOWN_UNSET["disclosureFields"])
     out["communicationPreferences"] = extra.get("ngpvan.communicationPreferences")
-    out["dateCreated"] = v.created_at.isoformat().replace("+00:00", "Z")
-    out["dateModified"] = v.updated_at.isoformat().replace("+00:00", "Z")
+    out["dateCreated"] = iso_z(v.created_at)
+    out["dateModified"] = iso_z(v.updated_at)
     return out
 
 
