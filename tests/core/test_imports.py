@@ -187,6 +187,13 @@ def test_a_birth_date_in_the_future_makes_its_row_invalid(run, db, actor):
         ("Birthday", "is in the future")] * 2
 
 
+def test_a_birthday_with_a_time_that_is_none_makes_its_row_invalid(run, db, actor):
+    job, rows = run("Name,Birthday\nBad Time,1990-05-17T99:99:99\nAda,1815-12-10T00:00:00Z\n", name="t.csv")
+    assert (job.created, job.invalid) == (1, 1), rows
+    assert rows[0].errors[0]["column"] == "Birthday"
+    assert [v.birth_date.isoformat() for v in everyone(db, actor)] == ["1815-12-10"]
+
+
 def test_a_label_of_the_user_s_own_is_kept_as_written(run, db, actor):
     job, rows = run("Name,E-mail 1 - Type,E-mail 1 - Value,E-mail 2 - Type,E-mail 2 - Value\n"
                     "Ada,Custom Thing,ada@example.com,* WORK,ada@work.example\n", name="google.csv")

@@ -246,6 +246,21 @@ def test_messaging_anniversaries_and_photos():
     ]
 
 
+def test_apples_birthday_without_a_year_is_no_birth_date(run, db, actor):
+    """iPhone and iCloud write a birthday with no year as 1604-05-17 marked X-APPLE-OMIT-YEAR:
+    it was stored as a birth in 1604 (and two people born on one day and month then look alike)."""
+    card = CRLF.join(["BEGIN:VCARD", "VERSION:3.0", "FN:Ada Lovelace",
+                      "BDAY;X-APPLE-OMIT-YEAR=1604;VALUE=date:1604-05-17",
+                      "item1.X-ABDATE;X-APPLE-OMIT-YEAR=1604:1604-06-15", "item1.X-ABLabel:_$!<Anniversary>!$_",
+                      "END:VCARD",
+                      "BEGIN:VCARD", "VERSION:3.0", "FN:Grace Hopper", "BDAY;VALUE=date:1906-12-09", "END:VCARD"]) + CRLF
+    job, rows = run(card)
+    assert job.created == 2, rows
+    ada, grace = people(db, actor)["Ada Lovelace"], people(db, actor)["Grace Hopper"]
+    assert (ada.birth_date, ada.attributes) == (None, {"birthday": "--05-17", "anniversary": "--06-15"})
+    assert grace.birth_date.isoformat() == "1906-12-09"
+
+
 LINE = st.one_of(
     st.sampled_from(["BEGIN:VCARD", "END:VCARD", "VERSION:2.1", "N:;;;;", "ADR:;;;", "TEL;CELL:", "EMAIL:", ""]),
     st.builds(lambda name, params, value: f"{name}{params}:{value}",

@@ -15,7 +15,7 @@ from contacthub.cli.common import (
     JsonFlag, Refused, app, console, database, first_line, note_signal, progress_bar, workspace_actor,
 )
 from contacthub.core.actor import Actor
-from contacthub.core.errors import DomainError
+from contacthub.core.errors import DomainError, reason_of
 from contacthub.db.engine import Database
 
 
@@ -54,7 +54,7 @@ def _import_options(mapping: str | None, maps: list[str] | None, on_duplicate: s
     except ValidationError as exc:
         option = str(exc.errors()[0]["loc"][0]) if exc.errors()[0]["loc"] else "mapping"
         hint = "--mapping/--map" if option == "mapping" else f"--{option.replace('_', '-')}"
-        raise typer.BadParameter("; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors()),
+        raise typer.BadParameter("; ".join(reason_of(e) for e in exc.errors()),
                                  param_hint=hint) from None
 
 

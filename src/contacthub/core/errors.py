@@ -34,6 +34,12 @@ def dotted_path(loc: tuple[Any, ...] | list[Any], skip: tuple[str, ...] = ("body
     return path
 
 
+def reason_of(error: dict[str, Any], default: str = "is invalid") -> str:
+    """A pydantic error's message as a door shows it: a validator's own words, without the
+    "Value error, " pydantic puts before them."""
+    return str(error.get("msg") or default).removeprefix("Value error, ")
+
+
 class InvalidInput(DomainError):
     """The request is well formed but its content breaks a rule."""
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from contacthub.core import contacts, events, identity_index
 from contacthub.core.actor import Actor
-from contacthub.core.errors import Conflict, FieldError, InvalidInput, NotFound
+from contacthub.core.errors import Conflict, FieldError, InvalidInput, NotFound, reason_of
 from contacthub.core.inputs import MAX_POINTS_PER_KIND, ContactInput, WriteOptions
 from contacthub.core.normalize import normalize_email, normalize_phone
 from contacthub.core.pagination import decode_cursor, encode_cursor
@@ -331,7 +331,7 @@ def _rebuild(fields: dict[str, Any]) -> ContactInput:
         return ContactInput.model_validate(fields)
     except ValidationError as exc:
         raise InvalidInput([
-            FieldError(".".join(str(part) for part in e["loc"]), e["msg"]) for e in exc.errors()
+            FieldError(".".join(str(part) for part in e["loc"]), reason_of(e)) for e in exc.errors()
         ]) from None
 
 

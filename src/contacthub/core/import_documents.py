@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 from pydantic import ValidationError
 
-from contacthub.core.errors import dotted_path
+from contacthub.core.errors import dotted_path, reason_of
 from contacthub.core.inputs import SCALAR_FIELDS, ContactDocument, ContactInput
 from contacthub.core.normalize import normalize_email, normalize_phone, with_extension
 
@@ -66,7 +66,7 @@ def read_document(row: "ParsedRow", text: str, region: str) -> None:
         data = ContactDocument.model_validate(document)
     except ValidationError as exc:
         for e in exc.errors():
-            _fault(row, dotted_path(e["loc"], skip=()) or "contact", e["msg"].removeprefix("Value error, "))
+            _fault(row, dotted_path(e["loc"], skip=()) or "contact", reason_of(e))
         return
     _read_values(row, data, region)
     _read_groups(row, groups, "groups", row.groups)

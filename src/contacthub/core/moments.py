@@ -21,9 +21,10 @@ def in_utc(moment: datetime) -> datetime:
 
 
 def parse_instant(text: str) -> datetime:
-    """An ISO-8601 date-time (`Z` or an offset; none: UTC) as an aware UTC datetime; ValueError
-    for anything else, a bare number included."""
-    if not isinstance(text, str) or not text.strip() or text.strip().lstrip("+-").isdigit():
+    """An ISO-8601 date-time (`Z` or an offset; none: UTC; a date alone is its midnight) as an
+    aware UTC datetime; ValueError for anything else, a number of seconds included."""
+    digits = isinstance(text, str) and text.strip().lstrip("+-").isdigit()
+    if not isinstance(text, str) or not text.strip() or (digits and len(text.strip()) != 8):  # 8: 20240101
         raise ValueError(NOT_AN_INSTANT)
     try:
         moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))

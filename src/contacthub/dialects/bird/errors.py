@@ -9,7 +9,7 @@ from collections import defaultdict
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from contacthub.core.errors import Conflict, FieldError, InvalidInput, dotted_path
+from contacthub.core.errors import Conflict, FieldError, InvalidInput, dotted_path, reason_of
 from contacthub.dialects import errors_base
 
 log = logging.getLogger("contacthub.bird")
@@ -79,7 +79,7 @@ class BirdErrors(errors_base.ErrorRenderer):
         for e in errors:
             loc = e.get("loc", ())
             path = dotted_path(loc, skip=("body", "query", "path", "header")) if len(loc) > 1 else ""
-            details["." + path if path else "."].append(e.get("msg", "invalid"))
+            details["." + path if path else "."].append(reason_of(e, "invalid"))
         return error_response(422, _summary(details), dict(details))
 
     def conflict(self, request: Request, exc: Conflict) -> JSONResponse:

@@ -19,7 +19,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from contacthub.core.errors import FieldError, InvalidInput
+from contacthub.core.errors import FieldError, InvalidInput, reason_of
 from contacthub.core.identifiers import ContactChange, PointRef
 from contacthub.core.inputs import ContactInput, storage_faults
 from contacthub.core.views import ContactView, PointView
@@ -169,7 +169,7 @@ def _contact_input(fields: dict[str, Any]) -> ContactInput:
     try:
         return ContactInput.model_validate(fields)
     except ValidationError as exc:
-        raise InvalidInput([FieldError(".".join(str(p) for p in e["loc"]), e["msg"]) for e in exc.errors()]) from None
+        raise InvalidInput([FieldError(".".join(str(p) for p in e["loc"]), reason_of(e)) for e in exc.errors()]) from None
 
 
 def unstorable(raw: bytes) -> list[FieldError]:

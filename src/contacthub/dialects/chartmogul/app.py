@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from contacthub import __version__
 from contacthub.core import accounts
 from contacthub.core.actor import Actor
-from contacthub.core.errors import dotted_path
+from contacthub.core.errors import dotted_path, reason_of
 from contacthub.core.inputs import WriteOptions
 from contacthub.core.pagination import clamp_limit, encode_cursor
 from contacthub.db.engine import Database
@@ -312,5 +312,5 @@ def _validated(model, **values):
     except ValidationError as exc:
         raise BadParameters({
             (dotted_path(e["loc"], skip=()) or "body").replace("data_source_id", "data_source_uuid"):
-                e["msg"].removeprefix("Value error, ")
+                reason_of(e)
             for e in exc.errors()}) from None

@@ -17,7 +17,7 @@ import re
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from contacthub.core.errors import Conflict, FieldError, InvalidInput, NotFound, Unauthenticated, dotted_path
+from contacthub.core.errors import Conflict, FieldError, InvalidInput, NotFound, Unauthenticated, dotted_path, reason_of
 from contacthub.dialects import errors_base
 
 log = logging.getLogger("contacthub.chartmogul")
@@ -108,7 +108,7 @@ class ChartMogulErrors(errors_base.ErrorRenderer):
                 return error_response(400, self.not_json_text)
             if e.get("type") == "missing":
                 return error_response(400, f'Parameter "{param}" is missing', param, {param: "is missing"})
-            params.setdefault(param, e.get("msg", "is invalid"))
+            params.setdefault(param, reason_of(e))
         first = next(iter(params))
         return error_response(422, "; ".join(f"{p}: {m}" for p, m in params.items()), first, params)
 

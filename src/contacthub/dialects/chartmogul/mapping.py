@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from contacthub.core.accounts import MemberView
-from contacthub.core.errors import FieldError, InvalidInput, dotted_path
+from contacthub.core.errors import FieldError, InvalidInput, dotted_path, reason_of
 from contacthub.core.moments import iso_z, parse_instant
 from contacthub.core.inputs import ContactInput, storable_text
 from contacthub.core.views import ContactView
@@ -104,7 +104,7 @@ def contact_input(body: ContactFields, current: ContactView | None = None) -> Co
     try:
         return ContactInput.model_validate(data)
     except ValidationError as exc:
-        raise InvalidInput([FieldError(dotted_path(e["loc"], skip=()), e["msg"]) for e in exc.errors()]) from None
+        raise InvalidInput([FieldError(dotted_path(e["loc"], skip=()), reason_of(e)) for e in exc.errors()]) from None
 
 
 def _storable(body: ContactFields, given: set[str]) -> None:

@@ -7,7 +7,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from contacthub.core.errors import Conflict, InvalidInput, dotted_path
+from contacthub.core.errors import Conflict, InvalidInput, dotted_path, reason_of
 from contacthub.dialects import errors_base
 
 log = logging.getLogger("contacthub.native")
@@ -47,7 +47,7 @@ class NativeErrors(errors_base.ErrorRenderer):
 
     def fields_invalid(self, request: Request, errors: list[dict]) -> JSONResponse:
         details = [
-            {"field": dotted_path(e.get("loc", ()), skip=("body", "query", "path", "header")), "message": e.get("msg", "invalid")}
+            {"field": dotted_path(e.get("loc", ()), skip=("body", "query", "path", "header")), "message": reason_of(e, "invalid")}
             for e in errors
         ]
         return error_response(422, "the request is invalid", details)

@@ -18,7 +18,7 @@ from starlette.datastructures import UploadFile
 
 from contacthub.core import idempotency, import_jobs, imports
 from contacthub.core.actor import Actor
-from contacthub.core.errors import FieldError, InvalidInput, dotted_path
+from contacthub.core.errors import FieldError, InvalidInput, dotted_path, reason_of
 from contacthub.core.imports import DuplicatePolicy, ImportOptions
 from contacthub.core.pagination import clamp_limit, decode_cursor, encode_cursor
 from contacthub.db.engine import Database
@@ -152,7 +152,7 @@ def install(app: FastAPI, db: Database, settings: Settings, actor_dependency) ->
         try:
             body = ImportRequest.model_validate(payload)
         except ValidationError as exc:
-            raise InvalidInput([FieldError(dotted_path(e["loc"]) or "body", e["msg"]) for e in exc.errors()]) from None
+            raise InvalidInput([FieldError(dotted_path(e["loc"]) or "body", reason_of(e)) for e in exc.errors()]) from None
         options = _options(body.model_dump(exclude={"url", "data_url"}))  # the rest are ImportOptions' own
         spec = (imports.SourceSpec(url=body.url, field="url") if body.url is not None
                 else imports.SourceSpec(data_url=body.data_url, field="data_url"))
@@ -265,4 +265,4 @@ def _options(values: dict) -> ImportOptions:
     try:
         return ImportOptions(**values)
     except ValidationError as exc:
-        raise InvalidInput([FieldError(dotted_path(e["loc"]) or "options", e["msg"]) for e in exc.errors()]) from None
+        raise InvalidInput([FieldError(dotted_path(e["loc"]) or "options", reason_of(e)) for e in exc.errors()]) from None

@@ -11,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from contacthub.core.errors import Conflict, FieldError, InvalidInput, NotFound, Unauthenticated, dotted_path
+from contacthub.core.errors import Conflict, FieldError, InvalidInput, NotFound, Unauthenticated, dotted_path, reason_of
 from contacthub.dialects import errors_base
 from contacthub.dialects.ngpvan.mapping import wire_path
 
@@ -55,7 +55,7 @@ def from_validation(exc: RequestValidationError) -> JSONResponse:
     items = []
     for e in exc.errors():
         path = dotted_path(e.get("loc", ()), skip=("body", "query", "path", "header"))
-        message = e.get("msg", "is invalid").removeprefix("Value error, ")
+        message = reason_of(e)
         if e.get("type") == "extra_forbidden":
             message = "is not a field of the contact model"
         items.append(error("INVALID_PARAMETER", f"'{path}' {message}" if path else message, [path] if path else None))

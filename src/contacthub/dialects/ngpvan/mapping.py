@@ -13,7 +13,7 @@ from typing import Any, get_args
 
 from pydantic import ValidationError
 
-from contacthub.core.errors import FieldError, InvalidInput, dotted_path
+from contacthub.core.errors import FieldError, InvalidInput, dotted_path, reason_of
 from contacthub.core.inputs import AddressInput, ContactInput, EmailInput, PhoneInput
 from contacthub.core.moments import iso_z
 from contacthub.core.normalize import matching_email, matching_phone
@@ -158,7 +158,7 @@ def _contact_input(fields: dict) -> ContactInput:
     try:
         return ContactInput(**fields)
     except ValidationError as exc:
-        raise InvalidInput([FieldError(dotted_path(e.get("loc", ()), skip=()), e.get("msg", "is invalid"))
+        raise InvalidInput([FieldError(dotted_path(e.get("loc", ()), skip=()), reason_of(e))
                             for e in exc.errors()]) from None
 
 

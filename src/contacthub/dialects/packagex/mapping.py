@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from contacthub.core.errors import FieldError, InvalidInput, dotted_path
+from contacthub.core.errors import FieldError, InvalidInput, dotted_path, reason_of
 from contacthub.core.groups import GroupMembers
 from contacthub.core.inputs import AddressInput, ContactInput, EmailInput, PhoneInput
 from contacthub.core.views import AddressView, ContactView
@@ -60,7 +60,7 @@ def to_input(body: ContactFields, given: set[str], current: ContactView | None,
         # the parts are checked as they are built: EmailInput's "address" is the email
         within = {"EmailInput": ("emails",), "PhoneInput": ("phones",), "AddressInput": ("addresses",)}.get(exc.title, ())
         raise InvalidInput([FieldError(wire_field(dotted_path(within + tuple(e["loc"]), skip=())),
-                                       e["msg"].removeprefix("Value error, ")) for e in exc.errors()]) from None
+                                       reason_of(e)) for e in exc.errors()]) from None
 
 
 def _to_input(body: ContactFields, given: set[str], current: ContactView | None,
