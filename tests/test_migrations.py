@@ -82,6 +82,45 @@ def test_an_old_sqlite_stores_over_long_identity_keys_are_found_again(tmp_path):
     engine.dispose()
 
 
+def test_contacts_stored_before_the_identity_index_are_filed_by_the_upgrade(tmp_path):
+    """0004 made the identity index empty: a store upgraded from 0001 made a second contact for
+    an email it held, and /match found nothing, until `contacthub dedupe` ran. The upgrade files
+    them now."""
+    from alembic import command
+    from fastapi.testclient import TestClient
+
+    from contacthub.app import create_app
+    from contacthub.core import workspaces
+    from contacthub.db.engine import Database
+    from contacthub.db.migrate import alembic_config, upgrade
+    from contacthub.settings import Settings
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    upgrade(url)
+    db = Database(url)
+    with db.write() as session:
+        key = workspaces.create_workspace(session, "old")
+    api = TestClient(create_app(Settings(database_url=url), db))
+    api.headers["Authorization"] = f"Bearer {key.api_key}"
+    ada = api.post("/v1/contacts", json={"first_name": "Ada", "last_name": "Lovelace",
+                                         "emails": ["ada@example.com"]}).json()
+    db.dispose()
+    command.downgrade(alembic_config(url), "0001")  # as 0001 stored it: no identity index
+
+    upgrade(url)
+
+    db = Database(url)
+    api = TestClient(create_app(Settings(database_url=url), db))
+    api.headers["Authorization"] = f"Bearer {key.api_key}"
+    again = api.post("/v1/contacts", params={"on_duplicate": "merge"},
+                     json={"first_name": "Ada", "emails": ["ada@example.com"]})
+    assert again.status_code == 200, again.text
+    assert again.json()["merged_into"] == ada["id"]
+    matched = api.post("/v1/contacts/match", json={"emails": ["ada@example.com"]}).json()["data"]
+    assert [m["contact"]["id"] for m in matched] == [ada["id"]]
+    db.dispose()
+
+
 def test_a_linkedin_profile_stored_by_the_old_chartmogul_door_is_renamed(tmp_path):
     """0008: social["linked_in"] (the old ChartMogul door's key) becomes the native "linkedin";
     a native "linkedin" written since is kept."""

@@ -36,14 +36,8 @@ def dedupe(
         total = contacts.count(session, actor)
     stats = {"scanned": 0, "duplicates": 0, "merged": 0, "review": 0, "indexed": 0}
     pairs = []
-    filed_after = None
-    while True:  # contacts written by a path that skipped the identity index are filed first
-        with db.write(workspace=actor.workspace_id) as session:
-            ids = identity.index_missing(session, actor, filed_after, 500)
-        stats["indexed"] += len(ids)
-        if len(ids) < 500:
-            break
-        filed_after = ids[-1]
+    # contacts written by a path that skipped the identity index are filed first
+    stats["indexed"] = identity.index_all_missing(db, actor)
     if stats["indexed"] and not json_out:
         console.print(f"Filed {stats['indexed']} contacts that were not in the identity index yet.")
     with _dedupe_interrupted(stats, total, do_merge, review), progress_bar(disabled=json_out) as progress:

@@ -395,3 +395,16 @@ def index_missing(session: Session, actor: Actor, after: uuid.UUID | None, limit
     ids = repo.unindexed_contact_ids(session, actor.workspace_id, after, limit)
     identity_index.index_views(session, actor.workspace_id, contacts.get_many(session, actor, ids))
     return ids
+
+
+def index_all_missing(db, actor: Actor, page: int = 500) -> int:
+    """Files every live contact of the workspace that is missing from the identity index, a page
+    to a write transaction (`db`: a Database); answers how many."""
+    filed, after = 0, None
+    while True:
+        with db.write(workspace=actor.workspace_id) as session:
+            ids = index_missing(session, actor, after, page)
+        filed += len(ids)
+        if len(ids) < page:
+            return filed
+        after = ids[-1]
