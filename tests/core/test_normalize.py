@@ -26,6 +26,12 @@ def test_malformed_emails_are_refused(raw):
         ("(415) 555-2671", "US", "+14155552671"),
         ("+44 20 7946 0958", "US", "+442079460958"),
         ("020 7946 0958", "GB", "+442079460958"),
+        # a country code without its "+" (a spreadsheet's number, Bird's msisdn), or after 00
+        ("447911123456", "US", "+447911123456"),
+        ("31612345678", "US", "+31612345678"),
+        ("0044 7911 123456", "US", "+447911123456"),
+        ("12025550100", "US", "+12025550100"),
+        ("2025550100", "US", "+12025550100"),  # a valid national number stays national
     ],
 )
 def test_phones_become_e164(raw, region, expected):

@@ -55,19 +55,42 @@ def validated_email(raw: str) -> str:
 
 
 def normalize_phone(raw: str, default_region: str) -> str:
-    """E.164. A number without a country code is read as one of default_region."""
+    """E.164. A number without a country code is read as one of default_region; one that is no
+    number of it but is a valid number with a "+" put before it (or in place of its 00) is that."""
     text = raw.strip()
     try:
         number = phonenumbers.parse(text, None if text.startswith("+") else default_region)
     except phonenumbers.NumberParseException:
-        raise ValueError("not a phone number") from None
+        number = None
+    national = not text.startswith("+")
+    if national and (number is None or not phonenumbers.is_valid_number(number)):
+        number = _international_without_plus(text) or number
+    if number is None:
+        raise ValueError("not a phone number")
     # A number dialable only inside its area (555-0177) has no E.164 form; one read in the
     # default region must be a real number of it (0612345672 is Dutch, not American).
     if phonenumbers.is_possible_number_with_reason(number) != phonenumbers.ValidationResult.IS_POSSIBLE:
         raise ValueError("not a possible phone number for its country")
-    if not text.startswith("+") and not phonenumbers.is_valid_number(number):
+    if national and not phonenumbers.is_valid_number(number):
         raise ValueError(f"not a phone number of {default_region}: give it with its country code, as +<country> <number>")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+_DIAL_MARKS = re.compile(r"[\s().\-]")
+
+
+def _international_without_plus(text: str) -> phonenumbers.PhoneNumber | None:
+    """447700900123 is +44 7700 900123 without its "+" (a spreadsheet took it for a number;
+    Bird's msisdn is written so), 0044 7700 900123 the same dialled from Europe: the number,
+    if it is a valid one."""
+    digits = _DIAL_MARKS.sub("", text)
+    if not digits.isdigit() or digits.startswith("0") and not digits.startswith("00"):
+        return None
+    try:
+        number = phonenumbers.parse("+" + digits.removeprefix("00"), None)
+    except phonenumbers.NumberParseException:
+        return None
+    return number if phonenumbers.is_valid_number(number) else None
 
 
 def phone_extension(raw: str) -> str | None:
