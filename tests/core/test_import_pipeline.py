@@ -283,7 +283,7 @@ JSONL_FILE = "\n".join([
     '{"last_name": "Lovelace", "emails": [{"address": "ADA@example.com"}], "identifiers": [{"key": "crm", "value": "1"}]}',
     '{"kind": "group", "display_name": "Team"}',
     'garbage',
-    '{"nickname": "Amazing", "phones": [{"number": "+1 (202) 555-0100"}]}',
+    '{"first_name": "Grace", "nickname": "Amazing", "phones": [{"number": "+1 (202) 555-0100"}]}',
 ]) + "\n"
 
 

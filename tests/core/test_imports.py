@@ -129,6 +129,26 @@ def test_duplicate_policies(run, db, actor, policy, status, count):
         assert queued == []
 
 
+@pytest.mark.parametrize("policy", ["merge", "skip"])
+def test_people_sharing_a_phone_are_not_folded_together(run, db, actor, policy):
+    """An office's switchboard or a household's phone on rows of people whose first names
+    differ: the rows were merged into the first (Bob's and Carol's names lost), as no other
+    write would. Each is created and the pair queued for review; the same person again merges."""
+    with db.write() as session:
+        carol = contacts.create(session, actor, ContactInput(first_name="Carol", last_name="Clark",
+                                                             phones=[{"number": "+1 202 555 0100"}]))
+    job, rows = run("First Name,Last Name,Email,Phone\n"
+                    "Alice,Adams,alice@acme.example,+1 202 555 0100\n"
+                    "Bob,Brown,bob@acme.example,+1 202 555 0100\n"
+                    "Alice,Adams,alice@home.example,+1 202 555 0100\n", on_duplicate=policy)
+    assert [rows[i].status for i in range(3)] == ["review", "review", "merged" if policy == "merge" else "skipped"]
+    assert rows[2].contact_id == rows[0].contact_id  # Alice again: by her first name, the same person
+    names = sorted((v.first_name, v.last_name) for v in everyone(db, actor))
+    assert names == [("Alice", "Adams"), ("Bob", "Brown"), ("Carol", "Clark")]
+    assert {(r.contact_id, r.candidate_id) for r in open_reviews(db, actor)} == {
+        (rows[0].contact_id, carol.id), (rows[1].contact_id, rows[0].contact_id)}  # Bob found Alice first
+
+
 def test_every_bad_row_is_reported_and_the_rest_imported(run, db, actor):
     csv_text = (
         "Name,Email,Phone,Type\n"

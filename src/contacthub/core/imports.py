@@ -41,7 +41,7 @@ from contacthub.core.import_sources import (
 )
 from contacthub.core.import_documents import escape_unstorable, kind_of_document, read_document
 from contacthub.core.identity_rules import (
-    SHARED_IDENTIFIER_KEYS, blocking_keys, build_profile, compare_cluster, exact_keys,
+    SHARED_IDENTIFIER_KEYS, blocking_keys, build_profile, compare_cluster, exact_keys, names_clash,
 )
 from contacthub.core.inputs import (
     MAX_ADDRESSES,
@@ -60,6 +60,7 @@ from contacthub.core.normalize import DateWithoutYear, normalize_email, normaliz
 from contacthub.db.types import utcnow
 from contacthub.repositories import contacts as contact_repo
 from contacthub.repositories import groups as groups_repo
+from contacthub.repositories import identity as identity_repo
 from contacthub.repositories import imports as repo
 from contacthub.repositories import simple as simple_repo
 from contacthub.repositories.bulk import JsonText
@@ -789,6 +790,21 @@ def resolve_row(
 _MAY_BE = {kind: identity.same_kinds({"kind": kind}) for kind in ("person", "organization", "group")}
 
 
+def _another_person(row: ParsedRow, decision: Decision, stored: dict[uuid.UUID, list[dict[str, Any]]]) -> bool:
+    """A person row that found a person by a shared email or phone whose first name differs
+    outright, with nothing personal saying they are one (the engine's names_clash): a
+    household's phone, an office's switchboard, not the same person; an import does not fold
+    them together unasked, as no other write does."""
+    if row.kind != "person" or row.derived is None or decision.via is None or decision.via[0] not in ("email", "phone"):
+        return False  # (a JSONL line has no profile made for it: a backup's people were resolved already)
+    target = decision.target
+    if isinstance(target, Pending):
+        theirs = [_profile(target.row)] if target.row.derived is not None else None
+    else:
+        theirs = stored.get(target)
+    return bool(theirs) and names_clash(compare_cluster(_profile(row), theirs).reasons)
+
+
 def _id_of(target: "Pending | uuid.UUID") -> uuid.UUID:
     return target.id if isinstance(target, Pending) else target
 
@@ -898,6 +914,10 @@ class _Importer:
             else:
                 valid.append(row)
         in_store, ids_held = self._lookup(session, valid)
+        # the records of the stored people the rows found by an email or phone (one query a batch)
+        found_people = identity_repo.profiles(session, self.ws, list({
+            contact_id for (kind, _), contact_id in in_store.items()
+            if kind in ("email", "phone") and self.kinds.get(contact_id) == "person"}))
         in_batch: dict[tuple[str, str], Pending | uuid.UUID] = {}
         pending: list[Pending] = []
         merges: dict[uuid.UUID, list[ParsedRow]] = {}
@@ -908,6 +928,8 @@ class _Importer:
             exported = row.document is not None and row.given_id is not None
             apart = self.restored if exported else ()
             decision = resolve_row(row, self.options.on_duplicate, in_batch, in_store, apart, self.kinds)
+            if decision.action in ("merge", "skip") and _another_person(row, decision, found_people):
+                decision = Decision("review", decision.target, decision.via)  # created, and the pair queued
             # a group is known by its name only
             profile = _profile(row) if self.options.match == "fuzzy" and row.kind != "group" else None
             if decision.via is None and profile is not None:
