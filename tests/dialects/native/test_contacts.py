@@ -275,3 +275,6 @@ def test_a_phones_extension_is_shown_beside_its_e164_number_and_taken_on_write(a
     other = api.post("/v1/contacts", json={"first_name": "Desk", "phones": [{"number": "+16502530000", "extension": "9"}]})
     assert other.status_code == 409
     assert api.post("/v1/contacts", json={"phones": [{"number": "+16502530003", "extension": "12a"}]}).status_code == 422
+    # a CSV export writes it after the number, as imports read it back
+    exported = api.get("/v1/export", params={"format": "csv", "name": "Ext"}).text
+    assert "+16502530000 ext. 123" in exported and "+16502530001 ext. 77" in exported

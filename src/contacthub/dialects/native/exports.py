@@ -19,6 +19,7 @@ from fastapi.responses import StreamingResponse
 
 from contacthub.core import contacts, groups, organizations
 from contacthub.core.actor import Actor
+from contacthub.core.normalize import with_extension
 from contacthub.core.vcards import groups_cell, write_card
 from contacthub.core.views import ContactView
 from contacthub.db.engine import Database
@@ -156,7 +157,9 @@ def _flat(record: dict) -> dict:
     email_2_type…), further addresses in address_2_line1…, social profiles in social.<network>,
     attributes in metadata.<path> (nested objects as dotted paths, lists and numbers as JSON)."""
     emails = sorted(record["emails"], key=lambda e: not e.get("primary"))
-    phones = sorted(record["phones"], key=lambda p: not p.get("primary"))
+    # a phone's extension after its number, as imports read it back (`+16502530000 ext. 123`)
+    phones = [{**p, "number": with_extension(p["number"], p.get("extension"))}
+              for p in sorted(record["phones"], key=lambda p: not p.get("primary"))]
     addresses = sorted(record["addresses"], key=lambda a: not a.get("primary"))
     address = addresses[0] if addresses else {}
     row = {**record, "email": emails[0]["address"] if emails else None,
