@@ -114,13 +114,28 @@ def test_packagex_order_by_created_at_follows_the_restored_times(doors, db, work
 
     actor = Actor(uuid.UUID(str(workspace.workspace_id)), None, "native")
     lines = [{"kind": "person", "first_name": name, "created_at": moment, "updated_at": moment}
-             for name, moment in (("Late", "2030-01-01T00:00:00Z"), ("Early", "1990-01-01T00:00:00Z"),
+             for name, moment in (("Late", "2020-01-01T00:00:00Z"), ("Early", "1990-01-01T00:00:00Z"),
                                   ("Middle", "2010-01-01T00:00:00Z"))]
     job, _ = import_file(db, actor, tmp_path, database_url, "\n".join(map(json.dumps, lines)), "backup.jsonl")
     assert job.created == 3
     for direction, expected in (("asc", ["Early", "Middle", "Late"]), ("desc", ["Late", "Middle", "Early"])):
         page = doors.px.get("/packagex/v1/contacts", params={"order_by": "created_at", "direction": direction}).json()
         assert [c["name"] for c in page["data"]] == expected
+
+
+def test_a_restored_line_with_impossible_times_is_an_invalid_row(doors, db, workspace, database_url, tmp_path):
+    import json
+
+    actor = Actor(uuid.UUID(str(workspace.workspace_id)), None, "native")
+    lines = [{"first_name": "Future", "created_at": "2999-01-01T00:00:00Z"},
+             {"first_name": "Backwards", "created_at": "2020-01-01T00:00:00Z", "updated_at": "2010-01-01T00:00:00Z"},
+             {"first_name": "Fine", "created_at": "2010-01-01T00:00:00+02:00", "updated_at": "2020-01-01T00:00:00Z"}]
+    job, rows = import_file(db, actor, tmp_path, database_url, "\n".join(map(json.dumps, lines)), "backup.jsonl")
+    assert (job.created, job.invalid) == (1, 2)
+    assert [e["reason"] for e in rows[0].errors] == ["is in the future"]
+    assert [(e["field"], e["reason"]) for e in rows[1].errors] == [("updated_at", "is before created_at")]
+    [fine] = doors.native.get("/v1/contacts").json()["data"]
+    assert fine["created_at"] == "2009-12-31T22:00:00Z"
 
 
 def test_event_changes_write_times_as_the_rest_of_the_api(doors):

@@ -13,7 +13,7 @@ is a member of; the import joins them again.
 """
 
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -21,7 +21,9 @@ from pydantic import ValidationError
 
 from contacthub.core.errors import dotted_path, reason_of
 from contacthub.core.inputs import SCALAR_FIELDS, ContactDocument, ContactInput
+from contacthub.core.moments import parse_instant
 from contacthub.core.normalize import normalize_email, normalize_phone, with_extension
+from contacthub.db.types import utcnow
 
 if TYPE_CHECKING:
     from contacthub.core.imports import ParsedRow
@@ -55,6 +57,8 @@ def read_document(row: "ParsedRow", text: str, region: str) -> None:
             _fault(row, "id", "must be a UUID")
     row.given_created_at = _moment(row, "created_at", created_at)
     row.given_updated_at = _moment(row, "updated_at", updated_at)
+    if row.given_created_at and row.given_updated_at and row.given_updated_at < row.given_created_at:
+        _fault(row, "updated_at", "is before created_at")
     if isinstance(document.get("addresses"), list):
         for address in document["addresses"]:
             if isinstance(address, dict):
@@ -82,16 +86,19 @@ def read_document(row: "ParsedRow", text: str, region: str) -> None:
 
 
 def _moment(row: "ParsedRow", name: str, value) -> datetime | None:
-    """An ISO 8601 date and time, in UTC (one without its zone is UTC's); a fault of the row if
-    it is none."""
+    """An ISO 8601 date and time, in UTC (one without its zone is UTC's), and past (a day's
+    slack for clocks): a fault of the row if it is none."""
     if value is None:
         return None
     try:
-        moment = datetime.fromisoformat(value)
-        return moment.astimezone(timezone.utc) if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-    except (TypeError, ValueError, OverflowError):  # OverflowError: year 1 east of Greenwich, in UTC
+        moment = parse_instant(value)
+    except ValueError:
         _fault(row, name, "must be a date and time (ISO 8601)")
         return None
+    if moment > utcnow() + timedelta(days=1):
+        _fault(row, name, "is in the future")
+        return None
+    return moment
 
 
 def _uuid_or_none(value) -> uuid.UUID | None:
