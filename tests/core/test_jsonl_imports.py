@@ -204,8 +204,9 @@ def test_a_line_matching_a_contact_by_email_or_identifier_fills_it_in(db, actor,
         grace = contacts.create(session, actor, ContactInput(
             first_name="Grace", identifiers=[{"key": "stripe", "value": "cus_9"}]))
     lines = [
-        # no id: matched by its email; fills the empty last name, adds a phone and an identifier
-        {"first_name": "Augusta", "last_name": "Lovelace", "emails": [{"address": "ADA@example.com"}],
+        # no id: matched by its email (an initial is no other first name); fills the empty last
+        # name, adds a phone and an identifier
+        {"first_name": "A.", "last_name": "Lovelace", "emails": [{"address": "ADA@example.com"}],
          "phones": [{"number": "+44 20 7946 0018"}], "identifiers": [{"key": "stripe", "value": "cus_1"}]},
         # an id unknown here, matched by an identifier within its key
         {"id": str(uuid.uuid4()), "last_name": "Hopper", "identifiers": [{"key": "stripe", "value": "cus_9"}]},
