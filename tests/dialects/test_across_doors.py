@@ -815,3 +815,26 @@ def test_a_filter_given_empty_is_no_filter_in_every_door(doors):
     same(doors.cm, "/v1/data_sources", {"name": ""})
     same(doors.px, "/packagex/v1/contacts", {"type": "", "child": "", "search": ""})
     same(doors.van, "/ngpvan/v2/contacts", {"firstName": "", "email": ""})
+
+
+@pytest.mark.parametrize("namesakes", [0, 6, 25])
+def test_the_holder_of_a_shared_email_is_queued_however_many_namesakes_score_higher(doors, namesakes):
+    """A household's email on Ana Pool while five Ana Pools are stored: the pair with the email's
+    holder (Lea, another first name) was never queued, the namesakes took every place, so the
+    email sat on two contacts with nothing linking them."""
+    for i in range(namesakes):
+        doors.native_create({"first_name": "Ana", "last_name": "Pool", "emails": [f"ana{i}@example.com"]})
+    holders = {door: doors.native_create({"first_name": "Lea", "last_name": "Ng", "emails": [f"{door}@home.example"]})
+               for door in ("packagex", "ngpvan", "native")}
+    made = {
+        "packagex": _ok(doors.px.post("/packagex/v1/contacts", json={
+            "name": "Ana Pool", "email": "packagex@home.example"}))["data"]["id"].removeprefix("contact_"),
+        "ngpvan": str(doors.van_create({"type": "INDIVIDUAL", "firstName": "Ana", "lastName": "Pool",
+                                        "emails": [{"address": "ngpvan@home.example"}]})),
+        "native": _ok(doors.native.post("/v1/contacts", params={"on_duplicate": "merge"}, json={
+            "first_name": "Ana", "last_name": "Pool", "emails": ["native@home.example"]}), 201)["id"],
+    }
+    queued = doors.native.get("/v1/duplicates", params={"limit": 200}).json()["data"]
+    pairs = {(q["contact_id"], q["candidate_id"]) for q in queued}
+    for door in made:
+        assert (made[door], holders[door]) in pairs, door

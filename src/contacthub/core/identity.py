@@ -125,9 +125,10 @@ def rank(session: Session, workspace_id: uuid.UUID, profile: dict[str, Any], lim
          exclude: uuid.UUID | None = None, minimum: float | None = None, keep_exact: bool = True) -> list[Match]:
     """Stored contacts of a kind this profile may be (see same_kinds) that may be it, best first
     (of equal scores, one sharing an email, phone or identifier first). Past `limit`, those that
-    share one and are strong enough to merge are kept too when `keep_exact`: however many
-    namesakes score as well, the holder of the record's phone is never out of view (and an
-    office's email that hundreds share queues no hundreds of reviews)."""
+    share one are kept too when `keep_exact`: however many namesakes score better, the holder of
+    the record's phone is never out of view, a household member whose names differ included (the
+    callers cap the reviews a write queues, the holders of the key first: an office's email that
+    hundreds share queues no hundreds)."""
     kinds = same_kinds(profile)
     exact = exact_keys(profile)
     found = dict(repo.candidates(session, workspace_id, blocking_keys(profile), CANDIDATE_LIMIT, BLOCK_LIMIT,
@@ -145,7 +146,13 @@ def rank(session: Session, workspace_id: uuid.UUID, profile: dict[str, Any], lim
         if minimum is None or score.total >= minimum:
             matches.append(Match(contact_id, round(score.total, 2), score.reasons, contact_id in exact_ids))
     matches.sort(key=lambda m: (-m.score, not m.exact, str(m.contact_id)))
-    return matches[:limit] + ([m for m in matches[limit:] if m.exact and m.decision == "merge"] if keep_exact else [])
+    return matches[:limit] + ([m for m in matches[limit:] if m.exact] if keep_exact else [])
+
+
+def _holders_first(matches: list[Match]) -> list[Match]:
+    """The matches sharing an email, phone or identifier first (best first within each), so that
+    a cap on the pairs a write queues never leaves out the one holding the record's own key."""
+    return sorted(matches, key=lambda m: not m.exact)
 
 
 def match(session: Session, actor: Actor, data: ContactInput, limit: int = 10) -> list[tuple[ContactView, Match]]:
@@ -198,7 +205,7 @@ def write(session: Session, actor: Actor, data: ContactInput, policy: Policy,
     view = contacts.create(session, actor, data, as_new)
     check_claims(session, ws, view, seen)
     reviews = matches if policy == "review" else [m for m in matches if m.decision == "review" or m.exact]
-    reviews = reviews[:REVIEWS_PER_WRITE]
+    reviews = _holders_first(reviews)[:REVIEWS_PER_WRITE]
     for m in reviews:
         repo.add_review(session, ws, view.id, m.contact_id, m.score, m.reasons)
     return Outcome(view, created=True, reviews=reviews)
