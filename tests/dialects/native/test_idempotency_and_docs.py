@@ -12,7 +12,7 @@ def test_a_repeated_idempotency_key_answers_the_first_response_and_writes_once(a
     first = api.post("/v1/contacts", json={"first_name": "Ada"}, headers=headers)
     again = api.post("/v1/contacts", json={"first_name": "Ada"}, headers=headers)
     assert first.status_code == again.status_code == 201
-    assert again.json() == first.json()
+    assert again.content == first.content  # the same bytes (PostgreSQL's jsonb reordered the keys)
     assert again.headers["Idempotent-Replayed"] == "true"
     assert len(api.get("/v1/contacts").json()["data"]) == 1
 
