@@ -699,6 +699,23 @@ def test_a_bad_setting_names_its_variable(cli, monkeypatch):
     assert _one_line(result).startswith("Bad setting CONTACTHUB_IMPORT_BATCH_SIZE: Input should be a valid integer")
 
 
+@pytest.mark.parametrize("variable, value, says", [
+    ("WRITE_WAIT_SECONDS", "-5", "greater than 0"),  # every write was "busy with another writer"
+    ("WRITE_WAIT_SECONDS", "0", "greater than 0"),  # no wait on SQLite, no limit on PostgreSQL
+    ("MAX_BODY_BYTES", "0", "greater than or equal to 1"),  # every body a 413
+    ("DEFAULT_PAGE_SIZE", "500", "500 is more than CONTACTHUB_MAX_PAGE_SIZE (200)"),
+    ("WEBHOOK_TIMEOUT_SECONDS", "nan", "a finite number"),
+])
+def test_a_number_that_cannot_work_is_a_bad_setting(cli, monkeypatch, variable, value, says):
+    monkeypatch.setenv(f"CONTACTHUB_{variable}", value)
+    get_settings.cache_clear()
+    for args in (("migrate",), ("keys", "create")):
+        result = cli(*args)
+        assert result.exit_code == 1, args
+        line = _one_line(result)
+        assert line.startswith(f"Bad setting CONTACTHUB_{variable}: ") and says in line, line
+
+
 def test_the_default_region_is_read_in_any_case_and_an_unknown_one_is_a_bad_setting(cli, monkeypatch, tmp_path):
     """`gb` read every national phone as "not a phone number"; `ZZ` too, silently."""
     monkeypatch.setenv("CONTACTHUB_DEFAULT_REGION", "zz")
