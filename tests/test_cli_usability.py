@@ -716,6 +716,19 @@ def test_a_number_that_cannot_work_is_a_bad_setting(cli, monkeypatch, variable, 
         assert line.startswith(f"Bad setting CONTACTHUB_{variable}: ") and says in line, line
 
 
+def test_an_unknown_contacthub_variable_is_warned_of_with_the_name_it_is_close_to(cli, monkeypatch):
+    """CONTACTHUB_DATABSE_URL was ignored without a word: the command used the default file."""
+    monkeypatch.setenv("CONTACTHUB_DATABSE_URL", "sqlite:////elsewhere.db")
+    monkeypatch.setenv("CONTACTHUB_NOTHING_LIKE_IT", "1")
+    monkeypatch.setenv("CONTACTHUB_CLI_TRACEBACK", "")  # read by the CLI itself: no warning
+    result = cli("migrate")
+    assert result.exit_code == 0  # a warning: the command goes on
+    lines = result.stderr.splitlines()
+    assert "Unknown setting CONTACTHUB_DATABSE_URL (ignored); did you mean CONTACTHUB_DATABASE_URL?" in lines
+    assert "Unknown setting CONTACTHUB_NOTHING_LIKE_IT (ignored)" in lines
+    assert "CLI_TRACEBACK" not in result.stderr and "Unknown setting CONTACTHUB_DATABASE_URL" not in result.stderr
+
+
 def test_the_default_region_is_read_in_any_case_and_an_unknown_one_is_a_bad_setting(cli, monkeypatch, tmp_path):
     """`gb` read every national phone as "not a phone number"; `ZZ` too, silently."""
     monkeypatch.setenv("CONTACTHUB_DEFAULT_REGION", "zz")

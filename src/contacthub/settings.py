@@ -1,5 +1,7 @@
 """Settings from the environment (prefix CONTACTHUB_), read once per process."""
 
+import difflib
+from collections.abc import Iterable
 from functools import lru_cache
 from typing import Annotated, Literal
 
@@ -95,6 +97,24 @@ class Settings(BaseSettings):
         if largest is not None and value > largest:
             raise ValueError(f"{value} is more than CONTACTHUB_MAX_PAGE_SIZE ({largest})")
         return value
+
+
+# CONTACTHUB_ variables read outside Settings: the CLI's traceback switch; the tests' PostgreSQL
+# server and examples per fuzz test.
+OTHER_VARIABLES = ("CONTACTHUB_CLI_TRACEBACK", "CONTACTHUB_TEST_POSTGRES_URL", "CONTACTHUB_FUZZ_EXAMPLES")
+
+
+def unknown_variables(names: Iterable[str]) -> list[tuple[str, str | None]]:
+    """The CONTACTHUB_ variables among `names` that nothing reads (a typo, CONTACTHUB_DATABSE_URL,
+    is otherwise ignored without a word), each with the known name closest to it, if one is close."""
+    known = [f"CONTACTHUB_{field.upper()}" for field in Settings.model_fields] + list(OTHER_VARIABLES)
+    unknown = []
+    for name in sorted(names):
+        upper = name.upper()  # read in any case, as Settings reads them
+        if upper.startswith("CONTACTHUB_") and upper not in known:
+            close = difflib.get_close_matches(upper, known, n=1, cutoff=0.8)
+            unknown.append((name, close[0] if close else None))
+    return unknown
 
 
 @lru_cache

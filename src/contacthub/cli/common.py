@@ -28,11 +28,19 @@ from contacthub.core.errors import DomainError
 from contacthub.db.engine import Database
 from contacthub.db.migrate import upgrade
 from contacthub.repositories import simple as simple_repo
-from contacthub.settings import get_settings
+from contacthub.settings import get_settings, unknown_variables
 
 app = typer.Typer(help="contacthub: a self-hosted contacts service. Every command works on the database named by "
                         "CONTACTHUB_DATABASE_URL (default sqlite:///./contacthub.db), bringing its schema up to date "
                         "first.", no_args_is_help=True, add_completion=False)
+
+
+@app.callback()
+def _before_every_command() -> None:
+    """Says which CONTACTHUB_ variables nothing reads (a warning: the command goes on)."""
+    for name, close in unknown_variables(os.environ):
+        maybe = f"; did you mean {close}?" if close else ""
+        console.print(f"[yellow]Unknown setting {name}[/] (ignored){maybe}", soft_wrap=True)
 
 
 keys_app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
