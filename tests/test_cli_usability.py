@@ -182,6 +182,79 @@ def test_a_database_that_cannot_be_used_is_one_line(cli, tmp_path, monkeypatch, 
         assert "s3cret" not in line
 
 
+HOW_A_URL_IS_WRITTEN = "Set CONTACTHUB_DATABASE_URL to a SQLite file"
+
+
+@pytest.mark.parametrize("url, says", [
+    ("nonsense", "Could not parse"),
+    ("mysql://user@localhost/contacts", "(contacthub stores its data in SQLite or PostgreSQL)"),
+    ("sqlite:///{tmp}/no/such/dir/x.db", "(does its directory exist, and may this user write there?)"),
+    ("sqlite:///{tmp}/garbage.db", "(that file is no SQLite database: name a contacthub store, or a new file)"),
+    ("sqlite:///{tmp}/newer.db", "(its schema was made by a newer contacthub, or by another application: "
+                                 "upgrade contacthub, or name another database)"),
+    ("postgresql+psycopg://someone:pw@127.0.0.1:1/db", "(is PostgreSQL running, and listening on that host and port?)"),
+])
+def test_how_a_url_is_written_is_said_only_when_it_is_written_wrong(cli, tmp_path, monkeypatch, url, says):
+    """Every database error ended with how to write the URL, a server that was down or a schema
+    made by a newer contacthub too; each now has its own hint."""
+    from sqlalchemy import create_engine, text
+
+    from contacthub.db.migrate import upgrade
+
+    (tmp_path / "garbage.db").write_text("this is not a database")
+    newer = f"sqlite:///{tmp_path / 'newer.db'}"
+    upgrade(newer)
+    engine = create_engine(newer)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '0099_from_the_future'"))
+    engine.dispose()
+    monkeypatch.setenv("CONTACTHUB_DATABASE_URL", url.format(tmp=tmp_path))
+    get_settings.cache_clear()
+    line = _one_line(cli("keys", "list"))
+    assert says in line, line
+    assert (HOW_A_URL_IS_WRITTEN in line) == (url in ("nonsense", "mysql://user@localhost/contacts")), line
+
+
+def test_a_read_only_folder_is_named_as_what_stops_sqlite(cli, tmp_path, monkeypatch):
+    """A store whose folder this user may not write: SQLite cannot make its -wal and -shm files,
+    so every command stops at start ("unable to open database file" alone left it a guess)."""
+    import os
+    import sqlite3
+    import subprocess
+
+    from contacthub.db.migrate import upgrade
+
+    folder = tmp_path / "store"
+    folder.mkdir()
+    url = f"sqlite:///{folder / 'contacthub.db'}"
+    upgrade(url)
+    with sqlite3.connect(folder / "contacthub.db") as store:  # as serve leaves it: WAL, and closed
+        store.execute("PRAGMA journal_mode=WAL")
+    store.close()
+    assert [p.name for p in folder.iterdir()] == ["contacthub.db"]
+    monkeypatch.setenv("CONTACTHUB_DATABASE_URL", url)
+    get_settings.cache_clear()
+    if os.geteuid() == 0:  # root writes any folder a mode forbids; an immutable one it may not
+        if subprocess.run(["chattr", "+i", str(folder)], capture_output=True).returncode != 0:
+            pytest.skip("chattr +i is not available here")
+    else:
+        folder.chmod(0o555)
+    try:
+        for args in (("migrate",), ("keys", "list")):
+            result = cli(*args)
+            assert result.exit_code == 1
+            line = _one_line(result)
+            assert line.startswith("Cannot use the database") and "unable to open database file" in line
+            assert (f"(SQLite makes its -wal and -shm files beside the database: may this user write the folder "
+                    f"{folder}?)") in line, line
+            assert HOW_A_URL_IS_WRITTEN not in line
+    finally:
+        if os.geteuid() == 0:
+            subprocess.run(["chattr", "-i", str(folder)])
+        else:
+            folder.chmod(0o755)
+
+
 def test_an_unexpected_error_is_one_line(cli, monkeypatch):
     from contacthub.core import workspaces
 
