@@ -255,6 +255,47 @@ def test_a_read_only_folder_is_named_as_what_stops_sqlite(cli, tmp_path, monkeyp
             folder.chmod(0o755)
 
 
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_another_applications_database_is_refused_and_left_as_it_was(cli, tmp_path, monkeypatch, engine):
+    """CONTACTHUB_DATABASE_URL naming another application's database added contacthub's tables
+    beside its own, without a word."""
+    import os
+    import socket
+
+    from sqlalchemy import create_engine, inspect, text
+
+    if engine == "sqlite":
+        url = f"sqlite:///{tmp_path / 'other_app.db'}"
+    else:
+        admin_url = os.environ.get("CONTACTHUB_TEST_POSTGRES_URL")
+        if not admin_url:
+            pytest.skip("CONTACTHUB_TEST_POSTGRES_URL is not set")
+        name = f"other_app_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+        admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+        url = admin_url.rsplit("/", 1)[0] + "/" + name
+    other = create_engine(url)
+    with other.begin() as conn:
+        conn.execute(text("CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT)"))
+        conn.execute(text("INSERT INTO users VALUES (1, 'someone')"))
+    monkeypatch.setenv("CONTACTHUB_DATABASE_URL", url)
+    get_settings.cache_clear()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = str(probe.getsockname()[1])
+    for args in (("migrate",), ("keys", "list"), ("init",), ("worker", "--once"), ("serve", "--port", port)):
+        result = cli(*args)
+        assert result.exit_code == 1, args
+        line = _one_line(result)
+        assert line.startswith("Cannot use the database") and line.endswith(
+            ": it holds other tables (users) and no contacthub schema; use an empty database (or a new SQLite file)."), line
+    assert inspect(other).get_table_names() == ["users"]
+    other.dispose()
+
+
 def test_an_unexpected_error_is_one_line(cli, monkeypatch):
     from contacthub.core import workspaces
 
