@@ -53,6 +53,18 @@ def test_keys_create_list_revoke(cli):
     assert last.exit_code == 0 and "has no key that can write now" in last.output and "keys create" in last.output
 
 
+def test_revoke_says_a_running_server_refuses_the_key_within_its_cache_time(cli, monkeypatch):
+    """It said "it stops working at once", but a running server remembers a valid key for 5 s."""
+    cli("init")
+    made = json.loads(cli("keys", "create", "--json").stdout)
+    revoked = cli("keys", "revoke", made["key_id"])
+    assert revoked.exit_code == 0
+    assert "a running server refuses it within 5 seconds" in revoked.stderr
+    monkeypatch.setenv("COLUMNS", "300")  # the help on one line
+    told = cli("keys", "revoke", "--help").output
+    assert "a running server refuses it within 5 seconds" in told and "at once" not in told
+
+
 def test_a_read_only_key_from_the_cli(cli):
     from fastapi.testclient import TestClient
 
