@@ -70,6 +70,11 @@ class Settings(BaseSettings):
     webhook_embedded_worker: bool = True
     # PackageX: largest request body (a base64 data URL of about 7.5 MB fits).
     packagex_max_body_bytes: Positive = 11 * 1024 * 1024
+    # `serve` behind a reverse proxy: the path prefix the proxy serves it under (the proxy strips it
+    # before passing a request on; links and docs name it), and the addresses whose
+    # X-Forwarded-Proto and X-Forwarded-For are believed (unset: 127.0.0.1 and ::1, as uvicorn's default).
+    root_path: str = ""
+    forwarded_allow_ips: str | None = None
 
     @field_validator("database_url")
     @classmethod
@@ -90,6 +95,16 @@ class Settings(BaseSettings):
         return region
 
 
+    @field_validator("root_path")
+    @classmethod
+    def _a_path_prefix(cls, value: str) -> str:
+        return path_prefix(value)
+
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _addresses(cls, value: str | None) -> str | None:
+        return trusted_addresses(value) if value is not None and value.strip() else None
+
     @field_validator("default_page_size")
     @classmethod
     def _within_the_largest_page(cls, value: int, info: ValidationInfo) -> int:
@@ -97,6 +112,29 @@ class Settings(BaseSettings):
         if largest is not None and value > largest:
             raise ValueError(f"{value} is more than CONTACTHUB_MAX_PAGE_SIZE ({largest})")
         return value
+
+
+def path_prefix(value: str) -> str:
+    """`/crm` as given, `/crm/` as `/crm`, `/` and empty as none; a prefix is a path: it starts with /."""
+    prefix = value.strip().rstrip("/")
+    if prefix and (not prefix.startswith("/") or any(c in prefix for c in "?# ")):
+        raise ValueError(f"{value!r} is not a path prefix (one such as /crm)")
+    return prefix
+
+
+def trusted_addresses(value: str) -> str:
+    """`*`, or addresses and networks separated by commas (uvicorn takes a misspelt one as a
+    name that never matches: the proxy's headers would be ignored without a word)."""
+    import ipaddress
+
+    items = [item.strip() for item in value.split(",") if item.strip()]
+    if items != ["*"]:
+        for item in items:
+            try:
+                ipaddress.ip_network(item, strict=False) if "/" in item else ipaddress.ip_address(item)
+            except ValueError:
+                raise ValueError(f"{item!r} is not an IP address or network (or * for any)") from None
+    return ",".join(items)
 
 
 # CONTACTHUB_ variables read outside Settings: the CLI's traceback switch; the tests' PostgreSQL

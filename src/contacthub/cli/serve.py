@@ -10,7 +10,7 @@ from contacthub.cli.common import app, console, database, shown_url, upgrade_or_
 from contacthub.core import import_jobs, workspaces
 from contacthub.db.engine import Database
 from contacthub.repositories import simple as simple_repo
-from contacthub.settings import get_settings
+from contacthub.settings import get_settings, path_prefix, trusted_addresses
 
 
 @app.command()
@@ -19,11 +19,21 @@ def serve(
     port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8000,
     workers: Annotated[int, typer.Option(help="Server processes (PostgreSQL only; SQLite serves from one).",
                                          min=1)] = 1,
+    root_path: Annotated[str | None, typer.Option(
+        help="The path prefix a reverse proxy serves this under, such as /crm (the proxy strips it before "
+             "passing a request on); links and docs name it. Default: CONTACTHUB_ROOT_PATH, else none.",
+        callback=lambda value: _checked(path_prefix, value, "--root-path"))] = None,
+    forwarded_allow_ips: Annotated[str | None, typer.Option(
+        help="Addresses (or networks, or *) whose X-Forwarded-Proto and X-Forwarded-For are believed: your "
+             "proxy's. Default: CONTACTHUB_FORWARDED_ALLOW_IPS, else 127.0.0.1 and ::1.",
+        callback=lambda value: _checked(trusted_addresses, value, "--forwarded-allow-ips"))] = None,
 ):
     """Serve every API. On an empty database, creates the first workspace and prints its key."""
     import uvicorn
 
     settings = get_settings()
+    root_path = settings.root_path if root_path is None else root_path
+    forwarded_allow_ips = forwarded_allow_ips or settings.forwarded_allow_ips
     _check_port_free(host, port)
     db = database()
     with db.write() as session:
@@ -55,10 +65,20 @@ def serve(
         console.print("[yellow]SQLite serves from one process; ignoring --workers.[/]")
         workers = 1
     uvicorn.run("contacthub.app:create_app", factory=True, host=host, port=port, workers=workers,
-                log_level="warning")
+                log_level="warning", root_path=root_path, forwarded_allow_ips=forwarded_allow_ips)
     if importing is not None:  # uvicorn has stopped (Ctrl-C, SIGTERM): the embedded worker's job goes on elsewhere
         importing.set()
         _worker_stopped(db, label, quiet_when_idle=True)
+
+
+def _checked(check, value: str | None, option: str) -> str | None:
+    """An option checked as its setting is (settings.py), refused as a bad option (exit 2)."""
+    if value is None:
+        return None
+    try:
+        return check(value)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint=option) from None
 
 
 def _warn_if_read_only(url: str) -> None:
