@@ -437,7 +437,8 @@ def test_serve_starts_an_import_worker_thread(cli):
 @contextlib.contextmanager
 def _serving(tmp_path, *args: str, env: dict | None = None):
     """`contacthub serve ARGS` on a fresh SQLite file of its own: yields its base URL, the key it
-    printed and what it printed up to its Database: line."""
+    printed, what it printed up to its Database: line, and a function that stops it and answers
+    what it printed after."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -458,7 +459,11 @@ def _serving(tmp_path, *args: str, env: dict | None = None):
                 break
             except httpx.HTTPError:
                 time.sleep(0.1)
-        yield base, key, output
+        def stopped() -> str:
+            proc.terminate()
+            return proc.communicate(timeout=20)[1]
+
+        yield base, key, output, stopped
     finally:
         proc.terminate()
         proc.wait(timeout=20)
@@ -466,7 +471,7 @@ def _serving(tmp_path, *args: str, env: dict | None = None):
 
 def test_serve_on_an_empty_database_prints_a_key_that_works(tmp_path):
     """The quick start: `contacthub serve` on a fresh SQLite file prints a key and a first request."""
-    with _serving(tmp_path) as (base, key, banner):
+    with _serving(tmp_path) as (base, key, banner, _):
         assert f"{base}/v1/contacts" in banner  # the first curl to try
         response = httpx.post(f"{base}/v1/contacts", headers={"Authorization": f"Bearer {key}"},
                               json={"first_name": "Ada", "last_name": "Lovelace", "emails": ["ada@example.com"]})
@@ -485,7 +490,7 @@ def test_serve_behind_a_proxy_names_its_prefix_and_believes_only_the_proxys_head
         served = _serving(tmp_path, "--root-path", "/crm", "--forwarded-allow-ips", proxy)
     else:
         served = _serving(tmp_path, env={"CONTACTHUB_ROOT_PATH": "/crm/", "CONTACTHUB_FORWARDED_ALLOW_IPS": proxy})
-    with served as (base, key, _):
+    with served as (base, key, _, _):
         for n in range(2):
             httpx.post(f"{base}/v1/contacts", headers={"Authorization": f"Bearer {key}"},
                        json={"first_name": f"P{n}", "last_name": "Smith"}).raise_for_status()
@@ -500,6 +505,30 @@ def test_serve_behind_a_proxy_names_its_prefix_and_believes_only_the_proxys_head
 
         assert next_link(proxy).startswith("https://contacts.example.com/crm/ngpvan/v2/contacts?")
         assert next_link("127.0.0.1").startswith("http://contacts.example.com/crm/ngpvan/v2/contacts?")
+
+
+def test_serve_logs_lines_with_their_time_each_500_once_and_requests_without_their_query(tmp_path):
+    """serve logged bare lines, no requests, and each 500 twice (once more by uvicorn, with no
+    request named); a failed statement's values (names, emails) came with it."""
+    import sqlite3
+
+    with _serving(tmp_path, "--access-log", "--log-level", "INFO") as (base, key, _, stopped):
+        authorized = {"Authorization": f"Bearer {key}", "X-Request-ID": "r-7"}
+        assert httpx.get(f"{base}/v1/contacts", params={"q": "ada.lovelace@example.com"},
+                         headers=authorized).status_code == 200
+        with sqlite3.connect(tmp_path / "serve.db") as store:  # a store damaged under the server
+            store.execute("DROP TABLE list_members")
+            store.execute("DROP TABLE lists")
+        store.close()
+        assert httpx.get(f"{base}/v1/lists", params={"name": "ada.lovelace"}, headers=authorized).status_code == 500
+        log = stopped()
+    lines = [line for line in log.splitlines() if re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} [A-Z]+ \S+: ", line)]
+    said = [line.split(" ", 2)[2] for line in lines]
+    assert 'INFO uvicorn.access: 127.0.0.1:' in log and '"GET /v1/contacts HTTP/1.1" 200' in log
+    assert "ERROR contacthub.native: unexpected error answering GET /v1/lists (request r-7)" in said, log
+    assert '"GET /v1/lists HTTP/1.1" 500' in log
+    assert "Exception in ASGI application" not in log and log.count("Traceback (most recent call last)") <= 2
+    assert "ada.lovelace" not in log and key not in log
 
 
 def test_serve_refuses_a_prefix_or_an_address_that_is_none(cli, monkeypatch):

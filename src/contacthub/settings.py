@@ -75,6 +75,10 @@ class Settings(BaseSettings):
     # X-Forwarded-Proto and X-Forwarded-For are believed (unset: 127.0.0.1 and ::1, as uvicorn's default).
     root_path: str = ""
     forwarded_allow_ips: str | None = None
+    # What `serve` and `worker` log (on stderr, each line with its time, level and logger), and
+    # whether `serve` logs every request (method, path without its query, status, client).
+    log_level: Literal["debug", "info", "warning", "error", "critical"] = "warning"
+    access_log: bool = False
 
     @field_validator("database_url")
     @classmethod
@@ -94,6 +98,11 @@ class Settings(BaseSettings):
             raise ValueError(f"{value!r} is not a region code phonenumbers knows (two letters, such as US, GB, DE)")
         return region
 
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _level_in_any_case(cls, value):
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("root_path")
     @classmethod
