@@ -755,7 +755,8 @@ def test_a_second_init_says_it_made_another_workspace(cli):
 
 
 def test_serve_and_worker_refuse_numbers_out_of_range(cli):
-    for args in (("serve", "--port", "99999"), ("serve", "--workers", "0"), ("worker", "--poll", "0")):
+    for args in (("serve", "--port", "99999"), ("serve", "--workers", "0"), ("worker", "--poll", "0"),
+                 ("serve", "--log-level", "loud"), ("worker", "--log-level", "loud")):
         result = cli(*args)
         assert result.exit_code == 2, args
         assert "Traceback" not in result.output

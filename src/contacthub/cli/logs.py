@@ -3,6 +3,7 @@
 holds an API key or a body; the access log (off unless asked for) holds no query string."""
 
 import logging
+import sys
 
 from contacthub.dialects.errors_base import logged_already
 
@@ -31,11 +32,25 @@ class OnceEach500(logging.Filter):
         return not (record.name.startswith("uvicorn") and failure is not None and logged_already(failure))
 
 
+class Stderr(logging.StreamHandler):
+    """stderr as it is when a record comes, not when logging was set up (a command run in-process,
+    by a test, has its stderr swapped for a while)."""
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value) -> None:
+        pass
+
+
 def log_config(level: str, access_log: bool) -> dict:
-    """logging's dictConfig for `level` (one of LEVELS); the access log at info whatever the level,
-    when it is on (uvicorn turns it off itself when it is not)."""
+    """logging's dictConfig for `level` (one of LEVELS) of contacthub's and uvicorn's loggers
+    (other libraries: warnings and worse), on the root logger's handler; the access log at info
+    whatever the level, on a handler of its own, when it is on (else uvicorn turns it off)."""
     level = level.upper()
-    stderr = {"class": "logging.StreamHandler", "stream": "ext://sys.stderr", "formatter": "plain"}
+    stderr = {"class": f"{__name__}.Stderr", "formatter": "plain"}
     return {
         "version": 1,
         "disable_existing_loggers": False,
@@ -45,9 +60,10 @@ def log_config(level: str, access_log: bool) -> dict:
             "stderr": {**stderr, "filters": ["once"]},
             "access": {**stderr, "filters": ["without_query"]},
         },
+        "root": {"handlers": ["stderr"], "level": "WARNING"},
         "loggers": {
-            "contacthub": {"handlers": ["stderr"], "level": level, "propagate": False},
-            "uvicorn": {"handlers": ["stderr"], "level": level, "propagate": False},
+            "contacthub": {"level": level},
+            "uvicorn": {"level": level, "handlers": [], "propagate": True},
             "uvicorn.error": {"level": level},
             "uvicorn.access": {"handlers": ["access"], "level": "INFO" if access_log else "WARNING",
                                "propagate": False},
