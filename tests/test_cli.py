@@ -1,10 +1,18 @@
 """The CLI against a real SQLite file: init, keys, export, and serve's first-run key."""
 
+import contextlib
 import csv
 import io
 import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
 import uuid
 
+import httpx
 import pytest
 
 from contacthub.settings import get_settings
@@ -51,6 +59,18 @@ def test_keys_create_list_revoke(cli):
     assert "no key that can write" not in cli("keys", "revoke", second["key_id"]).output
     last = cli("keys", "revoke", workspace["key_id"])
     assert last.exit_code == 0 and "has no key that can write now" in last.output and "keys create" in last.output
+
+
+def test_revoke_says_a_running_server_refuses_the_key_within_its_cache_time(cli, monkeypatch):
+    """It said "it stops working at once", but a running server remembers a valid key for 5 s."""
+    cli("init")
+    made = json.loads(cli("keys", "create", "--json").stdout)
+    revoked = cli("keys", "revoke", made["key_id"])
+    assert revoked.exit_code == 0
+    assert "a running server refuses it within 5 seconds" in revoked.stderr
+    monkeypatch.setenv("COLUMNS", "300")  # the help on one line
+    told = cli("keys", "revoke", "--help").output
+    assert "a running server refuses it within 5 seconds" in told and "at once" not in told
 
 
 def test_a_read_only_key_from_the_cli(cli):
@@ -414,43 +434,109 @@ def test_serve_starts_an_import_worker_thread(cli):
         db.dispose()
 
 
-def test_serve_on_an_empty_database_prints_a_key_that_works(tmp_path):
-    """The quick start: `contacthub serve` on a fresh SQLite file prints a key and a first request."""
-    import os
-    import re
-    import socket
-    import subprocess
-    import sys
-    import time
-
-    import httpx
-
+@contextlib.contextmanager
+def _serving(tmp_path, *args: str, env: dict | None = None):
+    """`contacthub serve ARGS` on a fresh SQLite file of its own: yields its base URL, the key it
+    printed, what it printed up to its Database: line, and a function that stops it and answers
+    what it printed after."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    env = {**os.environ, "CONTACTHUB_DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}", "COLUMNS": "200"}
-    proc = subprocess.Popen([sys.executable, "-m", "contacthub.cli", "serve", "--port", str(port)],
+    env = {**os.environ, "CONTACTHUB_DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}", "COLUMNS": "200",
+           **(env or {})}
+    proc = subprocess.Popen([sys.executable, "-m", "contacthub.cli", "serve", "--port", str(port), *args],
                             env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
     try:
         output = ""
         deadline = time.monotonic() + 60
-        while "Database:" not in output and time.monotonic() < deadline:
+        while "Database:" not in output and time.monotonic() < deadline and proc.poll() is None:
             output += proc.stderr.readline()
         key = re.search(r"chk_[A-Za-z0-9_-]+", output).group(0)
-        assert f"http://127.0.0.1:{port}/v1/contacts" in output  # the first curl to try
+        base = f"http://127.0.0.1:{port}"
         for _ in range(100):
             try:
-                httpx.get(f"http://127.0.0.1:{port}/health").raise_for_status()
+                httpx.get(f"{base}/health").raise_for_status()
                 break
             except httpx.HTTPError:
                 time.sleep(0.1)
-        response = httpx.post(f"http://127.0.0.1:{port}/v1/contacts", headers={"Authorization": f"Bearer {key}"},
-                              json={"first_name": "Ada", "last_name": "Lovelace", "emails": ["ada@example.com"]})
-        assert response.status_code == 201
-        assert response.json()["display_name"] == "Ada Lovelace"
+        def stopped() -> str:
+            proc.terminate()
+            return proc.communicate(timeout=20)[1]
+
+        yield base, key, output, stopped
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+def test_serve_on_an_empty_database_prints_a_key_that_works(tmp_path):
+    """The quick start: `contacthub serve` on a fresh SQLite file prints a key and a first request."""
+    with _serving(tmp_path) as (base, key, banner, _):
+        assert f"{base}/v1/contacts" in banner  # the first curl to try
+        response = httpx.post(f"{base}/v1/contacts", headers={"Authorization": f"Bearer {key}"},
+                              json={"first_name": "Ada", "last_name": "Lovelace", "emails": ["ada@example.com"]})
+        assert response.status_code == 201
+        assert response.json()["display_name"] == "Ada Lovelace"
+
+
+@pytest.mark.parametrize("how", ["options", "settings"])
+def test_serve_behind_a_proxy_names_its_prefix_and_believes_only_the_proxys_headers(tmp_path, how):
+    """serve had no --root-path nor --forwarded-allow-ips: links under a proxy's prefix went
+    without it, and a proxy on another address could not say its requests came over https."""
+    import base64
+
+    proxy = "127.0.0.2"  # the proxy's address; requests from 127.0.0.1 are a client's own
+    if how == "options":
+        served = _serving(tmp_path, "--root-path", "/crm", "--forwarded-allow-ips", proxy)
+    else:
+        served = _serving(tmp_path, env={"CONTACTHUB_ROOT_PATH": "/crm/", "CONTACTHUB_FORWARDED_ALLOW_IPS": proxy})
+    with served as (base, key, _, _):
+        for n in range(2):
+            httpx.post(f"{base}/v1/contacts", headers={"Authorization": f"Bearer {key}"},
+                       json={"first_name": f"P{n}", "last_name": "Smith"}).raise_for_status()
+        assert httpx.get(f"{base}/").json()["apis"]["native"]["base"] == "/crm/v1"
+        van = {"Authorization": "Basic " + base64.b64encode(f"apiuser:{key}".encode()).decode(),
+               "Host": "contacts.example.com", "X-Forwarded-Proto": "https"}
+
+        def next_link(source: str) -> str:
+            with httpx.Client(transport=httpx.HTTPTransport(local_address=source)) as client:
+                page = client.get(f"{base}/ngpvan/v2/contacts", params={"lastName": "Smith", "$top": 1}, headers=van)
+            return page.json()["nextPageLink"]
+
+        assert next_link(proxy).startswith("https://contacts.example.com/crm/ngpvan/v2/contacts?")
+        assert next_link("127.0.0.1").startswith("http://contacts.example.com/crm/ngpvan/v2/contacts?")
+
+
+def test_serve_logs_lines_with_their_time_each_500_once_and_requests_without_their_query(tmp_path):
+    """serve logged bare lines, no requests, and each 500 twice (once more by uvicorn, with no
+    request named); a failed statement's values (names, emails) came with it."""
+    import sqlite3
+
+    with _serving(tmp_path, "--access-log", "--log-level", "INFO") as (base, key, _, stopped):
+        authorized = {"Authorization": f"Bearer {key}", "X-Request-ID": "r-7"}
+        assert httpx.get(f"{base}/v1/contacts", params={"q": "ada.lovelace@example.com"},
+                         headers=authorized).status_code == 200
+        with sqlite3.connect(tmp_path / "serve.db") as store:  # a store damaged under the server
+            store.execute("DROP TABLE list_members")
+            store.execute("DROP TABLE lists")
+        store.close()
+        assert httpx.get(f"{base}/v1/lists", params={"name": "ada.lovelace"}, headers=authorized).status_code == 500
+        log = stopped()
+    lines = [line for line in log.splitlines() if re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} [A-Z]+ \S+: ", line)]
+    said = [line.split(" ", 2)[2] for line in lines]
+    assert 'INFO uvicorn.access: 127.0.0.1:' in log and '"GET /v1/contacts HTTP/1.1" 200' in log
+    assert "ERROR contacthub.native: unexpected error answering GET /v1/lists (request r-7)" in said, log
+    assert '"GET /v1/lists HTTP/1.1" 500' in log
+    assert "Exception in ASGI application" not in log and log.count("Traceback (most recent call last)") <= 2
+    assert "ada.lovelace" not in log and key not in log
+
+
+def test_serve_refuses_a_prefix_or_an_address_that_is_none(cli, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "300")  # the error box on one line
+    for args, says in ((("--root-path", "crm"), "'crm' is not a path prefix (one such as /crm)"),
+                       (("--forwarded-allow-ips", "10.0.0.1,proxy"), "'proxy' is not an IP address or network")):
+        result = cli("serve", "--port", "8000", *args)
+        assert result.exit_code == 2 and says in result.output, result.output
 
 
 def test_erase_asks_first_and_then_leaves_nothing_of_the_person(cli):

@@ -182,6 +182,120 @@ def test_a_database_that_cannot_be_used_is_one_line(cli, tmp_path, monkeypatch, 
         assert "s3cret" not in line
 
 
+HOW_A_URL_IS_WRITTEN = "Set CONTACTHUB_DATABASE_URL to a SQLite file"
+
+
+@pytest.mark.parametrize("url, says", [
+    ("nonsense", "Could not parse"),
+    ("mysql://user@localhost/contacts", "(contacthub stores its data in SQLite or PostgreSQL)"),
+    ("sqlite:///{tmp}/no/such/dir/x.db", "(does its directory exist, and may this user write there?)"),
+    ("sqlite:///{tmp}/garbage.db", "(that file is no SQLite database: name a contacthub store, or a new file)"),
+    ("sqlite:///{tmp}/newer.db", "(its schema was made by a newer contacthub, or by another application: "
+                                 "upgrade contacthub, or name another database)"),
+    ("postgresql+psycopg://someone:pw@127.0.0.1:1/db", "(is PostgreSQL running, and listening on that host and port?)"),
+])
+def test_how_a_url_is_written_is_said_only_when_it_is_written_wrong(cli, tmp_path, monkeypatch, url, says):
+    """Every database error ended with how to write the URL, a server that was down or a schema
+    made by a newer contacthub too; each now has its own hint."""
+    from sqlalchemy import create_engine, text
+
+    from contacthub.db.migrate import upgrade
+
+    (tmp_path / "garbage.db").write_text("this is not a database")
+    newer = f"sqlite:///{tmp_path / 'newer.db'}"
+    upgrade(newer)
+    engine = create_engine(newer)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '0099_from_the_future'"))
+    engine.dispose()
+    monkeypatch.setenv("CONTACTHUB_DATABASE_URL", url.format(tmp=tmp_path))
+    get_settings.cache_clear()
+    line = _one_line(cli("keys", "list"))
+    assert says in line, line
+    assert (HOW_A_URL_IS_WRITTEN in line) == (url in ("nonsense", "mysql://user@localhost/contacts")), line
+
+
+def test_a_read_only_folder_is_named_as_what_stops_sqlite(cli, tmp_path, monkeypatch):
+    """A store whose folder this user may not write: SQLite cannot make its -wal and -shm files,
+    so every command stops at start ("unable to open database file" alone left it a guess)."""
+    import os
+    import sqlite3
+    import subprocess
+
+    from contacthub.db.migrate import upgrade
+
+    folder = tmp_path / "store"
+    folder.mkdir()
+    url = f"sqlite:///{folder / 'contacthub.db'}"
+    upgrade(url)
+    with sqlite3.connect(folder / "contacthub.db") as store:  # as serve leaves it: WAL, and closed
+        store.execute("PRAGMA journal_mode=WAL")
+    store.close()
+    assert [p.name for p in folder.iterdir()] == ["contacthub.db"]
+    monkeypatch.setenv("CONTACTHUB_DATABASE_URL", url)
+    get_settings.cache_clear()
+    if os.geteuid() == 0:  # root writes any folder a mode forbids; an immutable one it may not
+        if subprocess.run(["chattr", "+i", str(folder)], capture_output=True).returncode != 0:
+            pytest.skip("chattr +i is not available here")
+    else:
+        folder.chmod(0o555)
+    try:
+        for args in (("migrate",), ("keys", "list")):
+            result = cli(*args)
+            assert result.exit_code == 1
+            line = _one_line(result)
+            assert line.startswith("Cannot use the database") and "unable to open database file" in line
+            assert (f"(SQLite makes its -wal and -shm files beside the database: may this user write the folder "
+                    f"{folder}?)") in line, line
+            assert HOW_A_URL_IS_WRITTEN not in line
+    finally:
+        if os.geteuid() == 0:
+            subprocess.run(["chattr", "-i", str(folder)])
+        else:
+            folder.chmod(0o755)
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_another_applications_database_is_refused_and_left_as_it_was(cli, tmp_path, monkeypatch, engine):
+    """CONTACTHUB_DATABASE_URL naming another application's database added contacthub's tables
+    beside its own, without a word."""
+    import os
+    import socket
+
+    from sqlalchemy import create_engine, inspect, text
+
+    if engine == "sqlite":
+        url = f"sqlite:///{tmp_path / 'other_app.db'}"
+    else:
+        admin_url = os.environ.get("CONTACTHUB_TEST_POSTGRES_URL")
+        if not admin_url:
+            pytest.skip("CONTACTHUB_TEST_POSTGRES_URL is not set")
+        name = f"other_app_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+        admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+        url = admin_url.rsplit("/", 1)[0] + "/" + name
+    other = create_engine(url)
+    with other.begin() as conn:
+        conn.execute(text("CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT)"))
+        conn.execute(text("INSERT INTO users VALUES (1, 'someone')"))
+    monkeypatch.setenv("CONTACTHUB_DATABASE_URL", url)
+    get_settings.cache_clear()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = str(probe.getsockname()[1])
+    for args in (("migrate",), ("keys", "list"), ("init",), ("worker", "--once"), ("serve", "--port", port)):
+        result = cli(*args)
+        assert result.exit_code == 1, args
+        line = _one_line(result)
+        assert line.startswith("Cannot use the database") and line.endswith(
+            ": it holds other tables (users) and no contacthub schema; use an empty database (or a new SQLite file)."), line
+    assert inspect(other).get_table_names() == ["users"]
+    other.dispose()
+
+
 def test_an_unexpected_error_is_one_line(cli, monkeypatch):
     from contacthub.core import workspaces
 
@@ -641,7 +755,8 @@ def test_a_second_init_says_it_made_another_workspace(cli):
 
 
 def test_serve_and_worker_refuse_numbers_out_of_range(cli):
-    for args in (("serve", "--port", "99999"), ("serve", "--workers", "0"), ("worker", "--poll", "0")):
+    for args in (("serve", "--port", "99999"), ("serve", "--workers", "0"), ("worker", "--poll", "0"),
+                 ("serve", "--log-level", "loud"), ("worker", "--log-level", "loud")):
         result = cli(*args)
         assert result.exit_code == 2, args
         assert "Traceback" not in result.output
@@ -697,6 +812,36 @@ def test_a_bad_setting_names_its_variable(cli, monkeypatch):
     result = cli("keys", "list")
     assert result.exit_code == 1
     assert _one_line(result).startswith("Bad setting CONTACTHUB_IMPORT_BATCH_SIZE: Input should be a valid integer")
+
+
+@pytest.mark.parametrize("variable, value, says", [
+    ("WRITE_WAIT_SECONDS", "-5", "greater than 0"),  # every write was "busy with another writer"
+    ("WRITE_WAIT_SECONDS", "0", "greater than 0"),  # no wait on SQLite, no limit on PostgreSQL
+    ("MAX_BODY_BYTES", "0", "greater than or equal to 1"),  # every body a 413
+    ("DEFAULT_PAGE_SIZE", "500", "500 is more than CONTACTHUB_MAX_PAGE_SIZE (200)"),
+    ("WEBHOOK_TIMEOUT_SECONDS", "nan", "a finite number"),
+])
+def test_a_number_that_cannot_work_is_a_bad_setting(cli, monkeypatch, variable, value, says):
+    monkeypatch.setenv(f"CONTACTHUB_{variable}", value)
+    get_settings.cache_clear()
+    for args in (("migrate",), ("keys", "create")):
+        result = cli(*args)
+        assert result.exit_code == 1, args
+        line = _one_line(result)
+        assert line.startswith(f"Bad setting CONTACTHUB_{variable}: ") and says in line, line
+
+
+def test_an_unknown_contacthub_variable_is_warned_of_with_the_name_it_is_close_to(cli, monkeypatch):
+    """CONTACTHUB_DATABSE_URL was ignored without a word: the command used the default file."""
+    monkeypatch.setenv("CONTACTHUB_DATABSE_URL", "sqlite:////elsewhere.db")
+    monkeypatch.setenv("CONTACTHUB_NOTHING_LIKE_IT", "1")
+    monkeypatch.setenv("CONTACTHUB_CLI_TRACEBACK", "")  # read by the CLI itself: no warning
+    result = cli("migrate")
+    assert result.exit_code == 0  # a warning: the command goes on
+    lines = result.stderr.splitlines()
+    assert "Unknown setting CONTACTHUB_DATABSE_URL (ignored); did you mean CONTACTHUB_DATABASE_URL?" in lines
+    assert "Unknown setting CONTACTHUB_NOTHING_LIKE_IT (ignored)" in lines
+    assert "CLI_TRACEBACK" not in result.stderr and "Unknown setting CONTACTHUB_DATABASE_URL" not in result.stderr
 
 
 def test_the_default_region_is_read_in_any_case_and_an_unknown_one_is_a_bad_setting(cli, monkeypatch, tmp_path):

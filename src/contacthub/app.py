@@ -59,9 +59,10 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         return {"status": "ok", "version": __version__}
 
     @app.get("/", include_in_schema=False)
-    def index():
+    def index(request: Request):
+        root = request.scope.get("root_path", "")  # a proxy's path prefix (serve --root-path)
         return {"name": "contacthub", "version": __version__, "apis": {
-            name: {"base": base, "docs": f"{mount}/docs", "openapi": f"{mount}/openapi.json"}
+            name: {"base": f"{root}{base}", "docs": f"{root}{mount}/docs", "openapi": f"{root}{mount}/openapi.json"}
             for name, mount, base in DOORS
         }}
 

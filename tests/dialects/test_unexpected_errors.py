@@ -1,6 +1,7 @@
 """A fault of ours (a bug) answers 500 in each door's own envelope and says nothing of the cause."""
 
 import base64
+import logging
 
 import pytest
 from fastapi.testclient import TestClient
@@ -46,3 +47,19 @@ def test_each_door_answers_a_bug_in_its_own_envelope(broken, workspace):
         assert response.status_code == 500, (door, response.text)
         assert shape(response.json()), (door, response.json())
         assert "secret" not in response.text, door
+
+
+def test_a_bug_is_logged_with_its_request_and_nothing_the_caller_sent(broken, workspace, caplog):
+    """It was logged as "unexpected error" alone: no method, path or request id to find it by."""
+    key = workspace.api_key
+    with caplog.at_level(logging.ERROR, logger="contacthub"):
+        broken.get("/v1/contacts", params={"q": "ada.lovelace@example.com"},
+                   headers={"Authorization": f"Bearer {key}", "X-Request-ID": "r-42"})
+        broken.get("/packagex/v1/contacts", headers={"PX-API-KEY": key})
+    said = [(r.name, r.levelname, r.getMessage()) for r in caplog.records]
+    assert said == [
+        ("contacthub.native", "ERROR", "unexpected error answering GET /v1/contacts (request r-42)"),
+        ("contacthub.packagex", "ERROR", "unexpected error answering GET /packagex/v1/contacts"),
+    ], said
+    assert all(r.exc_info for r in caplog.records)  # with its traceback
+    assert "ada.lovelace" not in caplog.text and key not in caplog.text

@@ -28,11 +28,19 @@ from contacthub.core.errors import DomainError
 from contacthub.db.engine import Database
 from contacthub.db.migrate import upgrade
 from contacthub.repositories import simple as simple_repo
-from contacthub.settings import get_settings
+from contacthub.settings import get_settings, unknown_variables
 
 app = typer.Typer(help="contacthub: a self-hosted contacts service. Every command works on the database named by "
                         "CONTACTHUB_DATABASE_URL (default sqlite:///./contacthub.db), bringing its schema up to date "
                         "first.", no_args_is_help=True, add_completion=False)
+
+
+@app.callback()
+def _before_every_command() -> None:
+    """Says which CONTACTHUB_ variables nothing reads (a warning: the command goes on)."""
+    for name, close in unknown_variables(os.environ):
+        maybe = f"; did you mean {close}?" if close else ""
+        console.print(f"[yellow]Unknown setting {name}[/] (ignored){maybe}", soft_wrap=True)
 
 
 keys_app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
@@ -78,17 +86,53 @@ def upgrade_or_exit(url: str) -> None:
         upgrade(url)
     except Exception as exc:  # a bad URL, a missing driver, a server that is down, a file that is no database
         reason = first_line(getattr(exc, "orig", None) or exc)
-        hint = ""
-        if url.startswith("sqlite") and "unable to open" in reason:
-            hint = " (does its directory exist, and may this user write there?)"
-        elif "Can't locate revision" in reason:
-            hint = " (its schema was made by a newer contacthub)"
-        elif not url.startswith(("sqlite", "postgresql")):
-            hint = " (contacthub stores its data in SQLite or PostgreSQL)"
-        console.print(f"[red]Cannot use the database {shown_url(url)}:[/] {reason}{hint}. "
-                      "Set CONTACTHUB_DATABASE_URL to a SQLite file (sqlite:///path/contacthub.db) or "
-                      "postgresql+psycopg://user:pass@host/db.", soft_wrap=True)
+        hint, misspelt = _what_to_do(url, reason)
+        hint = f" ({hint})" if hint else ""
+        # how a URL is written, only where the URL is written wrong (a fine URL of a server that is
+        # down, a newer schema, a folder this user may not write: each has its own hint)
+        fix_url = (" Set CONTACTHUB_DATABASE_URL to a SQLite file (sqlite:///path/contacthub.db) or "
+                   "postgresql+psycopg://user:pass@host/db.") if misspelt else ""
+        console.print(f"[red]Cannot use the database {shown_url(url)}:[/] {reason}{hint}.{fix_url}", soft_wrap=True)
         raise Refused(f"cannot use the database {shown_url(url)}: {reason}{hint}") from None
+
+
+def _what_to_do(url: str, reason: str) -> tuple[str, bool]:
+    """A hint fitting why the database could not be used, and whether the URL is written wrong
+    (no URL, another engine, a driver contacthub does not have)."""
+    sqlite = url.startswith("sqlite")
+    if not url.startswith(("sqlite", "postgresql")):
+        return "contacthub stores its data in SQLite or PostgreSQL", True
+    if "Could not parse" in reason or "No module named" in reason or "Can't load plugin" in reason:
+        return "", True
+    if "Can't locate revision" in reason:
+        return ("its schema was made by a newer contacthub, or by another application: upgrade contacthub, "
+                "or name another database"), False
+    if sqlite and "unable to open" in reason:
+        from sqlalchemy.engine import make_url
+
+        path = make_url(url).database or ""
+        if path and os.path.isfile(path):
+            return ("SQLite makes its -wal and -shm files beside the database: may this user write the folder "
+                    f"{os.path.dirname(os.path.abspath(path))}?"), False
+        return "does its directory exist, and may this user write there?", False
+    if sqlite and "readonly" in reason:
+        return "may this user write the file and its folder?", False
+    if sqlite and "not a database" in reason:
+        return "that file is no SQLite database: name a contacthub store, or a new file", False
+    if "Connection refused" in reason:
+        return "is PostgreSQL running, and listening on that host and port?", False
+    if "resolve host" in reason:
+        return "is the host name in CONTACTHUB_DATABASE_URL right?", False
+    if "database" in reason and "does not exist" in reason:
+        return "create it first, with createdb or CREATE DATABASE, or name an existing one", False
+    if "password authentication failed" in reason or ("role" in reason and "does not exist" in reason):
+        return "check the user and password in CONTACTHUB_DATABASE_URL", False
+    if "permission denied" in reason:
+        return ("this user may not connect to it or create tables in it: grant it that, or run "
+                "`contacthub migrate` once as its owner"), False
+    if "timeout expired" in reason:
+        return "is the PostgreSQL server reachable from here?", False
+    return "", False
 
 
 def first_line(exc: BaseException | str) -> str:

@@ -74,7 +74,7 @@ def keys_list(workspace: Annotated[str | None, typer.Option(help="Workspace id (
 def keys_revoke(key: Annotated[str, typer.Argument(help="The key's id or prefix, as `keys list` shows it.")],
                 workspace: Annotated[str | None, typer.Option(
                     help="Workspace id: only a key of this workspace is revoked (default: the key's own).")] = None):
-    """Revoke a key: it stops working at once."""
+    """Revoke a key: a running server refuses it within 5 seconds (it remembers a valid key that long)."""
     db = database()
     within = workspace_actor(db, workspace).workspace_id if workspace else None
     with db.read() as session:
@@ -97,7 +97,9 @@ def keys_revoke(key: Annotated[str, typer.Argument(help="The key's id or prefix,
     if already:
         console.print(f"Key {row.id} ({row.prefix}…) was already revoked on {already:%Y-%m-%d %H:%M} UTC.")
         return
-    console.print(f"Revoked key {row.id} ({row.prefix}…).")
+    # a server remembers a valid key for KEY_CACHE.ttl seconds, and this process cannot make it forget
+    console.print(f"Revoked key {row.id} ({row.prefix}…): a running server refuses it within "
+                  f"{workspaces.KEY_CACHE.ttl:g} seconds.", soft_wrap=True)
     with db.read() as session:
         writable = [k for k in workspaces.list_keys(session, row.workspace_id) if k.revoked_at is None and not k.read_only]
     if not writable:  # the API keeps this key (409); the shell can always make another, so it may go

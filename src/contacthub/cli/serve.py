@@ -6,11 +6,23 @@ from typing import Annotated
 import typer
 
 from contacthub.app import DOORS
+from contacthub.cli.logs import LEVELS
 from contacthub.cli.common import app, console, database, shown_url, upgrade_or_exit
 from contacthub.core import import_jobs, workspaces
 from contacthub.db.engine import Database
 from contacthub.repositories import simple as simple_repo
-from contacthub.settings import get_settings
+from contacthub.settings import get_settings, path_prefix, trusted_addresses
+
+
+def _a_level(value: str | None) -> str | None:
+    if value is not None and value.lower() not in LEVELS:
+        raise typer.BadParameter(f"use {', '.join(LEVELS)}", param_hint="--log-level")
+    return value.lower() if value else None
+
+
+LogLevel = Annotated[str | None, typer.Option(
+    help=f"The least a record must be to be logged on stderr: {', '.join(LEVELS)}. Default: CONTACTHUB_LOG_LEVEL, "
+         "else warning.", callback=_a_level)]
 
 
 @app.command()
@@ -19,11 +31,30 @@ def serve(
     port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8000,
     workers: Annotated[int, typer.Option(help="Server processes (PostgreSQL only; SQLite serves from one).",
                                          min=1)] = 1,
+    root_path: Annotated[str | None, typer.Option(
+        help="The path prefix a reverse proxy serves this under, such as /crm (the proxy strips it before "
+             "passing a request on); links and docs name it. Default: CONTACTHUB_ROOT_PATH, else none.",
+        callback=lambda value: _checked(path_prefix, value, "--root-path"))] = None,
+    forwarded_allow_ips: Annotated[str | None, typer.Option(
+        help="Addresses (or networks, or *) whose X-Forwarded-Proto and X-Forwarded-For are believed: your "
+             "proxy's. Default: CONTACTHUB_FORWARDED_ALLOW_IPS, else 127.0.0.1 and ::1.",
+        callback=lambda value: _checked(trusted_addresses, value, "--forwarded-allow-ips"))] = None,
+    log_level: LogLevel = None,
+    access_log: Annotated[bool | None, typer.Option(
+        "--access-log/--no-access-log",
+        help="A line per request: method, path (without its query), status, client address. "
+             "Default: CONTACTHUB_ACCESS_LOG, else off.")] = None,
 ):
     """Serve every API. On an empty database, creates the first workspace and prints its key."""
     import uvicorn
 
+    from contacthub.cli.logs import log_config
+
     settings = get_settings()
+    root_path = settings.root_path if root_path is None else root_path
+    forwarded_allow_ips = forwarded_allow_ips or settings.forwarded_allow_ips
+    log_level = log_level or settings.log_level
+    access_log = settings.access_log if access_log is None else access_log
     _check_port_free(host, port)
     db = database()
     with db.write() as session:
@@ -55,10 +86,21 @@ def serve(
         console.print("[yellow]SQLite serves from one process; ignoring --workers.[/]")
         workers = 1
     uvicorn.run("contacthub.app:create_app", factory=True, host=host, port=port, workers=workers,
-                log_level="warning")
+                root_path=root_path, forwarded_allow_ips=forwarded_allow_ips,
+                log_config=log_config(log_level, access_log), log_level=None, access_log=access_log)
     if importing is not None:  # uvicorn has stopped (Ctrl-C, SIGTERM): the embedded worker's job goes on elsewhere
         importing.set()
         _worker_stopped(db, label, quiet_when_idle=True)
+
+
+def _checked(check, value: str | None, option: str) -> str | None:
+    """An option checked as its setting is (settings.py), refused as a bad option (exit 2)."""
+    if value is None:
+        return None
+    try:
+        return check(value)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint=option) from None
 
 
 def _warn_if_read_only(url: str) -> None:
@@ -120,11 +162,15 @@ def worker(
                                             "(default: keep waiting for jobs until Ctrl-C).")] = False,
     poll: Annotated[float, typer.Option(help="Seconds between looks at the queue.", min=0.05)] = 1.0,
     webhooks: Annotated[bool, typer.Option(help="Send webhooks their waiting changes too, as `serve` does.")] = True,
+    log_level: LogLevel = None,
 ):
     """Run queued import jobs (start as many as you like on PostgreSQL: each job goes to one) and
     send webhooks (each webhook is sent by one process at a time)."""
     import threading
 
+    from contacthub.cli import logs
+
+    logs.configure(log_level or get_settings().log_level)
     from contacthub.core import webhook_delivery
     from contacthub.dialects.native.schemas import webhook_body
 

@@ -49,7 +49,8 @@ WAL_KEPT_BYTES = 64 * 1024 * 1024
 def _sqlite_engine(url: str, begin: str, wait_seconds: float, read_only: bool = False) -> Engine:
     # A pool as large as the thread pool, so busy servers reuse connections instead of reopening them.
     engine = create_engine(
-        url, connect_args={"check_same_thread": False, "timeout": wait_seconds}, pool_size=40, max_overflow=10
+        url, connect_args={"check_same_thread": False, "timeout": wait_seconds}, pool_size=40, max_overflow=10,
+        hide_parameters=True,  # a failed statement logged names no value it was given (names, emails)
     )
 
     @event.listens_for(engine, "connect")
@@ -105,7 +106,7 @@ class Database:
         else:
             # room for the hot threads' kept connections (HOT_THREADS) beside the thread pool's
             self.write_engine = create_engine(
-                url, pool_size=10 + HOT_THREADS, max_overflow=20, pool_pre_ping=True,
+                url, pool_size=10 + HOT_THREADS, max_overflow=20, pool_pre_ping=True, hide_parameters=True,
                 # UTC sessions: times come back in UTC whatever the server's zone (or PGTZ) says
                 connect_args={"options": f"-c lock_timeout={int(write_wait_seconds * 1000)} -c TimeZone=UTC"},
             )

@@ -211,6 +211,12 @@ def _load_key(db: Database, api_key: str | None) -> workspaces.KeyGrant:
         return workspaces.KeyGrant(key.workspace_id, key.id, key.read_only)
 
 
+def door_path(request: Request, path: str) -> str:
+    """`path` of the door `request` came through, as a client reaches it: under the door's mount
+    (/v1, /ngpvan) and any proxy's prefix (serve --root-path), both in the scope's root_path."""
+    return request.scope.get("root_path", "") + path
+
+
 def parse_json(raw: str | bytes) -> Any:
     """json.loads, with every way a body can fail to read as a ValueError saying why (a syntax
     fault stays a JSONDecodeError; nesting past the interpreter's depth would be a RecursionError)."""

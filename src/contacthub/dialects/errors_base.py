@@ -162,13 +162,34 @@ def install(app: FastAPI, door: ErrorRenderer, log: logging.Logger) -> None:
         return door.http_error(request, exc)
 
     def unexpected(request: Request, exc: Exception) -> Response:
-        log.exception("unexpected error", exc_info=exc)
+        # the method and path (never the query, the headers or the body: names, emails, keys),
+        # and the request id a proxy gave it, to find its line in the proxy's log
+        given = request.headers.get("x-request-id", "")
+        request_id = f" (request {given[:100]})" if given.isprintable() and given else ""
+        log.error("unexpected error answering %s %s%s", request.method, request.url.path, request_id, exc_info=exc)
+        _note_logged(exc)
         return door.unexpected(request, exc)
 
     app.add_exception_handler(BodyTooLarge, too_large)
     app.add_exception_handler(BodyEncoded, encoded)
     app.add_exception_handler(HTTPException, http_error)
     app.add_exception_handler(Exception, unexpected)
+
+
+_LOGGED = "_contacthub_logged"
+
+
+def _note_logged(exc: Exception) -> None:
+    try:
+        setattr(exc, _LOGGED, True)
+    except (AttributeError, TypeError):  # an exception that takes no attributes is logged twice
+        pass
+
+
+def logged_already(exc: BaseException) -> bool:
+    """Whether a door's handler logged `exc` already, with its request (Starlette raises it on to
+    the server after the 500 is answered, and uvicorn would log it again)."""
+    return getattr(exc, _LOGGED, False) is True
 
 
 def _allowed_methods(app: FastAPI, request: Request) -> list[str]:

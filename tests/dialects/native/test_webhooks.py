@@ -3,6 +3,7 @@ Standard Webhooks library a receiver would use), in order, again after a failure
 
 import http.server
 import json
+import logging
 import threading
 import time
 from datetime import timedelta
@@ -367,6 +368,28 @@ def test_a_webhook_failing_for_days_is_turned_off_and_says_so(hooks_api, db, loc
     assert on["failing_since"] is None and on["failures"] == 0
     assert deliver(db, local_settings) == 1
     assert [c["action"] for c in receiver.bodies()[-1]["data"]] == ["created"]  # the batch that failed, at last
+
+
+def test_failed_deliveries_and_a_webhook_turned_off_are_warnings_naming_it(hooks_api, db, local_settings, receiver,
+                                                                           workspace, caplog):
+    """Failures were logged at info, below what serve logs: a receiver down for days went unseen."""
+    receiver.status = 503
+    hook = hooks_api.post("/v1/webhooks", json={"url": receiver.url + "/secret-token"}).json()
+    with caplog.at_level(logging.WARNING, logger="contacthub.webhooks"):
+        assert deliver(db, local_settings) == 1
+        with db.write() as session:  # failing for three days, its wait over
+            webhook_repo.set_columns(session, workspace.workspace_id, _uuid(hook["id"]),
+                                     failing_since=utcnow() - timedelta(hours=72, minutes=1),
+                                     next_attempt_at=utcnow() - timedelta(seconds=1))
+        assert deliver(db, local_settings) == 1
+    said = [(r.levelname, r.getMessage()) for r in caplog.records if r.name == "contacthub.webhooks"]
+    where = f"webhook {hook['id']} of workspace {workspace.workspace_id}"
+    assert said == [
+        ("WARNING", f"{where}: the receiver answered HTTP 503 (failure 1 in a row; next try in 5 s)"),
+        ("WARNING", f"{where}: the receiver answered HTTP 503 (failure 2 in a row; next try in 10 s)"),
+        ("WARNING", f"{where} turned off: its deliveries have failed for 72 hours"),
+    ], said
+    assert "secret-token" not in caplog.text  # a receiver's URL may hold a token: never logged
 
 
 def test_a_rotated_secret_signs_what_is_sent_from_then_on(hooks_api, client, db, local_settings, receiver,

@@ -6,12 +6,30 @@ seed twice, and the property names of query faults."""
 import pytest
 
 from tests.dialects.ngpvan.test_contacts import SEED_BODY
-from tests.dialects.ngpvan.wire import CONTACTS, post
+from tests.dialects.ngpvan.wire import CONTACTS, basic, post
 
 
 
 def without_dates(contact: dict) -> dict:
     return {k: v for k, v in contact.items() if k not in ("dateCreated", "dateModified")}
+
+
+def test_behind_a_proxy_prefix_the_next_page_link_names_it_once(app, workspace):
+    """Served under /crm (serve --root-path /crm), nextPageLink read
+    https://host/crm/crm/ngpvan/...: the base URL and the path each held the prefix."""
+    from fastapi.testclient import TestClient
+
+    # as uvicorn hands a request on with root_path set: the path under the prefix
+    proxied = TestClient(app, root_path="/crm", base_url="https://contacts.example.com")
+    proxied.headers["Authorization"] = basic(workspace.api_key)
+    for n in range(3):
+        created = post(proxied, {"type": "INDIVIDUAL", "firstName": f"P{n}", "lastName": "Prefixed"}, "/crm" + CONTACTS)
+        assert created.headers["Location"] == f"/crm{CONTACTS}/{created.json()['contactId']}"
+    page = proxied.get("/crm" + CONTACTS, params={"lastName": "Prefixed", "$top": 2}).json()
+    link = page["nextPageLink"]
+    assert link.startswith(f"https://contacts.example.com/crm{CONTACTS}?lastName=Prefixed&%24top=2&%24cursor="), link
+    rest = proxied.get(link).json()
+    assert len(rest["items"]) == 1 and rest["nextPageLink"] is None
 
 
 def test_a_201_carries_the_location_of_the_new_contact(van):

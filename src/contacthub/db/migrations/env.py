@@ -1,6 +1,7 @@
 from alembic import context
 from sqlalchemy import create_engine, event, pool, text
 
+from contacthub.db.migrate import refuse_another_applications
 from contacthub.db.models import Base
 
 config = context.config
@@ -46,6 +47,7 @@ def run_migrations() -> None:
         with context.begin_transaction():
             if not sqlite:
                 connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+            refuse_another_applications(connection)
             context.run_migrations()
     engine.dispose()
 

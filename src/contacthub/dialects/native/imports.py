@@ -22,7 +22,7 @@ from contacthub.core.errors import FieldError, InvalidInput, dotted_path, reason
 from contacthub.core.imports import DuplicatePolicy, ImportOptions
 from contacthub.core.pagination import clamp_limit, decode_cursor, encode_cursor
 from contacthub.db.engine import Database
-from contacthub.dialects.common import parse_id, parse_json
+from contacthub.dialects.common import door_path, parse_id, parse_json
 from contacthub.dialects.native.errors import error_response
 from contacthub.dialects.native.schemas import ImportJobOut, ImportJobPageOut, ImportJobWithRowsOut, iso, page_limit
 from contacthub.settings import Settings
@@ -80,7 +80,7 @@ def _shown_source(job) -> str:
     return str(url.copy_with(username=url.username, password="***")) if url.password else job.source
 
 
-def render_job(job) -> dict[str, Any]:
+def render_job(job, request: Request) -> dict[str, Any]:
     total = job.total_rows
     # an overwrite this process runs counts in its one transaction: its progress is read live
     live = import_jobs.overwrite_under_way(job.id) if job.status == "running" else None
@@ -103,7 +103,8 @@ def render_job(job) -> dict[str, Any]:
         "created_at": iso(job.created_at),
         "started_at": iso(job.started_at),
         "finished_at": iso(job.finished_at),
-        "links": {"self": f"/v1/imports/{job.id}", "rejected_csv": f"/v1/imports/{job.id}/rejected.csv"},
+        "links": {"self": door_path(request, f"/imports/{job.id}"),
+                  "rejected_csv": door_path(request, f"/imports/{job.id}/rejected.csv")},
     }
 
 
@@ -158,7 +159,7 @@ def install(app: FastAPI, db: Database, settings: Settings, actor_dependency) ->
                 else imports.SourceSpec(data_url=body.data_url, field="data_url"))
         # the body as read, not its bytes: the same request spaced otherwise is the same request
         print_ = idempotency.fingerprint("POST", "/v1/imports", body.model_dump_json(exclude_unset=True).encode())
-        return await run_in_threadpool(_start, caller, spec, options, idempotency_key, print_)
+        return await run_in_threadpool(_start, caller, spec, options, idempotency_key, print_, request)
 
     def _start_upload(caller: Actor, upload: UploadFile, options: ImportOptions, key: str | None, request: Request):
         digest = hashlib.sha256(options.model_dump_json().encode())
@@ -173,32 +174,33 @@ def install(app: FastAPI, db: Database, settings: Settings, actor_dependency) ->
 
         spec = imports.SourceSpec(upload=chunks(), upload_name=(upload.filename or "upload")[:200],
                                   upload_type=upload.content_type or "", field="file")
-        return _start(caller, spec, options, key, idempotency.fingerprint("POST", "/v1/imports", digest.digest()))
+        return _start(caller, spec, options, key, idempotency.fingerprint("POST", "/v1/imports", digest.digest()),
+                      request)
 
-    def _start(caller: Actor, spec, options: ImportOptions, key: str | None, print_: str):
+    def _start(caller: Actor, spec, options: ImportOptions, key: str | None, print_: str, request: Request):
         def work(session):
-            return 202, render_job(import_jobs.create_job(session, caller, spec, options, settings))
+            return 202, render_job(import_jobs.create_job(session, caller, spec, options, settings), request)
 
         answer = idempotency.run_once(lambda: db.write(workspace=caller.workspace_id), caller, key, print_, work)
-        headers = {"Location": f"/v1/imports/{answer.body['id']}"}
+        headers = {"Location": door_path(request, f"/imports/{answer.body['id']}")}
         if answer.replayed:
             headers["Idempotent-Replayed"] = "true"
         return JSONResponse(answer.body, status_code=answer.status, headers=headers)
 
     @app.get("/imports", tags=["imports"], responses={200: {"model": ImportJobPageOut}})
-    def list_imports(caller: Caller, cursor: str | None = None, limit: PageLimit = None):
+    def list_imports(request: Request, caller: Caller, cursor: str | None = None, limit: PageLimit = None):
         """The workspace's import jobs, newest first."""
         size = clamp_limit(limit, settings.default_page_size, settings.max_page_size)
         with db.read() as session:
             jobs = import_jobs.jobs_page(session, caller, decode_cursor(cursor), size + 1)
             more = len(jobs) > size
             jobs = jobs[:size]
-            return {"data": [render_job(j) for j in jobs],
+            return {"data": [render_job(j, request) for j in jobs],
                     "next_cursor": encode_cursor(jobs[-1].id) if more and jobs else None, "has_more": more}
 
     @app.get("/imports/{import_id}", tags=["imports"], responses={200: {"model": ImportJobWithRowsOut}})
     def get_import(
-        import_id: str, caller: Caller,
+        request: Request, import_id: str, caller: Caller,
         status: Annotated[str | None, Query(description="Only rows with these outcomes, comma-separated.")] = None,
         after: Annotated[int, Query(ge=-1, description="Rows after this index (the `next_after` of a page).")] = -1,
         limit: PageLimit = None,
@@ -212,7 +214,7 @@ def install(app: FastAPI, db: Database, settings: Settings, actor_dependency) ->
             rows = import_jobs.row_outcomes(session, caller, job_id, statuses, after, size + 1)
             more = len(rows) > size
             rows = rows[:size]
-            out = render_job(job)
+            out = render_job(job, request)
             out["rows"] = {"data": [render_row(r) for r in rows], "has_more": more,
                            "next_after": rows[-1].row_index if more and rows else None}
             return out

@@ -22,6 +22,7 @@ from contacthub.core.inputs import WriteOptions
 from contacthub.core.pagination import clamp_limit, decode_cursor
 from contacthub.db.engine import Database
 from contacthub.dialects.common import (
+    door_path,
     DOOR_TELEMETRY,
     BodyLimit,
     Gate,
@@ -133,7 +134,7 @@ def body_contact_id(value: Any) -> uuid.UUID:
 
 def contact_url(request: Request, contact_id: uuid.UUID | str) -> str:
     """The contact's own path, under wherever this door is mounted (/ngpvan)."""
-    return f"{request.scope.get('root_path', '')}/v2/contacts/{contact_id}"
+    return door_path(request, f"/v2/contacts/{contact_id}")
 
 
 def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
@@ -291,8 +292,9 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
         next_link = None
         if page.next_cursor:
             params = {k: v for k, v in request.query_params.items() if k != "$cursor"}
-            next_link = f"{request.url.path}?{urlencode({**params, '$cursor': page.next_cursor})}"
-            next_link = str(request.base_url).rstrip("/") + next_link
+            # this request's own URL, its path already under any proxy prefix (base_url holds the
+            # prefix too: joined to the path, it named it twice)
+            next_link = str(request.url.replace(query=urlencode({**params, "$cursor": page.next_cursor})))
         return {"items": items, "count": total, "nextPageLink": next_link}
 
     serve_docs(app)
