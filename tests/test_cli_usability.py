@@ -691,6 +691,16 @@ def test_the_first_rejects_name_their_line_in_the_file(cli, tmp_path):
         result.output
 
 
+def test_the_summary_tells_of_bytes_that_were_not_utf8(cli, tmp_path):
+    cli("init")
+    source = tmp_path / "people.csv"
+    source.write_bytes("Name,Email\nJosé Núñez,jose@example.es\nZoë,zoe@example.de\n".encode() + b"Ren\xe9e,r@example.com\n")
+    result = cli("import", str(source))
+    assert "Note: 1 byte is not UTF-8 and was replaced with \ufffd (line 4 of the file)" in result.output, result.output
+    assert json.loads(cli("import", str(source), "--json").stdout)["notes"] == [
+        "1 byte is not UTF-8 and was replaced with \ufffd (line 4 of the file); the rest was read as UTF-8"]
+
+
 def test_a_bad_setting_names_its_variable(cli, monkeypatch):
     monkeypatch.setenv("CONTACTHUB_IMPORT_BATCH_SIZE", "lots")
     get_settings.cache_clear()

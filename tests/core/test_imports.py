@@ -159,6 +159,21 @@ def test_encodings_delimiters_and_bom(run, db, actor):
     assert names == {"José Müller", "Zoë"}
 
 
+def test_a_utf8_file_with_a_stray_byte_is_read_as_utf8_and_the_job_says_so(run, db, actor):
+    """One cp1252 byte pasted into a UTF-8 file made the whole file cp1252 ("JosÃ©"), silently."""
+    content = ("Name,Email,City\r\nJosé Núñez,jose@example.es,Málaga\r\nZoë Ünal,zoe@example.de,Köln\r\n".encode()
+               + b"Bad Byte \xe9,bad@example.com,Paris\r\n")
+    job, _ = run(content)
+    assert (job.created, job.invalid) == (3, 0)
+    assert {v.computed_display_name for v in everyone(db, actor)} == {"José Núñez", "Zoë Ünal", "Bad Byte \ufffd"}
+    assert job.notes == ["1 byte is not UTF-8 and was replaced with \ufffd (line 4 of the file); "
+                         "the rest was read as UTF-8"]
+    # a file in cp1252 throughout is read as it is, with nothing to say
+    job, _ = run("Name,Email\nRenée Müller,renee@example.com\n".encode("cp1252"))
+    assert (job.created, job.notes) == (1, None)
+    assert "Renée Müller" in {v.computed_display_name for v in everyone(db, actor)}
+
+
 def test_a_windows_file_with_line_breaks_and_delimiters_in_quoted_cells(run, db, actor):
     """Excel's CSV in a German or French locale: semicolons, CRLF, a cell on two lines."""
     text = ('Name;Email;Notes\r\nAnna Schmidt;anna@example.de;"Erste Zeile\nZweite Zeile"\r\n'

@@ -135,7 +135,7 @@ def import_file(
         console.print(f"{job.invalid:,} rejected row{'' if job.invalid == 1 else 's'} written to {rejected}")
     if json_out:
         print(json.dumps({"import_id": str(job.id), "status": job.status, "rows": job.processed, **counts,
-                          "error": job.error}))
+                          "error": job.error, "notes": job.notes or []}))
     elif job.status == "failed" and not job.processed:
         console.print(f"[red]Import failed:[/] {job.error} (job {job.id})", soft_wrap=True)
     else:
@@ -147,6 +147,8 @@ def import_file(
             table.add_row(name, f"{n:,}")
         table.add_row("[bold]total[/]", f"[bold]{job.processed:,}[/]")
         Console().print(table)
+        for note in job.notes or []:
+            console.print(f"[yellow]Note:[/] {note}", soft_wrap=True)
         with db.read() as session:
             first = import_jobs.row_outcomes(session, actor, job.id, ["invalid"], -1, 10) if job.invalid else []
             left_out, total_left_out = import_jobs.rows_left_out(session, actor, job.id, 10)

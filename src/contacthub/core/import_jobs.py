@@ -305,7 +305,8 @@ def _run_batches(db: Database, actor: Actor, job: ImportJob, options: ImportOpti
 
     def estimated() -> None:
         with job_write() as session:
-            repo.set_job(session, actor.workspace_id, job.id, total_rows=reader.estimated_rows, format=source.format)
+            repo.set_job(session, actor.workspace_id, job.id, total_rows=reader.estimated_rows, format=source.format,
+                         notes=reader.notes or None)
 
     _patiently(settings, estimated)
     with ExitStack() as whole:
