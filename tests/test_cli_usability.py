@@ -701,6 +701,16 @@ def test_the_summary_tells_of_bytes_that_were_not_utf8(cli, tmp_path):
         "1 byte is not UTF-8 and was replaced with \ufffd (line 4 of the file); the rest was read as UTF-8"]
 
 
+def test_the_summary_names_the_columns_not_imported(cli, tmp_path):
+    cli("init")
+    source = tmp_path / "hubspot.csv"
+    source.write_text("Record ID,First Name,Email,Lifecycle Stage\n51,Brian,bh@example.com,customer\n")
+    result = cli("import", str(source))
+    assert "Columns not imported (no field reads them; --map 'HEADER=metadata.<key>' keeps one as an attribute): " \
+           "'Record ID', 'Lifecycle Stage'" in result.output, result.output
+    assert json.loads(cli("import", str(source), "--json").stdout)["ignored_columns"] == ["Record ID", "Lifecycle Stage"]
+
+
 def test_a_bad_setting_names_its_variable(cli, monkeypatch):
     monkeypatch.setenv("CONTACTHUB_IMPORT_BATCH_SIZE", "lots")
     get_settings.cache_clear()

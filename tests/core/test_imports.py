@@ -361,6 +361,32 @@ def test_google_contacts_newer_export(run, db, actor):
     assert set(groups) == {"Friends"} and members_of(db, actor, groups["Friends"]) == {ada.id}
 
 
+def test_headers_of_hand_made_sheets_and_form_tools_and_the_columns_not_imported(run, db, actor):
+    job, rows = run("Full Name,Primary Email,Email Address 2,Mobile Number,Cell,Tel,Phone #,msisdn,Address 1,Address 2,"
+                    "City,Province/State,ZIP/Postal Code,Company/Organization,Tags,Record ID,Lifecycle Stage\n"
+                    "Priya Patel,priya@example.co.uk,priya@work.example,+44 7700 900001,+44 7700 900002,"
+                    "+44 20 7946 0003,+44 20 7946 0004,+447700900005,10 Downing St,Flat 2,London,Greater London,"
+                    "SW1A 2AA,Acme Ltd,VIP,51,customer\n", create_groups=True)
+    assert (job.created, job.invalid) == (1, 0), rows
+    people = {v.computed_display_name: v for v in everyone(db, actor)}
+    priya = people["Priya Patel"]
+    assert [(e.value, e.type) for e in priya.emails] == [("priya@example.co.uk", None), ("priya@work.example", None)]
+    assert [(p.normalized, p.type) for p in priya.phones] == [
+        ("+447700900001", "mobile"), ("+447700900002", "mobile"), ("+442079460003", None), ("+442079460004", None),
+        ("+447700900005", None)]
+    address = priya.addresses[0]
+    assert (address.line1, address.line2, address.city, address.region, address.postal_code) == (
+        "10 Downing St", "Flat 2", "London", "Greater London", "SW1A 2AA")
+    assert priya.employer == "Acme Ltd"
+    assert members_of(db, actor, people["VIP"].id) == {priya.id}
+    assert job.ignored_columns == ["Record ID", "Lifecycle Stage"]
+    # Zip5; a column giving the types of the phones beside it is read, not "not imported"
+    job, _ = run("Name,Zip5,Phone 1 - Type,Phone 1 - Value,Photo\nAda,02134,Work,+1 212 555 0100,x.png\n")
+    assert job.ignored_columns == ["Photo"]
+    ada = {v.computed_display_name: v for v in everyone(db, actor)}["Ada"]
+    assert (ada.addresses[0].postal_code, ada.phones[0].type) == ("02134", "work")
+
+
 def test_the_type_a_header_names(run, db, actor):
     job, rows = run("Name,Business Fax,Home Phone,Work Email,Email\n"
                     "Ada,+44 20 7946 0999,+44 20 7946 0998,ada@work.example,ada@example.com\n")

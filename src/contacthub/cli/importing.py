@@ -135,7 +135,7 @@ def import_file(
         console.print(f"{job.invalid:,} rejected row{'' if job.invalid == 1 else 's'} written to {rejected}")
     if json_out:
         print(json.dumps({"import_id": str(job.id), "status": job.status, "rows": job.processed, **counts,
-                          "error": job.error, "notes": job.notes or []}))
+                          "error": job.error, "notes": job.notes or [], "ignored_columns": job.ignored_columns or []}))
     elif job.status == "failed" and not job.processed:
         console.print(f"[red]Import failed:[/] {job.error} (job {job.id})", soft_wrap=True)
     else:
@@ -149,6 +149,7 @@ def import_file(
         Console().print(table)
         for note in job.notes or []:
             console.print(f"[yellow]Note:[/] {note}", soft_wrap=True)
+        _print_ignored(job.ignored_columns or [])
         with db.read() as session:
             first = import_jobs.row_outcomes(session, actor, job.id, ["invalid"], -1, 10) if job.invalid else []
             left_out, total_left_out = import_jobs.rows_left_out(session, actor, job.id, 10)
@@ -165,6 +166,15 @@ def import_file(
             console.print(f"[red]Import failed:[/] {job.error}", soft_wrap=True)
     if job.status == "failed":
         raise typer.Exit(1)
+
+
+def _print_ignored(headers: list[str], shown: int = 20) -> None:
+    """The file's columns that no field reads: their cells were left out, which the counts do not show."""
+    if not headers:
+        return
+    names = ", ".join(repr(h) for h in headers[:shown]) + (f" and {len(headers) - shown} more" if len(headers) > shown else "")
+    console.print(f"[yellow]Columns not imported[/] (no field reads them; --map 'HEADER=metadata.<key>' keeps one as an attribute): {names}",
+                  soft_wrap=True)
 
 
 def _write_rejected(db, actor, job_id, path: Path) -> None:

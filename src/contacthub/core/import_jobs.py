@@ -49,6 +49,7 @@ from contacthub.core.imports import (
     RowParser,
     SourceSpec,
     _Importer,
+    ignored_headers,
     plan_columns,
 )
 from contacthub.db.engine import Database
@@ -306,7 +307,7 @@ def _run_batches(db: Database, actor: Actor, job: ImportJob, options: ImportOpti
     def estimated() -> None:
         with job_write() as session:
             repo.set_job(session, actor.workspace_id, job.id, total_rows=reader.estimated_rows, format=source.format,
-                         notes=reader.notes or None)
+                         notes=reader.notes or None, ignored_columns=ignored_headers(headers, columns) or None)
 
     _patiently(settings, estimated)
     with ExitStack() as whole:

@@ -92,6 +92,10 @@ HEADER_ALIASES = {
     "addressline2": "address_line2", "unit": "address_line2",
     "city": "city", "state": "region", "region": "region", "province": "region",
     "zip": "postal_code", "zipcode": "postal_code", "postalcode": "postal_code", "postcode": "postal_code",
+    # as hand-made sheets and form tools name them
+    "mobilenumber": "phone", "cell": "phone", "tel": "phone", "phone#": "phone", "primaryemail": "email",
+    "address1": "address", "address2": "address_line2", "zip/postalcode": "postal_code", "zip5": "postal_code",
+    "province/state": "region", "company/organization": "employer",
     "country": "country", "type": "type", "group": "groups", "groups": "groups", "notes": "notes", "note": "notes",
     "title": "title", "jobtitle": "title", "position": "title", "employer": "employer", "company": "employer",
     "organization": "organization", "organisation": "organization",
@@ -108,6 +112,10 @@ HEADER_ALIASES = {
     # HubSpot, Mailchimp and the like
     "companyname": "employer", "streetaddress": "address", "state/region": "region",
     "state/province": "region", "country/region": "country",
+    # Mailchimp's TAGS (and a sheet's Tags): names, as Google's labels and Outlook's categories are
+    "tags": "groups",
+    # MessageBird: the phone number in international form
+    "msisdn": "phone",
     # a web page has no field of its own: kept as the attribute `website` (Google's `Website 1 -
     # Value`, Outlook's `Web Page`, a vCard's URL), not dropped
     "website": "metadata.website", "webpage": "metadata.website", "website1value": "metadata.website",
@@ -223,7 +231,7 @@ def _is_social_target(target: str) -> bool:
 # `Business Phone 2`, `Business Fax`, HubSpot's `Mobile Phone Number`, `Work Email`. Not their
 # `… - Type` / `… - Label` columns: those give the type of the values beside them (_types_column).
 _MORE_POINTS = re.compile(
-    r"(?:home|business|work|personal|other)?(?P<email>e?mail)\d{0,2}(?:value|address)?"
+    r"(?:home|business|work|personal|other)?(?P<email>e?mail)(?:address)?\d{0,2}(?:value|address)?"
     r"|(?:home|business|work|mobile|cell|primary|other|main)?(?P<phone>phone|fax)(?:number)?\d{0,2}(?:value)?"
 )
 
@@ -237,11 +245,14 @@ _TYPE_WORDS = {"mobile": "mobile", "cell": "mobile", "iphone": "mobile", "home":
 _NOT_A_TYPE = {"", "internet", "smtp", "pref", "voice", "x400", "x.400", "text", "msg", "video", "uri",
                "postal", "parcel", "dom", "intl"}
 _HEADER_TYPES = ("fax", "pager", "mobile", "cell", "home", "personal", "work", "business", "other", "main", "primary")
+_EMAIL_HEADER_TYPES = ("home", "personal", "work", "business", "other")
 
 
-def _header_type(key: str) -> str | None:
-    """The type a column's header names (Outlook's `Business Fax` is a fax before it is work's)."""
-    return next((_TYPE_WORDS[word] for word in _HEADER_TYPES if word in key), None)
+def _header_type(key: str, target: str) -> str | None:
+    """The type a column's header names (Outlook's `Business Fax` is a fax before it is work's;
+    a `Primary Email` is just the file's email, no main one: emails have no such type)."""
+    words = _HEADER_TYPES if target == "phone" else _EMAIL_HEADER_TYPES
+    return next((_TYPE_WORDS[word] for word in words if word in key), None)
 
 
 def point_type(text: str) -> str | None:
@@ -344,7 +355,7 @@ def plan_columns(headers: list[str], mapping: dict[str, str] | None) -> list[Col
     keys = [_norm_header(h) for h in headers]
     for col in columns:
         if col.target in ("email", "phone"):
-            col.point_type = _header_type(keys[col.index])
+            col.point_type = _header_type(keys[col.index], col.target)
             col.types_at = _types_column(keys, keys[col.index])
     if not any(c.target in ("name", "first_name", "last_name", "email", "phone") for c in columns):
         # what was read, so a wrong delimiter or a missing header row shows at once
@@ -354,6 +365,13 @@ def plan_columns(headers: list[str], mapping: dict[str, str] | None) -> list[Col
             + (f" (the header row read: {seen})" if headers else " (the file has no header row)")
         ))
     return columns
+
+
+def ignored_headers(headers: list[str], columns: list[Column]) -> list[str]:
+    """The named columns of the file no field reads (see plan_columns), in the file's order: not
+    those giving the types of the emails or phones beside them (Google's `Phone 1 - Label`)."""
+    read = {c.index for c in columns} | {c.types_at for c in columns}
+    return [h for i, h in enumerate(headers) if h and i not in read]
 
 
 def _check_no_clash(columns: list[Column]) -> None:

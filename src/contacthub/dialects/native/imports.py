@@ -100,6 +100,7 @@ def render_job(job) -> dict[str, Any]:
         "counts": counts,
         "error": job.error,
         "notes": job.notes or [],
+        "ignored_columns": job.ignored_columns or [],
         "door": job.door,
         "created_at": iso(job.created_at),
         "started_at": iso(job.started_at),

@@ -1,4 +1,5 @@
-"""import job notes: what an import tells of how its file was read (bytes that were not UTF-8)
+"""import job notes: what an import tells of how its file was read (bytes that were not UTF-8),
+and the columns of the file it did not import
 
 Revision ID: 0017_import_job_notes
 Revises: 0016_search_text_base_letters
@@ -18,8 +19,12 @@ def upgrade() -> None:
     with op.batch_alter_table('import_jobs') as batch:
         batch.add_column(sa.Column('notes', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'),
                                    nullable=True))
+        batch.add_column(sa.Column('ignored_columns',
+                                   sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'),
+                                   nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table('import_jobs') as batch:
+        batch.drop_column('ignored_columns')
         batch.drop_column('notes')
