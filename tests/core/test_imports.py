@@ -195,6 +195,20 @@ def test_a_quote_never_closed_is_its_row_s_fault_not_a_quiet_swallow(run, db, ac
     assert (job.created, job.invalid) == (1, 1), rows
 
 
+def test_a_row_with_more_cells_than_the_header_is_refused_not_shifted(run, db, actor):
+    """An unquoted comma in a street moved every cell after it one column over: the city was
+    stored as the postal code, and so on, silently."""
+    job, rows = run("Name,Email,Address,City,Zip\r\nAnn Lee,ann@example.com,12 Oak St, Apt 4,Boston,02134\r\n"
+                    "Cat Doe,cat@example.com,5 Pine,Denver,80201,,\r\n")  # empty cells past the header: fine
+    assert (job.created, job.invalid) == (1, 1), rows
+    assert rows[0].errors == [{"column": "", "field": "row",
+                               "reason": "row has 6 cells, the header 5: a comma inside a cell that was not quoted?"}]
+    assert dict(rows[0].raw)["City"] == " Apt 4"  # the rejected row shows the cells as read
+    assert [(v.computed_display_name, v.addresses[0].city) for v in everyone(db, actor)] == [("Cat Doe", "Denver")]
+    job, rows = run("Name;Email;City\nBo;bo@example.com;Linz\nEd;ed@example.com;Graz;x\n")
+    assert rows[1].errors[0]["reason"] == "row has 4 cells, the header 3: a semicolon inside a cell that was not quoted?"
+
+
 def test_a_birth_date_in_the_future_makes_its_row_invalid(run, db, actor):
     job, rows = run("Name,Birthday\nFuture Kid,2099-01-01\nFuture US,12/31/2090\nAda,1815-12-10\n", name="b.csv")
     assert (job.created, job.invalid) == (1, 2), rows

@@ -247,8 +247,8 @@ def _header_row_below(reader: RowReader, mapping: dict[str, str] | None) -> int 
     (see find_header); the reader's rows are spent."""
     try:
         for above, cells in enumerate(itertools.islice(reader.rows, PREAMBLE_ROWS), start=1):
-            if isinstance(cells, _BrokenRow):
-                continue
+            if isinstance(cells, _BrokenRow) and not cells:
+                continue  # unreadable (a row read whole is a candidate, however much wider than the first)
             try:
                 plan_columns(_header_cells(cells), mapping)
                 return above

@@ -433,6 +433,8 @@ def _csv_rows(path: Path, above_header: int = 0) -> RowReader:
         raw.close()
         raise source_error(f"the CSV cannot be read: {exc}") from None
 
+    width = len(headers)
+
     def rows() -> Iterator[list[str]]:
         try:
             while True:
@@ -444,12 +446,27 @@ def _csv_rows(path: Path, above_header: int = 0) -> RowReader:
                     yield _BrokenRow(_UNCLOSED if "unexpected end of data" in str(exc)
                                      else f"the line cannot be read: {exc}")
                     continue
+                if len(row) > width and any(cell.strip() for cell in row[width:]):
+                    yield _BrokenRow(_shifted(row, width, dialect.delimiter), row)
+                    continue
                 yield row
         finally:
             raw.close()
 
     return RowReader(headers, rows(), max(count_lines(path) - 1 - above_header, 0),
                      lambda: min(counter.count / size, 1.0), [note] if (note := detected.note()) else [])
+
+
+_DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "|"}
+
+
+def _shifted(row: list[str], width: int, delimiter: str) -> str:
+    """Why a row with more cells than the header row is refused: every cell after the one the
+    delimiter split would be stored in the column beside its own. (Empty cells past the header,
+    as some exports pad every line with, are no such row.)"""
+    cells = max(i for i, cell in enumerate(row) if cell.strip()) + 1
+    return (f"row has {cells} cells, the header {width}: a {_DELIMITER_NAMES[delimiter]} inside a cell that was "
+            "not quoted?")
 
 
 def csv_lines(source: SourceFile, indexes: set[int]) -> dict[int, int]:
@@ -543,11 +560,12 @@ def _jsonl_rows(path: Path) -> RowReader:
 
 
 class _BrokenRow(list):
-    """A line the CSV reader could not parse, or an empty card: it becomes an invalid row (with
+    """A line the CSV reader could not parse, a row whose cells do not fit the header row (they
+    are its items, shown in its rejected row), or an empty card: it becomes an invalid row (with
     this reason), not a failed import nor a blank line passed over."""
 
-    def __init__(self, reason: str):
-        super().__init__()
+    def __init__(self, reason: str, cells: list[str] = ()):
+        super().__init__(cells)
         self.reason = reason
 
 
