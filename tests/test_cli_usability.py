@@ -16,6 +16,7 @@ from contacthub.core.actor import Actor
 from contacthub.db.engine import Database
 from contacthub.db.types import utcnow
 from contacthub.settings import Settings, get_settings
+from tests.importfiles import xlsx_bytes
 
 
 def _one_line(result) -> str:
@@ -688,6 +689,13 @@ def test_the_first_rejects_name_their_line_in_the_file(cli, tmp_path):
                         "Ada,Lovelace,https://www.linkedin.com/in/ada,not-an-email,Engines,Analyst,01 Jan 2024\n")
     result = cli("import", str(linkedin))
     assert "Email Address: not a valid email address" in result.output and "(line 5 of the file)" in result.output, \
+        result.output
+    # a spreadsheet's row as the spreadsheet numbers it, a title and a row of merged headings above the header row
+    sheet = tmp_path / "customers.xlsx"
+    sheet.write_bytes(xlsx_bytes([["Customer list Q3 2024"], ["Person", None, "Contact"], ["First Name", "Last Name", "Email"],
+                                  ["Kim", "Lee", "kim@example.com"], ["Bad", "Email", "not-an-email"]]))
+    result = cli("import", str(sheet))
+    assert "row 1: Email: not a valid email address" in result.output and "(row 5 of the sheet)" in result.output, \
         result.output
 
 
