@@ -452,6 +452,22 @@ def test_name_parts_nicknames_and_birthdays(run, db, actor):
         assert [v.first_name for v in contacts.list_page(session, actor, ContactFilter(q="enchantress"), None, 10).items] == ["Ada"]
 
 
+def test_a_birthday_without_its_year_is_kept_as_the_birthday_attribute(run, db, actor, database_url):
+    """Mailchimp's Birthday field is MM/DD: it failed the whole row."""
+    job, rows = run("Email Address,First Name,Birthday\njane@example.com,Jane,07/14\nbob@example.com,Bob,31/12\n"
+                    "cid@example.com,Cid,14.07.\ndee@example.com,Dee,13/13\neve@example.com,Eve,02/30\n")
+    assert (job.created, job.invalid) == (3, 2), rows
+    assert [rows[i].errors for i in (3, 4)] == [
+        [{"column": "Birthday", "field": "birth_date", "reason": "not a date (write it as YYYY-MM-DD)"}]] * 2
+    assert {v.first_name: (v.birth_date, v.attributes) for v in everyone(db, actor)} == {
+        "Jane": (None, {"birthday": "--07-14"}), "Bob": (None, {"birthday": "--12-31"}),
+        "Cid": (None, {"birthday": "--07-14"})}
+    # the day first where the default region writes it so
+    job, _ = run("Email,First Name,Birthday\nflo@example.com,Flo,03/04\n", settings=Settings(
+        database_url=database_url, default_region="GB"))
+    assert {v.first_name: v.attributes for v in everyone(db, actor)}["Flo"] == {"birthday": "--04-03"}
+
+
 def test_a_merge_fills_an_empty_birth_date(run, db, actor):
     with db.write() as session:
         contacts.create(session, actor, ContactInput(first_name="Ada", emails=[{"address": "ada@example.com"}]))

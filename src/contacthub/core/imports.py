@@ -569,12 +569,13 @@ class RowParser:
         return row
 
     def _birth_date(self, row: ParsedRow, col: Column, value: str) -> None:
-        """Kept as a date; a birthday with no year (a vCard's --12-10) has no date to be,
-        and is kept as the attribute `birthday` rather than lost or failing its row."""
+        """Kept as a date; a birthday with no year (a vCard's --12-10, Mailchimp's 07/14) has no
+        date to be, and is kept as the attribute `birthday` (--07-14) rather than lost or failing
+        its row."""
         try:
             day = born_already(read_date(value, self.region))
-        except DateWithoutYear:
-            self._metadata(row, col, ["birthday"], value)
+        except DateWithoutYear as without_year:
+            self._metadata(row, col, ["birthday"], without_year.iso)
             return
         except ValueError as exc:
             self._fault(row, col, str(exc))
