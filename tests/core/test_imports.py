@@ -497,6 +497,37 @@ def test_a_bad_value_among_several_in_one_cell_fails_its_row(run, db, actor):
     assert everyone(db, actor) == []
 
 
+def test_several_emails_or_phones_in_one_cell_separated_as_other_exports_do(run, db, actor):
+    """HubSpot's `Additional email addresses` is `a@x.com;b@y.com`: the row was refused."""
+    job, rows = run("First Name,Email,Additional email addresses,Phone Number\n"
+                    "Brian,bh@hubspot.example.com,brian@gmail.com;bh2@hubspot.example.com,+1 617 555 0101; +1 617 555 0102\n"
+                    'Ann,ann@example.com,"a2@example.com, a3@example.com;",+1 212 555 0100;ext=7\n'
+                    "Bad,bad@example.com,fine@example.com;not-an-email,\n")
+    assert (job.created, job.invalid) == (2, 1), rows
+    assert rows[2].errors == [{"column": "Additional email addresses", "field": "email",
+                               "reason": "not a valid email address: An email address must have an @-sign."}]
+    people = {v.first_name: v for v in everyone(db, actor)}
+    assert [e.value for e in people["Brian"].emails] == ["bh@hubspot.example.com", "brian@gmail.com",
+                                                          "bh2@hubspot.example.com"]
+    assert [p.normalized for p in people["Brian"].phones] == ["+16175550101", "+16175550102"]
+    assert [e.value for e in people["Ann"].emails] == ["ann@example.com", "a2@example.com", "a3@example.com"]
+    assert [p.normalized for p in people["Ann"].phones] == ["+12125550100"]  # ";ext=" is the phone's own
+
+
+def test_mailchimp_tags_are_groups_read_as_its_quoted_list(run, db, actor):
+    job, rows = run('Email Address,First Name,TAGS\njane@example.com,Jane,"""Customer"",""Newsletter, Weekly"""\n'
+                    "bob@example.com,Bob,Customer\n"
+                    'cid@example.com,Cid,"Friends ::: Poets, Painters"\n', create_groups=True)
+    assert (job.created, job.invalid) == (3, 0), rows
+    everybody = everyone(db, actor)
+    groups = {v.display_name: v.id for v in everybody if v.kind == "group"}
+    assert set(groups) == {"Customer", "Newsletter, Weekly", "Friends", "Poets, Painters"}
+    people = {v.first_name: v.id for v in everybody if v.kind == "person"}
+    assert members_of(db, actor, groups["Customer"]) == {people["Jane"], people["Bob"]}
+    assert members_of(db, actor, groups["Newsletter, Weekly"]) == {people["Jane"]}
+    assert members_of(db, actor, groups["Poets, Painters"]) == {people["Cid"]}  # Google's ::: cuts there alone
+
+
 def test_limits_of_a_multi_value_cell_hold_for_each_value(run, db, actor):
     many = " ::: ".join(f"ada.lovelace.{i}@analytical-engines.example" for i in range(10))  # 469 characters
     too_many = " ::: ".join(f"grace{i}@example.com" for i in range(51))

@@ -15,6 +15,7 @@ This module is what a row becomes; the jobs that run a file through it, and own 
 transactions (one per batch, or one for the whole file with `overwrite`), are core/import_jobs.py.
 """
 
+import csv
 import logging
 import operator
 import os
@@ -111,7 +112,7 @@ HEADER_ALIASES = {
     "categories": "groups",
     # HubSpot, Mailchimp and the like
     "companyname": "employer", "streetaddress": "address", "state/region": "region",
-    "state/province": "region", "country/region": "country",
+    "state/province": "region", "country/region": "country", "additionalemailaddresses": "email",
     # Mailchimp's TAGS (and a sheet's Tags): names, as Google's labels and Outlook's categories are
     "tags": "groups",
     # MessageBird: the phone number in international form
@@ -306,6 +307,21 @@ def _address_block(key: str) -> tuple[str, str] | None:
 # (as do vCards read by core/vcards.py); such a cell's limit is each value's (MAX_TEXT).
 MULTI_VALUE = ":::"
 MULTI_VALUED = ("email", "phone", "groups")
+# Other exports join them by ";" (HubSpot's `Additional email addresses`), or by "," where no
+# value can hold one (an email): a phone's "," is a pause before an extension, as is its ";ext=".
+_SEVERAL_EMAILS = re.compile(r"[;,]")
+_SEVERAL_PHONES = re.compile(r";(?!\s*(?:ext|isub|phone-context)=)", re.IGNORECASE)
+
+
+def _group_names(cell: str) -> list[str]:
+    """The group names of a Groups cell: cut at ::: alone when it holds one (Google's, our exports':
+    a name may hold a comma); read as a list of quoted names when it opens with a quote
+    (Mailchimp's TAGS: "Customer","Newsletter, Weekly"); else cut at `,` `;` or `|`."""
+    if MULTI_VALUE in cell:
+        return cell.split(MULTI_VALUE)
+    if cell.startswith('"'):
+        return next(csv.reader([cell], skipinitialspace=True), [])
+    return re.split(r"[,;|]", cell)
 
 
 def _norm_header(header: str) -> str:
@@ -522,8 +538,7 @@ class RowParser:
                 else:
                     row.kind = kind
             elif target == "groups":
-                # a cell joined by ::: (Google's, our exports') is cut there only: a name may hold a comma
-                for name in value.split(MULTI_VALUE) if MULTI_VALUE in value else re.split(r"[,;|]", value):
+                for name in _group_names(value):
                     name = name.strip()
                     if name.startswith("* "):
                         continue  # Google's own labels (`* myContacts`, `* starred`), not groups of the user's
@@ -610,10 +625,16 @@ class RowParser:
 
     def _points(self, row: ParsedRow, col: Column, cell: str, points: list[tuple[str, str, str | None]],
                 normalize: Callable[[str], str]) -> None:
-        """The emails or phones of one cell (one, or several joined by MULTI_VALUE), each
+        """The emails or phones of one cell (one, or several joined by MULTI_VALUE or by the
+        separators of _SEVERAL_EMAILS and _SEVERAL_PHONES), each
         (as given, normalized, type) once; a bad one is a fault of the row. A type is the one in
         the type cell beside it (one for all, or one for each value in turn), else the header's."""
-        values = [cell] if MULTI_VALUE not in cell else [v.strip() for v in cell.split(MULTI_VALUE)]
+        if MULTI_VALUE in cell:
+            values = [v.strip() for v in cell.split(MULTI_VALUE)]
+        elif ";" in cell or (col.target == "email" and "," in cell):
+            values = [v.strip() for v in (_SEVERAL_EMAILS if col.target == "email" else _SEVERAL_PHONES).split(cell)]
+        else:
+            values = [cell]
         types = []
         if col.types_at is not None and col.types_at < len(row.cells):
             types = [t.strip() for t in row.cells[col.types_at].split(MULTI_VALUE)]
