@@ -93,13 +93,13 @@ HEADER_ALIASES = {
     "addressline2": "address_line2", "unit": "address_line2",
     "city": "city", "state": "region", "region": "region", "province": "region",
     "zip": "postal_code", "zipcode": "postal_code", "postalcode": "postal_code", "postcode": "postal_code",
+    "country": "country", "type": "type", "group": "groups", "groups": "groups", "notes": "notes", "note": "notes",
+    "title": "title", "jobtitle": "title", "position": "title", "employer": "employer", "company": "employer",
+    "organization": "organization", "organisation": "organization",
     # as hand-made sheets and form tools name them
     "mobilenumber": "phone", "cell": "phone", "tel": "phone", "phone#": "phone", "primaryemail": "email",
     "address1": "address", "address2": "address_line2", "zip/postalcode": "postal_code", "zip5": "postal_code",
     "province/state": "region", "company/organization": "employer",
-    "country": "country", "type": "type", "group": "groups", "groups": "groups", "notes": "notes", "note": "notes",
-    "title": "title", "jobtitle": "title", "position": "title", "employer": "employer", "company": "employer",
-    "organization": "organization", "organisation": "organization",
     # the columns `contacthub export --format csv` writes under their own names
     "displayname": "name", "kind": "type", "line1": "address", "line2": "address_line2", "addresstype": "address_type",
     "organizationname": "organization", "occupation": "occupation", "salutation": "salutation",
@@ -227,7 +227,7 @@ def _is_social_target(target: str) -> bool:
     return _SOCIAL_TARGET.fullmatch(target) is not None
 
 
-# More email and phone columns: `Email 2`, `phone_3` (as `contacthub export` writes them),
+# More email and phone columns: `Email 2`, `phone_3` (as `contacthub export` writes them), `Email Address 2`,
 # Google's `E-mail 1 - Value` / `Phone 2 - Value`, Outlook's `E-mail 2 Address`, `Mobile Phone`,
 # `Business Phone 2`, `Business Fax`, HubSpot's `Mobile Phone Number`, `Work Email`. Not their
 # `… - Type` / `… - Label` columns: those give the type of the values beside them (_types_column).
