@@ -16,6 +16,7 @@ from contacthub.core.actor import Actor
 from contacthub.db.engine import Database
 from contacthub.db.types import utcnow
 from contacthub.settings import Settings, get_settings
+from tests.importfiles import xlsx_bytes
 
 
 def _one_line(result) -> str:
@@ -804,6 +805,33 @@ def test_the_first_rejects_name_their_line_in_the_file(cli, tmp_path):
     result = cli("import", str(linkedin))
     assert "Email Address: not a valid email address" in result.output and "(line 5 of the file)" in result.output, \
         result.output
+    # a spreadsheet's row as the spreadsheet numbers it, a title and a row of merged headings above the header row
+    sheet = tmp_path / "customers.xlsx"
+    sheet.write_bytes(xlsx_bytes([["Customer list Q3 2024"], ["Person", None, "Contact"], ["First Name", "Last Name", "Email"],
+                                  ["Kim", "Lee", "kim@example.com"], ["Bad", "Email", "not-an-email"]]))
+    result = cli("import", str(sheet))
+    assert "row 1: Email: not a valid email address" in result.output and "(row 5 of the sheet)" in result.output, \
+        result.output
+
+
+def test_the_summary_tells_of_bytes_that_were_not_utf8(cli, tmp_path):
+    cli("init")
+    source = tmp_path / "people.csv"
+    source.write_bytes("Name,Email\nJosé Núñez,jose@example.es\nZoë,zoe@example.de\n".encode() + b"Ren\xe9e,r@example.com\n")
+    result = cli("import", str(source))
+    assert "Note: 1 byte is not UTF-8 and was replaced with \ufffd (line 4 of the file)" in result.output, result.output
+    assert json.loads(cli("import", str(source), "--json").stdout)["notes"] == [
+        "1 byte is not UTF-8 and was replaced with \ufffd (line 4 of the file); the rest was read as UTF-8"]
+
+
+def test_the_summary_names_the_columns_not_imported(cli, tmp_path):
+    cli("init")
+    source = tmp_path / "hubspot.csv"
+    source.write_text("Record ID,First Name,Email,Lifecycle Stage\n51,Brian,bh@example.com,customer\n")
+    result = cli("import", str(source))
+    assert "Columns not imported (no field reads them; --map 'HEADER=metadata.<key>' keeps one as an attribute): " \
+           "'Record ID', 'Lifecycle Stage'" in result.output, result.output
+    assert json.loads(cli("import", str(source), "--json").stdout)["ignored_columns"] == ["Record ID", "Lifecycle Stage"]
 
 
 def test_a_bad_setting_names_its_variable(cli, monkeypatch):

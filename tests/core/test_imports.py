@@ -179,6 +179,21 @@ def test_encodings_delimiters_and_bom(run, db, actor):
     assert names == {"José Müller", "Zoë"}
 
 
+def test_a_utf8_file_with_a_stray_byte_is_read_as_utf8_and_the_job_says_so(run, db, actor):
+    """One cp1252 byte pasted into a UTF-8 file made the whole file cp1252 ("JosÃ©"), silently."""
+    content = ("Name,Email,City\r\nJosé Núñez,jose@example.es,Málaga\r\nZoë Ünal,zoe@example.de,Köln\r\n".encode()
+               + b"Bad Byte \xe9,bad@example.com,Paris\r\n")
+    job, _ = run(content)
+    assert (job.created, job.invalid) == (3, 0)
+    assert {v.computed_display_name for v in everyone(db, actor)} == {"José Núñez", "Zoë Ünal", "Bad Byte \ufffd"}
+    assert job.notes == ["1 byte is not UTF-8 and was replaced with \ufffd (line 4 of the file); "
+                         "the rest was read as UTF-8"]
+    # a file in cp1252 throughout is read as it is, with nothing to say
+    job, _ = run("Name,Email\nRenée Müller,renee@example.com\n".encode("cp1252"))
+    assert (job.created, job.notes) == (1, None)
+    assert "Renée Müller" in {v.computed_display_name for v in everyone(db, actor)}
+
+
 def test_a_windows_file_with_line_breaks_and_delimiters_in_quoted_cells(run, db, actor):
     """Excel's CSV in a German or French locale: semicolons, CRLF, a cell on two lines."""
     text = ('Name;Email;Notes\r\nAnna Schmidt;anna@example.de;"Erste Zeile\nZweite Zeile"\r\n'
@@ -198,6 +213,20 @@ def test_a_quote_never_closed_is_its_row_s_fault_not_a_quiet_swallow(run, db, ac
     # a quote closed and text after it: that row is refused, the next ones are read
     job, rows = run('Name,Email\n"Dee" Smith,dee@example.com\nEve,eve@example.com\n', name="after.csv")
     assert (job.created, job.invalid) == (1, 1), rows
+
+
+def test_a_row_with_more_cells_than_the_header_is_refused_not_shifted(run, db, actor):
+    """An unquoted comma in a street moved every cell after it one column over: the city was
+    stored as the postal code, and so on, silently."""
+    job, rows = run("Name,Email,Address,City,Zip\r\nAnn Lee,ann@example.com,12 Oak St, Apt 4,Boston,02134\r\n"
+                    "Cat Doe,cat@example.com,5 Pine,Denver,80201,,\r\n")  # empty cells past the header: fine
+    assert (job.created, job.invalid) == (1, 1), rows
+    assert rows[0].errors == [{"column": "", "field": "row",
+                               "reason": "row has 6 cells, the header 5: a comma inside a cell that was not quoted?"}]
+    assert dict(rows[0].raw)["City"] == " Apt 4"  # the rejected row shows the cells as read
+    assert [(v.computed_display_name, v.addresses[0].city) for v in everyone(db, actor)] == [("Cat Doe", "Denver")]
+    job, rows = run("Name;Email;City\nBo;bo@example.com;Linz\nEd;ed@example.com;Graz;x\n")
+    assert rows[1].errors[0]["reason"] == "row has 4 cells, the header 3: a semicolon inside a cell that was not quoted?"
 
 
 def test_a_birth_date_in_the_future_makes_its_row_invalid(run, db, actor):
@@ -373,6 +402,32 @@ def test_google_contacts_newer_export(run, db, actor):
     assert set(groups) == {"Friends"} and members_of(db, actor, groups["Friends"]) == {ada.id}
 
 
+def test_headers_of_hand_made_sheets_and_form_tools_and_the_columns_not_imported(run, db, actor):
+    job, rows = run("Full Name,Primary Email,Email Address 2,Mobile Number,Cell,Tel,Phone #,msisdn,Address 1,Address 2,"
+                    "City,Province/State,ZIP/Postal Code,Company/Organization,Tags,Record ID,Lifecycle Stage\n"
+                    "Priya Patel,priya@example.co.uk,priya@work.example,+44 7700 900001,+44 7700 900002,"
+                    "+44 20 7946 0003,+44 20 7946 0004,+447700900005,10 Downing St,Flat 2,London,Greater London,"
+                    "SW1A 2AA,Acme Ltd,VIP,51,customer\n", create_groups=True)
+    assert (job.created, job.invalid) == (1, 0), rows
+    people = {v.computed_display_name: v for v in everyone(db, actor)}
+    priya = people["Priya Patel"]
+    assert [(e.value, e.type) for e in priya.emails] == [("priya@example.co.uk", None), ("priya@work.example", None)]
+    assert [(p.normalized, p.type) for p in priya.phones] == [
+        ("+447700900001", "mobile"), ("+447700900002", "mobile"), ("+442079460003", None), ("+442079460004", None),
+        ("+447700900005", None)]
+    address = priya.addresses[0]
+    assert (address.line1, address.line2, address.city, address.region, address.postal_code) == (
+        "10 Downing St", "Flat 2", "London", "Greater London", "SW1A 2AA")
+    assert priya.employer == "Acme Ltd"
+    assert members_of(db, actor, people["VIP"].id) == {priya.id}
+    assert job.ignored_columns == ["Record ID", "Lifecycle Stage"]
+    # Zip5; a column giving the types of the phones beside it is read, not "not imported"
+    job, _ = run("Name,Zip5,Phone 1 - Type,Phone 1 - Value,Photo\nAda,02134,Work,+1 212 555 0100,x.png\n")
+    assert job.ignored_columns == ["Photo"]
+    ada = {v.computed_display_name: v for v in everyone(db, actor)}["Ada"]
+    assert (ada.addresses[0].postal_code, ada.phones[0].type) == ("02134", "work")
+
+
 def test_the_type_a_header_names(run, db, actor):
     job, rows = run("Name,Business Fax,Home Phone,Work Email,Email\n"
                     "Ada,+44 20 7946 0999,+44 20 7946 0998,ada@work.example,ada@example.com\n")
@@ -424,6 +479,22 @@ def test_name_parts_nicknames_and_birthdays(run, db, actor):
         assert [v.first_name for v in contacts.list_page(session, actor, ContactFilter(q="enchantress"), None, 10).items] == ["Ada"]
 
 
+def test_a_birthday_without_its_year_is_kept_as_the_birthday_attribute(run, db, actor, database_url):
+    """Mailchimp's Birthday field is MM/DD: it failed the whole row."""
+    job, rows = run("Email Address,First Name,Birthday\njane@example.com,Jane,07/14\nbob@example.com,Bob,31/12\n"
+                    "cid@example.com,Cid,14.07.\ndee@example.com,Dee,13/13\neve@example.com,Eve,02/30\n")
+    assert (job.created, job.invalid) == (3, 2), rows
+    assert [rows[i].errors for i in (3, 4)] == [
+        [{"column": "Birthday", "field": "birth_date", "reason": "not a date (write it as YYYY-MM-DD)"}]] * 2
+    assert {v.first_name: (v.birth_date, v.attributes) for v in everyone(db, actor)} == {
+        "Jane": (None, {"birthday": "--07-14"}), "Bob": (None, {"birthday": "--12-31"}),
+        "Cid": (None, {"birthday": "--07-14"})}
+    # the day first where the default region writes it so
+    job, _ = run("Email,First Name,Birthday\nflo@example.com,Flo,03/04\n", settings=Settings(
+        database_url=database_url, default_region="GB"))
+    assert {v.first_name: v.attributes for v in everyone(db, actor)}["Flo"] == {"birthday": "--04-03"}
+
+
 def test_a_merge_fills_an_empty_birth_date(run, db, actor):
     with db.write() as session:
         contacts.create(session, actor, ContactInput(first_name="Ada", emails=[{"address": "ada@example.com"}]))
@@ -451,6 +522,37 @@ def test_a_bad_value_among_several_in_one_cell_fails_its_row(run, db, actor):
     assert rows[0].errors == [{"column": "E-mail 1 - Value", "field": "email",
                                "reason": "not a valid email address: An email address must have an @-sign."}]
     assert everyone(db, actor) == []
+
+
+def test_several_emails_or_phones_in_one_cell_separated_as_other_exports_do(run, db, actor):
+    """HubSpot's `Additional email addresses` is `a@x.com;b@y.com`: the row was refused."""
+    job, rows = run("First Name,Email,Additional email addresses,Phone Number\n"
+                    "Brian,bh@hubspot.example.com,brian@gmail.com;bh2@hubspot.example.com,+1 617 555 0101; +1 617 555 0102\n"
+                    'Ann,ann@example.com,"a2@example.com, a3@example.com;",+1 212 555 0100;ext=7\n'
+                    "Bad,bad@example.com,fine@example.com;not-an-email,\n")
+    assert (job.created, job.invalid) == (2, 1), rows
+    assert rows[2].errors == [{"column": "Additional email addresses", "field": "email",
+                               "reason": "not a valid email address: An email address must have an @-sign."}]
+    people = {v.first_name: v for v in everyone(db, actor)}
+    assert [e.value for e in people["Brian"].emails] == ["bh@hubspot.example.com", "brian@gmail.com",
+                                                          "bh2@hubspot.example.com"]
+    assert [p.normalized for p in people["Brian"].phones] == ["+16175550101", "+16175550102"]
+    assert [e.value for e in people["Ann"].emails] == ["ann@example.com", "a2@example.com", "a3@example.com"]
+    assert [p.normalized for p in people["Ann"].phones] == ["+12125550100"]  # ";ext=" is the phone's own
+
+
+def test_mailchimp_tags_are_groups_read_as_its_quoted_list(run, db, actor):
+    job, rows = run('Email Address,First Name,TAGS\njane@example.com,Jane,"""Customer"",""Newsletter, Weekly"""\n'
+                    "bob@example.com,Bob,Customer\n"
+                    'cid@example.com,Cid,"Friends ::: Poets, Painters"\n', create_groups=True)
+    assert (job.created, job.invalid) == (3, 0), rows
+    everybody = everyone(db, actor)
+    groups = {v.display_name: v.id for v in everybody if v.kind == "group"}
+    assert set(groups) == {"Customer", "Newsletter, Weekly", "Friends", "Poets, Painters"}
+    people = {v.first_name: v.id for v in everybody if v.kind == "person"}
+    assert members_of(db, actor, groups["Customer"]) == {people["Jane"], people["Bob"]}
+    assert members_of(db, actor, groups["Newsletter, Weekly"]) == {people["Jane"]}
+    assert members_of(db, actor, groups["Poets, Painters"]) == {people["Cid"]}  # Google's ::: cuts there alone
 
 
 def test_limits_of_a_multi_value_cell_hold_for_each_value(run, db, actor):

@@ -135,7 +135,7 @@ def import_file(
         console.print(f"{job.invalid:,} rejected row{'' if job.invalid == 1 else 's'} written to {rejected}")
     if json_out:
         print(json.dumps({"import_id": str(job.id), "status": job.status, "rows": job.processed, **counts,
-                          "error": job.error}))
+                          "error": job.error, "notes": job.notes or [], "ignored_columns": job.ignored_columns or []}))
     elif job.status == "failed" and not job.processed:
         console.print(f"[red]Import failed:[/] {job.error} (job {job.id})", soft_wrap=True)
     else:
@@ -147,22 +147,35 @@ def import_file(
             table.add_row(name, f"{n:,}")
         table.add_row("[bold]total[/]", f"[bold]{job.processed:,}[/]")
         Console().print(table)
+        for note in job.notes or []:
+            console.print(f"[yellow]Note:[/] {note}", soft_wrap=True)
+        _print_ignored(job.ignored_columns or [])
         with db.read() as session:
             first = import_jobs.row_outcomes(session, actor, job.id, ["invalid"], -1, 10) if job.invalid else []
             left_out, total_left_out = import_jobs.rows_left_out(session, actor, job.id, 10)
         lines = _lines(source, {r.row_index for r in (*first, *left_out)})
         for row in first:
             reasons = "; ".join(f"{e.get('column') or e.get('field')}: {e['reason']}" for e in row.errors or [])
-            console.print(f"  row {row.row_index}: {reasons} ({_where(job.format, row.row_index, lines)})",
-                          soft_wrap=True)
+            where = _where(job.format, row.row_index, lines, source.header_row)
+            console.print(f"  row {row.row_index}: {reasons} ({where})", soft_wrap=True)
         if job.invalid > len(first):
             where = f"every one in {rejected}" if rejected is not None else "--rejected FILE writes them all"
             console.print(f"  … and {job.invalid - len(first):,} more ({where})")
-        _print_left_out(job, left_out, total_left_out, lines)
+        _print_left_out(job, left_out, total_left_out, lines, source.header_row)
         if job.status == "failed":
             console.print(f"[red]Import failed:[/] {job.error}", soft_wrap=True)
     if job.status == "failed":
         raise typer.Exit(1)
+
+
+def _print_ignored(headers: list[str], shown: int = 20) -> None:
+    """The file's columns that no field reads: their cells were left out, which the counts do not show."""
+    if not headers:
+        return
+    names = ", ".join(repr(h) for h in headers[:shown])
+    more = f" and {len(headers) - shown} more" if len(headers) > shown else ""
+    console.print("[yellow]Columns not imported[/] (no field reads them; --map 'HEADER=metadata.<key>' keeps one as an "
+                  f"attribute): {names}{more}", soft_wrap=True)
 
 
 def _write_rejected(db, actor, job_id, path: Path) -> None:
@@ -175,7 +188,7 @@ def _write_rejected(db, actor, job_id, path: Path) -> None:
             out.write(line)
 
 
-def _print_left_out(job, first: list, total: int, lines: dict[int, int]) -> None:
+def _print_left_out(job, first: list, total: int, lines: dict[int, int], header_row: int) -> None:
     """The rows whose contact came in without a group, organization, list, account, email or
     phone it named: the counts call them created or merged, so without this an importer would
     not know."""
@@ -189,7 +202,8 @@ def _print_left_out(job, first: list, total: int, lines: dict[int, int]) -> None
     rows = f"{total:,} row{'s' if total > 1 else ''}"
     console.print(f"[yellow]{rows} named what this workspace lacks, and came in without it[/]{hint}:", soft_wrap=True)
     for row in first:
-        console.print(f"  row {row.row_index}: {row.note} ({_where(job.format, row.row_index, lines)})", soft_wrap=True)
+        console.print(f"  row {row.row_index}: {row.note} ({_where(job.format, row.row_index, lines, header_row)})",
+                      soft_wrap=True)
     if total > len(first):
         console.print(f"  … and {total - len(first):,} more (GET /v1/imports/{job.id})")
 
@@ -204,15 +218,19 @@ def _lines(source, indexes: set[int]) -> dict[int, int]:
         return {}
 
 
-def _where(file_format: str | None, row_index: int, lines: dict[int, int]) -> str:
-    """Where a row is in its file, as an editor shows it."""
+def _where(file_format: str | None, row_index: int, lines: dict[int, int], header_row: int) -> str:
+    """Where a row is in its file, as an editor or a spreadsheet shows it (`header_row`: the rows
+    above the header row, skipped)."""
     if row_index in lines:
         return f"line {lines[row_index]} of the file"
     if file_format == "vcf":
         return f"card {row_index + 1} of the file"
     if file_format == "jsonl":
         return f"line {row_index + 1} of the file"  # no header line
-    return f"line {row_index + 2} of the file"  # after the header; blank lines count, as in a spreadsheet
+    # below the header row and those above it; blank rows count (calamine reads a sheet from its first row)
+    if file_format in ("xlsx", "xls", "ods"):
+        return f"row {row_index + 2 + header_row} of the sheet"
+    return f"line {row_index + 2 + header_row} of the file"
 
 
 def _refuse(reason: str, json_out: bool) -> NoReturn:

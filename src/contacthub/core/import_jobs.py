@@ -49,6 +49,7 @@ from contacthub.core.imports import (
     RowParser,
     SourceSpec,
     _Importer,
+    ignored_headers,
     plan_columns,
 )
 from contacthub.db.engine import Database
@@ -246,8 +247,8 @@ def _header_row_below(reader: RowReader, mapping: dict[str, str] | None) -> int 
     (see find_header); the reader's rows are spent."""
     try:
         for above, cells in enumerate(itertools.islice(reader.rows, PREAMBLE_ROWS), start=1):
-            if isinstance(cells, _BrokenRow):
-                continue
+            if isinstance(cells, _BrokenRow) and not cells:
+                continue  # unreadable (a row read whole is a candidate, however much wider than the first)
             try:
                 plan_columns(_header_cells(cells), mapping)
                 return above
@@ -305,7 +306,8 @@ def _run_batches(db: Database, actor: Actor, job: ImportJob, options: ImportOpti
 
     def estimated() -> None:
         with job_write() as session:
-            repo.set_job(session, actor.workspace_id, job.id, total_rows=reader.estimated_rows, format=source.format)
+            repo.set_job(session, actor.workspace_id, job.id, total_rows=reader.estimated_rows, format=source.format,
+                         notes=reader.notes or None, ignored_columns=ignored_headers(headers, columns) or None)
 
     _patiently(settings, estimated)
     with ExitStack() as whole:

@@ -15,10 +15,11 @@ import codecs
 import csv
 import io
 import os
+import re
 import tempfile
 import urllib.parse
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
 
@@ -253,26 +254,79 @@ class _CountingReader(io.RawIOBase):
         return n
 
 
-def detect_encoding(path: Path) -> str:
-    """utf-8-sig when there is a BOM; utf-8 when the whole file decodes as such; else cp1252,
-    else latin-1 (which reads anything). The check streams the file: memory stays flat."""
+@dataclass(frozen=True)
+class TextEncoding:
+    """How a text file is decoded: its codec, and in a file read as UTF-8 despite a few bytes
+    that are not (a stray cp1252 byte pasted into a UTF-8 file), how many there were and the
+    line of the first: each is read as U+FFFD, and the import says so (`note`)."""
+
+    name: str
+    replaced: int = 0
+    first_replaced_line: int | None = None
+
+    def note(self) -> str | None:
+        if not self.replaced:
+            return None
+        one = self.replaced == 1
+        return (f"{self.replaced:,} {'byte is' if one else 'bytes are'} not UTF-8 and {'was' if one else 'were'} "
+                f"replaced with \ufffd ({'' if one else 'the first on '}line {self.first_replaced_line} of the "
+                "file); the rest was read as UTF-8")
+
+
+# A file that is not wholly UTF-8 is still read as UTF-8 when at least this many of its
+# characters beyond ASCII are UTF-8 for each byte that is not: real cp1252 or latin-1 text
+# hardly ever makes a valid UTF-8 sequence (a letter followed by one or two of 0x80-0xBF), so
+# its non-ASCII bytes are almost all invalid, while a UTF-8 file with a stray byte is the reverse.
+UTF8_PER_STRAY_BYTE = 3
+_ESCAPED_BYTE = re.compile("[\udc80-\udcff]")  # a byte that is not UTF-8, as surrogateescape reads it
+
+
+def detect_encoding(path: Path) -> TextEncoding:
+    """utf-8-sig when there is a BOM; utf-8 when the whole file decodes as such, or nearly
+    (UTF8_PER_STRAY_BYTE: its stray bytes counted, to be replaced); else cp1252, else latin-1
+    (which reads anything). Each check streams the file: memory stays flat."""
     with path.open("rb") as f:
         head = f.read(4)
     if head.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
+        return TextEncoding("utf-8-sig")
     if head.startswith(codecs.BOM_UTF16_LE) or head.startswith(codecs.BOM_UTF16_BE):
-        return "utf-16"
-    for encoding in ("utf-8", "cp1252"):
-        decoder = codecs.getincrementaldecoder(encoding)()
-        try:
-            with path.open("rb") as f:
-                while chunk := f.read(CHUNK):
-                    decoder.decode(chunk)
-                decoder.decode(b"", final=True)
-            return encoding
-        except UnicodeDecodeError:
-            continue
-    return "latin-1"
+        return TextEncoding("utf-16")
+    if _decodes(path, "utf-8"):
+        return TextEncoding("utf-8")
+    utf8, stray, first_line = _utf8_and_stray_bytes(path)
+    if utf8 >= UTF8_PER_STRAY_BYTE * stray:
+        return TextEncoding("utf-8", stray, first_line)
+    return TextEncoding("cp1252" if _decodes(path, "cp1252") else "latin-1")
+
+
+def _decodes(path: Path, encoding: str) -> bool:
+    decoder = codecs.getincrementaldecoder(encoding)()
+    try:
+        for chunk in _chunks(path):
+            decoder.decode(chunk)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _utf8_and_stray_bytes(path: Path) -> tuple[int, int, int | None]:
+    """(the characters beyond ASCII the file holds as UTF-8, the bytes that are not UTF-8, the
+    line of the first of those)."""
+    decoder = codecs.getincrementaldecoder("utf-8")("surrogateescape")
+    utf8 = stray = lines = 0
+    first_line = None
+    for chunk in (*_chunks(path), None):
+        text = decoder.decode(chunk or b"", final=chunk is None)
+        if not text.isascii():
+            beyond_ascii = len(text) - len(text.encode("ascii", "ignore"))
+            escaped = len(text) - len(text.encode("utf-32-le", "ignore")) // 4  # (the escapes are dropped)
+            utf8 += beyond_ascii - escaped
+            stray += escaped
+            if first_line is None and escaped:
+                first_line = lines + text.count("\n", 0, _ESCAPED_BYTE.search(text).start()) + 1
+        lines += text.count("\n")
+    return utf8, stray, first_line
 
 
 DELIMITERS = ",;\t|"
@@ -317,6 +371,7 @@ class RowReader:
     rows: Iterator[list[str]]
     estimated_rows: int | None
     _position: callable = None
+    notes: list[str] = field(default_factory=list)  # what the import should tell of how the file was read
 
     def position(self) -> float:
         return self._position() if self._position else 0.0
@@ -352,14 +407,16 @@ _UNCLOSED = ("a quote opened in this row is never closed: every line after it wa
 
 
 def _csv_rows(path: Path, above_header: int = 0) -> RowReader:
-    encoding = detect_encoding(path)
+    detected = detect_encoding(path)
+    encoding = detected.name
     size = max(path.stat().st_size, 1)
     with path.open("rb") as f:
         sample = f.read(SNIFF_BYTES).decode(encoding, errors="ignore")
     dialect = detect_dialect(sample, above_header)
     raw = path.open("rb")
     counter = _CountingReader(raw)
-    # errors="replace": a file whose BOM promised an encoding its bytes then break is still read
+    # errors="replace": a file whose BOM promised an encoding its bytes then break is still read, and
+    # so is a UTF-8 file with a few stray bytes (see detect_encoding)
     text = io.TextIOWrapper(io.BufferedReader(counter, CHUNK), encoding=encoding, errors="replace", newline="")
     reader = csv.reader(text, dialect)
     csv.field_size_limit(10 * 1024 * 1024)
@@ -376,6 +433,8 @@ def _csv_rows(path: Path, above_header: int = 0) -> RowReader:
         raw.close()
         raise source_error(f"the CSV cannot be read: {exc}") from None
 
+    width = len(headers)
+
     def rows() -> Iterator[list[str]]:
         try:
             while True:
@@ -387,12 +446,27 @@ def _csv_rows(path: Path, above_header: int = 0) -> RowReader:
                     yield _BrokenRow(_UNCLOSED if "unexpected end of data" in str(exc)
                                      else f"the line cannot be read: {exc}")
                     continue
+                if len(row) > width and any(cell.strip() for cell in row[width:]):
+                    yield _BrokenRow(_shifted(row, width, dialect.delimiter), row)
+                    continue
                 yield row
         finally:
             raw.close()
 
     return RowReader(headers, rows(), max(count_lines(path) - 1 - above_header, 0),
-                     lambda: min(counter.count / size, 1.0))
+                     lambda: min(counter.count / size, 1.0), [note] if (note := detected.note()) else [])
+
+
+_DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "|"}
+
+
+def _shifted(row: list[str], width: int, delimiter: str) -> str:
+    """Why a row with more cells than the header row is refused: every cell after the one the
+    delimiter split would be stored in the column beside its own. (Empty cells past the header,
+    as some exports pad every line with, are no such row.)"""
+    cells = max(i for i, cell in enumerate(row) if cell.strip()) + 1
+    return (f"row has {cells} cells, the header {width}: a {_DELIMITER_NAMES[delimiter]} inside a cell that was "
+            "not quoted?")
 
 
 def csv_lines(source: SourceFile, indexes: set[int]) -> dict[int, int]:
@@ -401,7 +475,7 @@ def csv_lines(source: SourceFile, indexes: set[int]) -> dict[int, int]:
     the header row counted. Empty for a file of another format."""
     if source.format != "csv" or not indexes:
         return {}
-    encoding = detect_encoding(source.path)
+    encoding = detect_encoding(source.path).name
     with source.path.open("rb") as f:
         dialect = detect_dialect(f.read(SNIFF_BYTES).decode(encoding, errors="ignore"), source.header_row)
     found: dict[int, int] = {}
@@ -424,7 +498,8 @@ def csv_lines(source: SourceFile, indexes: set[int]) -> dict[int, int]:
 
 def _vcard_rows(path: Path) -> RowReader:
     """A card a row, under vcards.HEADERS (its header row is always the first: no preamble)."""
-    encoding = detect_encoding(path)
+    detected = detect_encoding(path)
+    encoding = detected.name
     if encoding == "utf-16":  # its byte-order mark, then two bytes a character: counted as text
         with path.open("r", encoding=encoding) as f:
             total, has_members = scan_cards(line.encode() for line in f)
@@ -449,7 +524,8 @@ def _vcard_rows(path: Path) -> RowReader:
         finally:
             raw.close()
 
-    return RowReader(list(HEADERS), rows(), total, lambda: min(counter.count / size, 1.0))
+    return RowReader(list(HEADERS), rows(), total, lambda: min(counter.count / size, 1.0),
+                     [note] if (note := detected.note()) else [])
 
 
 def _jsonl_rows(path: Path) -> RowReader:
@@ -484,11 +560,12 @@ def _jsonl_rows(path: Path) -> RowReader:
 
 
 class _BrokenRow(list):
-    """A line the CSV reader could not parse, or an empty card: it becomes an invalid row (with
+    """A line the CSV reader could not parse, a row whose cells do not fit the header row (they
+    are its items, shown in its rejected row), or an empty card: it becomes an invalid row (with
     this reason), not a failed import nor a blank line passed over."""
 
-    def __init__(self, reason: str):
-        super().__init__()
+    def __init__(self, reason: str, cells: list[str] = ()):
+        super().__init__(cells)
         self.reason = reason
 
 

@@ -15,6 +15,7 @@ This module is what a row becomes; the jobs that run a file through it, and own 
 transactions (one per batch, or one for the whole file with `overwrite`), are core/import_jobs.py.
 """
 
+import csv
 import logging
 import operator
 import os
@@ -96,6 +97,10 @@ HEADER_ALIASES = {
     "country": "country", "type": "type", "group": "groups", "groups": "groups", "notes": "notes", "note": "notes",
     "title": "title", "jobtitle": "title", "position": "title", "employer": "employer", "company": "employer",
     "organization": "organization", "organisation": "organization",
+    # as hand-made sheets and form tools name them
+    "mobilenumber": "phone", "cell": "phone", "tel": "phone", "phone#": "phone", "primaryemail": "email",
+    "address1": "address", "address2": "address_line2", "zip/postalcode": "postal_code", "zip5": "postal_code",
+    "province/state": "region", "company/organization": "employer",
     # the columns `contacthub export --format csv` writes under their own names
     "displayname": "name", "kind": "type", "line1": "address", "line2": "address_line2", "addresstype": "address_type",
     "organizationname": "organization", "occupation": "occupation", "salutation": "salutation",
@@ -108,7 +113,11 @@ HEADER_ALIASES = {
     "categories": "groups",
     # HubSpot, Mailchimp and the like
     "companyname": "employer", "streetaddress": "address", "state/region": "region",
-    "state/province": "region", "country/region": "country",
+    "state/province": "region", "country/region": "country", "additionalemailaddresses": "email",
+    # Mailchimp's TAGS (and a sheet's Tags): names, as Google's labels and Outlook's categories are
+    "tags": "groups",
+    # MessageBird: the phone number in international form
+    "msisdn": "phone",
     # a web page has no field of its own: kept as the attribute `website` (Google's `Website 1 -
     # Value`, Outlook's `Web Page`, a vCard's URL), not dropped
     "website": "metadata.website", "webpage": "metadata.website", "website1value": "metadata.website",
@@ -219,12 +228,12 @@ def _is_social_target(target: str) -> bool:
     return _SOCIAL_TARGET.fullmatch(target) is not None
 
 
-# More email and phone columns: `Email 2`, `phone_3` (as `contacthub export` writes them),
+# More email and phone columns: `Email 2`, `phone_3` (as `contacthub export` writes them), `Email Address 2`,
 # Google's `E-mail 1 - Value` / `Phone 2 - Value`, Outlook's `E-mail 2 Address`, `Mobile Phone`,
 # `Business Phone 2`, `Business Fax`, HubSpot's `Mobile Phone Number`, `Work Email`. Not their
 # `… - Type` / `… - Label` columns: those give the type of the values beside them (_types_column).
 _MORE_POINTS = re.compile(
-    r"(?:home|business|work|personal|other)?(?P<email>e?mail)\d{0,2}(?:value|address)?"
+    r"(?:home|business|work|personal|other)?(?P<email>e?mail)(?:address)?\d{0,2}(?:value|address)?"
     r"|(?:home|business|work|mobile|cell|primary|other|main)?(?P<phone>phone|fax)(?:number)?\d{0,2}(?:value)?"
 )
 
@@ -238,11 +247,14 @@ _TYPE_WORDS = {"mobile": "mobile", "cell": "mobile", "iphone": "mobile", "home":
 _NOT_A_TYPE = {"", "internet", "smtp", "pref", "voice", "x400", "x.400", "text", "msg", "video", "uri",
                "postal", "parcel", "dom", "intl"}
 _HEADER_TYPES = ("fax", "pager", "mobile", "cell", "home", "personal", "work", "business", "other", "main", "primary")
+_EMAIL_HEADER_TYPES = ("home", "personal", "work", "business", "other")
 
 
-def _header_type(key: str) -> str | None:
-    """The type a column's header names (Outlook's `Business Fax` is a fax before it is work's)."""
-    return next((_TYPE_WORDS[word] for word in _HEADER_TYPES if word in key), None)
+def _header_type(key: str, target: str) -> str | None:
+    """The type a column's header names (Outlook's `Business Fax` is a fax before it is work's;
+    a `Primary Email` is just the file's email, no main one: emails have no such type)."""
+    words = _HEADER_TYPES if target == "phone" else _EMAIL_HEADER_TYPES
+    return next((_TYPE_WORDS[word] for word in words if word in key), None)
 
 
 def point_type(text: str) -> str | None:
@@ -296,6 +308,21 @@ def _address_block(key: str) -> tuple[str, str] | None:
 # (as do vCards read by core/vcards.py); such a cell's limit is each value's (MAX_TEXT).
 MULTI_VALUE = ":::"
 MULTI_VALUED = ("email", "phone", "groups")
+# Other exports join them by ";" (HubSpot's `Additional email addresses`), or by "," where no
+# value can hold one (an email): a phone's "," is a pause before an extension, as is its ";ext=".
+_SEVERAL_EMAILS = re.compile(r"[;,]")
+_SEVERAL_PHONES = re.compile(r";(?!\s*(?:ext|isub|phone-context)=)", re.IGNORECASE)
+
+
+def _group_names(cell: str) -> list[str]:
+    """The group names of a Groups cell: cut at ::: alone when it holds one (Google's, our exports':
+    a name may hold a comma); read as a list of quoted names when it opens with a quote
+    (Mailchimp's TAGS: "Customer","Newsletter, Weekly"); else cut at `,` `;` or `|`."""
+    if MULTI_VALUE in cell:
+        return cell.split(MULTI_VALUE)
+    if cell.startswith('"'):
+        return next(csv.reader([cell], skipinitialspace=True), [])
+    return re.split(r"[,;|]", cell)
 
 
 def _norm_header(header: str) -> str:
@@ -345,7 +372,7 @@ def plan_columns(headers: list[str], mapping: dict[str, str] | None) -> list[Col
     keys = [_norm_header(h) for h in headers]
     for col in columns:
         if col.target in ("email", "phone"):
-            col.point_type = _header_type(keys[col.index])
+            col.point_type = _header_type(keys[col.index], col.target)
             col.types_at = _types_column(keys, keys[col.index])
     if not any(c.target in ("name", "first_name", "last_name", "email", "phone") for c in columns):
         # what was read, so a wrong delimiter or a missing header row shows at once
@@ -355,6 +382,13 @@ def plan_columns(headers: list[str], mapping: dict[str, str] | None) -> list[Col
             + (f" (the header row read: {seen})" if headers else " (the file has no header row)")
         ))
     return columns
+
+
+def ignored_headers(headers: list[str], columns: list[Column]) -> list[str]:
+    """The named columns of the file no field reads (see plan_columns), in the file's order: not
+    those giving the types of the emails or phones beside them (Google's `Phone 1 - Label`)."""
+    read = {c.index for c in columns} | {c.types_at for c in columns}
+    return [h for i, h in enumerate(headers) if h and i not in read]
 
 
 def _check_no_clash(columns: list[Column]) -> None:
@@ -505,8 +539,7 @@ class RowParser:
                 else:
                     row.kind = kind
             elif target == "groups":
-                # a cell joined by ::: (Google's, our exports') is cut there only: a name may hold a comma
-                for name in value.split(MULTI_VALUE) if MULTI_VALUE in value else re.split(r"[,;|]", value):
+                for name in _group_names(value):
                     name = name.strip()
                     if name.startswith("* "):
                         continue  # Google's own labels (`* myContacts`, `* starred`), not groups of the user's
@@ -552,12 +585,13 @@ class RowParser:
         return row
 
     def _birth_date(self, row: ParsedRow, col: Column, value: str) -> None:
-        """Kept as a date; a birthday with no year (a vCard's --12-10) has no date to be,
-        and is kept as the attribute `birthday` rather than lost or failing its row."""
+        """Kept as a date; a birthday with no year (a vCard's --12-10, Mailchimp's 07/14) has no
+        date to be, and is kept as the attribute `birthday` (--07-14) rather than lost or failing
+        its row."""
         try:
             day = born_already(read_date(value, self.region))
-        except DateWithoutYear:
-            self._metadata(row, col, ["birthday"], value)
+        except DateWithoutYear as without_year:
+            self._metadata(row, col, ["birthday"], without_year.iso)
             return
         except ValueError as exc:
             self._fault(row, col, str(exc))
@@ -592,10 +626,16 @@ class RowParser:
 
     def _points(self, row: ParsedRow, col: Column, cell: str, points: list[tuple[str, str, str | None]],
                 normalize: Callable[[str], str]) -> None:
-        """The emails or phones of one cell (one, or several joined by MULTI_VALUE), each
+        """The emails or phones of one cell (one, or several joined by MULTI_VALUE or by the
+        separators of _SEVERAL_EMAILS and _SEVERAL_PHONES), each
         (as given, normalized, type) once; a bad one is a fault of the row. A type is the one in
         the type cell beside it (one for all, or one for each value in turn), else the header's."""
-        values = [cell] if MULTI_VALUE not in cell else [v.strip() for v in cell.split(MULTI_VALUE)]
+        if MULTI_VALUE in cell:
+            values = [v.strip() for v in cell.split(MULTI_VALUE)]
+        elif ";" in cell or (col.target == "email" and "," in cell):
+            values = [v.strip() for v in (_SEVERAL_EMAILS if col.target == "email" else _SEVERAL_PHONES).split(cell)]
+        else:
+            values = [cell]
         types = []
         if col.types_at is not None and col.types_at < len(row.cells):
             types = [t.strip() for t in row.cells[col.types_at].split(MULTI_VALUE)]

@@ -144,6 +144,7 @@ _MONTH_FIRST = {"US", "PH", "FM", "MH", "PW", "GU", "AS", "MP", "VI", "PR", "UM"
 _ISO_DATE = re.compile(r"(\d{4})-?(\d{2})-?(\d{2})([T ][\d:.+\-Z]*)?")
 _NO_YEAR = re.compile(r"--(\d{2})-?(\d{2})")
 _WRITTEN_DATE = re.compile(r"(\d{1,2})([/.\-])(\d{1,2})\2(\d{4}|\d{2})")
+_WRITTEN_DAY = re.compile(r"(\d{1,2})([/.\-])(\d{1,2})\.?")  # no year: Mailchimp's birthdays (07/14), 14.07.
 # what exports write for "no date" (Outlook: 0/0/00)
 _NO_DATE = re.compile(r"0{1,2}[/.\-]0{1,2}[/.\-]0{2,4}|0000-?00-?00")
 
@@ -158,7 +159,12 @@ def _a_time(text: str) -> bool:
 
 
 class DateWithoutYear(ValueError):
-    """A day of the year, as a birthday may be written (vCard's --12-10): no date to store."""
+    """A day of the year, as a birthday may be written (vCard's --12-10, Mailchimp's 12/10): no
+    date to store. `iso` is the day as ISO 8601 writes one without its year (--12-10)."""
+
+    def __init__(self, month: int, day: int):
+        super().__init__("a date without its year")
+        self.iso = f"--{month:02d}-{day:02d}"
 
 
 def read_date(raw: str, default_region: str) -> date | None:
@@ -166,12 +172,13 @@ def read_date(raw: str, default_region: str) -> date | None:
     and year with `/`, `.` or `-` (a 2-digit year is this century's if not later than this
     year, else the last's), the month first where default_region writes it so (US), and always
     after a dot (10.12.1815). None for a file's way of saying "no date" (0/0/00). A date with no
-    year (vCard's --12-10) or anything else is a ValueError."""
+    year (vCard's --12-10; 12/10 or 10.12. read as above) is a DateWithoutYear, anything else a
+    ValueError."""
     text = raw.strip()
     if _NO_DATE.fullmatch(text):
         return None
-    if _NO_YEAR.fullmatch(text):
-        raise DateWithoutYear("a date without its year")
+    if no_year := _NO_YEAR.fullmatch(text):
+        raise _without_year(int(no_year[1]), int(no_year[2]))
     if iso := _ISO_DATE.fullmatch(text):
         year, month, day = int(iso[1]), int(iso[2]), int(iso[3])
         if iso[4] and not _a_time(iso[4][1:]):
@@ -181,11 +188,28 @@ def read_date(raw: str, default_region: str) -> date | None:
         if len(written[4]) == 2:
             this_year = date.today().year
             year += this_year // 100 * 100 if year <= this_year % 100 else this_year // 100 * 100 - 100
-        month_first = second > 12 or (first <= 12 and separator != "." and default_region.upper() in _MONTH_FIRST)
-        month, day = (first, second) if month_first else (second, first)
+        month, day = (first, second) if _month_first(first, second, separator, default_region) else (second, first)
+    elif written := _WRITTEN_DAY.fullmatch(text):
+        first, separator, second = int(written[1]), written[2], int(written[3])
+        month_first = _month_first(first, second, separator, default_region)
+        raise _without_year(*((first, second) if month_first else (second, first)))
     else:
         raise ValueError("not a date (write it as YYYY-MM-DD)")
     try:
         return date(year, month, day)
     except ValueError:
         raise ValueError("not a date (write it as YYYY-MM-DD)") from None
+
+
+def _month_first(first: int, second: int, separator: str, default_region: str) -> bool:
+    """Whether a written date's first number is its month (see read_date)."""
+    return second > 12 or (first <= 12 and separator != "." and default_region.upper() in _MONTH_FIRST)
+
+
+def _without_year(month: int, day: int) -> DateWithoutYear:
+    """The day of the year, checked (February 29th is one)."""
+    try:
+        date(2000, month, day)
+    except ValueError:
+        raise ValueError("not a date (write it as YYYY-MM-DD)") from None
+    return DateWithoutYear(month, day)

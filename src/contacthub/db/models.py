@@ -376,6 +376,9 @@ class ImportJob(Base):
     invalid: Mapped[int] = mapped_column(Integer, default=0)
     review: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text)
+    # what the import tells of how the file was read (bytes that were not UTF-8, replaced)
+    notes: Mapped[list | None] = mapped_column(JsonDocument)
+    ignored_columns: Mapped[list | None] = mapped_column(JsonDocument)  # the file's headers no field reads
     claimed_by: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

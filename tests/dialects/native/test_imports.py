@@ -58,6 +58,24 @@ def test_a_data_url_job_runs_and_reports_every_row(api, db, settings):
     assert [j["id"] for j in listed] == [job["id"]]
 
 
+def test_a_job_tells_of_bytes_that_were_not_utf8(api, db, settings):
+    content = "Name,Email\nJosé Núñez,jose@example.es\nZoë,zoe@example.de\n".encode() + b"Ren\xe9e,renee@example.com\n"
+    started = api.post("/v1/imports", json={"data_url": data_url(content)}).json()
+    assert started["notes"] == []
+    run_jobs(db, settings)
+    done = api.get(f"/v1/imports/{started['id']}").json()
+    assert done["counts"]["created"] == 3
+    assert done["notes"] == ["1 byte is not UTF-8 and was replaced with \ufffd (line 4 of the file); "
+                             "the rest was read as UTF-8"]
+
+
+def test_a_job_names_the_columns_it_did_not_import(api, db, settings):
+    started = api.post("/v1/imports", json={"data_url": data_url("Name,Email,Record ID,Lead Status\nAda,ada@example.com,7,New\n")}).json()
+    assert started["ignored_columns"] == []  # not read yet
+    run_jobs(db, settings)
+    assert api.get(f"/v1/imports/{started['id']}").json()["ignored_columns"] == ["Record ID", "Lead Status"]
+
+
 def test_a_failed_job_keeps_no_copy_of_its_file(api, db, settings, workspace):
     """A file whose import fails (no column any contact field reads) is not run again: the copy
     kept to run it goes, as a finished job's does (it held the people in it)."""

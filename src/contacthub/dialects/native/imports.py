@@ -99,6 +99,8 @@ def render_job(job, request: Request) -> dict[str, Any]:
         "progress": round(min(processed / total, 1.0), 4) if total else (1.0 if job.status == "succeeded" else 0.0),
         "counts": counts,
         "error": job.error,
+        "notes": job.notes or [],
+        "ignored_columns": job.ignored_columns or [],
         "door": job.door,
         "created_at": iso(job.created_at),
         "started_at": iso(job.started_at),

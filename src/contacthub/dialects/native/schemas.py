@@ -365,6 +365,8 @@ class ImportJobOut(_Out):
     progress: float
     counts: dict[str, int]
     error: str | None
+    notes: list[str]  # how the file was read, where the counts alone would not tell (bytes not UTF-8, replaced)
+    ignored_columns: list[str]  # the file's headers no field reads: their cells were not imported
     door: str
     created_at: datetime
     started_at: datetime | None
