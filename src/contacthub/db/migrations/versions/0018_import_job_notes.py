@@ -1,16 +1,16 @@
 """import job notes: what an import tells of how its file was read (bytes that were not UTF-8),
 and the columns of the file it did not import
 
-Revision ID: 0017_import_job_notes
-Revises: 0016_search_text_base_letters
+Revision ID: 0018_import_job_notes
+Revises: 0017_idempotent_as_written
 Create Date: 2026-11-25 14:00:00
 """
 from alembic import op
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
-revision = '0017_import_job_notes'
-down_revision = '0016_search_text_base_letters'
+revision = '0018_import_job_notes'
+down_revision = '0017_idempotent_as_written'
 branch_labels = None
 depends_on = None
 
