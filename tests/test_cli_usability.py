@@ -125,7 +125,7 @@ def test_bad_mappings_say_what_is_wrong(cli, tmp_path):
         (("--mapping", str(broken)), 2, "no valid JSON"),
         (("--mapping", '{"Who": 3}'), 2, "targets are strings"),
         (("--map", "Who=nonsense"), 2, "unknown target 'nonsense'"),
-        (("--map", "Nobody=name"), 1, "mapping.Nobody: no such column in the file"),
+        (("--map", "Nobody=name"), 1, "mapping.Nobody: no such column in the file (its columns: Who, Mail)"),
     ]
     for args, code, says in cases:
         result = cli("import", str(source), *args)

@@ -349,7 +349,10 @@ def plan_columns(headers: list[str], mapping: dict[str, str] | None) -> list[Col
     aliases = {**HEADER_ALIASES, **{key: target for (beside, key), target in ALIASES_BESIDE.items() if beside in present}}
     missing = [k for k in (mapping or {}) if _norm_header(k) not in present]
     if missing:
-        raise InvalidInput([FieldError(f"mapping.{k}", "no such column in the file") for k in missing])
+        named = [h for h in headers if h.strip()]
+        shown = ", ".join(named[:20]) + (f" and {len(named) - 20} more" if len(named) > 20 else "")
+        raise InvalidInput([FieldError(f"mapping.{k}", f"no such column in the file (its columns: {shown})")
+                            for k in missing])
     columns = []
     for i, header in enumerate(headers):
         key = _norm_header(header)
