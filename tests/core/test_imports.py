@@ -149,6 +149,18 @@ def test_people_sharing_a_phone_are_not_folded_together(run, db, actor, policy):
         (rows[0].contact_id, carol.id), (rows[1].contact_id, rows[0].contact_id)}  # Bob found Alice first
 
 
+def test_an_address_column_mapped_by_hand_joins_the_address_its_header_names(run, db, actor):
+    """Outlook's `Business Street 3`, mapped to address_line2, went into an address of its own,
+    which a second line alone does not make: it was lost without a word."""
+    job, rows = run("First Name,Business Street,Business City,Business Street 3,Home Street\n"
+                    "Maria,Calle Mayor 1,Madrid,Mailstop 4/2100,Rua Augusta 5\n",
+                    mapping={"Business Street 3": "address_line2"})
+    assert job.created == 1, rows
+    [maria] = everyone(db, actor)
+    assert sorted((a.line1, a.line2, a.city) for a in maria.addresses) == [
+        ("Calle Mayor 1", "Mailstop 4/2100", "Madrid"), ("Rua Augusta 5", None, None)]
+
+
 def test_every_bad_row_is_reported_and_the_rest_imported(run, db, actor):
     csv_text = (
         "Name,Email,Phone,Type\n"

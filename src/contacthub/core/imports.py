@@ -296,6 +296,15 @@ _BLOCK_PARTS = {
 }
 
 
+_BLOCK_NAME = re.compile(r"address(?P<number>\d{1,2})|(?P<place>business|home|other)")
+
+
+def _block_named_by(key: str) -> str:
+    """The address block a header's first word names (`Business …`, `Address 2 …`), or none."""
+    match = _BLOCK_NAME.match(key)
+    return (match.group("number") or match.group("place")) if match else ""
+
+
 def _address_block(key: str) -> tuple[str, str] | None:
     """(target, block) of a column of one address block (see _ADDRESS_BLOCK), else None."""
     match = _ADDRESS_BLOCK.fullmatch(key)
@@ -359,6 +368,8 @@ def plan_columns(headers: list[str], mapping: dict[str, str] | None) -> list[Col
         block = ""
         if key in given:
             target = given[key]
+            if target in ADDRESS_TARGETS:
+                block = _block_named_by(key)  # `Business Street 3` mapped joins the Business address
         elif header.strip().lower().startswith("metadata.") and _is_metadata_target("metadata." + header.strip()[9:].strip()):
             target = "metadata." + header.strip()[9:].strip()
         elif _is_social_target(header.strip().lower()):
