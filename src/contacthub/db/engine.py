@@ -22,6 +22,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from contacthub.core.errors import Busy, StoreFull, StoreReadOnly
+from contacthub.db.case_fold import fold_case
 from contacthub.db.checkpoints import Checkpointer
 
 T = TypeVar("T")
@@ -41,6 +42,10 @@ READ_MMAP_BYTES = 256 * 1024 * 1024
 
 def _lower(value):
     return value.lower() if isinstance(value, str) else value
+
+
+def _folded(value):
+    return fold_case(value) if isinstance(value, str) else value
 
 
 WAL_KEPT_BYTES = 64 * 1024 * 1024
@@ -73,6 +78,7 @@ def _sqlite_engine(url: str, begin: str, wait_seconds: float, read_only: bool = 
         cursor.close()
         # SQLite's own lower() folds ASCII only (ÉMILE stays ÉMILE); filters compare names any case
         dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
+        dbapi_connection.create_function("fold_case", 1, _folded, deterministic=True)  # db/case_fold.py
 
     usual_ms = max(int(wait_seconds * 1000), 1)
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
 from contacthub.core.views import AddressView, ContactView, PointView
+from contacthub.db.case_fold import fold_case, folded_case
 from contacthub.db.models import (
     AccountMember,
     Address,
@@ -287,12 +288,12 @@ def _matching(query, workspace_id: uuid.UUID, flt: ContactFilter):
     query = query.where(Contact.workspace_id == workspace_id, Contact.merged_into.is_(None))
     if flt.kind:
         query = query.where(Contact.kind == flt.kind)
-    # Case is folded by the database on both sides (`lower` is Unicode-aware on SQLite too: see
-    # db/engine.py), and a searched name's % and _ are letters, not wildcards.
+    # Case is folded alike on both sides and both engines (db/case_fold.py), and a searched
+    # name's % and _ are letters, not wildcards.
     if flt.name:
-        patterns = [func.lower("%" + raw.like_escaped(form) + "%") for form in _unicode_forms(flt.name)]
+        patterns = ["%" + raw.like_escaped(fold_case(form)) + "%" for form in _unicode_forms(flt.name)]
         query = query.where(
-            or_(*(func.lower(col).like(pattern, escape="\\") for pattern in patterns for col in (
+            or_(*(folded_case(col).like(pattern, escape="\\") for pattern in patterns for col in (
                 Contact.display_name, Contact.first_name, Contact.last_name, Contact.organization_name,
                 func.coalesce(Contact.first_name, "") + " " + func.coalesce(Contact.last_name, ""),
             )))
@@ -301,12 +302,12 @@ def _matching(query, workspace_id: uuid.UUID, flt: ContactFilter):
         query = query.where(Contact.search_text.like(f"%{raw.like_escaped(flt.q)}%", escape="\\"))
     for column, value in ((Contact.first_name, flt.first_name), (Contact.last_name, flt.last_name)):
         if value:
-            query = query.where(or_(*(func.lower(column) == func.lower(form) for form in _unicode_forms(value))))
+            query = query.where(or_(*(folded_case(column) == fold_case(form) for form in _unicode_forms(value))))
     if flt.organization_name:
-        forms = _unicode_forms(flt.organization_name)
-        query = query.where(or_(*(func.lower(Contact.organization_name) == func.lower(form) for form in forms),
+        forms = [fold_case(form) for form in _unicode_forms(flt.organization_name)]
+        query = query.where(or_(*(folded_case(Contact.organization_name) == form for form in forms),
                                 (Contact.organization_name.is_(None))
-                                & or_(*(func.lower(Contact.display_name) == func.lower(form) for form in forms))))
+                                & or_(*(folded_case(Contact.display_name) == form for form in forms))))
     for kind, value, key in (
         ("email", flt.email, None),
         ("phone", flt.phone, None),
