@@ -103,6 +103,16 @@ def find(session: Session, actor: Actor, ref: PointRef) -> ContactView | None:
     return contacts.get(session, actor, owner) if owner else None
 
 
+def holders(session: Session, actor: Actor, ref: PointRef, limit: int = 100) -> list[ContactView]:
+    """Every live contact carrying the point, oldest first (at most `limit`): one, where a door
+    keeps each unique, but a household's email written through a door that lets two contacts
+    share it is carried by both."""
+    [point] = normalized([ref])
+    wanted = (point.kind, point.key, point.normalized)
+    ids = contact_repo.owners_of_points(session, actor.workspace_id, [wanted]).get(wanted, [])
+    return contacts.get_many(session, actor, ids[:limit])
+
+
 def known_contacts(
     session: Session, actor: Actor, contact_ids: list[uuid.UUID], refs: list[PointRef]
 ) -> list[uuid.UUID]:

@@ -217,3 +217,17 @@ def test_email_and_phone_keys_are_identifiers_not_attributes_nor_other_doors_ide
                                                                    {"key": "PhoneNumber", "value": "+31600000001"}]})
     assert native.status_code == 422
     assert [d["field"] for d in native.json()["error"]["details"]] == ["identifiers[0].key", "identifiers[1].key"]
+
+
+def test_search_answers_every_contact_holding_the_identifier(bird, api):
+    """Bird keeps an identifier unique, but another door may let two contacts share an email (a
+    household's, written with on_duplicate=create): search answered the oldest alone."""
+    homer = api.post("/v1/contacts", json={"first_name": "Homer", "emails": ["family@simpsons.example"]}).json()
+    marge = api.post("/v1/contacts", params={"on_duplicate": "create"},
+                     json={"first_name": "Marge", "emails": ["family@simpsons.example"]}).json()
+    found = bird.post(bird.ws + "/contacts/search", json={"identifier": {
+        "key": "emailaddress", "value": "Family@Simpsons.example"}})
+    assert found.status_code == 200, found.text
+    assert [c["id"] for c in found.json()["results"]] == [homer["id"], marge["id"]]
+    nobody = bird.post(bird.ws + "/contacts/search", json={"identifier": {"key": "emailaddress", "value": "no@x.com"}})
+    assert nobody.json() == {"results": []}

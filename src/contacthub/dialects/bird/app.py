@@ -129,11 +129,11 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
 
     @app.post(WS + "/contacts/search", tags=["contacts"], responses={200: {"model": schemas.SearchOut}})
     def search_contacts(body: SearchBody, caller: Caller):
-        """The contact holding an identifier: {"results": [contact]} or {"results": []}."""
+        """The contacts holding an identifier, oldest first: {"results": [contact]} (or several, where
+        other doors let contacts share it) or {"results": []}."""
         ref = mapping.point_ref(body.identifier, "identifier.value")
         with db.read() as session:
-            view = identifiers.find(session, caller, ref)
-            return {"results": [mapping.render_contact(view)] if view else []}
+            return {"results": [mapping.render_contact(view) for view in identifiers.holders(session, caller, ref)]}
 
     @app.patch(WS + "/contacts/identifiers/{identifierKey}/{identifierValue:path}", response_model=ContactOut,
                tags=["contacts"], responses={201: {"model": ContactOut, "description": "Created (no contact had it)"}})
