@@ -838,3 +838,27 @@ def test_the_holder_of_a_shared_email_is_queued_however_many_namesakes_score_hig
     pairs = {(q["contact_id"], q["candidate_id"]) for q in queued}
     for door in made:
         assert (made[door], holders[door]) in pairs, door
+
+
+def test_a_blank_filter_is_no_filter_and_blanks_around_one_are_no_part_of_it(doors):
+    """`?email=%20` listed nothing in ChartMogul, PackageX `search=%20` left out names without a
+    space, NGP VAN `commonName=%20` listed organizations only, and `name=%20ann%20` found no Ann."""
+    source = _ok(doors.cm.post("/v1/data_sources", json={"name": "Billing"}), 201)["uuid"]
+    customer = _ok(doors.cm.post("/v1/customers", json={"data_source_uuid": source, "external_id": "c1",
+                                                        "name": "Acme"}), 201)["uuid"]
+    _ok(doors.cm.post("/v1/contacts", json={"data_source_uuid": source, "customer_uuid": customer,
+                                            "first_name": "Ann", "last_name": "Lee", "email": "ann@example.com"}), 201)
+    doors.native_create({"kind": "group", "display_name": "Board"})
+    doors.native_create({"kind": "organization", "organization_name": "Initech"})
+    cm_all = [c["uuid"] for c in doors.cm.get("/v1/contacts").json()["entries"]]
+    for params in ({"email": " "}, {"external_id": " "}, {"customer_external_id": " "}):
+        assert [c["uuid"] for c in doors.cm.get("/v1/contacts", params=params).json()["entries"]] == cm_all, params
+    px_total = doors.px.get("/packagex/v1/contacts").json()["pagination"]["total_count"]
+    for search in (" ", "   "):
+        assert doors.px.get("/packagex/v1/contacts", params={"search": search}).json()["pagination"]["total_count"] \
+            == px_total
+    van_all = doors.van.get("/ngpvan/v2/contacts").json()["count"]
+    assert doors.van.get("/ngpvan/v2/contacts", params={"commonName": " "}).json()["count"] == van_all
+    assert doors.van.get("/ngpvan/v2/contacts", params={"lastName": " lee "}).json()["count"] == 1
+    ann = [c["first_name"] for c in doors.native.get("/v1/contacts", params={"name": " ann "}).json()["data"]]
+    assert ann == ["Ann"]

@@ -150,10 +150,11 @@ def checked_filter(session: Session, actor: Actor, flt: ContactFilter) -> Contac
     ada@example.com; InvalidInput when a value can be no such form (a phone that is none). A
     door that streams its answer checks the filter with this first, while it can still refuse."""
     errors = []
-    # a filter given empty (`?email=`) is no filter, in every door alike
-    blank = {name: None for name in ("name", "email", "phone", "q", "first_name", "last_name", "organization_name")
-             if getattr(flt, name) is not None and not getattr(flt, name).strip()}
-    flt = dataclasses.replace(flt, **blank)
+    # a filter given empty (`?email=`) is no filter, in every door alike; the blanks around one
+    # given are no part of it (`?name= ann ` finds Ann)
+    texts = {name: getattr(flt, name) for name in ("name", "email", "phone", "q", "first_name", "last_name",
+                                                   "organization_name") if getattr(flt, name) is not None}
+    flt = dataclasses.replace(flt, **{name: value.strip() or None for name, value in texts.items()})
     email, phone = flt.email, flt.phone
     if email is not None:
         email = matching_email(email)

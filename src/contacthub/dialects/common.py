@@ -217,6 +217,12 @@ def door_path(request: Request, path: str) -> str:
     return request.scope.get("root_path", "") + path
 
 
+def given(value: str | None) -> str | None:
+    """A query parameter filtering a list: None when absent or blank (`?email=` and `?email=%20`
+    are no filter, in every door), else without the blanks around it."""
+    return value.strip() if value is not None and value.strip() else None
+
+
 def parse_json(raw: str | bytes) -> Any:
     """json.loads, with every way a body can fail to read as a ValueError saying why (a syntax
     fault stays a JSONDecodeError; nesting past the interpreter's depth would be a RecursionError)."""

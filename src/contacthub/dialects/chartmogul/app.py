@@ -48,6 +48,7 @@ from contacthub.dialects.chartmogul.schemas import (
     ErrorOut,
 )
 from contacthub.dialects.common import (
+    given,
     DOOR_TELEMETRY,
     BodyLimit,
     Gate,
@@ -174,12 +175,13 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
                        cursor: str | None = None, per_page: PerPage = None):
         """`status`: every customer here is a "New Lead" (no subscriptions are kept), so another
         status lists none; `system`: the customers of data sources of that billing system."""
+        data_source_uuid, status = given(data_source_uuid), given(status)
         source_id = parse_ref(data_source_uuid, DATA_SOURCE, "data_source_uuid") if data_source_uuid else None
         if status and status != CUSTOMER_STATUS:
             return {"entries": [], "cursor": None, "has_more": False}
         with db.read() as session:
-            page = accounts.list_accounts(session, caller, source_id, external_id or None, cursor or None,
-                                          per_page_of(per_page), system=system or None)
+            page = accounts.list_accounts(session, caller, source_id, given(external_id), cursor or None,
+                                          per_page_of(per_page), system=given(system))
             sources = {s.id: s for s in accounts.list_data_sources(session, caller)}
             return {"entries": [render_customer(r, sources.get(r.data_source_id)) for r in page.items],
                     "cursor": page.next_cursor, "has_more": page.has_more}
@@ -257,11 +259,12 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
         customer_external_id: str | None = None, data_source_uuid: str | None = None,
         customer_uuid: str | None = None, external_id: str | None = None,
     ):
+        external_id, customer_uuid, data_source_uuid = given(external_id), given(customer_uuid), given(data_source_uuid)
         flt = MemberFilter(
-            email=email or None,
+            email=given(email),
             identifiers={accounts.EXTERNAL_ID_KEY: external_id} if external_id else {},
             account_id=parse_ref(customer_uuid, CUSTOMER, "customer_uuid") if customer_uuid else None,
-            account_external_id=customer_external_id or None,
+            account_external_id=given(customer_external_id),
             data_source_id=parse_ref(data_source_uuid, DATA_SOURCE, "data_source_uuid") if data_source_uuid else None,
         )
         with db.read() as session:
