@@ -161,6 +161,22 @@ def test_names_match_in_any_case_alike_on_both_engines(api, client, workspace):
         assert van["count"] == 1, (first, last, van)
 
 
+def test_a_misspelled_or_repeated_filter_is_refused_not_ignored(api):
+    """`first_name=Ann` (no such filter) answered the whole workspace, as a script deleting what a
+    search finds would then delete; `email=a&email=b` took b alone."""
+    ann = api.post("/v1/contacts", json={"first_name": "Ann", "emails": ["ann@example.com"]}).json()["id"]
+    api.post("/v1/contacts", json={"first_name": "Bob", "emails": ["bob@example.com"]})
+    for path in ("/v1/contacts", "/v1/export"):
+        wrong = api.get(path, params={"first_name": "Ann"})
+        assert wrong.status_code == 422, (path, wrong.text)
+        assert wrong.json()["error"]["details"][0]["field"] == "first_name"
+        assert "it takes kind, name" in wrong.json()["error"]["details"][0]["message"]
+        twice = api.get(path + "?email=ann@example.com&email=bob@example.com")
+        assert twice.status_code == 422 and "more than once" in twice.text, (path, twice.text)
+    assert [c["id"] for c in api.get("/v1/contacts", params={"name": "ann", "limit": 5}).json()["data"]] == [ann]
+    assert api.get("/v1/export", params={"format": "csv", "attributes.tier": "x"}).status_code == 200
+
+
 def test_search_folds_letters_that_have_no_base_letter_in_unicode(api):
     """The dotless ı (Turkish), ø, ł, æ: no mark to take off, so `q=isik` did not find Işık."""
     made = {name: api.post("/v1/contacts", json={"display_name": name}).json()["id"]

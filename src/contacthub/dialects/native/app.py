@@ -42,7 +42,7 @@ from contacthub.dialects.common import (
 from contacthub.dialects.docs import serve_docs
 from contacthub.dialects.native import errors
 from contacthub.dialects.native.exports import install as install_exports
-from contacthub.dialects.native.filters import contact_filter
+from contacthub.dialects.native.filters import contact_filter, only_filters_and
 from contacthub.dialects.native.imports import install as install_imports
 from contacthub.dialects.native.schemas import (
     AccountOut,
@@ -230,8 +230,8 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
             return {"data": [{"contact": render_contact(v), "score": m.score, "decision": m.decision,
                               "reasons": m.reasons} for v, m in found]}
 
-    @app.get("/contacts", response_model=ContactPageOut, tags=["contacts"],
-             dependencies=[Depends(storable_params)])  # its filters reach SQL
+    @app.get("/contacts", response_model=ContactPageOut, tags=["contacts"],  # its filters reach SQL
+             dependencies=[Depends(storable_params), Depends(only_filters_and("cursor", "limit"))])
     def list_contacts(caller: Caller, flt: Annotated[ContactFilter, Depends(contact_filter)],
                       cursor: str | None = None, limit: PageLimit = None):
         """List contacts, oldest first. Filter by attribute with `attributes.<key>=<value>`."""

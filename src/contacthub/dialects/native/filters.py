@@ -36,6 +36,29 @@ def contact_filter(
     )
 
 
+FILTERS = ("kind", "name", "email", "phone", "list", "account", "group", "organization", "identifier", "q")
+
+
+def only_filters_and(*own: str):
+    """A route dependency refusing (422) a query parameter that is neither a filter nor one of the
+    route's `own`, or one given twice: a misspelled filter (`first_name=Ann`) listed, exported or
+    deleted the whole workspace, and `email=a&email=b` took b alone."""
+    allowed = set(FILTERS) | set(own)
+    takes = ", ".join([*FILTERS, "attributes.<key>", *own])
+
+    def check(request: Request) -> None:
+        errors = []
+        for name in dict.fromkeys(request.query_params.keys()):
+            if name not in allowed and not name.startswith("attributes."):
+                errors.append(FieldError(name, f"is not a parameter of this endpoint; it takes {takes}"))
+            elif len(request.query_params.getlist(name)) > 1:
+                errors.append(FieldError(name, "is given more than once"))
+        if errors:
+            raise InvalidInput(errors)
+
+    return check
+
+
 def _identifier(given: str | None) -> tuple[str, str] | None:
     """`crm=c-1` as (key, value): an identifier's key holds no `=`, so the first one splits."""
     if not given:
