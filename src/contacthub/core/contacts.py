@@ -166,7 +166,7 @@ def checked_filter(session: Session, actor: Actor, flt: ContactFilter) -> Contac
     attrs = _attribute_filters(session, actor.workspace_id, flt.attributes, errors)
     if errors:
         raise InvalidInput(errors)
-    q = normalize.searchable(flt.q) if flt.q is not None else None  # as search_text is stored
+    q = normalize.searched(flt.q) if flt.q is not None else None  # as search_text is stored
     return dataclasses.replace(flt, email=email, phone=phone, attributes=attrs, q=q)
 
 

@@ -27,6 +27,21 @@ def searchable(*parts: str | None) -> str:
     return "".join(c for c in text if not unicodedata.combining(c)).translate(_BASE_LETTERS)
 
 
+_DIALED = re.compile(r"\+?[\d\s().\-/]*\d[\d\s().\-/]*")
+
+
+def searched(text: str) -> str:
+    """A text search (`q`, PackageX's `search`) in the form it is compared in (see searchable).
+    One written as a phone is dialled, `(650) 253-0000` or `650 253`, and phones are kept as
+    E.164 in the searched text: it is searched by its digits, `6502530000`, `650253`, without
+    the zeros a national or international prefix puts first (`020 7946 0958` in +442079460958)."""
+    if _DIALED.fullmatch(text.strip()):
+        digits = "".join(c for c in text if c.isdigit())
+        if len(digits.lstrip("0")) >= 3:
+            return digits.lstrip("0")
+    return searchable(text)
+
+
 def normalize_email(raw: str) -> str:
     """Syntax check without network; the whole address lower-cased for matching.
 

@@ -177,6 +177,23 @@ def test_a_misspelled_or_repeated_filter_is_refused_not_ignored(api):
     assert api.get("/v1/export", params={"format": "csv", "attributes.tier": "x"}).status_code == 200
 
 
+def test_a_phone_searched_as_people_write_it_is_found(api, client, workspace):
+    """Phones are searched in E.164: `q=(650) 253-0000` and PackageX `search=020 7946 0958` found
+    nothing, only the bare digits did."""
+    us = api.post("/v1/contacts", json={"first_name": "Ann", "phones": ["+1 650 253 0000"]}).json()["id"]
+    uk = api.post("/v1/contacts", json={"first_name": "Bea", "phones": ["+44 20 7946 0958"]}).json()["id"]
+
+    def ids(q):
+        return [c["id"] for c in api.get("/v1/contacts", params={"q": q}).json()["data"]]
+
+    assert ids("(650) 253-0000") == ids("650-253") == ids("+1 650 253 0000") == [us]
+    assert ids("020 7946 0958") == ids("0044 20 7946 0958") == [uk]
+    assert ids("ann") == [us]
+    found = client.get("/packagex/v1/contacts", params={"search": "020 7946 0958"},
+                       headers={"PX-API-KEY": workspace.api_key}).json()["data"]
+    assert [c["id"] for c in found] == [f"contact_{uk}"]
+
+
 def test_search_folds_letters_that_have_no_base_letter_in_unicode(api):
     """The dotless ı (Turkish), ø, ł, æ: no mark to take off, so `q=isik` did not find Işık."""
     made = {name: api.post("/v1/contacts", json={"display_name": name}).json()["id"]
