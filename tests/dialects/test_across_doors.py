@@ -862,3 +862,19 @@ def test_a_blank_filter_is_no_filter_and_blanks_around_one_are_no_part_of_it(doo
     assert doors.van.get("/ngpvan/v2/contacts", params={"lastName": " lee "}).json()["count"] == 1
     ann = [c["first_name"] for c in doors.native.get("/v1/contacts", params={"name": " ann "}).json()["data"]]
     assert ann == ["Ann"]
+
+
+def test_a_phone_a_door_kept_unchecked_is_found_by_the_phone_filters(doors):
+    """ChartMogul keeps a contact's phone as given (+1234567890 is no valid number): the native
+    and NGP VAN phone filters refused to look for it (422, 400), so no door could find it."""
+    source = _ok(doors.cm.post("/v1/data_sources", json={"name": "Billing"}), 201)["uuid"]
+    customer = _ok(doors.cm.post("/v1/customers", json={"data_source_uuid": source, "external_id": "c1",
+                                                        "name": "Acme"}), 201)["uuid"]
+    made = _ok(doors.cm.post("/v1/contacts", json={"data_source_uuid": source, "customer_uuid": customer,
+                                                   "first_name": "Odd", "phone": "+1234567890"}), 201)
+    contact_id = made["uuid"].removeprefix("con_")
+    found = doors.native.get("/v1/contacts", params={"phone": "+1234567890"})
+    assert [c["id"] for c in _ok(found)["data"]] == [contact_id]
+    assert _ok(doors.van.get("/ngpvan/v2/contacts", params={"phone": "+1 234 567 890"}))["count"] == 1
+    refused = doors.native.get("/v1/contacts", params={"phone": "none"})
+    assert refused.status_code == 422 and refused.json()["error"]["details"][0]["field"] == "phone"

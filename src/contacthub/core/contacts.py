@@ -19,7 +19,7 @@ from contacthub.core.errors import Conflict, FieldError, InvalidInput, NotFound
 from contacthub.core.identity_rules import SHARED_IDENTIFIER_KEYS, profile_of
 from contacthub.core.inputs import SCALAR_FIELDS, ContactInput, WriteOptions
 from contacthub.core.normalize import (
-    loose_email, loose_phone, matching_email, normalize_email, normalize_phone, with_extension,
+    loose_email, loose_phone, matching_email, matching_phone, normalize_email, normalize_phone, with_extension,
 )
 from contacthub.core.pagination import decode_cursor, encode_cursor
 from contacthub.core.views import AccountLinkView, ContactView, Page
@@ -159,10 +159,11 @@ def checked_filter(session: Session, actor: Actor, flt: ContactFilter) -> Contac
     if email is not None:
         email = matching_email(email)
     if phone is not None:
-        try:
-            phone = normalize_phone(phone, get_settings().default_region)
-        except ValueError as exc:
-            errors.append(FieldError("phone", str(exc)))
+        # as the phone is filed: E.164, or its digits where it is no valid number (a door that
+        # keeps phones unchecked, as ChartMogul does, stored it so); with no digit it is none
+        phone = matching_phone(phone, get_settings().default_region)
+        if not any(c.isdigit() for c in phone):
+            errors.append(FieldError("phone", "not a phone number"))
     attrs = _attribute_filters(session, actor.workspace_id, flt.attributes, errors)
     if errors:
         raise InvalidInput(errors)
