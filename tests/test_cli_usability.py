@@ -593,12 +593,17 @@ def test_serve_stopped_by_its_service_manager_hands_its_import_over_at_once(tmp_
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     stderr = _stopped_once_under_way(proc, db_file, "SELECT max(processed) FROM import_jobs",
                                      lambda pid: os.kill(pid, signal.SIGTERM), finished_when_exit_zero=False)
+    # the -wal is folded into the .db as serve stops (before anything here opens the file again,
+    # which would fold it too): the .db file alone is whole (README, Backups)
+    wal = db_file.with_name(db_file.name + "-wal")
+    wal_left = wal.stat().st_size if wal.exists() else 0
     with sqlite3.connect(db_file) as conn:
         [(status, processed)] = conn.execute("SELECT status, processed FROM import_jobs").fetchall()
     if status == "succeeded":
         pytest.skip("the import finished before serve was stopped")
     assert proc.returncode in (0, -signal.SIGTERM) and "goes to the next worker now" in stderr, stderr
     assert status == "running" and 0 < processed < 40000
+    assert wal_left == 0
     # the lease (5 minutes) would keep the job from this worker had serve not handed it over
     finished = subprocess.run([*run, "worker", "--once", "--no-webhooks"], env=env, capture_output=True, text=True)
     assert "Ran 1 import job" in finished.stderr, finished.stderr

@@ -1,6 +1,7 @@
 """`serve`, `worker` and `migrate`: running the service and its import workers."""
 
 import os
+from contextlib import closing
 from typing import Annotated
 
 import typer
@@ -85,12 +86,33 @@ def serve(
     if workers > 1 and settings.database_url.startswith("sqlite"):
         console.print("[yellow]SQLite serves from one process; ignoring --workers.[/]")
         workers = 1
-    uvicorn.run("contacthub.app:create_app", factory=True, host=host, port=port, workers=workers,
-                root_path=root_path, forwarded_allow_ips=forwarded_allow_ips,
-                log_config=log_config(log_level, access_log), log_level=None, access_log=access_log)
-    if importing is not None:  # uvicorn has stopped (Ctrl-C, SIGTERM): the embedded worker's job goes on elsewhere
-        importing.set()
-        _worker_stopped(db, label, quiet_when_idle=True)
+    try:
+        uvicorn.run("contacthub.app:create_app", factory=True, host=host, port=port, workers=workers,
+                    root_path=root_path, forwarded_allow_ips=forwarded_allow_ips,
+                    log_config=log_config(log_level, access_log), log_level=None, access_log=access_log)
+    finally:  # uvicorn has stopped (Ctrl-C, SIGTERM, which it raises again once it has)
+        if importing is not None:  # the embedded worker's job goes on elsewhere
+            importing.set()
+            _worker_stopped(db, label, quiet_when_idle=True)
+        _fold_wal(settings.database_url)
+
+
+def _fold_wal(url: str) -> None:
+    """Folds a SQLite store's -wal file back into it as serve stops, so that the .db file alone is
+    whole afterwards (README, Backups): a SIGTERM could end the process before its connections
+    closed, the last writes then only in the -wal."""
+    import sqlite3
+
+    from sqlalchemy.engine import make_url
+
+    path = make_url(url).database if url.startswith("sqlite") else None
+    if not path or path == ":memory:" or path.startswith("file:") or not os.path.exists(path):
+        return
+    try:
+        with closing(sqlite3.connect(path, timeout=5)) as conn:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    except sqlite3.Error:
+        pass  # (a read-only store, or another process writing: its own close folds it)
 
 
 def _checked(check, value: str | None, option: str) -> str | None:
