@@ -40,7 +40,8 @@ def test_phones_become_e164(raw, region, expected):
 
 @pytest.mark.parametrize("raw", ["12", "not a phone", "+1234567890",
                                  "5550177",  # dialable only inside its area: no E.164 form
-                                 "0612345672"])  # a Dutch mobile without its +31 is no US number
+                                 "0612345672",  # a Dutch mobile without its +31 is no US number
+                                 "3225123456"])  # a mistyped US number, not Belgium's +32 2 512 34 56
 def test_impossible_phones_are_refused(raw):
     with pytest.raises(ValueError):
         normalize_phone(raw, "US")

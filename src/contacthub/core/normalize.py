@@ -95,11 +95,14 @@ _DIAL_MARKS = re.compile(r"[\s().\-]")
 
 
 def _international_without_plus(text: str) -> phonenumbers.PhoneNumber | None:
-    """447700900123 is +44 7700 900123 without its "+" (a spreadsheet took it for a number;
-    Bird's msisdn is written so), 0044 7700 900123 the same dialled from Europe: the number,
-    if it is a valid one."""
+    """447911123456 is +44 7911 123456 without its "+" (a spreadsheet took it for a number;
+    Bird's msisdn is written so), 0044 7911 123456 the same dialled from Europe: the number,
+    if it is a valid one. Without the 00, only from 11 digits: a national number mistyped
+    (3225123456 for a US one) is not taken for a foreign one of its length (+32 2 512 34 56)."""
     digits = _DIAL_MARKS.sub("", text)
     if not digits.isdigit() or digits.startswith("0") and not digits.startswith("00"):
+        return None
+    if not digits.startswith("00") and len(digits) < 11:
         return None
     try:
         number = phonenumbers.parse("+" + digits.removeprefix("00"), None)
