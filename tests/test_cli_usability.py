@@ -156,6 +156,7 @@ def test_keys_list_shows_whole_ids_and_has_json(cli):
     assert created["key_id"] in listing.stdout  # whole, even at 80 columns: it is what revoke takes
     keys = json.loads(cli("keys", "list", "--json").stdout)
     assert [k["key_id"] for k in keys] == [created["key_id"]] and keys[0]["revoked_at"] is None
+    assert keys[0]["created_at"].endswith("Z")  # as every time the API writes
 
     assert cli("keys", "revoke", created["key_id"]).exit_code == 0
     again = cli("keys", "revoke", created["key_id"])

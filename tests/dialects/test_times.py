@@ -81,11 +81,14 @@ def test_chartmogul_lead_dates_are_iso_8601_not_seconds_since_1970(doors):
                                                    "lead_created_at": "20240101"})
     assert created.status_code == 201, created.text
     assert created.json()["lead_created_at"] == "2024-01-01T00:00:00.000Z"  # was 1970-08-23
+    lower = doors.cm.post("/v1/customers", json={"data_source_uuid": source, "external_id": "c0", "name": "Z",
+                                                 "lead_created_at": "2024-01-01t10:00:00z"})  # ISO 8601 too
+    assert lower.status_code == 201 and lower.json()["lead_created_at"] == "2024-01-01T10:00:00.000Z", lower.text
     for bad in (-1, 1704067200, "1704067200", "soon"):
         refused = doors.cm.post("/v1/customers", json={"data_source_uuid": source, "external_id": "c2", "name": "B",
                                                        "lead_created_at": bad})
         assert refused.status_code in (400, 422), (bad, refused.text)
-    assert [c["external_id"] for c in doors.cm.get("/v1/customers").json()["entries"]] == ["c1"]
+    assert [c["external_id"] for c in doors.cm.get("/v1/customers").json()["entries"]] == ["c1", "c0"]
 
 
 def test_a_lead_date_before_year_1000_reads_back_in_every_door(doors):

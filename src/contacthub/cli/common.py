@@ -24,7 +24,7 @@ from rich.progress import (
 
 from contacthub.core import workspaces
 from contacthub.core.actor import Actor
-from contacthub.core.errors import DomainError
+from contacthub.core.errors import DomainError, reason_of
 from contacthub.db.engine import Database
 from contacthub.db.migrate import upgrade
 from contacthub.repositories import simple as simple_repo
@@ -314,7 +314,7 @@ def friendly(command):
                     raise
                 console.print(f"[red]Unexpected error:[/] {first_line(exc)}", soft_wrap=True)
                 raise typer.Exit(1) from None
-            faults = "; ".join(f"CONTACTHUB_{'_'.join(str(x) for x in e['loc']).upper()}: {e['msg']}"
+            faults = "; ".join(f"CONTACTHUB_{'_'.join(str(x) for x in e['loc']).upper()}: {reason_of(e)}"
                                for e in exc.errors())
             console.print(f"[red]Bad setting[/] {faults}", soft_wrap=True)
             raise typer.Exit(1) from None

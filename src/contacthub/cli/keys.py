@@ -11,6 +11,7 @@ from rich.table import Column, Table
 from contacthub.cli.common import JsonFlag, app, console, database, keys_app, print_key, workspace_actor
 from contacthub.core import workspaces
 from contacthub.core.errors import DomainError
+from contacthub.core.moments import iso_z
 from contacthub.repositories import simple as simple_repo
 
 
@@ -55,8 +56,8 @@ def keys_list(workspace: Annotated[str | None, typer.Option(help="Workspace id (
         rows = workspaces.list_keys(session, actor.workspace_id)
     if json_out:
         print(json.dumps([{"key_id": str(k.id), "prefix": k.prefix, "name": k.name, "read_only": k.read_only,
-                           "created_at": k.created_at.isoformat(),
-                           "revoked_at": k.revoked_at.isoformat() if k.revoked_at else None} for k in rows]))
+                           "created_at": iso_z(k.created_at),
+                           "revoked_at": iso_z(k.revoked_at) if k.revoked_at else None} for k in rows]))
         return
     # the id and prefix are what `keys revoke` takes: never cut short, whatever the terminal's width
     table = Table(Column("id", no_wrap=True, min_width=36), Column("prefix", no_wrap=True, min_width=13),

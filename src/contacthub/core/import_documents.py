@@ -21,7 +21,7 @@ from pydantic import ValidationError
 
 from contacthub.core.errors import dotted_path, reason_of
 from contacthub.core.inputs import SCALAR_FIELDS, ContactDocument, ContactInput
-from contacthub.core.moments import parse_instant
+from contacthub.core.moments import NOT_AN_INSTANT, parse_instant
 from contacthub.core.normalize import normalize_email, normalize_phone, with_extension
 from contacthub.db.types import utcnow
 
@@ -92,8 +92,8 @@ def _moment(row: "ParsedRow", name: str, value) -> datetime | None:
         return None
     try:
         moment = parse_instant(value)
-    except ValueError:
-        _fault(row, name, "must be a date and time (ISO 8601)")
+    except ValueError as exc:
+        _fault(row, name, "must be a date and time (ISO 8601)" if str(exc) == NOT_AN_INSTANT else str(exc))
         return None
     if moment > utcnow() + timedelta(days=1):
         _fault(row, name, "is in the future")

@@ -26,8 +26,8 @@ def parse_instant(text: str) -> datetime:
     digits = isinstance(text, str) and text.strip().lstrip("+-").isdigit()
     if not isinstance(text, str) or not text.strip() or (digits and len(text.strip()) != 8):  # 8: 20240101
         raise ValueError(NOT_AN_INSTANT)
-    try:
-        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    try:  # (Z in either case: 2024-01-01t10:00:00z is ISO 8601 too)
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
         raise ValueError(NOT_AN_INSTANT) from None
     return in_utc(moment)
