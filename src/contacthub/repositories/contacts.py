@@ -292,10 +292,14 @@ def _matching(query, workspace_id: uuid.UUID, flt: ContactFilter):
     # name's % and _ are letters, not wildcards.
     if flt.name:
         patterns = ["%" + raw.like_escaped(fold_case(form)) + "%" for form in _unicode_forms(flt.name)]
+        first, middle, last = (func.coalesce(c, "") for c in (Contact.first_name, Contact.middle_name,
+                                                               Contact.last_name))
         query = query.where(
             or_(*(folded_case(col).like(pattern, escape="\\") for pattern in patterns for col in (
                 Contact.display_name, Contact.first_name, Contact.last_name, Contact.organization_name,
-                func.coalesce(Contact.first_name, "") + " " + func.coalesce(Contact.last_name, ""),
+                Contact.nickname, first + " " + last, first + " " + middle + " " + last,
+                # the family name first, as Chinese, Japanese, Korean and Hungarian write it (王小明)
+                last + " " + first, last + first,
             )))
         )
     if flt.q:

@@ -106,6 +106,22 @@ def test_filters(api):
     assert ids(q="nobody") == []
 
 
+def test_the_name_filter_knows_middle_names_nicknames_and_family_names_first(api):
+    """`name=John Quincy Adams`, `name=bobby` (a nickname) and `name=王小明` (family name first, as
+    Chinese writes it) found nothing: only first + last and the display name were searched."""
+    john = api.post("/v1/contacts", json={"first_name": "John", "middle_name": "Quincy", "last_name": "Adams"}).json()
+    bob = api.post("/v1/contacts", json={"first_name": "Robert", "last_name": "Ray", "nickname": "Bobby"}).json()
+    ming = api.post("/v1/contacts", json={"first_name": "小明", "last_name": "王"}).json()
+
+    def ids(name):
+        return [c["id"] for c in api.get("/v1/contacts", params={"name": name}).json()["data"]]
+
+    assert ids("John Quincy Adams") == ids("john adams") == [john["id"]]
+    assert ids("bobby") == [bob["id"]]
+    assert ids("王小明") == ids("王 小明") == ids("小明") == [ming["id"]]
+    assert ids("Adams John") == [john["id"]]  # either order, as a register lists names
+
+
 def test_name_filters_fold_any_letter_and_take_wildcards_as_letters(api):
     emile = api.post("/v1/contacts", json={"first_name": "Émile", "last_name": "Zola"}).json()
     odd = api.post("/v1/contacts", json={"display_name": "100% Pure_Cotton"}).json()
