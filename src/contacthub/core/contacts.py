@@ -167,8 +167,21 @@ def checked_filter(session: Session, actor: Actor, flt: ContactFilter) -> Contac
     attrs = _attribute_filters(session, actor.workspace_id, flt.attributes, errors)
     if errors:
         raise InvalidInput(errors)
+    _named_ones_exist(session, actor.workspace_id, flt)
     q = normalize.searched(flt.q) if flt.q is not None else None  # as search_text is stored
     return dataclasses.replace(flt, email=email, phone=phone, attributes=attrs, q=q)
+
+
+def _named_ones_exist(session: Session, ws: uuid.UUID, flt: ContactFilter) -> None:
+    """A list, account, group or organization the filter names that this workspace lacks is a
+    404, as an id that is no id is (an empty page said "nobody is in it")."""
+    if flt.list_id and simple_repo.get_list(session, ws, flt.list_id) is None:
+        raise NotFound("list", flt.list_id)
+    if flt.account_id and account_repo.account(session, ws, flt.account_id) is None:
+        raise NotFound("account", flt.account_id)
+    for kind, contact_id in (("group", flt.group_id), ("organization", flt.organization_id)):
+        if contact_id and repo.kinds_of(session, ws, [contact_id]).get(contact_id) != kind:
+            raise NotFound(kind, contact_id)
 
 
 def _attribute_filters(session: Session, ws: uuid.UUID, values: dict[str, str],

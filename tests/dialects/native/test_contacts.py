@@ -210,6 +210,20 @@ def test_a_phone_searched_as_people_write_it_is_found(api, client, workspace):
     assert [c["id"] for c in found] == [f"contact_{uk}"]
 
 
+def test_a_filter_naming_a_list_group_organization_or_account_this_workspace_lacks_is_404(api):
+    """`list=<an unknown id>` answered an empty page, as if the list had no one in it (a malformed
+    id was 404 already)."""
+    person = api.post("/v1/contacts", json={"first_name": "Grace"}).json()["id"]
+    nobody = "01a21334-0000-7000-8000-000000000000"
+    for name, value in (("list", nobody), ("account", nobody), ("group", nobody), ("organization", nobody),
+                        ("group", person), ("organization", person)):  # a person is neither
+        for path in ("/v1/contacts", "/v1/export"):
+            response = api.get(path, params={name: value})
+            assert response.status_code == 404, (name, value, path, response.text)
+    team = api.post("/v1/contacts", json={"kind": "group", "display_name": "Team"}).json()["id"]
+    assert api.get("/v1/contacts", params={"group": team}).json()["data"] == []  # a group of no one
+
+
 def test_search_folds_letters_that_have_no_base_letter_in_unicode(api):
     """The dotless ı (Turkish), ø, ł, æ: no mark to take off, so `q=isik` did not find Işık."""
     made = {name: api.post("/v1/contacts", json={"display_name": name}).json()["id"]
