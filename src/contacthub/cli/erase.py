@@ -30,6 +30,7 @@ def erase(
         raise typer.Exit(1)
     with db.write(workspace=actor.workspace_id) as session:
         subject = erasure.erase(session, actor, wanted)
+    db.fold_log()  # on SQLite, no copy of the person stays in the write-ahead log either
     if json_out:
         print(json.dumps({"erased": str(subject)}))
     else:

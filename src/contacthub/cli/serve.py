@@ -1,7 +1,6 @@
 """`serve`, `worker` and `migrate`: running the service and its import workers."""
 
 import os
-from contextlib import closing
 from typing import Annotated
 
 import typer
@@ -101,18 +100,13 @@ def _fold_wal(url: str) -> None:
     """Folds a SQLite store's -wal file back into it as serve stops, so that the .db file alone is
     whole afterwards (README, Backups): a SIGTERM could end the process before its connections
     closed, the last writes then only in the -wal."""
-    import sqlite3
-
     from sqlalchemy.engine import make_url
 
+    from contacthub.db.checkpoints import fold_log
+
     path = make_url(url).database if url.startswith("sqlite") else None
-    if not path or path == ":memory:" or path.startswith("file:") or not os.path.exists(path):
-        return
-    try:
-        with closing(sqlite3.connect(path, timeout=5)) as conn:
-            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    except sqlite3.Error:
-        pass  # (a read-only store, or another process writing: its own close folds it)
+    if path and path != ":memory:" and not path.startswith("file:") and os.path.exists(path):
+        fold_log(path)
 
 
 def _checked(check, value: str | None, option: str) -> str | None:

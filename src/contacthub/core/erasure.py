@@ -48,29 +48,60 @@ def erase(session: Session, actor: Actor, contact_id: uuid.UUID) -> uuid.UUID:
     while frontier and len(records) < MAX_RECORDS:
         frontier = repo.merged_from(session, ws, frontier) - records
         records |= frontier
-    emails, phones = _reachable_by(session, ws, records)
+    emails, phones, numbers = _reachable_by(session, ws, records)
+    said = _texts_said(session, ws, records)
     absorbers = repo.absorbers(session, ws, records) - records
     repo.delete_contacts(session, ws, records)
     _forget_refused_rows(session, ws, emails, phones)
-    _forget_in_histories(session, ws, absorbers, emails, phones)
+    _forget_in_histories(session, ws, absorbers, emails, phones, said)
     repo.blank_events(session, ws, records)
     repo.forget_reviews(session, ws, records)
     repo.blank_import_notes(session, ws, records)
-    repo.blank_answers(session, ws, records, idempotency.ERASED)
+    # an answer naming one of the records, or showing one of their emails or phones (a merge's
+    # answer shows the survivor holding them, under the survivor's id)
+    repo.blank_answers(session, ws, records, idempotency.ERASED, emails | numbers)
     # every id the person was known by, so a follower of the feed can erase what it keeps under each
     events.record(session, actor, "contact", subject, "erased", changes={"ids": sorted(str(i) for i in records)})
     return subject
 
 
-def _reachable_by(session: Session, ws: uuid.UUID, records: set[uuid.UUID]) -> tuple[set[str], set[str]]:
-    """The person's emails (lower-cased) and phones (as their digits): stored, or ever said in
-    their history (a record deleted before, as its deletion kept it; a phone they had once)."""
+def _reachable_by(session: Session, ws: uuid.UUID, records: set[uuid.UUID]) -> tuple[set[str], set[str], set[str]]:
+    """The person's emails (lower-cased), phones as their digits, and phones in E.164 (as the
+    API shows them): stored, or ever said in their history (a record deleted before, as its
+    deletion kept it; a phone they had once)."""
     points = repo.points_of(session, ws, records)
     for _, changes, before in repo.histories(session, ws, records):
         points += _points_said([changes, before])
     emails = {value.lower() for kind, value in points if kind == "email" and value}
     phones = {_digits_of(value) for kind, value in points if kind == "phone"} - {""}
-    return emails, phones
+    numbers = {value for kind, value in points if kind == "phone" and value and value.startswith("+")}
+    return emails, phones, numbers
+
+
+# What else of the person another contact's history may hold, having taken one of their records
+# in and given it back: their notes and addresses (names are left out: two people share them).
+_TEXTS_SAID = ("notes", "line1", "line2", "postal_code")
+MIN_TEXT_SAID = 6  # shorter texts ("Apt 4", "12") say too little of whom they are
+
+
+def _texts_said(session: Session, ws: uuid.UUID, records: set[uuid.UUID]) -> set[str]:
+    """The person's notes and address lines and postcodes ever said in their history (lower-cased)."""
+    found: set[str] = set()
+
+    def walk(value) -> None:
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                if key in _TEXTS_SAID:  # a value, or a change's [before, after]
+                    found.update(text.strip().lower() for text in (inner if isinstance(inner, list) else [inner])
+                                 if isinstance(text, str) and len(text.strip()) >= MIN_TEXT_SAID)
+                walk(inner)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    for _, changes, before in repo.histories(session, ws, records):
+        walk([changes, before])
+    return found
 
 
 _POINT_LISTS = {"emails": "email", "phones": "phone"}
@@ -122,16 +153,16 @@ def _forget_refused_rows(session: Session, ws: uuid.UUID, emails: set[str], phon
 
 
 def _forget_in_histories(session: Session, ws: uuid.UUID, absorbers: set[uuid.UUID],
-                         emails: set[str], phones: set[str]) -> None:
+                         emails: set[str], phones: set[str], texts: set[str]) -> None:
     """A contact that took one of the person's records in (and gave it back) may have recorded
-    their emails or phones in its own history meanwhile (a PATCH dropping the phone it had
-    taken): those events of it say only what happened, as the person's own do."""
-    if not absorbers or (not emails and not phones):
+    their emails, phones, notes or addresses in its own history meanwhile (a PATCH dropping the
+    phone it had taken): those events of it say only what happened, as the person's own do."""
+    if not absorbers or (not emails and not phones and not texts):
         return
     holding = []
     for event_id, changes, before in repo.histories(session, ws, absorbers):
-        text = json.dumps([changes, before], default=str).lower()
-        if any(e in text for e in emails) or any(p in text for p in phones):
+        text = json.dumps([changes, before], default=str, ensure_ascii=False).lower()
+        if any(e in text for e in emails) or any(p in text for p in phones) or any(t in text for t in texts):
             holding.append(event_id)
     repo.blank_these_events(session, ws, holding)
 

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from contacthub.core.errors import Busy, StoreFull, StoreReadOnly
 from contacthub.db.case_fold import fold_case
-from contacthub.db.checkpoints import Checkpointer
+from contacthub.db.checkpoints import Checkpointer, fold_log
 
 T = TypeVar("T")
 
@@ -70,6 +70,9 @@ def _sqlite_engine(url: str, begin: str, wait_seconds: float, read_only: bool = 
         # once the log starts over, its file is cut back to this size (an overwrite import of
         # 200,000 contacts left a 1.9 GB log file behind for good)
         cursor.execute(f"PRAGMA journal_size_limit={WAL_KEPT_BYTES}")
+        # deleted rows' bytes are overwritten, whatever SQLite was built with (Debian's does so
+        # already): an erased person is not left in the file's free pages
+        cursor.execute("PRAGMA secure_delete=ON")
         if read_only:
             # Readers map the file: a page read is then a memory access, not a read() call. Not
             # the writers': mapped pages count in a process's resident memory, and an import
@@ -196,6 +199,12 @@ class Database:
             yield
         finally:
             _PATIENCE.ms = None
+
+    def fold_log(self) -> None:
+        """On SQLite, the write-ahead log copied into the file and emptied now (see
+        checkpoints.fold_log): after an erasure, so no copy of the person's rows stays in it."""
+        if self._checkpointer is not None:
+            fold_log(self._checkpointer.path)
 
     @contextmanager
     def _queued_writer(self, wait: float) -> Iterator[None]:

@@ -5,7 +5,7 @@ import uuid
 from collections.abc import Collection, Iterator
 from typing import Any
 
-from sqlalchemy import String, cast, delete, or_, select, update
+from sqlalchemy import String, cast, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from contacthub.db.models import (
@@ -132,17 +132,19 @@ def blank_these_events(session: Session, workspace_id: uuid.UUID, event_ids: Col
                         .values(changes={}, before=None).execution_options(synchronize_session=False))
 
 
-def blank_answers(session: Session, workspace_id: uuid.UUID, ids: Collection[uuid.UUID], status: int) -> None:
-    """Idempotent answers kept for replay that show any of the contacts lose their body and take
-    `status` (the key stays used, so a retry cannot make the person again)."""
-    for some in _chunks(ids):
-        session.execute(update(IdempotencyRecord).where(
-            IdempotencyRecord.workspace_id == workspace_id,
-            or_(*(cast(IdempotencyRecord.body, String).contains(str(i)) for i in some)))
-            .values(status_code=status, body=None).execution_options(synchronize_session=False))
+def blank_answers(session: Session, workspace_id: uuid.UUID, ids: Collection[uuid.UUID], status: int,
+                  values: Collection[str] = ()) -> None:
+    """Idempotent answers kept for replay that show any of the contacts, or any of `values`
+    (lower-cased), lose their body and take `status` (the key stays used, so a retry cannot
+    make the person again)."""
+    body = cast(IdempotencyRecord.body, String)
+    terms = [body.contains(str(i)) for i in ids] + [func.lower(body).contains(v) for v in values]
+    for some in _chunks(terms):
+        session.execute(update(IdempotencyRecord).where(IdempotencyRecord.workspace_id == workspace_id, or_(*some))
+                        .values(status_code=status, body=None).execution_options(synchronize_session=False))
 
 
-def _chunks(ids: Collection[uuid.UUID], size: int = 200) -> Iterator[list[uuid.UUID]]:
+def _chunks(ids: Collection, size: int = 200) -> Iterator[list]:
     """The ids a few hundred at a time: an OR of thousands of terms passes SQLite's expression
     depth (1,000)."""
     ordered = list(ids)

@@ -212,3 +212,35 @@ def test_a_person_of_thousands_of_records_is_erased_within_sqlite_s_expression_l
     with db.write() as session:
         repo.blank_import_notes(session, workspace.workspace_id, ids)
         repo.blank_answers(session, workspace.workspace_id, ids, 410)
+
+
+def test_a_merge_answer_showing_the_person_and_what_the_survivor_recorded_of_them_go(api, db, database_url):
+    """A merge's answer (kept for its Idempotency-Key) shows the survivor holding the person's
+    email and phone, under the survivor's id: replayed after the erasure it gave them back; and
+    the survivor's history kept the person's notes and address it had held. On SQLite the
+    write-ahead log holds no copy of them afterwards."""
+    xavier = api.post("/v1/contacts", json={"first_name": "Xavier", "emails": ["xavier@example.com"]}).json()["id"]
+    zelda = api.post("/v1/contacts", params={"on_duplicate": "create"}, json={
+        "first_name": "Zelda", "emails": ["Zelda.Q@erase.example.org"], "phones": ["+44 7911 123459"],
+        "notes": "zeldas-private-note", "addresses": [{"line1": "13 Dulcinea Close", "postal_code": "ZT1 3DC"}]}).json()
+    merged = api.post(f"/v1/contacts/{xavier}/merge", json={"from": zelda["id"]}, headers={"Idempotency-Key": "m-1"})
+    assert merged.status_code == 200 and "zelda.q@erase.example.org" in merged.text.lower()
+    assert api.patch(f"/v1/contacts/{xavier}", json={"notes": "xavier's own", "addresses": []}).status_code == 200
+    api.post(f"/v1/contacts/{xavier}/unmerge", json={"from": zelda["id"]})
+    assert "Dulcinea" in everything_said(api)
+
+    assert api.post(f"/v1/contacts/{zelda['id']}/erase").status_code == 200
+
+    replay = api.post(f"/v1/contacts/{xavier}/merge", json={"from": zelda["id"]}, headers={"Idempotency-Key": "m-1"})
+    assert replay.status_code == 410 and "zelda" not in replay.text.lower() and "7911123459" not in replay.text
+    said = everything_said(api)
+    assert "Dulcinea" not in said and "zeldas-private-note" not in said and "ZT1 3DC" not in said
+    assert api.get(f"/v1/contacts/{xavier}").json()["notes"] == "xavier's own"  # Xavier stays himself
+    if database_url.startswith("sqlite"):
+        path = database_url.removeprefix("sqlite:///")
+        for name in (path, path + "-wal"):
+            try:
+                with open(name, "rb") as f:
+                    assert b"zeldas-private-note" not in f.read(), name
+            except FileNotFoundError:
+                pass
