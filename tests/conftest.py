@@ -30,7 +30,13 @@ def _worker() -> str:
 
 
 def _postgres_database() -> str:
-    name = f"contacthub_test_{_worker()}"
+    return fresh_postgres_database("contacthub_test")
+
+
+def fresh_postgres_database(prefix: str) -> str:
+    """The URL of an empty database named `prefix` and this xdist worker's name on the test
+    server (made anew: one left by an earlier run is dropped first)."""
+    name = f"{prefix}_{_worker()}"
     admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

@@ -269,16 +269,11 @@ def test_another_applications_database_is_refused_and_left_as_it_was(cli, tmp_pa
     if engine == "sqlite":
         url = f"sqlite:///{tmp_path / 'other_app.db'}"
     else:
-        admin_url = os.environ.get("CONTACTHUB_TEST_POSTGRES_URL")
-        if not admin_url:
+        if not os.environ.get("CONTACTHUB_TEST_POSTGRES_URL"):
             pytest.skip("CONTACTHUB_TEST_POSTGRES_URL is not set")
-        name = f"other_app_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
-        admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        admin.dispose()
-        url = admin_url.rsplit("/", 1)[0] + "/" + name
+        from tests.conftest import fresh_postgres_database
+
+        url = fresh_postgres_database("other_app")
     other = create_engine(url)
     with other.begin() as conn:
         conn.execute(text("CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT)"))
@@ -538,20 +533,8 @@ def test_a_worker_stopped_by_its_service_manager_hands_its_job_over_at_once(tmp_
     import signal
     import sqlite3
     import subprocess
-    import sys
 
-    db_file = tmp_path / "w.db"
-    env = {**os.environ, "CONTACTHUB_DATABASE_URL": f"sqlite:///{db_file}", "CONTACTHUB_IMPORT_BATCH_SIZE": "500",
-           "CONTACTHUB_IMPORT_PARALLEL_MIN_ROWS": "1"}
-    run = [sys.executable, "-m", "contacthub.cli"]
-    key = json.loads(subprocess.run([*run, "init", "--json"], env=env, check=True, capture_output=True,
-                                    text=True).stdout)["api_key"]
-    source = tmp_path / "big.csv"
-    source.write_text("Name,Email\n" + "".join(f"P{i} Q,u{i}@example.com\n" for i in range(40000)))
-    client = TestClient(create_app(Settings(database_url=f"sqlite:///{db_file}", import_embedded_worker=False)))
-    started = client.post("/v1/imports", headers={"Authorization": f"Bearer {key}"},
-                          files={"file": ("big.csv", source.read_bytes(), "text/csv")})
-    assert started.status_code == 202, started.text
+    db_file, env, run = _a_big_import_queued(tmp_path, {"CONTACTHUB_IMPORT_PARALLEL_MIN_ROWS": "1"})
     proc = subprocess.Popen([*run, "worker", "--poll", "0.1", "--no-webhooks"], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, start_new_session=True)
     stderr = _stopped_once_under_way(proc, db_file, "SELECT max(processed) FROM import_jobs",
@@ -574,19 +557,8 @@ def test_serve_stopped_by_its_service_manager_hands_its_import_over_at_once(tmp_
     import socket
     import sqlite3
     import subprocess
-    import sys
 
-    db_file = tmp_path / "s.db"
-    env = {**os.environ, "CONTACTHUB_DATABASE_URL": f"sqlite:///{db_file}", "CONTACTHUB_IMPORT_BATCH_SIZE": "500"}
-    run = [sys.executable, "-m", "contacthub.cli"]
-    key = json.loads(subprocess.run([*run, "init", "--json"], env=env, check=True, capture_output=True,
-                                    text=True).stdout)["api_key"]
-    source = tmp_path / "big.csv"
-    source.write_text("Name,Email\n" + "".join(f"P{i} Q,u{i}@example.com\n" for i in range(40000)))
-    client = TestClient(create_app(Settings(database_url=f"sqlite:///{db_file}", import_embedded_worker=False)))
-    started = client.post("/v1/imports", headers={"Authorization": f"Bearer {key}"},
-                          files={"file": ("big.csv", source.read_bytes(), "text/csv")})
-    assert started.status_code == 202, started.text
+    db_file, env, run = _a_big_import_queued(tmp_path)
     with socket.socket() as free:
         free.bind(("127.0.0.1", 0))
         port = free.getsockname()[1]
@@ -610,6 +582,28 @@ def test_serve_stopped_by_its_service_manager_hands_its_import_over_at_once(tmp_
     assert "Ran 1 import job" in finished.stderr, finished.stderr
     with sqlite3.connect(db_file) as conn:
         assert conn.execute("SELECT status, processed, created FROM import_jobs").fetchone() == ("succeeded", 40000, 40000)
+
+
+def _a_big_import_queued(tmp_path, env_more: dict | None = None) -> tuple:
+    """(the SQLite file, the environment, the CLI command) of a new store holding one queued
+    import job of 40,000 rows in batches of 500, for a worker to be stopped under way."""
+    import os
+    import subprocess
+    import sys
+
+    db_file = tmp_path / "big.db"
+    env = {**os.environ, "CONTACTHUB_DATABASE_URL": f"sqlite:///{db_file}", "CONTACTHUB_IMPORT_BATCH_SIZE": "500",
+           **(env_more or {})}
+    run = [sys.executable, "-m", "contacthub.cli"]
+    key = json.loads(subprocess.run([*run, "init", "--json"], env=env, check=True, capture_output=True,
+                                    text=True).stdout)["api_key"]
+    source = tmp_path / "big.csv"
+    source.write_text("Name,Email\n" + "".join(f"P{i} Q,u{i}@example.com\n" for i in range(40000)))
+    client = TestClient(create_app(Settings(database_url=f"sqlite:///{db_file}", import_embedded_worker=False)))
+    started = client.post("/v1/imports", headers={"Authorization": f"Bearer {key}"},
+                          files={"file": ("big.csv", source.read_bytes(), "text/csv")})
+    assert started.status_code == 202, started.text
+    return db_file, env, run
 
 
 def _stopped_once_under_way(proc, db_file, under_way: str, stop, settle: float = 0.0,

@@ -541,6 +541,12 @@ def hand_over(db: Database, worker: str) -> int:
     return len(running)
 
 
+# Who holds a job handed over and not yet taken: no worker, so the one that stopped (`serve`'s
+# thread may write a batch more before its process ends) finds it another's and stops writing,
+# rather than renew the lease it gave up.
+HANDED_OVER = "(handed over)"
+
+
 def _settle_interrupted(session: Session, workspace_id: uuid.UUID, job_id: uuid.UUID, overwrite: bool) -> None:
     """An overwrite stopped mid-way changed nothing and ends failed; any other job is handed to
     the next worker at once (its lease ends now), which resumes it after its committed rows."""
@@ -550,4 +556,4 @@ def _settle_interrupted(session: Session, workspace_id: uuid.UUID, job_id: uuid.
                      invalid=0, review=0, status="failed", finished_at=utcnow(),
                      error="interrupted before its end; nothing was changed")
     else:
-        repo.set_job(session, workspace_id, job_id, lease_until=utcnow())
+        repo.set_job(session, workspace_id, job_id, lease_until=utcnow(), claimed_by=HANDED_OVER)
