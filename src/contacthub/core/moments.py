@@ -23,11 +23,14 @@ def in_utc(moment: datetime) -> datetime:
 def parse_instant(text: str) -> datetime:
     """An ISO-8601 date-time (`Z` or an offset; none: UTC; a date alone is its midnight) as an
     aware UTC datetime; ValueError for anything else, a number of seconds included."""
-    digits = isinstance(text, str) and text.strip().lstrip("+-").isdigit()
-    if not isinstance(text, str) or not text.strip() or (digits and len(text.strip()) != 8):  # 8: 20240101
+    stripped = text.strip() if isinstance(text, str) else ""
+    # a number of seconds is no time (20240101, eight digits, is ISO's basic form of a date)
+    if not stripped or (stripped.lstrip("+-").isdigit() and len(stripped) != 8):
         raise ValueError(NOT_AN_INSTANT)
-    try:  # (Z in either case: 2024-01-01t10:00:00z is ISO 8601 too)
-        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+    if stripped[-1] in "zZ":  # UTC's, in either case (2024-01-01t10:00:00z is ISO 8601 too)
+        stripped = stripped[:-1] + "+00:00"
+    try:
+        moment = datetime.fromisoformat(stripped)
     except ValueError:
         raise ValueError(NOT_AN_INSTANT) from None
     return in_utc(moment)
