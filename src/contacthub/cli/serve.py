@@ -93,20 +93,9 @@ def serve(
         if importing is not None:  # the embedded worker's job goes on elsewhere
             importing.set()
             _worker_stopped(db, label, quiet_when_idle=True)
-        _fold_wal(settings.database_url)
-
-
-def _fold_wal(url: str) -> None:
-    """Folds a SQLite store's -wal file back into it as serve stops, so that the .db file alone is
-    whole afterwards (README, Backups): a SIGTERM could end the process before its connections
-    closed, the last writes then only in the -wal."""
-    from sqlalchemy.engine import make_url
-
-    from contacthub.db.checkpoints import fold_log
-
-    path = make_url(url).database if url.startswith("sqlite") else None
-    if path and path != ":memory:" and not path.startswith("file:") and os.path.exists(path):
-        fold_log(path)
+        # SQLite's -wal folded into the .db: the file alone is whole afterwards (README, Backups);
+        # a SIGTERM could end the process before its connections closed and folded it
+        db.fold_log()
 
 
 def _checked(check, value: str | None, option: str) -> str | None:
