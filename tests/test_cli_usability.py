@@ -941,3 +941,19 @@ def test_long_work_logs_its_progress_where_stderr_is_no_terminal(cli, tmp_path, 
     exported = [line for line in cli("export", "-o", str(tmp_path / "out.csv")).stderr.splitlines()
                 if line.startswith("Exporting")]
     assert exported[-1] == "Exporting 450/450", exported
+
+
+def test_migrate_says_whether_it_made_upgraded_or_left_the_store(cli, tmp_path):
+    """`migrate` said "is up to date" whatever it had done."""
+    from alembic import command
+
+    from contacthub.db.migrate import alembic_config
+    from contacthub.settings import get_settings
+
+    made = cli("migrate")
+    assert made.exit_code == 0 and "Database was made, at revision" in _one_line(made), made.output
+    again = cli("migrate")
+    assert "Database is up to date" in _one_line(again)
+    command.downgrade(alembic_config(get_settings().database_url), "0016_search_text_base_letters")
+    upgraded = cli("migrate")
+    assert "Database was upgraded from revision 0016_search_text_base_letters to" in _one_line(upgraded)

@@ -155,8 +155,18 @@ def _check_port_free(host: str, port: int) -> None:
 @app.command()
 def migrate():
     """Bring the database schema up to date (every other command does it too)."""
-    upgrade_or_exit(get_settings().database_url)
-    console.print(f"[green]Database is up to date:[/] {shown_url(get_settings().database_url)}", soft_wrap=True)
+    from contacthub.db.migrate import current_revision
+
+    url = get_settings().database_url
+    try:
+        before = current_revision(url)
+    except Exception:  # (no database there yet, or none reachable: upgrade_or_exit says which)
+        before = None
+    upgrade_or_exit(url)
+    after = current_revision(url)
+    done = "is up to date" if before == after else (f"was upgraded from revision {before} to {after}" if before
+                                                     else f"was made, at revision {after}")
+    console.print(f"[green]Database {done}:[/] {shown_url(url)}", soft_wrap=True)
 
 
 @app.command()
