@@ -957,3 +957,28 @@ def test_migrate_says_whether_it_made_upgraded_or_left_the_store(cli, tmp_path):
     command.downgrade(alembic_config(get_settings().database_url), "0016_search_text_base_letters")
     upgraded = cli("migrate")
     assert "Database was upgraded from revision 0016_search_text_base_letters to" in _one_line(upgraded)
+
+
+def test_import_kind_says_what_every_row_is_where_the_file_does_not(cli, tmp_path):
+    """A ChartMogul customers export (companies, no Type column) imported as people: no mapping
+    could say otherwise."""
+    from fastapi.testclient import TestClient as Client
+
+    from contacthub.app import create_app as make_app
+    from contacthub.settings import get_settings
+
+    key = json.loads(cli("init", "--json").stdout)["api_key"]
+    source = tmp_path / "customers.csv"
+    source.write_text("Name,Email,Type\nAcme Corp,billing@acme.example,\nAda Lovelace,ada@example.com,person\n")
+    result = cli("import", str(source), "--kind", "organization", "--json")
+    assert result.exit_code == 0 and json.loads(result.stdout)["created"] == 2, result.output
+    api = Client(make_app(get_settings()), headers={"Authorization": f"Bearer {key}"})
+    kinds = {c["display_name"]: c["kind"] for c in api.get("/v1/contacts").json()["data"]}
+    assert kinds == {"Acme Corp": "organization", "Ada Lovelace": "person"}  # the Type cell still says
+    wrong = cli("import", str(source), "--kind", "robot")
+    assert wrong.exit_code == 2 and "--kind" in wrong.output
+    sent = api.post("/v1/imports", files={"file": ("more.csv", b"Name\nInitech\n", "text/csv")},
+                    data={"kind": "organization"})
+    assert sent.status_code == 202, sent.text
+    assert "Ran 1 import job" in cli("worker", "--once", "--no-webhooks").output
+    assert [c["kind"] for c in api.get("/v1/contacts", params={"name": "Initech"}).json()["data"]] == ["organization"]

@@ -20,7 +20,7 @@ from contacthub.db.engine import Database
 
 
 def _import_options(mapping: str | None, maps: list[str] | None, on_duplicate: str, overwrite: bool,
-                    match: str = "exact", create_groups: bool = False):
+                    match: str = "exact", create_groups: bool = False, kind: str | None = None):
     from pydantic import ValidationError
 
     from contacthub.core.imports import ImportOptions
@@ -50,7 +50,7 @@ def _import_options(mapping: str | None, maps: list[str] | None, on_duplicate: s
         table[header] = target.strip()
     try:
         return ImportOptions(mapping=table or None, on_duplicate=on_duplicate, overwrite=overwrite, match=match,
-                             create_groups=create_groups)
+                             create_groups=create_groups, kind=kind)
     except ValidationError as exc:
         option = str(exc.errors()[0]["loc"][0]) if exc.errors()[0]["loc"] else "mapping"
         hint = "--mapping/--map" if option == "mapping" else f"--{option.replace('_', '-')}"
@@ -70,6 +70,9 @@ def import_file(
                                             "engine: the same name at the same address matches; slower).")] = "exact",
     create_groups: Annotated[bool, typer.Option(help="Create the groups rows name (Groups, labels, categories) that "
                                                      "do not exist yet (default: the row notes them).")] = False,
+    kind: Annotated[str | None, typer.Option(help="person, organization or group: the kind of every row whose "
+                                                  "file does not say (no Type column, or a blank cell); "
+                                                  "default person.")] = None,
     workspace: Annotated[str | None, typer.Option(help="Workspace id (default: the first).")] = None,
     rejected: Annotated[Path | None, typer.Option(help="Write every rejected row, as read, with its reasons, to "
                                                        "this CSV file (the summary lists the first ten).")] = None,
@@ -94,7 +97,7 @@ def import_file(
         if problem:
             _refuse(problem, json_out)
     try:
-        options = _import_options(mapping, map_, on_duplicate, overwrite, match, create_groups)
+        options = _import_options(mapping, map_, on_duplicate, overwrite, match, create_groups, kind)
         db = database()
         actor = workspace_actor(db, workspace)
     except (typer.BadParameter, Refused) as exc:  # --json prints its object for these refusals too

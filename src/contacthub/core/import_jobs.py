@@ -289,7 +289,7 @@ def _run_batches(db: Database, actor: Actor, job: ImportJob, options: ImportOpti
         reader, headers, columns = find_header(source, open_rows(source), options.mapping)
     with db.read() as session:
         definitions = simple_repo.definitions(session, actor.workspace_id)
-    parser = RowParser(columns, settings.default_region, definitions, options.require_name)
+    parser = RowParser(columns, settings.default_region, definitions, options.require_name, options.kind)
     parser.job_id = job.id
     importer = _Importer(actor, job.id, options, headers, parser, settings)
     if options.overwrite:

@@ -176,6 +176,9 @@ class ImportOptions(BaseModel):
     # row without one is invalid, its fault on `name`. PackageX's: the name is the one property a
     # contact must have.
     require_name: bool = False
+    # The kind of every row whose file does not say (no Type column, or its cell blank): a
+    # ChartMogul customers export or a company list imports as organizations. None: person.
+    kind: Literal["person", "organization", "group"] | None = None
 
     @field_validator("mapping")
     @classmethod
@@ -485,11 +488,13 @@ class ParsedRow:
 
 
 class RowParser:
-    def __init__(self, columns: list[Column], region: str, definitions: dict, require_name: bool = False):
+    def __init__(self, columns: list[Column], region: str, definitions: dict, require_name: bool = False,
+                 kind: str | None = None):
         self.columns = columns
         self.region = region
         self.definitions = definitions
         self.require_name = require_name  # see ImportOptions.require_name
+        self.kind = kind or "person"  # a row's unless its Type cell says otherwise (ImportOptions.kind)
         self.type_column = next((c for c in columns if c.target == "type"), None)
         self.documents = bool(columns) and columns[0].target == "document"  # a JSONL file's lines
         self.job_id: uuid.UUID | None = None  # named in the history event of each created contact
@@ -497,7 +502,7 @@ class RowParser:
     @property
     def knows_kinds(self) -> bool:
         """Whether rows can be groups, which are then imported first (their members name them)."""
-        return self.type_column is not None or self.documents
+        return self.type_column is not None or self.documents or self.kind == "group"
 
     @property
     def first_kinds(self) -> tuple[str, ...]:
@@ -515,7 +520,7 @@ class RowParser:
         return KIND_WORDS.get(value)
 
     def parse(self, index: int, cells: list[str]) -> ParsedRow:
-        row = ParsedRow(index, cells)
+        row = ParsedRow(index, cells, kind=self.kind)
         blocks: dict[str, dict[str, str]] = {}  # the row's address, block by block (see _address_block)
         if isinstance(cells, _BrokenRow):
             row.errors.append({"column": "", "field": "row", "reason": cells.reason})

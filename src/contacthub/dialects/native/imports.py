@@ -41,6 +41,7 @@ class ImportRequest(BaseModel):
     overwrite: bool = False
     match: Literal["exact", "fuzzy"] = "exact"
     create_groups: bool = False
+    kind: Literal["person", "organization", "group"] | None = None
 
     @model_validator(mode="after")
     def _one_source(self):
@@ -63,6 +64,8 @@ _IMPORT_BODY = {
                 "overwrite": {"type": "string", "enum": ["true", "false"], "default": "false"},
                 "match": {"type": "string", "enum": ["exact", "fuzzy"], "default": "exact"},
                 "create_groups": {"type": "string", "enum": ["true", "false"], "default": "false"},
+                "kind": {"type": "string", "enum": ["person", "organization", "group"],
+                         "description": "the kind of every row whose file does not say (default person)"},
             },
         }},
     },
@@ -129,8 +132,9 @@ def install(app: FastAPI, db: Database, settings: Settings, actor_dependency) ->
         (merge|skip|create|review, default merge), `overwrite` (true|false), `match`
         (exact|fuzzy, default exact: fuzzy also scores rows with no shared email or phone
         through the identity engine) and `create_groups` (true|false, default false: a group a
-        row names that does not exist is created, else noted on the row); or a JSON body
-        `{"url" | "data_url", "mapping", "on_duplicate", "overwrite", "match", "create_groups"}`.
+        row names that does not exist is created, else noted on the row) and `kind` (person|
+        organization|group: every row's whose file has no Type column or a blank Type cell); or a
+        JSON body `{"url" | "data_url", "mapping", "on_duplicate", "overwrite", "match", "create_groups", "kind"}`.
         Answers 202 with the job; follow it at `GET /v1/imports/{id}`."""
         content_type = request.headers.get("content-type", "")
         if content_type.startswith("multipart/form-data"):
@@ -144,6 +148,7 @@ def install(app: FastAPI, db: Database, settings: Settings, actor_dependency) ->
                 "overwrite": form.get("overwrite") or False,  # "maybe" is a 422, not a quiet false
                 "match": form.get("match") or "exact",
                 "create_groups": form.get("create_groups") or False,
+                "kind": form.get("kind") or None,
             })
             return await run_in_threadpool(_start_upload, caller, upload, options, idempotency_key, request)
         raw = await request.body()
