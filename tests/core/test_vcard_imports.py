@@ -261,6 +261,15 @@ def test_apples_birthday_without_a_year_is_no_birth_date(run, db, actor):
     assert grace.birth_date.isoformat() == "1906-12-09"
 
 
+def test_a_birthday_with_a_time_that_is_none_is_refused_as_in_a_csv(run, db, actor):
+    card = CRLF.join(["BEGIN:VCARD", "VERSION:3.0", "FN:Bad Time", "BDAY:1990-05-17T99:99", "END:VCARD",
+                      "BEGIN:VCARD", "VERSION:3.0", "FN:Good Time", "BDAY:1990-05-17T00:00:00Z", "END:VCARD"]) + CRLF
+    job, rows = run(card)
+    assert (job.created, job.invalid) == (1, 1), rows
+    assert rows[0].errors[0]["column"] == "Birthday"
+    assert people(db, actor)["Good Time"].birth_date.isoformat() == "1990-05-17"
+
+
 LINE = st.one_of(
     st.sampled_from(["BEGIN:VCARD", "END:VCARD", "VERSION:2.1", "N:;;;;", "ADR:;;;", "TEL;CELL:", "EMAIL:", ""]),
     st.builds(lambda name, params, value: f"{name}{params}:{value}",

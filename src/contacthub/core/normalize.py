@@ -167,7 +167,7 @@ _WRITTEN_DAY = re.compile(r"(\d{1,2})([/.\-])(\d{1,2})\.?")  # no year: Mailchim
 _NO_DATE = re.compile(r"0{1,2}[/.\-]0{1,2}[/.\-]0{2,4}|0000-?00-?00")
 
 
-def _a_time(text: str) -> bool:
+def is_time_of_day(text: str) -> bool:
     """Whether a date's time part (after its T) is a time of day (`00:00:00Z`, `1230+01:00`)."""
     try:
         time.fromisoformat(text.replace("Z", "+00:00"))
@@ -199,7 +199,7 @@ def read_date(raw: str, default_region: str) -> date | None:
         raise _without_year(int(no_year[1]), int(no_year[2]))
     if iso := _ISO_DATE.fullmatch(text):
         year, month, day = int(iso[1]), int(iso[2]), int(iso[3])
-        if iso[4] and not _a_time(iso[4][1:]):
+        if iso[4] and not is_time_of_day(iso[4][1:]):
             raise ValueError("not a date (write it as YYYY-MM-DD)")
     elif written := _WRITTEN_DATE.fullmatch(text):
         first, separator, second, year = int(written[1]), written[2], int(written[3]), int(written[4])

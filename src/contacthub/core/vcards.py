@@ -20,6 +20,7 @@ import re
 from collections.abc import Iterable, Iterator
 
 from contacthub.core.moments import basic_z
+from contacthub.core.normalize import is_time_of_day
 from contacthub.core.views import ContactView
 
 ADDRESS_BLOCKS = 3  # a row takes the first with a street or a city (see imports._address_block)
@@ -366,16 +367,16 @@ def _photo_url(item: tuple[dict[str, list[str]], str]) -> str:
     return value if _PHOTO_URL.fullmatch(value) and len(value) <= 2000 else ""
 
 
-_VCARD_DATE = re.compile(r"(\d{4}|--)-?(\d{2})-?(\d{2})(?:T.*)?")
+_VCARD_DATE = re.compile(r"(\d{4}|--)-?(\d{2})-?(\d{2})(T.*)?")
 
 
 def _date(value: str) -> str:
     """A vCard date as ISO text (`19900615` and `1990-06-15T00:00:00Z` as 1990-06-15, a date with
     no year as --06-15); anything else as written."""
     match = _VCARD_DATE.fullmatch(value.strip())
-    if match is None:
-        return value
-    year, month, day = match.groups()
+    if match is None or (match.group(4) and not is_time_of_day(match.group(4)[1:])):
+        return value  # (a time that is none, T99:99, leaves the value to be refused as no date)
+    year, month, day = match.groups()[:3]
     return f"{year}-{month}-{day}" if year != "--" else f"--{month}-{day}"
 
 
