@@ -88,6 +88,8 @@ def test_create_validation_details(bird):
     cases = (
         ({}, ".displayName"),
         ({"displayName": ""}, ".displayName"),
+        ({"displayName": "   "}, ".displayName"),  # blanks alone made a nameless contact
+        ({"displayName": "\t"}, ".displayName"),
         ({"displayName": "x" * 151}, ".displayName"),
         ({"displayName": 5}, ".displayName"),
         ({"displayName": "A", "listIds": [str(uuid.uuid4()) for _ in range(11)]}, ".listIds"),

@@ -4,7 +4,7 @@ accepted, as Bird's "other properties"), and the response shapes for the OpenAPI
 import uuid
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 IDENTIFIER_KEY_PATTERN = r"^[A-Za-z0-9_.:-]{1,64}$"
 
@@ -12,6 +12,16 @@ IdentifierKey = Annotated[str, StringConstraints(min_length=1, max_length=64, pa
 IdentifierValue = Annotated[str, StringConstraints(min_length=1, max_length=500)]
 Ids = Annotated[list[uuid.UUID], Field(max_length=10)]
 Strategy = Literal["strict_alias", "first_alias", "first"]
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("String should have at least 1 character other than blanks")
+    return value
+
+
+# Bird's required name of at least one character: blanks alone are none (they made a nameless contact)
+DisplayName = Annotated[str, StringConstraints(min_length=1, max_length=150), AfterValidator(_not_blank)]
 
 
 class Open(BaseModel):
@@ -34,7 +44,7 @@ class IdentifierRef(Closed):
 
 
 class ContactCreate(Open):
-    displayName: Annotated[str, StringConstraints(min_length=1, max_length=150)]
+    displayName: DisplayName
     identifiers: Annotated[list[IdentifierIn], Field(max_length=100)] | None = None
     attributes: dict[str, Any] | None = None
     listIds: Ids | None = None
@@ -45,7 +55,7 @@ class ContactCreate(Open):
 class ContactPatch(Open):
     """PATCH …/contacts/{id}: every field optional; `attributes` merge key by key (null removes)."""
 
-    displayName: Annotated[str, StringConstraints(min_length=1, max_length=150)] | None = None
+    displayName: DisplayName | None = None
     attributes: dict[str, Any] | None = None
     addIdentifiers: Annotated[list[IdentifierIn], Field(max_length=100)] | None = None
     removeIdentifiers: Annotated[list[IdentifierRef], Field(max_length=100)] | None = None
