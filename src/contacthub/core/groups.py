@@ -140,7 +140,8 @@ def directory(
         raise InvalidInput(FieldError("page", "must be 1 or more"))
     if order_by not in ("created", "name"):
         raise InvalidInput(FieldError("order_by", "use name or created_at"))
-    search = normalize.searched(search) if search else None  # as search_text is stored
+    # as search_text is stored; a search of blanks alone is none, as every door's empty filter is
+    search = normalize.searched(search.strip()) if search and search.strip() else None
     ids, total = repo.directory_page(session, actor.workspace_id, kinds, child_of, search, order_by, descending,
                                      (page - 1) * limit, limit)
     return contacts.get_many(session, actor, ids), total

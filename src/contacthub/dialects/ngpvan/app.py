@@ -22,8 +22,8 @@ from contacthub.core.inputs import WriteOptions
 from contacthub.core.pagination import clamp_limit, decode_cursor
 from contacthub.db.engine import Database
 from contacthub.dialects.common import (
-    given,
     door_path,
+    given,
     DOOR_TELEMETRY,
     BodyLimit,
     Gate,
@@ -284,10 +284,9 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
         check_query(request, LIST_PARAMETERS)
         size = clamp_limit(top, settings.default_page_size, settings.max_page_size, field="$top")
         decode_cursor(cursor, field="$cursor")
-        common_name = given(commonName)
-        flt = ContactFilter(first_name=given(firstName), last_name=given(lastName), email=given(email),
-                            phone=given(phone), organization_name=common_name,
-                            kind="organization" if common_name else None)
+        common_name = given(commonName)  # (blanks are no filter, so no kind either; core strips the rest)
+        flt = ContactFilter(first_name=firstName, last_name=lastName, email=email, phone=phone,
+                            organization_name=common_name, kind="organization" if common_name else None)
         with db.read() as session:
             page = contacts.list_page(session, caller, flt, cursor, size)
             items = [mapping.from_core(v) for v in page.items]

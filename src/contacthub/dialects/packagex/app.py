@@ -15,7 +15,7 @@ from contacthub.core.inputs import WriteOptions
 from contacthub.core.views import ContactView
 from contacthub.db.engine import Database
 from contacthub.dialects.common import (
-    DOOR_TELEMETRY, BodyLimit, Gate, document_security, drop_framework_422, error_responses, given, operation_id,
+    DOOR_TELEMETRY, BodyLimit, Gate, document_security, drop_framework_422, error_responses, operation_id,
     storable_params,
 )
 from contacthub.dialects.docs import serve_docs
@@ -159,7 +159,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
         child_id = mapping.contact_ids([child], "child")[0] if child else None
         with db.read() as session:
             views, total = groups.directory(
-                session, caller, kinds=mapping.KINDS_SHOWN_AS.get(type or ""), child_of=child_id, search=given(search),
+                session, caller, kinds=mapping.KINDS_SHOWN_AS.get(type or ""), child_of=child_id, search=search,
                 order_by="name" if order_by == "name" else "created", descending=direction == "desc",
                 page=page, limit=limit,
             )
