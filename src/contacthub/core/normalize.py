@@ -71,7 +71,8 @@ def validated_email(raw: str) -> str:
 
 def normalize_phone(raw: str, default_region: str) -> str:
     """E.164. A number without a country code is read as one of default_region; one that is no
-    number of it but is a valid number with a "+" put before it (or in place of its 00) is that."""
+    number of it but is a valid number with a "+" in place of its 00, or put before it (from 11
+    digits: see _international_without_plus), is that."""
     text = raw.strip()
     try:
         number = phonenumbers.parse(text, None if text.startswith("+") else default_region)
