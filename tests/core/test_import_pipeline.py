@@ -8,7 +8,7 @@ import uuid
 import pytest
 from sqlalchemy import select
 
-from contacthub.core import contacts, identity, import_jobs, imports
+from contacthub.core import contacts, identity, import_columns, import_jobs, import_rows
 from contacthub.core.import_pipeline import gc_paused
 from contacthub.core.imports import ImportOptions, SourceSpec
 from contacthub.core.inputs import ContactInput
@@ -171,7 +171,7 @@ def test_the_child_reports_a_source_fault_as_the_job_error(tmp_path):
     path.write_text("Name,Email\nAda,ada@example.com\n")
     source = local_file(path)
     reader = open_rows(source)
-    parser = imports.RowParser(imports.plan_columns(reader.headers, None), "US", {})
+    parser = import_rows.RowParser(import_columns.plan_columns(reader.headers, None), "US", {})
     path.unlink()
     with pytest.raises(RuntimeError, match="parser failed"):
         list(parsed_batches(source, reader, parser, 10, parallel=True))

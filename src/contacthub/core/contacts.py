@@ -610,7 +610,7 @@ def _address_rows(ws, contact_id, wanted: list, existing: dict, now) -> list[Add
 # ---------------------------------------------------------------- helpers
 
 def search_text(view: ContactView) -> str:
-    """Names, emails and phones, folded: what `q` searches (imports.derive writes the same)."""
+    """Names, emails and phones, folded: what `q` searches (import_rows.derive writes the same)."""
     return normalize.searchable(
         view.display_name, view.first_name, view.middle_name, view.last_name, view.nickname,
         view.organization_name, view.official_name, view.employer,

@@ -26,7 +26,7 @@ from contacthub.core.normalize import normalize_email, normalize_phone, with_ext
 from contacthub.db.types import utcnow
 
 if TYPE_CHECKING:
-    from contacthub.core.imports import ParsedRow
+    from contacthub.core.import_rows import ParsedRow
 
 # What a contact's rendering carries that no one writes: the store sets them. `id`,
 # `created_at` and `updated_at` are read apart (a restore keeps them); the others are passed over.

@@ -39,19 +39,9 @@ from contacthub.core.import_sources import (
     sniff_format,
     source_error,
 )
-from contacthub.core.imports import (
-    LEFT_OUT_NOTES,
-    ROW_STATUSES,
-    Column,
-    Counters,
-    ImportOptions,
-    ParsedRow,
-    RowParser,
-    SourceSpec,
-    _Importer,
-    ignored_headers,
-    plan_columns,
-)
+from contacthub.core.import_columns import Column, ignored_headers, plan_columns
+from contacthub.core.import_rows import ParsedRow, RowParser
+from contacthub.core.imports import LEFT_OUT_NOTES, ROW_STATUSES, Counters, ImportOptions, SourceSpec, _Importer
 from contacthub.db.engine import Database
 from contacthub.db.models import ImportJob, ImportRow
 from contacthub.db.types import new_id, utcnow

@@ -23,7 +23,7 @@ from contacthub.core.moments import basic_z
 from contacthub.core.normalize import is_time_of_day
 from contacthub.core.views import ContactView
 
-ADDRESS_BLOCKS = 3  # a row takes the first with a street or a city (see imports._address_block)
+ADDRESS_BLOCKS = 3  # a row takes the first with a street or a city (see import_columns._address_block)
 _ADDRESS_PARTS = ("Street", "Extended Address", "City", "Region", "Postal Code", "Country", "Type")
 # X-SOCIALPROFILE's networks (Apple's, the de facto standard) kept as the contact's social profiles
 SOCIAL_NETWORKS = ("linkedin", "twitter", "facebook", "instagram", "github")
@@ -46,7 +46,7 @@ HEADERS = [
     "metadata.website", "metadata.anniversary", "metadata.photo",
 ]
 _COLUMN = {header: i for i, header in enumerate(HEADERS)}
-MULTI_VALUE = " ::: "  # several emails, phones or groups in one cell, as imports.RowParser reads them
+MULTI_VALUE = " ::: "  # several emails, phones or groups in one cell, as import_rows.RowParser reads them
 
 
 def groups_cell(names: list[str]) -> str:
@@ -308,7 +308,7 @@ def _cells(properties: list[tuple[str, dict[str, list[str]], str]]) -> list[str]
         points = [(params, read(value)) for params, value in _preferred_first(by_name.get(name, []))]
         points = [(params, value) for params, value in points if value]
         put(header, MULTI_VALUE.join(value for _, value in points))
-        # each value's TYPE words, in turn (imports.point_type picks the one that names a type)
+        # each value's TYPE words, in turn (import_columns.point_type picks the one that names a type)
         put(f"{header} - Type", MULTI_VALUE.join(types(params) for params, _ in points))
     put("Title", first("TITLE"))
     put("Occupation", first("ROLE"))  # vCard's role or occupation
@@ -392,7 +392,7 @@ def _dated(params: dict[str, list[str]], value: str) -> str:
 
 def _label(value: str) -> str:
     """An X-ABLabel as a type word: Apple's own `_$!<HomeFAX>!$_` as `homefax`, others as written
-    (commas too: imports.point_type takes words that name no type together, as one label)."""
+    (commas too: import_columns.point_type takes words that name no type together, as one label)."""
     text = _unescape(value)
     if text.startswith("_$!<") and text.endswith(">!$_"):
         text = text[4:-4].lower()
