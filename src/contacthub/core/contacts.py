@@ -33,6 +33,9 @@ from contacthub.repositories.contacts import ContactFilter  # the doors name the
 from contacthub.settings import get_settings
 
 MAX_MERGE_HOPS = 20
+# The longest value a text filter may be (a name, an email, a phone, `q`): longer than anything
+# stored, so it can match nothing, and far longer makes a pattern SQLite refuses outright.
+MAX_FILTER_TEXT = 500
 ADDRESS_CONTENT = ("line1", "line2", "city", "region", "postal_code", "country")  # what makes an address one
 # Identifier keys that name an email or a phone (Bird's among them): those are given as emails
 # and phones, which every door reads as such, and never as identifiers.
@@ -155,6 +158,8 @@ def checked_filter(session: Session, actor: Actor, flt: ContactFilter) -> Contac
     texts = {name: getattr(flt, name) for name in ("name", "email", "phone", "q", "first_name", "last_name",
                                                    "organization_name") if getattr(flt, name) is not None}
     flt = dataclasses.replace(flt, **{name: value.strip() or None for name, value in texts.items()})
+    errors += [FieldError(name, f"at most {MAX_FILTER_TEXT} characters") for name in texts
+               if len(getattr(flt, name) or "") > MAX_FILTER_TEXT]
     email, phone = flt.email, flt.phone
     if email is not None:
         email = matching_email(email)

@@ -42,7 +42,7 @@ from contacthub.dialects.common import (
 from contacthub.dialects.docs import serve_docs
 from contacthub.dialects.native import errors
 from contacthub.dialects.native.exports import install as install_exports
-from contacthub.dialects.native.filters import contact_filter, only_filters_and
+from contacthub.dialects.native.filters import contact_filter, declared_params_only
 from contacthub.dialects.native.imports import install as install_imports
 from contacthub.dialects.native.schemas import (
     AccountOut,
@@ -121,6 +121,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
         "Auth: `Authorization: Bearer <key>`. "
         f"Limits: request body {settings.max_body_bytes} bytes (413), page size {settings.max_page_size}.",
         responses=ERRORS,
+        dependencies=[Depends(declared_params_only)],
     )
     errors.install(app)
     # an import's body may carry a file up to CONTACTHUB_IMPORT_MAX_BYTES as base64 (a third more)
@@ -231,7 +232,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
                               "reasons": m.reasons} for v, m in found]}
 
     @app.get("/contacts", response_model=ContactPageOut, tags=["contacts"],  # its filters reach SQL
-             dependencies=[Depends(storable_params), Depends(only_filters_and("cursor", "limit"))])
+             dependencies=[Depends(storable_params)])
     def list_contacts(caller: Caller, flt: Annotated[ContactFilter, Depends(contact_filter)],
                       cursor: str | None = None, limit: PageLimit = None):
         """List contacts, oldest first. Filter by attribute with `attributes.<key>=<value>`."""

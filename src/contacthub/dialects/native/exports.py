@@ -24,7 +24,7 @@ from contacthub.core.vcards import groups_cell, write_card
 from contacthub.core.views import ContactView
 from contacthub.db.engine import Database
 from contacthub.dialects.common import storable_params
-from contacthub.dialects.native.filters import contact_filter, only_filters_and
+from contacthub.dialects.native.filters import contact_filter
 from contacthub.dialects.native.schemas import render_contact
 from contacthub.core.contacts import ContactFilter
 
@@ -196,7 +196,7 @@ def install(app: FastAPI, db: Database, actor_dependency) -> None:
     Caller = Annotated[Actor, Depends(actor_dependency)]
 
     @app.get("/export", tags=["contacts"], response_class=StreamingResponse,
-             dependencies=[Depends(storable_params), Depends(only_filters_and("format"))],
+             dependencies=[Depends(storable_params)],
              responses={200: {"content": {
         "application/x-ndjson": {"schema": {"type": "string"}}, "text/csv": {"schema": {"type": "string"}},
         "text/vcard": {"schema": {"type": "string"}}}, "description": "The workspace's contacts, streamed"}})
