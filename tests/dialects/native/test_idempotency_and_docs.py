@@ -25,6 +25,21 @@ def test_an_idempotency_key_reused_for_another_body_is_409(api):
     assert len(api.get("/v1/contacts").json()["data"]) == 1
 
 
+def test_a_blank_or_repeated_idempotency_key_is_refused_not_shared(api):
+    """A blank key (a client's unset variable) was a key like any other: every write of the
+    workspace sent with it was 409 or a replay for a day; of two keys the first was taken."""
+    for blank in ("", "   "):
+        answer = api.post("/v1/contacts", json={"first_name": "Ada"}, headers={"Idempotency-Key": blank})
+        assert answer.status_code == 422, answer.text
+        assert answer.json()["error"]["details"] == [
+            {"field": "Idempotency-Key", "message": "is blank: send a key, or no header"}]
+    twice = api.post("/v1/contacts", json={"first_name": "Bob"},
+                     headers=[("Idempotency-Key", "a"), ("Idempotency-Key", "b")])
+    assert twice.status_code == 422 and "more than once" in twice.text
+    assert api.get("/v1/contacts").json()["data"] == []
+    assert api.post("/v1/contacts", json={"first_name": "Cy"}, headers={"Idempotency-Key": "a"}).status_code == 201
+
+
 def test_a_key_retried_through_another_host_name_replays(api):
     first = api.post("/v1/contacts", json={"first_name": "Ada"}, headers={"Idempotency-Key": "k-host"})
     again = api.post("/v1/contacts", json={"first_name": "Ada"},

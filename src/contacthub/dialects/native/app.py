@@ -30,6 +30,7 @@ from contacthub.core import (
 )
 from contacthub.core.actor import Actor
 from contacthub.core.attributes import DefinitionInput, DefinitionPatch
+from contacthub.core.errors import FieldError, InvalidInput
 from contacthub.core.inputs import WriteOptions
 from contacthub.core.lists import ListInput, ListPatch
 from contacthub.core.webhooks import WebhookInput, WebhookPatch
@@ -158,6 +159,11 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
         """Runs `write` once per Idempotency-Key; a repeat answers what the first call answered,
         or what `replayed` makes of it (an answer holding a secret that must not be stored)."""
         print_ = None
+        if len(request.headers.getlist("idempotency-key")) > 1:
+            raise InvalidInput(FieldError("Idempotency-Key", "is given more than once"))
+        if key is not None and not key.strip():
+            # a client whose key variable is unset would otherwise share one key for every write
+            raise InvalidInput(FieldError("Idempotency-Key", "is blank: send a key, or no header"))
         if key is not None:
             payload = body.model_dump_json(exclude_unset=True).encode() if body is not None else b""
             # the path and query: the same request retried through another host name is the same request
