@@ -878,3 +878,22 @@ def test_a_phone_a_door_kept_unchecked_is_found_by_the_phone_filters(doors):
     assert _ok(doors.van.get("/ngpvan/v2/contacts", params={"phone": "+1 234 567 890"}))["count"] == 1
     refused = doors.native.get("/v1/contacts", params={"phone": "none"})
     assert refused.status_code == 422 and refused.json()["error"]["details"][0]["field"] == "phone"
+
+
+def test_a_page_size_not_written_in_digits_is_refused_in_every_door(doors):
+    """`limit=5_0` was a page of 50, and `+5` or ` 5` passed as 5 (numbers read
+    as Python reads them); each door now refuses them in its own envelope, digits alone pass."""
+    doors.native_create({"first_name": "Ada"})
+    pages = [
+        (doors.native, "/v1/contacts", "limit", 422), (doors.native, "/v1/events", "limit", 422),
+        (doors.native, "/v1/changes", "since", 422),
+        (doors.bird, f"{doors.bird_base}/contacts", "limit", 422), (doors.cm, "/v1/customers", "per_page", 422),
+        (doors.van, "/ngpvan/v2/contacts", "$top", 400), (doors.px, "/packagex/v1/contacts", "limit", 400),
+        (doors.px, "/packagex/v1/contacts", "page", 400),
+    ]
+    for client, path, name, status in pages:
+        for written in ("5_0", "+5", " 5", "5.0"):
+            answer = client.get(path, params={name: written})
+            assert answer.status_code == status, (path, name, written, answer.text)
+            assert "written in digits" in answer.text or written == "5.0", (path, written, answer.text)
+        assert client.get(path, params={name: "1"}).status_code == 200, (path, name)

@@ -4,13 +4,14 @@ Nothing here knows a wire format; each door passes its own renderer."""
 import base64
 import binascii
 import json
+import re
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 
 import anyio
 from fastapi import FastAPI
-from pydantic import BaseModel
+from pydantic import BaseModel, BeforeValidator
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
@@ -347,3 +348,17 @@ async def storable_params(request: Request) -> None:  # async: no thread hand-of
               for name, value in params if "\x00" in str(value) or "\x00" in name]
     if faults:
         raise InvalidInput(faults)
+
+
+_DIGITS = re.compile(r"-?[0-9]+")
+
+
+def _written_in_digits(value: Any) -> Any:
+    if isinstance(value, str) and not _DIGITS.fullmatch(value):
+        raise ValueError("must be a whole number, written in digits")
+    return value
+
+
+# A number in a query string (a page size, a page, a position), as written: digits, maybe a
+# minus. Read as Python reads a number, `limit=5_0` was 50 and `+5`, ` 5 ` or `0005` were 5.
+QueryInt = Annotated[int, BeforeValidator(_written_in_digits)]

@@ -36,6 +36,7 @@ from contacthub.dialects.bird.schemas import (
     UpsertBody,
 )
 from contacthub.dialects.common import (
+    QueryInt,
     DOOR_TELEMETRY,
     BodyLimit,
     Gate,
@@ -99,7 +100,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
         return actor
 
     Caller = Annotated[Actor, Depends(checked_caller)]
-    Limit = Annotated[int | None, Query(description=f"1-{MAX_PAGE}, default {DEFAULT_PAGE}",
+    Limit = Annotated[QueryInt | None, Query(description=f"1-{MAX_PAGE}, default {DEFAULT_PAGE}",
                                          json_schema_extra={"minimum": 1, "maximum": MAX_PAGE})]
     Token = Annotated[str | None, Query()]
 

@@ -48,6 +48,7 @@ from contacthub.dialects.chartmogul.schemas import (
     ErrorOut,
 )
 from contacthub.dialects.common import (
+    QueryInt,
     given,
     DOOR_TELEMETRY,
     BodyLimit,
@@ -110,7 +111,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
         return gate.authenticate(basic_key(authorization), door="chartmogul", request=request)
 
     Caller = Annotated[Actor, Depends(actor)]
-    PerPage = Annotated[int | None, Query()]
+    PerPage = Annotated[QueryInt | None, Query()]
 
     def per_page_of(value: int | None) -> int:
         return clamp_limit(value, MAX_PER_PAGE, MAX_PER_PAGE, field="per_page")

@@ -38,6 +38,7 @@ from contacthub.core.vcards import write_card
 from contacthub.core.pagination import clamp_limit, decode_cursor, encode_cursor
 from contacthub.db.engine import Database
 from contacthub.dialects.common import (
+    QueryInt,
     DOOR_TELEMETRY, BodyLimit, Gate, error_responses, operation_id, parse_id, storable_params,
 )
 from contacthub.dialects.docs import serve_docs
@@ -229,7 +230,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
         return await db.write_soon(lambda: _resolving(caller, idempotency_key, request, body, 200, work))
 
     @app.post("/contacts/match", tags=["contacts"], responses={200: {"model": MatchesOut}})
-    def match_contacts(body: ContactBody, caller: Caller, limit: Annotated[int, Query(ge=1, le=50)] = 10):
+    def match_contacts(body: ContactBody, caller: Caller, limit: Annotated[QueryInt, Query(ge=1, le=50)] = 10):
         """Who in the store may this be? Ranked candidates with a score (log2 likelihood ratio:
         >= 15 merges, >= 8 is worth a review) and the reasons for it. Writes nothing."""
         with db.read() as session:
@@ -343,7 +344,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
         return _events_page(caller, None, cursor, limit)
 
     @app.get("/changes", tags=["events"], responses={200: {"model": ChangesOut}})
-    def change_feed(caller: Caller, since: Annotated[int, Query(ge=0)] = 0, limit: PageLimit = None):
+    def change_feed(caller: Caller, since: Annotated[QueryInt, Query(ge=0)] = 0, limit: PageLimit = None):
         """The change feed: every change to the workspace (the events of `/v1/events`, each with its
         `seq`), in the order they became visible, after `since` (0: from the first). Pass the
         answer's `next_since` as `since` next time, now or later: no change is ever missed or

@@ -22,7 +22,7 @@ from contacthub.core.errors import FieldError, InvalidInput, dotted_path, reason
 from contacthub.core.imports import DuplicatePolicy, ImportOptions
 from contacthub.core.pagination import clamp_limit, decode_cursor, encode_cursor
 from contacthub.db.engine import Database
-from contacthub.dialects.common import door_path, parse_id, parse_json
+from contacthub.dialects.common import QueryInt, door_path, parse_id, parse_json
 from contacthub.dialects.native.errors import error_response
 from contacthub.dialects.native.schemas import ImportJobOut, ImportJobPageOut, ImportJobWithRowsOut, iso, page_limit
 from contacthub.settings import Settings
@@ -209,7 +209,7 @@ def install(app: FastAPI, db: Database, settings: Settings, actor_dependency) ->
     def get_import(
         request: Request, import_id: str, caller: Caller,
         status: Annotated[str | None, Query(description="Only rows with these outcomes, comma-separated.")] = None,
-        after: Annotated[int, Query(ge=-1, description="Rows after this index (the `next_after` of a page).")] = -1,
+        after: Annotated[QueryInt, Query(ge=-1, description="Rows after this index (the `next_after` of a page).")] = -1,
         limit: PageLimit = None,
     ):
         """The job: status, progress, counters, and one page of row outcomes (index order)."""

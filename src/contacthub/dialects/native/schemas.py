@@ -14,6 +14,7 @@ from contacthub.core.inputs import ContactDocument, IdentifierKey
 from contacthub.core.moments import iso_z
 from contacthub.core.normalize import phone_extension
 from contacthub.core.views import AddressView, ContactView, PointView
+from contacthub.dialects.common import QueryInt
 from contacthub.dialects.responses import json_bytes
 
 
@@ -556,7 +557,7 @@ def render_review(row, contact=None, candidate=None) -> dict[str, Any]:
 def page_limit(settings) -> Any:
     """The `limit` query parameter of list endpoints, its bounds in the OpenAPI document. The
     route checks them itself (clamp_limit), so the 422 keeps the native wording."""
-    return Annotated[int | None, Query(
+    return Annotated[QueryInt | None, Query(
         description=f"page size, 1 to {settings.max_page_size} (default {settings.default_page_size})",
         json_schema_extra={"minimum": 1, "maximum": settings.max_page_size},
     )]

@@ -22,6 +22,7 @@ from contacthub.core.inputs import WriteOptions
 from contacthub.core.pagination import clamp_limit, decode_cursor
 from contacthub.db.engine import Database
 from contacthub.dialects.common import (
+    QueryInt,
     door_path,
     given,
     DOOR_TELEMETRY,
@@ -274,7 +275,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
         request: Request, caller: Caller,
         firstName: str | None = None, lastName: str | None = None, email: str | None = None,
         phone: str | None = None, commonName: str | None = None,
-        top: Annotated[int | None, Query(alias="$top", json_schema_extra={
+        top: Annotated[QueryInt | None, Query(alias="$top", json_schema_extra={
             "minimum": 1, "maximum": settings.max_page_size})] = None,  # checked below, in NGP's words
         cursor: Annotated[str | None, Query(alias="$cursor")] = None,
         expand: Expand = None,

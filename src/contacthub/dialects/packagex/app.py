@@ -15,6 +15,7 @@ from contacthub.core.inputs import WriteOptions
 from contacthub.core.views import ContactView
 from contacthub.db.engine import Database
 from contacthub.dialects.common import (
+    QueryInt,
     DOOR_TELEMETRY, BodyLimit, Gate, document_security, drop_framework_422, error_responses, operation_id,
     storable_params,
 )
@@ -146,8 +147,8 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
     @app.get("/v1/contacts", tags=["contacts"], responses={200: {"model": schemas.ContactsEnvelope}})
     def list_contacts(
         request: Request, caller: Caller,
-        page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
-        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 25,
+        page: Annotated[QueryInt, Query(ge=1, le=1_000_000)] = 1,
+        limit: Annotated[QueryInt, Query(ge=1, le=MAX_LIMIT)] = 25,
         type: Literal["person", "group", ""] | None = None,
         child: str | None = None,
         search: Annotated[str | None, Query(max_length=200)] = None,
