@@ -203,6 +203,22 @@ def test_customers_are_listed_by_status_and_system_as_chartmogul_filters_them(cm
     assert names(status="Active") == [] and names(status="Active", system="Stripe") == []
 
 
+def test_customer_pages_are_checked_whatever_the_status_and_end_with_a_cursor_as_contact_pages(cm, customer):
+    """`status=Active&per_page=0` (or a cursor that is none) was 200 with no customers, while
+    `status=New Lead` with the same was 422; the last page of customers had a null cursor, of
+    contacts the last one's."""
+    for status in ("Active", "New Lead"):
+        for bad in ({"per_page": 0}, {"cursor": "!"}):
+            answer = cm.get("/v1/customers", params={"status": status, **bad})
+            assert answer.status_code == 422, (status, bad, answer.text)
+    last = cm.get("/v1/customers").json()
+    assert last["has_more"] is False and last["cursor"]
+    assert cm.get("/v1/customers", params={"cursor": last["cursor"]}).json() == {
+        "entries": [], "cursor": last["cursor"], "has_more": False}  # a poller goes on from where it was
+    found = cm.get("/v1/customers/search", params={"email": "billing@acme.test"}).json()
+    assert [c["uuid"] for c in found["entries"]] == [customer["uuid"]] and found["cursor"]
+
+
 def test_a_customer_custom_entry_needs_its_key_and_value(cm, source):
     """An entry of the list form without `key` was dropped without a word."""
     base = {"data_source_uuid": source["uuid"], "external_id": "cus_k"}

@@ -5,6 +5,7 @@ Auth is HTTP Basic with the API key as the username (password empty or the key a
 Routes only: each authenticates, opens one transaction, calls core/accounts and renders.
 """
 
+import uuid
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Header, Path, Query, Request
@@ -16,7 +17,7 @@ from contacthub.core import accounts
 from contacthub.core.actor import Actor
 from contacthub.core.errors import dotted_path, reason_of
 from contacthub.core.inputs import WriteOptions
-from contacthub.core.pagination import clamp_limit, encode_cursor
+from contacthub.core.pagination import clamp_limit, decode_cursor, encode_cursor
 from contacthub.db.engine import Database
 from contacthub.dialects.chartmogul import errors
 from contacthub.dialects.chartmogul.errors import BadParameters, MissingParameter
@@ -116,12 +117,17 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
     def per_page_of(value: int | None) -> int:
         return clamp_limit(value, MAX_PER_PAGE, MAX_PER_PAGE, field="per_page")
 
+    def list_answer(entries: list, page, last: uuid.UUID | None, cursor: str | None) -> dict:
+        """ChartMogul's list: its `cursor` names where the page ended even on the last page (a
+        client polling for new entries goes on from there), the one it was asked with on an
+        empty one."""
+        return {"entries": entries, "cursor": page.next_cursor or (encode_cursor(last) if last else cursor or None),
+                "has_more": page.has_more}
+
     def contact_page(session, caller: Actor, flt: MemberFilter, cursor: str | None, per_page: int | None):
         page = accounts.list_members(session, caller, flt, cursor or None, per_page_of(per_page))
         last = page.items[-1].contact.id if page.items else None
-        return {"entries": [render_contact(m) for m in page.items],
-                "cursor": page.next_cursor or (encode_cursor(last) if last else cursor or None),
-                "has_more": page.has_more}
+        return list_answer([render_contact(m) for m in page.items], page, last, cursor)
 
     @app.get("/v1/ping", tags=["authentication"])
     def ping(caller: Caller):
@@ -178,14 +184,20 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
         status lists none; `system`: the customers of data sources of that billing system."""
         data_source_uuid, status = given(data_source_uuid), given(status)
         source_id = parse_ref(data_source_uuid, DATA_SOURCE, "data_source_uuid") if data_source_uuid else None
+        limit = per_page_of(per_page)
+        decode_cursor(cursor or None, "cursor")  # a bad one is 422 whatever the status
         if status and status != CUSTOMER_STATUS:
-            return {"entries": [], "cursor": None, "has_more": False}
+            return {"entries": [], "cursor": cursor or None, "has_more": False}
         with db.read() as session:
             page = accounts.list_accounts(session, caller, source_id, given(external_id), cursor or None,
-                                          per_page_of(per_page), system=given(system))
-            sources = {s.id: s for s in accounts.list_data_sources(session, caller)}
-            return {"entries": [render_customer(r, sources.get(r.data_source_id)) for r in page.items],
-                    "cursor": page.next_cursor, "has_more": page.has_more}
+                                          limit, system=given(system))
+            return customer_page(session, caller, page, cursor)
+
+    def customer_page(session, caller: Actor, page, cursor: str | None) -> dict:
+        sources = {s.id: s for s in accounts.list_data_sources(session, caller)}
+        last = page.items[-1].id if page.items else None
+        return list_answer([render_customer(r, sources.get(r.data_source_id)) for r in page.items], page, last,
+                           cursor)
 
     @app.get("/v1/customers/search", tags=["customers"], responses={200: {"model": CustomerListOut}})
     def search_customers(caller: Caller, email: str | None = None, cursor: str | None = None,
@@ -195,9 +207,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
         with db.read() as session:
             page = accounts.list_accounts(session, caller, None, None, cursor or None, per_page_of(per_page),
                                           email=wanted)
-            sources = {s.id: s for s in accounts.list_data_sources(session, caller)}
-            return {"entries": [render_customer(r, sources.get(r.data_source_id)) for r in page.items],
-                    "cursor": page.next_cursor, "has_more": page.has_more}
+            return customer_page(session, caller, page, cursor)
 
     @app.get("/v1/customers/{uuid}", tags=["customers"], responses={200: {"model": CustomerOut}})
     def get_customer(uuid: str, caller: Caller):
