@@ -897,3 +897,19 @@ def test_a_page_size_not_written_in_digits_is_refused_in_every_door(doors):
             assert answer.status_code == status, (path, name, written, answer.text)
             assert "written in digits" in answer.text or written == "5.0", (path, written, answer.text)
         assert client.get(path, params={name: "1"}).status_code == 200, (path, name)
+
+
+def test_an_option_given_blank_is_the_option_not_given_in_every_door(doors):
+    """`/v1/duplicates?status=`, Bird's `reverse=` and PackageX's `order_by=` or `direction=` were
+    4xx, while a filter given blank is no filter: a form's empty field is no choice made."""
+    for first in ("Ada", "Bob"):
+        doors.native_create({"first_name": first})
+
+    def same(client, path, blank: dict):
+        assert _ok(client.get(path, params=blank)) == _ok(client.get(path)), (path, blank)
+
+    same(doors.native, "/v1/duplicates", {"status": ""})
+    same(doors.bird, f"{doors.bird_base}/contacts", {"reverse": ""})
+    same(doors.px, "/packagex/v1/contacts", {"order_by": "", "direction": " "})
+    assert doors.native.get("/v1/duplicates", params={"status": "opened"}).status_code == 422  # a wrong one still is
+    assert doors.px.get("/packagex/v1/contacts", params={"direction": "up"}).status_code == 400

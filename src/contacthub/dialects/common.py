@@ -362,3 +362,9 @@ def _written_in_digits(value: Any) -> Any:
 # A number in a query string (a page size, a page, a position), as written: digits, maybe a
 # minus. Read as Python reads a number, `limit=5_0` was 50 and `+5`, ` 5 ` or `0005` were 5.
 QueryInt = Annotated[int, BeforeValidator(_written_in_digits)]
+
+
+def blank_means(default: Any) -> BeforeValidator:
+    """A query option given blank (`?direction=`, `?reverse=`) is the option not given, as a
+    filter given blank is no filter, rather than a 4xx for an option nobody chose."""
+    return BeforeValidator(lambda value: default if isinstance(value, str) and not value.strip() else value)

@@ -37,6 +37,7 @@ from contacthub.dialects.bird.schemas import (
 )
 from contacthub.dialects.common import (
     QueryInt,
+    blank_means,
     DOOR_TELEMETRY,
     BodyLimit,
     Gate,
@@ -120,7 +121,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
     @app.get(WS + "/contacts", response_model=ContactPageOut, tags=["contacts"])
     def list_contacts(
         caller: Caller, limit: Limit = None, pageToken: Token = None, nextPageToken: Token = None,
-        reverse: bool = False,
+        reverse: Annotated[bool, blank_means(False)] = False,
     ):
         """Contacts, oldest first (`reverse=true`: newest first)."""
         size, token = paging(limit, pageToken, nextPageToken)
@@ -199,7 +200,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
              responses={200: {"model": schemas.IdentifierPageOut}})
     def list_identifiers(
         contactId: str, caller: Caller, limit: Limit = None, pageToken: Token = None, nextPageToken: Token = None,
-        reverse: bool = False,
+        reverse: Annotated[bool, blank_means(False)] = False,
     ):
         size, token = paging(limit, pageToken, nextPageToken)
         with db.read() as session:

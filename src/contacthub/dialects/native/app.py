@@ -39,6 +39,7 @@ from contacthub.core.pagination import clamp_limit, decode_cursor, encode_cursor
 from contacthub.db.engine import Database
 from contacthub.dialects.common import (
     QueryInt,
+    blank_means,
     DOOR_TELEMETRY, BodyLimit, Gate, error_responses, operation_id, parse_id, storable_params,
 )
 from contacthub.dialects.docs import serve_docs
@@ -365,8 +366,8 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
     # ------------------------------------------------------------ duplicates review queue
 
     @app.get("/duplicates", tags=["duplicates"], responses={200: {"model": ReviewPageOut}})
-    def list_duplicates(caller: Caller, status: Literal["open", "accepted", "rejected"] | None = "open",
-                        cursor: str | None = None, limit: PageLimit = None):
+    def list_duplicates(caller: Caller, cursor: str | None = None, limit: PageLimit = None,
+                        status: Annotated[Literal["open", "accepted", "rejected"], blank_means("open")] = "open"):
         """Pairs the engine flagged for a human (`on_duplicate=review`, weaker matches of `merge`,
         `contacthub dedupe --review`), oldest first, with both contacts and the reasons."""
         size = page_size(limit)

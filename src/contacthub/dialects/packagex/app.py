@@ -16,6 +16,7 @@ from contacthub.core.views import ContactView
 from contacthub.db.engine import Database
 from contacthub.dialects.common import (
     QueryInt,
+    blank_means,
     DOOR_TELEMETRY, BodyLimit, Gate, document_security, drop_framework_422, error_responses, operation_id,
     storable_params,
 )
@@ -152,8 +153,8 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
         type: Literal["person", "group", ""] | None = None,
         child: str | None = None,
         search: Annotated[str | None, Query(max_length=200)] = None,
-        order_by: Literal["name", "created_at"] = "created_at",
-        direction: Literal["asc", "desc"] = "asc",
+        order_by: Annotated[Literal["name", "created_at"], blank_means("created_at")] = "created_at",
+        direction: Annotated[Literal["asc", "desc"], blank_means("asc")] = "asc",
     ):
         """Contacts, `limit` per page (default 25): `type`, `child` (the groups holding that
         contact), `search` (name, email, phone), `order_by=name`, `direction`."""
