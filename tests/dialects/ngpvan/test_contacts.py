@@ -208,6 +208,8 @@ def test_api_key_header_and_bad_auth(client, workspace):
     assert ok.status_code == 200
     token = base64.b64encode(f"apiuser:{workspace.api_key}|1".encode()).decode()
     assert client.get("/ngpvan/v2/contacts", headers={"Authorization": f"Basic {token}"}).status_code == 200
+    # the key as VAN writes it, with its database mode, in the apiKey header too (it was 401 there)
+    assert client.get("/ngpvan/v2/contacts", headers={"apiKey": f"{workspace.api_key}|0"}).status_code == 200
     for headers in ({}, {"apiKey": "nope"}, {"Authorization": "Basic !!!"},
                     {"Authorization": "Bearer " + workspace.api_key}):
         response = client.get("/ngpvan/v2/contacts", headers=headers)

@@ -50,13 +50,16 @@ _TRAILING_COMMA = re.compile(r",(\s*[}\]])")
 
 
 def api_key_from(authorization: str | None, api_key: str | None) -> str | None:
-    """Basic (username apiuser, the key as password; a "|0"/"|1" database-mode suffix is ignored) or apiKey."""
+    """Basic (username apiuser, the key as password) or the apiKey header; VAN's "|0"/"|1"
+    database-mode suffix on the key is ignored, as the key is written in either."""
     if api_key and api_key.strip():
-        return api_key.strip()
-    credentials = basic_credentials(authorization)
-    if credentials is None:
-        return None
-    return re.sub(r"\|[01]$", "", credentials[1]) or None
+        key = api_key.strip()
+    else:
+        credentials = basic_credentials(authorization)
+        if credentials is None:
+            return None
+        key = credentials[1]
+    return re.sub(r"\|[01]$", "", key) or None
 
 
 async def read_body(request: Request) -> dict[str, Any]:
