@@ -334,7 +334,7 @@ def create_member(
         identifiers.append(IdentifierInput(key=EXTERNAL_ID_KEY, value=external_id))
     update: dict[str, Any] = {"identifiers": (data.identifiers or []) + identifiers}
     if account is not None:
-        update["accounts"] = [AccountLink(id=account.id, position=_make_room(session, ws, account.id, None, position))]
+        update["accounts"] = [AccountLink(id=account.id, position=_make_room(session, actor, account.id, None, position))]
     view = contacts.create(session, actor, data.model_copy(update=update), options)
     return member_views(session, actor, [view], within={account.id} if account else None)[0]
 
@@ -363,7 +363,7 @@ def update_member(
                 for p in view.identifiers if p.key != EXTERNAL_ID_KEY]
         update["identifiers"] = kept + ([IdentifierInput(key=EXTERNAL_ID_KEY, value=external_id)] if external_id else [])
     if account is not None and position not in (UNSET, None) and position != current.position:
-        new_position = _make_room(session, ws, account.id, view.id, position)
+        new_position = _make_room(session, actor, account.id, view.id, position)
         update["accounts"] = [
             AccountLink(id=link.id, position=new_position if link.id == account.id else link.position)
             for link in view.accounts
@@ -432,15 +432,27 @@ def _email_errors(session: Session, ws: uuid.UUID, account_id: uuid.UUID, data: 
     ]
 
 
-def _make_room(session: Session, ws: uuid.UUID, account_id: uuid.UUID, contact_id, position: int | None) -> int:
+def _make_room(session: Session, actor: Actor, account_id: uuid.UUID, contact_id, position: int | None) -> int:
     """The position the contact gets; when another contact holds it, that one and the ones
     after it move down by one. A contact moving within the account first leaves its place,
-    the ones after it moving up, so moving there and back leaves no gap."""
+    the ones after it moving up, so moving there and back leaves no gap. Those moved are each
+    recorded as an update (a follower of the feed keeps their positions), 500 at a time."""
+    ws = actor.workspace_id
     if position is None:
         return repo.last_position(session, ws, account_id, besides=contact_id) + 1
     mine = repo.position_of(session, ws, account_id, contact_id) if contact_id is not None else None
-    if mine is not None and mine != position:
+    leaving = mine is not None and mine != position
+    taken = repo.position_held(session, ws, account_id, position, besides=contact_id)
+    if not leaving and not taken:
+        return position
+    moving = repo.members_from(session, ws, account_id, min(mine + 1 if leaving else position, position),
+                               besides=contact_id)
+    before = [view for start in range(0, len(moving), 500)
+              for view in contacts.get_many(session, actor, moving[start:start + 500])]
+    if leaving:
         repo.shift_positions(session, ws, account_id, mine + 1, -1, besides=contact_id)
     if repo.position_held(session, ws, account_id, position, besides=contact_id):
         repo.shift_positions(session, ws, account_id, position, +1, besides=contact_id)
+    for start in range(0, len(before), 500):
+        contacts.record_moved(session, actor, before[start:start + 500])
     return position

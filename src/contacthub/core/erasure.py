@@ -5,7 +5,8 @@ The person is the contact an id names now (a merged-away id: the survivor it mer
 every record merged into it, or what remains of a contact already deleted. Their rows go (the
 merged-away ones too, which a delete keeps for unmerge); their history events stay in place
 (the change feed's numbers do not move) but say only what happened, when and through which
-door, as do the events of another contact that took one of their records in and recorded
+door, as do the `merged` events of the contacts that took one of their records in (directly or
+inside another record, at any depth), and those of their events that recorded
 their emails or phones meanwhile; the review queue's pairs and import outcomes' notes are dropped, as are the rows an import
 refused (kept as read, for their rejected-rows file) that hold one of their emails or phones; an idempotent
 answer that showed them answers 410 Gone instead (a retry does not make the person again). One
@@ -50,11 +51,13 @@ def erase(session: Session, actor: Actor, contact_id: uuid.UUID) -> uuid.UUID:
         records |= frontier
     emails, phones, numbers = _reachable_by(session, ws, records)
     said = _texts_said(session, ws, records)
-    absorbers = repo.absorbers(session, ws, records) - records
+    takings = _merges_taking_in(session, ws, records)
+    absorbers = set(takings.values()) - records
     repo.delete_contacts(session, ws, records)
     _forget_refused_rows(session, ws, emails, phones)
     _forget_in_histories(session, ws, absorbers, emails, phones, said)
     repo.blank_events(session, ws, records)
+    repo.blank_these_events(session, ws, takings.keys())
     repo.forget_reviews(session, ws, records)
     repo.blank_import_notes(session, ws, records)
     # an answer naming one of the records, or showing one of their emails or phones (a merge's
@@ -150,6 +153,18 @@ def _forget_refused_rows(session: Session, ws: uuid.UUID, emails: set[str], phon
         if any(e in text for e in emails) or any(p in d for p in phones for d in digits):
             holding.append((row.job_id, row.row_index, [[header, ""] for header, _ in read]))
     repo.replace_import_rows(session, ws, holding)
+
+
+def _merges_taking_in(session: Session, ws: uuid.UUID, records: set[uuid.UUID]) -> dict[uuid.UUID, uuid.UUID]:
+    """The `merged` events (id: the survivor) that took one of the records in: by name (`from`),
+    or held by the contact merged (`repointed`: a merge repoints every record merged into its
+    loser, so a chain of merges of any depth names the record in each survivor's event). Each
+    holds the person's values wherever the merge wrote them (the loser's before-state, the
+    points it dropped or enriched, the survivor's before-state if it had one of theirs), and a
+    name too, which no search by value finds: the whole event says only what happened."""
+    names = {str(i) for i in records}
+    return {event_id: subject for event_id, subject, changes in repo.merges_naming(session, ws, records)
+            if (changes or {}).get("from") in names or names.intersection((changes or {}).get("repointed") or [])}
 
 
 def _forget_in_histories(session: Session, ws: uuid.UUID, absorbers: set[uuid.UUID],

@@ -49,10 +49,11 @@ class InvalidInput(DomainError):
 
 
 class NotFound(DomainError):
-    def __init__(self, entity: str, id: object | None = None):
+    def __init__(self, entity: str, id: object | None = None, why: str | None = None):
         self.entity = entity
         self.id = id
-        super().__init__(f"{entity} not found" if id is None else f"{entity} {id} not found")
+        message = f"{entity} not found" if id is None else f"{entity} {id} not found"
+        super().__init__(f"{message}: {why}" if why else message)
 
 
 class Conflict(DomainError):

@@ -40,8 +40,10 @@ def undelete(session: Session, actor: Actor, contact_id: uuid.UUID, options: Wri
     if contact_repo.get(session, ws, contact_id) is not None:
         raise Conflict(f"contact {contact_id} is not deleted", field="id", existing_id=contact_id)
     event = contact_repo.last_event(session, ws, contact_id, "deleted")
-    if event is None or not event.before:
+    if event is None:
         raise NotFound("deleted contact", contact_id)
+    if not event.before:
+        raise NotFound("deleted contact", contact_id, _why_not_kept(event.changes or {}))
     was = event.before
     data = ContactInput(
         **{name: was.get(name) for name in SCALAR_FIELDS if was.get(name) is not None},
@@ -64,6 +66,17 @@ def undelete(session: Session, actor: Actor, contact_id: uuid.UUID, options: Wri
     view = contacts.create(session, actor, data, options, kept)
     _relink(session, actor, view.id, was.get("relations") or [])
     return view
+
+
+def _why_not_kept(changes: dict[str, Any]) -> str:
+    """Why a deletion kept no copy of the contact, for the 404 to say: an `overwrite` import
+    records each contact it replaces without one (a copy of every contact on each run doubled
+    the overwrite's time and grew the history by the workspace's size; a workspace replaced
+    nightly would keep a copy a night), or the contact was erased since."""
+    if changes.get("reason") == "import overwrite":
+        return (f"it was replaced by the overwrite import {changes.get('import_id')}, which keeps no copy of "
+                "the contacts it replaces (an export made before it has them)")
+    return "it was erased, and its history keeps nothing to restore"
 
 
 def _relink(session: Session, actor: Actor, contact_id: uuid.UUID, relations: list[dict[str, str]]) -> None:

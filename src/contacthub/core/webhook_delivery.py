@@ -15,6 +15,7 @@ import base64
 import functools
 import hashlib
 import hmac
+import json
 import logging
 import ssl
 import time
@@ -124,7 +125,7 @@ def _attempt(db: Database, settings: Settings, body_of: BodyOf, workspace_id: uu
             repo.set_columns(session, workspace_id, webhook_id, delivered_seq=through, leased_until=None)
             return True
         repo.set_columns(session, workspace_id, webhook_id, sending_through=through)
-        delivery = Delivery(hook.url, hook.secret, f"msg_{webhook_id.hex}_{hook.delivered_seq + 1}_{through}",
+        delivery = Delivery(hook.url, hook.secret, message_id(webhook_id, hook.delivered_seq + 1, through, hook.events),
                             body_of(hook, batch, through))
         failures, failing_since = hook.failures, hook.failing_since
     error = send(delivery, settings)
@@ -150,6 +151,17 @@ def _attempt(db: Database, settings: Settings, body_of: BodyOf, workspace_id: uu
                 log.warning("webhook %s of workspace %s turned off: its deliveries have failed for %g hours",
                             webhook_id, workspace_id, give_up)
     return True
+
+
+def message_id(webhook_id: uuid.UUID, first: int, through: int, patterns: list[str]) -> str:
+    """The `webhook-id` of a batch: the feed's numbers it spans and a mark of the changes it is
+    sent. A receiver drops a repeat by this id, so one id must never name two contents: when a
+    webhook's `events` change while a batch waits, the batch is chosen anew over the same
+    numbers (what the receiver has not taken yet is sent as it now asks: freezing the old batch
+    would send changes it no longer wants and pass over those it now does), and goes under an
+    id of its own. The same filter again makes the same batch, so it may take the same id."""
+    mark = hashlib.sha256(json.dumps(sorted(set(patterns))).encode()).hexdigest()[:12]
+    return f"msg_{webhook_id.hex}_{first}_{through}_{mark}"
 
 
 def retry_wait(failures: int) -> timedelta:

@@ -137,7 +137,8 @@ def update(session: Session, actor: Actor, webhook_id: uuid.UUID, patch: Webhook
     for name, (_, value) in changes.items():
         setattr(row, name, value)
     if "events" in changes:
-        row.sending_through = None  # a batch waiting to be sent again is chosen anew
+        # a batch waiting to be sent again is chosen anew, under an id of its own (message_id)
+        row.sending_through = None
     if "active" in changes and row.active:
         row.failures, row.failing_since, row.next_attempt_at, row.last_error = 0, None, None, None
     if changes:

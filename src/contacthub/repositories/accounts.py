@@ -149,6 +149,17 @@ def position_held(session: Session, workspace_id: uuid.UUID, account_id: uuid.UU
     return session.scalar(query.limit(1)) is not None
 
 
+def members_from(session: Session, workspace_id: uuid.UUID, account_id: uuid.UUID, at_least: int,
+                 besides: uuid.UUID | None = None) -> list[uuid.UUID]:
+    """The members at `at_least` or after, by position."""
+    query = select(AccountMember.contact_id).where(
+        AccountMember.workspace_id == workspace_id, AccountMember.account_id == account_id,
+        AccountMember.position >= at_least)
+    if besides is not None:
+        query = query.where(AccountMember.contact_id != besides)
+    return list(session.scalars(query.order_by(AccountMember.position, AccountMember.contact_id)))
+
+
 def shift_positions(session: Session, workspace_id: uuid.UUID, account_id: uuid.UUID, at_least: int, by: int,
                     besides: uuid.UUID | None = None) -> None:
     """Every member from `at_least` on moves `by` places (one statement, however many)."""

@@ -85,12 +85,7 @@ def blank_events(session: Session, workspace_id: uuid.UUID, ids: Collection[uuid
         update(Event).where(Event.workspace_id == workspace_id, Event.subject_type == "contact",
                             Event.subject_id.in_(list(ids)))
         .values(changes={}, before=None).execution_options(synchronize_session=False))
-    # another contact's `merged` event keeps a copy of the record it took in (since unmerged)
-    taken_in = session.execute(
-        update(Event).where(Event.workspace_id == workspace_id, Event.subject_type == "contact",
-                            Event.action == "merged", Event.changes["from"].as_string().in_([str(i) for i in ids]))
-        .values(changes={}, before=None).execution_options(synchronize_session=False))
-    return result.rowcount + taken_in.rowcount
+    return result.rowcount
 
 
 def forget_reviews(session: Session, workspace_id: uuid.UUID, ids: Collection[uuid.UUID]) -> None:
@@ -113,11 +108,17 @@ def blank_import_notes(session: Session, workspace_id: uuid.UUID, ids: Collectio
             .values(note=None).execution_options(synchronize_session=False))
 
 
-def absorbers(session: Session, workspace_id: uuid.UUID, ids: Collection[uuid.UUID]) -> set[uuid.UUID]:
-    """The contacts that once took one of the records in (their `merged` events name it)."""
-    return set(session.scalars(select(Event.subject_id).where(
-        Event.workspace_id == workspace_id, Event.subject_type == "contact", Event.action == "merged",
-        Event.changes["from"].as_string().in_([str(i) for i in ids]))))
+def merges_naming(session: Session, workspace_id: uuid.UUID,
+                  ids: Collection[uuid.UUID]) -> list[tuple[uuid.UUID, uuid.UUID, Any]]:
+    """(event id, subject, changes) of the `merged` events whose text names one of the ids (the
+    caller reads which field names it: a JSON array has no portable query)."""
+    found = []
+    for some in _chunks([str(i) for i in ids]):
+        text = cast(Event.changes, String)
+        found += [tuple(row) for row in session.execute(select(Event.id, Event.subject_id, Event.changes).where(
+            Event.workspace_id == workspace_id, Event.subject_type == "contact", Event.action == "merged",
+            or_(*(text.contains(i) for i in some))))]
+    return list({row[0]: row for row in found}.values())
 
 
 def histories(session: Session, workspace_id: uuid.UUID, ids: Collection[uuid.UUID]) -> list[tuple[uuid.UUID, Any, Any]]:

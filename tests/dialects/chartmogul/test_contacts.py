@@ -45,6 +45,33 @@ def test_position_first_is_one_next_follows_taken_shifts_past_count_kept(cm, cus
     assert positions == {"A": 2, "B": 3, "Far": 10, "Next": 11, "Front": 1}
 
 
+def test_contacts_moved_to_make_room_are_recorded_as_updated(cm, customer, native):
+    """A contact put at a taken position moves the others along: they moved with no event on the
+    feed and their `updated_at` unchanged, so a follower of the feed kept the old positions."""
+    a, b = (_add(cm, customer, first_name=name)["uuid"].removeprefix("con_") for name in ("A", "B"))
+    since = native.get("/v1/changes", params={"since": 0, "limit": 200}).json()["next_since"]
+    a_was = native.get(f"/v1/contacts/{a}").json()
+    account = a_was["accounts"][0]["id"]
+    front = _add(cm, customer, first_name="Front", position=1)["uuid"].removeprefix("con_")
+
+    def moves():
+        nonlocal since
+        page = native.get("/v1/changes", params={"since": since, "limit": 200}).json()
+        since = page["next_since"]
+        return {e["subject_id"]: e["changes"].get("accounts") for e in page["data"] if e["action"] == "updated"}
+
+    def at(position):
+        return [{"id": account, "position": position}]
+
+    assert moves() == {a: [at(1), at(2)], b: [at(2), at(3)]}
+    a_now = native.get(f"/v1/contacts/{a}").json()
+    assert a_now["accounts"] == at(2) and a_now["updated_at"] > a_was["updated_at"]
+
+    # B to the front: B's own change, and the two it passes moved down by one
+    assert cm.patch(f"/v1/contacts/con_{b}", json={"position": 1}).json()["position"] == 1
+    assert moves() == {b: [at(3), at(1)], front: [at(1), at(2)], a: [at(2), at(3)]}
+
+
 def test_email_is_unique_within_a_customer_but_not_across_customers(cm, source, customer, native):
     first = _add(cm, customer, email="ada@example.com")
     again = cm.post(f"/v1/customers/{customer['uuid']}/contacts",

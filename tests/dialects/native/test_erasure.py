@@ -244,3 +244,55 @@ def test_a_merge_answer_showing_the_person_and_what_the_survivor_recorded_of_the
                     assert b"zeldas-private-note" not in f.read(), name
             except FileNotFoundError:
                 pass
+
+
+QUINN = {"first_name": "Quinn", "emails": ["quinn@private.io"], "phones": ["+12025550191"],
+         "notes": "quinn private notes"}
+
+
+def test_a_contact_that_took_her_record_in_through_another_keeps_nothing_of_her(api):
+    """Quinn merged into X, X merged into W, then both taken out again: W's `merged` event names
+    Quinn only among the records it repointed, yet its before-state held X as it was, her
+    email, phone and notes in it; they were left on the feed after her erasure."""
+    quinn = api.post("/v1/contacts", json=QUINN).json()["id"]
+    x = api.post("/v1/contacts", json={"first_name": "Xander"}).json()["id"]
+    w = api.post("/v1/contacts", json={"first_name": "Wanda"}).json()["id"]
+    assert api.post(f"/v1/contacts/{x}/merge", json={"from": quinn}).status_code == 200
+    assert api.post(f"/v1/contacts/{w}/merge", json={"from": x}).status_code == 200
+    assert api.post(f"/v1/contacts/{w}/unmerge", json={"from": x}).status_code == 200
+    assert api.post(f"/v1/contacts/{x}/unmerge", json={"from": quinn}).status_code == 200
+    assert "quinn private notes" in json.dumps(api.get(f"/v1/contacts/{w}/events").json())
+
+    assert api.post(f"/v1/contacts/{quinn}/erase").status_code == 200
+
+    said = everything_said(api)
+    for trace in ("quinn@private.io", "2025550191", "quinn private notes"):
+        assert trace not in said, trace
+    merged = [e for e in api.get(f"/v1/contacts/{w}/events").json()["data"] if e["action"] == "merged"]
+    assert [(e["changes"], e["before"]) for e in merged] == [({}, None)]
+    assert api.get(f"/v1/contacts/{w}").json()["first_name"] == "Wanda"  # W and X stay themselves
+    assert api.get(f"/v1/contacts/{x}").json()["first_name"] == "Xander"
+
+
+def test_her_values_go_from_every_contact_of_a_deeper_chain_and_from_what_they_recorded_meanwhile(api):
+    """Quinn into X, X into W, W into V: V's `merged` event names her among the repointed
+    records; V, holding her phone meanwhile, cleared it (its `updated` event said it). Every
+    one of them is taken apart again, then she is erased."""
+    quinn = api.post("/v1/contacts", json=QUINN).json()["id"]
+    x, w, v = (api.post("/v1/contacts", json={"first_name": name}).json()["id"] for name in ("Xander", "Wanda", "Vera"))
+    for survivor, loser in ((x, quinn), (w, x), (v, w)):
+        assert api.post(f"/v1/contacts/{survivor}/merge", json={"from": loser}).status_code == 200
+    assert api.patch(f"/v1/contacts/{v}", json={"phones": [], "title": "Editor"}).status_code == 200
+    for survivor, loser in ((v, w), (w, x), (x, quinn)):
+        assert api.post(f"/v1/contacts/{survivor}/unmerge", json={"from": loser}).status_code == 200
+    assert "2025550191" in json.dumps(api.get(f"/v1/contacts/{v}/events").json())
+
+    assert api.post(f"/v1/contacts/{quinn}/erase").status_code == 200
+
+    said = everything_said(api)
+    for trace in ("quinn@private.io", "2025550191", "quinn private notes"):
+        assert trace not in said, trace
+    for absorber in (x, w, v):
+        merged = [e for e in api.get(f"/v1/contacts/{absorber}/events").json()["data"] if e["action"] == "merged"]
+        assert [(e["changes"], e["before"]) for e in merged] == [({}, None)], absorber
+    assert api.get(f"/v1/contacts/{v}").json()["title"] == "Editor"

@@ -78,3 +78,34 @@ def test_an_undeleted_contact_rejoins_its_groups_and_organizations(api, make):
     api.delete(f"/v1/contacts/{grace}")
     assert api.post(f"/v1/contacts/{team}/undelete").status_code == 201
     assert api.get(f"/v1/groups/{team}/members").json() == {"group_id": team, "children": [ada], "primary": [ada]}
+
+
+def test_undeleting_a_contact_an_overwrite_import_replaced_says_why_it_cannot(api, db, settings):
+    """An `overwrite` import records each contact it replaces as `deleted` with no copy of it
+    (keeping one doubles the overwrite's time, measured): undelete answered a bare "not found",
+    as for an id never deleted, where the README promised 404 only for those and erased ones."""
+    from contacthub.core import import_jobs
+    from tests.importfiles import data_url
+
+    ada = api.post("/v1/contacts", json=RICH).json()["id"]
+    job = api.post("/v1/imports", json={"data_url": data_url("Name,Email\nNew Person,new@example.com\n"),
+                                        "overwrite": True})
+    assert job.status_code == 202, job.text
+    while import_jobs.work_once(db, "test", settings) is not None:
+        pass
+    job_id = job.json()["id"]
+    assert api.get(f"/v1/imports/{job_id}").json()["status"] == "succeeded"
+    deleted, = [e for e in api.get(f"/v1/contacts/{ada}/events").json()["data"] if e["action"] == "deleted"]
+    assert deleted["changes"] == {"reason": "import overwrite", "import_id": job_id} and deleted["before"] is None
+
+    response = api.post(f"/v1/contacts/{ada}/undelete")
+    assert response.status_code == 404
+    message = response.json()["error"]["message"]
+    assert f"replaced by the overwrite import {job_id}" in message and "export made before" in message, message
+    # an erased one says so; an id never deleted keeps the bare answer
+    gone = api.post("/v1/contacts", json={"first_name": "Gone"}).json()["id"]
+    api.delete(f"/v1/contacts/{gone}")
+    api.post(f"/v1/contacts/{gone}/erase")
+    assert "erased" in api.post(f"/v1/contacts/{gone}/undelete").json()["error"]["message"]
+    never = str(uuid.uuid4())
+    assert api.post(f"/v1/contacts/{never}/undelete").json()["error"]["message"] == f"deleted contact {never} not found"

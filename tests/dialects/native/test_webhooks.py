@@ -312,6 +312,40 @@ def test_a_webhook_is_sent_only_the_changes_it_names(hooks_api, db, local_settin
     assert [c["action"] for c in receiver.bodies()[-1]["data"]] == ["deleted"]
 
 
+def test_a_webhook_id_never_names_two_different_batches_when_the_events_change_meanwhile(
+        hooks_api, db, database_url, receiver, workspace):
+    """A batch (of 4 changes of the feed) refused under `contact.created`, the webhook then told
+    `*`: the batch waiting is chosen anew (the changes it now names are sent, not skipped) and
+    goes under an id of its own; it went under the first one's, so a receiver dropping repeats
+    by id dropped it."""
+    settings = Settings(database_url=database_url, webhook_allow_private_urls=True, webhook_batch_size=4)
+    hook = hooks_api.post("/v1/webhooks", json={"url": receiver.url, "events": ["contact.created"]}).json()
+    ids = [hooks_api.post("/v1/contacts", json={"first_name": name}).json()["id"] for name in ("Ann", "Bob")]
+    vip = hooks_api.post("/v1/lists", json={"name": "VIP"}).json()["id"]
+    hooks_api.post(f"/v1/lists/{vip}/contacts", json={"contact_ids": ids})
+    receiver.status = 500
+    assert deliver(db, settings) == 1
+    assert [c["action"] for c in receiver.bodies()[0]["data"]] == ["created", "created"]
+
+    assert hooks_api.patch(f"/v1/webhooks/{hook['id']}", json={"events": ["*"]}).status_code == 200
+    receiver.status = 200
+    with db.write() as session:  # the backoff has passed
+        webhook_repo.set_columns(session, workspace.workspace_id, _uuid(hook["id"]),
+                                 next_attempt_at=utcnow() - timedelta(seconds=1))
+    while deliver(db, settings):
+        pass
+    (refused_headers, _), (taken_headers, taken), *_ = receiver.received
+    assert [(c["subject_type"], c["action"]) for c in json.loads(taken)["data"]] == [
+        ("webhook", "created"), ("contact", "created"), ("contact", "created"), ("list", "created")]
+    assert taken_headers["webhook-id"] != refused_headers["webhook-id"]
+    # across everything it was sent, one id, one content; and every change, once taken
+    contents: dict[str, list] = {}
+    for headers, body in receiver.received:
+        assert contents.setdefault(headers["webhook-id"], json.loads(body)["data"]) == json.loads(body)["data"]
+    taken_all = [c["seq"] for b in receiver.bodies()[1:] for c in b["data"]]
+    assert taken_all == sorted(set(taken_all)) and len(taken_all) == 7
+
+
 def test_change_types_a_webhook_cannot_name_are_refused(hooks_api):
     bad = hooks_api.post("/v1/webhooks", json={"url": "http://127.0.0.1:9/h",
                                                "events": ["contact", "person.created", "contact.Created", "*",
