@@ -152,6 +152,18 @@ def test_search_text_stored_before_base_letters_were_folded_is_folded(tmp_path):
     assert stored == {"a" * 32: "isik", "b" * 32: "soren kierkegaard lodz aesir"}
 
 
+def test_names_stored_before_name_text_are_found_by_the_name_filter(tmp_path):
+    """0019: the `name` filter searches each contact's folded names (name_text), filled for the
+    contacts stored before, so they are found as new ones are."""
+    stored = _column_upgraded_from(tmp_path, "0018_import_job_notes", "name_text", [
+        {"id": "a" * 32, "first_name": "Zoë", "last_name": "Müller", "display_name": "Zoë Müller"},
+        {"id": "b" * 32, "first_name": "小明", "last_name": "王", "nickname": "Ming"},
+        {"id": "c" * 32, "organization_name": "ACME Corp"}, {"id": "d" * 32}])
+    assert stored == {"a" * 32: "zoe muller\x1fzoe\x1fmuller\x1fmuller zoe",
+                      "b" * 32: "小明\x1f王\x1fming\x1f小明 王\x1f王 小明\x1f王小明",
+                      "c" * 32: "acme corp", "d" * 32: ""}
+
+
 def _column_upgraded_from(tmp_path, revision: str, column: str, contacts: list[dict]) -> dict[str, str]:
     """{contact id: `column`} of these contact rows stored at `revision`, once migrated to the head."""
     from contacthub.db.migrate import upgrade
@@ -180,9 +192,10 @@ def _old_store(tmp_path, revision: str, contacts: list[dict]):
                      {"w": workspace})
         for contact in contacts:
             row = {"social": "{}", "search_text": "", **contact}
-            conn.execute(text("INSERT INTO contacts (workspace_id, id, kind, social, attributes, extra, search_text, "
-                              "created_at, updated_at) VALUES (:w, :id, 'person', :social, '{}', '{}', :search_text, "
-                              "'2026-01-01', '2026-01-01')"), {"w": workspace, **row})
+            columns = ", ".join(row)
+            conn.execute(text(f"INSERT INTO contacts (workspace_id, kind, attributes, extra, created_at, updated_at, "
+                              f"{columns}) VALUES (:w, 'person', '{{}}', '{{}}', '2026-01-01', '2026-01-01', "
+                              + ", ".join(f":{c}" for c in row) + ")"), {"w": workspace, **row})
     return url, engine
 
 

@@ -174,7 +174,8 @@ def checked_filter(session: Session, actor: Actor, flt: ContactFilter) -> Contac
         raise InvalidInput(errors)
     _named_ones_exist(session, actor.workspace_id, flt)
     q = normalize.searched(flt.q) if flt.q is not None else None  # as search_text is stored
-    return dataclasses.replace(flt, email=email, phone=phone, attributes=attrs, q=q)
+    name = normalize.searchable(flt.name) if flt.name is not None else None  # as name_text is stored
+    return dataclasses.replace(flt, email=email, phone=phone, attributes=attrs, q=q, name=name)
 
 
 def _named_ones_exist(session: Session, ws: uuid.UUID, flt: ContactFilter) -> None:
@@ -236,7 +237,7 @@ def create(session: Session, actor: Actor, data: ContactInput, options: WriteOpt
     view.addresses = [repo.address_view(a) for a in addresses]
     view.list_ids = list(prepared.lists or [])
     view.accounts = [AccountLinkView(a, pos) for a, pos in prepared.accounts or []]
-    row["search_text"] = search_text(view)
+    row["search_text"], row["name_text"] = search_text(view), name_text(view)
     # Straight to the database, one statement per table: through the unit of work the inserts
     # of a create cost several times what SQLite spends on them.
     repo.insert_contact(
@@ -299,7 +300,8 @@ def update(
     changes = events.diff(before, after)
     if changes:
         view.updated_at = utcnow()
-        repo.update_columns(session, ws, cid, {"updated_at": view.updated_at, "search_text": search_text(view)})
+        repo.update_columns(session, ws, cid, {"updated_at": view.updated_at, "search_text": search_text(view),
+                                               "name_text": name_text(view)})
         events.record(session, actor, "contact", cid, "updated", changes=changes)
         # what the identity index holds is made of the profile alone: a change that leaves it
         # as it was (notes, a title, attributes) leaves the index as it is
@@ -633,6 +635,12 @@ def search_text(view: ContactView) -> str:
         view.organization_name, view.official_name, view.employer,
         *(p.normalized for p in view.emails), *(p.normalized for p in view.phones),
     )
+
+
+def name_text(view: ContactView) -> str:
+    """Its names, folded: what the `name` filter searches (import_rows.derive writes the same)."""
+    return normalize.searchable_names(view.display_name, view.first_name, view.middle_name, view.last_name,
+                                      view.nickname, view.organization_name)
 
 
 def _drop_nulls(values: dict[str, Any]) -> dict[str, Any]:

@@ -232,7 +232,7 @@ def change_points(
     changes = events.diff(before, view.snapshot())
     if changes:
         row.updated_at = view.updated_at = utcnow()
-        row.search_text = contacts.search_text(view)
+        row.search_text, row.name_text = contacts.search_text(view), contacts.name_text(view)
         events.record(session, actor, "contact", row.id, "updated", changes=changes)
         # the identity engine finds the contact by its new points too (as contacts.update does)
         identity_index.index_contact(session, ws, view)

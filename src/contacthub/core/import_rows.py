@@ -24,7 +24,9 @@ from contacthub.core.import_columns import ADDRESS_TARGETS, Column, point_type, 
 from contacthub.core.import_documents import kind_of_document, read_document
 from contacthub.core.import_sources import _BrokenRow
 from contacthub.core.inputs import MAX_ADDRESSES, MAX_POINTS_PER_KIND, ContactInput, born_already
-from contacthub.core.normalize import DateWithoutYear, normalize_email, normalize_phone, read_date, searchable
+from contacthub.core.normalize import (
+    DateWithoutYear, normalize_email, normalize_phone, read_date, searchable, searchable_names,
+)
 from contacthub.repositories.bulk import JsonText
 
 if TYPE_CHECKING:  # (it imports this module)
@@ -352,6 +354,7 @@ class Derived:
     per row where it is parsed (the parser process of a large file), JSON already serialized."""
 
     search_text: str
+    name_text: str
     attributes_json: JsonText
     social_json: JsonText
     attribute_pairs: list[tuple[str, str]]  # the filter index rows
@@ -371,6 +374,9 @@ def derive(contact: "ParsedRow | Pending", job_id: uuid.UUID | None, row_index: 
         scalars.get("nickname"), scalars.get("organization_name"), scalars.get("official_name"),
         scalars.get("employer"), *(e[1] for e in emails), *(x[1] for x in phones),
     )
+    names = searchable_names(  # as contacts.name_text folds them
+        scalars.get("display_name"), scalars.get("first_name"), scalars.get("middle_name"), scalars.get("last_name"),
+        scalars.get("nickname"), scalars.get("organization_name"))
     profile = build_profile(
         kind=kind, first=scalars.get("first_name"), middle=scalars.get("middle_name"), last=scalars.get("last_name"),
         nick=scalars.get("nickname"), suffix=scalars.get("suffix"), birth=scalars.get("birth_date"),
@@ -387,7 +393,7 @@ def derive(contact: "ParsedRow | Pending", job_id: uuid.UUID | None, row_index: 
         **({"social": social} if social else {}),
     }
     return Derived(
-        search, _json(metadata), _json(social) if social else EMPTY_DOC, list(set(attribute_rules.index_pairs(metadata))),
+        search, names, _json(metadata), _json(social) if social else EMPTY_DOC, list(set(attribute_rules.index_pairs(metadata))),
         _json(profile), list(set(blocking_keys(profile))), list(set(exact_keys(profile))), _json(changes),
     )
 

@@ -386,7 +386,7 @@ class _Importer:
                 s.get("last_name"), s.get("suffix"), s.get("nickname"), s.get("salutation"), s.get("organization_name"),
                 s.get("official_name"), s.get("title"), s.get("employer"), s.get("occupation"), s.get("birth_date"),
                 s.get("notes"),
-                d.social_json, d.attributes_json, EMPTY_DOC, d.search_text, now, now,
+                d.social_json, d.attributes_json, EMPTY_DOC, d.search_text, d.name_text, now, now,
             ))
             for kind, values in (("email", p.emails), ("phone", p.phones)):
                 for i, (value, normalized, point_type) in enumerate(values):
@@ -594,8 +594,8 @@ def _extra_of(row: ParsedRow) -> dict[str, Any]:
 _second = operator.itemgetter(1)
 _CONTACT_COLUMNS = ("workspace_id", "id", "kind", "display_name", "prefix", "first_name", "middle_name", "last_name",
                     "suffix", "nickname", "salutation", "organization_name", "official_name", "title", "employer",
-                    "occupation", "birth_date", "notes", "social", "attributes", "extra", "search_text", "created_at",
-                    "updated_at")
+                    "occupation", "birth_date", "notes", "social", "attributes", "extra", "search_text", "name_text",
+                    "created_at", "updated_at")
 _POINT_COLUMNS = ("workspace_id", "id", "contact_id", "kind", "key", "value", "normalized", "type", "is_primary",
                   "position", "properties", "created_at")
 _ADDRESS_COLUMNS = ("workspace_id", "id", "contact_id", "type", "line1", "line2", "city", "region", "postal_code",

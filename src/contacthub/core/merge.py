@@ -121,14 +121,14 @@ def merge(session: Session, actor: Actor, survivor_id: uuid.UUID, loser_id: uuid
         older.merged_into = survivor.id
         moved["repointed"].append(str(older.id))
     loser.merged_into = survivor.id
-    loser.search_text = ""
+    loser.search_text = loser.name_text = ""
     repo.replace_attribute_index(session, ws, loser.id, [])
     repo.replace_attribute_index(session, ws, survivor.id, attribute_rules.index_pairs(survivor.attributes))
     session.flush()
 
     view = contacts.get_many(session, actor, [survivor.id])[0]
     survivor.updated_at = view.updated_at = utcnow()
-    survivor.search_text = contacts.search_text(view)
+    survivor.search_text, survivor.name_text = contacts.search_text(view), contacts.name_text(view)
     events.record(session, actor, "contact", survivor.id, MERGED, changes=moved,
                   before={"survivor": survivor_before, "loser": loser_before})
     events.record(session, actor, "contact", loser.id, MERGED_INTO, changes={"into": str(survivor.id)})
@@ -184,7 +184,7 @@ def unmerge(session: Session, actor: Actor, survivor_id: uuid.UUID, loser_id: uu
     now = utcnow()
     for row, view in ((survivor, survivor_view), (loser, loser_view)):
         row.updated_at = view.updated_at = now
-        row.search_text = contacts.search_text(view)
+        row.search_text, row.name_text = contacts.search_text(view), contacts.name_text(view)
         repo.replace_attribute_index(session, ws, row.id, attribute_rules.index_pairs(row.attributes))
     identity_repo.reopen_pair(session, ws, survivor.id, loser.id)  # two again: a reviewer may decide anew
     events.record(session, actor, "contact", survivor.id, UNMERGED, changes={"restored": str(loser.id)})

@@ -27,6 +27,29 @@ def searchable(*parts: str | None) -> str:
     return "".join(c for c in text if not unicodedata.combining(c)).translate(_BASE_LETTERS)
 
 
+# Scripts that write a name with no space between its parts, the family name first (王小明 is
+# 王 小明): Han, kana, Hangul.
+_UNSPACED_NAMES = re.compile("[\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff"
+                             "\uac00-\ud7af\uf900-\ufaff]")
+# Between the names of searchable_names: no searched name holds it, so none is found across two.
+NAME_SEPARATOR = "\x1f"
+
+
+def searchable_names(display: str | None, first: str | None, middle: str | None, last: str | None,
+                     nickname: str | None, organization: str | None) -> str:
+    """What the `name` filter searches (stored as a contact's name_text): each of its names,
+    folded as `q`'s text is, so "muller" finds Müller: the display name, first, last, nickname
+    and organization's name; first and last together, with the middle name too, and the family
+    name first, as registers list names; and in a script that writes names unspaced, the family
+    and given name run together (王小明), which in others would find "zoe" in Acugigozo Ethan."""
+    names = [display, first, last, nickname, organization]
+    if first and last:
+        names += [f"{first} {last}", f"{last} {first}"] + ([f"{first} {middle} {last}"] if middle else [])
+        if _UNSPACED_NAMES.search(first + last):
+            names.append(last + first)
+    return NAME_SEPARATOR.join(dict.fromkeys(searchable(name) for name in names if name))
+
+
 _DIALED = re.compile(r"\+?[\d\s().\-/]*\d[\d\s().\-/]*")
 
 

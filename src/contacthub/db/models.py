@@ -95,6 +95,8 @@ class Contact(Base):
     extra: Mapped[dict] = mapped_column(JsonDocument, default=dict)
     # Lower-cased names, emails and phones, for `q` search.
     search_text: Mapped[str] = mapped_column(Text, default="")
+    # the names the `name` filter searches, folded (normalize.searchable_names)
+    name_text: Mapped[str] = mapped_column(Text, default="", server_default="")
     # Set on the losing side of a merge: the row stays as a tombstone pointing at the survivor.
     merged_into: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

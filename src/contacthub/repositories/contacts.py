@@ -1,6 +1,5 @@
 """Queries over contacts and everything hanging off them. No rules here: the service decides."""
 
-import re
 import unicodedata
 import uuid
 from collections import defaultdict
@@ -284,41 +283,14 @@ def _unicode_forms(text: str) -> list[str]:
     return list(dict.fromkeys((unicodedata.normalize("NFC", text), unicodedata.normalize("NFD", text))))
 
 
-# Scripts that write a name with no space between its parts, the family name first (王小明 is
-# 王 小明): a name searched in one of them is also looked for in the last name and the first
-# run together. Not in others, where it found "zoe" in Acugigozo Ethan.
-_FAMILY_NAME_FIRST = re.compile("[\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff"
-                                "\uac00-\ud7af\uf900-\ufaff]")
-_NAME_SEPARATOR = "\x1f"  # (a unit separator: no searched name spans two of the names it joins)
-
-
-def _names_of_contact(family_name_first: bool):
-    """Every name a contact is searched by (`name=`), joined in one text, so each row is folded
-    once (on SQLite, a call into Python) and matched once, not nine times: its display name,
-    first, last, organization and nick name, first and last name together (with the middle one
-    too), and the family name first as Chinese, Japanese, Korean and Hungarian write it."""
-    first, middle, last, display, organization, nickname = (func.coalesce(c, "") for c in (
-        Contact.first_name, Contact.middle_name, Contact.last_name, Contact.display_name,
-        Contact.organization_name, Contact.nickname))
-    parts = [display, first, last, organization, nickname, first + " " + last,
-             first + " " + middle + " " + last, last + " " + first, *([last + first] if family_name_first else [])]
-    joined = parts[0]
-    for part in parts[1:]:
-        joined = joined + _NAME_SEPARATOR + part
-    return joined
-
-
 def _matching(query, workspace_id: uuid.UUID, flt: ContactFilter):
     """`query` (over contacts) narrowed to the workspace's live contacts that match the filter."""
     query = query.where(Contact.workspace_id == workspace_id, Contact.merged_into.is_(None))
     if flt.kind:
         query = query.where(Contact.kind == flt.kind)
-    # Case is folded alike on both sides and both engines (db/case_fold.py), and a searched
-    # name's % and _ are letters, not wildcards.
     if flt.name:
-        patterns = ["%" + raw.like_escaped(fold_case(form)) + "%" for form in _unicode_forms(flt.name)]
-        names = _names_of_contact(family_name_first=_FAMILY_NAME_FIRST.search(flt.name) is not None)
-        query = query.where(or_(*(folded_case(names).like(pattern, escape="\\") for pattern in patterns)))
+        # folded by the caller as name_text is (normalize.searchable_names); % and _ are letters
+        query = query.where(Contact.name_text.like(f"%{raw.like_escaped(flt.name)}%", escape="\\"))
     if flt.q:
         query = query.where(Contact.search_text.like(f"%{raw.like_escaped(flt.q)}%", escape="\\"))
     for column, value in ((Contact.first_name, flt.first_name), (Contact.last_name, flt.last_name)):

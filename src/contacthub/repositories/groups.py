@@ -106,7 +106,7 @@ def directory_page(
     if search:
         pattern = f"%{like_escaped(search)}%"  # folded by the caller; % and _ searched are letters
         query = query.where(or_(Contact.search_text.like(pattern, escape="\\"),
-                                _name_expr().like(pattern, escape="\\")))
+                                Contact.name_text.like(pattern, escape="\\")))
     total = session.scalar(select(func.count()).select_from(query.subquery()))
     if order_by == "name":
         key = _name_expr()
