@@ -42,7 +42,7 @@ WORKSPACE_NAME = "reads-bench"
 # Names as a real address book has them: a few very common last names (a filter that finds
 # thousands), a few non-ASCII ones (whose case folding is not plain lower(), see db/case_fold.py),
 # and a long tail of made-up rare ones (a filter that finds one or none cannot stop at the first
-# page). The name filter folds case, not accents (müller finds Müller, muller does not); q folds both.
+# page). The name filter, as q, folds case and accents (muller finds Müller).
 FIRST = ["James", "Mary", "John", "Patricia", "Robert", "Jennifer", "Michael", "Linda", "William", "Elizabeth",
          "David", "Susan", "Zoë", "Émile", "Søren", "José", "François", "Chloé", "Björn", "Ana", "Mei", "Hiroshi",
          "Fatima", "Olga", "Priya", "Noah", "Emma", "Liam", "Olivia", "Ava"]

@@ -22,7 +22,7 @@ from contacthub.core.normalize import (
     loose_email, loose_phone, matching_email, matching_phone, normalize_email, normalize_phone, with_extension,
 )
 from contacthub.core.pagination import decode_cursor, encode_cursor
-from contacthub.core.views import AccountLinkView, ContactView, Page
+from contacthub.core.views import AccountLinkView, ContactCard, ContactView, Page, display_name_of
 from contacthub.db.models import Address, Contact
 from contacthub.db.types import new_id, utcnow
 from contacthub.repositories import accounts as account_repo
@@ -130,6 +130,15 @@ def resolve_ids(session: Session, actor: Actor, ids: list[uuid.UUID]) -> dict[uu
 
 def get_many(session: Session, actor: Actor, ids: list[uuid.UUID]) -> list[ContactView]:
     return _views(session, actor, ids)
+
+
+def cards(session: Session, actor: Actor, ids: list[uuid.UUID]) -> dict[uuid.UUID, ContactCard]:
+    """id -> the contact as another one names it (its name and shown email), for those of
+    `ids` there are: read without the rest of the contact."""
+    return {cid: ContactCard(cid, display_name_of(display, first, last, organization, first_email, first_phone),
+                             shown_email)
+            for cid, (display, first, last, organization, shown_email, first_email, first_phone)
+            in repo.load_cards(session, actor.workspace_id, ids).items()}
 
 
 def list_page(

@@ -76,19 +76,9 @@ class ContactView:
 
     @property
     def computed_display_name(self) -> str | None:
-        """The given display name, else the person's or organization's name, else an email or phone."""
-        if self.display_name:
-            return self.display_name
-        full = " ".join(p for p in (self.first_name, self.last_name) if p)
-        if full:
-            return full
-        if self.organization_name:
-            return self.organization_name
-        if self.emails:
-            return self.emails[0].value
-        if self.phones:
-            return self.phones[0].normalized
-        return None
+        return display_name_of(self.display_name, self.first_name, self.last_name, self.organization_name,
+                               self.emails[0].value if self.emails else None,
+                               self.phones[0].normalized if self.phones else None)
 
     def snapshot(self) -> dict[str, Any]:
         """A JSON-ready copy for the event record (the base for history and unmerge)."""
@@ -125,3 +115,21 @@ def _jsonable(value):
     if isinstance(value, date):
         return value.isoformat()
     return value
+
+
+def display_name_of(display: str | None, first: str | None, last: str | None, organization: str | None,
+                    first_email: str | None, first_phone: str | None) -> str | None:
+    """The name a contact is shown by: the given display name, else the person's or
+    organization's name, else its first email or phone."""
+    return (display or " ".join(p for p in (first, last) if p) or organization or first_email or first_phone
+            or None)
+
+
+@dataclass
+class ContactCard:
+    """A contact as another one names it (PackageX's referenced_contacts): read without the rest,
+    as a group may name tens of thousands."""
+
+    id: uuid.UUID
+    name: str | None
+    email: str | None  # the one shown: the primary one, else the first

@@ -120,3 +120,24 @@ def load_views(session: Session, workspace_id: uuid.UUID, ids: list[uuid.UUID]) 
     sql = _statement(session.get_bind().dialect.name)
     views = (_view(row) for row in raw.select_in(session, sql, [workspace_id], list(dict.fromkeys(ids))))
     return {view.id: view for view in views}
+
+
+def _first_point(kind: str, column: str, primary_first: bool) -> str:
+    order = "t.is_primary DESC, t.position" if primary_first else "t.position"
+    return (f"(SELECT t.{column} FROM contact_points t WHERE t.workspace_id = c.workspace_id "
+            f"AND t.contact_id = c.id AND t.kind = '{kind}' ORDER BY {order} LIMIT 1)")
+
+
+# The few columns a contact is named by elsewhere (a group's members): its names, the email it
+# shows (the primary one, else the first), its first email and first phone.
+_CARDS = ("SELECT c.id, c.display_name, c.first_name, c.last_name, c.organization_name, "
+          f"{_first_point('email', 'value', True)}, {_first_point('email', 'value', False)}, "
+          f"{_first_point('phone', 'normalized', False)} "
+          "FROM contacts c WHERE c.workspace_id = ? AND c.id IN ({values})")
+
+
+def load_cards(session: Session, workspace_id: uuid.UUID, ids: list[uuid.UUID]) -> dict[uuid.UUID, tuple]:
+    """id -> (display name, first, last, organization name, shown email, first email, first
+    phone) for the ids that exist in the workspace: a fraction of load_views' cost a contact."""
+    rows = raw.select_in(session, _CARDS, [workspace_id], list(dict.fromkeys(ids)))
+    return {as_uuid(row[0]): row[1:] for row in rows}

@@ -144,6 +144,11 @@ def insert_points(session: Session, points: list[dict]) -> None:
     bulk.insert_dicts(session, _P, points)
 
 
+def load_cards(session: Session, workspace_id: uuid.UUID, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, tuple]:
+    """The columns a contact is named by, of those of `ids` there are (see contact_reads)."""
+    return contact_reads.load_cards(session, workspace_id, list(ids)) if ids else {}
+
+
 def load_views(session: Session, workspace_id: uuid.UUID, ids: Sequence[uuid.UUID]) -> list[ContactView]:
     """Whole contacts in the order asked, in one statement (see contact_reads)."""
     if not ids:

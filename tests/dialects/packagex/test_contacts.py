@@ -84,7 +84,7 @@ def test_another_workspaces_contact_is_not_found(px, client, db):
     assert bad.status_code == 400
 
 
-def test_groups_children_primary_and_referenced_contacts(px):
+def test_groups_children_primary_and_referenced_contacts(px, api):
     group = create(px, name="Avengers", type="group")
     tony = create(px, name="Tony", email="tony@stark.com")
     steve = create(px, name="Steve")
@@ -102,6 +102,14 @@ def test_groups_children_primary_and_referenced_contacts(px):
     px.post(f"/packagex/v1/contacts/{outer['id']}", json={"group_contacts": {"children": [group["id"]]}})
     inner = px.get(f"/packagex/v1/contacts/{group['id']}").json()["data"]
     assert [r["name"] for r in inner["referenced_contacts"]] == ["Tony", "Steve", "Outer"]
+
+    # a member named by its first email, and shown by its primary one (written through the native door)
+    unnamed = api.post("/v1/contacts", json={"emails": ["first@x.io", {"address": "main@x.io", "primary": True}],
+                                              "phones": ["+14155550100"]}).json()["id"]
+    px.post(f"/packagex/v1/contacts/{group['id']}", json={"group_contacts": {"children": [
+        tony["id"], steve["id"], unnamed]}})
+    named = px.get(f"/packagex/v1/contacts/{group['id']}").json()["data"]["referenced_contacts"]
+    assert named[2] == {"id": "contact_" + unnamed, "name": "first@x.io", "email": "main@x.io"}
 
     groups_of_steve = px.get("/packagex/v1/contacts", params={"child": steve["id"]}).json()
     assert [c["id"] for c in groups_of_steve["data"]] == [group["id"]]

@@ -9,7 +9,7 @@ from pydantic import ValidationError
 from contacthub.core.errors import FieldError, InvalidInput, dotted_path, reason_of
 from contacthub.core.groups import GroupMembers
 from contacthub.core.inputs import AddressInput, ContactInput, EmailInput, PhoneInput
-from contacthub.core.views import AddressView, ContactView
+from contacthub.core.views import AddressView, ContactCard, ContactView
 from contacthub.dialects.common import parse_id
 from contacthub.dialects.primary_point import replace_shown, shown
 from contacthub.dialects.packagex.schemas import AddressBody, ContactFields
@@ -194,7 +194,7 @@ def render_address(a: AddressView | None) -> dict | None:
     }
 
 
-def render_contact(v: ContactView, members: GroupMembers | None, referenced: list[ContactView]) -> dict[str, Any]:
+def render_contact(v: ContactView, members: GroupMembers | None, referenced: list[ContactCard]) -> dict[str, Any]:
     members = members or GroupMembers()
     return {
         "object": "contact",
@@ -214,9 +214,7 @@ def render_contact(v: ContactView, members: GroupMembers | None, referenced: lis
             "primary": [CONTACT_PREFIX + str(i) for i in members.primary],
         },
         "referenced_contacts": [
-            {"id": CONTACT_PREFIX + str(r.id), "name": r.computed_display_name,
-             "email": shown(r.emails).value if r.emails else None}
-            for r in referenced
+            {"id": CONTACT_PREFIX + str(r.id), "name": r.name, "email": r.email} for r in referenced
         ],
     }
 
