@@ -12,6 +12,7 @@ finds nearly every page already copied and the disk already flushed.
 """
 
 import sqlite3
+import time
 import threading
 from contextlib import closing
 
@@ -63,9 +64,17 @@ def fold_log(path: str) -> None:
     """Copies the whole write-ahead log into the database file and empties it (TRUNCATE): the
     .db file alone is then whole, and what the log still held of rows deleted since (an erased
     person's, whose pages SQLite overwrote in the file: secure_delete) is gone from the disk.
-    Best effort: a connection reading meanwhile leaves the log as it is, to be folded later."""
+    Tried again for up to 5 seconds while a reader (a request reading since before the erasure)
+    or another checkpoint holds part of the log: the checkpoint then answers "busy", having
+    copied only the log before that reader's snapshot, and the file keeps its older pages
+    (holding the rows deleted since). Best effort past that: the log is folded later."""
+    deadline = time.monotonic() + 5
     try:
-        with closing(sqlite3.connect(path, timeout=5)) as connection:
-            connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+        with closing(sqlite3.connect(path, timeout=1)) as connection:
+            while True:
+                busy, _, _ = connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+                if not busy or time.monotonic() > deadline:
+                    return
+                time.sleep(0.05)
     except sqlite3.Error:
         pass  # (a read-only store, or a writer holding on: its own checkpoints fold the log)
