@@ -360,7 +360,7 @@ def _written_in_digits(value: Any) -> Any:
 
 
 # A number in a query string (a page size, a page, a position), as written: digits, maybe a
-# minus. Read as Python reads a number, `limit=5_0` was 50 and `+5`, ` 5 ` or `0005` were 5.
+# minus. Read as Python reads a number, `limit=5_0` was 50 and `+5` or ` 5 ` were 5.
 QueryInt = Annotated[int, BeforeValidator(_written_in_digits)]
 
 

@@ -1,6 +1,7 @@
-"""The contact filters of the native API's query string, shared by `GET /v1/contacts` and
-`GET /v1/export`: `kind`, `name`, `email`, `phone`, `list`, `account`, `group`, `organization`,
-`identifier=<key>=<value>`, `q` and `attributes.<key>=<value>`."""
+"""The native API's query strings: the contact filters shared by `GET /v1/contacts` and
+`GET /v1/export` (`kind`, `name`, `email`, `phone`, `list`, `account`, `group`, `organization`,
+`identifier=<key>=<value>`, `q` and `attributes.<key>=<value>`), and the check every native
+route makes that its query holds only parameters it reads, each once."""
 
 from typing import Annotated, Literal
 
