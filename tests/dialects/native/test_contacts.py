@@ -405,3 +405,20 @@ def test_a_phones_extension_is_shown_beside_its_e164_number_and_taken_on_write(a
     # a CSV export writes it after the number, as imports read it back
     exported = api.get("/v1/export", params={"format": "csv", "name": "Ext"}).text
     assert "+16502530000 ext. 123" in exported and "+16502530001 ext. 77" in exported
+
+
+def test_a_contact_reads_the_same_in_a_list_page_as_alone(api):
+    """List pages wrote `"properties": null` on every email, phone, identifier and address and
+    `"extension": null` on every phone, where the contact read alone leaves them out."""
+    ada = api.post("/v1/contacts", json={
+        "first_name": "Ada", "emails": ["ada@example.com"], "phones": ["+44 20 7946 0958"],
+        "identifiers": [{"key": "crm", "value": "c-1"}], "addresses": [{"city": "London"}]}).json()
+    group = api.post("/v1/contacts", json={"kind": "group", "display_name": "Friends"}).json()
+    api.put(f"/v1/groups/{group['id']}/members", json={"children": [ada["id"]]})
+    listed = api.post("/v1/lists", json={"name": "VIP"}).json()
+    api.post(f"/v1/lists/{listed['id']}/contacts", json={"contact_ids": [ada["id"]]})
+    alone = api.get(f"/v1/contacts/{ada['id']}").json()
+    assert "properties" not in alone["phones"][0] and "extension" not in alone["phones"][0]
+    assert api.get("/v1/contacts", params={"kind": "person"}).json()["data"] == [alone]
+    assert api.get(f"/v1/lists/{listed['id']}/contacts").json()["data"] == [alone]
+    assert api.get(f"/v1/contacts/{ada['id']}/groups").json()["data"] == [api.get(f"/v1/contacts/{group['id']}").json()]

@@ -246,7 +246,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
         """List contacts, oldest first. Filter by attribute with `attributes.<key>=<value>`."""
         with db.read() as session:
             page = contacts.list_page(session, caller, flt, cursor, page_size(limit))
-            return render_page(page, render_contact)
+            return FastJSONResponse(render_page(page, render_contact))
 
     @app.get("/contacts/{contact_id}", response_model=ContactOut, tags=["contacts"])
     async def get_contact(contact_id: str, caller: Caller):
@@ -465,7 +465,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
     def list_members(list_id: str, caller: Caller, cursor: str | None = None, limit: PageLimit = None):
         with db.read() as session:
             page = lists.members(session, caller, parse_id(list_id, "list"), cursor, page_size(limit))
-            return render_page(page, render_contact)
+            return FastJSONResponse(render_page(page, render_contact))
 
     @app.post("/lists/{list_id}/contacts", tags=["lists"], responses={200: {"model": ProcessedOut}})
     def add_members(list_id: str, body: MembersBody, request: Request, caller: Caller,
@@ -506,7 +506,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
         with db.read() as session:
             view = contacts.get(session, caller, parse_id(contact_id, "contact"))
             held = [g for g in groups.referenced_by(session, caller, [view.id])[view.id] if g.kind == "group"]
-            return {"data": [render_contact(g) for g in held], "next_cursor": None, "has_more": False}
+            return FastJSONResponse({"data": [render_contact(g) for g in held], "next_cursor": None, "has_more": False})
 
     # ------------------------------------------------------------ organizations and their members
 
@@ -534,7 +534,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
         """The organizations the contact is a member of."""
         with db.read() as session:
             found = organizations.organizations_of(session, caller, parse_id(contact_id, "contact"))
-            return {"data": [render_contact(o) for o in found], "next_cursor": None, "has_more": False}
+            return FastJSONResponse({"data": [render_contact(o) for o in found], "next_cursor": None, "has_more": False})
 
     # ------------------------------------------------------------ data sources and accounts
 
