@@ -6,6 +6,7 @@ import base64
 import re
 import secrets
 import uuid
+from urllib.parse import urlsplit
 
 from pydantic import Field
 from sqlalchemy.orm import Session
@@ -106,8 +107,16 @@ def create(session: Session, actor: Actor, data: WebhookInput, allow_private: bo
     session.add(row)
     session.flush()
     # in the feed after where the webhook starts: its first delivery says it was made
-    events.record(session, actor, "webhook", row.id, "created", changes={"url": data.url, "events": patterns})
+    events.record(session, actor, "webhook", row.id, "created", changes={"url": origin_of(data.url), "events": patterns})
     return row
+
+
+def origin_of(url: str) -> str:
+    """A webhook's URL as its history names it: its scheme and host alone. The rest may be the
+    receiver's token (a chat service's incoming-hook URL is), and the history is the change feed,
+    sent to every other receiver of the workspace and read by its read-only keys."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.hostname or ''}{f':{parts.port}' if parts.port else ''}/…"
 
 
 def get(session: Session, actor: Actor, webhook_id: uuid.UUID) -> Webhook:
@@ -136,6 +145,8 @@ def update(session: Session, actor: Actor, webhook_id: uuid.UUID, patch: Webhook
     changes = {name: [getattr(row, name), value] for name, value in wanted_now.items() if getattr(row, name) != value}
     for name, (_, value) in changes.items():
         setattr(row, name, value)
+    if "url" in changes:
+        changes["url"] = [origin_of(url) for url in changes["url"]]
     if "events" in changes:
         # a batch waiting to be sent again is chosen anew, under an id of its own (message_id)
         row.sending_through = None
@@ -172,5 +183,5 @@ def give_up(session: Session, actor: Actor, webhook_id: uuid.UUID, hours: float)
 
 def delete(session: Session, actor: Actor, webhook_id: uuid.UUID) -> None:
     row = get(session, actor, webhook_id)
-    events.record(session, actor, "webhook", row.id, "deleted", before={"url": row.url})
+    events.record(session, actor, "webhook", row.id, "deleted", before={"url": origin_of(row.url)})
     session.delete(row)

@@ -168,7 +168,24 @@ def test_an_unreachable_receiver_is_recorded_and_turning_it_on_again_tries_at_on
     assert [c["action"] for c in receiver.bodies()[0]["data"]] == ["created"]
     assert deliver(db, local_settings) == 1  # then what came after it: the webhook's own history
     assert [c["changes"] for c in receiver.bodies()[1]["data"]] == [
-        {"active": [True, False], "url": [closed.url, receiver.url]}, {"active": [False, True]}]
+        {"active": [True, False], "url": [closed.url.removesuffix("hooks") + "…", receiver.url.removesuffix("hooks") + "…"]},
+        {"active": [False, True]}]
+
+
+def test_the_history_names_a_webhooks_url_by_its_origin_alone(hooks_api, db, local_settings, receiver):
+    """A URL's path or query may be the receiver's token (a chat service's incoming hook): the
+    feed carried it whole, to every other receiver of the workspace and to read-only keys."""
+    secret_url = "https://hooks.example.com/services/T0001/B0002/s3cr3tt0ken?key=abc"
+    hooks_api.post("/v1/webhooks", json={"url": receiver.url})
+    other = hooks_api.post("/v1/webhooks", json={"url": secret_url})
+    assert other.status_code == 201, other.text
+    hooks_api.patch(f"/v1/webhooks/{other.json()['id']}", json={"url": secret_url.replace("abc", "xyz")})
+    hooks_api.delete(f"/v1/webhooks/{other.json()['id']}")
+    feed = hooks_api.get("/v1/changes").text
+    assert "s3cr3tt0ken" not in feed and "key=" not in feed and "https://hooks.example.com/…" in feed
+    deliver(db, local_settings)
+    sent = str(receiver.bodies())
+    assert "s3cr3tt0ken" not in sent and "https://hooks.example.com/…" in sent
 
 
 def test_since_zero_replays_the_whole_feed_and_each_workspace_sends_its_own(hooks_api, db, local_settings, receiver):
