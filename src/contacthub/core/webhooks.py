@@ -114,7 +114,7 @@ def create(session: Session, actor: Actor, data: WebhookInput, allow_private: bo
 def origin_of(url: str) -> str:
     """A webhook's URL as its history names it: its scheme and host alone. The rest may be the
     receiver's token (a chat service's incoming-hook URL is), and the history is the change feed,
-    sent to every other receiver of the workspace and read by its read-only keys."""
+    sent to every other receiver of the workspace."""
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.hostname or ''}{f':{parts.port}' if parts.port else ''}/…"
 

@@ -174,7 +174,7 @@ def test_an_unreachable_receiver_is_recorded_and_turning_it_on_again_tries_at_on
 
 def test_the_history_names_a_webhooks_url_by_its_origin_alone(hooks_api, db, local_settings, receiver):
     """A URL's path or query may be the receiver's token (a chat service's incoming hook): the
-    feed carried it whole, to every other receiver of the workspace and to read-only keys."""
+    feed carried it whole, to every other receiver of the workspace."""
     secret_url = "https://hooks.example.com/services/T0001/B0002/s3cr3tt0ken?key=abc"
     hooks_api.post("/v1/webhooks", json={"url": receiver.url})
     other = hooks_api.post("/v1/webhooks", json={"url": secret_url})
