@@ -138,15 +138,17 @@ def _attempt(db: Database, settings: Settings, body_of: BodyOf, workspace_id: uu
         else:
             failures += 1
             failing_since = failing_since or done
+            give_up = settings.webhook_give_up_hours
+            gives_up = bool(give_up) and done - failing_since >= timedelta(hours=give_up)
+            # turned off, it is tried again only once it is turned on (at once, then)
+            next_at = None if gives_up else done + retry_wait(failures)
             repo.set_columns(session, workspace_id, webhook_id, failures=failures, failing_since=failing_since,
-                             last_error=error[:500], last_attempt_at=done,
-                             next_attempt_at=done + retry_wait(failures), leased_until=None)
+                             last_error=error[:500], last_attempt_at=done, next_attempt_at=next_at, leased_until=None)
             # a warning: a receiver that is down is what an operator looks for (the error names
             # no URL, which may hold a token, and no body)
-            log.warning("webhook %s of workspace %s: %s (failure %d in a row; next try in %g s)", webhook_id,
-                        workspace_id, error, failures, retry_wait(failures).total_seconds())
-            give_up = settings.webhook_give_up_hours
-            if give_up and done - failing_since >= timedelta(hours=give_up):
+            log.warning("webhook %s of workspace %s: %s (failure %d in a row; %s)", webhook_id, workspace_id, error,
+                        failures, "no more tries" if gives_up else f"next try in {retry_wait(failures).total_seconds():g} s")
+            if gives_up:
                 webhooks.give_up(session, Actor(workspace_id, None, "webhook"), webhook_id, give_up)
                 log.warning("webhook %s of workspace %s turned off: its deliveries have failed for %g hours",
                             webhook_id, workspace_id, give_up)

@@ -409,6 +409,7 @@ def test_a_webhook_failing_for_days_is_turned_off_and_says_so(hooks_api, db, loc
     state = hooks_api.get(f"/v1/webhooks/{hook['id']}").json()
     assert state["active"] is False and state["failures"] == 2
     assert state["last_error"] == "the receiver answered HTTP 500 (turned off after 72 hours of failures)"
+    assert state["next_attempt_at"] is None  # (it said a next try, which never comes while it is off)
     assert deliver(db, local_settings) == 0 and len(receiver.received) == 2
     changes = hooks_api.get("/v1/changes").json()["data"]
     assert (changes[-1]["subject_id"], changes[-1]["changes"]) == (hook["id"], {"active": [True, False]})
@@ -437,7 +438,7 @@ def test_failed_deliveries_and_a_webhook_turned_off_are_warnings_naming_it(hooks
     where = f"webhook {hook['id']} of workspace {workspace.workspace_id}"
     assert said == [
         ("WARNING", f"{where}: the receiver answered HTTP 503 (failure 1 in a row; next try in 5 s)"),
-        ("WARNING", f"{where}: the receiver answered HTTP 503 (failure 2 in a row; next try in 10 s)"),
+        ("WARNING", f"{where}: the receiver answered HTTP 503 (failure 2 in a row; no more tries)"),
         ("WARNING", f"{where} turned off: its deliveries have failed for 72 hours"),
     ], said
     assert "secret-token" not in caplog.text  # a receiver's URL may hold a token: never logged
