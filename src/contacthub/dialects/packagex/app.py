@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from contacthub import __version__
 from contacthub.core import contacts, groups, identity, import_jobs, imports
+from contacthub.core.pagination import clamp_limit
 from contacthub.core.actor import Actor
 from contacthub.core.errors import FieldError, InvalidInput
 from contacthub.core.inputs import WriteOptions
@@ -27,6 +28,7 @@ from contacthub.dialects.packagex.schemas import ContactCreateBody, ContactUpdat
 from contacthub.settings import Settings
 
 MAX_LIMIT = 100
+MAX_PAGE = 1_000_000  # (pages are counted from the start: page × limit rows are read past)
 
 
 def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
@@ -148,8 +150,9 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
     @app.get("/v1/contacts", tags=["contacts"], responses={200: {"model": schemas.ContactsEnvelope}})
     def list_contacts(
         request: Request, caller: Caller,
-        page: Annotated[QueryInt, Query(ge=1, le=1_000_000)] = 1,
-        limit: Annotated[QueryInt, Query(ge=1, le=MAX_LIMIT)] = 25,
+        # bounds checked below, in the words every door's page size is refused in
+        page: Annotated[QueryInt | None, Query(json_schema_extra={"minimum": 1, "maximum": MAX_PAGE})] = None,
+        limit: Annotated[QueryInt | None, Query(json_schema_extra={"minimum": 1, "maximum": MAX_LIMIT})] = None,
         type: Literal["person", "group", ""] | None = None,
         child: str | None = None,
         search: Annotated[str | None, Query(max_length=200)] = None,
@@ -158,6 +161,7 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
     ):
         """Contacts, `limit` per page (default 25): `type`, `child` (the groups holding that
         contact), `search` (name, email, phone), `order_by=name`, `direction`."""
+        page, limit = clamp_limit(page, 1, MAX_PAGE, field="page"), clamp_limit(limit, 25, MAX_LIMIT)
         child_id = mapping.contact_ids([child], "child")[0] if child else None
         with db.read() as session:
             views, total = groups.directory(
