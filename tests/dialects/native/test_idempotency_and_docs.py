@@ -38,6 +38,11 @@ def test_a_blank_or_repeated_idempotency_key_is_refused_not_shared(api):
     assert twice.status_code == 422 and "more than once" in twice.text
     assert api.get("/v1/contacts").json()["data"] == []
     assert api.post("/v1/contacts", json={"first_name": "Cy"}, headers={"Idempotency-Key": "a"}).status_code == 201
+    # every POST that takes a key alike: an import's too (it answered 202, and replayed the job)
+    for headers in ({"Idempotency-Key": " "}, [("Idempotency-Key", "i"), ("Idempotency-Key", "j")]):
+        started = api.post("/v1/imports", json={"data_url": "data:text/csv;base64,TmFtZQpBZGEK"}, headers=headers)
+        assert started.status_code == 422 and "Idempotency-Key" in started.text, started.text
+    assert api.get("/v1/imports").json()["data"] == []
 
 
 def test_a_key_retried_through_another_host_name_replays(api):

@@ -5,7 +5,7 @@ import uuid
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
-from fastapi import Depends, FastAPI, Header, Query, Request
+from fastapi import Depends, FastAPI, Query, Request
 from fastapi.responses import Response
 from fastapi.security import HTTPBearer
 from sqlalchemy.orm import Session
@@ -30,7 +30,6 @@ from contacthub.core import (
 )
 from contacthub.core.actor import Actor
 from contacthub.core.attributes import DefinitionInput, DefinitionPatch
-from contacthub.core.errors import FieldError, InvalidInput
 from contacthub.core.inputs import WriteOptions
 from contacthub.core.lists import ListInput, ListPatch
 from contacthub.core.webhooks import WebhookInput, WebhookPatch
@@ -46,6 +45,7 @@ from contacthub.dialects.docs import serve_docs
 from contacthub.dialects.native import errors
 from contacthub.dialects.native.exports import install as install_exports
 from contacthub.dialects.native.filters import contact_filter, declared_params_only
+from contacthub.dialects.native.idempotency_key import IdempotencyKey
 from contacthub.dialects.native.imports import install as install_imports
 from contacthub.dialects.native.schemas import (
     AccountOut,
@@ -108,7 +108,6 @@ def _answer(result: Any, status: int) -> tuple[int, Any]:
 
 
 ERRORS = error_responses(ErrorOut, 409, 410, 422)
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=255)]
 
 
 def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
@@ -161,11 +160,6 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
         """Runs `write` once per Idempotency-Key; a repeat answers what the first call answered,
         or what `replayed` makes of it (an answer holding a secret that must not be stored)."""
         print_ = None
-        if len(request.headers.getlist("idempotency-key")) > 1:
-            raise InvalidInput(FieldError("Idempotency-Key", "is given more than once"))
-        if key is not None and not key.strip():
-            # a client whose key variable is unset would otherwise share one key for every write
-            raise InvalidInput(FieldError("Idempotency-Key", "is blank: send a key, or no header"))
         if key is not None:
             payload = body.model_dump_json(exclude_unset=True).encode() if body is not None else b""
             # the path and query: the same request retried through another host name is the same request

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 
 import httpx
-from fastapi import Depends, FastAPI, Header, Query, Request
+from fastapi import Depends, FastAPI, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 from starlette.concurrency import run_in_threadpool
@@ -23,6 +23,7 @@ from contacthub.core.imports import DuplicatePolicy, ImportOptions
 from contacthub.core.pagination import clamp_limit, decode_cursor, encode_cursor
 from contacthub.db.engine import Database
 from contacthub.dialects.common import QueryInt, door_path, parse_id, parse_json
+from contacthub.dialects.native.idempotency_key import IdempotencyKey
 from contacthub.dialects.native.errors import error_response
 from contacthub.dialects.native.schemas import ImportJobOut, ImportJobPageOut, ImportJobWithRowsOut, iso, page_limit
 from contacthub.settings import Settings
@@ -121,7 +122,6 @@ def render_row(row) -> dict[str, Any]:
 def install(app: FastAPI, db: Database, settings: Settings, actor_dependency) -> None:
     Caller = Annotated[Actor, Depends(actor_dependency)]
     PageLimit = page_limit(settings)
-    IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=255)]
 
     @app.post("/imports", status_code=202, tags=["imports"], openapi_extra={"requestBody": _IMPORT_BODY},
               responses={202: {"model": ImportJobOut}})
