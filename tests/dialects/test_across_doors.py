@@ -897,6 +897,12 @@ def test_a_page_size_not_written_in_digits_is_refused_in_every_door(doors):
             assert answer.status_code == status, (path, name, written, answer.text)
             assert "written in digits" in answer.text or written == "5.0", (path, written, answer.text)
         assert client.get(path, params={name: "1"}).status_code == 200, (path, name)
+        beyond = client.get(path, params={name: str(2**63)})
+        assert beyond.status_code == status, (path, name, beyond.text)
+    job = doors.native.post("/v1/imports", json={"data_url": "data:text/csv;base64,TmFtZQpBZGEK"}).json()
+    for after in (str(2**63), str(-2**63 - 1)):  # (past a database integer: it was a 500 on both engines)
+        rows = doors.native.get(f"/v1/imports/{job['id']}", params={"after": after})
+        assert rows.status_code == 422 and "at most" in rows.text, rows.text
 
 
 def test_an_option_given_blank_is_the_option_not_given_in_every_door(doors):

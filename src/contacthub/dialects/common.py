@@ -353,14 +353,20 @@ async def storable_params(request: Request) -> None:  # async: no thread hand-of
 _DIGITS = re.compile(r"-?[0-9]+")
 
 
+_LARGEST = 2**63 - 1  # what either engine's integers hold
+
+
 def _written_in_digits(value: Any) -> Any:
     if isinstance(value, str) and not _DIGITS.fullmatch(value):
         raise ValueError("must be a whole number, written in digits")
+    if isinstance(value, str) and abs(int(value)) > _LARGEST:
+        raise ValueError(f"must be at most {_LARGEST} in size")
     return value
 
 
 # A number in a query string (a page size, a page, a position), as written: digits, maybe a
-# minus. Read as Python reads a number, `limit=5_0` was 50 and `+5` or ` 5 ` were 5.
+# minus, no larger than a database integer. Read as Python reads a number, `limit=5_0` was 50
+# and `+5` or ` 5 ` were 5; `after=9223372036854775808` reached the database, a 500.
 QueryInt = Annotated[int, BeforeValidator(_written_in_digits)]
 
 
