@@ -50,6 +50,7 @@ def test_an_old_sqlite_stores_over_long_identity_keys_are_found_again(tmp_path):
     from contacthub.db.migrate import alembic_config, upgrade
     from contacthub.settings import Settings
 
+    tmp_path.mkdir(parents=True, exist_ok=True)
     url = f"sqlite:///{tmp_path / 'old.db'}"
     upgrade(url)  # today's code writes the contact; its keys are then put back as the old code filed them
     email = "ab@" + "b" * 63 + "." + "c" * 63 + "." + "d" * 63 + ".example.com"  # 207 characters
@@ -95,6 +96,7 @@ def test_contacts_stored_before_the_identity_index_are_filed_by_the_upgrade(tmp_
     from contacthub.db.migrate import alembic_config, upgrade
     from contacthub.settings import Settings
 
+    tmp_path.mkdir(parents=True, exist_ok=True)
     url = f"sqlite:///{tmp_path / 'old.db'}"
     upgrade(url)
     db = Database(url)
@@ -164,6 +166,18 @@ def test_names_stored_before_name_text_are_found_by_the_name_filter(tmp_path):
                       "c" * 32: "acme corp", "d" * 32: ""}
 
 
+def test_text_folded_before_is_folded_alike_on_both_engines_and_middle_names_are_searched(tmp_path):
+    """0020: 𝐉𝐨𝐡𝐧 was stored folded as "John" (its case folded before it was decomposed), which
+    SQLite's LIKE found by `john` and PostgreSQL's did not; a contact with a first and a middle
+    name but no last one was not found by its middle name."""
+    stored = _column_upgraded_from(tmp_path, "0019_contact_name_text", "search_text", [
+        {"id": "a" * 32, "search_text": "John", "first_name": "𝐉𝐨𝐡𝐧"}, {"id": "b" * 32, "search_text": "ada"}])
+    assert stored == {"a" * 32: "john", "b" * 32: "ada"}
+    names = _column_upgraded_from(tmp_path / "again", "0019_contact_name_text", "name_text", [
+        {"id": "a" * 32, "first_name": "Ann", "middle_name": "Marie", "name_text": "ann"}])
+    assert names == {"a" * 32: "ann\x1fann marie"}
+
+
 def _column_upgraded_from(tmp_path, revision: str, column: str, contacts: list[dict]) -> dict[str, str]:
     """{contact id: `column`} of these contact rows stored at `revision`, once migrated to the head."""
     from contacthub.db.migrate import upgrade
@@ -183,6 +197,7 @@ def _old_store(tmp_path, revision: str, contacts: list[dict]):
 
     from contacthub.db.migrate import alembic_config
 
+    tmp_path.mkdir(parents=True, exist_ok=True)
     url = f"sqlite:///{tmp_path / 'old.db'}"
     command.upgrade(alembic_config(url), revision)
     engine = create_engine(url)

@@ -22,9 +22,15 @@ _BASE_LETTERS = str.maketrans({"ı": "i", "ø": "o", "đ": "d", "ð": "d", "ł":
 def searchable(*parts: str | None) -> str:
     """What a contact's text search (`q`) compares: its parts joined, case and accents folded,
     so "emile" finds "Émile", "STRASSE" finds "Straße" and "isik" finds "Işık". A searched text
-    is folded the same way; folding folded text changes nothing."""
-    text = unicodedata.normalize("NFKD", " ".join(p for p in parts if p).casefold())
-    return "".join(c for c in text if not unicodedata.combining(c)).translate(_BASE_LETTERS)
+    is folded the same way; folding folded text changes nothing, and the folded text holds no
+    capital A-Z, which SQLite's LIKE would match in any case and PostgreSQL's in its own."""
+    text = " ".join(p for p in parts if p)
+    if text.isascii():
+        return text.lower()
+    # decomposed before and after the case is folded: a letter's compatibility form may be a
+    # capital (𝐉 is J) and a folded one may decompose anew (ϓ); then folded once more
+    text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", text).casefold())
+    return "".join(c for c in text if not unicodedata.combining(c)).translate(_BASE_LETTERS).casefold()
 
 
 # Scripts that write a name with no space between its parts, the family name first (王小明 is
@@ -42,12 +48,14 @@ def searchable_names(display: str | None, first: str | None, middle: str | None,
     and organization's name; first and last together, with the middle name too, and the family
     name first, as registers list names; and in a script that writes names unspaced, the family
     and given name run together (王小明), which in others would find "zoe" in Acugigozo Ethan."""
-    names = [display, first, last, nickname, organization]
+    display, first, middle, last, nickname, organization = (
+        searchable(name) for name in (display, first, middle, last, nickname, organization))
+    names = [display, first, last, nickname, organization, " ".join(p for p in (first, middle, last) if p)]
     if first and last:
-        names += [f"{first} {last}", f"{last} {first}"] + ([f"{first} {middle} {last}"] if middle else [])
+        names += [f"{first} {last}", f"{last} {first}"]
         if _UNSPACED_NAMES.search(first + last):
             names.append(last + first)
-    return NAME_SEPARATOR.join(dict.fromkeys(searchable(name) for name in names if name))
+    return NAME_SEPARATOR.join(dict.fromkeys(name for name in names if name))
 
 
 _DIALED = re.compile(r"\+?[\d\s().\-/]*\d[\d\s().\-/]*")

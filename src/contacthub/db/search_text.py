@@ -1,10 +1,11 @@
-"""Refolding the stored search text of every contact, for migrations that change how
-core.normalize.searchable folds (folding folded text gives what folding the original gives, so
-the contacts need not be read again)."""
+"""Refolding the stored search text (`q`'s) and names (`name`'s) of every contact, for migrations
+that change how core.normalize folds them. Folding folded search text gives what folding the
+original gives, so its contacts need not be read again; the names are made anew from the
+contacts' name columns."""
 
 import sqlalchemy as sa
 
-from contacthub.core.normalize import searchable
+from contacthub.core.normalize import searchable, searchable_names
 
 contacts = sa.table("contacts", sa.column("workspace_id"), sa.column("id"), sa.column("search_text"))
 
@@ -24,4 +25,29 @@ def refold_all(conn) -> None:
                 conn.execute(contacts.update()
                              .where(contacts.c.workspace_id == workspace_id, contacts.c.id == contact_id)
                              .values(search_text=folded))
+        after = sa.tuple_(*(sa.literal(v) for v in page[-1][:2]))
+
+
+NAMES = ("display_name", "first_name", "middle_name", "last_name", "nickname", "organization_name")
+named = sa.table("contacts", sa.column("workspace_id"), sa.column("id"), sa.column("merged_into"),
+                 sa.column("name_text"), *(sa.column(name) for name in NAMES))
+
+
+def refill_names(conn) -> None:
+    """Every live contact's name_text made from its names (a merged-away one is found by no filter)."""
+    after = None
+    while True:  # a page at a time by key, so a large store is never held in memory
+        query = sa.select(named.c.workspace_id, named.c.id, named.c.name_text, *(named.c[n] for n in NAMES)).where(
+            named.c.merged_into.is_(None))
+        if after is not None:
+            query = query.where(sa.tuple_(named.c.workspace_id, named.c.id) > after)
+        page = conn.execute(query.order_by(named.c.workspace_id, named.c.id).limit(5000)).all()
+        if not page:
+            return
+        changed = [{"w": row[0], "i": row[1], "names": names} for row in page
+                   if (names := searchable_names(*row[3:])) != (row[2] or "")]
+        if changed:
+            conn.execute(named.update()
+                         .where(named.c.workspace_id == sa.bindparam("w"), named.c.id == sa.bindparam("i"))
+                         .values(name_text=sa.bindparam("names")), changed)
         after = sa.tuple_(*(sa.literal(v) for v in page[-1][:2]))
