@@ -178,6 +178,33 @@ def test_text_folded_before_is_folded_alike_on_both_engines_and_middle_names_are
     assert names == {"a" * 32: "ann\x1fann marie"}
 
 
+def test_webhook_urls_the_history_held_whole_are_named_by_origin(tmp_path):
+    """0021: events recorded before named a webhook's URL whole, its token too, in the feed
+    every receiver of the workspace is sent."""
+    from contacthub.db.migrate import upgrade
+
+    url, engine = _old_store(tmp_path, "0020_folded_alike", [])
+    hook = "https://hooks.example.com/services/T1/B2/s3cr3t?key=abc"
+    with engine.begin() as conn:
+        workspace = conn.execute(text("SELECT id FROM workspaces")).scalar()
+        for i, (changes, before) in enumerate((
+                (json.dumps({"url": hook, "events": ["*"]}), None),
+                (json.dumps({"url": [hook, "http://u:pw@[fd00::1]:8080/x"], "active": [True, False]}), None),
+                (json.dumps({}), json.dumps({"url": hook})), (json.dumps({"secret": ["…", "…"]}), None))):
+            conn.execute(text("INSERT INTO events (workspace_id, id, subject_type, subject_id, action, door, changes, "
+                              "before, created_at) VALUES (:w, :id, 'webhook', :s, 'updated', 'native', :c, :b, "
+                              "'2026-01-01')"), {"w": workspace, "id": f"{i:032x}", "s": "e" * 32, "c": changes,
+                                                 "b": before})
+    upgrade(url)
+    with engine.connect() as conn:
+        stored = [(json.loads(c), json.loads(b) if b else None)
+                  for c, b in conn.execute(text("SELECT changes, before FROM events ORDER BY id"))]
+    engine.dispose()
+    assert stored == [({"url": "https://hooks.example.com/…", "events": ["*"]}, None),
+                      ({"url": ["https://hooks.example.com/…", "http://[fd00::1]:8080/…"], "active": [True, False]}, None),
+                      ({}, {"url": "https://hooks.example.com/…"}), ({"secret": ["…", "…"]}, None)]
+
+
 def _column_upgraded_from(tmp_path, revision: str, column: str, contacts: list[dict]) -> dict[str, str]:
     """{contact id: `column`} of these contact rows stored at `revision`, once migrated to the head."""
     from contacthub.db.migrate import upgrade

@@ -116,7 +116,7 @@ def origin_of(url: str) -> str:
     receiver's token (a chat service's incoming-hook URL is), and the history is the change feed,
     sent to every other receiver of the workspace."""
     parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.hostname or ''}{f':{parts.port}' if parts.port else ''}/…"
+    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}/…"  # (user and password left out too)
 
 
 def get(session: Session, actor: Actor, webhook_id: uuid.UUID) -> Webhook:
