@@ -223,6 +223,9 @@ def test_every_native_endpoint_refuses_a_parameter_it_does_not_read_or_one_given
     assert twice.status_code == 422 and "more than once" in twice.text
     assert api.get("/v1/contacts", params={"email": "ann@example.com"}).json()["data"].__len__() == 1
     assert api.get("/v1/events", params={"limit": 5}).status_code == 200
+    # a bad key is told so first; the docs page takes a shared link's ?utm_source=
+    assert api.get("/v1/contacts?foo=1", headers={"Authorization": "Bearer nope"}).status_code == 401
+    assert api.get("/v1/docs?utm_source=mail").status_code == 200
     assert api.get("/v1/changes", params={"since": 0, "limit": 1}).status_code == 200
 
 

@@ -123,7 +123,6 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
         "Auth: `Authorization: Bearer <key>`. "
         f"Limits: request body {settings.max_body_bytes} bytes (413), page size {settings.max_page_size}.",
         responses=ERRORS,
-        dependencies=[Depends(declared_params_only)],
     )
     errors.install(app)
     # an import's body may carry a file up to CONTACTHUB_IMPORT_MAX_BYTES as base64 (a third more)
@@ -138,8 +137,10 @@ def build(db: Database, settings: Settings, gate: Gate) -> FastAPI:
 
         async def __call__(self, request: Request) -> Actor:  # type: ignore[override]
             credentials = await super().__call__(request)
-            return await gate.authenticate_async(credentials.credentials if credentials else None, door="native",
-                                                 request=request, reads=("/contacts/match",))
+            caller = await gate.authenticate_async(credentials.credentials if credentials else None, door="native",
+                                                   request=request, reads=("/contacts/match",))
+            await declared_params_only(request)  # once the key is known good: a bad one is 401 first
+            return caller
 
     actor = BearerKey(auto_error=False, description="`Authorization: Bearer <key>`")
     Caller = Annotated[Actor, Depends(actor)]
