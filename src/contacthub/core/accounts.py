@@ -17,7 +17,7 @@ Rules kept here, whichever door asks:
 
 import uuid
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field, StringConstraints
@@ -31,7 +31,7 @@ from contacthub.core.inputs import MAX_POSITION, AccountLink, ContactInput, Iden
 from contacthub.core.moments import iso_z, parse_instant
 from contacthub.core.normalize import matching_email
 from contacthub.core.pagination import decode_cursor, encode_cursor, page_of
-from contacthub.core.views import ContactView, Page
+from contacthub.core.views import AccountLinkView, ContactView, Page
 from contacthub.db.models import Account, DataSource
 from contacthub.db.types import new_id, utcnow
 from contacthub.repositories import accounts as repo
@@ -445,14 +445,21 @@ def _make_room(session: Session, actor: Actor, account_id: uuid.UUID, contact_id
     taken = repo.position_held(session, ws, account_id, position, besides=contact_id)
     if not leaving and not taken:
         return position
-    moving = repo.members_from(session, ws, account_id, min(mine + 1 if leaving else position, position),
-                               besides=contact_id)
-    before = [view for start in range(0, len(moving), 500)
-              for view in contacts.get_many(session, actor, moving[start:start + 500])]
+    lowest = min(mine + 1 if leaving else position, position)
+    was = repo.positions(session, ws, account_id, lowest, besides=contact_id)  # the members, not whole contacts
     if leaving:
         repo.shift_positions(session, ws, account_id, mine + 1, -1, besides=contact_id)
     if repo.position_held(session, ws, account_id, position, besides=contact_id):
         repo.shift_positions(session, ws, account_id, position, +1, besides=contact_id)
-    for start in range(0, len(before), 500):
-        contacts.record_moved(session, actor, before[start:start + 500])
+    now_at = repo.positions(session, ws, account_id, max(lowest - 1, 1), besides=contact_id)  # (-1: moved up)
+    moved = [member for member, at in was.items() if now_at.get(member) != at]
+    for start in range(0, len(moved), 500):  # read and recorded 500 at a time: an account may hold 50,000
+        after = contacts.get_many(session, actor, moved[start:start + 500])
+        contacts.record_moved(session, actor, [(_at(view, account_id, was[view.id]), view) for view in after])
     return position
+
+
+def _at(view: ContactView, account_id: uuid.UUID, position: int) -> ContactView:
+    """The contact as it was at `position` in the account."""
+    return replace(view, accounts=[AccountLinkView(link.id, position if link.id == account_id else link.position)
+                                   for link in view.accounts])

@@ -348,13 +348,12 @@ def let_go(session: Session, actor: Actor, views: list[ContactView], account_ids
     events.record_each(session, actor, "contact", "updated", changes)
 
 
-def record_moved(session: Session, actor: Actor, before: list[ContactView]) -> None:
-    """The contacts as they were before a statement changed their rows in place (an account's
-    positions shifted to make room for another member): each one it changed is recorded as
-    `update` records a change, its `updated_at` moving, so the feed's followers see it."""
-    after = {view.id: view for view in _views(session, actor, [view.id for view in before])}
-    changes = {view.id: changed for view in before if view.id in after
-               and (changed := events.diff(view.snapshot(), after[view.id].snapshot()))}
+def record_moved(session: Session, actor: Actor, moved: list[tuple[ContactView, ContactView]]) -> None:
+    """Contacts (before, after) a statement changed their rows in place (an account's positions
+    shifted to make room for another member): each one it changed is recorded as `update`
+    records a change, its `updated_at` moving, so the feed's followers see it."""
+    changes = {after.id: changed for before, after in moved
+               if (changed := events.diff(before.snapshot(), after.snapshot()))}
     if changes:
         repo.touch_many(session, actor.workspace_id, list(changes), utcnow())
         events.record_each(session, actor, "contact", "updated", changes)

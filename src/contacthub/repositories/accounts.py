@@ -149,15 +149,15 @@ def position_held(session: Session, workspace_id: uuid.UUID, account_id: uuid.UU
     return session.scalar(query.limit(1)) is not None
 
 
-def members_from(session: Session, workspace_id: uuid.UUID, account_id: uuid.UUID, at_least: int,
-                 besides: uuid.UUID | None = None) -> list[uuid.UUID]:
-    """The members at `at_least` or after, by position."""
-    query = select(AccountMember.contact_id).where(
+def positions(session: Session, workspace_id: uuid.UUID, account_id: uuid.UUID, at_least: int,
+              besides: uuid.UUID | None = None) -> dict[uuid.UUID, int]:
+    """member -> position, of the members at `at_least` or after."""
+    query = select(AccountMember.contact_id, AccountMember.position).where(
         AccountMember.workspace_id == workspace_id, AccountMember.account_id == account_id,
         AccountMember.position >= at_least)
     if besides is not None:
         query = query.where(AccountMember.contact_id != besides)
-    return list(session.scalars(query.order_by(AccountMember.position, AccountMember.contact_id)))
+    return dict(session.execute(query).tuples().all())
 
 
 def shift_positions(session: Session, workspace_id: uuid.UUID, account_id: uuid.UUID, at_least: int, by: int,
