@@ -96,12 +96,18 @@ def set_members(
     repo.replace_members(session, actor.workspace_id, group.id, "group_child", new_children, now)
     repo.replace_members(session, actor.workspace_id, group.id, "group_primary", new_primary, now)
     after = GroupMembers(new_children, new_primary)
+    record_members_change(session, actor, group.id, before, after)
+    return after
+
+
+def record_members_change(session: Session, actor: Actor, group_id: uuid.UUID, before: GroupMembers,
+                          after: GroupMembers) -> None:
+    """The group's members changed, recorded as an update of the group (when they did)."""
     if (before.children, before.primary) != (after.children, after.primary):
-        events.record(session, actor, "contact", group.id, "updated", changes={"group_contacts": [
+        events.record(session, actor, "contact", group_id, "updated", changes={"group_contacts": [
             {"children": [str(i) for i in before.children], "primary": [str(i) for i in before.primary]},
             {"children": [str(i) for i in after.children], "primary": [str(i) for i in after.primary]},
         ]})
-    return after
 
 
 def resolve_members(session: Session, actor: Actor, holder_id: uuid.UUID, ids: list[uuid.UUID], where: str,

@@ -43,9 +43,16 @@ def set_members(session: Session, actor: Actor, organization_id: uuid.UUID,
     before = members(session, actor, organization.id)
     if before != wanted:
         repo.replace_members(session, actor.workspace_id, organization.id, MEMBER, wanted, utcnow())
-        events.record(session, actor, "contact", organization.id, "updated",
-                      changes={"members": [[str(i) for i in before], [str(i) for i in wanted]]})
+        record_members_change(session, actor, organization.id, before, wanted)
     return organization.id, wanted
+
+
+def record_members_change(session: Session, actor: Actor, organization_id: uuid.UUID, before: list[uuid.UUID],
+                          after: list[uuid.UUID]) -> None:
+    """The organization's members changed, recorded as an update of the organization (when they did)."""
+    if before != after:
+        events.record(session, actor, "contact", organization_id, "updated",
+                      changes={"members": [[str(i) for i in before], [str(i) for i in after]]})
 
 
 def organizations_of(session: Session, actor: Actor, contact_id: uuid.UUID) -> list[ContactView]:

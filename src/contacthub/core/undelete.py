@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from contacthub.core import contacts
+from contacthub.core import contacts, groups, organizations
 from contacthub.core.actor import Actor
 from contacthub.core.errors import Conflict, NotFound
 from contacthub.core.inputs import (
@@ -90,8 +90,20 @@ def _relink(session: Session, actor: Actor, contact_id: uuid.UUID, relations: li
         other = now_at.get(uuid.UUID(r["from"] if mine_is_to else r["to"]))
         if other is not None and other != contact_id:
             links.setdefault(r["kind"], []).append((other, contact_id) if mine_is_to else (contact_id, other))
+    # each holder whose members change is recorded as when its members are set (a follower of the
+    # feed sees the contact back in its groups and organizations), the contact itself included
+    holders = {kind: list({holder for holder, _ in pairs}) for kind, pairs in links.items()}
+    in_groups = list({h for kind, found in holders.items() if kind in groups_repo.GROUP_KINDS for h in found})
+    in_organizations = holders.get(organizations.MEMBER, [])
+    groups_before = groups.members(session, actor, in_groups)
+    organizations_before = {o: organizations.members(session, actor, o) for o in in_organizations}
     for kind, pairs in links.items():
         groups_repo.add_relations(session, actor.workspace_id, kind, pairs, utcnow())
+    for group_id, after in groups.members(session, actor, in_groups).items():
+        groups.record_members_change(session, actor, group_id, groups_before[group_id], after)
+    for organization_id, before in organizations_before.items():
+        organizations.record_members_change(session, actor, organization_id, before,
+                                            organizations.members(session, actor, organization_id))
 
 
 def _point(point: dict[str, Any], value_name: str) -> dict[str, Any]:

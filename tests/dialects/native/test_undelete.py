@@ -72,12 +72,20 @@ def test_an_undeleted_contact_rejoins_its_groups_and_organizations(api, make):
     assert set(api.get(f"/v1/groups/{team}/members").json()["children"]) == {ada, grace}
     assert api.get(f"/v1/groups/{team}/members").json()["primary"] == [ada]
     assert set(api.get(f"/v1/organizations/{acme}/members").json()["members"]) == {ada, alan}
+    # and the feed says so, as when members are set: it said nothing of them coming back
+    said = api.get("/v1/changes", params={"limit": 200}).json()["data"][-3:]
+    assert [(c["subject_id"], c["action"]) for c in said] == [(ada, "created"), (team, "updated"), (acme, "updated")]
+    assert said[1]["changes"]["group_contacts"][1] == {"children": [grace, ada], "primary": [ada]}
+    assert said[2]["changes"]["members"] == [[alan], [alan, ada]]
 
     # a group brought back gets back the members still there
     api.delete(f"/v1/contacts/{team}")
     api.delete(f"/v1/contacts/{grace}")
     assert api.post(f"/v1/contacts/{team}/undelete").status_code == 201
     assert api.get(f"/v1/groups/{team}/members").json() == {"group_id": team, "children": [ada], "primary": [ada]}
+    last = api.get("/v1/changes", params={"limit": 200}).json()["data"][-1]
+    assert (last["subject_id"], last["changes"]["group_contacts"]) == (
+        team, [{"children": [], "primary": []}, {"children": [ada], "primary": [ada]}])
 
 
 def test_undeleting_a_contact_an_overwrite_import_replaced_says_why_it_cannot(api, db, settings):
