@@ -184,7 +184,10 @@ def checked_filter(session: Session, actor: Actor, flt: ContactFilter) -> Contac
     _named_ones_exist(session, actor.workspace_id, flt)
     q = normalize.searched(flt.q) if flt.q is not None else None  # as search_text is stored
     name = normalize.searchable(flt.name) if flt.name is not None else None  # as name_text is stored
-    return dataclasses.replace(flt, email=email, phone=phone, attributes=attrs, q=q, name=name)
+    # a whole name that matches is in the contact's name_text too (a first cut for those filters)
+    within = tuple(normalize.searchable(value) for value in (flt.first_name, flt.last_name, flt.organization_name)
+                   if value)
+    return dataclasses.replace(flt, email=email, phone=phone, attributes=attrs, q=q, name=name, names_within=within)
 
 
 def _named_ones_exist(session: Session, ws: uuid.UUID, flt: ContactFilter) -> None:

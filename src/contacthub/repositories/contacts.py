@@ -44,6 +44,9 @@ class ContactFilter:
     first_name: str | None = None  # whole name, any case
     last_name: str | None = None
     organization_name: str | None = None  # whole name, any case (or the display name, where it is the name)
+    # texts the contact's name_text holds whenever the whole-name filters above match it, folded
+    # as it is: a first cut one LIKE a row makes, before each remaining row's name is folded
+    names_within: tuple[str, ...] = ()
 
 
 def get(session: Session, workspace_id: uuid.UUID, contact_id: uuid.UUID) -> Contact | None:
@@ -298,6 +301,8 @@ def _matching(query, workspace_id: uuid.UUID, flt: ContactFilter):
         query = query.where(Contact.name_text.like(f"%{raw.like_escaped(flt.name)}%", escape="\\"))
     if flt.q:
         query = query.where(Contact.search_text.like(f"%{raw.like_escaped(flt.q)}%", escape="\\"))
+    for within in flt.names_within:
+        query = query.where(Contact.name_text.like(f"%{raw.like_escaped(within)}%", escape="\\"))
     for column, value in ((Contact.first_name, flt.first_name), (Contact.last_name, flt.last_name)):
         if value:
             query = query.where(or_(*(folded_case(column) == fold_case(form) for form in _unicode_forms(value))))
