@@ -142,7 +142,7 @@ def test_search_text_stored_before_folding_is_folded(tmp_path):
     stored = _column_upgraded_from(tmp_path, "0012_reviews_by_candidate", "search_text", [
         {"id": "a" * 32, "search_text": "émile zola emile@example.com"},
         {"id": "b" * 32, "search_text": "ada lovelace"},
-        {"id": "c" * 32, "search_text": ""}])
+        {"id": "c" * 32, "search_text": ""}], to="0013_search_text_folded")
     assert stored == {"a" * 32: "emile zola emile@example.com", "b" * 32: "ada lovelace", "c" * 32: ""}
 
 
@@ -150,7 +150,8 @@ def test_search_text_stored_before_base_letters_were_folded_is_folded(tmp_path):
     """0016: letters with no base letter in Unicode (the dotless ı, ø, ł, æ) are folded too, so
     `q=isik` finds Işık stored before."""
     stored = _column_upgraded_from(tmp_path, "0015_attribute_lookup_covering", "search_text", [
-        {"id": "a" * 32, "search_text": "isık"}, {"id": "b" * 32, "search_text": "søren kierkegaard łódź æsir"}])
+        {"id": "a" * 32, "search_text": "isık"}, {"id": "b" * 32, "search_text": "søren kierkegaard łódź æsir"}],
+        to="0016_search_text_base_letters")
     assert stored == {"a" * 32: "isik", "b" * 32: "soren kierkegaard lodz aesir"}
 
 
@@ -171,10 +172,11 @@ def test_text_folded_before_is_folded_alike_on_both_engines_and_middle_names_are
     SQLite's LIKE found by `john` and PostgreSQL's did not; a contact with a first and a middle
     name but no last one was not found by its middle name."""
     stored = _column_upgraded_from(tmp_path, "0019_contact_name_text", "search_text", [
-        {"id": "a" * 32, "search_text": "John", "first_name": "𝐉𝐨𝐡𝐧"}, {"id": "b" * 32, "search_text": "ada"}])
+        {"id": "a" * 32, "search_text": "John", "first_name": "𝐉𝐨𝐡𝐧"}, {"id": "b" * 32, "search_text": "ada"}],
+        to="0020_folded_alike")
     assert stored == {"a" * 32: "john", "b" * 32: "ada"}
     names = _column_upgraded_from(tmp_path / "again", "0019_contact_name_text", "name_text", [
-        {"id": "a" * 32, "first_name": "Ann", "middle_name": "Marie", "name_text": "ann"}])
+        {"id": "a" * 32, "first_name": "Ann", "middle_name": "Marie", "name_text": "ann"}], to="0020_folded_alike")
     assert names == {"a" * 32: "ann\x1fann marie"}
 
 
@@ -205,12 +207,40 @@ def test_webhook_urls_the_history_held_whole_are_named_by_origin(tmp_path):
                       ({}, {"url": "https://hooks.example.com/…"}), ({"secret": ["…", "…"]}, None)]
 
 
-def _column_upgraded_from(tmp_path, revision: str, column: str, contacts: list[dict]) -> dict[str, str]:
-    """{contact id: `column`} of these contact rows stored at `revision`, once migrated to the head."""
+def test_marks_folding_took_off_are_put_back_from_the_contacts_own_text(tmp_path):
+    """0022: a Thai tone mark (and a virama, the kana's voicing mark) was taken off as an accent,
+    so ก้อง was stored as กอง; the texts are made anew from the names, emails and phones."""
     from contacthub.db.migrate import upgrade
 
-    url, engine = _old_store(tmp_path, revision, contacts)
+    url, engine = _old_store(tmp_path, "0021_webhook_urls_by_origin", [
+        {"id": "a" * 32, "first_name": "ก้อง", "search_text": "กอง", "name_text": "กอง"},
+        {"id": "b" * 32, "first_name": "Émile", "search_text": "emile", "name_text": "emile"}])
+    with engine.begin() as conn:
+        workspace = conn.execute(text("SELECT id FROM workspaces")).scalar()
+        conn.execute(text("INSERT INTO contact_points (workspace_id, id, contact_id, kind, key, value, normalized, "
+                          "is_primary, position, properties, created_at) VALUES (:w, :i, :c, 'email', 'email', "
+                          "'Kong@x.io', 'kong@x.io', 1, 0, '{}', '2026-01-01')"), {"w": workspace, "i": "f" * 32,
+                                                                                   "c": "a" * 32})
     upgrade(url)
+    with engine.connect() as conn:
+        stored = conn.execute(text("SELECT id, search_text, name_text FROM contacts ORDER BY id")).all()
+    engine.dispose()
+    assert [tuple(row) for row in stored] == [("a" * 32, "ก้อง kong@x.io", "ก้อง"), ("b" * 32, "emile", "emile")]
+
+
+def _column_upgraded_from(tmp_path, revision: str, column: str, contacts: list[dict],
+                          to: str | None = None) -> dict[str, str]:
+    """{contact id: `column`} of these contact rows stored at `revision`, once migrated to `to`
+    (default: the head)."""
+    from alembic import command
+
+    from contacthub.db.migrate import alembic_config, upgrade
+
+    url, engine = _old_store(tmp_path, revision, contacts)
+    if to is None:
+        upgrade(url)
+    else:
+        command.upgrade(alembic_config(url), to)
     with engine.connect() as conn:
         stored = dict(conn.execute(text(f"SELECT id, {column} FROM contacts ORDER BY id")).all())
     engine.dispose()

@@ -14,9 +14,16 @@ _DOT_ATOM = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/
 
 
 # Letters that are their own letter in Unicode, not a base letter and a mark, so taking the
-# marks off leaves them as they are: as those who type without them write them.
+# marks off leaves them as they are: as those who type without them write them; and the
+# apostrophes a phone's keyboard types for the one people mean (O’Brien is O'Brien).
 _BASE_LETTERS = str.maketrans({"ı": "i", "ø": "o", "đ": "d", "ð": "d", "ł": "l", "ħ": "h", "ŧ": "t",
-                               "æ": "ae", "œ": "oe", "þ": "th", "ŋ": "n"})
+                               "æ": "ae", "œ": "oe", "þ": "th", "ŋ": "n", "\u2019": "'", "\u2018": "'",
+                               "\u02bc": "'"})
+# The letters whose marks are accents, left off by those who type without them: Latin, Greek,
+# Cyrillic, Armenian, Hebrew (niqqud) and Arabic (harakat). Elsewhere a mark makes another
+# letter or sound (a Thai tone, a Devanagari virama, a Tamil pulli, the kana's voicing: ご is
+# not こ) and is kept.
+_ACCENTED = re.compile("[\u0000-\u058f\u0590-\u06ff\u0750-\u077f\u08a0-\u08ff\u1e00-\u1fff]")
 
 
 def searchable(*parts: str | None) -> str:
@@ -28,9 +35,20 @@ def searchable(*parts: str | None) -> str:
     if text.isascii():
         return text.lower()
     # decomposed before and after the case is folded: a letter's compatibility form may be a
-    # capital (𝐉 is J) and a folded one may decompose anew (ϓ); then folded once more
+    # capital (𝐉 is J) and a folded one may decompose anew (ϓ); then folded once more, and
+    # composed again (a Hangul syllable is one letter, not its jamo: 이 must not find 임)
     text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", text).casefold())
-    return "".join(c for c in text if not unicodedata.combining(c)).translate(_BASE_LETTERS).casefold()
+    kept, accented = [], True
+    for c in text:
+        if unicodedata.combining(c):
+            if accented:
+                continue
+        elif unicodedata.category(c) == "Cf":
+            continue  # the invisible: a right-to-left mark, a Persian zero-width non-joiner
+        else:
+            accented = _ACCENTED.match(c) is not None
+        kept.append(c)
+    return unicodedata.normalize("NFC", "".join(kept).translate(_BASE_LETTERS).casefold())
 
 
 # Scripts that write a name with no space between its parts, the family name first (王小明 is

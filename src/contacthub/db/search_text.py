@@ -51,3 +51,44 @@ def refill_names(conn) -> None:
                          .where(named.c.workspace_id == sa.bindparam("w"), named.c.id == sa.bindparam("i"))
                          .values(name_text=sa.bindparam("names")), changed)
         after = sa.tuple_(*(sa.literal(v) for v in page[-1][:2]))
+
+
+SEARCHED = ("display_name", "first_name", "middle_name", "last_name", "nickname", "organization_name",
+            "official_name", "employer")  # in core.contacts.search_text's order, its emails and phones after
+searched = sa.table("contacts", sa.column("workspace_id"), sa.column("id"), sa.column("merged_into"),
+                    sa.column("search_text"), *(sa.column(name) for name in SEARCHED))
+points = sa.table("contact_points", sa.column("workspace_id"), sa.column("contact_id"), sa.column("kind"),
+                  sa.column("normalized"), sa.column("position"))
+
+
+def rebuild_search_text(conn) -> None:
+    """Every live contact's search text made anew from its names, emails and phones: for a change
+    of folding that folded text cannot be refolded into (marks it took off, that are kept now)."""
+    after = None
+    while True:
+        query = sa.select(searched.c.workspace_id, searched.c.id, searched.c.search_text,
+                          *(searched.c[n] for n in SEARCHED)).where(searched.c.merged_into.is_(None))
+        if after is not None:
+            query = query.where(sa.tuple_(searched.c.workspace_id, searched.c.id) > after)
+        page = conn.execute(query.order_by(searched.c.workspace_id, searched.c.id).limit(2000)).all()
+        if not page:
+            return
+        held: dict[tuple, dict[str, list[str]]] = {}
+        for workspace_id in {row[0] for row in page}:
+            ids = [row[1] for row in page if row[0] == workspace_id]
+            for contact_id, kind, normalized in conn.execute(
+                    sa.select(points.c.contact_id, points.c.kind, points.c.normalized).where(
+                        points.c.workspace_id == workspace_id, points.c.contact_id.in_(ids),
+                        points.c.kind.in_(("email", "phone"))).order_by(points.c.contact_id, points.c.position)):
+                held.setdefault((workspace_id, contact_id), {"email": [], "phone": []})[kind].append(normalized)
+        changed = []
+        for row in page:
+            mine = held.get((row[0], row[1]), {"email": [], "phone": []})
+            text = searchable(*row[3:], *mine["email"], *mine["phone"])
+            if text != (row[2] or ""):
+                changed.append({"w": row[0], "i": row[1], "text": text})
+        if changed:
+            conn.execute(searched.update()
+                         .where(searched.c.workspace_id == sa.bindparam("w"), searched.c.id == sa.bindparam("i"))
+                         .values(search_text=sa.bindparam("text")), changed)
+        after = sa.tuple_(*(sa.literal(v) for v in page[-1][:2]))
