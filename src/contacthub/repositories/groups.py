@@ -81,15 +81,6 @@ def address(session: Session, workspace_id: uuid.UUID, address_id: uuid.UUID) ->
     return session.get(Address, (workspace_id, address_id))
 
 
-def _name_expr():
-    return func.lower(func.coalesce(
-        Contact.display_name,
-        func.nullif(func.trim(func.coalesce(Contact.first_name, "") + " " + func.coalesce(Contact.last_name, "")), ""),
-        Contact.organization_name,
-        "",
-    ))
-
-
 def directory_page(
     session: Session, workspace_id: uuid.UUID, kinds: Sequence[str] | None, child_of: uuid.UUID | None,
     search: str | None,
@@ -109,7 +100,7 @@ def directory_page(
                                 Contact.name_text.like(pattern, escape="\\")))
     total = session.scalar(select(func.count()).select_from(query.subquery()))
     if order_by == "name":
-        key = _name_expr()
+        key = Contact.name_text  # its names folded, the shown one first: Émile beside Emma, not after Zoë
         order = (key.desc(), Contact.id.desc()) if descending else (key, Contact.id)
     else:  # created_at: the ids' order too, but for contacts restored with the time of their backup
         order = (Contact.created_at.desc(), Contact.id.desc()) if descending else (Contact.created_at, Contact.id)

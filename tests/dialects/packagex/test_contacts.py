@@ -173,6 +173,17 @@ def test_list_pages_filters_and_name_order(px):
     assert px.get("/packagex/v1/contacts", params={"type": "robot"}).status_code == 400
 
 
+def test_names_are_ordered_as_their_readers_order_them(px, api):
+    """order_by=name sorted the raw text: Émile (and Łukasz) after Zoë, and Émile typed decomposed
+    apart from Émile typed composed."""
+    import unicodedata
+
+    for name in ("Zoë", "Émile", unicodedata.normalize("NFD", "Émile"), "Ana", "Łukasz", "emma"):
+        assert create(px, name=name)
+    page = px.get("/packagex/v1/contacts", params={"order_by": "name"}).json()["data"]
+    assert [unicodedata.normalize("NFC", c["name"]) for c in page] == ["Ana", "Émile", "Émile", "emma", "Łukasz", "Zoë"]
+
+
 def test_type_person_lists_every_contact_shown_as_a_person_and_search_takes_wildcards_as_letters(px, api):
     acme = api.post("/v1/contacts", json={"kind": "organization", "organization_name": "Acme Corp"}).json()
     ada = create(px, name="Ada 100%")
