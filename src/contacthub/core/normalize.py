@@ -76,16 +76,18 @@ def searchable_names(display: str | None, first: str | None, middle: str | None,
     return NAME_SEPARATOR.join(dict.fromkeys(name for name in names if name))
 
 
-_DIALED = re.compile(r"\+?[\d\s().\-/]*\d[\d\s().\-/]*")
+_DIALED = re.compile(r"\+?[\d\s().\-\u2212/]*\d[\d\s().\-\u2212/]*")
 
 
 def searched(text: str) -> str:
     """A text search (`q`, PackageX's `search`) in the form it is compared in (see searchable).
     One written as a phone is dialled, `(650) 253-0000` or `650 253`, and phones are kept as
     E.164 in the searched text: it is searched by its digits, `6502530000`, `650253`, without
-    the zeros a national or international prefix puts first (`020 7946 0958` in +442079460958)."""
-    if _DIALED.fullmatch(text.strip()):
-        digits = "".join(c for c in text if c.isdigit())
+    the zeros a national or international prefix puts first (`020 7946 0958` in +442079460958).
+    Its digits as its writer's keyboard typed them: full-width (`０３−１２３４`), Devanagari, Arabic-Indic."""
+    dialled = unicodedata.normalize("NFKC", text).strip()
+    if _DIALED.fullmatch(dialled):
+        digits = "".join(str(unicodedata.decimal(c)) for c in dialled if c.isdecimal())
         if len(digits.lstrip("0")) >= 3:
             return digits.lstrip("0")
     return searchable(text)

@@ -279,6 +279,11 @@ def test_a_phone_searched_as_people_write_it_is_found(api, client, workspace):
     found = client.get("/packagex/v1/contacts", params={"search": "020 7946 0958"},
                        headers={"PX-API-KEY": workspace.api_key}).json()["data"]
     assert [c["id"] for c in found] == [f"contact_{uk}"]
+    # its digits as the writer's keyboard types them: full-width, Devanagari, Arabic-Indic (they found nothing)
+    jp = api.post("/v1/contacts", json={"first_name": "Hana", "phones": ["+81 3-1234-5678"]}).json()["id"]
+    india = api.post("/v1/contacts", json={"first_name": "Ravi", "phones": ["+91 98765 43210"]}).json()["id"]
+    assert ids("０３−１２３４−５６７８") == ids("03-1234-5678") == [jp]
+    assert ids("९८७६५ ४३२१०") == ids("٩٨٧٦٥ ٤٣٢١٠") == [india]
 
 
 def test_a_filter_naming_a_list_group_organization_or_account_this_workspace_lacks_is_404(api):
