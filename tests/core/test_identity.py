@@ -117,6 +117,15 @@ def test_names_in_another_script_are_compared_as_names(one, other):
     assert _decision(person(first=one[0], last=one[1], **home), person(first=one[0], last=one[1], **home)) == "merge"
 
 
+@pytest.mark.parametrize("first_a,first_b,last", [("小明", "小红", "王"), ("민수", "민준", "김"), ("花子", "桃子", "山田")])
+def test_siblings_whose_syllabic_names_are_one_character_apart_are_two_people(first_a, first_b, last):
+    """王小明 and 王小红 sharing the family phone merged: one character apart was "similar", as a
+    typo in a Latin name is, where each character here is a syllable of another name."""
+    home = dict(last=last, phones=["+8613800138000"])
+    assert _decision(person(first=first_a, **home), person(first=first_b, **home)) == "review"
+    assert _decision(person(first=first_a, **home), person(first=first_a, **home)) == "merge"
+
+
 def test_an_emails_local_part_alone_is_no_evidence_beyond_the_name():
     """David Lee at two companies (david.lee@acme, david.lee@globex) merged on the name plus +3."""
     a = person(first="David", last="Lee", emails=["david.lee@acme.com"], employer="Acme")
