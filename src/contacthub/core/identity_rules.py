@@ -18,6 +18,7 @@ from typing import Any
 
 from rapidfuzz.distance import JaroWinkler, Levenshtein
 
+from contacthub.core.normalize import SYLLABIC
 from contacthub.core.views import ContactView
 
 # Decisions, on the log2 scale of the weights below.
@@ -303,12 +304,6 @@ def _masculine_and_feminine(a: str, b: str) -> bool:
     return False
 
 
-# Han, kana and Hangul (its syllables, or the jamo a decomposed one is written in): scripts whose
-# every character is a syllable (or a word)
-_SYLLABIC = re.compile("[\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af"
-                       "\uf900-\ufaff]")
-
-
 def _name_level(a: str, b: str, allow_nickname: bool) -> tuple[str, float]:
     if a == b:
         return "exact", 1.0
@@ -316,7 +311,7 @@ def _name_level(a: str, b: str, allow_nickname: bool) -> tuple[str, float]:
         return "nickname", 1.0
     if len(a) == 1 or len(b) == 1:
         return ("initial", 1.0) if a[0] == b[0] else ("differs", 0.0)
-    if _SYLLABIC.search(a) and _SYLLABIC.search(b):
+    if SYLLABIC.search(a) and SYLLABIC.search(b):
         # each character a syllable: 小明 and 小红, 민수 and 민준, one character apart, are two
         # siblings' names, not a typo of one
         return "differs", 0.0

@@ -51,10 +51,11 @@ def searchable(*parts: str | None) -> str:
     return unicodedata.normalize("NFC", "".join(kept).translate(_BASE_LETTERS).casefold())
 
 
-# Scripts that write a name with no space between its parts, the family name first (王小明 is
-# 王 小明): Han, kana, Hangul.
-_UNSPACED_NAMES = re.compile("[\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff"
-                             "\uac00-\ud7af\uf900-\ufaff]")
+# Han, kana and Hangul (its syllables, or the jamo a decomposed one is written in): scripts whose
+# every character is a syllable (or a word), that write a name with no space between its parts,
+# the family name first (王小明 is 王 小明).
+SYLLABIC = re.compile("[\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff"
+                      "\uac00-\ud7af\uf900-\ufaff]")
 # Between the names of searchable_names: no searched name holds it, so none is found across two.
 NAME_SEPARATOR = "\x1f"
 
@@ -71,7 +72,7 @@ def searchable_names(display: str | None, first: str | None, middle: str | None,
     names = [display, first, last, nickname, organization, " ".join(p for p in (first, middle, last) if p)]
     if first and last:
         names += [f"{first} {last}", f"{last} {first}"]
-        if _UNSPACED_NAMES.search(first + last):
+        if SYLLABIC.search(first + last):
             names.append(last + first)
     return NAME_SEPARATOR.join(dict.fromkeys(name for name in names if name))
 

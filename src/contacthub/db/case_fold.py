@@ -1,4 +1,6 @@
-"""Names compared in any case, alike on SQLite and PostgreSQL.
+"""Whole names compared in any case, alike on SQLite and PostgreSQL (NGP VAN's firstName,
+lastName and commonName; the `name` filter and `q` search texts folded at write instead, see
+core/normalize.py).
 
 PostgreSQL's lower() maps one letter to one letter; Python's str.lower() (SQLite's lower here,
 see db/engine.py) follows Unicode's special rules: a word's last Σ becomes ς, İ becomes i and a
